@@ -1,0 +1,82 @@
+"""Build a service's FastAPI app around its runtime: lifespan, middleware, errors, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from service_kit.middleware import RequestContextMiddleware
+from service_kit.problems import install_problem_handlers, problem_response
+from service_kit.runtime import ServiceRuntime
+
+
+def build_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(
+        RequestContextMiddleware,
+        service=runtime.settings.service_name,
+        max_body_bytes=runtime.settings.max_body_bytes,
+    )
+    install_problem_handlers(app)
+    app.include_router(_ops_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+def _ops_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", responses={503: {"description": "A dependency is unreachable"}})
+    async def readyz(runtime: RuntimeDep) -> JSONResponse:
+        """Readiness: the database, the broker and (where used) Redis are reachable."""
+        checks = await runtime.readiness()
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ready", "checks": checks})
+        failing = ", ".join(k for k, v in checks.items() if v != "ok")
+        return problem_response(
+            503,
+            "Service Unavailable",
+            slug="not-ready",
+            detail=f"not ready: {failing}",
+            checks=checks,
+        )
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,208 @@
+"""The consumer runner: parse → inbox → handler → commit → ack, with retries and a DLQ."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+
+from service_kit import metrics
+from service_kit.broker import Broker
+from service_kit.db import UnitOfWork
+from service_kit.inbox import record_once
+from service_kit.topology import QueueNames, declare_consumer_queues, queue_names
+from shared_schemas import Envelope, EventRejected, parse_event
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Any, UnitOfWork], Awaitable[None]]
+UowFactory = Callable[[], UnitOfWork]
+
+ATTEMPT_HEADER = "x-attempt"
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """What a service consumes: a name (its queue), the routing keys, a handler per event type."""
+
+    name: str
+    handlers: Mapping[str, Handler]
+    bindings: list[str] = field(default_factory=list)
+
+    @property
+    def routing_keys(self) -> list[str]:
+        return self.bindings or list(self.handlers)
+
+
+class ConsumerRunner:
+    """Runs one `Consumer` against its queue.
+
+    A message that can never succeed (malformed, unknown type or version, no handler) goes to the
+    DLQ at once; a failing handler is retried through the delay tiers, then dead-lettered. A
+    message leaves its queue (ack) only after the DLQ or retry queue has confirmed its copy.
+    """
+
+    def __init__(
+        self,
+        consumer: Consumer,
+        broker: Broker,
+        uow_factory: UowFactory,
+        *,
+        after_commit: Callable[[Envelope], Awaitable[None]] | None = None,
+    ) -> None:
+        self.consumer = consumer
+        self._broker = broker
+        self._uow_factory = uow_factory
+        self._after_commit = after_commit  # a seam for tests that crash between commit and ack
+        self.names: QueueNames = queue_names(broker.settings, consumer.name)
+        self._queue: AbstractQueue | None = None
+        self._tag: str | None = None
+
+    async def start(self) -> None:
+        settings = self._broker.settings
+        channel = await self._broker.channel(prefetch=settings.consumer_prefetch)
+        assert self._broker.exchange is not None
+        exchange = await channel.get_exchange(settings.events_exchange)
+        self._queue = await declare_consumer_queues(
+            channel, exchange, settings, self.consumer.name, self.consumer.routing_keys
+        )
+        self._tag = await self._queue.consume(self.handle)
+        log.info("consumer started", consumer=self.consumer.name, queue=self.names.main)
+
+    async def stop(self) -> None:
+        if self._queue is not None and self._tag is not None:
+            await self._queue.cancel(self._tag)
+            self._tag = None
+
+    async def handle(self, message: AbstractIncomingMessage) -> None:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(service=self._broker.settings.service_name)
+        try:
+            event = parse_event(message.body)
+        except EventRejected as exc:
+            await self._dead_letter(message, reason=exc.reason, error=exc.detail, event_type=None)
+            return
+        structlog.contextvars.bind_contextvars(
+            event_id=str(event.id),
+            event_type=event.type,
+            correlation_id=str(event.correlation_id),
+            tenant_id=str(event.tenant_id) if event.tenant_id else None,
+        )
+        handler = self.consumer.handlers.get(event.type)
+        if handler is None:
+            await self._dead_letter(
+                message,
+                reason="no_handler",
+                error=f"{self.consumer.name} has no handler for {event.type}",
+                event_type=event.type,
+            )
+            return
+        started = time.perf_counter()
+        try:
+            async with self._uow_factory() as uow:
+                if not await record_once(uow.session, event, self.consumer.name):
+                    self._count(event.type, "duplicate")
+                    await self._ack(message)
+                    return
+                await handler(event, uow)
+                await uow.commit()
+        except Exception as exc:
+            log.warning("handler failed", error=repr(exc))
+            await self._retry_or_dead_letter(message, event, exc)
+            return
+        finally:
+            metrics.HANDLER_LATENCY.labels(self.consumer.name, event.type).observe(
+                time.perf_counter() - started
+            )
+        if self._after_commit is not None:
+            await self._after_commit(event)
+        self._count(event.type, "processed")
+        await self._ack(message)
+
+    async def _retry_or_dead_letter(
+        self, message: AbstractIncomingMessage, event: Envelope, exc: Exception
+    ) -> None:
+        attempt = int(str((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0))
+        if attempt < len(self.names.retries):
+            headers = {**_plain(message.headers), ATTEMPT_HEADER: attempt + 1, "x-error": repr(exc)}
+            headers.setdefault("x-original-routing-key", message.routing_key or event.type)
+            headers.setdefault("x-original-exchange", message.exchange or "")
+            try:
+                await self._broker.publish(
+                    message.body,
+                    routing_key=self.names.retries[attempt],
+                    headers=headers,
+                    message_id=message.message_id,
+                    to_queue=True,
+                )
+            except Exception as publish_exc:
+                log.error("retry publish failed; requeueing", error=repr(publish_exc))
+                await message.nack(requeue=True)
+                return
+            self._count(event.type, "retried")
+            log.info("scheduled retry", attempt=attempt + 1, delay=self._delay(attempt))
+            await self._ack(message)
+            return
+        await self._dead_letter(
+            message, reason="retries_exhausted", error=repr(exc), event_type=event.type
+        )
+
+    async def _dead_letter(
+        self,
+        message: AbstractIncomingMessage,
+        *,
+        reason: str,
+        error: str,
+        event_type: str | None,
+    ) -> None:
+        settings = self._broker.settings
+        headers = {
+            **_plain(message.headers),
+            "x-reason": reason,
+            "x-error": error[:4000],
+            "x-service": settings.service_name,
+            "x-consumer": self.consumer.name,
+            "x-original-queue": self.names.main,
+            "x-dead-lettered-at": int(time.time() * 1000),
+        }
+        headers.setdefault("x-original-routing-key", message.routing_key or "")
+        headers.setdefault("x-original-exchange", message.exchange or "")
+        try:
+            await self._broker.publish(
+                message.body,
+                routing_key=self.names.dlq,
+                headers=headers,
+                message_id=message.message_id,
+                to_queue=True,
+            )
+        except Exception as publish_exc:
+            # Not stored in the DLQ yet, so it must not leave the queue: the delivery limit
+            # still dead-letters it if this keeps happening.
+            log.error("dead-letter publish failed; requeueing", error=repr(publish_exc))
+            await message.nack(requeue=True)
+            return
+        log.warning("dead-lettered", reason=reason, error=error[:500])
+        self._count(event_type or "unknown", "dead_lettered")
+        await self._ack(message)
+
+    async def _ack(self, message: AbstractIncomingMessage) -> None:
+        try:
+            await message.ack()
+        except Exception as exc:
+            # The channel died (e.g. a reconnect): the broker redelivers and the inbox dedupes.
+            log.warning("ack failed; message will be redelivered", error=repr(exc))
+
+    def _count(self, event_type: str, outcome: str) -> None:
+        metrics.EVENTS_CONSUMED.labels(self.consumer.name, event_type, outcome).inc()
+
+    def _delay(self, attempt: int) -> float:
+        return self._broker.settings.retry_delays[attempt]
+
+
+def _plain(headers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Headers safe to republish (drop the broker's own bookkeeping)."""
+    return {k: v for k, v in (headers or {}).items() if k not in {"x-delivery-count"}}

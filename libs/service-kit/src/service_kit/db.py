@@ -1,0 +1,73 @@
+"""Async engine, sessions and the unit of work that owns a transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from service_kit.outbox import Outbox
+
+
+def make_engine(database_url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
+    """An engine whose connections resolve unqualified names in the service's own schema."""
+    return create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"search_path": schema, "application_name": schema}},
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+class UnitOfWork:
+    """One transaction: the state change and the outbox rows commit together or not at all.
+
+    Handlers never commit; the boundary that opened the unit of work does.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox_channel: str) -> None:
+        self._sessions = sessions
+        self._outbox_channel = outbox_channel
+        self.session: AsyncSession
+        self.outbox: Outbox
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self.outbox = Outbox(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        if self.outbox.pending:
+            # NOTIFY is delivered only if the transaction commits: the relay wakes at once.
+            await self.session.execute(
+                text("SELECT pg_notify(:channel, '')"), {"channel": self._outbox_channel}
+            )
+        await self.session.commit()
+        self.outbox.pending = 0
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self.outbox.pending = 0

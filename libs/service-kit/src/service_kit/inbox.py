@@ -1,0 +1,24 @@
+"""Inbox: the record that makes a consumer idempotent, written in the handler's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service_kit.orm_tables import inbox_table
+from shared_schemas import Envelope
+
+
+async def record_once(session: AsyncSession, event: Envelope, consumer: str) -> bool:
+    """True the first time `consumer` sees `event`; False for a duplicate.
+
+    A concurrent duplicate blocks on the primary key until the first transaction ends, then
+    sees the conflict: two deliveries of one event can never both take effect.
+    """
+    result = await session.execute(
+        insert(inbox_table)
+        .values(event_id=event.id, consumer=consumer, event_type=event.type)
+        .on_conflict_do_nothing()
+        .returning(inbox_table.c.event_id)
+    )
+    return result.first() is not None

@@ -1,0 +1,81 @@
+"""Alembic glue shared by every service: each service's env.py calls `run_env`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from service_kit.orm_tables import kit_metadata
+
+
+def run_env(service_metadata: MetaData, *, database_url: str, schema: str) -> None:
+    """Migrate the service's schema (created if missing) with its version table inside it."""
+    url = context.config.attributes.get("database_url", database_url)
+
+    def migrate(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=[service_metadata, kit_metadata],
+            version_table_schema=schema,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=NullPool)
+        async with engine.connect() as conn:
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            await conn.execute(text(f'SET search_path TO "{schema}"'))
+            await conn.commit()
+            await conn.run_sync(migrate)
+            await conn.commit()
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> None:
+    """Programmatic `alembic upgrade` for one service (blocking: call it off the event loop)."""
+    config = Config(str(service_dir / "alembic.ini"))
+    config.set_main_option("script_location", str(service_dir / "migrations"))
+    config.attributes["database_url"] = database_url
+    command.upgrade(config, revision)
+
+
+async def ensure_database(database_url: str) -> bool:
+    """Create the database named in the URL if it does not exist; True if it was created."""
+    url = make_url(database_url)
+    name = url.database
+    assert name, "the database URL names no database"
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    conn = await asyncpg.connect(admin)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists:
+            return False
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(database_url: str) -> None:
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    finally:
+        await conn.close()

@@ -1,0 +1,37 @@
+"""Transactional outbox: events are rows written with the state change, published later."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service_kit.orm_tables import outbox_table
+from shared_schemas import Envelope
+
+
+class Outbox:
+    """Adds events to the current transaction; the relay publishes them after commit."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self.pending = 0
+
+    async def add(self, event: Envelope) -> None:
+        await self._session.execute(
+            insert(outbox_table).values(
+                id=event.id,
+                event_type=event.type,
+                routing_key=event.type,
+                payload=event.model_dump_json().encode(),
+                headers={
+                    "x-event-id": str(event.id),
+                    "x-correlation-id": str(event.correlation_id),
+                    **({"x-tenant-id": str(event.tenant_id)} if event.tenant_id else {}),
+                },
+            )
+        )
+        self.pending += 1
+
+
+def notify_channel(schema: str) -> str:
+    return f"outbox_{schema}"

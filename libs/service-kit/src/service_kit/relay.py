@@ -1,0 +1,151 @@
+"""The outbox relay: publishes committed events, wakes on NOTIFY, safe to run many times over."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import structlog
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service_kit import metrics
+from service_kit.broker import Broker
+from service_kit.orm_tables import outbox_table
+from service_kit.outbox import notify_channel
+from service_kit.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+_MAX_BACKOFF = timedelta(seconds=60)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        broker: Broker,
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._broker = broker
+        self._wake = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+
+    async def run(self) -> None:
+        """Publish until cancelled. A NOTIFY after commit wakes it; polling is the safety net."""
+        log.info("outbox relay started")
+        try:
+            while True:
+                await self._ensure_listener()
+                _, full = await self.publish_pending()
+                if full:
+                    continue  # more rows are waiting right now
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._wake.wait(), timeout=self._settings.outbox_poll_interval
+                    )
+                self._wake.clear()
+        finally:
+            await self._close_listener()
+
+    async def publish_pending(self) -> tuple[int, bool]:
+        """Publish one batch; return (published, batch was full)."""
+        batch = self._settings.outbox_batch_size
+        async with self._sessions() as session, session.begin():
+            # SKIP LOCKED: several relays split the rows between them instead of double-sending.
+            rows = (
+                await session.execute(
+                    select(outbox_table)
+                    .where(outbox_table.c.published_at.is_(None))
+                    .where(
+                        outbox_table.c.next_attempt_at.is_(None)
+                        | (outbox_table.c.next_attempt_at <= func.now())
+                    )
+                    .order_by(outbox_table.c.created_at)
+                    .limit(batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                await self._record_backlog(session)
+                return 0, False
+            results = await asyncio.gather(
+                *(
+                    self._broker.publish(
+                        row.payload,
+                        routing_key=row.routing_key,
+                        headers=dict(row.headers),
+                        message_id=str(row.id),
+                    )
+                    for row in rows
+                ),
+                return_exceptions=True,
+            )
+            now = datetime.now(UTC)
+            sent = [row.id for row, res in zip(rows, results, strict=True) if res is None]
+            if sent:
+                await session.execute(
+                    update(outbox_table)
+                    .where(outbox_table.c.id.in_(sent))
+                    .values(published_at=now, attempts=outbox_table.c.attempts + 1)
+                )
+            for row, res in zip(rows, results, strict=True):
+                if isinstance(res, BaseException):
+                    await self._record_failure(session, row.id, row.attempts, res, now)
+                else:
+                    metrics.EVENTS_PUBLISHED.labels(row.event_type).inc()
+            await self._record_backlog(session)
+        return len(sent), len(rows) == batch and len(sent) == len(rows)
+
+    async def _record_failure(
+        self,
+        session: AsyncSession,
+        row_id: object,
+        attempts: int,
+        error: BaseException,
+        now: datetime,
+    ) -> None:
+        delay = min(timedelta(seconds=2**attempts), _MAX_BACKOFF)
+        log.warning("outbox publish failed", event_id=str(row_id), error=repr(error))
+        metrics.OUTBOX_PUBLISH_FAILURES.inc()
+        await session.execute(
+            update(outbox_table)
+            .where(outbox_table.c.id == row_id)
+            .values(
+                attempts=attempts + 1, last_error=repr(error)[:2000], next_attempt_at=now + delay
+            )
+        )
+
+    async def _record_backlog(self, session: AsyncSession) -> None:
+        count, oldest = (
+            await session.execute(
+                select(func.count(), func.min(outbox_table.c.created_at)).where(
+                    outbox_table.c.published_at.is_(None)
+                )
+            )
+        ).one()
+        metrics.OUTBOX_BACKLOG.set(count)
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        metrics.OUTBOX_OLDEST_AGE.set(age)
+
+    async def _ensure_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        try:
+            self._listener = await asyncpg.connect(self._settings.asyncpg_dsn)
+            await self._listener.add_listener(
+                notify_channel(self._settings.db_schema), lambda *_: self._wake.set()
+            )
+        except (OSError, asyncpg.PostgresError) as exc:
+            # Without LISTEN the relay still works, only at the polling interval.
+            log.warning("outbox listener unavailable; polling", error=repr(exc))
+            self._listener = None
+
+    async def _close_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
+        self._listener = None

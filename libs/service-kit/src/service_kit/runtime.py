@@ -1,0 +1,124 @@
+"""Everything a service holds open while it runs, built in the lifespan and closed there."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from service_kit.broker import Broker
+from service_kit.consumer import Consumer, ConsumerRunner
+from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
+from service_kit.outbox import notify_channel
+from service_kit.relay import OutboxRelay
+from service_kit.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+BackgroundJob = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
+
+
+class ServiceRuntime:
+    """Engine, broker, Redis, the outbox relay and the consumers of one service process."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        consumers: Sequence[Consumer] = (),
+        *,
+        uses_redis: bool = False,
+        background: Sequence[BackgroundJob] = (),
+        run_relay: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.consumers = list(consumers)
+        self.uses_redis = uses_redis
+        self.background = list(background)
+        self.run_relay = run_relay
+        self.engine: AsyncEngine | None = None
+        self.sessions: async_sessionmaker[AsyncSession] | None = None
+        self.broker = Broker(settings)
+        self.redis: Redis | None = None
+        self.runners: list[ConsumerRunner] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def uow(self) -> UnitOfWork:
+        assert self.sessions is not None, "runtime not started"
+        return UnitOfWork(self.sessions, notify_channel(self.settings.db_schema))
+
+    async def start(self) -> None:
+        s = self.settings
+        self.engine = make_engine(s.database_url, schema=s.db_schema, pool_size=s.db_pool_size)
+        self.sessions = make_sessionmaker(self.engine)
+        if self.uses_redis:
+            self.redis = Redis.from_url(s.redis_url, decode_responses=True)
+        await self.broker.connect()
+        if self.run_relay:
+            relay = OutboxRelay(s, self.sessions, self.broker)
+            self._spawn("outbox-relay", relay.run)
+        for consumer in self.consumers:
+            runner = ConsumerRunner(consumer, self.broker, self.uow)
+            await runner.start()
+            self.runners.append(runner)
+        for job in self.background:
+            self._spawn(job.__name__, lambda job=job: job(self))  # type: ignore[misc]
+        log.info("service started", port=s.port)
+
+    async def stop(self) -> None:
+        for runner in self.runners:
+            with contextlib.suppress(Exception):
+                await runner.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.broker.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        if self.engine is not None:
+            await self.engine.dispose()
+        log.info("service stopped")
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency → "ok" or why not."""
+        checks: dict[str, str] = {}
+        try:
+            assert self.engine is not None
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        checks["broker"] = "ok" if self.broker.is_connected else "disconnected"
+        if self.uses_redis:
+            try:
+                assert self.redis is not None
+                await asyncio.wait_for(self.redis.ping(), timeout=2)
+                checks["redis"] = "ok"
+            except Exception as exc:
+                checks["redis"] = f"unreachable: {type(exc).__name__}"
+        return checks
+
+    def _spawn(self, name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self._tasks.append(asyncio.create_task(_supervise(name, job), name=name))
+
+
+async def _supervise(name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Keep a background loop alive: log a crash, wait, start it again."""
+    delay = 1.0
+    while True:
+        try:
+            await job()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("background job crashed; restarting", job=name, error=repr(exc), delay=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)

@@ -1,0 +1,72 @@
+"""Settings every service shares; each service subclasses it and adds its own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment once, in the entrypoint, then passed around."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/controlplane"
+    db_schema: str = "public"
+    db_pool_size: int = 10
+    rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    events_exchange: str = "controlplane.events"
+    queue_prefix: str = ""
+    queue_expires_ms: int | None = Field(
+        default=None, description="Delete idle queues after this long (tests only)."
+    )
+    retry_delays: Annotated[list[float], NoDecode] = [1.0, 5.0, 30.0]
+    delivery_limit: int = 10
+    consumer_prefetch: int = 32
+    publish_timeout: float = 5.0
+    outbox_batch_size: int = 100
+    outbox_poll_interval: float = 1.0
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    max_body_bytes: int = 64 * 1024
+
+    @field_validator("retry_delays", mode="before")
+    @classmethod
+    def _split_delays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [float(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        """The database URL as plain asyncpg understands it (for LISTEN/NOTIFY)."""
+        return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+class JwtSettings(BaseSettings):
+    """Mixin for services that sign or verify tokens."""
+
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_issuer: str = "controlplane"
+    jwt_audience: str = "controlplane-api"
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret(self) -> JwtSettings:
+        environment = getattr(self, "environment", "development")
+        if environment == "production" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError("JWT_SECRET must be set to a real secret in production")
+        if len(self.jwt_secret.get_secret_value()) < 32:
+            raise ValueError("JWT_SECRET must be at least 32 characters")
+        return self

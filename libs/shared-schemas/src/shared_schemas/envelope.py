@@ -1,0 +1,66 @@
+"""The envelope every domain event travels in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Contract(BaseModel):
+    """Base for event bodies: strict about unknown fields, immutable once built."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Envelope(Contract):
+    """Metadata shared by every event; subclasses pin `type`, `version` and `data`."""
+
+    # Subclasses set these so that builders and the registry need not repeat them.
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int]
+
+    id: UUID = Field(default_factory=uuid4, description="Unique per event; the idempotency key.")
+    type: str = Field(description="Event type; also the routing key.")
+    version: int = Field(ge=1, description="Schema version of `data`.")
+    occurred_at: datetime = Field(description="When the fact happened (UTC).")
+    producer: str = Field(description="Service that published the event.")
+    correlation_id: UUID = Field(description="One per saga: the lead, then the tenant's pipeline.")
+    causation_id: UUID | None = Field(default=None, description="The event that caused this one.")
+    tenant_id: UUID | None = Field(default=None, description="The tenant, once one exists.")
+    data: Any
+
+    @classmethod
+    def build(
+        cls,
+        data: Any,
+        *,
+        producer: str,
+        correlation_id: UUID,
+        causation: Envelope | None = None,
+        tenant_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Self:
+        """Create an event of this class; causation and tenant default from the causing event."""
+        return cls(
+            type=cls.TYPE,
+            version=cls.VERSION,
+            occurred_at=occurred_at or datetime.now(UTC),
+            producer=producer,
+            correlation_id=correlation_id,
+            causation_id=causation.id if causation else None,
+            tenant_id=tenant_id or (causation.tenant_id if causation else None),
+            data=data,
+        )
+
+
+class EnvelopeHeader(BaseModel):
+    """Just enough of an envelope to route it: parsed before the full, typed model."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: UUID
+    type: str
+    version: int

@@ -1,0 +1,28 @@
+"""Value objects that several events carry."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import EmailStr, Field
+
+from shared_schemas.envelope import Contract
+
+
+class Tier(StrEnum):
+    POOLED = "pooled"
+    SILO = "silo"
+
+
+class Address(Contract):
+    address: str = Field(max_length=200)
+    city: str = Field(max_length=100)
+    state: str | None = Field(default=None, max_length=100)
+    zip: str | None = Field(default=None, max_length=20)
+    country: str = Field(max_length=100)
+
+
+class Contact(Contract):
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    email: EmailStr

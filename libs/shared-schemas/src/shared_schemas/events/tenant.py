@@ -1,0 +1,197 @@
+"""Events of a tenant's life cycle (producer: tenant-api, except `tenant.deprovisioned`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from shared_schemas.envelope import Contract, Envelope
+from shared_schemas.events.common import Address, Contact, Tier
+
+
+class TenantOnboardedData(Contract):
+    tenant_id: UUID
+    key: str
+    name: str
+    tier: Tier
+    plan_id: str | None = None
+    domains: list[str]
+    lead_id: UUID | None = None
+    contact: Contact
+    address: Address | None = None
+
+
+class TenantOnboarded(Envelope):
+    """A tenant record exists, status PENDING_PROVISION."""
+
+    TYPE = "tenant.onboarded"
+    VERSION = 1
+    type: Literal["tenant.onboarded"] = "tenant.onboarded"
+    version: Literal[1] = 1
+    data: TenantOnboardedData
+
+
+class TenantProvisioningRequestedData(Contract):
+    tenant_id: UUID
+    pipeline_id: UUID
+    key: str
+    tier: Tier
+    plan_id: str | None = None
+    contact: Contact
+    requested_by: str
+
+
+class TenantProvisioningRequested(Envelope):
+    """tenant-api moved the tenant to PROVISIONING; the provisioner starts a pipeline."""
+
+    TYPE = "tenant.provisioning_requested"
+    VERSION = 1
+    type: Literal["tenant.provisioning_requested"] = "tenant.provisioning_requested"
+    version: Literal[1] = 1
+    data: TenantProvisioningRequestedData
+
+
+class TenantActivatedData(Contract):
+    tenant_id: UUID
+    key: str
+    name: str
+    app_url: str | None = None
+    contact: Contact
+
+
+class TenantActivated(Envelope):
+    """The tenant is ACTIVE; the notifier sends the welcome e-mail."""
+
+    TYPE = "tenant.activated"
+    VERSION = 1
+    type: Literal["tenant.activated"] = "tenant.activated"
+    version: Literal[1] = 1
+    data: TenantActivatedData
+
+
+class TenantProvisioningFailedData(Contract):
+    tenant_id: UUID
+    pipeline_id: UUID
+    step: str
+    reason: str
+    contact: Contact
+
+
+class TenantProvisioningFailed(Envelope):
+    """The tenant is PROVISION_FAILED; the notifier alerts its contact and the operators."""
+
+    TYPE = "tenant.provisioning_failed"
+    VERSION = 1
+    type: Literal["tenant.provisioning_failed"] = "tenant.provisioning_failed"
+    version: Literal[1] = 1
+    data: TenantProvisioningFailedData
+
+
+class PipelineRef(Contract):
+    tenant_id: UUID
+    pipeline_id: UUID
+
+
+class TenantCancelRequested(Envelope):
+    """An admin asked to cancel a running pipeline; the provisioner stops and compensates."""
+
+    TYPE = "tenant.cancel_requested"
+    VERSION = 1
+    type: Literal["tenant.cancel_requested"] = "tenant.cancel_requested"
+    version: Literal[1] = 1
+    data: PipelineRef
+
+
+class TenantCancelled(Envelope):
+    """The tenant is CANCELLED after its pipeline was compensated."""
+
+    TYPE = "tenant.cancelled"
+    VERSION = 1
+    type: Literal["tenant.cancelled"] = "tenant.cancelled"
+    version: Literal[1] = 1
+    data: PipelineRef
+
+
+class TenantProvisioningTimedOutData(Contract):
+    tenant_id: UUID
+    pipeline_id: UUID
+    last_progress_at: datetime
+
+
+class TenantProvisioningTimedOut(Envelope):
+    """The sweeper found no progress for PIPELINE_STALE_AFTER; the provisioner compensates."""
+
+    TYPE = "tenant.provisioning_timed_out"
+    VERSION = 1
+    type: Literal["tenant.provisioning_timed_out"] = "tenant.provisioning_timed_out"
+    version: Literal[1] = 1
+    data: TenantProvisioningTimedOutData
+
+
+class TenantRef(Contract):
+    tenant_id: UUID
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class TenantOffboardingRequested(Envelope):
+    """`DELETE /tenants/{id}`: the provisioner removes what the ledger says exists."""
+
+    TYPE = "tenant.offboarding_requested"
+    VERSION = 1
+    type: Literal["tenant.offboarding_requested"] = "tenant.offboarding_requested"
+    version: Literal[1] = 1
+    data: TenantRef
+
+
+class TenantDeprovisionedData(Contract):
+    tenant_id: UUID
+    resources_removed: list[str]
+
+
+class TenantDeprovisioned(Envelope):
+    """Producer: provisioner. Every resource of the tenant is gone."""
+
+    TYPE = "tenant.deprovisioned"
+    VERSION = 1
+    type: Literal["tenant.deprovisioned"] = "tenant.deprovisioned"
+    version: Literal[1] = 1
+    data: TenantDeprovisionedData
+
+
+class TenantOffboardedData(Contract):
+    tenant_id: UUID
+    key: str
+    contact: Contact
+
+
+class TenantOffboarded(Envelope):
+    """The tenant is OFFBOARDED; its record is kept, its resources are gone."""
+
+    TYPE = "tenant.offboarded"
+    VERSION = 1
+    type: Literal["tenant.offboarded"] = "tenant.offboarded"
+    version: Literal[1] = 1
+    data: TenantOffboardedData
+
+
+class TenantSuspended(Envelope):
+    """The tenant is SUSPENDED."""
+
+    TYPE = "tenant.suspended"
+    VERSION = 1
+    type: Literal["tenant.suspended"] = "tenant.suspended"
+    version: Literal[1] = 1
+    data: TenantRef
+
+
+class TenantReactivated(Envelope):
+    """The tenant is ACTIVE again after a suspension."""
+
+    TYPE = "tenant.reactivated"
+    VERSION = 1
+    type: Literal["tenant.reactivated"] = "tenant.reactivated"
+    version: Literal[1] = 1
+    data: TenantRef
