@@ -25,6 +25,9 @@ def run_env(service_metadata: MetaData, *, database_url: str, schema: str) -> No
             connection=connection,
             target_metadata=[service_metadata, kit_metadata],
             version_table_schema=schema,
+            include_name=lambda name, kind, _parent: (
+                not (kind == "table" and name == "alembic_version")
+            ),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -151,3 +151,15 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def problem_responses(**described: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for problem answers: `problem_responses(r401="...", r409="...")`."""
+    return {
+        int(code.removeprefix("r")): {
+            "description": text,
+            "model": Problem,
+            "content": {PROBLEM_JSON: {}},
+        }
+        for code, text in described.items()
+    }

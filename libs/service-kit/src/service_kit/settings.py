@@ -25,6 +25,7 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 10
     rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = "cp:"
 
     events_exchange: str = "controlplane.events"
     queue_prefix: str = ""

@@ -104,9 +104,136 @@ def infra() -> Iterator[TestInfra]:
         database_url = base.set(database=f"cp_test_{run_id}").render_as_string(hide_password=False)
         asyncio.run(ensure_database(database_url))
         stack.callback(lambda: asyncio.run(drop_database(database_url)))
-        yield TestInfra(
+        infra = TestInfra(
             run_id=run_id,
             database_url=database_url,
             rabbitmq_url=mq or _DEFAULTS.rabbitmq_url.get_secret_value(),
             redis_url=rd or _DEFAULTS.redis_url,
         )
+        # Queues expire on their own (QUEUE_EXPIRES_MS); the exchange is removed here.
+        stack.callback(lambda: asyncio.run(_delete_exchange(infra)))
+        yield infra
+
+
+async def _delete_exchange(infra: TestInfra) -> None:
+    import aio_pika
+
+    connection = await aio_pika.connect(infra.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.exchange_delete(infra.env["EVENTS_EXCHANGE"])
+
+
+class EventTap:
+    """A private queue bound to this run's exchange, to see what a service published."""
+
+    def __init__(self, infra: TestInfra) -> None:
+        self._settings = infra.settings(ServiceSettings, service_name="tap")
+        self._connection: Any = None
+        self._queue: Any = None
+        self.received: list[Any] = []
+        self._arrived = asyncio.Event()
+
+    async def start(self, *routing_keys: str) -> EventTap:
+        import aio_pika
+
+        from service_kit.topology import declare_exchange
+
+        self._connection = await aio_pika.connect(self._settings.rabbitmq_url.get_secret_value())
+        channel = await self._connection.channel()
+        exchange = await declare_exchange(channel, self._settings)
+        self._queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        for key in routing_keys or ("#",):
+            await self._queue.bind(exchange, routing_key=key)
+        await self._queue.consume(self._on_message, no_ack=True)
+        return self
+
+    async def _on_message(self, message: Any) -> None:
+        from shared_schemas import parse_event
+
+        self.received.append(parse_event(message.body))
+        self._arrived.set()
+
+    async def wait_for(
+        self, event_type: str, *, count: int = 1, timeout: float = 10.0
+    ) -> list[Any]:
+        """The first `count` events of `event_type`, waiting up to `timeout` seconds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            found = [e for e in self.received if e.type == event_type]
+            if len(found) >= count:
+                return found
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                seen = sorted({e.type for e in self.received})
+                raise AssertionError(f"no {count}x {event_type} within {timeout}s; saw {seen}")
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), timeout=remaining)
+            except TimeoutError:
+                continue
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+
+@pytest.fixture
+async def event_tap(infra: TestInfra) -> Any:
+    taps: list[EventTap] = []
+
+    async def start(*routing_keys: str) -> EventTap:
+        tap = await EventTap(infra).start(*routing_keys)
+        taps.append(tap)
+        return tap
+
+    yield start
+    for tap in taps:
+        await tap.close()
+
+
+async def publish_raw(
+    infra: TestInfra, routing_key: str, body: bytes, *, headers: dict[str, Any] | None = None
+) -> None:
+    """Publish bytes to this run's events exchange, as any producer would."""
+    import aio_pika
+
+    from service_kit.topology import declare_exchange
+
+    settings = infra.settings(ServiceSettings, service_name="test-publisher")
+    connection = await aio_pika.connect(infra.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        exchange = await declare_exchange(channel, settings)
+        await exchange.publish(
+            aio_pika.Message(body, headers=headers or {}, content_type="application/json"),
+            routing_key=routing_key,
+            mandatory=True,
+            timeout=5,
+        )
+
+
+async def wait_for_queue_messages(
+    infra: TestInfra, queue: str, *, count: int = 1, timeout: float = 10.0
+) -> list[Any]:
+    """Take (ack) at least `count` messages from `queue`; fail if they do not come in time.
+
+    Returns aio-pika messages, so tests can read `body` and `headers` (reason, x-death, ...).
+    """
+    import aio_pika
+
+    taken: list[Any] = []
+    connection = await aio_pika.connect(infra.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(taken) < count:
+            q = await channel.get_queue(queue, ensure=True)
+            message = await q.get(fail=False, no_ack=True)
+            if message is not None:
+                taken.append(message)
+                continue
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{queue}: {len(taken)} of {count} messages in {timeout}s")
+            await asyncio.sleep(0.05)
+    return taken

@@ -51,7 +51,6 @@ async def declare_exchange(channel: AbstractChannel, settings: ServiceSettings) 
         settings.events_exchange,
         aio_pika.ExchangeType.TOPIC,
         durable=True,
-        auto_delete=settings.queue_expires_ms is not None,
     )
 
 

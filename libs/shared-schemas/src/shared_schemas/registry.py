@@ -45,7 +45,11 @@ REGISTRY: dict[str, type[Envelope]] = {event_key(c.TYPE, c.VERSION): c for c in 
 
 def _discriminate(value: Any) -> str | None:
     if isinstance(value, dict):
-        return event_key(str(value.get("type")), int(value.get("version", 0)))
+        # None makes pydantic raise a ValidationError; a bare ValueError would escape it.
+        try:
+            return event_key(str(value.get("type")), int(value.get("version", 0)))
+        except (TypeError, ValueError):
+            return None
     if isinstance(value, Envelope):
         return event_key(value.type, value.version)
     return None

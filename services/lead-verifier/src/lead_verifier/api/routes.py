@@ -1,0 +1,80 @@
+"""Internal `/leads*` routes (clients reach them through the tenant-api gateway)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
+
+import structlog
+from fastapi import APIRouter, Header, Request
+from sqlalchemy.exc import IntegrityError
+
+from lead_verifier import handlers
+from lead_verifier.adapters.tokens import onboarding_token
+from lead_verifier.api.schemas import LeadCreatedOut, SignUpIn, VerifiedOut
+from lead_verifier.settings import LeadVerifierSettings
+from service_kit.app import RuntimeDep
+from service_kit.problems import Conflict, Unauthorized, problem_responses
+from shared_schemas.events import Address
+
+log = structlog.get_logger(__name__)
+router = APIRouter(prefix="/leads", tags=["leads"])
+
+_SIGN_UP_PROBLEMS = problem_responses(
+    r409="The e-mail address is already verified", r422="Invalid body"
+)
+_VERIFY_PROBLEMS = problem_responses(
+    r401="Missing, wrong, expired, used or locked code",
+    r409="The e-mail address was verified by another sign-up",
+    r422="Invalid lead id",
+)
+
+
+@router.post("", status_code=201, response_model=LeadCreatedOut, responses=_SIGN_UP_PROBLEMS)
+async def sign_up(body: SignUpIn, runtime: RuntimeDep) -> LeadCreatedOut:
+    """Sign up; the verification link travels only by e-mail."""
+    settings: LeadVerifierSettings = runtime.settings  # type: ignore[assignment]
+    cmd = handlers.SignUp(
+        first_name=body.first_name,
+        last_name=body.last_name,
+        company_name=body.company_name,
+        email=str(body.email),
+        address=Address.model_validate(body.address.model_dump()) if body.address else None,
+    )
+    async with runtime.uow() as uow:
+        lead_id = await handlers.sign_up(cmd, uow, settings, datetime.now(UTC))
+        await uow.commit()
+    log.info("lead signed up", lead_id=str(lead_id))
+    return LeadCreatedOut(id=lead_id)
+
+
+@router.post("/{lead_id}/verify", response_model=VerifiedOut, responses=_VERIFY_PROBLEMS)
+async def verify(
+    lead_id: UUID,
+    runtime: RuntimeDep,
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+) -> VerifiedOut:
+    """Exchange the e-mailed code (`Authorization: Bearer <code>`) for an onboarding token."""
+    settings: LeadVerifierSettings = runtime.settings  # type: ignore[assignment]
+    code = _bearer(authorization)
+    now = datetime.now(UTC)
+    async with runtime.uow() as uow:
+        rejection = await handlers.verify(lead_id, code, uow, settings, now)
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            raise Conflict("This e-mail address has already been verified.") from exc
+    if rejection is not None:
+        log.info("verification rejected", lead_id=str(lead_id), reason=rejection.value)
+        raise Unauthorized("The verification code is invalid, expired or already used.")
+    log.info("lead verified", lead_id=str(lead_id))
+    return VerifiedOut(id=lead_id, token=onboarding_token(lead_id, now, settings))
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip() or len(value) > 200:
+        raise Unauthorized("Send the code from the e-mail as `Authorization: Bearer <code>`.")
+    return value.strip()

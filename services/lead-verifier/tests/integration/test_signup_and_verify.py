@@ -1,0 +1,182 @@
+"""Sign-up and verification through the real ASGI app, PostgreSQL and RabbitMQ."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import jwt
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from lead_verifier.settings import LeadVerifierSettings
+
+
+def signup_body(**over: Any) -> dict[str, Any]:
+    body = {
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "companyName": "Analytical Engines",
+        "email": f"ada-{uuid.uuid4().hex[:8]}@engines.example",
+        "address": {"address": "1 Loom St", "city": "London", "zip": "N1", "country": "GB"},
+    }
+    body.update(over)
+    return body
+
+
+async def sign_up(client: httpx.AsyncClient, tap: Any, **over: Any) -> tuple[str, str]:
+    """Sign up; return (lead id, code taken from the link in `lead.created`)."""
+    response = await client.post("/leads", json=signup_body(**over))
+    assert response.status_code == 201, response.text
+    lead_id = response.json()["id"]
+    events = await tap.wait_for("lead.created")
+    event = next(e for e in events if str(e.data.lead_id) == lead_id)
+    query = parse_qs(urlsplit(event.data.verification_url).query)
+    assert query["id"] == [lead_id]
+    return lead_id, query["code"][0]
+
+
+async def db_rows(settings: LeadVerifierSettings, sql: str, **params: Any) -> list[Any]:
+    engine = create_async_engine(settings.database_url)
+    try:
+        async with engine.begin() as conn:
+            return list((await conn.execute(text(sql), params)).all())
+    finally:
+        await engine.dispose()
+
+
+async def test_signup_stores_only_a_hash_and_publishes_the_link(
+    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+) -> None:
+    tap = await event_tap("lead.*")
+    body = signup_body()
+    response = await client.post("/leads", json=body)
+    assert response.status_code == 201
+    assert set(response.json()) == {"id"}, "the code must never be in the response"
+    lead_id = response.json()["id"]
+    (event,) = [e for e in await tap.wait_for("lead.created") if str(e.data.lead_id) == lead_id]
+    code = parse_qs(urlsplit(event.data.verification_url).query)["code"][0]
+    assert event.data.email == body["email"].lower()
+    assert event.correlation_id == uuid.UUID(lead_id)
+    rows = await db_rows(
+        settings,
+        "SELECT code_digest FROM lead_verifier.verification_codes WHERE lead_id = :id",
+        id=lead_id,
+    )
+    assert len(rows) == 1
+    assert code not in rows[0].code_digest
+    assert len(rows[0].code_digest) == 64
+
+
+async def test_verify_returns_an_onboarding_token_once(
+    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+) -> None:
+    tap = await event_tap("lead.*")
+    lead_id, code = await sign_up(client, tap)
+    ok = await client.post(f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"})
+    assert ok.status_code == 200, ok.text
+    claims = jwt.decode(
+        ok.json()["token"],
+        settings.jwt_secret.get_secret_value(),
+        algorithms=["HS256"],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+    )
+    assert claims["role"] == "lead"
+    assert claims["lead_id"] == lead_id
+    (verified,) = await tap.wait_for("lead.verified")
+    assert str(verified.data.lead_id) == lead_id
+    assert verified.data.address is not None
+    assert verified.data.address.city == "London"
+
+    reused = await client.post(
+        f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"}
+    )
+    assert reused.status_code == 401
+    assert reused.headers["content-type"] == "application/problem+json"
+    assert reused.json()["status"] == 401
+
+
+async def test_wrong_code_is_401_and_attempts_are_limited(
+    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+) -> None:
+    tap = await event_tap("lead.created")
+    lead_id, code = await sign_up(client, tap)
+    for _ in range(settings.lead_max_attempts):
+        wrong = await client.post(
+            f"/leads/{lead_id}/verify", headers={"Authorization": "Bearer not-the-code"}
+        )
+        assert wrong.status_code == 401
+        assert wrong.json()["title"] == "Unauthorized"
+    locked = await client.post(
+        f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"}
+    )
+    assert locked.status_code == 401, "the right code after too many attempts stays refused"
+    status = await db_rows(
+        settings, "SELECT status FROM lead_verifier.leads WHERE id = :id", id=lead_id
+    )
+    assert status[0].status == "PENDING"
+
+
+async def test_expired_code_is_refused(
+    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+) -> None:
+    tap = await event_tap("lead.created")
+    lead_id, code = await sign_up(client, tap)
+    await db_rows(
+        settings,
+        "UPDATE lead_verifier.verification_codes SET expires_at = now() - interval '1 second'"
+        " WHERE lead_id = :id RETURNING lead_id",
+        id=lead_id,
+    )
+    response = await client.post(
+        f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"}
+    )
+    assert response.status_code == 401
+
+
+async def test_missing_bearer_and_unknown_lead_are_401(client: httpx.AsyncClient) -> None:
+    unknown = await client.post(
+        f"/leads/{uuid.uuid4()}/verify", headers={"Authorization": "Bearer whatever"}
+    )
+    assert unknown.status_code == 401
+    missing = await client.post(f"/leads/{uuid.uuid4()}/verify")
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+
+
+async def test_second_signup_for_a_verified_email_is_409(
+    client: httpx.AsyncClient, event_tap: Any
+) -> None:
+    tap = await event_tap("lead.created")
+    email = f"grace-{uuid.uuid4().hex[:8]}@navy.example"
+    lead_id, code = await sign_up(client, tap, email=email)
+    ok = await client.post(f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"})
+    assert ok.status_code == 200
+    again = await client.post("/leads", json=signup_body(email=email.upper()))
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("/conflict")
+
+
+async def test_invalid_body_is_422_problem_and_stores_nothing(
+    client: httpx.AsyncClient, settings: LeadVerifierSettings
+) -> None:
+    email = f"bad-{uuid.uuid4().hex[:8]}@example.com"
+    cases = [
+        signup_body(email="not-an-email"),
+        signup_body(email=email, firstName=""),
+        {**signup_body(email=email), "isAdmin": True},
+        {"firstName": "only"},
+    ]
+    for body in cases:
+        response = await client.post("/leads", json=body)
+        assert response.status_code == 422, body
+        problem = response.json()
+        assert response.headers["content-type"] == "application/problem+json"
+        assert problem["errors"], problem
+    rows = await db_rows(
+        settings, "SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower()
+    )
+    assert rows == []

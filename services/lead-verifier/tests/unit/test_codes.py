@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from lead_verifier.domain.codes import CodeState, Rejection, digest, issue_code
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def state_for(code: str, **over: object) -> CodeState:
+    values: dict[str, object] = {
+        "digest": digest(code),
+        "expires_at": NOW + timedelta(hours=1),
+        "attempts": 0,
+        "used_at": None,
+    }
+    values.update(over)
+    return CodeState(**values)  # type: ignore[arg-type]
+
+
+def test_issued_code_is_random_and_only_its_digest_is_kept() -> None:
+    a, b = issue_code(NOW, timedelta(minutes=5)), issue_code(NOW, timedelta(minutes=5))
+    assert a.plaintext != b.plaintext
+    assert a.digest == digest(a.plaintext)
+    assert a.plaintext not in a.digest
+    assert a.expires_at == NOW + timedelta(minutes=5)
+
+
+def test_right_code_is_accepted_once() -> None:
+    state = state_for("abc")
+    assert state.check("abc", NOW, 5) is None
+    assert state.used_at == NOW
+    assert state.check("abc", NOW, 5) is Rejection.USED
+
+
+def test_wrong_code_counts_an_attempt_until_locked() -> None:
+    state = state_for("abc")
+    assert state.check("nope", NOW, 2) is Rejection.MISMATCH
+    assert state.check("nope", NOW, 2) is Rejection.MISMATCH
+    assert state.attempts == 2
+    assert state.check("abc", NOW, 2) is Rejection.LOCKED
+
+
+def test_expired_code_is_refused_even_if_right() -> None:
+    state = state_for("abc", expires_at=NOW)
+    assert state.check("abc", NOW, 5) is Rejection.EXPIRED
+    assert state.used_at is None
