@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from lead_verifier import handlers
 from lead_verifier.adapters.tokens import onboarding_token
-from lead_verifier.api.schemas import LeadCreatedOut, SignUpIn, VerifiedOut
 from lead_verifier.settings import LeadVerifierSettings
 from service_kit.app import RuntimeDep
 from service_kit.problems import Conflict, Unauthorized, problem_responses
+from shared_schemas.api.leads import LeadCreatedOut, SignUpIn, VerifiedOut
 from shared_schemas.events import Address
 
 log = structlog.get_logger(__name__)
