@@ -27,11 +27,15 @@ ATTEMPT_HEADER = "x-attempt"
 
 @dataclass(frozen=True)
 class Consumer:
-    """What a service consumes: a name (its queue), the routing keys, a handler per event type."""
+    """What a service consumes: a name (its queue), the routing keys, a handler per event type.
+
+    `fallback` handles every event type without a handler of its own (for wildcard bindings).
+    """
 
     name: str
-    handlers: Mapping[str, Handler]
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
     bindings: list[str] = field(default_factory=list)
+    fallback: Handler | None = None
 
     @property
     def routing_keys(self) -> list[str]:
@@ -92,7 +96,7 @@ class ConsumerRunner:
             correlation_id=str(event.correlation_id),
             tenant_id=str(event.tenant_id) if event.tenant_id else None,
         )
-        handler = self.consumer.handlers.get(event.type)
+        handler = self.consumer.handlers.get(event.type, self.consumer.fallback)
         if handler is None:
             await self._dead_letter(
                 message,

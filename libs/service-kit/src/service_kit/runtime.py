@@ -35,12 +35,14 @@ class ServiceRuntime:
         uses_redis: bool = False,
         background: Sequence[BackgroundJob] = (),
         run_relay: bool = True,
+        on_stop: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     ) -> None:
         self.settings = settings
         self.consumers = list(consumers)
         self.uses_redis = uses_redis
         self.background = list(background)
         self.run_relay = run_relay
+        self.on_stop = list(on_stop)
         self.engine: AsyncEngine | None = None
         self.sessions: async_sessionmaker[AsyncSession] | None = None
         self.broker = Broker(settings)
@@ -78,6 +80,9 @@ class ServiceRuntime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for hook in self.on_stop:
+            with contextlib.suppress(Exception):
+                await hook()
         await self.broker.close()
         if self.redis is not None:
             await self.redis.aclose()

@@ -1,0 +1,39 @@
+"""Signing the control plane's own JWTs (HS256 with JWT_SECRET; claims per DESIGN §4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import jwt
+
+from service_kit.settings import JwtSettings
+
+ALGORITHM = "HS256"
+
+
+def mint_token(
+    settings: JwtSettings,
+    *,
+    role: str,
+    sub: str,
+    ttl: timedelta,
+    tenant_id: UUID | None = None,
+    lead_id: UUID | None = None,
+    now: datetime | None = None,
+) -> str:
+    issued = now or datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "role": role,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + ttl).timestamp()),
+    }
+    if tenant_id is not None:
+        claims["tenant_id"] = str(tenant_id)
+    if lead_id is not None:
+        claims["lead_id"] = str(lead_id)
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)

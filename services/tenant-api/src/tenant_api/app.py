@@ -1,0 +1,25 @@
+"""tenant-api: the gateway every client enters through."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from service_kit.app import build_app
+from service_kit.runtime import ServiceRuntime
+from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
+from tenant_api.api import leads, tenants
+from tenant_api.consumers import CONSUMERS
+from tenant_api.settings import TenantApiSettings
+
+
+def create_app(settings: TenantApiSettings) -> FastAPI:
+    lead_verifier = LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout)
+    runtime = ServiceRuntime(settings, CONSUMERS, uses_redis=True, on_stop=[lead_verifier.aclose])
+    app = build_app(
+        runtime,
+        title="Control plane gateway (tenant-api)",
+        description="Sign-up, onboarding and tenant management. Errors are RFC 9457 problems.",
+        routers=[leads.router, tenants.router],
+    )
+    app.state.lead_verifier = lead_verifier
+    return app

@@ -1,0 +1,43 @@
+"""The tenant state machine (DESIGN §2): any transition not listed here is refused."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TenantStatus(StrEnum):
+    PENDING_PROVISION = "PENDING_PROVISION"
+    PROVISIONING = "PROVISIONING"
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    PROVISION_FAILED = "PROVISION_FAILED"
+    CANCELLED = "CANCELLED"
+    DEPROVISIONING = "DEPROVISIONING"
+    OFFBOARDED = "OFFBOARDED"
+
+
+_S = TenantStatus
+TRANSITIONS: dict[TenantStatus, frozenset[TenantStatus]] = {
+    _S.PENDING_PROVISION: frozenset({_S.PROVISIONING, _S.DEPROVISIONING}),
+    _S.PROVISIONING: frozenset({_S.ACTIVE, _S.PROVISION_FAILED, _S.CANCELLED}),
+    _S.ACTIVE: frozenset({_S.SUSPENDED, _S.DEPROVISIONING}),
+    _S.SUSPENDED: frozenset({_S.ACTIVE, _S.DEPROVISIONING}),
+    _S.PROVISION_FAILED: frozenset({_S.PROVISIONING, _S.DEPROVISIONING}),
+    _S.CANCELLED: frozenset({_S.PROVISIONING, _S.DEPROVISIONING}),
+    _S.DEPROVISIONING: frozenset({_S.OFFBOARDED}),
+    _S.OFFBOARDED: frozenset(),
+}
+
+
+class InvalidTransition(Exception):
+    def __init__(self, current: TenantStatus, target: TenantStatus) -> None:
+        super().__init__(f"a tenant in {current} cannot become {target}")
+        self.current = current
+        self.target = target
+
+
+def transition(current: TenantStatus, target: TenantStatus) -> TenantStatus:
+    """The new status, or InvalidTransition if the machine does not allow it."""
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(current, target)
+    return target

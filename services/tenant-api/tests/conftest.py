@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from service_kit.migrations import upgrade
+from service_kit.testing import TestInfra, publish_raw
+from service_kit.tokens import mint_token
+from shared_schemas.events import Address, LeadVerified, LeadVerifiedData
+from tenant_api.app import create_app
+from tenant_api.settings import TenantApiSettings
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+async def migrated(infra: TestInfra) -> None:
+    await asyncio.to_thread(upgrade, SERVICE_DIR, infra.database_url)
+
+
+@pytest.fixture
+def settings(infra: TestInfra) -> TenantApiSettings:
+    # Nothing listens on port 9: the gateway must answer 503 for /leads, not hang.
+    return infra.settings(
+        TenantApiSettings, lead_verifier_url="http://127.0.0.1:9", lead_facts_wait=5.0
+    )
+
+
+@pytest.fixture
+async def app(settings: TenantApiSettings, migrated: None) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as c:
+        yield c
+
+
+@pytest.fixture
+def token(settings: TenantApiSettings) -> Callable[..., str]:
+    def make(role: str, **claims: Any) -> str:
+        return mint_token(settings, role=role, sub=f"test:{role}", ttl=timedelta(minutes=5), **claims)
+
+    return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def lead_verified(lead_id: uuid.UUID, email: str) -> LeadVerified:
+    return LeadVerified.build(
+        LeadVerifiedData(
+            lead_id=lead_id,
+            first_name="Ada",
+            last_name="Lovelace",
+            company_name="Analytical Engines",
+            email=email,
+            address=Address(address="1 Loom St", city="London", zip="N1", country="GB"),
+            verified_at=datetime.now(UTC),
+        ),
+        producer="lead-verifier",
+        correlation_id=lead_id,
+    )
+
+
+@pytest.fixture
+def verified_lead(infra: TestInfra) -> Callable[..., Awaitable[LeadVerified]]:
+    """Publish `lead.verified` as lead-verifier would; return the event."""
+
+    async def publish(email: str | None = None) -> LeadVerified:
+        lead_id = uuid.uuid4()
+        event = lead_verified(lead_id, email or f"ada-{lead_id.hex[:6]}@engines.example")
+        await publish_raw(infra, event.type, event.model_dump_json().encode())
+        return event
+
+    return publish
+
+
+@pytest.fixture
+def sql(settings: TenantApiSettings) -> Callable[..., Awaitable[list[Any]]]:
+    async def run(statement: str, **params: Any) -> list[Any]:
+        engine = create_async_engine(settings.database_url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(statement), params)
+                return list(result.all()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return run
