@@ -5,19 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-import jwt
-
 from lead_verifier.settings import LeadVerifierSettings
+from service_kit.tokens import mint_token
 
 
 def onboarding_token(lead_id: UUID, now: datetime, settings: LeadVerifierSettings) -> str:
-    claims = {
-        "sub": f"lead:{lead_id}",
-        "role": "lead",
-        "lead_id": str(lead_id),
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(seconds=settings.lead_token_ttl)).timestamp()),
-    }
-    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+    return mint_token(
+        settings,
+        role="lead",
+        sub=f"lead:{lead_id}",
+        lead_id=lead_id,
+        ttl=timedelta(seconds=settings.lead_token_ttl),
+        now=now,
+    )

@@ -1,0 +1,48 @@
+# The control plane's everyday commands. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv comes from PATH, else from a private venv in .tools/ (installed from PyPI on first use).
+UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+SERVICES := tenant-api lead-verifier provisioner webhook-receiver notifier
+
+.PHONY: help bootstrap sync run test lint fmt typecheck migrate schemas check-schemas clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
+
+bootstrap: ## Install uv if it is missing
+	@if [ ! -x "$(UV)" ]; then \
+		echo "[make] uv not found; installing it into .tools/ from PyPI"; \
+		python3 -m venv .tools && .tools/bin/pip install --quiet --disable-pip-version-check uv; \
+	fi
+
+sync: bootstrap ## Install every package of the workspace (locked versions)
+	@$(UV) sync --frozen --quiet
+
+run: sync ## Set up and run all five services with prefixed logs until Ctrl-C
+	@$(UV) run --frozen python deploy/local_run.py
+
+test: sync ## Set up and run the whole suite: lint, types, then every test
+	@$(MAKE) --no-print-directory lint typecheck
+	@$(UV) run --frozen pytest -q
+
+lint: sync ## ruff: lint and format check
+	@$(UV) run --frozen ruff check .
+	@$(UV) run --frozen ruff format --check --quiet .
+
+fmt: sync ## ruff: fix what can be fixed and format
+	@$(UV) run --frozen ruff check --fix --quiet .
+	@$(UV) run --frozen ruff format --quiet .
+
+typecheck: sync ## mypy (strict) over every package
+	@$(UV) run --frozen mypy
+
+migrate: sync ## Create the database if needed and migrate every service
+	@$(UV) run --frozen python deploy/local_run.py --migrate-only
+
+schemas: sync ## Export every event's JSON Schema into docs/events/
+	@$(UV) run --frozen python -m shared_schemas.export docs/events
+
+clean: ## Remove caches and local mail (keeps .venv)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache var/mail
