@@ -69,8 +69,15 @@ INFRA = (
 )
 
 
+COLOUR = sys.stdout.isatty()
+
+
+def _paint(text: str, code: str) -> str:
+    return f"\033[{code}m{text}\033[0m" if COLOUR else text
+
+
 def say(message: str) -> None:
-    print(f"\033[1m[run]\033[0m {message}", flush=True)
+    print(f"{_paint('[run]', '1')} {message}", flush=True)
 
 
 def _reachable(url: str, port: int) -> bool:
@@ -123,7 +130,7 @@ def migrate() -> None:
 
 
 async def _pump(service: Service, stream: asyncio.StreamReader, width: int) -> None:
-    prefix = f"\033[{service.colour}m{service.name:<{width}}\033[0m | "
+    prefix = _paint(f"{service.name:<{width}}", service.colour) + " | "
     while line := await stream.readline():
         sys.stdout.write(prefix + line.decode(errors="replace"))
         sys.stdout.flush()

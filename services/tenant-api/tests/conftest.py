@@ -53,7 +53,9 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def token(settings: TenantApiSettings) -> Callable[..., str]:
     def make(role: str, **claims: Any) -> str:
-        return mint_token(settings, role=role, sub=f"test:{role}", ttl=timedelta(minutes=5), **claims)
+        return mint_token(
+            settings, role=role, sub=f"test:{role}", ttl=timedelta(minutes=5), **claims
+        )
 
     return make
 

@@ -237,3 +237,50 @@ async def wait_for_queue_messages(
                 raise AssertionError(f"{queue}: {len(taken)} of {count} messages in {timeout}s")
             await asyncio.sleep(0.05)
     return taken
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free loopback port, keeping what it receives."""
+
+    host: str
+    port: int
+    messages: list[Any]
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    async def wait_for(self, recipient: str, *, timeout: float = 15.0) -> Any:
+        """The first message to `recipient` (an `email.message.EmailMessage`)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for message in self.messages:
+                if recipient.lower() in message["To"].lower():
+                    return message
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no e-mail to {recipient} within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(host="127.0.0.1", port=0, messages=[])
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            sink.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        sink.port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname=sink.host, port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()

@@ -161,9 +161,7 @@ async def test_tenant_token_sees_only_its_own_tenant(
     assert missing.status_code == 404
     listed = await client.get("/tenants", headers=bearer(token("operator")))
     assert tenant_id in [t["id"] for t in listed.json()["items"]]
-    tenant_list = await client.get(
-        "/tenants", headers=bearer(token("tenant", tenant_id=tenant_id))
-    )
+    tenant_list = await client.get("/tenants", headers=bearer(token("tenant", tenant_id=tenant_id)))
     assert tenant_list.status_code == 403
 
 

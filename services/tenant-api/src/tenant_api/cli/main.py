@@ -1,0 +1,164 @@
+"""`tenantctl`: the operators' command line (dev tokens, tenants)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+from pydantic import ValidationError
+
+from service_kit.tokens import mint_token
+from tenant_api.auth import Role
+from tenant_api.settings import TenantApiSettings
+
+GATEWAY_URL = "http://127.0.0.1:8000"
+
+
+class CliError(Exception):
+    """Printed as `tenantctl: <message>` with exit status 1."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        args.run(args)
+    except CliError as exc:
+        print(f"tenantctl: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tenantctl",
+        description="Operate the control plane. Talks to the gateway at $GATEWAY_URL "
+        f"(default {GATEWAY_URL}) with $TENANTCTL_TOKEN, or an admin token signed with "
+        "$JWT_SECRET when that is unset.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    token = commands.add_parser("token", help="print a signed JWT (development)")
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument("--tenant-id", type=UUID, help="required for --role tenant")
+    token.add_argument("--lead-id", type=UUID, help="required for --role lead")
+    token.add_argument("--sub", help="subject (default: tenantctl:<role>)")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
+    token.set_defaults(run=_token)
+
+    tenants = commands.add_parser("tenants", help="list and show tenants")
+    sub = tenants.add_subparsers(required=True, metavar="ACTION")
+    listing = sub.add_parser("list", help="newest first")
+    listing.add_argument("--status", help="e.g. ACTIVE, PENDING_PROVISION")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true", help="raw JSON instead of a table")
+    listing.set_defaults(run=_tenants_list)
+    show = sub.add_parser("show", help="one tenant with contacts and address")
+    show.add_argument("tenant_id", type=UUID)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=_tenants_show)
+    return parser
+
+
+def _settings() -> TenantApiSettings:
+    try:
+        return TenantApiSettings()
+    except ValidationError as exc:
+        raise CliError(f"invalid configuration: {exc.errors()[0]['msg']}") from exc
+
+
+def _token(args: argparse.Namespace) -> None:
+    role = Role(args.role)
+    if role is Role.TENANT and args.tenant_id is None:
+        raise CliError("--role tenant needs --tenant-id")
+    if role is Role.LEAD and args.lead_id is None:
+        raise CliError("--role lead needs --lead-id")
+    print(
+        mint_token(
+            _settings(),
+            role=role.value,
+            sub=args.sub or f"tenantctl:{role.value}",
+            ttl=timedelta(seconds=args.ttl),
+            tenant_id=args.tenant_id,
+            lead_id=args.lead_id,
+        )
+    )
+
+
+def _get(path: str, params: dict[str, Any] | None = None) -> Any:
+    base = os.environ.get("GATEWAY_URL", GATEWAY_URL)
+    token = os.environ.get("TENANTCTL_TOKEN") or mint_token(
+        _settings(), role="admin", sub="tenantctl", ttl=timedelta(minutes=5)
+    )
+    try:
+        response = httpx.get(
+            base + path,
+            params={k: v for k, v in (params or {}).items() if v is not None},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+    except httpx.TransportError as exc:
+        raise CliError(f"cannot reach the gateway at {base} ({exc}); is `make run` up?") from exc
+    if response.status_code >= 400:
+        try:
+            problem = response.json()
+            detail = problem.get("detail") or problem.get("title")
+        except ValueError:
+            detail = response.text[:200]
+        raise CliError(f"{response.status_code}: {detail}")
+    return response.json()
+
+
+def _tenants_list(args: argparse.Namespace) -> None:
+    page = _get("/tenants", {"status": args.status, "limit": args.limit})
+    if args.json:
+        print(json.dumps(page, indent=2))
+        return
+    rows = [
+        (t["id"], t["key"], t["status"], t["tier"], t["name"], t["createdAt"][:19])
+        for t in page["items"]
+    ]
+    _table(("ID", "KEY", "STATUS", "TIER", "NAME", "CREATED"), rows)
+    print(f"{page['count']} tenant(s)")
+
+
+def _tenants_show(args: argparse.Namespace) -> None:
+    tenant = _get(f"/tenants/{args.tenant_id}")
+    if args.json:
+        print(json.dumps(tenant, indent=2))
+        return
+    for label, value in (
+        ("id", tenant["id"]),
+        ("key", tenant["key"]),
+        ("name", tenant["name"]),
+        ("status", tenant["status"]),
+        ("tier", tenant["tier"]),
+        ("plan", tenant["planId"] or "-"),
+        ("domains", ", ".join(tenant["domains"])),
+        ("created", tenant["createdAt"]),
+    ):
+        print(f"{label:<9} {value}")
+    for contact in tenant["contacts"]:
+        primary = " (primary)" if contact["isPrimary"] else ""
+        print(
+            f"contact   {contact['firstName']} {contact['lastName']} <{contact['email']}>{primary}"
+        )
+    if tenant["address"]:
+        a = tenant["address"]
+        parts = [a["address"], a["city"], a.get("state"), a.get("zip"), a["country"]]
+        print("address   " + ", ".join(p for p in parts if p))
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
+    for row in (header, *rows):
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

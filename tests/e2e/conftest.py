@@ -1,0 +1,104 @@
+"""The five services as real processes, started the way `make run` starts them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service_kit.testing import SmtpSink, TestInfra
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+NAMES = ("tenant-api", "lead-verifier", "provisioner", "webhook-receiver", "notifier")
+
+
+@dataclass(frozen=True)
+class Stack:
+    port_base: int
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.port_base + NAMES.index(service)}"
+
+    @property
+    def gateway(self) -> str:
+        return self.url("tenant-api")
+
+
+def _free_port_base() -> int:
+    """Five consecutive free ports away from the 8000s that `make run` uses."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base > 60000:
+            continue
+        if all(_port_free(base + i) for i in range(5)):
+            return base
+    raise RuntimeError("no five consecutive free ports")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _all_ready(stack: Stack) -> bool:
+    try:
+        return all(httpx.get(stack.url(n) + "/readyz", timeout=1).status_code == 200 for n in NAMES)
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "e2e-services.log"
+    port_base = _free_port_base()
+    env = {
+        **os.environ,
+        **infra.env,
+        "SMTP_URL": smtp_sink.url,
+        "APP_VALIDATE_URL": "https://app.example/validate",
+        "LOG_FORMAT": "json",
+        "RETRY_DELAYS": "0.5,1",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "deploy/local_run.py", "--port-base", str(port_base)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        stack = Stack(port_base=port_base, env=env, process=process, log=log)
+        deadline = time.monotonic() + 90
+        while not _all_ready(stack):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"stack did not become ready; see {log}")
+            time.sleep(0.3)
+        try:
+            yield stack
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
