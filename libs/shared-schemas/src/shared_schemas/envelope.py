@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class Contract(BaseModel):
@@ -25,7 +25,7 @@ class Envelope(Contract):
     id: UUID = Field(default_factory=uuid4, description="Unique per event; the idempotency key.")
     type: str = Field(description="Event type; also the routing key.")
     version: int = Field(ge=1, description="Schema version of `data`.")
-    occurred_at: datetime = Field(description="When the fact happened (UTC).")
+    occurred_at: AwareDatetime = Field(description="When the fact happened, with its offset.")
     producer: str = Field(description="Service that published the event.")
     correlation_id: UUID = Field(description="One per saga: the lead, then the tenant's pipeline.")
     causation_id: UUID | None = Field(default=None, description="The event that caused this one.")

@@ -22,6 +22,8 @@ class StepData(Contract):
 
 
 class StepStarted(Envelope):
+    """A pipeline step began an attempt."""
+
     TYPE = "provisioning.step_started"
     VERSION = 1
     type: Literal["provisioning.step_started"] = "provisioning.step_started"
@@ -34,6 +36,8 @@ class StepSucceededData(StepData):
 
 
 class StepSucceeded(Envelope):
+    """A pipeline step attempt succeeded, with optional details."""
+
     TYPE = "provisioning.step_succeeded"
     VERSION = 1
     type: Literal["provisioning.step_succeeded"] = "provisioning.step_succeeded"
@@ -47,6 +51,8 @@ class StepFailedData(StepData):
 
 
 class StepFailed(Envelope):
+    """A pipeline step attempt failed; `will_retry` says whether another attempt follows."""
+
     TYPE = "provisioning.step_failed"
     VERSION = 1
     type: Literal["provisioning.step_failed"] = "provisioning.step_failed"
