@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service_kit.testing import SmtpSink, TestInfra
+from service_kit.testing import SmtpSink, TestInfra, delete_exchange
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -71,9 +72,13 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "e2e-services.log"
     port_base = _free_port_base()
+    # Its own exchange and queue names: in-process tests of this run use the run's own.
+    exchange = f"cp-test-{infra.run_id}.e2e.events"
     env = {
         **os.environ,
         **infra.env,
+        "EVENTS_EXCHANGE": exchange,
+        "QUEUE_PREFIX": f"cp-test-{infra.run_id}.e2e.",
         "SMTP_URL": smtp_sink.url,
         "APP_VALIDATE_URL": "https://app.example/validate",
         "LOG_FORMAT": "json",
@@ -102,3 +107,4 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+            asyncio.run(delete_exchange(infra.rabbitmq_url, exchange))

@@ -48,6 +48,12 @@ async def test_sign_up_verify_and_onboard(stack: Stack, smtp_sink: SmtpSink) -> 
         assert signed_up.status_code == 201, signed_up.text
         assert signed_up.headers["x-request-id"] == "e2e-signup"
         lead_id = signed_up.json()["id"]
+        forwarded = [
+            json.loads(line.split(" | ", 1)[1])
+            for line in stack.log.read_text().splitlines()
+            if line.startswith("lead-verifier") and "lead signed up" in line
+        ]
+        assert [e["request_id"] for e in forwarded if e["lead_id"] == lead_id] == ["e2e-signup"]
 
         mail = await smtp_sink.wait_for(email)
         text = mail.get_body(preferencelist=("plain",)).get_content()

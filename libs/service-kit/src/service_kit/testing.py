@@ -33,6 +33,8 @@ _DEFAULTS = ServiceSettings()
 class TestInfra:
     """Where this test run's infrastructure lives, as environment variables for services."""
 
+    __test__ = False  # not a test class, whatever its name
+
     run_id: str
     database_url: str
     rabbitmq_url: str
@@ -111,17 +113,19 @@ def infra() -> Iterator[TestInfra]:
             redis_url=rd or _DEFAULTS.redis_url,
         )
         # Queues expire on their own (QUEUE_EXPIRES_MS); the exchange is removed here.
-        stack.callback(lambda: asyncio.run(_delete_exchange(infra)))
+        stack.callback(
+            lambda: asyncio.run(delete_exchange(infra.rabbitmq_url, infra.env["EVENTS_EXCHANGE"]))
+        )
         yield infra
 
 
-async def _delete_exchange(infra: TestInfra) -> None:
+async def delete_exchange(rabbitmq_url: str, name: str) -> None:
     import aio_pika
 
-    connection = await aio_pika.connect(infra.rabbitmq_url)
+    connection = await aio_pika.connect(rabbitmq_url)
     async with connection:
         channel = await connection.channel()
-        await channel.exchange_delete(infra.env["EVENTS_EXCHANGE"])
+        await channel.exchange_delete(name)
 
 
 class EventTap:

@@ -25,7 +25,8 @@ def dlq_name(settings: ServiceSettings) -> str:
 
 def queue_names(settings: ServiceSettings, consumer: str) -> QueueNames:
     base = f"{settings.queue_prefix}{settings.service_name}.{consumer}"
-    retries = tuple(f"{base}.retry.{i + 1}" for i in range(len(settings.retry_delays)))
+    # Named by delay: changing RETRY_DELAYS declares new tiers instead of clashing with old ones.
+    retries = tuple(f"{base}.retry.{round(d * 1000)}ms" for d in settings.retry_delays)
     return QueueNames(main=base, retries=retries, dlq=dlq_name(settings))
 
 
