@@ -1,0 +1,6 @@
+from notifier.adapters.orm import metadata
+from notifier.settings import NotifierSettings
+from service_kit.migrations import run_env
+
+settings = NotifierSettings()
+run_env(metadata, database_url=settings.database_url, schema=settings.db_schema)

@@ -1,0 +1,36 @@
+"""What a notification is: its kind, its delivery status and the Message-ID it travels under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID, uuid5
+
+
+class NotificationKind(StrEnum):
+    LEAD_VERIFICATION = "lead_verification"
+
+
+class NotificationStatus(StrEnum):
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One e-mail for one event: what is recorded about it (never its body)."""
+
+    event_id: UUID
+    kind: NotificationKind
+    recipient: str
+    subject: str
+    message_id: str
+    transport: str
+
+
+def message_id(event_id: UUID, kind: NotificationKind, domain: str) -> str:
+    """The same event and kind always give the same Message-ID, so receivers can dedupe.
+
+    A name-based UUID keeps the header short enough not to be folded.
+    """
+    return f"<{uuid5(event_id, kind.value).hex}@{domain}>"
