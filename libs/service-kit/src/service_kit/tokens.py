@@ -37,3 +37,17 @@ def mint_token(
     if lead_id is not None:
         claims["lead_id"] = str(lead_id)
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
+
+
+def decode_token(token: str, settings: JwtSettings, *, leeway: int = 10) -> dict[str, Any]:
+    """Verified claims, or `jwt.PyJWTError`. The algorithm is pinned: `alg` is never trusted."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        settings.jwt_secret.get_secret_value(),
+        algorithms=[ALGORITHM],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        leeway=leeway,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+    )
+    return claims

@@ -13,7 +13,7 @@ from fastapi import Depends, Header
 
 from service_kit.app import RuntimeDep
 from service_kit.problems import Forbidden, NotFound, Unauthorized
-from service_kit.tokens import ALGORITHM
+from service_kit.tokens import decode_token
 from tenant_api.settings import TenantApiSettings
 
 
@@ -44,15 +44,7 @@ class Principal:
 
 def decode_principal(token: str, settings: TenantApiSettings) -> Principal:
     try:
-        claims = jwt.decode(
-            token,
-            settings.jwt_secret.get_secret_value(),
-            algorithms=[ALGORITHM],  # pinned: `alg` in the token is never trusted
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            leeway=settings.jwt_leeway,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-        )
+        claims = decode_token(token, settings, leeway=settings.jwt_leeway)
         role = Role(str(claims.get("role")))
         tenant_id = UUID(claims["tenant_id"]) if claims.get("tenant_id") else None
         lead_id = UUID(claims["lead_id"]) if claims.get("lead_id") else None

@@ -21,6 +21,7 @@ from shared_schemas.events.provisioning import (
 )
 from shared_schemas.events.tenant import (
     PipelineRef,
+    PlanFacts,
     TenantActivated,
     TenantActivatedData,
     TenantCancelled,
@@ -54,6 +55,7 @@ __all__ = [
     "LeadVerified",
     "LeadVerifiedData",
     "PipelineRef",
+    "PlanFacts",
     "ProvisioningCancelled",
     "ProvisioningCancelledData",
     "ProvisioningCompleted",

@@ -34,14 +34,30 @@ class TenantOnboarded(Envelope):
     data: TenantOnboardedData
 
 
+class PlanFacts(Contract):
+    """What the provisioner needs to know of the tenant's plan (tenant-api owns plans)."""
+
+    id: str
+    name: str
+    tiers: list[Tier] = Field(description="Tiers the plan may be provisioned on.")
+    price: str = Field(pattern=r"^\d+(\.\d{1,2})?$", description="Per period, e.g. 49.00")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    billing_period: Literal["monthly", "yearly"]
+    external_infrastructure: bool | None = Field(
+        default=None, description="Run the external infrastructure step; unset: silo only."
+    )
+
+
 class TenantProvisioningRequestedData(Contract):
     tenant_id: UUID
     pipeline_id: UUID
     key: str
+    name: str
     tier: Tier
-    plan_id: str | None = None
+    plan: PlanFacts
     contact: Contact
     requested_by: str
+    run: int = Field(default=1, ge=1, description="1 for the first pipeline, 2 for a retry, ...")
 
 
 class TenantProvisioningRequested(Envelope):
