@@ -35,6 +35,7 @@ class ServiceRuntime:
         uses_redis: bool = False,
         background: Sequence[BackgroundJob] = (),
         run_relay: bool = True,
+        on_start: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
         on_stop: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     ) -> None:
         self.settings = settings
@@ -42,6 +43,7 @@ class ServiceRuntime:
         self.uses_redis = uses_redis
         self.background = list(background)
         self.run_relay = run_relay
+        self.on_start = list(on_start)  # after connections open, before consumers start
         self.on_stop = list(on_stop)
         self.engine: AsyncEngine | None = None
         self.sessions: async_sessionmaker[AsyncSession] | None = None
@@ -61,6 +63,8 @@ class ServiceRuntime:
         if self.uses_redis:
             self.redis = Redis.from_url(s.redis_url, decode_responses=True)
         await self.broker.connect()
+        for hook in self.on_start:
+            await hook()
         if self.run_relay:
             relay = OutboxRelay(s, self.sessions, self.broker)
             self._spawn("outbox-relay", relay.run)

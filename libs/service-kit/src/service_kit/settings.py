@@ -59,6 +59,8 @@ class ServiceSettings(BaseSettings):
 class JwtSettings(BaseSettings):
     """Mixin for services that sign or verify tokens."""
 
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "controlplane"
     jwt_audience: str = "controlplane-api"

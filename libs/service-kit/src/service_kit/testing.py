@@ -39,6 +39,7 @@ class TestInfra:
     database_url: str
     rabbitmq_url: str
     redis_url: str
+    tenant_data_dsn: str = ""
 
     @property
     def env(self) -> dict[str, str]:
@@ -53,6 +54,9 @@ class TestInfra:
             "REDIS_KEY_PREFIX": f"cp-test-{self.run_id}:",
             "RETRY_DELAYS": "0.2,0.5",
             "OUTBOX_POLL_INTERVAL": "0.5",
+            "TENANT_DATA_DSN": self.tenant_data_dsn,
+            "TENANT_ROLE_PREFIX": f"t{self.run_id}_",
+            "PROVISIONER_FAULTS_ENABLED": "true",
         }
 
     def settings(self, cls: type[ServiceSettings], **overrides: Any) -> Any:
@@ -106,17 +110,39 @@ def infra() -> Iterator[TestInfra]:
         database_url = base.set(database=f"cp_test_{run_id}").render_as_string(hide_password=False)
         asyncio.run(ensure_database(database_url))
         stack.callback(lambda: asyncio.run(drop_database(database_url)))
+        # Tenants' own data (silo schemas, pooled rows) goes to a database of its own; the
+        # provisioner creates it. Roles are cluster-wide, so they carry the run's prefix.
+        tenant_data = base.set(drivername="postgresql", database=f"cp_test_{run_id}_tenants")
+        tenant_data_dsn = tenant_data.render_as_string(hide_password=False)
+        stack.callback(lambda: asyncio.run(_drop_tenant_data(tenant_data_dsn, f"t{run_id}_")))
         infra = TestInfra(
             run_id=run_id,
             database_url=database_url,
             rabbitmq_url=mq or _DEFAULTS.rabbitmq_url.get_secret_value(),
             redis_url=rd or _DEFAULTS.redis_url,
+            tenant_data_dsn=tenant_data_dsn,
         )
         # Queues expire on their own (QUEUE_EXPIRES_MS); the exchange is removed here.
         stack.callback(
             lambda: asyncio.run(delete_exchange(infra.rabbitmq_url, infra.env["EVENTS_EXCHANGE"]))
         )
         yield infra
+
+
+async def _drop_tenant_data(dsn: str, role_prefix: str) -> None:
+    import asyncpg
+
+    await drop_database(dsn)
+    admin = make_url(dsn).set(database="postgres").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin)
+    try:
+        roles = await conn.fetch(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", role_prefix
+        )
+        for role in roles:
+            await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
+    finally:
+        await conn.close()
 
 
 async def delete_exchange(rabbitmq_url: str, name: str) -> None:

@@ -2,10 +2,64 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
+
 from service_kit.settings import ServiceSettings
+
+# A development key (32 bytes, base64): fine on a laptop, refused in production.
+DEV_SECRETS_KEY = "ZGV2LW9ubHktdGVuYW50LXNlY3JldHMta2V5LTMyYiE="
 
 
 class ProvisionerSettings(ServiceSettings):
     service_name: str = "provisioner"
     db_schema: str = "provisioner"
     port: int = 8002
+
+    tenant_data_dsn: str = "postgresql://postgres@127.0.0.1:5432/tenant_data"
+    tenant_role_prefix: str = "tenant_"
+    tenant_secrets_key: SecretStr = SecretStr(DEV_SECRETS_KEY)
+    tenant_app_url_template: str = "https://{key}.app.localhost"
+
+    provisioner_reserved_keys: Annotated[list[str], NoDecode] = [
+        "admin",
+        "api",
+        "app",
+        "internal",
+        "root",
+        "support",
+        "system",
+        "www",
+    ]
+    provisioner_max_silo_tenants: int = 1000
+    provisioner_step_attempts: int = 3
+    provisioner_step_retry_base: float = 0.5
+    provisioner_callback_timeout: float = 300.0
+    provisioner_poll_interval: float = 0.25
+    provisioner_faults_enabled: bool = False
+    initial_key_ttl: int = 86400
+
+    pipeline_driver: Literal["local", "http", "manual"] = "local"
+    pipeline_local_command: str = ""
+    pipeline_trigger_url: str = ""
+    webhook_callback_url: str = "http://127.0.0.1:8003/webhooks/provisioning"
+
+    @field_validator("provisioner_reserved_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _production_guards(self) -> ProvisionerSettings:
+        if self.environment == "production":
+            if self.tenant_secrets_key.get_secret_value() == DEV_SECRETS_KEY:
+                raise ValueError("TENANT_SECRETS_KEY must be set in production")
+            if self.provisioner_faults_enabled:
+                raise ValueError("PROVISIONER_FAULTS_ENABLED is refused in production")
+        if self.pipeline_driver == "http" and not self.pipeline_trigger_url:
+            raise ValueError("PIPELINE_DRIVER=http needs PIPELINE_TRIGGER_URL")
+        return self

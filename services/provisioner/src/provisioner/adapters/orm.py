@@ -1,7 +1,107 @@
-"""provisioner's own tables (schema `provisioner`); the kit adds the outbox and inbox."""
+"""provisioner's tables (schema `provisioner`)."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData()
+
+pipelines = Table(
+    "pipelines",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("tenant_key", String(20), nullable=False),
+    Column("tenant_name", String(200), nullable=False),
+    Column("tier", String(20), nullable=False),
+    Column("plan", JSONB, nullable=False),
+    Column("contact", JSONB, nullable=False),
+    Column("run", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("steps", ARRAY(String(30)), nullable=False),
+    Column("current", Integer, nullable=False, server_default=text("0")),
+    Column("attempt", Integer, nullable=False, server_default=text("0")),
+    Column("next_run_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("waiting_deadline", DateTime(timezone=True)),
+    Column("stop_reason", String(20)),
+    Column("failure_step", String(30)),
+    Column("failure_reason", Text),
+    Column("app_url", Text),
+    Column("correlation_event_id", Uuid, comment="The request that started the pipeline."),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True)),
+    Index(
+        "pipelines_due_idx",
+        "next_run_at",
+        postgresql_where=text("status IN ('RUNNING', 'COMPENSATING')"),
+    ),
+    Index("pipelines_waiting_idx", "waiting_deadline", postgresql_where=text("status = 'WAITING'")),
+    # Only one active pipeline per tenant.
+    Index(
+        "pipelines_one_active_uq",
+        "tenant_id",
+        unique=True,
+        postgresql_where=text("status IN ('RUNNING', 'WAITING', 'COMPENSATING')"),
+    ),
+)
+
+# The resource ledger: a row before and after every effect, so undoing removes what exists.
+resources = Table(
+    "resources",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("pipeline_id", Uuid, nullable=False),
+    Column("step", String(30), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("resources_tenant_idx", "tenant_id", "created_at"),
+    Index("resources_pipeline_idx", "pipeline_id", "created_at"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("pipeline_id", Uuid, nullable=False),
+    Column("prefix", String(12), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True, comment="sha256; never the key"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("pipeline_id", Uuid, nullable=False, unique=True),
+    Column("plan_id", String(100), nullable=False),
+    Column("amount", Numeric(10, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("period_start", DateTime(timezone=True), nullable=False),
+    Column("period_end", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("cancelled_at", DateTime(timezone=True)),
+)

@@ -1,0 +1,111 @@
+"""The resource ledger: each row is written in its own transaction, before and after an effect."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from provisioner.adapters.orm import resources
+from provisioner.domain.pipeline import ResourceStatus
+
+
+class Ledger:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def begin(
+        self,
+        *,
+        tenant_id: UUID,
+        pipeline_id: UUID,
+        step: str,
+        kind: str,
+        name: str,
+        details: dict[str, Any] | None = None,
+    ) -> UUID:
+        """Record that an effect is about to happen (committed before the effect)."""
+        resource_id = uuid4()
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                insert(resources).values(
+                    id=resource_id,
+                    tenant_id=tenant_id,
+                    pipeline_id=pipeline_id,
+                    step=step,
+                    kind=kind,
+                    name=name,
+                    status=ResourceStatus.CREATING,
+                    details=details or {},
+                )
+            )
+        return resource_id
+
+    @staticmethod
+    async def record_in(
+        session: AsyncSession,
+        *,
+        tenant_id: UUID,
+        pipeline_id: UUID,
+        step: str,
+        kind: str,
+        name: str,
+    ) -> None:
+        """For an effect inside the caller's own transaction: row and effect commit together."""
+        await session.execute(
+            insert(resources).values(
+                id=uuid4(),
+                tenant_id=tenant_id,
+                pipeline_id=pipeline_id,
+                step=step,
+                kind=kind,
+                name=name,
+                status=ResourceStatus.CREATED,
+            )
+        )
+
+    async def mark(self, resource_id: UUID, status: ResourceStatus) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(resources)
+                .where(resources.c.id == resource_id)
+                .values(status=status, updated_at=func.now())
+            )
+
+    async def open(
+        self, *, pipeline_id: UUID | None = None, tenant_id: UUID | None = None
+    ) -> list[Row[Any]]:
+        """Resources that may exist (created, or caught mid-creation), newest first."""
+        query = select(resources).where(resources.c.status != ResourceStatus.DELETED)
+        if pipeline_id is not None:
+            query = query.where(resources.c.pipeline_id == pipeline_id)
+        if tenant_id is not None:
+            query = query.where(resources.c.tenant_id == tenant_id)
+        async with self._sessions() as session:
+            rows = await session.execute(query.order_by(resources.c.created_at.desc()))
+            return list(rows.all())
+
+    async def name_held_by_other(self, name: str, tenant_id: UUID) -> bool:
+        """Another tenant's resource of this name may exist (its key is in use)."""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(resources.c.id)
+                .where(
+                    resources.c.name == name,
+                    resources.c.tenant_id != tenant_id,
+                    resources.c.status != ResourceStatus.DELETED,
+                )
+                .limit(1)
+            )
+            return found is not None
+
+    async def count_open(self, kind: str) -> int:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(resources)
+                .where(resources.c.kind == kind, resources.c.status != ResourceStatus.DELETED)
+            )
+            return int(count or 0)

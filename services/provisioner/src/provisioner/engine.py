@@ -1,0 +1,194 @@
+"""The step engine: runs each due pipeline one unit of work at a time, under its row lock.
+
+Several replicas can run it: `FOR UPDATE SKIP LOCKED` hands each pipeline to one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import Row, func, or_, select, update
+
+from provisioner import events
+from provisioner.adapters.orm import pipelines
+from provisioner.deps import Deps
+from provisioner.domain.pipeline import PipelineStatus, StopReason, retry_delay
+from provisioner.steps import Done, StepFailed, run_step, undo
+from service_kit.db import UnitOfWork
+from service_kit.runtime import ServiceRuntime
+
+log = structlog.get_logger(__name__)
+S = PipelineStatus
+
+
+class Engine:
+    def __init__(self, runtime: ServiceRuntime, deps: Deps) -> None:
+        self._runtime = runtime
+        self._deps = deps
+
+    async def run_job(self, runtime: ServiceRuntime) -> None:
+        """As a runtime background job (supervised: restarted if it crashes)."""
+        await self.run()
+
+    async def run(self) -> None:
+        interval = self._deps.settings.provisioner_poll_interval
+        while True:
+            if await self.tick():
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._deps.wake.wait(), timeout=interval)
+            self._deps.wake.clear()
+
+    async def tick(self) -> bool:
+        """Do one unit of work on one due pipeline; False if none was due."""
+        now = func.now()
+        async with self._runtime.uow() as uow:
+            row = (
+                await uow.session.execute(
+                    select(pipelines)
+                    .where(
+                        or_(
+                            pipelines.c.status.in_([S.RUNNING, S.COMPENSATING])
+                            & (pipelines.c.next_run_at <= now),
+                            (pipelines.c.status == S.WAITING)
+                            & (pipelines.c.waiting_deadline <= now),
+                        )
+                    )
+                    .order_by(pipelines.c.next_run_at)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+            ).first()
+            if row is None:
+                return False
+            structlog.contextvars.bind_contextvars(
+                pipeline_id=str(row.id), tenant_id=str(row.tenant_id)
+            )
+            if row.status == S.WAITING:
+                await self._callback_overdue(row, uow)
+            elif row.status == S.COMPENSATING:
+                await self._compensate(row, uow)
+            else:
+                await self._advance(row, uow)
+            await uow.commit()
+        return True
+
+    async def _advance(self, row: Row[Any], uow: UnitOfWork) -> None:
+        step = row.steps[row.current]
+        attempt = row.attempt + 1
+        await events.step_started(uow, row, step, attempt)
+        try:
+            async with uow.session.begin_nested():
+                outcome = await run_step(step, row, uow, self._deps)
+        except Exception as exc:
+            await self._attempt_failed(row, uow, step, attempt, exc)
+            return
+        if isinstance(outcome, Done):
+            await events.step_succeeded(uow, row, step, attempt, outcome.details)
+            await move_on(row, uow, self._deps)
+            return
+        deadline = datetime.now(UTC) + timedelta(
+            seconds=self._deps.settings.provisioner_callback_timeout
+        )
+        await _set(uow, row, status=S.WAITING, attempt=attempt, waiting_deadline=deadline)
+        log.info("waiting for the external pipeline's callback", step=step)
+
+    async def _attempt_failed(
+        self, row: Row[Any], uow: UnitOfWork, step: str, attempt: int, exc: Exception
+    ) -> None:
+        permanent = isinstance(exc, StepFailed) and exc.permanent
+        reason = str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
+        will_retry = not permanent and attempt < self._deps.settings.provisioner_step_attempts
+        log.warning(
+            "step attempt failed", step=step, attempt=attempt, error=reason, retry=will_retry
+        )
+        await events.step_failed(uow, row, step, attempt, reason, will_retry)
+        if will_retry:
+            delay = retry_delay(attempt, self._deps.settings.provisioner_step_retry_base)
+            await _set(
+                uow, row, attempt=attempt, next_run_at=datetime.now(UTC) + timedelta(seconds=delay)
+            )
+            return
+        await stop(
+            uow, row, StopReason.FAILED, failure_step=step, failure_reason=reason, attempt=attempt
+        )
+
+    async def _callback_overdue(self, row: Row[Any], uow: UnitOfWork) -> None:
+        step = row.steps[row.current]
+        reason = f"no callback within {self._deps.settings.provisioner_callback_timeout:.0f}s"
+        await events.step_failed(uow, row, step, row.attempt, reason, False)
+        await stop(uow, row, StopReason.FAILED, failure_step=step, failure_reason=reason)
+
+    async def _compensate(self, row: Row[Any], uow: UnitOfWork) -> None:
+        """Undo everything the ledger lists for this pipeline, newest first; then say why."""
+        for resource in await self._deps.ledger.open(pipeline_id=row.id):
+            try:
+                async with uow.session.begin_nested():
+                    await undo(resource, uow, self._deps)
+            except Exception as exc:
+                log.error(
+                    "compensation failed; will retry", resource=resource.name, error=repr(exc)
+                )
+                await _set(uow, row, next_run_at=datetime.now(UTC) + timedelta(seconds=2))
+                return
+        for step in reversed(row.steps[: row.current]):
+            await events.step_compensated(uow, row, step)
+        if row.stop_reason == StopReason.CANCEL:
+            await events.cancelled(uow, row)
+            final = S.CANCELLED
+        else:
+            step = row.failure_step or row.steps[row.current]
+            reason = "timeout" if row.stop_reason == StopReason.TIMEOUT else row.failure_reason
+            await events.failed(uow, row, step, reason or "failed")
+            final = S.FAILED
+        await _set(uow, row, status=final, finished_at=datetime.now(UTC))
+        log.info("pipeline compensated", outcome=final.value)
+
+
+async def move_on(row: Row[Any], uow: UnitOfWork, deps: Deps, app_url: str | None = None) -> None:
+    """The current step is done: run the next one now, or complete the pipeline."""
+    nxt = row.current + 1
+    if nxt < len(row.steps):
+        await _set(
+            uow,
+            row,
+            status=S.RUNNING,
+            current=nxt,
+            attempt=0,
+            next_run_at=datetime.now(UTC),
+            **({"app_url": app_url} if app_url else {}),
+        )
+        deps.wake.set()
+        return
+    final_url = (
+        app_url or row.app_url or deps.settings.tenant_app_url_template.format(key=row.tenant_key)
+    )
+    names = [f"{r.kind}:{r.name}" for r in await deps.ledger.open(pipeline_id=row.id)]
+    await events.completed(uow, row, final_url, names)
+    await _set(
+        uow,
+        row,
+        status=S.SUCCEEDED,
+        current=nxt,
+        attempt=0,
+        app_url=final_url,
+        finished_at=datetime.now(UTC),
+    )
+    log.info("pipeline succeeded")
+
+
+async def stop(uow: UnitOfWork, row: Row[Any], reason: StopReason, **values: Any) -> None:
+    """Stop before the next step and compensate (at once, by the engine)."""
+    await _set(
+        uow, row, status=S.COMPENSATING, stop_reason=reason, next_run_at=datetime.now(UTC), **values
+    )
+
+
+async def _set(uow: UnitOfWork, row: Row[Any], **values: Any) -> None:
+    await uow.session.execute(
+        update(pipelines).where(pipelines.c.id == row.id).values(updated_at=func.now(), **values)
+    )

@@ -1,0 +1,151 @@
+"""What the provisioner does with the saga's events. Handlers never commit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from sqlalchemy import Row, select
+from sqlalchemy.dialects.postgresql import insert
+
+from provisioner import events
+from provisioner.adapters.orm import pipelines
+from provisioner.deps import Deps
+from provisioner.domain.pipeline import ACTIVE, PipelineStatus, StopReason
+from provisioner.domain.plan import plan_steps
+from provisioner.engine import move_on, stop
+from provisioner.steps import undo
+from service_kit.db import UnitOfWork
+from service_kit.webhooks import forget_run
+from shared_schemas.events import (
+    TenantCancelRequested,
+    TenantDeprovisioned,
+    TenantDeprovisionedData,
+    TenantOffboardingRequested,
+    TenantProvisioningRequested,
+    TenantProvisioningTimedOut,
+    WebhookReceived,
+)
+
+log = structlog.get_logger(__name__)
+S = PipelineStatus
+
+
+async def start_pipeline(event: TenantProvisioningRequested, uow: UnitOfWork, deps: Deps) -> None:
+    d = event.data
+    active = await uow.session.scalar(
+        select(pipelines.c.id).where(
+            pipelines.c.tenant_id == d.tenant_id,
+            pipelines.c.status.in_(ACTIVE),
+            pipelines.c.id != d.pipeline_id,
+        )
+    )
+    if active is not None:
+        log.warning("another pipeline is active; request ignored", active=str(active))
+        return
+    await uow.session.execute(
+        insert(pipelines)
+        .values(
+            id=d.pipeline_id,
+            tenant_id=d.tenant_id,
+            tenant_key=d.key,
+            tenant_name=d.name,
+            tier=d.tier,
+            plan=d.plan.model_dump(mode="json"),
+            contact=d.contact.model_dump(mode="json"),
+            run=d.run,
+            status=S.RUNNING,
+            steps=plan_steps(d.tier, d.plan),
+            correlation_event_id=event.id,
+        )
+        .on_conflict_do_nothing()
+    )
+    deps.wake.set()
+
+
+async def _locked(uow: UnitOfWork, pipeline_id: UUID) -> Row[Any] | None:
+    return (
+        await uow.session.execute(
+            select(pipelines).where(pipelines.c.id == pipeline_id).with_for_update()
+        )
+    ).first()
+
+
+async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: Deps) -> None:
+    d = event.data
+    if d.pipeline_id is None:
+        return
+    row = await _locked(uow, d.pipeline_id)
+    if row is None or row.status != S.WAITING or row.steps[row.current] != "infrastructure":
+        log.info(
+            "callback for a pipeline that is not waiting; ignored", pipeline_id=str(d.pipeline_id)
+        )
+        return
+    await forget_run(deps.redis, deps.settings.redis_key_prefix, row.tenant_id)
+    if d.succeeded:
+        details = {
+            "resources": d.resources,
+            "app_url": d.app_plane_url,
+            "delivery": str(d.delivery_id),
+        }
+        await events.step_succeeded(uow, row, "infrastructure", row.attempt, details)
+        await move_on(row, uow, deps, app_url=d.app_plane_url)
+        return
+    reason = "the external pipeline reported failure"
+    await events.step_failed(uow, row, "infrastructure", row.attempt, reason, False)
+    await stop(uow, row, StopReason.FAILED, failure_step="infrastructure", failure_reason=reason)
+    deps.wake.set()
+
+
+async def _stop_on_request(
+    uow: UnitOfWork, deps: Deps, pipeline_id: UUID, reason: StopReason
+) -> None:
+    row = await _locked(uow, pipeline_id)
+    if row is None or row.status not in (S.RUNNING, S.WAITING):
+        log.info("stop request for a pipeline that is not running; ignored", reason=reason.value)
+        return
+    if row.status == S.WAITING:
+        error = "cancelled" if reason is StopReason.CANCEL else "timed out"
+        await events.step_failed(uow, row, row.steps[row.current], row.attempt, error, False)
+    await stop(uow, row, reason, failure_step=row.steps[row.current])
+    deps.wake.set()
+
+
+async def cancel(event: TenantCancelRequested, uow: UnitOfWork, deps: Deps) -> None:
+    await _stop_on_request(uow, deps, event.data.pipeline_id, StopReason.CANCEL)
+
+
+async def time_out(event: TenantProvisioningTimedOut, uow: UnitOfWork, deps: Deps) -> None:
+    await _stop_on_request(uow, deps, event.data.pipeline_id, StopReason.TIMEOUT)
+
+
+async def deprovision(event: TenantOffboardingRequested, uow: UnitOfWork, deps: Deps) -> None:
+    """Remove every resource the ledger lists for the tenant, newest first."""
+    tenant_id = event.data.tenant_id
+    running = (
+        await uow.session.execute(
+            select(pipelines)
+            .where(pipelines.c.tenant_id == tenant_id, pipelines.c.status.in_(ACTIVE))
+            .with_for_update()
+        )
+    ).all()
+    removed: list[str] = []
+    for resource in await deps.ledger.open(tenant_id=tenant_id):
+        await undo(resource, uow, deps)
+        removed.append(f"{resource.kind}:{resource.name}")
+    for row in running:  # nothing is left for them to do
+        await uow.session.execute(
+            pipelines.update()
+            .where(pipelines.c.id == row.id)
+            .values(status=S.CANCELLED, finished_at=datetime.now(UTC))
+        )
+    await uow.outbox.add(
+        TenantDeprovisioned.build(
+            TenantDeprovisionedData(tenant_id=tenant_id, resources_removed=removed),
+            producer=events.PRODUCER,
+            correlation_id=event.correlation_id,
+            causation=event,
+        )
+    )

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from provisioner.app import create_app
+from provisioner.settings import ProvisionerSettings
+from service_kit.migrations import upgrade
+from service_kit.testing import TestInfra, publish_raw
+from shared_schemas import Envelope
+from shared_schemas.events import (
+    Contact,
+    PlanFacts,
+    TenantProvisioningRequested,
+    TenantProvisioningRequestedData,
+    Tier,
+)
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+STANDARD = PlanFacts(
+    id="standard",
+    name="Standard",
+    tiers=[Tier.POOLED, Tier.SILO],
+    price="49.00",
+    currency="USD",
+    billing_period="monthly",
+)
+
+
+@pytest.fixture(scope="session")
+async def migrated(infra: TestInfra) -> None:
+    await asyncio.to_thread(upgrade, SERVICE_DIR, infra.database_url)
+
+
+@pytest.fixture
+def settings(infra: TestInfra) -> ProvisionerSettings:
+    return infra.settings(
+        ProvisionerSettings,
+        pipeline_driver="manual",
+        provisioner_step_attempts=2,
+        provisioner_step_retry_base=0.05,
+        provisioner_poll_interval=0.05,
+    )
+
+
+@pytest.fixture
+async def app(settings: ProvisionerSettings, migrated: None) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def redis(settings: ProvisionerSettings) -> AsyncIterator[Redis]:
+    client = Redis.from_url(settings.redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+def request(
+    tier: Tier, *, plan: PlanFacts = STANDARD, key: str | None = None
+) -> TenantProvisioningRequested:
+    tenant_id, pipeline_id = uuid.uuid4(), uuid.uuid4()
+    return TenantProvisioningRequested.build(
+        TenantProvisioningRequestedData(
+            tenant_id=tenant_id,
+            pipeline_id=pipeline_id,
+            key=key or "k" + uuid.uuid4().hex[:12],
+            name="Acme",
+            tier=tier,
+            plan=plan,
+            contact=Contact(first_name="Ada", last_name="Lovelace", email="ada@acme.example"),
+            requested_by="test",
+        ),
+        producer="tenant-api",
+        correlation_id=pipeline_id,
+        tenant_id=tenant_id,
+    )
+
+
+@pytest.fixture
+def publish(infra: TestInfra) -> Callable[[Envelope], Awaitable[None]]:
+    async def send(event: Envelope) -> None:
+        await publish_raw(infra, event.type, event.model_dump_json().encode())
+
+    return send
+
+
+@pytest.fixture
+def tenant_db(settings: ProvisionerSettings) -> Callable[..., Awaitable[Any]]:
+    """One value from the tenant-data database."""
+
+    async def fetchval(sql: str, *args: Any) -> Any:
+        conn = await asyncpg.connect(settings.tenant_data_dsn)
+        try:
+            return await conn.fetchval(sql, *args)
+        finally:
+            await conn.close()
+
+    return fetchval
+
+
+@pytest.fixture
+def sql(settings: ProvisionerSettings) -> Callable[..., Awaitable[list[Any]]]:
+    async def run(statement: str, **params: Any) -> list[Any]:
+        engine = create_async_engine(settings.database_url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(statement), params)
+                return list(result.all()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return run

@@ -1,0 +1,360 @@
+"""Pipelines end to end inside the provisioner: real PostgreSQL, tenant-data, Redis, RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from provisioner.settings import ProvisionerSettings
+from service_kit.webhooks import load_run
+from shared_schemas import Envelope
+from shared_schemas.events import (
+    PipelineRef,
+    TenantCancelRequested,
+    TenantOffboardingRequested,
+    TenantProvisioningRequested,
+    TenantProvisioningTimedOut,
+    TenantProvisioningTimedOutData,
+    TenantRef,
+    Tier,
+    WebhookReceived,
+    WebhookReceivedData,
+)
+
+from ..conftest import request  # type: ignore[import-not-found]
+
+Publish = Callable[[Envelope], Awaitable[None]]
+Fetch = Callable[..., Awaitable[Any]]
+Sql = Callable[..., Awaitable[list[Any]]]
+
+
+def mine(tap: Any, event_type: str, tenant_id: uuid.UUID) -> list[Any]:
+    return [e for e in tap.received if e.type == event_type and e.tenant_id == tenant_id]
+
+
+async def outcome(tap: Any, tenant_id: uuid.UUID, *types: str, timeout: float = 15) -> Any:
+    """The first of `types` published for the tenant."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        for event_type in types:
+            found = mine(tap, event_type, tenant_id)
+            if found:
+                return found[0]
+        await asyncio.sleep(0.05)
+    seen = [e.type for e in tap.received if e.tenant_id == tenant_id]
+    raise AssertionError(f"none of {types} for {tenant_id}; saw {seen}")
+
+
+async def waiting_run(redis: Redis, settings: ProvisionerSettings, tenant_id: uuid.UUID) -> Any:
+    for _ in range(200):
+        run = await load_run(redis, settings.redis_key_prefix, tenant_id)
+        if run is not None:
+            return run
+        await asyncio.sleep(0.05)
+    raise AssertionError("the infrastructure step never stored its webhook secret")
+
+
+def callback(req: TenantProvisioningRequested, *, succeeded: bool = True) -> WebhookReceived:
+    d = req.data
+    return WebhookReceived.build(
+        WebhookReceivedData(
+            delivery_id=uuid.uuid4(),
+            tenant_id=d.tenant_id,
+            pipeline_id=d.pipeline_id,
+            scheme="arc",
+            succeeded=succeeded,
+            resources=[{"kind": "cluster"}],
+            app_plane_url="https://acme.example.app",
+        ),
+        producer="webhook-receiver",
+        correlation_id=d.pipeline_id,
+        tenant_id=d.tenant_id,
+    )
+
+
+async def resources_gone(
+    settings: ProvisionerSettings, req: Any, tenant_db: Fetch, sql: Sql
+) -> None:
+    name = settings.tenant_role_prefix + req.data.key
+    assert not await tenant_db("SELECT 1 FROM pg_namespace WHERE nspname = $1", name)
+    assert not await tenant_db("SELECT 1 FROM pg_roles WHERE rolname = $1", name)
+    assert not await tenant_db(
+        "SELECT 1 FROM pooled.tenants WHERE tenant_id = $1", req.data.tenant_id
+    )
+    assert not await tenant_db("SELECT 1 FROM pg_policies WHERE policyname = $1", name)
+    live_keys = await sql(
+        "SELECT id FROM provisioner.api_keys WHERE tenant_id = :t AND revoked_at IS NULL",
+        t=req.data.tenant_id,
+    )
+    assert live_keys == []
+    live_subs = await sql(
+        "SELECT id FROM provisioner.subscriptions WHERE tenant_id = :t AND status = 'ACTIVE'",
+        t=req.data.tenant_id,
+    )
+    assert live_subs == []
+    open_ledger = await sql(
+        "SELECT kind FROM provisioner.resources WHERE tenant_id = :t AND status <> 'DELETED'",
+        t=req.data.tenant_id,
+    )
+    assert open_ledger == []
+
+
+async def test_pooled_tenant_is_provisioned(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    tenant_db: Fetch,
+    sql: Sql,
+    redis: Redis,
+    settings: ProvisionerSettings,
+) -> None:
+    tap = await event_tap("provisioning.*", "billing.*")
+    req = request(Tier.POOLED)
+    await publish(req)
+    done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
+    assert done.type == "provisioning.completed"
+    succeeded = [e.data.step for e in mine(tap, "provisioning.step_succeeded", req.data.tenant_id)]
+    assert succeeded == ["preflight", "database", "credentials", "billing"]
+    name = settings.tenant_role_prefix + req.data.key
+    assert (
+        await tenant_db("SELECT key FROM pooled.tenants WHERE tenant_id = $1", req.data.tenant_id)
+        == req.data.key
+    )
+    assert await tenant_db(
+        "SELECT 1 FROM pg_policies WHERE schemaname = 'pooled' AND policyname = $1", name
+    )
+    plaintext = await redis.get(f"{settings.redis_key_prefix}initial-key:{req.data.tenant_id}")
+    assert plaintext is not None
+    stored = await sql(
+        "SELECT key_hash FROM provisioner.api_keys WHERE tenant_id = :t", t=req.data.tenant_id
+    )
+    assert [r.key_hash for r in stored] == [hashlib.sha256(plaintext.encode()).hexdigest()]
+    (invoice,) = mine(tap, "billing.invoice_issued", req.data.tenant_id)
+    assert (invoice.data.amount, invoice.data.currency) == ("49.00", "USD")
+
+
+async def test_silo_tenant_waits_for_its_callback_then_completes(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    tenant_db: Fetch,
+    redis: Redis,
+    settings: ProvisionerSettings,
+) -> None:
+    tap = await event_tap("provisioning.*")
+    req = request(Tier.SILO)
+    await publish(req)
+    run = await waiting_run(redis, settings, req.data.tenant_id)
+    assert run.pipeline_id == req.data.pipeline_id
+    assert run.secret.startswith("whsec_")
+    name = settings.tenant_role_prefix + req.data.key
+    assert await tenant_db("SELECT 1 FROM pg_namespace WHERE nspname = $1", name)
+    assert await tenant_db("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", name)
+    assert not mine(tap, "provisioning.completed", req.data.tenant_id)
+    await publish(callback(req))
+    done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
+    assert done.type == "provisioning.completed"
+    assert done.data.app_url == "https://acme.example.app"
+    assert await load_run(redis, settings.redis_key_prefix, req.data.tenant_id) is None
+
+
+@pytest.mark.parametrize(
+    ("tier", "step"),
+    [
+        (Tier.POOLED, "database"),
+        (Tier.POOLED, "credentials"),
+        (Tier.POOLED, "billing"),
+        (Tier.SILO, "database"),
+        (Tier.SILO, "billing"),
+    ],
+)
+async def test_a_failing_step_is_retried_then_everything_is_compensated(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    tenant_db: Fetch,
+    sql: Sql,
+    redis: Redis,
+    settings: ProvisionerSettings,
+    tier: Tier,
+    step: str,
+) -> None:
+    tap = await event_tap("provisioning.*")
+    req = request(tier)
+    await redis.set(f"{settings.redis_key_prefix}fault:{req.data.key}", f"fail:{step}")
+    await publish(req)
+    if tier is Tier.SILO and step == "billing":
+        await waiting_run(redis, settings, req.data.tenant_id)
+        await publish(callback(req))
+    failed = await outcome(tap, req.data.tenant_id, "provisioning.failed", "provisioning.completed")
+    assert failed.type == "provisioning.failed"
+    assert failed.data.step == step
+    assert "injected fault" in failed.data.reason
+    attempts = [e.data.attempt for e in mine(tap, "provisioning.step_failed", req.data.tenant_id)]
+    assert attempts == [1, 2], "tried PROVISIONER_STEP_ATTEMPTS times"
+    done_before = [
+        e.data.step for e in mine(tap, "provisioning.step_succeeded", req.data.tenant_id)
+    ]
+    compensated = [
+        e.data.step for e in mine(tap, "provisioning.step_compensated", req.data.tenant_id)
+    ]
+    assert compensated == list(reversed(done_before)), "newest first"
+    await resources_gone(settings, req, tenant_db, sql)
+
+
+async def test_external_failure_compensates(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    tenant_db: Fetch,
+    sql: Sql,
+    redis: Redis,
+    settings: ProvisionerSettings,
+) -> None:
+    tap = await event_tap("provisioning.*")
+    req = request(Tier.SILO)
+    await publish(req)
+    await waiting_run(redis, settings, req.data.tenant_id)
+    await publish(callback(req, succeeded=False))
+    failed = await outcome(tap, req.data.tenant_id, "provisioning.failed")
+    assert failed.data.step == "infrastructure"
+    await resources_gone(settings, req, tenant_db, sql)
+
+
+async def test_cancel_while_waiting_compensates_and_a_late_callback_changes_nothing(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    tenant_db: Fetch,
+    sql: Sql,
+    redis: Redis,
+    settings: ProvisionerSettings,
+) -> None:
+    tap = await event_tap("provisioning.*")
+    req = request(Tier.SILO)
+    await publish(req)
+    await waiting_run(redis, settings, req.data.tenant_id)
+    ref = PipelineRef(tenant_id=req.data.tenant_id, pipeline_id=req.data.pipeline_id)
+    await publish(
+        TenantCancelRequested.build(
+            ref,
+            producer="tenant-api",
+            correlation_id=req.data.pipeline_id,
+            tenant_id=req.data.tenant_id,
+        )
+    )
+    cancelled = await outcome(
+        tap, req.data.tenant_id, "provisioning.cancelled", "provisioning.failed"
+    )
+    assert cancelled.type == "provisioning.cancelled"
+    await resources_gone(settings, req, tenant_db, sql)
+    before = len([e for e in tap.received if e.tenant_id == req.data.tenant_id])
+    await publish(callback(req))
+    await asyncio.sleep(1.0)
+    after = [e for e in tap.received if e.tenant_id == req.data.tenant_id]
+    assert len(after) == before, "a late callback publishes nothing"
+    status = await sql(
+        "SELECT status FROM provisioner.pipelines WHERE id = :p", p=req.data.pipeline_id
+    )
+    assert status[0].status == "CANCELLED"
+
+
+async def test_timeout_compensates_with_reason_timeout(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    tenant_db: Fetch,
+    sql: Sql,
+    redis: Redis,
+    settings: ProvisionerSettings,
+) -> None:
+    tap = await event_tap("provisioning.*")
+    req = request(Tier.SILO)
+    await publish(req)
+    await waiting_run(redis, settings, req.data.tenant_id)
+    from datetime import UTC, datetime
+
+    timed_out = TenantProvisioningTimedOut.build(
+        TenantProvisioningTimedOutData(
+            tenant_id=req.data.tenant_id,
+            pipeline_id=req.data.pipeline_id,
+            last_progress_at=datetime.now(UTC),
+        ),
+        producer="tenant-api",
+        correlation_id=req.data.pipeline_id,
+        tenant_id=req.data.tenant_id,
+    )
+    await publish(timed_out)
+    await publish(timed_out)  # a duplicate changes nothing
+    failed = await outcome(tap, req.data.tenant_id, "provisioning.failed")
+    assert (failed.data.step, failed.data.reason) == ("infrastructure", "timeout")
+    await resources_gone(settings, req, tenant_db, sql)
+    await asyncio.sleep(0.5)
+    assert len(mine(tap, "provisioning.failed", req.data.tenant_id)) == 1
+
+
+async def test_reserved_key_fails_preflight_without_retries(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+) -> None:
+    tap = await event_tap("provisioning.*")
+    req = request(Tier.POOLED, key="admin")
+    await publish(req)
+    failed = await outcome(tap, req.data.tenant_id, "provisioning.failed")
+    assert failed.data.step == "preflight"
+    assert "reserved" in failed.data.reason
+    assert [e.data.attempt for e in mine(tap, "provisioning.step_failed", req.data.tenant_id)] == [
+        1
+    ]
+
+
+async def test_offboarding_removes_every_resource(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    tenant_db: Fetch,
+    sql: Sql,
+    settings: ProvisionerSettings,
+) -> None:
+    tap = await event_tap("provisioning.*", "tenant.deprovisioned")
+    req = request(Tier.POOLED)
+    await publish(req)
+    await outcome(tap, req.data.tenant_id, "provisioning.completed")
+    offboard = TenantOffboardingRequested.build(
+        TenantRef(tenant_id=req.data.tenant_id),
+        producer="tenant-api",
+        correlation_id=req.data.tenant_id,
+        tenant_id=req.data.tenant_id,
+    )
+    await publish(offboard)
+    gone = await outcome(tap, req.data.tenant_id, "tenant.deprovisioned")
+    kinds = sorted(r.split(":")[0] for r in gone.data.resources_removed)
+    assert kinds == ["api_key", "policy", "pooled_tenant", "subscription"]
+    await resources_gone(settings, req, tenant_db, sql)
+
+
+async def test_duplicate_request_runs_one_pipeline(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    sql: Sql,
+) -> None:
+    tap = await event_tap("provisioning.*")
+    req = request(Tier.POOLED)
+    await publish(req)
+    await publish(req)
+    await outcome(tap, req.data.tenant_id, "provisioning.completed")
+    await asyncio.sleep(0.5)
+    assert len(mine(tap, "provisioning.completed", req.data.tenant_id)) == 1
+    rows = await sql(
+        "SELECT id FROM provisioner.pipelines WHERE tenant_id = :t", t=req.data.tenant_id
+    )
+    assert len(rows) == 1
