@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-import httpx
-from pydantic import ValidationError
-
 from service_kit.tokens import mint_token
 from tenant_api.auth import Role
-from tenant_api.settings import TenantApiSettings
-
-GATEWAY_URL = "http://127.0.0.1:8000"
-
-
-class CliError(Exception):
-    """Printed as `tenantctl: <message>` with exit status 1."""
+from tenant_api.cli import pipeline
+from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,14 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("tenant_id", type=UUID)
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_tenants_show)
+    pipeline.add_commands(sub)
     return parser
-
-
-def _settings() -> TenantApiSettings:
-    try:
-        return TenantApiSettings()
-    except ValidationError as exc:
-        raise CliError(f"invalid configuration: {exc.errors()[0]['msg']}") from exc
 
 
 def _token(args: argparse.Namespace) -> None:
@@ -80,7 +65,7 @@ def _token(args: argparse.Namespace) -> None:
         raise CliError("--role lead needs --lead-id")
     print(
         mint_token(
-            _settings(),
+            settings(),
             role=role.value,
             sub=args.sub or f"tenantctl:{role.value}",
             ttl=timedelta(seconds=args.ttl),
@@ -90,32 +75,8 @@ def _token(args: argparse.Namespace) -> None:
     )
 
 
-def _get(path: str, params: dict[str, Any] | None = None) -> Any:
-    base = os.environ.get("GATEWAY_URL", GATEWAY_URL)
-    token = os.environ.get("TENANTCTL_TOKEN") or mint_token(
-        _settings(), role="admin", sub="tenantctl", ttl=timedelta(minutes=5)
-    )
-    try:
-        response = httpx.get(
-            base + path,
-            params={k: v for k, v in (params or {}).items() if v is not None},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        )
-    except httpx.TransportError as exc:
-        raise CliError(f"cannot reach the gateway at {base} ({exc}); is `make run` up?") from exc
-    if response.status_code >= 400:
-        try:
-            problem = response.json()
-            detail = problem.get("detail") or problem.get("title")
-        except ValueError:
-            detail = response.text[:200]
-        raise CliError(f"{response.status_code}: {detail}")
-    return response.json()
-
-
 def _tenants_list(args: argparse.Namespace) -> None:
-    page = _get("/tenants", {"status": args.status, "limit": args.limit})
+    page = call("GET", "/tenants", {"status": args.status, "limit": args.limit})
     if args.json:
         print(json.dumps(page, indent=2))
         return
@@ -128,7 +89,7 @@ def _tenants_list(args: argparse.Namespace) -> None:
 
 
 def _tenants_show(args: argparse.Namespace) -> None:
-    tenant = _get(f"/tenants/{args.tenant_id}")
+    tenant = call("GET", f"/tenants/{args.tenant_id}")
     if args.json:
         print(json.dumps(tenant, indent=2))
         return

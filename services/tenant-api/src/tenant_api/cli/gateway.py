@@ -1,0 +1,51 @@
+"""tenantctl's HTTP side: the gateway URL, a token, and problems turned into CLI errors."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from service_kit.tokens import mint_token
+from tenant_api.settings import TenantApiSettings
+
+GATEWAY_URL = "http://127.0.0.1:8000"
+
+
+class CliError(Exception):
+    """Printed as `tenantctl: <message>` with exit status 1."""
+
+
+def settings() -> TenantApiSettings:
+    try:
+        return TenantApiSettings()
+    except ValidationError as exc:
+        raise CliError(f"invalid configuration: {exc.errors()[0]['msg']}") from exc
+
+
+def call(method: str, path: str, params: dict[str, Any] | None = None) -> Any:
+    base = os.environ.get("GATEWAY_URL", GATEWAY_URL)
+    token = os.environ.get("TENANTCTL_TOKEN") or mint_token(
+        settings(), role="admin", sub="tenantctl", ttl=timedelta(minutes=5)
+    )
+    try:
+        response = httpx.request(
+            method,
+            base + path,
+            params={k: v for k, v in (params or {}).items() if v is not None},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+    except httpx.TransportError as exc:
+        raise CliError(f"cannot reach the gateway at {base} ({exc}); is `make run` up?") from exc
+    if response.status_code >= 400:
+        try:
+            problem = response.json()
+            detail = problem.get("detail") or problem.get("title")
+        except ValueError:
+            detail = response.text[:200]
+        raise CliError(f"{response.status_code}: {detail}")
+    return response.json() if response.content else None
