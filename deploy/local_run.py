@@ -149,6 +149,7 @@ async def run_services(port_base: int, ready_timeout: float) -> int:
     env = {
         "LOG_FORMAT": "console",
         "LEAD_VERIFIER_URL": f"http://127.0.0.1:{port_base + 1}",
+        "WEBHOOK_CALLBACK_URL": f"http://127.0.0.1:{port_base + 3}/webhooks/provisioning",
         **os.environ,
         "PYTHONUNBUFFERED": "1",
     }

@@ -83,6 +83,12 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
         "APP_VALIDATE_URL": "https://app.example/validate",
         "LOG_FORMAT": "json",
         "RETRY_DELAYS": "0.5,1",
+        "OPS_EMAIL": "ops@operators.example",
+        "PROVISIONER_STEP_ATTEMPTS": "2",
+        "PROVISIONER_STEP_RETRY_BASE": "0.1",
+        "PROVISIONER_CALLBACK_TIMEOUT": "60",
+        "PIPELINE_STALE_AFTER": "5",
+        "PIPELINE_SWEEP_INTERVAL": "1",
     }
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -1,0 +1,147 @@
+"""Driving and observing the saga from outside, as a user or an operator would."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from redis.asyncio import Redis
+
+from service_kit.testing import TestInfra
+from service_kit.tokens import mint_token
+from tenant_api.settings import TenantApiSettings
+
+TERMINAL = {"ACTIVE", "PROVISION_FAILED", "CANCELLED", "OFFBOARDED"}
+
+
+def admin_headers(infra: TestInfra) -> dict[str, str]:
+    settings = infra.settings(TenantApiSettings)
+    token = mint_token(settings, role="admin", sub="e2e:admin", ttl=timedelta(minutes=30))
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def new_tenant(gateway: httpx.AsyncClient, tier: str) -> dict[str, Any]:
+    key = "e" + uuid.uuid4().hex[:12]
+    body = {
+        "key": key,
+        "name": f"Tenant {key}",
+        "domains": [f"{key}.example"],
+        "tier": tier,
+        "contact": {"firstName": "Grace", "lastName": "Hopper", "email": f"grace@{key}.example"},
+        "address": {"address": "1 Navy Way", "city": "Arlington", "country": "US"},
+    }
+    response = await gateway.post("/tenants", json=body)
+    assert response.status_code == 201, response.text
+    tenant: dict[str, Any] = response.json()
+    return tenant
+
+
+async def provision(gateway: httpx.AsyncClient, tenant_id: str) -> str:
+    response = await gateway.post(f"/tenants/{tenant_id}/provision")
+    assert response.status_code == 202, response.text
+    pipeline_id: str = response.json()["pipelineId"]
+    return pipeline_id
+
+
+async def settle(
+    gateway: httpx.AsyncClient, tenant_id: str, *, want: set[str] | None = None, timeout: float = 40
+) -> dict[str, Any]:
+    """The tenant once its status is one of `want` (default: any resting status)."""
+    wanted = want or TERMINAL
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        tenant: dict[str, Any] = (await gateway.get(f"/tenants/{tenant_id}")).json()
+        if tenant["status"] in wanted:
+            return tenant
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"tenant still {tenant['status']} after {timeout}s")
+        await asyncio.sleep(0.1)
+
+
+async def pipeline_when(
+    gateway: httpx.AsyncClient, tenant_id: str, step: str, status: str, timeout: float = 20
+) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        pipeline: dict[str, Any] = (await gateway.get(f"/tenants/{tenant_id}/pipeline")).json()
+        for s in pipeline.get("steps", []):
+            if s["name"] == step and s["status"] == status:
+                return pipeline
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{step} never {status}: {pipeline}")
+        await asyncio.sleep(0.1)
+
+
+class TenantData:
+    """Looks into PostgreSQL where a tenant's resources live."""
+
+    def __init__(self, infra: TestInfra) -> None:
+        self.infra = infra
+        self.prefix = infra.env["TENANT_ROLE_PREFIX"]
+
+    async def _val(self, dsn: str, sql: str, *args: Any) -> Any:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await conn.fetchval(sql, *args)
+        finally:
+            await conn.close()
+
+    async def schema(self, key: str) -> bool:
+        sql = "SELECT 1 FROM pg_namespace WHERE nspname = $1"
+        return bool(await self._val(self.infra.tenant_data_dsn, sql, self.prefix + key))
+
+    async def role(self, key: str) -> bool:
+        sql = "SELECT 1 FROM pg_roles WHERE rolname = $1"
+        return bool(await self._val(self.infra.tenant_data_dsn, sql, self.prefix + key))
+
+    async def pooled_row(self, tenant_id: str) -> bool:
+        sql = "SELECT 1 FROM pooled.tenants WHERE tenant_id = $1"
+        return bool(await self._val(self.infra.tenant_data_dsn, sql, uuid.UUID(tenant_id)))
+
+    async def policy(self, key: str) -> bool:
+        sql = "SELECT 1 FROM pg_policies WHERE schemaname = 'pooled' AND policyname = $1"
+        return bool(await self._val(self.infra.tenant_data_dsn, sql, self.prefix + key))
+
+    async def live_key_hashes(self, tenant_id: str) -> int:
+        dsn = self.infra.database_url.replace("+asyncpg", "")
+        sql = (
+            "SELECT count(*) FROM provisioner.api_keys WHERE tenant_id = $1 AND revoked_at IS NULL"
+        )
+        return int(await self._val(dsn, sql, uuid.UUID(tenant_id)))
+
+    async def active_subscriptions(self, tenant_id: str) -> int:
+        dsn = self.infra.database_url.replace("+asyncpg", "")
+        sql = (
+            "SELECT count(*) FROM provisioner.subscriptions"
+            " WHERE tenant_id = $1 AND status = 'ACTIVE'"
+        )
+        return int(await self._val(dsn, sql, uuid.UUID(tenant_id)))
+
+    async def nothing_left(self, tenant: dict[str, Any]) -> None:
+        key, tenant_id = tenant["key"], tenant["id"]
+        assert not await self.schema(key)
+        assert not await self.role(key)
+        assert not await self.pooled_row(tenant_id)
+        assert not await self.policy(key)
+        assert await self.live_key_hashes(tenant_id) == 0
+        assert await self.active_subscriptions(tenant_id) == 0
+
+
+def redis_for(infra: TestInfra) -> Redis:
+    return Redis.from_url(infra.redis_url, decode_responses=True)
+
+
+async def set_fault(infra: TestInfra, key: str, value: str | None) -> None:
+    redis = redis_for(infra)
+    name = f"{infra.env['REDIS_KEY_PREFIX']}fault:{key}"
+    try:
+        if value is None:
+            await redis.delete(name)
+        else:
+            await redis.set(name, value, ex=600)
+    finally:
+        await redis.aclose()

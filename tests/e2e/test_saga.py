@@ -1,0 +1,245 @@
+"""The provisioning saga against the five running services, checked where a user would look."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from service_kit.testing import SmtpSink, TestInfra
+from service_kit.webhooks import load_run, sign_arc, sign_standard
+
+from .conftest import Stack  # type: ignore[import-not-found]
+from .saga_client import (  # type: ignore[import-not-found]
+    TenantData,
+    admin_headers,
+    new_tenant,
+    pipeline_when,
+    provision,
+    redis_for,
+    set_fault,
+    settle,
+)
+
+pytestmark = pytest.mark.e2e
+STEPS = ["preflight", "database", "credentials", "infrastructure", "billing"]
+
+
+@pytest.fixture
+async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        base_url=stack.gateway, headers=admin_headers(infra), timeout=10
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def data(infra: TestInfra) -> TenantData:
+    return TenantData(infra)
+
+
+@pytest.mark.parametrize("tier", ["silo", "pooled"])
+async def test_provisioning_reaches_active_with_real_resources(
+    gateway: httpx.AsyncClient, data: TenantData, smtp_sink: SmtpSink, tier: str
+) -> None:
+    tenant = await new_tenant(gateway, tier)
+    await provision(gateway, tenant["id"])
+    active = await settle(gateway, tenant["id"])
+    assert active["status"] == "ACTIVE"
+
+    if tier == "silo":
+        assert await data.schema(tenant["key"])
+        assert await data.role(tenant["key"])
+    else:
+        assert await data.pooled_row(tenant["id"])
+        assert await data.policy(tenant["key"])
+    assert await data.live_key_hashes(tenant["id"]) == 1
+
+    key = await gateway.get(f"/tenants/{tenant['id']}/api-key")
+    assert key.status_code == 200
+    assert key.json()["apiKey"].startswith(f"cp_{tenant['key']}_")
+    assert (await gateway.get(f"/tenants/{tenant['id']}/api-key")).status_code == 404
+
+    invoices = (await gateway.get(f"/tenants/{tenant['id']}/invoices")).json()
+    (invoice,) = invoices["items"]
+    assert (invoice["amount"], invoice["currency"], invoice["status"]) == (
+        "49.00",
+        "USD",
+        "PENDING",
+    )
+
+    pipeline = (await gateway.get(f"/tenants/{tenant['id']}/pipeline")).json()
+    expected = STEPS if tier == "silo" else [s for s in STEPS if s != "infrastructure"]
+    assert [s["name"] for s in pipeline["steps"]] == expected
+    assert all(s["status"] == "SUCCEEDED" for s in pipeline["steps"])
+    assert all(s["startedAt"] and s["finishedAt"] for s in pipeline["steps"])
+
+    welcome = await smtp_sink.wait_for(tenant["contacts"][0]["email"])
+    assert tenant["name"] in welcome.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.mark.parametrize("step", STEPS)
+async def test_each_step_failing_compensates_then_a_retry_succeeds(
+    gateway: httpx.AsyncClient, data: TenantData, smtp_sink: SmtpSink, infra: TestInfra, step: str
+) -> None:
+    tenant = await new_tenant(gateway, "silo")
+    await set_fault(infra, tenant["key"], f"fail:{step}")
+    await provision(gateway, tenant["id"])
+    failed = await settle(gateway, tenant["id"])
+    assert failed["status"] == "PROVISION_FAILED"
+    pipeline = (await gateway.get(f"/tenants/{tenant['id']}/pipeline")).json()
+    assert pipeline["failureStep"] == step
+    assert "injected fault" in pipeline["failureReason"]
+    await data.nothing_left(tenant)
+    notice = await smtp_sink.wait_for(tenant["contacts"][0]["email"])
+    assert notice["To"]
+    ops = [
+        m
+        for m in smtp_sink.messages
+        if "ops@operators.example" in m["To"] and tenant["id"] in str(m)
+    ]
+    for _ in range(100):
+        if ops:
+            break
+        await asyncio.sleep(0.1)
+        ops = [
+            m
+            for m in smtp_sink.messages
+            if "ops@operators.example" in m["To"] and tenant["id"] in str(m)
+        ]
+    assert len(ops) == 1
+
+    await set_fault(infra, tenant["key"], None)
+    second = await provision(gateway, tenant["id"])
+    assert second != pipeline.get("pipelineId")
+    active = await settle(gateway, tenant["id"], want={"ACTIVE", "PROVISION_FAILED"})
+    assert active["status"] == "ACTIVE"
+    assert await data.schema(tenant["key"])
+
+
+async def test_cancel_during_the_external_step(
+    gateway: httpx.AsyncClient, data: TenantData, infra: TestInfra, stack: Stack
+) -> None:
+    tenant = await new_tenant(gateway, "silo")
+    await set_fault(infra, tenant["key"], "delay-callback:2.5")
+    await provision(gateway, tenant["id"])
+    await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
+    cancel = await gateway.post(f"/tenants/{tenant['id']}/cancel")
+    assert cancel.status_code == 202
+    cancelled = await settle(gateway, tenant["id"])
+    assert cancelled["status"] == "CANCELLED"
+    await data.nothing_left(tenant)
+    # The driver's callback comes after the cancel: refused, and the tenant stays CANCELLED.
+    deliveries: list[dict[str, Any]] = []
+    for _ in range(80):
+        answer = await gateway.get(
+            f"{stack.url('webhook-receiver')}/webhooks/deliveries",
+            params={"tenantId": tenant["id"]},
+        )
+        deliveries = answer.json()["items"]
+        if deliveries:
+            break
+        await asyncio.sleep(0.1)
+    assert [d["outcome"] for d in deliveries] == ["rejected"]
+    assert (await gateway.get(f"/tenants/{tenant['id']}")).json()["status"] == "CANCELLED"
+
+
+async def test_no_callback_times_out_and_compensates(
+    gateway: httpx.AsyncClient, data: TenantData, infra: TestInfra
+) -> None:
+    tenant = await new_tenant(gateway, "silo")
+    await set_fault(infra, tenant["key"], "hold-callback")
+    await provision(gateway, tenant["id"])
+    await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
+    failed = await settle(gateway, tenant["id"], timeout=30)
+    assert failed["status"] == "PROVISION_FAILED"
+    pipeline = (await gateway.get(f"/tenants/{tenant['id']}/pipeline")).json()
+    assert pipeline["failureReason"] == "timeout"
+    await data.nothing_left(tenant)
+    events = (await gateway.get(f"/tenants/{tenant['id']}/events", params={"limit": 200})).json()
+    types = [e["type"] for e in events["items"]]
+    assert types.count("tenant.provisioning_timed_out") == 1
+
+
+async def test_a_third_party_calls_back_with_standard_webhooks(
+    gateway: httpx.AsyncClient, infra: TestInfra, stack: Stack
+) -> None:
+    tenant = await new_tenant(gateway, "silo")
+    await set_fault(infra, tenant["key"], "hold-callback")  # the third party is us
+    await provision(gateway, tenant["id"])
+    await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
+    redis = redis_for(infra)
+    try:
+        run = await load_run(redis, infra.env["REDIS_KEY_PREFIX"], uuid.UUID(tenant["id"]))
+    finally:
+        await redis.aclose()
+    assert run is not None
+    body = json.dumps(
+        {
+            "initiatorId": tenant["id"],
+            "type": 0,
+            "data": {"status": 1, "resources": [], "appPlaneUrl": "https://x.example"},
+        }
+    ).encode()
+    url = stack.url("webhook-receiver") + "/webhooks/provisioning"
+    now = int(time.time())
+    tampered_ms = int(time.time() * 1000)
+    async with httpx.AsyncClient(timeout=10) as third_party:
+        forged = await third_party.post(
+            url,
+            content=body.replace(b'"status": 1', b'"status": 0'),
+            headers={
+                "x-timestamp": str(tampered_ms),
+                "x-signature": sign_arc(run.secret, body, run.context, tampered_ms),
+                "content-type": "application/json",
+            },
+        )
+        assert forged.status_code == 401
+        message_id = "msg_" + uuid.uuid4().hex
+        headers = {
+            "webhook-id": message_id,
+            "webhook-timestamp": str(now),
+            # Two signatures, as during a key rotation: the stale one is ignored.
+            "webhook-signature": "v1,bm90LWl0 " + sign_standard(run.secret, message_id, now, body),
+            "content-type": "application/json",
+        }
+        first = await third_party.post(url, content=body, headers=headers)
+        again = await third_party.post(url, content=body, headers=headers)
+    assert first.status_code == 202, first.text
+    assert again.status_code == 200
+    active = await settle(gateway, tenant["id"])
+    assert active["status"] == "ACTIVE"
+    receipts = (
+        await gateway.get(
+            stack.url("webhook-receiver") + "/webhooks/deliveries",
+            params={"tenantId": tenant["id"]},
+        )
+    ).json()["items"]
+    assert sorted(r["outcome"] for r in receipts) == ["accepted", "duplicate", "rejected"]
+
+
+async def test_offboarding_an_active_tenant_removes_its_resources(
+    gateway: httpx.AsyncClient, data: TenantData, smtp_sink: SmtpSink
+) -> None:
+    tenant = await new_tenant(gateway, "pooled")
+    await provision(gateway, tenant["id"])
+    assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
+    assert await data.policy(tenant["key"])
+    gone = await gateway.delete(f"/tenants/{tenant['id']}")
+    assert gone.status_code == 202
+    offboarded = await settle(gateway, tenant["id"], want={"OFFBOARDED"})
+    assert offboarded["key"] == tenant["key"], "the record remains"
+    await data.nothing_left(tenant)
+    email = tenant["contacts"][0]["email"]
+    for _ in range(100):
+        mails = [m for m in smtp_sink.messages if email in m["To"]]
+        if len(mails) >= 2:  # welcome, then the offboarding notice
+            break
+        await asyncio.sleep(0.1)
+    assert len(mails) == 2
