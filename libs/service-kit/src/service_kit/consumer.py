@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -78,9 +79,15 @@ class ConsumerRunner:
         log.info("consumer started", consumer=self.consumer.name, queue=self.names.main)
 
     async def stop(self) -> None:
-        if self._queue is not None and self._tag is not None:
-            await self._queue.cancel(self._tag)
-            self._tag = None
+        if self._queue is None or self._tag is None:
+            return
+        tag, self._tag = self._tag, None
+        if not self._broker.is_connected:
+            return  # the broker dropped the consumer along with the connection
+        # A robust channel waits for a reconnect before sending anything: never block shutdown.
+        await asyncio.wait_for(
+            self._queue.cancel(tag), timeout=self._broker.settings.publish_timeout
+        )
 
     async def handle(self, message: AbstractIncomingMessage) -> None:
         structlog.contextvars.clear_contextvars()

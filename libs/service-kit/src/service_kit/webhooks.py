@@ -62,7 +62,9 @@ def sign_arc(secret: str, body: bytes, context: str, timestamp_ms: int) -> str:
 
 
 def verify_arc(secret: str, body: bytes, context: str, timestamp_ms: int, signature: str) -> bool:
-    return hmac.compare_digest(sign_arc(secret, body, context, timestamp_ms), signature.lower())
+    # Bytes, not str: compare_digest raises on non-ASCII str, and a header may carry any byte.
+    expected = sign_arc(secret, body, context, timestamp_ms).encode()
+    return hmac.compare_digest(expected, signature.lower().encode())
 
 
 def _standard_key(secret: str) -> bytes:
@@ -80,5 +82,5 @@ def verify_standard(
     secret: str, message_id: str, timestamp_s: int, body: bytes, header: str
 ) -> bool:
     """True if any of the space-separated signatures (rotation) matches."""
-    expected = sign_standard(secret, message_id, timestamp_s, body)
-    return any(hmac.compare_digest(expected, candidate) for candidate in header.split())
+    expected = sign_standard(secret, message_id, timestamp_s, body).encode()
+    return any(hmac.compare_digest(expected, candidate.encode()) for candidate in header.split())

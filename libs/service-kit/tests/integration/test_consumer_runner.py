@@ -1,0 +1,300 @@
+"""The consumer runner against the real broker and database: dedupe, crash, retries, DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aio_pika
+import pytest
+from aio_pika.abc import AbstractIncomingMessage
+
+from service_kit.broker import Broker
+from service_kit.consumer import ATTEMPT_HEADER, Consumer, ConsumerRunner
+from service_kit.settings import ServiceSettings
+from service_kit.testing import TestInfra, publish_raw, wait_for_queue_messages
+from service_kit.topology import dlq_name
+from shared_schemas import Envelope
+from shared_schemas.events import TenantReactivated, TenantRef, TenantSuspended
+
+KEY = TenantReactivated.TYPE
+UNHANDLED_KEY = TenantSuspended.TYPE
+
+
+class SimulatedCrash(Exception):
+    """The process dies after the commit, before the ack."""
+
+
+class ObservedRunner(ConsumerRunner):
+    """The kit's runner, noting every delivery once the kit is done with it."""
+
+    def __init__(self, consumer: Consumer, broker: Broker, *args: Any, **kwargs: Any) -> None:
+        super().__init__(consumer, broker, *args, **kwargs)
+        self.broker = broker
+        self.deliveries: list[AbstractIncomingMessage] = []
+
+    async def handle(self, message: AbstractIncomingMessage) -> None:
+        try:
+            await super().handle(message)
+        finally:
+            self.deliveries.append(message)
+
+
+RunConsumer = Callable[..., Awaitable[ObservedRunner]]
+
+
+def reactivated() -> TenantReactivated:
+    tenant_id = uuid.uuid4()
+    return TenantReactivated.build(
+        TenantRef(tenant_id=tenant_id), producer="kit-test", correlation_id=uuid.uuid4()
+    )
+
+
+async def publish(infra: TestInfra, event: Envelope) -> None:
+    await publish_raw(infra, event.type, event.model_dump_json().encode())
+
+
+async def ready_messages(infra: TestInfra, queue: str) -> int:
+    connection = await aio_pika.connect(infra.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        assert declared.declaration_result.message_count is not None
+        return declared.declaration_result.message_count
+
+
+@pytest.fixture
+def settings(kit_db: Any) -> ServiceSettings:
+    # A service name of its own gives each test its own DLQ.
+    service: ServiceSettings = kit_db.settings.model_copy(
+        update={"service_name": f"kit-test-{uuid.uuid4().hex[:8]}"}
+    )
+    return service
+
+
+@pytest.fixture
+async def run_consumer(
+    infra: TestInfra, kit_db: Any, settings: ServiceSettings
+) -> AsyncIterator[RunConsumer]:
+    """Start a runner on a broker connection of its own; stop it and delete its queues after."""
+    runners: list[ObservedRunner] = []
+
+    async def run(consumer: Consumer, **kwargs: Any) -> ObservedRunner:
+        broker = Broker(settings)
+        await broker.connect()
+        runner = ObservedRunner(consumer, broker, kit_db.uow, **kwargs)
+        runners.append(runner)
+        await runner.start()
+        return runner
+
+    yield run
+    queues: set[str] = set()
+    for runner in runners:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(runner.stop(), timeout=5.0)
+        await runner.broker.close()
+        queues.update({runner.names.main, *runner.names.retries, runner.names.dlq})
+    connection = await aio_pika.connect(infra.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        for queue in sorted(queues):
+            await channel.queue_delete(queue)
+
+
+def effect_handler(kit_db: Any, calls: list[uuid.UUID], note: str = "done") -> Any:
+    async def handler(event: Envelope, uow: Any) -> None:
+        calls.append(event.id)
+        await kit_db.record_effect(uow, event.id, note)
+
+    return handler
+
+
+async def test_the_same_event_twice_takes_effect_once(
+    infra: TestInfra, kit_db: Any, run_consumer: RunConsumer, eventually: Any
+) -> None:
+    calls: list[uuid.UUID] = []
+    runner = await run_consumer(
+        Consumer(name="dedupe", handlers={KEY: effect_handler(kit_db, calls)})
+    )
+    event = reactivated()
+    await publish(infra, event)
+    await publish(infra, event)
+
+    await eventually(lambda: len(runner.deliveries) == 2, what="both deliveries handled")
+    assert await kit_db.effects(event.id) == ["done"]
+    assert await kit_db.inbox_count(event.id) == 1
+    assert calls == [event.id]
+
+
+async def test_a_crash_between_commit_and_ack_redelivers_and_the_inbox_dedupes(
+    infra: TestInfra, kit_db: Any, run_consumer: RunConsumer, eventually: Any
+) -> None:
+    calls: list[uuid.UUID] = []
+    consumer = Consumer(name="crash", handlers={KEY: effect_handler(kit_db, calls)})
+
+    async def crash_once(event: Envelope) -> None:
+        raise SimulatedCrash(str(event.id))
+
+    first = await run_consumer(consumer, after_commit=crash_once)
+    event = reactivated()
+    await publish(infra, event)
+    await eventually(lambda: len(first.deliveries) == 1, what="first delivery")
+    assert await kit_db.effects(event.id) == ["done"], "committed before the crash"
+    # The crashed process's connection goes away with the delivery still unacked.
+    await first.broker.close()
+
+    second = await run_consumer(consumer)
+    await eventually(lambda: len(second.deliveries) == 1, what="redelivery")
+    assert first.deliveries[0].redelivered is False
+    assert second.deliveries[0].redelivered is True
+    assert json.loads(second.deliveries[0].body)["id"] == str(event.id)
+    assert calls == [event.id], "the handler ran for the first delivery only"
+    assert await kit_db.effects(event.id) == ["done"]
+    assert await kit_db.inbox_count(event.id) == 1
+    # Acked, not merely held: once the consumer's connection is gone nothing comes back.
+    await second.broker.close()
+    assert await ready_messages(infra, second.names.main) == 0
+
+
+async def test_poison_goes_to_the_dlq_at_once_and_does_not_block_the_queue(
+    infra: TestInfra,
+    kit_db: Any,
+    settings: ServiceSettings,
+    run_consumer: RunConsumer,
+    eventually: Any,
+) -> None:
+    calls: list[uuid.UUID] = []
+    runner = await run_consumer(
+        Consumer(name="poison", handlers={KEY: effect_handler(kit_db, calls)})
+    )
+    malformed = b'{"id": "not even json'
+    unknown = reactivated().model_dump(mode="json") | {"version": 99}
+    await publish_raw(infra, KEY, malformed)
+    await publish_raw(infra, KEY, json.dumps(unknown).encode())
+    valid = reactivated()
+    await publish(infra, valid)
+
+    dead = await wait_for_queue_messages(infra, dlq_name(settings), count=2, timeout=5.0)
+    by_reason = {m.headers["x-reason"]: m for m in dead}
+    assert set(by_reason) == {"malformed", "unknown_type_or_version"}
+    assert by_reason["malformed"].body == malformed
+    assert json.loads(by_reason["unknown_type_or_version"].body)["version"] == 99
+    for message in dead:
+        assert message.headers["x-error"]
+        assert message.headers["x-original-queue"] == runner.names.main
+        assert message.headers["x-service"] == settings.service_name
+        assert message.headers["x-original-routing-key"] == KEY
+    await eventually(
+        lambda: _has_effect(kit_db, valid.id), timeout=5.0, what="valid event processed"
+    )
+    assert calls == [valid.id]
+
+
+async def _has_effect(kit_db: Any, event_id: uuid.UUID) -> bool:
+    return bool(await kit_db.effects(event_id))
+
+
+async def test_a_transient_failure_is_retried_after_each_delay_then_succeeds(
+    infra: TestInfra,
+    kit_db: Any,
+    settings: ServiceSettings,
+    run_consumer: RunConsumer,
+    eventually: Any,
+) -> None:
+    assert settings.retry_delays == [0.2, 0.5]
+    loop = asyncio.get_running_loop()
+    seen_at: list[float] = []
+
+    async def flaky(event: Envelope, uow: Any) -> None:
+        seen_at.append(loop.time())
+        if len(seen_at) <= 2:
+            raise ConnectionError(f"transient failure #{len(seen_at)}")
+        await kit_db.record_effect(uow, event.id, "third time lucky")
+
+    runner = await run_consumer(Consumer(name="flaky", handlers={KEY: flaky}))
+    event = reactivated()
+    await publish(infra, event)
+
+    await eventually(lambda: len(runner.deliveries) == 3, timeout=5.0, what="three deliveries")
+    assert len(seen_at) == 3
+    assert [m.headers.get(ATTEMPT_HEADER) for m in runner.deliveries] == [None, 1, 2]
+    # Each retry waited out its tier's TTL (0.2 s, then 0.5 s): a lower bound, not a benchmark.
+    assert seen_at[1] - seen_at[0] >= 0.18
+    assert seen_at[2] - seen_at[1] >= 0.45
+    assert seen_at[2] - seen_at[0] >= 0.6
+    assert await kit_db.effects(event.id) == ["third time lucky"]
+    assert await kit_db.inbox_count(event.id) == 1
+    await asyncio.sleep(0.2)
+    assert len(runner.deliveries) == 3
+    assert await ready_messages(infra, runner.names.dlq) == 0
+
+
+async def test_a_handler_that_always_fails_ends_in_the_dlq_with_its_history(
+    infra: TestInfra, kit_db: Any, settings: ServiceSettings, run_consumer: RunConsumer
+) -> None:
+    calls: list[uuid.UUID] = []
+
+    async def broken(event: Envelope, uow: Any) -> None:
+        calls.append(event.id)
+        await kit_db.record_effect(uow, event.id, "rolled back")
+        raise ValueError(f"permanently broken for {event.id}")
+
+    runner = await run_consumer(Consumer(name="broken", handlers={KEY: broken}))
+    event = reactivated()
+    await publish(infra, event)
+
+    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8.0)
+    headers = dead.headers
+    assert headers["x-reason"] == "retries_exhausted"
+    assert f"permanently broken for {event.id}" in headers["x-error"]
+    assert headers["x-original-routing-key"] == KEY
+    assert headers[ATTEMPT_HEADER] == len(settings.retry_delays)
+    deaths = {_text(death["queue"]) for death in headers["x-death"]}
+    assert set(runner.names.retries) <= deaths
+    assert json.loads(dead.body)["id"] == str(event.id)
+    assert calls == [event.id] * (1 + len(settings.retry_delays))
+    # Every attempt rolled back: no effect and no inbox row, so a replay can still succeed.
+    assert await kit_db.effects(event.id) == []
+    assert await kit_db.inbox_count(event.id) == 0
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def test_an_event_without_a_handler_is_dead_lettered(
+    infra: TestInfra, kit_db: Any, settings: ServiceSettings, run_consumer: RunConsumer
+) -> None:
+    calls: list[uuid.UUID] = []
+    consumer = Consumer(
+        name="partial",
+        handlers={KEY: effect_handler(kit_db, calls)},
+        bindings=[KEY, UNHANDLED_KEY],
+    )
+    await run_consumer(consumer)
+    tenant_id = uuid.uuid4()
+    event = TenantSuspended.build(
+        TenantRef(tenant_id=tenant_id), producer="kit-test", correlation_id=uuid.uuid4()
+    )
+    await publish(infra, event)
+
+    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=5.0)
+    assert dead.headers["x-reason"] == "no_handler"
+    assert UNHANDLED_KEY in dead.headers["x-error"]
+    assert dead.headers["x-original-routing-key"] == UNHANDLED_KEY
+    assert json.loads(dead.body)["id"] == str(event.id)
+    assert calls == []
+    assert await kit_db.inbox_count(event.id) == 0
+
+
+async def test_stop_returns_when_the_broker_connection_is_gone(
+    kit_db: Any, run_consumer: RunConsumer
+) -> None:
+    runner = await run_consumer(Consumer(name="gone", handlers={KEY: effect_handler(kit_db, [])}))
+    await runner.broker.close()
+    # A robust channel would wait for a reconnect that never comes; shutdown must not.
+    await asyncio.wait_for(runner.stop(), timeout=3.0)
