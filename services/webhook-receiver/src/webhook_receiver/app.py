@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from service_kit.app import build_app
 from service_kit.runtime import ServiceRuntime
+from webhook_receiver.api import deliveries, webhooks
 from webhook_receiver.settings import WebhookReceiverSettings
 
 
@@ -15,4 +16,5 @@ def create_app(settings: WebhookReceiverSettings) -> FastAPI:
         runtime,
         title="webhook-receiver",
         description="Public endpoint for third parties' signed provisioning callbacks.",
+        routers=[webhooks.router, deliveries.router],
     )

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from service_kit.settings import ServiceSettings
+from pydantic import Field, model_validator
+
+from service_kit.settings import JwtSettings, ServiceSettings
 
 
-class WebhookReceiverSettings(ServiceSettings):
+class WebhookReceiverSettings(ServiceSettings, JwtSettings):
+    """Webhook limits, plus the JWT settings that guard the operators' read route."""
+
     service_name: str = "webhook-receiver"
     db_schema: str = "webhook_receiver"
     port: int = 8003
+
+    # The kit's cap answers 413 before any route runs, so no receipt would be stored; it is set
+    # well above WEBHOOK_MAX_BYTES so that the webhook routes see (and record) oversized bodies.
+    # They never read past WEBHOOK_MAX_BYTES, whatever a sender declares.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    webhook_max_bytes: int = Field(default=64 * 1024, ge=1)
+    webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    webhook_nonce_ttl: int = Field(default=86400, ge=1)
+
+    @model_validator(mode="after")
+    def _consistent_limits(self) -> WebhookReceiverSettings:
+        if self.max_body_bytes <= self.webhook_max_bytes:
+            raise ValueError("MAX_BODY_BYTES must exceed WEBHOOK_MAX_BYTES")
+        if self.webhook_nonce_ttl <= 2 * self.webhook_tolerance_seconds:
+            # A replay must stay remembered for as long as its timestamp could still pass.
+            raise ValueError("WEBHOOK_NONCE_TTL must exceed twice WEBHOOK_TOLERANCE_SECONDS")
+        return self

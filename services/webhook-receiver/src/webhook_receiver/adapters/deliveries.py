@@ -1,0 +1,75 @@
+"""The append-only receipts: one row per delivery, whatever became of it."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, exists, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from webhook_receiver.adapters.orm import deliveries
+from webhook_receiver.domain.receipts import Outcome, Reason, Receipt
+
+_ACCEPTED = text("outcome = 'accepted'")
+
+
+def _values(receipt: Receipt, outcome: Outcome, reason: Reason | None) -> dict[str, Any]:
+    return {
+        "id": receipt.id,
+        "received_at": receipt.received_at,
+        "scheme": receipt.scheme.value,
+        "delivery_key": receipt.delivery_key,
+        "tenant_id": receipt.tenant_id,
+        "pipeline_id": receipt.pipeline_id,
+        "outcome": outcome.value,
+        "reason": reason.value if reason else None,
+        "body_sha256": receipt.body_sha256,
+        "size": receipt.size,
+        "headers": receipt.headers,
+    }
+
+
+async def add(
+    session: AsyncSession, receipt: Receipt, outcome: Outcome, reason: Reason | None = None
+) -> None:
+    await session.execute(insert(deliveries).values(_values(receipt, outcome, reason)))
+
+
+async def add_accepted(session: AsyncSession, receipt: Receipt) -> bool:
+    """Record the delivery as accepted; False if its key was accepted before.
+
+    The partial unique index decides: a concurrent insert of the same key waits for the
+    other transaction and then finds the conflict, so exactly one of them is accepted.
+    """
+    statement = (
+        pg_insert(deliveries)
+        .values(_values(receipt, Outcome.ACCEPTED, None))
+        .on_conflict_do_nothing(index_elements=["tenant_id", "delivery_key"], index_where=_ACCEPTED)
+        .returning(deliveries.c.id)
+    )
+    return (await session.scalar(statement)) is not None
+
+
+async def accepted_exists(session: AsyncSession, tenant_id: UUID, delivery_key: str) -> bool:
+    query = select(
+        exists().where(
+            deliveries.c.tenant_id == tenant_id,
+            deliveries.c.delivery_key == delivery_key,
+            _ACCEPTED,
+        )
+    )
+    return bool(await session.scalar(query))
+
+
+async def list_recent(
+    session: AsyncSession, *, tenant_id: UUID | None, outcome: Outcome | None, limit: int
+) -> list[Row[Any]]:
+    """Newest first."""
+    query = select(deliveries).order_by(deliveries.c.received_at.desc(), deliveries.c.id)
+    if tenant_id is not None:
+        query = query.where(deliveries.c.tenant_id == tenant_id)
+    if outcome is not None:
+        query = query.where(deliveries.c.outcome == outcome.value)
+    return list((await session.execute(query.limit(limit))).all())

@@ -1,0 +1,35 @@
+"""Bearer JWT for the operators' routes: admin or operator (401 without, 403 otherwise)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Header
+
+from service_kit.app import RuntimeDep
+from service_kit.problems import Forbidden, Unauthorized
+from service_kit.tokens import decode_token
+from webhook_receiver.settings import WebhookReceiverSettings
+
+STAFF_ROLES = ("admin", "operator")
+
+
+async def require_staff(
+    runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """The verified claims of an admin or operator."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send `Authorization: Bearer <token>`.")
+    settings: WebhookReceiverSettings = runtime.settings  # type: ignore[assignment]
+    try:
+        claims = decode_token(token.strip(), settings)
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("The bearer token is missing, invalid or expired.") from exc
+    if claims.get("role") not in STAFF_ROLES:
+        raise Forbidden(f"This needs one of the roles: {', '.join(STAFF_ROLES)}.")
+    return claims
+
+
+StaffCaller = Annotated[dict[str, Any], Depends(require_staff)]

@@ -1,0 +1,38 @@
+"""`GET /webhooks/deliveries`: every receipt with its outcome, for operators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from service_kit.app import RuntimeDep
+from service_kit.problems import problem_responses
+from webhook_receiver.adapters import deliveries
+from webhook_receiver.api.auth import StaffCaller
+from webhook_receiver.api.schemas import DeliveryOut, DeliveryPage
+from webhook_receiver.domain.receipts import Outcome
+
+router = APIRouter(tags=["deliveries"])
+
+
+@router.get(
+    "/webhooks/deliveries",
+    response_model=DeliveryPage,
+    responses=problem_responses(r401="Missing or invalid token", r403="Not admin or operator"),
+)
+async def list_deliveries(
+    caller: StaffCaller,
+    runtime: RuntimeDep,
+    tenant_id: Annotated[UUID | None, Query(alias="tenantId")] = None,
+    outcome: Annotated[Outcome | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> DeliveryPage:
+    """Stored webhook receipts, newest first (admin, operator)."""
+    async with runtime.uow() as uow:
+        rows = await deliveries.list_recent(
+            uow.session, tenant_id=tenant_id, outcome=outcome, limit=limit
+        )
+    items = [DeliveryOut.model_validate(row._asdict()) for row in rows]
+    return DeliveryPage(items=items, count=len(items))
