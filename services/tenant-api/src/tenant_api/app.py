@@ -7,19 +7,37 @@ from fastapi import FastAPI
 from service_kit.app import build_app
 from service_kit.runtime import ServiceRuntime
 from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
-from tenant_api.api import leads, tenants
+from tenant_api.api import api_key, invoices, leads, lifecycle, pipeline, plans, tenants, timeline
+from tenant_api.api.errors import install_domain_errors
 from tenant_api.consumers import CONSUMERS
 from tenant_api.settings import TenantApiSettings
+from tenant_api.sweeper import sweep_stale_pipelines
 
 
 def create_app(settings: TenantApiSettings) -> FastAPI:
     lead_verifier = LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout)
-    runtime = ServiceRuntime(settings, CONSUMERS, uses_redis=True, on_stop=[lead_verifier.aclose])
+    runtime = ServiceRuntime(
+        settings,
+        CONSUMERS,
+        uses_redis=True,
+        background=[sweep_stale_pipelines],
+        on_stop=[lead_verifier.aclose],
+    )
     app = build_app(
         runtime,
         title="Control plane gateway (tenant-api)",
         description="Sign-up, onboarding and tenant management. Errors are RFC 9457 problems.",
-        routers=[leads.router, tenants.router],
+        routers=[
+            leads.router,
+            plans.router,
+            tenants.router,
+            lifecycle.router,
+            pipeline.router,
+            timeline.router,
+            invoices.router,
+            api_key.router,
+        ],
     )
+    install_domain_errors(app)
     app.state.lead_verifier = lead_verifier
     return app

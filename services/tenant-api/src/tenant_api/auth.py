@@ -80,3 +80,8 @@ LeadCaller = Annotated[Principal, Depends(require(Role.LEAD))]
 AdminCaller = Annotated[Principal, Depends(require(Role.ADMIN))]
 StaffCaller = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR))]
 TenantReader = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.TENANT))]
+AnyCaller = Annotated[Principal, Depends(require(*Role))]
+# Provisioning: admins, and the onboarding token of the lead that onboarded the tenant.
+ProvisionCaller = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEAD))]
+# Secrets: admins and the tenant itself, not operators.
+KeyReader = Annotated[Principal, Depends(require(Role.ADMIN, Role.TENANT))]

@@ -1,12 +1,33 @@
-"""What tenant-api consumes: verified leads' facts, and every event for tenants' timelines."""
+"""What tenant-api consumes: lead facts, the provisioning saga's events, and every event for
+tenants' timelines. One queue per concern, so a failing one never holds up the others."""
 
 from __future__ import annotations
 
 from service_kit.consumer import Consumer
 from tenant_api import handlers
+from tenant_api.handlers import billing, offboarding, outcomes, pipeline_steps
 
 CONSUMERS = [
     Consumer(name="lead-facts", handlers={"lead.verified": handlers.record_lead_facts}),
+    Consumer(
+        name="pipeline-steps",
+        handlers={
+            "provisioning.step_started": pipeline_steps.record_step,
+            "provisioning.step_succeeded": pipeline_steps.record_step,
+            "provisioning.step_failed": pipeline_steps.record_step,
+            "provisioning.step_compensated": pipeline_steps.record_step,
+        },
+    ),
+    Consumer(
+        name="pipeline-outcomes",
+        handlers={
+            "provisioning.completed": outcomes.complete,
+            "provisioning.failed": outcomes.fail,
+            "provisioning.cancelled": outcomes.confirm_cancel,
+        },
+    ),
+    Consumer(name="invoices", handlers={"billing.invoice_issued": billing.record_invoice}),
+    Consumer(name="offboarding", handlers={"tenant.deprovisioned": offboarding.finish_offboarding}),
     # Bound to every event: the timeline, and so every published event has a route.
     Consumer(name="timeline", bindings=["#"], fallback=handlers.record_timeline),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from service_kit.settings import JwtSettings, ServiceSettings
 
 
@@ -14,3 +16,15 @@ class TenantApiSettings(ServiceSettings, JwtSettings):
     upstream_timeout: float = 5.0
     lead_facts_wait: float = 3.0
     jwt_leeway: int = 10
+
+    pipeline_sweep_interval: float = Field(
+        default=5.0, gt=0, description="Seconds between two rounds of the stale-pipeline sweeper."
+    )
+    pipeline_stale_after: float = Field(
+        default=900.0,
+        gt=0,
+        description="Seconds without a step event before a running pipeline is timed out.",
+    )
+    pipeline_sweep_batch: int = Field(
+        default=100, ge=1, description="Stale pipelines one sweeper round times out at most."
+    )

@@ -8,10 +8,14 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
     text,
@@ -33,6 +37,20 @@ lead_facts = Table(
     Column("verified_at", DateTime(timezone=True), nullable=False),
 )
 
+# The catalogue of plans, seeded by migration 0002; `tenant.provisioning_requested` carries one.
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("tiers", ARRAY(String(20)), nullable=False),
+    Column("price", Numeric(10, 2), nullable=False, comment="Per billing period."),
+    Column("currency", String(3), nullable=False),
+    Column("billing_period", String(10), nullable=False, comment="monthly or yearly"),
+    Column("external_infrastructure", Boolean, comment="Unset: the silo tier only."),
+    Column("limits", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+)
+
 tenants = Table(
     "tenants",
     metadata,
@@ -41,7 +59,9 @@ tenants = Table(
     Column("name", String(200), nullable=False),
     Column("status", String(30), nullable=False),
     Column("tier", String(20), nullable=False),
-    Column("plan_id", String(100)),
+    Column(
+        "plan_id", String(100), ForeignKey("plans.id", name="tenants_plan_id_fkey"), nullable=False
+    ),
     Column("domains", ARRAY(String(253)), nullable=False),
     Column("lead_id", Uuid, unique=True, comment="One tenant per lead."),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -89,4 +109,66 @@ tenant_events = Table(
     Column("summary", Text, nullable=False),
     Column("data", JSONB, nullable=False),
     Index("tenant_events_tenant_time_idx", "tenant_id", "occurred_at"),
+)
+
+# One row per provisioning run; the tenant's current pipeline is its highest `run`.
+pipelines = Table(
+    "pipelines",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("run", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("last_progress_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("cancel_requested_at", DateTime(timezone=True)),
+    Column("failure_step", String(50)),
+    Column("failure_reason", Text),
+    UniqueConstraint("tenant_id", "run", name="pipelines_tenant_run_uq"),
+    Index(
+        "pipelines_one_active_per_tenant_uq",
+        "tenant_id",
+        unique=True,
+        postgresql_where=text("status IN ('RUNNING', 'TIMING_OUT')"),
+    ),
+    Index(
+        "pipelines_running_progress_idx",
+        "last_progress_at",
+        postgresql_where=text("status = 'RUNNING'"),
+    ),
+)
+
+# The read-model of each pipeline step, merged from step events in any order.
+pipeline_steps = Table(
+    "pipeline_steps",
+    metadata,
+    Column("pipeline_id", Uuid, ForeignKey("pipelines.id", ondelete="CASCADE"), nullable=False),
+    Column("step", String(50), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("status_attempt", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("error_attempt", Integer),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("updated_by_event_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("pipeline_id", "step"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Uuid, primary_key=True, comment="The invoice id from billing.invoice_issued."),
+    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("pipeline_id", Uuid, nullable=False),
+    Column("plan_id", String(100)),
+    Column("amount", Numeric(10, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("period_start", DateTime(timezone=True), nullable=False),
+    Column("period_end", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("invoices_tenant_period_idx", "tenant_id", "period_start"),
 )

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared_schemas.events import Contact
 from tenant_api.adapters.orm import addresses, contacts, tenants
+from tenant_api.domain.status import TenantStatus
 
 
 async def key_taken(session: AsyncSession, key: str) -> bool:
@@ -77,3 +79,34 @@ def _without_tenant(row: Row[Any]) -> dict[str, Any]:
     values = row._asdict()
     values.pop("tenant_id")
     return values
+
+
+async def exists(session: AsyncSession, tenant_id: UUID) -> bool:
+    return await session.scalar(select(tenants.c.id).where(tenants.c.id == tenant_id)) is not None
+
+
+async def lock(session: AsyncSession, tenant_id: UUID) -> Row[Any] | None:
+    """The tenant row, locked until the transaction ends (commands and saga events serialise)."""
+    query = select(tenants).where(tenants.c.id == tenant_id).with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def set_status(session: AsyncSession, tenant_id: UUID, status: TenantStatus) -> None:
+    await session.execute(
+        update(tenants)
+        .where(tenants.c.id == tenant_id)
+        .values(status=status, updated_at=func.now())
+    )
+
+
+async def primary_contact(session: AsyncSession, tenant_id: UUID) -> Contact:
+    """The primary contact (or, failing that, the first one) as events carry it."""
+    row = (
+        await session.execute(
+            select(contacts)
+            .where(contacts.c.tenant_id == tenant_id)
+            .order_by(contacts.c.is_primary.desc(), contacts.c.id)
+            .limit(1)
+        )
+    ).one()
+    return Contact(first_name=row.first_name, last_name=row.last_name, email=row.email)

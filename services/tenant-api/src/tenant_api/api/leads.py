@@ -52,6 +52,7 @@ async def sign_up(body: SignUpIn, request: Request) -> Response:
     responses=problem_responses(
         r401="Missing, wrong, expired, used or locked code",
         r409="The e-mail address was verified by another sign-up",
+        r422="Invalid lead id",
         r503="lead-verifier is unavailable",
     ),
 )
@@ -76,7 +77,7 @@ async def verify(
         r401="Missing or invalid onboarding token",
         r403="The token belongs to another lead",
         r409="Key taken, lead already onboarded, or verification still in flight",
-        r422="Invalid body, or the contact's domain is not among `domains`",
+        r422="Invalid body, unknown plan, or the contact's domain is not among `domains`",
     ),
 )
 async def onboard_from_lead(

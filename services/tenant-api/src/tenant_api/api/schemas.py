@@ -17,7 +17,9 @@ class _NewTenant(ApiModel):
     key: str = Field(pattern=KEY_PATTERN, description="Short unique key: 3 to 20 of a-z and 0-9.")
     domains: list[str] = Field(min_length=1, max_length=20)
     tier: Tier
-    plan_id: str | None = Field(default=None, max_length=100)
+    plan_id: str | None = Field(
+        default=None, max_length=100, description="One of `GET /plans`; default `standard`."
+    )
 
     @field_validator("domains")
     @classmethod
@@ -67,7 +69,7 @@ class TenantOut(ApiModel):
     name: str
     status: TenantStatus
     tier: Tier
-    plan_id: str | None
+    plan_id: str
     domains: list[str]
     lead_id: UUID | None
     contacts: list[ContactOut]

@@ -13,6 +13,7 @@ from service_kit.problems import NotFound, Unprocessable, problem_responses
 from shared_schemas.events import Address, Contact
 from tenant_api import handlers
 from tenant_api.adapters import tenant_repository as repo
+from tenant_api.api.errors import AUTH, NOT_FOUND
 from tenant_api.api.leads import commit_or_conflict
 from tenant_api.api.schemas import TenantIn, TenantOut, TenantPage
 from tenant_api.auth import AdminCaller, StaffCaller, TenantReader
@@ -21,14 +22,12 @@ from tenant_api.domain.status import TenantStatus
 
 router = APIRouter(prefix="/tenants", tags=["tenants"])
 
-_AUTH = {"r401": "Missing or invalid token", "r403": "The role may not do this"}
-
 
 @router.post(
     "",
     status_code=201,
     response_model=TenantOut,
-    responses=problem_responses(**_AUTH, r409="Key taken", r422="Invalid body"),
+    responses=problem_responses(**AUTH, r409="Key taken", r422="Invalid body or unknown plan"),
 )
 async def create_tenant(
     body: TenantIn,
@@ -59,7 +58,11 @@ async def create_tenant(
     return TenantOut.model_validate(view)
 
 
-@router.get("", response_model=TenantPage, responses=problem_responses(**_AUTH))
+@router.get(
+    "",
+    response_model=TenantPage,
+    responses=problem_responses(**AUTH, r422="Invalid query"),
+)
 async def list_tenants(
     principal: StaffCaller,
     runtime: RuntimeDep,
@@ -76,7 +79,7 @@ async def list_tenants(
 @router.get(
     "/{tenant_id}",
     response_model=TenantOut,
-    responses=problem_responses(**_AUTH, r404="No such tenant (or not yours)"),
+    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
 )
 async def get_tenant(
     tenant_id: UUID,

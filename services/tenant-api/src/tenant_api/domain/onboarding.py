@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+DEFAULT_PLAN_ID = "standard"  # a tenant onboarded without `planId`
 KEY_PATTERN = r"^[a-z0-9]{3,20}$"
 DOMAIN_PATTERN = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 _DOMAIN = re.compile(DOMAIN_PATTERN)

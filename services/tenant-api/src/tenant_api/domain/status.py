@@ -36,8 +36,14 @@ class InvalidTransition(Exception):
         self.target = target
 
 
-def transition(current: TenantStatus, target: TenantStatus) -> TenantStatus:
-    """The new status, or InvalidTransition if the machine does not allow it."""
-    if target not in TRANSITIONS[current]:
+def transition(
+    current: TenantStatus, target: TenantStatus, *, only_from: TenantStatus | None = None
+) -> TenantStatus:
+    """The new status, or InvalidTransition if the machine does not allow it.
+
+    `only_from` narrows the sources for commands that share a target: reactivating reaches
+    ACTIVE only from SUSPENDED, completing a pipeline only from PROVISIONING.
+    """
+    if target not in TRANSITIONS[current] or (only_from is not None and current != only_from):
         raise InvalidTransition(current, target)
     return target

@@ -1,4 +1,4 @@
-"""tenant-api's use cases. They never commit; the request or the consumer runner does."""
+"""Onboarding: verified leads' facts, and creating a tenant (PENDING_PROVISION)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.dialects.postgresql import insert
 
 from service_kit.db import UnitOfWork
-from service_kit.problems import Conflict
-from shared_schemas import Envelope
+from service_kit.problems import Conflict, Unprocessable
 from shared_schemas.events import (
     Address,
     Contact,
@@ -22,11 +21,11 @@ from shared_schemas.events import (
     TenantOnboardedData,
     Tier,
 )
-from tenant_api.adapters import tenant_repository as repo
-from tenant_api.adapters.orm import lead_facts, tenant_events
+from tenant_api.adapters import plan_repository, tenant_repository
+from tenant_api.adapters.orm import lead_facts
+from tenant_api.domain.onboarding import DEFAULT_PLAN_ID
 from tenant_api.domain.status import TenantStatus
-
-PRODUCER = "tenant-api"
+from tenant_api.handlers.producer import PRODUCER
 
 
 @dataclass(frozen=True)
@@ -58,25 +57,6 @@ async def record_lead_facts(event: LeadVerified, uow: UnitOfWork) -> None:
     )
 
 
-async def record_timeline(event: Envelope, uow: UnitOfWork) -> None:
-    """Every event that names a tenant becomes a line of its timeline."""
-    if event.tenant_id is None:
-        return
-    await uow.session.execute(
-        insert(tenant_events)
-        .values(
-            event_id=event.id,
-            tenant_id=event.tenant_id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            producer=event.producer,
-            summary=event.type.replace("_", " ").replace(".", ": ", 1),
-            data=event.model_dump(mode="json")["data"],
-        )
-        .on_conflict_do_nothing()
-    )
-
-
 async def wait_for_lead_facts(
     uow: UnitOfWork, lead_id: UUID, *, within: float, step: float = 0.1
 ) -> Row[Any] | None:
@@ -95,12 +75,19 @@ async def wait_for_lead_facts(
 
 async def onboard(cmd: Onboard, uow: UnitOfWork, now: datetime) -> UUID:
     """Create the tenant (PENDING_PROVISION) with its primary contact and address."""
-    if await repo.key_taken(uow.session, cmd.key):
+    plan_id = cmd.plan_id or DEFAULT_PLAN_ID
+    if await plan_repository.get(uow.session, plan_id) is None:
+        detail = f"There is no plan {plan_id!r}; GET /plans lists them."
+        raise Unprocessable(
+            detail, errors=[{"loc": ["body", "planId"], "msg": detail, "type": "unknown_plan"}]
+        )
+    if await tenant_repository.key_taken(uow.session, cmd.key):
         raise Conflict(f"The tenant key {cmd.key!r} is taken.")
-    if cmd.lead_id is not None and await repo.lead_has_tenant(uow.session, cmd.lead_id):
+    lead_id = cmd.lead_id
+    if lead_id is not None and await tenant_repository.lead_has_tenant(uow.session, lead_id):
         raise Conflict("This lead has already onboarded a tenant.")
     tenant_id = uuid4()
-    await repo.add(
+    await tenant_repository.add(
         uow.session,
         tenant={
             "id": tenant_id,
@@ -108,7 +95,7 @@ async def onboard(cmd: Onboard, uow: UnitOfWork, now: datetime) -> UUID:
             "name": cmd.name,
             "status": TenantStatus.PENDING_PROVISION,
             "tier": cmd.tier,
-            "plan_id": cmd.plan_id,
+            "plan_id": plan_id,
             "domains": cmd.domains,
             "lead_id": cmd.lead_id,
             "created_at": now,
@@ -130,7 +117,7 @@ async def onboard(cmd: Onboard, uow: UnitOfWork, now: datetime) -> UUID:
                 key=cmd.key,
                 name=cmd.name,
                 tier=cmd.tier,
-                plan_id=cmd.plan_id,
+                plan_id=plan_id,
                 domains=cmd.domains,
                 lead_id=cmd.lead_id,
                 contact=cmd.contact,

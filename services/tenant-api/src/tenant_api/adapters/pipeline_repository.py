@@ -1,0 +1,76 @@
+"""Pipelines: one row per provisioning run of a tenant; the current one has the highest run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenant_api.adapters.orm import pipelines, tenants
+from tenant_api.domain.pipeline import PipelineStatus
+from tenant_api.domain.status import TenantStatus
+
+
+async def current(session: AsyncSession, tenant_id: UUID, *, lock: bool = False) -> Row[Any] | None:
+    """The tenant's latest pipeline, if it ever had one."""
+    query = (
+        select(pipelines)
+        .where(pipelines.c.tenant_id == tenant_id)
+        .order_by(pipelines.c.run.desc())
+        .limit(1)
+    )
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def lock(session: AsyncSession, pipeline_id: UUID) -> Row[Any] | None:
+    query = select(pipelines).where(pipelines.c.id == pipeline_id).with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def next_run(session: AsyncSession, tenant_id: UUID) -> int:
+    latest = await session.scalar(
+        select(func.max(pipelines.c.run)).where(pipelines.c.tenant_id == tenant_id)
+    )
+    return (latest or 0) + 1
+
+
+async def add(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(pipelines).values(**values))
+
+
+async def set_values(session: AsyncSession, pipeline_id: UUID, **values: Any) -> None:
+    await session.execute(update(pipelines).where(pipelines.c.id == pipeline_id).values(**values))
+
+
+async def touch(session: AsyncSession, pipeline_id: UUID, at: datetime) -> None:
+    """Progress seen at `at`: last_progress_at only moves forward, whatever the arrival order."""
+    await session.execute(
+        update(pipelines)
+        .where(pipelines.c.id == pipeline_id)
+        .values(last_progress_at=func.greatest(pipelines.c.last_progress_at, at))
+    )
+
+
+async def lock_stale(session: AsyncSession, cutoff: datetime, limit: int) -> list[Row[Any]]:
+    """Running pipelines of PROVISIONING tenants without progress since `cutoff`.
+
+    Locked with SKIP LOCKED: rows another sweeper (or a saga event) holds are left to it.
+    """
+    query = (
+        select(pipelines)
+        .join(tenants, tenants.c.id == pipelines.c.tenant_id)
+        .where(
+            pipelines.c.status == PipelineStatus.RUNNING,
+            pipelines.c.last_progress_at < cutoff,
+            tenants.c.status == TenantStatus.PROVISIONING,
+        )
+        .order_by(pipelines.c.last_progress_at)
+        .limit(limit)
+        .with_for_update(of=pipelines, skip_locked=True)
+    )
+    return list((await session.execute(query)).all())

@@ -1,0 +1,53 @@
+"""`GET /plans`: the plan catalogue."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import Field, field_serializer
+
+from service_kit.app import RuntimeDep
+from service_kit.problems import problem_responses
+from shared_schemas.api.base import ApiModel
+from shared_schemas.events import Tier
+from tenant_api.adapters import plan_repository as plans
+from tenant_api.auth import AnyCaller
+
+router = APIRouter(tags=["plans"])
+
+
+class PlanOut(ApiModel):
+    id: str
+    name: str
+    tiers: list[Tier] = Field(description="Tiers a tenant on this plan may use.")
+    price: Decimal = Field(description="Per billing period, decimal as text, e.g. `49.00`.")
+    currency: str
+    billing_period: str = Field(description="`monthly` or `yearly`.")
+    external_infrastructure: bool | None = Field(
+        description="Whether provisioning runs the external infrastructure step; null: silo only."
+    )
+    limits: dict[str, Any]
+
+    @field_serializer("price")
+    def _price(self, value: Decimal) -> str:
+        return f"{value:.2f}"
+
+
+class PlanList(ApiModel):
+    items: list[PlanOut]
+    count: int
+
+
+@router.get(
+    "/plans",
+    response_model=PlanList,
+    responses=problem_responses(r401="Missing or invalid token", r422="Invalid request"),
+)
+async def list_plans(principal: AnyCaller, runtime: RuntimeDep) -> PlanList:
+    """The plans a tenant can be onboarded on (`planId`), cheapest first."""
+    async with runtime.uow() as uow:
+        rows = await plans.list_all(uow.session)
+    items = [PlanOut.model_validate(r._asdict()) for r in rows]
+    return PlanList(items=items, count=len(items))

@@ -1,0 +1,3 @@
+"""The name tenant-api signs its events with."""
+
+PRODUCER = "tenant-api"

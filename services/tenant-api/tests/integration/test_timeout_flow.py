@@ -1,0 +1,68 @@
+"""A pipeline without progress is timed out by the app's own sweeper; the provisioner's
+`provisioning.failed` (reason timeout) then leaves the tenant PROVISION_FAILED."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from service_kit.testing import TestInfra
+from tenant_api.settings import TenantApiSettings
+
+from ..conftest import bearer  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
+
+Provisioning = Callable[..., Awaitable[FakeProvisioner]]
+
+
+@pytest.fixture
+def settings(infra: TestInfra) -> TenantApiSettings:
+    return infra.settings(
+        TenantApiSettings,
+        lead_verifier_url="http://127.0.0.1:9",
+        pipeline_stale_after=2.0,
+        pipeline_sweep_interval=0.2,
+    )
+
+
+async def test_a_stale_pipeline_times_out_once_and_fails_on_the_answer(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    provisioning: Provisioning,
+    event_tap: Any,
+    sql: Sql,
+) -> None:
+    tap = await event_tap("tenant.provisioning_timed_out", "tenant.provisioning_failed")
+    admin = bearer(token("admin"))
+    stale, busy = await provisioning(), await provisioning()
+    progress = busy.started("preflight", 1, datetime.now(UTC) + timedelta(minutes=5))
+    await busy.publish(progress)
+    await processed(sql, "pipeline-steps", [progress])
+
+    (timed_out,) = await tenant_event(tap, "tenant.provisioning_timed_out", stale.tenant_id)
+    assert timed_out.data.pipeline_id == stale.pipeline_id
+    pipeline = (await client.get(f"/tenants/{stale.tenant_id}/pipeline", headers=admin)).json()
+    assert pipeline["status"] == "TIMING_OUT"
+    await asyncio.sleep(1.0)  # several more sweeps: still one event, and none for `busy`
+    assert [e.tenant_id for e in tap.received if e.type == timed_out.type].count(
+        stale.tenant_id
+    ) == 1
+    assert all(e.tenant_id != busy.tenant_id for e in tap.received)
+
+    await stale.publish(stale.failed_pipeline("infrastructure", "timeout"))
+    (failed,) = await tenant_event(tap, "tenant.provisioning_failed", stale.tenant_id)
+    assert failed.data.reason == "timeout"
+
+    async def failed_pipeline() -> dict[str, Any] | None:
+        body = (await client.get(f"/tenants/{stale.tenant_id}/pipeline", headers=admin)).json()
+        return body if body["status"] == "FAILED" else None
+
+    done = await eventually(failed_pipeline, what="pipeline FAILED")
+    assert (done["failureStep"], done["failureReason"]) == ("infrastructure", "timeout")
+    tenant = (await client.get(f"/tenants/{stale.tenant_id}", headers=admin)).json()
+    assert tenant["status"] == "PROVISION_FAILED"

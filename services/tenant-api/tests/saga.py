@@ -1,0 +1,166 @@
+"""Test helpers: the provisioner's side of the saga, and waiting for asynchronous outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from service_kit.testing import EventTap, TestInfra, publish_raw
+from shared_schemas import Envelope
+from shared_schemas.events import (
+    InvoiceIssued,
+    InvoiceIssuedData,
+    ProvisioningCancelled,
+    ProvisioningCancelledData,
+    ProvisioningCompleted,
+    ProvisioningCompletedData,
+    ProvisioningFailed,
+    ProvisioningFailedData,
+    StepCompensated,
+    StepData,
+    StepFailed,
+    StepFailedData,
+    StepStarted,
+    StepSucceeded,
+    StepSucceededData,
+    TenantDeprovisioned,
+    TenantDeprovisionedData,
+)
+
+T = TypeVar("T")
+Sql = Callable[..., Awaitable[list[Any]]]
+# Step times a little ahead of the pipelines the tests start, as real ones would be.
+T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+@dataclass
+class FakeProvisioner:
+    """Builds the events the provisioner would publish for one pipeline, and publishes them."""
+
+    infra: TestInfra
+    tenant_id: uuid.UUID
+    pipeline_id: uuid.UUID
+
+    def _ids(self) -> dict[str, Any]:
+        return {
+            "producer": "provisioner",
+            "correlation_id": self.pipeline_id,
+            "tenant_id": self.tenant_id,
+        }
+
+    def _step(self, step: str, attempt: int, when: datetime) -> dict[str, Any]:
+        return {
+            "tenant_id": self.tenant_id,
+            "pipeline_id": self.pipeline_id,
+            "step": step,
+            "attempt": attempt,
+            "at": when,
+        }
+
+    def started(self, step: str, attempt: int, when: datetime) -> Envelope:
+        return StepStarted.build(StepData(**self._step(step, attempt, when)), **self._ids())
+
+    def succeeded(self, step: str, attempt: int, when: datetime) -> Envelope:
+        data = StepSucceededData(**self._step(step, attempt, when), details={"ok": True})
+        return StepSucceeded.build(data, **self._ids())
+
+    def failed(
+        self, step: str, attempt: int, when: datetime, error: str, *, will_retry: bool
+    ) -> Envelope:
+        data = StepFailedData(**self._step(step, attempt, when), error=error, will_retry=will_retry)
+        return StepFailed.build(data, **self._ids())
+
+    def compensated(self, step: str, when: datetime) -> Envelope:
+        return StepCompensated.build(StepData(**self._step(step, 1, when)), **self._ids())
+
+    def completed(self, app_url: str = "https://app.example/t") -> Envelope:
+        data = ProvisioningCompletedData(
+            tenant_id=self.tenant_id,
+            pipeline_id=self.pipeline_id,
+            app_url=app_url,
+            resources=["schema"],
+        )
+        return ProvisioningCompleted.build(data, **self._ids())
+
+    def failed_pipeline(self, step: str, reason: str) -> Envelope:
+        data = ProvisioningFailedData(
+            tenant_id=self.tenant_id, pipeline_id=self.pipeline_id, step=step, reason=reason
+        )
+        return ProvisioningFailed.build(data, **self._ids())
+
+    def cancelled(self) -> Envelope:
+        data = ProvisioningCancelledData(tenant_id=self.tenant_id, pipeline_id=self.pipeline_id)
+        return ProvisioningCancelled.build(data, **self._ids())
+
+    def invoice(self, amount: str = "49.00", plan_id: str = "standard") -> InvoiceIssued:
+        data = InvoiceIssuedData(
+            tenant_id=self.tenant_id,
+            pipeline_id=self.pipeline_id,
+            invoice_id=uuid.uuid4(),
+            plan_id=plan_id,
+            amount=amount,
+            currency="USD",
+            period_start=at(0),
+            period_end=at(30 * 86400),
+        )
+        return InvoiceIssued.build(data, **self._ids())
+
+    def deprovisioned(self) -> Envelope:
+        data = TenantDeprovisionedData(tenant_id=self.tenant_id, resources_removed=["schema"])
+        return TenantDeprovisioned.build(data, **self._ids())
+
+    async def publish(self, *events: Envelope) -> None:
+        for event in events:
+            await publish_raw(self.infra, event.type, event.model_dump_json().encode())
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0, what: str = "condition"
+) -> T:
+    """The first non-None, non-False result of `check`, polling until `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result is not None and result is not False:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def processed(sql: Sql, consumer: str, events: Iterable[Envelope]) -> None:
+    """Wait until `consumer` has committed every one of `events` (applied or ignored)."""
+    ids = list({e.id for e in events})
+
+    async def done() -> bool:
+        rows = await sql(
+            "SELECT count(*) AS n FROM tenant_api.inbox "
+            "WHERE consumer = :c AND event_id = ANY(:ids)",
+            c=consumer,
+            ids=ids,
+        )
+        return bool(rows[0].n == len(ids))
+
+    await eventually(done, what=f"{consumer} to process {len(ids)} event(s)")
+
+
+async def tenant_event(
+    tap: EventTap, event_type: str, tenant_id: Any, *, count: int = 1, timeout: float = 15.0
+) -> list[Any]:
+    """The events of `event_type` about `tenant_id` the tap has seen, once there are `count`."""
+
+    async def seen() -> list[Any] | None:
+        found = [
+            e for e in tap.received if e.type == event_type and str(e.tenant_id) == str(tenant_id)
+        ]
+        return found if len(found) >= count else None
+
+    return await eventually(seen, timeout=timeout, what=f"{count}x {event_type}")
