@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +17,7 @@ import pytest
 from service_kit.testing import SmtpSink, TestInfra
 from service_kit.webhooks import load_run, sign_arc, sign_standard
 
-from .conftest import Stack  # type: ignore[import-not-found]
+from .conftest import ROOT, Stack  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]
     TenantData,
     admin_headers,
@@ -117,7 +119,7 @@ async def test_each_step_failing_compensates_then_a_retry_succeeds(
 
     await set_fault(infra, tenant["key"], None)
     second = await provision(gateway, tenant["id"])
-    assert second != pipeline.get("pipelineId")
+    assert second != pipeline["id"], "a retry is a new pipeline"
     active = await settle(gateway, tenant["id"], want={"ACTIVE", "PROVISION_FAILED"})
     assert active["status"] == "ACTIVE"
     assert await data.schema(tenant["key"])
@@ -243,3 +245,42 @@ async def test_offboarding_an_active_tenant_removes_its_resources(
             break
         await asyncio.sleep(0.1)
     assert len(mails) == 2
+
+
+async def test_tenantctl_provisions_and_follows_the_steps_live(
+    gateway: httpx.AsyncClient, stack: Stack
+) -> None:
+    tenant = await new_tenant(gateway, "pooled")
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "tenant_api.cli.main",
+            "tenants",
+            "provision",
+            tenant["id"],
+            "--watch",
+            "--interval",
+            "0.2",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env={**stack.env, "GATEWAY_URL": stack.gateway},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    final = result.stdout.strip().splitlines()[-5:]
+    assert final[0].endswith("SUCCEEDED")
+    assert [line.split()[1] for line in final[1:]] == [
+        "preflight",
+        "database",
+        "credentials",
+        "billing",
+    ]
+    assert all(" SUCCEEDED " in line for line in final[1:])
+    assert (await gateway.get(f"/tenants/{tenant['id']}")).json()["status"] == "ACTIVE"

@@ -22,18 +22,35 @@ from notifier.app import create_app
 from notifier.settings import NotifierSettings
 from service_kit.migrations import upgrade
 from service_kit.testing import TestInfra
-from shared_schemas.events import LeadCreated, LeadCreatedData
+from shared_schemas.events import (
+    Contact,
+    LeadCreated,
+    LeadCreatedData,
+    TenantActivated,
+    TenantActivatedData,
+    TenantOffboarded,
+    TenantOffboardedData,
+    TenantProvisioningFailed,
+    TenantProvisioningFailedData,
+)
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+OPS_EMAIL = "ops@operators.example"
 
 
 class SmtpSink:
-    """An aiosmtpd handler that keeps what it receives; it can refuse the next few with a 451."""
+    """An aiosmtpd handler that keeps what it receives; it can refuse some with a 451.
+
+    `refuse_next` refuses the next few messages whoever they are for; `refuse_to[address]`
+    the next few for that recipient only.
+    """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
         self.refuse_next = 0
+        self.refuse_to: dict[str, int] = {}
+        self.refused: list[list[str]] = []
         self.port = 0
 
     @property
@@ -43,13 +60,24 @@ class SmtpSink:
     async def handle_DATA(  # noqa: N802 - aiosmtpd calls it by this name
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
-        if self.refuse_next > 0:
-            self.refuse_next -= 1
+        rcpt_tos = list(envelope.rcpt_tos)
+        targeted = [r for r in rcpt_tos if self.refuse_to.get(r, 0) > 0]
+        if self.refuse_next > 0 or targeted:
+            if targeted:
+                for r in targeted:
+                    self.refuse_to[r] -= 1
+            else:
+                self.refuse_next -= 1
+            self.refused.append(rcpt_tos)
             return "451 4.3.0 Try again later"
         content = cast(bytes, envelope.content)
         self.messages.append(cast(EmailMessage, message_from_bytes(content, policy=policy.default)))
-        self.recipients.append(list(envelope.rcpt_tos))
+        self.recipients.append(rcpt_tos)
         return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages accepted for `address`, in order."""
+        return [m for m, r in zip(self.messages, self.recipients, strict=True) if address in r]
 
     async def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
         await wait_until(lambda: len(self.messages) >= count, timeout, f"{count} e-mail(s)")
@@ -95,7 +123,12 @@ async def migrated(infra: TestInfra) -> None:
 def settings(infra: TestInfra, smtp: SmtpSink, tmp_path: Path) -> NotifierSettings:
     return cast(
         NotifierSettings,
-        infra.settings(NotifierSettings, smtp_url=smtp.url, mail_dir=str(tmp_path / "mail")),
+        infra.settings(
+            NotifierSettings,
+            smtp_url=smtp.url,
+            mail_dir=str(tmp_path / "mail"),
+            ops_email=OPS_EMAIL,
+        ),
     )
 
 
@@ -136,6 +169,84 @@ def lead_created() -> Callable[..., LeadCreated]:
     return make_lead_created
 
 
+def make_contact(**over: Any) -> Contact:
+    suffix = uuid.uuid4().hex[:8]
+    values: dict[str, Any] = {
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "email": f"grace-{suffix}@cobol.example",
+    }
+    values.update(over)
+    return Contact(**values)
+
+
+def make_tenant_activated(**data: Any) -> TenantActivated:
+    tenant_id = uuid.uuid4()
+    values: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "key": f"t{uuid.uuid4().hex[:8]}",
+        "name": "Compiler Works",
+        "app_url": "https://compiler.app.example",
+        "contact": make_contact(),
+    }
+    values.update(data)
+    return TenantActivated.build(
+        TenantActivatedData(**values),
+        producer="tenant-api",
+        correlation_id=uuid.uuid4(),
+        tenant_id=tenant_id,
+    )
+
+
+def make_provisioning_failed(**data: Any) -> TenantProvisioningFailed:
+    tenant_id, pipeline_id = uuid.uuid4(), uuid.uuid4()
+    values: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "pipeline_id": pipeline_id,
+        "step": "credentials",
+        "reason": "injected fault: credentials (psycopg.OperationalError: role missing)",
+        "contact": make_contact(),
+    }
+    values.update(data)
+    return TenantProvisioningFailed.build(
+        TenantProvisioningFailedData(**values),
+        producer="tenant-api",
+        correlation_id=pipeline_id,
+        tenant_id=tenant_id,
+    )
+
+
+def make_tenant_offboarded(**data: Any) -> TenantOffboarded:
+    tenant_id = uuid.uuid4()
+    values: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "key": f"t{uuid.uuid4().hex[:8]}",
+        "contact": make_contact(),
+    }
+    values.update(data)
+    return TenantOffboarded.build(
+        TenantOffboardedData(**values),
+        producer="tenant-api",
+        correlation_id=uuid.uuid4(),
+        tenant_id=tenant_id,
+    )
+
+
+@pytest.fixture
+def tenant_activated() -> Callable[..., TenantActivated]:
+    return make_tenant_activated
+
+
+@pytest.fixture
+def provisioning_failed() -> Callable[..., TenantProvisioningFailed]:
+    return make_provisioning_failed
+
+
+@pytest.fixture
+def tenant_offboarded() -> Callable[..., TenantOffboarded]:
+    return make_tenant_offboarded
+
+
 class Probe:
     """Looks at what the notifier did: its tables, its consumer metrics; waits for conditions."""
 
@@ -151,11 +262,16 @@ class Probe:
             "SELECT * FROM notifier.notifications WHERE event_id = :id", id=event_id
         )
 
-    async def notification(self, event_id: uuid.UUID, status: str, timeout: float = 10.0) -> Any:
-        """The event's one notification row, once it has `status` (rows commit after the send)."""
+    async def notification(
+        self, event_id: uuid.UUID, status: str, timeout: float = 10.0, *, kind: str | None = None
+    ) -> Any:
+        """The event's one notification row (of `kind`), once it has `status`.
+
+        Rows commit after the send, so this waits for them.
+        """
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            rows = await self.notifications(event_id)
+            rows = [r for r in await self.notifications(event_id) if kind is None or r.kind == kind]
             assert len(rows) <= 1, rows
             if rows and rows[0].status == status:
                 return rows[0]
@@ -164,9 +280,9 @@ class Probe:
             await asyncio.sleep(0.02)
 
     @staticmethod
-    def consumed(outcome: str) -> float:
-        """lead.created deliveries the `emails` consumer handled with this outcome, so far."""
-        labels = {"consumer": "emails", "type": "lead.created", "outcome": outcome}
+    def consumed(outcome: str, event_type: str = "lead.created") -> float:
+        """Deliveries of `event_type` the `emails` consumer handled with this outcome, so far."""
+        labels = {"consumer": "emails", "type": event_type, "outcome": outcome}
         return REGISTRY.get_sample_value("events_consumed_total", labels) or 0.0
 
     until = staticmethod(wait_until)

@@ -14,7 +14,12 @@ from notifier.domain.notifications import Delivery, NotificationStatus
 from notifier.settings import NotifierSettings
 from service_kit.consumer import Consumer
 from service_kit.db import UnitOfWork
-from shared_schemas.events import LeadCreated
+from shared_schemas.events import (
+    LeadCreated,
+    TenantActivated,
+    TenantOffboarded,
+    TenantProvisioningFailed,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -44,14 +49,57 @@ def failure_recorder(uow_factory: Callable[[], UnitOfWork]) -> handlers.RecordFa
     return record
 
 
+def sent_recorder(uow_factory: Callable[[], UnitOfWork]) -> handlers.RecordSent:
+    """Records a sent e-mail in a transaction of its own, committed at once.
+
+    For an event that sends several e-mails: when a later one fails, the handler's transaction
+    rolls back, and the record of the ones already sent must survive it so the retry skips them.
+    Unlike a failure's record this one raises: the e-mail may then go again, but is never lost.
+    """
+
+    async def record(delivery: Delivery) -> None:
+        async with uow_factory() as uow:
+            await record_attempt(
+                uow.session, delivery, NotificationStatus.SENT, now=datetime.now(UTC)
+            )
+            await uow.commit()
+
+    return record
+
+
 def build_consumers(
     settings: NotifierSettings, mailer: Mailer, uow_factory: Callable[[], UnitOfWork]
 ) -> list[Consumer]:
     out = handlers.Outgoing(
-        mailer=mailer, sender=settings.mail_from, record_failure=failure_recorder(uow_factory)
+        mailer=mailer,
+        sender=settings.mail_from,
+        record_failure=failure_recorder(uow_factory),
+        record_sent=sent_recorder(uow_factory),
+        ops_email=settings.ops_email,
+        app_base_url=settings.app_base_url,
     )
 
     async def lead_created(event: LeadCreated, uow: UnitOfWork) -> None:
         await handlers.on_lead_created(event, uow, out)
 
-    return [Consumer(name="emails", handlers={LeadCreated.TYPE: lead_created})]
+    async def tenant_activated(event: TenantActivated, uow: UnitOfWork) -> None:
+        await handlers.on_tenant_activated(event, uow, out)
+
+    async def provisioning_failed(event: TenantProvisioningFailed, uow: UnitOfWork) -> None:
+        await handlers.on_tenant_provisioning_failed(event, uow, out)
+
+    async def tenant_offboarded(event: TenantOffboarded, uow: UnitOfWork) -> None:
+        await handlers.on_tenant_offboarded(event, uow, out)
+
+    # The routing keys are these event types: each one is bound to the `emails` queue.
+    return [
+        Consumer(
+            name="emails",
+            handlers={
+                LeadCreated.TYPE: lead_created,
+                TenantActivated.TYPE: tenant_activated,
+                TenantProvisioningFailed.TYPE: provisioning_failed,
+                TenantOffboarded.TYPE: tenant_offboarded,
+            },
+        )
+    ]

@@ -7,8 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from notifier.adapters.mailer import Mailer
-from notifier.adapters.notifications import record_attempt
-from notifier.domain.messages import compose, render_lead_verification, sender_domain
+from notifier.adapters.notifications import record_attempt, sent_kinds
+from notifier.domain.messages import (
+    RenderedMail,
+    compose,
+    full_name,
+    render_lead_verification,
+    render_provisioning_failed_contact,
+    render_provisioning_failed_ops,
+    render_tenant_offboarded,
+    render_tenant_welcome,
+    sender_domain,
+)
 from notifier.domain.notifications import (
     Delivery,
     NotificationKind,
@@ -16,9 +26,18 @@ from notifier.domain.notifications import (
     message_id,
 )
 from service_kit.db import UnitOfWork
-from shared_schemas.events import LeadCreated
+from shared_schemas import Envelope
+from shared_schemas.events import (
+    LeadCreated,
+    TenantActivated,
+    TenantOffboarded,
+    TenantProvisioningFailed,
+)
 
 RecordFailure = Callable[[Delivery, str], Awaitable[None]]
+RecordSent = Callable[[Delivery], Awaitable[None]]
+
+OPS_NAME = "Control Plane operators"
 
 
 @dataclass(frozen=True)
@@ -28,17 +47,26 @@ class Outgoing:
     mailer: Mailer
     sender: str
     record_failure: RecordFailure
+    # Commits at once, outside the handler's transaction (see on_tenant_provisioning_failed).
+    record_sent: RecordSent
+    ops_email: str
+    app_base_url: str
 
 
-async def on_lead_created(event: LeadCreated, uow: UnitOfWork, out: Outgoing) -> None:
-    """Mail the lead its verification link; a failed send raises so the runner retries."""
-    data = event.data
-    kind = NotificationKind.LEAD_VERIFICATION
-    mail = render_lead_verification(data)
+async def send(
+    out: Outgoing,
+    event: Envelope,
+    kind: NotificationKind,
+    mail: RenderedMail,
+    *,
+    to_name: str,
+    to_address: str,
+) -> Delivery:
+    """Send one e-mail of `kind` for `event`; a failed send is recorded, then raised."""
     delivery = Delivery(
         event_id=event.id,
         kind=kind,
-        recipient=str(data.email),
+        recipient=to_address,
         subject=mail.subject,
         message_id=message_id(event.id, kind, sender_domain(out.sender)),
         transport=out.mailer.transport,
@@ -46,8 +74,8 @@ async def on_lead_created(event: LeadCreated, uow: UnitOfWork, out: Outgoing) ->
     message = compose(
         mail,
         sender=out.sender,
-        to_name=f"{data.first_name} {data.last_name}",
-        to_address=str(data.email),
+        to_name=to_name,
+        to_address=to_address,
         message_id=delivery.message_id,
         date=event.occurred_at,
     )
@@ -56,4 +84,80 @@ async def on_lead_created(event: LeadCreated, uow: UnitOfWork, out: Outgoing) ->
     except Exception as exc:
         await out.record_failure(delivery, repr(exc))
         raise
+    return delivery
+
+
+async def on_lead_created(event: LeadCreated, uow: UnitOfWork, out: Outgoing) -> None:
+    """Mail the lead its verification link; a failed send raises so the runner retries."""
+    data = event.data
+    delivery = await send(
+        out,
+        event,
+        NotificationKind.LEAD_VERIFICATION,
+        render_lead_verification(data),
+        to_name=f"{data.first_name} {data.last_name}",
+        to_address=str(data.email),
+    )
+    await record_attempt(uow.session, delivery, NotificationStatus.SENT, now=datetime.now(UTC))
+
+
+async def on_tenant_activated(event: TenantActivated, uow: UnitOfWork, out: Outgoing) -> None:
+    """Welcome the tenant's contact with its name, key and app URL."""
+    data = event.data
+    delivery = await send(
+        out,
+        event,
+        NotificationKind.TENANT_WELCOME,
+        render_tenant_welcome(data, app_base_url=out.app_base_url),
+        to_name=full_name(data.contact),
+        to_address=str(data.contact.email),
+    )
+    await record_attempt(uow.session, delivery, NotificationStatus.SENT, now=datetime.now(UTC))
+
+
+async def on_tenant_provisioning_failed(
+    event: TenantProvisioningFailed, uow: UnitOfWork, out: Outgoing
+) -> None:
+    """Tell the contact (an apology, no internals) and the operators (the step and the reason).
+
+    Two e-mails, each sent once: if the second fails, the handler's transaction (inbox row
+    included) rolls back and the event is retried. So each e-mail is recorded as SENT in a
+    transaction of its own, committed right after its send, and a retry skips the kinds an
+    earlier attempt has sent. The inbox row, taken before this runs, keeps concurrent
+    deliveries of the event from both getting here.
+    """
+    data = event.data
+    mails = [
+        (
+            NotificationKind.PROVISIONING_FAILED_CONTACT,
+            render_provisioning_failed_contact(data),
+            full_name(data.contact),
+            str(data.contact.email),
+        ),
+        (
+            NotificationKind.PROVISIONING_FAILED_OPS,
+            render_provisioning_failed_ops(data, occurred_at=event.occurred_at),
+            OPS_NAME,
+            out.ops_email,
+        ),
+    ]
+    already_sent = await sent_kinds(uow.session, event.id)
+    for kind, mail, to_name, to_address in mails:
+        if kind in already_sent:
+            continue
+        delivery = await send(out, event, kind, mail, to_name=to_name, to_address=to_address)
+        await out.record_sent(delivery)
+
+
+async def on_tenant_offboarded(event: TenantOffboarded, uow: UnitOfWork, out: Outgoing) -> None:
+    """Tell the tenant's contact that the tenant is gone."""
+    data = event.data
+    delivery = await send(
+        out,
+        event,
+        NotificationKind.TENANT_OFFBOARDED,
+        render_tenant_offboarded(data),
+        to_name=full_name(data.contact),
+        to_address=str(data.contact.email),
+    )
     await record_attempt(uow.session, delivery, NotificationStatus.SENT, now=datetime.now(UTC))

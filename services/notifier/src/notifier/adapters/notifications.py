@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from sqlalchemy import Row, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifier.adapters.orm import notifications
-from notifier.domain.notifications import Delivery, NotificationStatus
+from notifier.domain.notifications import Delivery, NotificationKind, NotificationStatus
 
 
 async def record_attempt(
@@ -51,6 +51,17 @@ async def record_attempt(
             },
         )
     )
+
+
+async def sent_kinds(session: AsyncSession, event_id: UUID) -> set[NotificationKind]:
+    """The kinds of e-mail an earlier attempt at this event has already sent (and committed)."""
+    result = await session.execute(
+        select(notifications.c.kind).where(
+            notifications.c.event_id == event_id,
+            notifications.c.status == NotificationStatus.SENT.value,
+        )
+    )
+    return {NotificationKind(kind) for kind in result.scalars()}
 
 
 async def latest(session: AsyncSession, limit: int) -> Sequence[Row[tuple[object, ...]]]:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import cache
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from shared_schemas.events import LeadCreatedData
+from shared_schemas.events import (
+    Contact,
+    LeadCreatedData,
+    TenantActivatedData,
+    TenantOffboardedData,
+    TenantProvisioningFailedData,
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +44,27 @@ def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def format_expiry(at: datetime) -> str:
+def clip(value: str, limit: int = 80) -> str:
+    """One line of at most `limit` characters: names are unbounded, subjects must not be."""
+    value = one_line(value)
+    return value if len(value) <= limit else value[: limit - 3].rstrip() + "..."
+
+
+def format_utc(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def full_name(contact: Contact) -> str:
+    return one_line(f"{contact.first_name} {contact.last_name}")
+
+
+def _render(name: str, subject: str, context: Mapping[str, object]) -> RenderedMail:
+    env = _templates()
+    return RenderedMail(
+        subject=subject,
+        text=env.get_template(f"{name}.txt").render(context),
+        html=env.get_template(f"{name}.html").render(context),
+    )
 
 
 def render_lead_verification(data: LeadCreatedData) -> RenderedMail:
@@ -46,14 +73,68 @@ def render_lead_verification(data: LeadCreatedData) -> RenderedMail:
         "first_name": one_line(data.first_name),
         "company_name": company,
         "verification_url": data.verification_url,
-        "expires_at": format_expiry(data.code_expires_at),
+        "expires_at": format_utc(data.code_expires_at),
     }
-    env = _templates()
-    return RenderedMail(
-        subject=f"Confirm your e-mail address for {company}",
-        text=env.get_template("lead_verification.txt").render(context),
-        html=env.get_template("lead_verification.html").render(context),
+    return _render("lead_verification", f"Confirm your e-mail address for {company}", context)
+
+
+def app_url(data: TenantActivatedData, base_url: str) -> str:
+    """The URL the pipeline reported, else `{base_url}/{key}`.
+
+    Only http(s) links are used: the reported URL comes from a third party's callback, and a
+    `javascript:` or `data:` link has no place in an e-mail.
+    """
+    if data.app_url and urlsplit(data.app_url.strip()).scheme in {"http", "https"}:
+        return data.app_url.strip()
+    return f"{base_url.rstrip('/')}/{quote(data.key, safe='')}"
+
+
+def render_tenant_welcome(data: TenantActivatedData, *, app_base_url: str) -> RenderedMail:
+    name = one_line(data.name)
+    context = {
+        "first_name": one_line(data.contact.first_name),
+        "tenant_name": name,
+        "key": one_line(data.key),
+        "app_url": app_url(data, app_base_url),
+    }
+    return _render("tenant_welcome", f"Welcome aboard: {clip(name)} is ready", context)
+
+
+def render_provisioning_failed_contact(data: TenantProvisioningFailedData) -> RenderedMail:
+    """For the customer: an apology and a reference, never the step or the internal reason."""
+    context = {"first_name": one_line(data.contact.first_name), "reference": str(data.tenant_id)}
+    return _render(
+        "provisioning_failed_contact",
+        "We are sorry: setting up your tenant did not complete",
+        context,
     )
+
+
+def render_provisioning_failed_ops(
+    data: TenantProvisioningFailedData, *, occurred_at: datetime
+) -> RenderedMail:
+    """For the operators: everything needed to investigate and retry."""
+    step = one_line(data.step)
+    context = {
+        "tenant_id": str(data.tenant_id),
+        "pipeline_id": str(data.pipeline_id),
+        "step": step,
+        "reason": data.reason.strip(),
+        "contact_name": full_name(data.contact),
+        "contact_email": str(data.contact.email),
+        "occurred_at": format_utc(occurred_at),
+    }
+    return _render(
+        "provisioning_failed_ops",
+        f"[ops] Provisioning failed: tenant {data.tenant_id}, step {clip(step, 60)}",
+        context,
+    )
+
+
+def render_tenant_offboarded(data: TenantOffboardedData) -> RenderedMail:
+    key = one_line(data.key)
+    context = {"first_name": one_line(data.contact.first_name), "key": key}
+    return _render("tenant_offboarded", f"Your tenant {clip(key)} has been offboarded", context)
 
 
 def sender_domain(mail_from: str) -> str:

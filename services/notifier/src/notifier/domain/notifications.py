@@ -9,6 +9,10 @@ from uuid import UUID, uuid5
 
 class NotificationKind(StrEnum):
     LEAD_VERIFICATION = "lead_verification"
+    TENANT_WELCOME = "tenant_welcome"
+    PROVISIONING_FAILED_CONTACT = "provisioning_failed_contact"
+    PROVISIONING_FAILED_OPS = "provisioning_failed_ops"
+    TENANT_OFFBOARDED = "tenant_offboarded"
 
 
 class NotificationStatus(StrEnum):
