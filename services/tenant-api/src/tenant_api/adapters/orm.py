@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
@@ -65,6 +67,14 @@ tenants = Table(
     Column("domains", ARRAY(String(253)), nullable=False),
     Column("lead_id", Uuid, unique=True, comment="One tenant per lead."),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("feature_flags", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column(
+        "config_generation",
+        BigInteger,
+        nullable=False,
+        server_default=text("0"),
+        comment="Bumped with every change of what GET /tenants/{id}/config returns.",
+    ),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("tenants_status_created_idx", "status", "created_at"),
 )
@@ -170,5 +180,42 @@ invoices = Table(
     Column("period_end", DateTime(timezone=True), nullable=False),
     Column("status", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("paid_at", DateTime(timezone=True)),
     Index("invoices_tenant_period_idx", "tenant_id", "period_start"),
+)
+
+# Credential vault: one data key per tenant, wrapped by a versioned master key (envelope
+# encryption); credentials sealed with AES-GCM under the tenant's data key.
+tenant_data_keys = Table(
+    "tenant_data_keys",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("master_key_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("rewrapped_at", DateTime(timezone=True)),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("provider", String(50), nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False, comment="nonce + AES-GCM(secret JSON)"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("tenant_id", "provider"),
+)
+
+vault_audit = Table(
+    "vault_audit",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("provider", String(50)),
+    Column("action", String(30), nullable=False, comment="store, decrypt, delete, rewrap"),
+    Column("actor", String(200), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("vault_audit_tenant_idx", "tenant_id", "at"),
 )
