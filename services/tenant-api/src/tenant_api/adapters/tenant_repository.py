@@ -71,8 +71,12 @@ async def _views(session: AsyncSession, ids: Sequence[UUID]) -> list[dict[str, A
     return [by_id[i] for i in ids if i in by_id]
 
 
+_CONFIG_ONLY = ("feature_flags", "config_generation")  # served by /config, not with the tenant
+
+
 def _tenant(row: Row[Any]) -> dict[str, Any]:
-    return {**row._asdict(), "contacts": [], "address": None}
+    values = {k: v for k, v in row._asdict().items() if k not in _CONFIG_ONLY}
+    return {**values, "contacts": [], "address": None}
 
 
 def _without_tenant(row: Row[Any]) -> dict[str, Any]:
