@@ -56,6 +56,7 @@ async def test_invoices_are_recorded_once_and_listed(
                     "periodEnd": response.json()["items"][0]["periodEnd"],
                     "status": "PENDING",
                     "createdAt": response.json()["items"][0]["createdAt"],
+                    "paidAt": None,
                 }
             ],
             "count": 1,

@@ -31,6 +31,7 @@ class InvoiceOut(ApiModel):
     period_end: datetime
     status: str
     created_at: datetime
+    paid_at: datetime | None = None
 
     @field_serializer("amount")
     def _amount(self, value: Decimal) -> str:
