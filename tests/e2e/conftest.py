@@ -15,7 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
+from service_kit.migrations import drop_database
 from service_kit.testing import SmtpSink, TestInfra, delete_exchange
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +29,7 @@ NAMES = ("tenant-api", "lead-verifier", "provisioner", "webhook-receiver", "noti
 class Stack:
     port_base: int
     env: dict[str, str]
+    database_url: str
     process: subprocess.Popen[bytes]
     log: Path
 
@@ -72,11 +75,15 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "e2e-services.log"
     port_base = _free_port_base()
-    # Its own exchange and queue names: in-process tests of this run use the run's own.
+    # Its own database, exchange and queue names: in-process tests of this run use the run's
+    # own, and a relay of the stack must never publish their outbox rows.
     exchange = f"cp-test-{infra.run_id}.e2e.events"
+    database_url = make_url(infra.database_url).set(database=f"cp_test_{infra.run_id}_e2e")
+    database = database_url.render_as_string(hide_password=False)
     env = {
         **os.environ,
         **infra.env,
+        "DATABASE_URL": database,
         "EVENTS_EXCHANGE": exchange,
         "QUEUE_PREFIX": f"cp-test-{infra.run_id}.e2e.",
         "SMTP_URL": smtp_sink.url,
@@ -89,6 +96,9 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
         "PROVISIONER_CALLBACK_TIMEOUT": "60",
         "PIPELINE_STALE_AFTER": "5",
         "PIPELINE_SWEEP_INTERVAL": "1",
+        # Generated traffic must meet the API, not the rate limiter.
+        "PUBLIC_API_MAX_ATTEMPTS": "1000000",
+        "AUTH_API_MAX_REQUESTS": "1000000",
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -98,7 +108,7 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-        stack = Stack(port_base=port_base, env=env, process=process, log=log)
+        stack = Stack(port_base=port_base, env=env, database_url=database, process=process, log=log)
         deadline = time.monotonic() + 90
         while not _all_ready(stack):
             if process.poll() is not None or time.monotonic() > deadline:
@@ -114,3 +124,4 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
             except subprocess.TimeoutExpired:
                 process.kill()
             asyncio.run(delete_exchange(infra.rabbitmq_url, exchange))
+            asyncio.run(drop_database(database))

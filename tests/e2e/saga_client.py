@@ -79,8 +79,9 @@ async def pipeline_when(
 class TenantData:
     """Looks into PostgreSQL where a tenant's resources live."""
 
-    def __init__(self, infra: TestInfra) -> None:
+    def __init__(self, infra: TestInfra, database_url: str) -> None:
         self.infra = infra
+        self.database_url = database_url
         self.prefix = infra.env["TENANT_ROLE_PREFIX"]
 
     async def _val(self, dsn: str, sql: str, *args: Any) -> Any:
@@ -107,14 +108,14 @@ class TenantData:
         return bool(await self._val(self.infra.tenant_data_dsn, sql, self.prefix + key))
 
     async def live_key_hashes(self, tenant_id: str) -> int:
-        dsn = self.infra.database_url.replace("+asyncpg", "")
+        dsn = self.database_url.replace("+asyncpg", "")
         sql = (
             "SELECT count(*) FROM provisioner.api_keys WHERE tenant_id = $1 AND revoked_at IS NULL"
         )
         return int(await self._val(dsn, sql, uuid.UUID(tenant_id)))
 
     async def active_subscriptions(self, tenant_id: str) -> int:
-        dsn = self.infra.database_url.replace("+asyncpg", "")
+        dsn = self.database_url.replace("+asyncpg", "")
         sql = (
             "SELECT count(*) FROM provisioner.subscriptions"
             " WHERE tenant_id = $1 AND status = 'ACTIVE'"

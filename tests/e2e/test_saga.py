@@ -42,8 +42,8 @@ async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncCl
 
 
 @pytest.fixture
-def data(infra: TestInfra) -> TenantData:
-    return TenantData(infra)
+def data(infra: TestInfra, stack: Stack) -> TenantData:
+    return TenantData(infra, stack.database_url)
 
 
 @pytest.mark.parametrize("tier", ["silo", "pooled"])
