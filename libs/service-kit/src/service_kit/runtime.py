@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -22,6 +22,8 @@ from service_kit.settings import ServiceSettings
 log = structlog.get_logger(__name__)
 
 BackgroundJob = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
+# A service's own readiness check: "ok", or why not (then /readyz answers 503).
+ReadinessCheck = Callable[["ServiceRuntime"], Coroutine[Any, Any, str]]
 
 
 class ServiceRuntime:
@@ -37,6 +39,7 @@ class ServiceRuntime:
         run_relay: bool = True,
         on_start: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
         on_stop: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+        readiness_checks: Mapping[str, ReadinessCheck] | None = None,
     ) -> None:
         self.settings = settings
         self.consumers = list(consumers)
@@ -45,6 +48,7 @@ class ServiceRuntime:
         self.run_relay = run_relay
         self.on_start = list(on_start)  # after connections open, before consumers start
         self.on_stop = list(on_stop)
+        self.readiness_checks = dict(readiness_checks or {})
         self.engine: AsyncEngine | None = None
         self.sessions: async_sessionmaker[AsyncSession] | None = None
         self.broker = Broker(settings)
@@ -112,6 +116,11 @@ class ServiceRuntime:
                 checks["redis"] = "ok"
             except Exception as exc:
                 checks["redis"] = f"unreachable: {type(exc).__name__}"
+        for name, check in self.readiness_checks.items():
+            try:
+                checks[name] = await asyncio.wait_for(check(self), timeout=2)
+            except Exception as exc:
+                checks[name] = f"unknown: {type(exc).__name__}"
         return checks
 
     def _spawn(self, name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:

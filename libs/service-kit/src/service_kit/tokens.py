@@ -39,12 +39,22 @@ def mint_token(
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
 
 
-def decode_token(token: str, settings: JwtSettings, *, leeway: int = 10) -> dict[str, Any]:
-    """Verified claims, or `jwt.PyJWTError`. The algorithm is pinned: `alg` is never trusted."""
+def decode_token(
+    token: str,
+    settings: JwtSettings,
+    *,
+    leeway: int = 10,
+    key: Any = None,
+    algorithm: str = ALGORITHM,
+) -> dict[str, Any]:
+    """Verified claims, or `jwt.PyJWTError`. The algorithm is pinned: `alg` is never trusted.
+
+    By default HS256 with JWT_SECRET; a verifier of RS256 tokens passes the JWKS public key.
+    """
     claims: dict[str, Any] = jwt.decode(
         token,
-        settings.jwt_secret.get_secret_value(),
-        algorithms=[ALGORITHM],
+        settings.jwt_secret.get_secret_value() if key is None else key,
+        algorithms=[algorithm],
         audience=settings.jwt_audience,
         issuer=settings.jwt_issuer,
         leeway=leeway,

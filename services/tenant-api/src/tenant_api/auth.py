@@ -1,19 +1,27 @@
-"""Who is calling: bearer JWT verification and role checks, one mechanism for every route."""
+"""Who is calling: bearer JWT verification and role checks, one mechanism for every route.
+
+The algorithm is pinned by JWT_ALGORITHM: HS256 with JWT_SECRET, or RS256 with the identity
+provider's keys (JWKS, by `kid`). A token in any other algorithm (`none`, or HS256 when RS256
+is configured and the reverse) is refused before any key is looked up. `exp`, `iat`, `iss`,
+`aud` and `sub` are required; `exp`/`iat`/`nbf` get JWT_LEEWAY seconds of clock skew.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import jwt
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 
 from service_kit.app import RuntimeDep
-from service_kit.problems import Forbidden, NotFound, Unauthorized
+from service_kit.problems import Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from service_kit.tokens import decode_token
+from tenant_api.adapters.jwks import JwksKeys, JwksUnavailable
+from tenant_api.api.limits import per_subject
 from tenant_api.settings import TenantApiSettings
 
 
@@ -42,12 +50,56 @@ class Principal:
             raise NotFound("No such tenant.")
 
 
-def decode_principal(token: str, settings: TenantApiSettings) -> Principal:
+class TokenVerifier:
+    """Verifies bearer tokens with the one configured algorithm; built once per app."""
+
+    def __init__(self, settings: TenantApiSettings, jwks: JwksKeys | None = None) -> None:
+        self._settings = settings
+        self._jwks = jwks
+
+    @classmethod
+    def from_settings(cls, settings: TenantApiSettings) -> TokenVerifier:
+        if settings.jwt_algorithm == "RS256":
+            assert settings.jwt_jwks_url is not None  # the settings refuse RS256 without it
+            jwks = JwksKeys(
+                settings.jwt_jwks_url,
+                cache_seconds=settings.jwks_cache_seconds,
+                min_refetch_seconds=settings.jwks_min_refetch_seconds,
+            )
+            return cls(settings, jwks)
+        return cls(settings)
+
+    async def claims(self, token: str) -> dict[str, Any]:
+        """Verified claims, or `jwt.PyJWTError` (or `JwksUnavailable`)."""
+        s = self._settings
+        if self._jwks is None:
+            return decode_token(token, s, leeway=s.jwt_leeway)
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != s.jwt_algorithm:
+            raise jwt.InvalidAlgorithmError("The token's algorithm is not the configured one.")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise jwt.InvalidTokenError("The token names no `kid`.")
+        key = await self._jwks.key(kid)
+        if key is None:
+            raise jwt.InvalidTokenError("The token's `kid` is not among the provider's keys.")
+        return decode_token(token, s, leeway=s.jwt_leeway, key=key, algorithm=s.jwt_algorithm)
+
+    async def aclose(self) -> None:
+        if self._jwks is not None:
+            await self._jwks.aclose()
+
+
+async def decode_principal(token: str, verifier: TokenVerifier) -> Principal:
     try:
-        claims = decode_token(token, settings, leeway=settings.jwt_leeway)
+        claims = await verifier.claims(token)
         role = Role(str(claims.get("role")))
         tenant_id = UUID(claims["tenant_id"]) if claims.get("tenant_id") else None
         lead_id = UUID(claims["lead_id"]) if claims.get("lead_id") else None
+    except JwksUnavailable as exc:
+        raise ServiceUnavailable(
+            "Tokens cannot be verified right now; retry shortly.", headers={"Retry-After": "5"}
+        ) from exc
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise Unauthorized("The bearer token is missing, invalid or expired.") from exc
     if role is Role.TENANT and tenant_id is None:
@@ -57,17 +109,27 @@ def decode_principal(token: str, settings: TenantApiSettings) -> Principal:
     return Principal(sub=str(claims["sub"]), role=role, tenant_id=tenant_id, lead_id=lead_id)
 
 
+def token_verifier(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier
+
+
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
-    """Dependency: the caller's principal, if its role is one of `roles` (else 401/403)."""
+    """Dependency: the caller's principal, if its role is one of `roles` (else 401/403).
+
+    Every authenticated request also counts against its subject's rate limit (429 past it).
+    """
 
     async def dependency(
-        runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+        request: Request,
+        runtime: RuntimeDep,
+        authorization: Annotated[str | None, Header()] = None,
     ) -> Principal:
         scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Send `Authorization: Bearer <token>`.")
-        settings: TenantApiSettings = runtime.settings  # type: ignore[assignment]
-        principal = decode_principal(token.strip(), settings)
+        principal = await decode_principal(token.strip(), token_verifier(request))
+        await per_subject(runtime, request.method, principal.sub)
         if principal.role not in roles:
             raise Forbidden(f"This needs one of the roles: {', '.join(r.value for r in roles)}.")
         return principal

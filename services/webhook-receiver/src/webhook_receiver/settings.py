@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from service_kit.client_ip import TrustedProxies
 from service_kit.settings import JwtSettings, ServiceSettings
 
 
@@ -21,6 +22,10 @@ class WebhookReceiverSettings(ServiceSettings, JwtSettings):
     webhook_max_bytes: int = Field(default=64 * 1024, ge=1)
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
     webhook_nonce_ttl: int = Field(default=86400, ge=1)
+    # Per sender: the tenant id the body claims (initiatorId), else the client IP.
+    webhook_max_per_window: int = Field(default=120, ge=1)
+    webhook_window_seconds: float = Field(default=60.0, gt=0)
+    trusted_proxies: TrustedProxies = ()
 
     @model_validator(mode="after")
     def _consistent_limits(self) -> WebhookReceiverSettings:

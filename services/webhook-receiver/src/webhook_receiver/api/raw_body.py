@@ -16,6 +16,14 @@ class RawBody:
 
 
 async def read_capped(request: Request, limit: int) -> RawBody:
+    """Read once per request: the rate limit and the route see the same bytes."""
+    cached: RawBody | None = getattr(request.state, "raw_body", None)
+    if cached is None:
+        cached = request.state.raw_body = await _read(request, limit)
+    return cached
+
+
+async def _read(request: Request, limit: int) -> RawBody:
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         return RawBody(None, int(declared))  # refused before reading a byte

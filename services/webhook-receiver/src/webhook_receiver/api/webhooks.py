@@ -11,12 +11,13 @@ from service_kit.problems import problem_responses
 from webhook_receiver import intake
 from webhook_receiver.api.callback_docs import CALLBACK_OPENAPI
 from webhook_receiver.api.errors import CallbackUnauthorized, ContentTooLarge, InvalidCallback
+from webhook_receiver.api.limits import SenderLimit
 from webhook_receiver.api.raw_body import read_capped
 from webhook_receiver.api.schemas import WebhookAck
 from webhook_receiver.domain.receipts import Outcome, Reason
 from webhook_receiver.settings import WebhookReceiverSettings
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], dependencies=[SenderLimit])
 
 _ANSWERS = {
     200: {"description": "Seen before: nothing changed", "model": WebhookAck},
@@ -24,6 +25,8 @@ _ANSWERS = {
         r401="Unsigned, forged, expired, or no run waiting for this tenant",
         r413="Body larger than WEBHOOK_MAX_BYTES",
         r422="Body is not a provisioning callback",
+        r429="Too many callbacks from this sender; see `Retry-After`",
+        r503="The rate limiter (Redis) is unavailable; see `Retry-After`",
     ),
 }
 
