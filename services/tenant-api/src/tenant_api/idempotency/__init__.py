@@ -1,0 +1,38 @@
+"""Idempotency-Key on every write through the gateway (DESIGN §6).
+
+The same key and request from the same caller answer the first result, however often and however
+concurrently they are sent; the same key with another request is 422 and runs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+
+from service_kit.runtime import ServiceRuntime
+from tenant_api.auth import TokenVerifier
+from tenant_api.idempotency.middleware import IdempotencyMiddleware
+from tenant_api.idempotency.openapi import document_idempotency
+from tenant_api.settings import TenantApiSettings
+
+__all__ = ["install_idempotency"]
+
+
+def install_idempotency(app: FastAPI, settings: TenantApiSettings) -> None:
+    """Wrap the routes (innermost middleware) and document the header in the OpenAPI."""
+    runtime: ServiceRuntime = app.state.runtime
+
+    async def verify(token: str) -> dict[str, Any]:
+        verifier: TokenVerifier = app.state.token_verifier  # the routes' own, so the same keys
+        return await verifier.claims(token)
+
+    # Innermost: request ids, the body cap, security headers and CORS stay outside, so a replay
+    # gets its own; everything a route answers (auth, validation, domain errors) is inside.
+    app.user_middleware.append(
+        Middleware(
+            IdempotencyMiddleware, settings=settings, redis=lambda: runtime.redis, verify=verify
+        )
+    )
+    document_idempotency(app)
