@@ -1,0 +1,145 @@
+"""`tenantctl vault rotate`: re-wrap every tenant's data key under the current master key.
+
+Unlike the other commands it does not go through the gateway: it connects to the database at
+$DATABASE_URL with the master keys in $VAULT_MASTER_KEYS, the same settings as tenant-api. Each
+tenant is re-wrapped in a short transaction of its own, so the service keeps serving meanwhile
+(readers unwrap with whichever version the row names), and a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
+from service_kit.logging import configure_logging
+from service_kit.outbox import notify_channel
+from tenant_api.adapters import vault_repository as repo
+from tenant_api.cli.gateway import CliError, settings
+from tenant_api.domain.keyring import KeyringError, MasterKeyring, VaultKeyUnavailable
+from tenant_api.handlers import vault
+from tenant_api.settings import TenantApiSettings
+
+ACTOR = "tenantctl vault rotate"
+
+
+@dataclass
+class RotationReport:
+    current_version: int
+    versions: tuple[int, ...]
+    total: int = 0
+    rewrapped: int = 0
+    already_current: int = 0
+    failed: list[UUID] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.rewrapped + self.already_current + len(self.failed)
+
+
+async def rotate(
+    config: TenantApiSettings,
+    *,
+    batch_size: int = 100,
+    echo: Callable[[str], None] = print,
+) -> RotationReport:
+    """Re-wrap every data key not under the current master key; failures are left as they are."""
+    try:
+        keyring = MasterKeyring.parse(
+            config.vault_master_keys.get_secret_value(), config.vault_master_key_version
+        )
+    except KeyringError as exc:
+        raise CliError(f"VAULT_MASTER_KEYS: {exc}") from exc
+    engine = make_engine(config.database_url, schema=config.db_schema, pool_size=1)
+    sessions = make_sessionmaker(engine)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions, notify_channel(config.db_schema))
+
+    report = RotationReport(keyring.current_version, keyring.versions)
+    try:
+        async with uow() as u:
+            report.total = await repo.keys_to_rewrap(u.session, keyring.current_version)
+        echo(f"{report.total} data key(s) to re-wrap under master key v{keyring.current_version}")
+        after: UUID | None = None
+        while True:
+            async with uow() as u:
+                batch = await repo.tenants_to_rewrap(
+                    u.session, keyring.current_version, after=after, limit=batch_size
+                )
+            if not batch:
+                break
+            for tenant_id in batch:
+                await _rewrap_one(uow, keyring, tenant_id, report)
+            after = batch[-1]
+            echo(f"{report.done}/{max(report.total, report.done)}")
+    except DBAPIError as exc:
+        where = make_url(config.database_url).render_as_string(hide_password=True)
+        reason = (str(exc.orig).splitlines() or [type(exc.orig).__name__])[0]
+        raise CliError(f"database error at {where}: {reason}") from exc
+    except OSError as exc:
+        where = make_url(config.database_url).render_as_string(hide_password=True)
+        raise CliError(f"cannot reach the database at {where} ({exc})") from exc
+    finally:
+        await engine.dispose()
+    return report
+
+
+async def _rewrap_one(
+    uow: Callable[[], UnitOfWork], keyring: MasterKeyring, tenant_id: UUID, report: RotationReport
+) -> None:
+    async with uow() as u:
+        try:
+            outcome = await vault.rewrap(u, keyring, tenant_id=tenant_id, actor=ACTOR)
+        except VaultKeyUnavailable:
+            await u.commit()  # the failure's audit row
+            report.failed.append(tenant_id)
+            return
+        await u.commit()
+    if outcome is vault.Rewrap.REWRAPPED:
+        report.rewrapped += 1
+    else:
+        report.already_current += 1  # done by a concurrent run, or the tenant is gone
+
+
+def _run(args: argparse.Namespace) -> None:
+    if args.batch_size < 1:
+        raise CliError("--batch-size must be at least 1")
+    configure_logging("tenantctl", "WARNING", "console")  # failures, one line each, on stderr
+    report = asyncio.run(rotate(settings(), batch_size=args.batch_size))
+    print(
+        f"re-wrapped {report.rewrapped}, already current {report.already_current}, "
+        f"failed {len(report.failed)}; master key v{report.current_version} is current"
+    )
+    if report.failed:
+        listed = ", ".join(str(t) for t in report.failed[:10])
+        more = f" and {len(report.failed) - 10} more" if len(report.failed) > 10 else ""
+        raise CliError(
+            f"{len(report.failed)} tenant data key(s) cannot be unwrapped with any known master "
+            f"key ({', '.join(f'v{v}' for v in report.versions)}) and were left as they are: "
+            f"{listed}{more}. Add the master key they were wrapped with to VAULT_MASTER_KEYS "
+            "and run again; do not remove an old key before this succeeds."
+        )
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `tenantctl vault rotate`."""
+    group = commands.add_parser("vault", help="the credential vault's master keys (database)")
+    actions = group.add_subparsers(required=True, metavar="ACTION")
+    rotate_cmd = actions.add_parser(
+        "rotate",
+        help="re-wrap every tenant's data key under the current master key",
+        description="Re-wrap every tenant's data key under the first key of VAULT_MASTER_KEYS "
+        "(or VAULT_MASTER_KEY_VERSION). Connects to $DATABASE_URL directly, not to the gateway; "
+        "safe while the service runs, and idempotent.",
+    )
+    rotate_cmd.add_argument(
+        "--batch-size", type=int, default=100, help="tenants per batch (default 100)"
+    )
+    rotate_cmd.set_defaults(run=_run)
