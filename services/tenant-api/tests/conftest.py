@@ -33,8 +33,14 @@ async def migrated(infra: TestInfra) -> None:
 @pytest.fixture
 def settings(infra: TestInfra) -> TenantApiSettings:
     # Nothing listens on port 9: the gateway must answer 503 for /leads, not hang.
+    # Every test shares one client IP and `test:<role>` subjects: limits out of the way here;
+    # test_rate_limits.py checks them with small limits and Redis keys of its own.
     return infra.settings(
-        TenantApiSettings, lead_verifier_url="http://127.0.0.1:9", lead_facts_wait=5.0
+        TenantApiSettings,
+        lead_verifier_url="http://127.0.0.1:9",
+        lead_facts_wait=5.0,
+        public_api_max_attempts=10_000,
+        auth_api_max_requests=100_000,
     )
 
 

@@ -7,27 +7,48 @@ from fastapi import FastAPI
 from service_kit.app import build_app
 from service_kit.runtime import ServiceRuntime
 from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
-from tenant_api.api import api_key, invoices, leads, lifecycle, pipeline, plans, tenants, timeline
+from tenant_api.adapters.vault_keys import VaultKeys
+from tenant_api.api import (
+    api_key,
+    config,
+    contacts,
+    credentials,
+    invoices,
+    leads,
+    lifecycle,
+    pipeline,
+    plans,
+    tenants,
+    timeline,
+)
 from tenant_api.api.errors import install_domain_errors
+from tenant_api.api.limits import document_limits
+from tenant_api.auth import TokenVerifier
 from tenant_api.consumers import CONSUMERS
+from tenant_api.idempotency import install_idempotency
+from tenant_api.security import install_security
 from tenant_api.settings import TenantApiSettings
 from tenant_api.sweeper import sweep_stale_pipelines
 
 
 def create_app(settings: TenantApiSettings) -> FastAPI:
     lead_verifier = LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout)
+    verifier = TokenVerifier.from_settings(settings)
+    vault_keys = VaultKeys(settings)
     runtime = ServiceRuntime(
         settings,
         CONSUMERS,
         uses_redis=True,
         background=[sweep_stale_pipelines],
-        on_stop=[lead_verifier.aclose],
+        on_stop=[lead_verifier.aclose, verifier.aclose],
+        readiness_checks={"vault": vault_keys.readiness},
     )
     app = build_app(
         runtime,
         title="Control plane gateway (tenant-api)",
         description="Sign-up, onboarding and tenant management. Errors are RFC 9457 problems.",
         routers=[
+            leads.public,
             leads.router,
             plans.router,
             tenants.router,
@@ -35,9 +56,17 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
             pipeline.router,
             timeline.router,
             invoices.router,
+            contacts.router,
+            config.router,
             api_key.router,
+            credentials.router,
         ],
     )
     install_domain_errors(app)
     app.state.lead_verifier = lead_verifier
+    app.state.token_verifier = verifier
+    app.state.vault_keys = vault_keys
+    install_security(app, settings)
+    document_limits(app)
+    install_idempotency(app, settings)
     return app

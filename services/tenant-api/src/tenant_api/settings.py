@@ -5,9 +5,14 @@ from __future__ import annotations
 from pydantic import Field
 
 from service_kit.settings import JwtSettings, ServiceSettings
+from tenant_api.config_settings import TenantConfigSettings
+from tenant_api.front_door_settings import FrontDoorSettings
+from tenant_api.vault_settings import VaultSettings
 
 
-class TenantApiSettings(ServiceSettings, JwtSettings):
+class TenantApiSettings(
+    ServiceSettings, JwtSettings, FrontDoorSettings, VaultSettings, TenantConfigSettings
+):
     service_name: str = "tenant-api"
     db_schema: str = "tenant_api"
     port: int = 8000
@@ -27,4 +32,11 @@ class TenantApiSettings(ServiceSettings, JwtSettings):
     )
     pipeline_sweep_batch: int = Field(
         default=100, ge=1, description="Stale pipelines one sweeper round times out at most."
+    )
+
+    idempotency_ttl_seconds: int = Field(
+        default=86400, ge=1, description="Seconds an Idempotency-Key's first answer is kept."
+    )
+    idempotency_lock_seconds: int = Field(
+        default=30, ge=1, description="Seconds a running request holds its key; retries wait."
     )

@@ -76,7 +76,9 @@ tenants = Table(
         comment="Bumped with every change of what GET /tenants/{id}/config returns.",
     ),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("app_url", Text, comment="From the provisioning.completed that activated it."),
     Index("tenants_status_created_idx", "status", "created_at"),
+    Index("tenants_created_id_idx", "created_at", "id"),  # the list's keyset order
 )
 
 contacts = Table(
@@ -88,6 +90,7 @@ contacts = Table(
     Column("last_name", String(100), nullable=False),
     Column("email", String(320), nullable=False),
     Column("is_primary", Boolean, nullable=False, server_default=text("false")),
+    Index("contacts_tenant_idx", "tenant_id"),
     Index(
         "contacts_one_primary_uq",
         "tenant_id",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared_schemas.events import Contact
@@ -40,13 +42,41 @@ async def get(session: AsyncSession, tenant_id: UUID) -> dict[str, Any] | None:
     return views[0] if views else None
 
 
+@dataclass(frozen=True)
+class TenantFilter:
+    status: str | None = None
+    tier: str | None = None
+    key_prefix: str | None = None
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive
+
+
 async def list_page(
-    session: AsyncSession, *, status: str | None, limit: int
+    session: AsyncSession,
+    where: TenantFilter,
+    *,
+    before: tuple[datetime, UUID] | None,
+    limit: int,
 ) -> list[dict[str, Any]]:
-    query = select(tenants.c.id).order_by(tenants.c.created_at.desc(), tenants.c.id).limit(limit)
-    if status:
-        query = query.where(tenants.c.status == status)
-    ids = list((await session.scalars(query)).all())
+    """Up to `limit` tenants newest first, strictly after the (created_at, id) position `before`.
+
+    Ordered by (created_at, id) descending, so the order is total and a keyset cursor is stable
+    while tenants are added.
+    """
+    query = select(tenants.c.id).order_by(tenants.c.created_at.desc(), tenants.c.id.desc())
+    if where.status:
+        query = query.where(tenants.c.status == where.status)
+    if where.tier:
+        query = query.where(tenants.c.tier == where.tier)
+    if where.key_prefix:
+        query = query.where(tenants.c.key.startswith(where.key_prefix, autoescape=True))
+    if where.created_from:
+        query = query.where(tenants.c.created_at >= where.created_from)
+    if where.created_to:
+        query = query.where(tenants.c.created_at < where.created_to)
+    if before is not None:
+        query = query.where(tuple_(tenants.c.created_at, tenants.c.id) < tuple_(*before))
+    ids = list((await session.scalars(query.limit(limit))).all())
     return await _views(session, ids)
 
 
@@ -71,7 +101,8 @@ async def _views(session: AsyncSession, ids: Sequence[UUID]) -> list[dict[str, A
     return [by_id[i] for i in ids if i in by_id]
 
 
-_CONFIG_ONLY = ("feature_flags", "config_generation")  # served by /config, not with the tenant
+# Served by /config, not with the tenant.
+_CONFIG_ONLY = ("feature_flags", "config_generation", "app_url")
 
 
 def _tenant(row: Row[Any]) -> dict[str, Any]:
@@ -95,12 +126,38 @@ async def lock(session: AsyncSession, tenant_id: UUID) -> Row[Any] | None:
     return (await session.execute(query)).first()
 
 
-async def set_status(session: AsyncSession, tenant_id: UUID, status: TenantStatus) -> None:
+# The columns GET /tenants/{id}/config shows (with the plan, which only migrations change).
+CONFIG_COLUMNS = frozenset(
+    {"key", "status", "tier", "plan_id", "domains", "feature_flags", "app_url"}
+)
+
+
+async def change(session: AsyncSession, tenant_id: UUID, **values: Any) -> None:
+    """Write the tenant's columns; the one way a tenant row changes after onboarding.
+
+    A change to any of CONFIG_COLUMNS bumps `config_generation` in the same statement, so in
+    the same transaction: the config cache relies on it (see handlers/tenant_config.py).
+    """
+    if CONFIG_COLUMNS.intersection(values):
+        values["config_generation"] = tenants.c.config_generation + 1
     await session.execute(
-        update(tenants)
-        .where(tenants.c.id == tenant_id)
-        .values(status=status, updated_at=func.now())
+        update(tenants).where(tenants.c.id == tenant_id).values(**values, updated_at=func.now())
     )
+
+
+async def set_status(
+    session: AsyncSession, tenant_id: UUID, status: TenantStatus, **values: Any
+) -> None:
+    await change(session, tenant_id, status=status, **values)
+
+
+async def set_address(
+    session: AsyncSession, tenant_id: UUID, address: dict[str, Any] | None
+) -> None:
+    """Replace the tenant's address; None removes it."""
+    await session.execute(delete(addresses).where(addresses.c.tenant_id == tenant_id))
+    if address:
+        await session.execute(insert(addresses).values(tenant_id=tenant_id, **address))
 
 
 async def primary_contact(session: AsyncSession, tenant_id: UUID) -> Contact:

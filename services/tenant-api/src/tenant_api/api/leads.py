@@ -17,12 +17,15 @@ from shared_schemas.events import Address, Contact
 from tenant_api import handlers
 from tenant_api.adapters import tenant_repository as repo
 from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
+from tenant_api.api.limits import PublicLimit
 from tenant_api.api.schemas import OnboardFromLeadIn, TenantOut
 from tenant_api.auth import LeadCaller
 from tenant_api.domain.onboarding import DomainMismatch, check_contact_domain
 from tenant_api.settings import TenantApiSettings
 
 router = APIRouter(prefix="/leads", tags=["leads"])
+# Sign-up and verify need no token: rate-limited per client IP instead (429, or 503 without Redis).
+public = APIRouter(prefix="/leads", tags=["leads"], dependencies=[PublicLimit])
 
 
 def _lead_verifier(request: Request) -> LeadVerifierClient:
@@ -30,14 +33,15 @@ def _lead_verifier(request: Request) -> LeadVerifierClient:
     return client
 
 
-@router.post(
+@public.post(
     "",
     status_code=201,
     response_model=LeadCreatedOut,
     responses=problem_responses(
         r409="The e-mail address is already verified",
         r422="Invalid body",
-        r503="lead-verifier is unavailable",
+        r429="Too many attempts from this address; see `Retry-After`",
+        r503="lead-verifier (or the rate limiter) is unavailable",
     ),
 )
 async def sign_up(body: SignUpIn, request: Request) -> Response:
@@ -46,13 +50,14 @@ async def sign_up(body: SignUpIn, request: Request) -> Response:
     return await _lead_verifier(request).forward("/leads", request, json=payload)
 
 
-@router.post(
+@public.post(
     "/{lead_id}/verify",
     response_model=VerifiedOut,
     responses=problem_responses(
         r401="Missing, wrong, expired, used or locked code",
         r409="The e-mail address was verified by another sign-up",
         r422="Invalid lead id",
+        r429="Too many attempts from this address; see `Retry-After`",
         r503="lead-verifier is unavailable",
     ),
 )

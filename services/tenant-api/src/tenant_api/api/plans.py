@@ -1,15 +1,15 @@
-"""`GET /plans`: the plan catalogue."""
+"""`GET /plans`, `GET /plans/{id}`: the plan catalogue."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import Field, field_serializer
 
 from service_kit.app import RuntimeDep
-from service_kit.problems import problem_responses
+from service_kit.problems import NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
 from shared_schemas.events import Tier
 from tenant_api.adapters import plan_repository as plans
@@ -51,3 +51,21 @@ async def list_plans(principal: AnyCaller, runtime: RuntimeDep) -> PlanList:
         rows = await plans.list_all(uow.session)
     items = [PlanOut.model_validate(r._asdict()) for r in rows]
     return PlanList(items=items, count=len(items))
+
+
+@router.get(
+    "/plans/{plan_id}",
+    response_model=PlanOut,
+    responses=problem_responses(
+        r401="Missing or invalid token", r404="No such plan", r422="Invalid request"
+    ),
+)
+async def get_plan(
+    plan_id: Annotated[str, Path(max_length=100)], principal: AnyCaller, runtime: RuntimeDep
+) -> PlanOut:
+    """One plan of the catalogue."""
+    async with runtime.uow() as uow:
+        row = await plans.get(uow.session, plan_id)
+    if row is None:
+        raise NotFound(f"There is no plan {plan_id!r}; GET /plans lists them.")
+    return PlanOut.model_validate(row._asdict())

@@ -9,6 +9,7 @@ from pydantic import EmailStr, Field, field_validator
 
 from shared_schemas.api.base import AddressIn, ApiModel
 from shared_schemas.events import Tier
+from tenant_api.api.patch import PatchIn
 from tenant_api.domain.onboarding import KEY_PATTERN, normalise_domains
 from tenant_api.domain.status import TenantStatus
 
@@ -79,5 +80,27 @@ class TenantOut(ApiModel):
 
 
 class TenantPage(ApiModel):
+    """Newest first; pass `nextCursor` as `after` for the next page (null: no more)."""
+
     items: list[TenantOut]
-    count: int
+    next_cursor: str | None = None
+
+
+class TenantPatchIn(PatchIn):
+    """Only these fields can change; status, key, tier and plan are refused as unknown (422)."""
+
+    NULLABLE = frozenset({"address"})
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    domains: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="Replaces the list; the primary contact's e-mail domain must stay in it.",
+    )
+    address: AddressIn | None = Field(default=None, description="null removes the address.")
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else normalise_domains(value)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -12,10 +10,11 @@ from fastapi import APIRouter, Query
 from sqlalchemy import Row
 
 from service_kit.app import RuntimeDep
-from service_kit.problems import NotFound, Unprocessable, problem_responses
+from service_kit.problems import NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.adapters import tenant_repository as tenants
 from tenant_api.adapters import timeline_repository as timeline
+from tenant_api.api import cursors
 from tenant_api.api.errors import AUTH, NOT_FOUND
 from tenant_api.auth import TenantReader
 
@@ -52,7 +51,7 @@ async def list_events(
 ) -> TimelinePage:
     """The tenant's timeline: API actions, saga events, notifications; oldest first."""
     principal.ensure_tenant(tenant_id)
-    position = _decode(after) if after else None
+    position = cursors.decode(after, param="after") if after else None
     async with runtime.uow() as uow:
         if not await tenants.exists(uow.session, tenant_id):
             raise NotFound("No such tenant.")
@@ -60,7 +59,7 @@ async def list_events(
     items = [_entry(r) for r in rows]
     more = len(items) > limit
     items = items[:limit]
-    cursor = _encode(items[-1].occurred_at, items[-1].id) if more else None
+    cursor = cursors.encode(items[-1].occurred_at, items[-1].id) if more else None
     return TimelinePage(items=items, next_cursor=cursor)
 
 
@@ -73,24 +72,3 @@ def _entry(row: Row[Any]) -> TimelineEntryOut:
         summary=row.summary,
         data=row.data,
     )
-
-
-def _encode(occurred_at: datetime, event_id: UUID) -> str:
-    raw = f"{occurred_at.isoformat()}|{event_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, event_id = raw.partition("|")
-        occurred_at = datetime.fromisoformat(at)
-        if occurred_at.tzinfo is None:
-            raise ValueError("naive time")
-        return occurred_at, UUID(event_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        msg = "not a cursor this API returned"
-        raise Unprocessable(
-            "The `after` cursor is not valid.",
-            errors=[{"loc": ["query", "after"], "msg": msg, "type": "invalid_cursor"}],
-        ) from exc

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from service_kit.tokens import mint_token
 from tenant_api.auth import Role
-from tenant_api.cli import pipeline
+from tenant_api.cli import pipeline, vault
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
 
 
@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="tenantctl",
         description="Operate the control plane. Talks to the gateway at $GATEWAY_URL "
         f"(default {GATEWAY_URL}) with $TENANTCTL_TOKEN, or an admin token signed with "
-        "$JWT_SECRET when that is unset.",
+        "$JWT_SECRET when that is unset; `vault rotate` connects to $DATABASE_URL instead.",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_tenants_show)
     pipeline.add_commands(sub)
+    vault.add_commands(commands)
     return parser
 
 
@@ -85,7 +86,8 @@ def _tenants_list(args: argparse.Namespace) -> None:
         for t in page["items"]
     ]
     _table(("ID", "KEY", "STATUS", "TIER", "NAME", "CREATED"), rows)
-    print(f"{page['count']} tenant(s)")
+    more = " (more: `GET /tenants?after=<nextCursor>`)" if page.get("nextCursor") else ""
+    print(f"{len(page['items'])} tenant(s){more}")
 
 
 def _tenants_show(args: argparse.Namespace) -> None:

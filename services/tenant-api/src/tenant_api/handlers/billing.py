@@ -10,10 +10,9 @@ from service_kit.db import UnitOfWork
 from shared_schemas.events import InvoiceIssued
 from tenant_api.adapters import invoice_repository as invoices
 from tenant_api.adapters import tenant_repository as tenants
+from tenant_api.domain.invoice import InvoiceStatus
 
 log = structlog.get_logger(__name__)
-
-PENDING = "PENDING"
 
 
 async def record_invoice(event: InvoiceIssued, uow: UnitOfWork) -> None:
@@ -32,5 +31,5 @@ async def record_invoice(event: InvoiceIssued, uow: UnitOfWork) -> None:
         currency=d.currency,
         period_start=d.period_start,
         period_end=d.period_end,
-        status=PENDING,
+        status=InvoiceStatus.PENDING,
     )

@@ -36,7 +36,13 @@ log = structlog.get_logger(__name__)
 
 async def complete(event: ProvisioningCompleted, uow: UnitOfWork) -> None:
     """PROVISIONING → ACTIVE, and `tenant.activated` for the welcome e-mail."""
-    tenant = await _finish(event, uow, TenantStatus.ACTIVE, PipelineStatus.SUCCEEDED)
+    tenant = await _finish(
+        event,
+        uow,
+        TenantStatus.ACTIVE,
+        PipelineStatus.SUCCEEDED,
+        tenant_values={"app_url": event.data.app_url},  # /config's endpoints.appUrl
+    )
     if tenant is None:
         return
     data = TenantActivatedData(
@@ -87,6 +93,8 @@ async def _finish(
     uow: UnitOfWork,
     tenant_status: TenantStatus,
     pipeline_status: PipelineStatus,
+    *,
+    tenant_values: dict[str, Any] | None = None,
     **pipeline_values: Any,
 ) -> Row[Any] | None:
     """The locked tenant, moved on with its pipeline; None if the outcome no longer applies."""
@@ -107,7 +115,7 @@ async def _finish(
         finished_at=event.occurred_at,
         **pipeline_values,
     )
-    await tenants.set_status(uow.session, tenant_id, status)
+    await tenants.set_status(uow.session, tenant_id, status, **(tenant_values or {}))
     return tenant
 
 

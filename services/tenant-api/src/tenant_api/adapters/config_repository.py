@@ -1,0 +1,71 @@
+"""What GET /tenants/{id}/config shows, read from PostgreSQL (the source of truth)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenant_api.adapters.orm import plans, tenants
+
+
+async def generation(session: AsyncSession, tenant_id: UUID) -> int | None:
+    """The tenant's committed config generation (a primary-key lookup); None: no such tenant."""
+    query = select(tenants.c.config_generation).where(tenants.c.id == tenant_id)
+    found: int | None = await session.scalar(query)
+    return found
+
+
+async def load(session: AsyncSession, tenant_id: UUID) -> dict[str, Any] | None:
+    """The tenant's config as JSON-ready values, read in one statement (so one snapshot).
+
+    `generation` is the one the values belong to: they were all committed together.
+    """
+    query = (
+        select(
+            tenants.c.id,
+            tenants.c.key,
+            tenants.c.tier,
+            tenants.c.status,
+            tenants.c.domains,
+            tenants.c.app_url,
+            tenants.c.feature_flags,
+            tenants.c.config_generation,
+            plans.c.id.label("plan_id"),
+            plans.c.name.label("plan_name"),
+            plans.c.tiers.label("plan_tiers"),
+            plans.c.price.label("plan_price"),
+            plans.c.currency.label("plan_currency"),
+            plans.c.billing_period.label("plan_billing_period"),
+            plans.c.external_infrastructure.label("plan_external_infrastructure"),
+            plans.c.limits.label("plan_limits"),
+        )
+        .join(plans, plans.c.id == tenants.c.plan_id)
+        .where(tenants.c.id == tenant_id)
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return {
+        "tenant_id": str(row.id),
+        "key": row.key,
+        "tier": row.tier,
+        "plan_id": row.plan_id,
+        "plan": {
+            "id": row.plan_id,
+            "name": row.plan_name,
+            "tiers": list(row.plan_tiers),
+            "price": f"{row.plan_price:.2f}",
+            "currency": row.plan_currency,
+            "billing_period": row.plan_billing_period,
+            "external_infrastructure": row.plan_external_infrastructure,
+            "limits": row.plan_limits,
+        },
+        "status": row.status,
+        "domains": list(row.domains),
+        "app_url": row.app_url,
+        "feature_flags": row.feature_flags,
+        "generation": row.config_generation,
+    }

@@ -1,0 +1,69 @@
+"""Helpers for the gateway tests of tenants, contacts, invoices and config."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from service_kit.tokens import mint_token
+from tenant_api.settings import TenantApiSettings
+
+Token = Callable[..., str]
+
+
+def tokens(settings: TenantApiSettings) -> Token:
+    """Tokens whose subjects belong to one test: per-subject rate limits never add up."""
+    run = uuid.uuid4().hex[:8]
+
+    def make(role: str, **claims: Any) -> str:
+        return mint_token(
+            settings, role=role, sub=f"test:{role}:{run}", ttl=timedelta(minutes=5), **claims
+        )
+
+    return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def unique_key(prefix: str = "t") -> str:
+    return prefix + uuid.uuid4().hex[: 20 - len(prefix)]
+
+
+async def onboard(
+    client: httpx.AsyncClient,
+    token: Token,
+    *,
+    key: str | None = None,
+    tier: str = "pooled",
+    domains: Sequence[str] = ("initech.example",),
+    email: str = "bill@initech.example",
+    address: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A tenant onboarded directly by an admin (PENDING_PROVISION), as JSON."""
+    body: dict[str, Any] = {
+        "key": key or unique_key(),
+        "name": "Initech",
+        "domains": list(domains),
+        "tier": tier,
+        "contact": {"firstName": "Bill", "lastName": "Lumbergh", "email": email},
+    }
+    if address is not None:
+        body["address"] = address
+    response = await client.post("/tenants", json=body, headers=bearer(token("admin")))
+    assert response.status_code == 201, response.text
+    tenant: dict[str, Any] = response.json()
+    return tenant
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
