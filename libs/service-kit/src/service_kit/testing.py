@@ -83,13 +83,18 @@ def _docker_engine() -> bool:
 
 def _containers(stack: ExitStack) -> tuple[str, str, str]:
     """Throwaway servers via testcontainers (only used where nothing else is available)."""
-    from testcontainers.postgres import PostgresContainer  # type: ignore[import-not-found]
-    from testcontainers.rabbitmq import RabbitMqContainer  # type: ignore[import-not-found]
-    from testcontainers.redis import RedisContainer  # type: ignore[import-not-found]
+    import warnings
 
-    pg = stack.enter_context(PostgresContainer("postgres:16-alpine", driver="asyncpg"))
-    mq = stack.enter_context(RabbitMqContainer("rabbitmq:3.13-alpine"))
-    rd = stack.enter_context(RedisContainer("redis:7-alpine"))
+    with warnings.catch_warnings():
+        # The library's own deprecations must not fail a run that merely needs servers.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from testcontainers.community.postgres import PostgresContainer
+        from testcontainers.community.rabbitmq import RabbitMqContainer
+        from testcontainers.community.redis import RedisContainer
+
+        pg = stack.enter_context(PostgresContainer("postgres:16-alpine", driver="asyncpg"))
+        mq = stack.enter_context(RabbitMqContainer("rabbitmq:3.13-alpine"))
+        rd = stack.enter_context(RedisContainer("redis:7-alpine"))
     amqp = f"amqp://guest:guest@{mq.get_container_host_ip()}:{mq.get_exposed_port(5672)}/"
     redis = f"redis://{rd.get_container_host_ip()}:{rd.get_exposed_port(6379)}/0"
     return pg.get_connection_url(), amqp, redis
