@@ -105,3 +105,15 @@ async def test_sign_up_verify_and_onboard(stack: Stack, smtp_sink: SmtpSink) -> 
         timeout=30,
     )
     assert json.loads(shown.stdout) == tenant
+    listed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "tenant_api.cli.main", "tenants", "list"],
+        cwd=ROOT,
+        env={**stack.env, "GATEWAY_URL": stack.gateway},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(tenant["id"]))
+    assert row.split()[1:4] == [tenant["key"], "PENDING_PROVISION", "silo"]
