@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from notifier.app import create_app
 from notifier.settings import NotifierSettings
-from service_kit.migrations import upgrade
-from service_kit.testing import TestInfra
+from service_kit.testing import TestInfra, asgi_client, migrate_service, started
 from shared_schemas.events import (
     Contact,
     LeadCreated,
@@ -116,7 +115,7 @@ def closed_port() -> Iterator[int]:
 
 @pytest.fixture(scope="session")
 async def migrated(infra: TestInfra) -> None:
-    await asyncio.to_thread(upgrade, SERVICE_DIR, infra.database_url)
+    await migrate_service(SERVICE_DIR, infra)
 
 
 @pytest.fixture
@@ -134,15 +133,13 @@ def settings(infra: TestInfra, smtp: SmtpSink, tmp_path: Path) -> NotifierSettin
 
 @pytest.fixture
 async def app(settings: NotifierSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with started(create_app(settings)) as application:
         yield application
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as c:
+    async with asgi_client(app, "notifier") as c:
         yield c
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -15,8 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit.migrations import upgrade
-from service_kit.testing import TestInfra, publish_raw
+from service_kit.testing import TestInfra, migrate_service, publish_raw, started
 from shared_schemas import Envelope
 from shared_schemas.events import (
     Contact,
@@ -39,7 +37,7 @@ STANDARD = PlanFacts(
 
 @pytest.fixture(scope="session")
 async def migrated(infra: TestInfra) -> None:
-    await asyncio.to_thread(upgrade, SERVICE_DIR, infra.database_url)
+    await migrate_service(SERVICE_DIR, infra)
 
 
 @pytest.fixture
@@ -55,8 +53,7 @@ def settings(infra: TestInfra) -> ProvisionerSettings:
 
 @pytest.fixture
 async def app(settings: ProvisionerSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with started(create_app(settings)) as application:
         yield application
 
 

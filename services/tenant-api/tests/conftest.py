@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -13,8 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service_kit.migrations import upgrade
-from service_kit.testing import TestInfra, publish_raw
+from service_kit.testing import TestInfra, asgi_client, migrate_service, publish_raw, started
 from service_kit.tokens import mint_token
 from shared_schemas.events import Address, LeadVerified, LeadVerifiedData
 from tenant_api.app import create_app
@@ -27,7 +25,7 @@ SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 async def migrated(infra: TestInfra) -> None:
-    await asyncio.to_thread(upgrade, SERVICE_DIR, infra.database_url)
+    await migrate_service(SERVICE_DIR, infra)
 
 
 @pytest.fixture
@@ -46,15 +44,13 @@ def settings(infra: TestInfra) -> TenantApiSettings:
 
 @pytest.fixture
 async def app(settings: TenantApiSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with started(create_app(settings)) as application:
         yield application
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as c:
+    async with asgi_client(app, "gateway") as c:
         yield c
 
 

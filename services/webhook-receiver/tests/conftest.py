@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -16,8 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service_kit.migrations import upgrade
-from service_kit.testing import TestInfra
+from service_kit.testing import TestInfra, asgi_client, migrate_service, started
 from service_kit.tokens import mint_token
 from service_kit.webhooks import WebhookRun, new_run, sign_arc, sign_standard, store_run
 from webhook_receiver.app import create_app
@@ -28,7 +26,7 @@ SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 async def migrated(infra: TestInfra) -> None:
-    await asyncio.to_thread(upgrade, SERVICE_DIR, infra.database_url)
+    await migrate_service(SERVICE_DIR, infra)
 
 
 @pytest.fixture
@@ -38,15 +36,13 @@ def settings(infra: TestInfra) -> WebhookReceiverSettings:
 
 @pytest.fixture
 async def app(settings: WebhookReceiverSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with started(create_app(settings)) as application:
         yield application
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://webhooks") as c:
+    async with asgi_client(app, "webhooks") as c:
         yield c
 
 

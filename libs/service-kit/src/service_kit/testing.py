@@ -14,13 +14,16 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from service_kit.migrations import drop_database, ensure_database
@@ -319,3 +322,25 @@ def smtp_sink() -> Iterator[SmtpSink]:
         yield sink
     finally:
         controller.stop()
+
+
+async def migrate_service(service_dir: Path, infra: TestInfra) -> None:
+    """Run a service's migrations against this run's database (off the event loop)."""
+    from service_kit.migrations import upgrade
+
+    await asyncio.to_thread(upgrade, service_dir, infra.database_url)
+
+
+@asynccontextmanager
+async def started(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """The app with its lifespan running: pools, broker, relay, consumers."""
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@asynccontextmanager
+async def asgi_client(app: FastAPI, host: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client that calls the app in-process, through the real ASGI stack."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
+        yield client
