@@ -83,8 +83,9 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
             "callback for a pipeline that is not waiting; ignored", pipeline_id=str(d.pipeline_id)
         )
         return
-    await forget_run(deps.redis, deps.settings.redis_key_prefix, row.tenant_id)
     if d.succeeded:
+        # The run's secret stays until its TTL: a sender retrying the same delivery must still
+        # be verified, and answered "duplicate", not refused as unknown.
         details = {
             "resources": d.resources,
             "app_url": d.app_plane_url,
@@ -93,6 +94,7 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
         await events.step_succeeded(uow, row, "infrastructure", row.attempt, details)
         await move_on(row, uow, deps, app_url=d.app_plane_url)
         return
+    await forget_run(deps.redis, deps.settings.redis_key_prefix, row.tenant_id)
     reason = "the external pipeline reported failure"
     await events.step_failed(uow, row, "infrastructure", row.attempt, reason, False)
     await stop(uow, row, StopReason.FAILED, failure_step="infrastructure", failure_reason=reason)

@@ -162,7 +162,9 @@ async def test_silo_tenant_waits_for_its_callback_then_completes(
     done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
     assert done.type == "provisioning.completed"
     assert done.data.app_url == "https://acme.example.app"
-    assert await load_run(redis, settings.redis_key_prefix, req.data.tenant_id) is None
+    # Kept until its TTL so that a retried delivery is verified and answered as a duplicate.
+    assert await load_run(redis, settings.redis_key_prefix, req.data.tenant_id) == run
+    assert await redis.ttl(f"{settings.redis_key_prefix}webhook:run:{req.data.tenant_id}") > 0
 
 
 @pytest.mark.parametrize(
