@@ -96,6 +96,8 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
         "PROVISIONER_CALLBACK_TIMEOUT": "60",
         "PIPELINE_STALE_AFTER": "5",
         "PIPELINE_SWEEP_INTERVAL": "1",
+        "METRICS_DLQ_INTERVAL": "1",
+        "METRICS_PIPELINES_INTERVAL": "1",
         # Generated traffic must meet the API, not the rate limiter.
         "PUBLIC_API_MAX_ATTEMPTS": "1000000",
         "AUTH_API_MAX_REQUESTS": "1000000",

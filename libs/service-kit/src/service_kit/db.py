@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -42,6 +43,7 @@ class UnitOfWork:
         self._outbox_channel = outbox_channel
         self.session: AsyncSession
         self.outbox: Outbox
+        self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -67,7 +69,15 @@ class UnitOfWork:
             )
         await self.session.commit()
         self.outbox.pending = 0
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit of work has committed (e.g. observe a metric)."""
+        self._after_commit.append(callback)
 
     async def rollback(self) -> None:
         await self.session.rollback()
         self.outbox.pending = 0
+        self._after_commit.clear()

@@ -25,3 +25,4 @@ HANDLER_LATENCY = Histogram(
 OUTBOX_BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published")
 OUTBOX_OLDEST_AGE = Gauge("outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row")
 OUTBOX_PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed outbox publishes")
+DLQ_DEPTH = Gauge("dlq_depth", "Messages waiting in the service's dead-letter queue", ["queue"])

@@ -12,12 +12,14 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from service_kit import metrics
 from service_kit.broker import Broker
 from service_kit.consumer import Consumer, ConsumerRunner
 from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.outbox import notify_channel
 from service_kit.relay import OutboxRelay
 from service_kit.settings import ServiceSettings
+from service_kit.topology import declare_dlq, dlq_name
 
 log = structlog.get_logger(__name__)
 
@@ -72,6 +74,7 @@ class ServiceRuntime:
         if self.run_relay:
             relay = OutboxRelay(s, self.sessions, self.broker)
             self._spawn("outbox-relay", relay.run)
+        self._spawn("dlq-depth", lambda: watch_dlq_depth(self.broker))
         for consumer in self.consumers:
             runner = ConsumerRunner(consumer, self.broker, self.uow)
             await runner.start()
@@ -125,6 +128,31 @@ class ServiceRuntime:
 
     def _spawn(self, name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
         self._tasks.append(asyncio.create_task(_supervise(name, job), name=name))
+
+
+async def record_dlq_depth(broker: Broker) -> int:
+    """Declare (idempotently) the service's DLQ, set `dlq_depth{queue}` to its message count."""
+    channel = await broker.channel()
+    try:
+        queue = await declare_dlq(channel, broker.settings)
+        count = int(queue.declaration_result.message_count or 0)
+    finally:
+        with contextlib.suppress(Exception):
+            await channel.close()
+    metrics.DLQ_DEPTH.labels(dlq_name(broker.settings)).set(count)
+    return count
+
+
+async def watch_dlq_depth(broker: Broker) -> None:
+    """Every `METRICS_DLQ_INTERVAL` seconds, record the DLQ's depth; a failed sample is skipped."""
+    while True:
+        try:
+            await asyncio.wait_for(record_dlq_depth(broker), timeout=10)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("dlq depth sample failed", error=repr(exc))
+        await asyncio.sleep(broker.settings.metrics_dlq_interval)
 
 
 async def _supervise(name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:

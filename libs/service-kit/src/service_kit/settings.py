@@ -38,6 +38,7 @@ class ServiceSettings(BaseSettings):
     publish_timeout: float = 5.0
     outbox_batch_size: int = 100
     outbox_poll_interval: float = 1.0
+    metrics_dlq_interval: float = 15.0
 
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"

@@ -30,6 +30,7 @@ from tenant_api.adapters import tenant_repository as tenants
 from tenant_api.domain.pipeline import ACTIVE_PIPELINE, PipelineStatus
 from tenant_api.domain.status import TenantStatus, transition
 from tenant_api.handlers.producer import PRODUCER
+from tenant_api.metrics import observe_saga
 
 log = structlog.get_logger(__name__)
 
@@ -116,7 +117,23 @@ async def _finish(
         **pipeline_values,
     )
     await tenants.set_status(uow.session, tenant_id, status, **(tenant_values or {}))
+    assert pipeline is not None
+    outcome = _outcome(pipeline_status, PipelineStatus(pipeline.status))
+    tier, started_at = tenant.tier, pipeline.started_at
+    # Observed once the state change commits: a duplicate or late outcome never gets here.
+    uow.after_commit(lambda: observe_saga(tier, outcome, started_at, event.occurred_at))
     return tenant
+
+
+def _outcome(ended: PipelineStatus, before: PipelineStatus) -> str:
+    """The saga_duration_seconds outcome: a failure the sweeper asked for is a timeout."""
+    if ended == PipelineStatus.FAILED and before == PipelineStatus.TIMING_OUT:
+        return "timeout"
+    return {
+        PipelineStatus.SUCCEEDED: "succeeded",
+        PipelineStatus.FAILED: "failed",
+        PipelineStatus.CANCELLED: "cancelled",
+    }[ended]
 
 
 def _applies(tenant: Row[Any] | None, pipeline: Row[Any] | None, pipeline_id: UUID) -> bool:

@@ -1,0 +1,107 @@
+"""After a saga, every service's /metrics shows the families operators graph (deploy/grafana)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from service_kit.testing import TestInfra
+
+from .conftest import NAMES, Stack  # type: ignore[import-not-found]
+from .saga_client import admin_headers, new_tenant, provision, settle  # type: ignore[import-not-found]
+
+pytestmark = pytest.mark.e2e
+
+Samples = dict[str, list[tuple[dict[str, str], float]]]
+
+
+async def scrape(stack: Stack, service: str) -> Samples:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(f"{stack.url(service)}/metrics")
+    assert response.status_code == 200, response.text
+    samples: Samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append((dict(sample.labels), sample.value))
+    return samples
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    """The sum of `name` over the samples carrying `labels`."""
+    return sum(
+        v
+        for found, v in samples.get(name, [])
+        if all(found.get(k) == want for k, want in labels.items())
+    )
+
+
+@pytest.fixture
+async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        base_url=stack.gateway, headers=admin_headers(infra), timeout=10
+    ) as client:
+        yield client
+
+
+async def test_metrics_after_a_pooled_saga(stack: Stack, gateway: httpx.AsyncClient) -> None:
+    tenant = await new_tenant(gateway, "pooled")
+    await provision(gateway, tenant["id"])
+    assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
+
+    common = (
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+        "outbox_backlog",
+        "outbox_oldest_age_seconds",
+        "dlq_depth",
+    )
+    for service in NAMES:
+        samples = await scrape(stack, service)
+        for name in common:
+            assert name in samples, f"{service}: no {name}"
+        (queue,) = {labels["queue"] for labels, _ in samples["dlq_depth"]}
+        assert queue.endswith(f"{service}.dlq")
+
+    api = await scrape(stack, "tenant-api")
+    assert value(api, "http_requests_total", method="POST", status="202") >= 1
+    assert value(api, "events_published_total", type="tenant.provisioning_requested") >= 1
+    assert value(api, "events_consumed_total", type="provisioning.completed") >= 1
+    assert value(api, "event_handler_duration_seconds_count", type="provisioning.completed") >= 1
+    assert value(api, "saga_duration_seconds_count", tier="pooled", outcome="succeeded") >= 1
+
+    provisioner = await scrape(stack, "provisioner")
+    assert value(provisioner, "events_published_total", type="provisioning.completed") >= 1
+    assert (
+        value(
+            provisioner,
+            "events_consumed_total",
+            type="tenant.provisioning_requested",
+            outcome="processed",
+        )
+        >= 1
+    )
+
+    async def notified() -> Samples:
+        # The welcome e-mail follows the activation: wait for the notifier to consume it.
+        for _ in range(100):
+            samples = await scrape(stack, "notifier")
+            if value(samples, "events_consumed_total", type="tenant.activated") >= 1:
+                return samples
+            await asyncio.sleep(0.2)
+        raise AssertionError("notifier never consumed tenant.activated")
+
+    notifier = await notified()
+    assert value(notifier, "event_handler_duration_seconds_count", type="tenant.activated") >= 1
+
+    # The pipelines gauge is refreshed in the background (METRICS_PIPELINES_INTERVAL=1 here).
+    for _ in range(50):
+        api = await scrape(stack, "tenant-api")
+        if value(api, "pipelines", status="SUCCEEDED") >= 1:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise AssertionError("pipelines{status=SUCCEEDED} never reached 1")
