@@ -13,6 +13,7 @@ from tenant_api.api import (
     config,
     contacts,
     credentials,
+    dead_letters,
     invoices,
     leads,
     lifecycle,
@@ -25,7 +26,9 @@ from tenant_api.api.errors import install_domain_errors
 from tenant_api.api.limits import document_limits
 from tenant_api.auth import TokenVerifier
 from tenant_api.consumers import CONSUMERS
+from tenant_api.dead_letters import collect_dead_letters
 from tenant_api.idempotency import install_idempotency
+from tenant_api.metrics import watch_pipelines
 from tenant_api.security import install_security
 from tenant_api.settings import TenantApiSettings
 from tenant_api.sweeper import sweep_stale_pipelines
@@ -39,7 +42,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
         settings,
         CONSUMERS,
         uses_redis=True,
-        background=[sweep_stale_pipelines],
+        background=[sweep_stale_pipelines, watch_pipelines, collect_dead_letters],
         on_stop=[lead_verifier.aclose, verifier.aclose],
         readiness_checks={"vault": vault_keys.readiness},
     )
@@ -60,6 +63,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
             config.router,
             api_key.router,
             credentials.router,
+            dead_letters.router,
         ],
     )
     install_domain_errors(app)

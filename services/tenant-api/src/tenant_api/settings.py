@@ -33,6 +33,17 @@ class TenantApiSettings(
     pipeline_sweep_batch: int = Field(
         default=100, ge=1, description="Stale pipelines one sweeper round times out at most."
     )
+    metrics_pipelines_interval: float = Field(
+        default=15.0, gt=0, description="Seconds between two refreshes of the pipelines gauge."
+    )
+
+    dlq_services: str = Field(
+        default="tenant-api,lead-verifier,provisioner,webhook-receiver,notifier",
+        description="Comma-separated services whose DLQs are drained into the parking lot.",
+    )
+    dlq_replay_per_second: float = Field(
+        default=50.0, gt=0, description="Messages a bulk dead-letter replay publishes per second."
+    )
 
     idempotency_ttl_seconds: int = Field(
         default=86400, ge=1, description="Seconds an Idempotency-Key's first answer is kept."
@@ -40,3 +51,7 @@ class TenantApiSettings(
     idempotency_lock_seconds: int = Field(
         default=30, ge=1, description="Seconds a running request holds its key; retries wait."
     )
+
+    @property
+    def dlq_service_names(self) -> list[str]:
+        return [name.strip() for name in self.dlq_services.split(",") if name.strip()]

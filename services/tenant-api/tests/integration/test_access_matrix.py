@@ -42,6 +42,7 @@ def matrix() -> list[Call]:
     """In order: later calls see what earlier admin calls did (documented where it matters)."""
     staff_read = {"lead": 403, "tenant_b": 404, "operator": 200, "tenant_a": 200, "admin": 200}
     admin_write = {"lead": 403, "tenant_b": 403, "operator": 403, "tenant_a": 403}
+    dlq_denied = {"lead": 403, "tenant_b": 403, "tenant_a": 403}
     return [
         Call(
             "GET",
@@ -142,6 +143,30 @@ def matrix() -> list[Call]:
         ),
         Call("GET", "/tenants/{tenant_id}/pipeline", staff_read),
         Call("DELETE", "/tenants/{tenant_id}", {**admin_write, "admin": 409}),  # PROVISIONING
+        # Dead letters: operators and admins; an unknown id is 404 for them.
+        Call("GET", "/admin/dead-letters", {**dlq_denied, "operator": 200, "admin": 200}),
+        Call(
+            "GET",
+            "/admin/dead-letters/{dead_letter_id}",
+            {**dlq_denied, "operator": 404, "admin": 404},
+        ),
+        Call(
+            "POST",
+            "/admin/dead-letters/{dead_letter_id}/replay",
+            {**dlq_denied, "operator": 404, "admin": 404},
+        ),
+        Call(
+            "POST",
+            "/admin/dead-letters/{dead_letter_id}/discard",
+            {**dlq_denied, "operator": 404, "admin": 404},
+            body={"reason": "not needed"},
+        ),
+        Call(
+            "POST",
+            "/admin/dead-letters/replay",
+            {**dlq_denied, "operator": 200, "admin": 200},
+            body={"dryRun": True},
+        ),
         Call(
             "POST",
             "/leads/{lead_id}/tenants",
@@ -193,6 +218,7 @@ async def test_every_route_and_role_gives_the_documented_status(
         "plan_id": "standard",
         "provider": "okta",
         "lead_id": str(uuid.uuid4()),
+        "dead_letter_id": str(uuid.uuid4()),
     }
     secrets_of_a = (a["id"], a["key"], "ann@a.example", "s3cr3t", "cp_initial_key")
     mismatches: list[str] = []

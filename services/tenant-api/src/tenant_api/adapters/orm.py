@@ -222,3 +222,53 @@ vault_audit = Table(
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("vault_audit_tenant_idx", "tenant_id", "at"),
 )
+
+# The dead-letter parking lot: every service's DLQ drained into rows an operator can act on.
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("service", String(100), nullable=False),
+    Column("queue", String(255), nullable=False),
+    Column("dedupe_key", String(300), nullable=False),
+    Column("original_queue", String(255)),
+    Column("original_exchange", String(255)),
+    Column("original_routing_key", String(255)),
+    Column("message_id", String(255)),
+    Column("event_id", Uuid),
+    Column("event_type", String(100)),
+    Column("tenant_id", Uuid),
+    Column("correlation_id", Uuid),
+    Column("reason", String(100), nullable=False),
+    Column("error", Text),
+    Column("headers", JSONB, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("body_text", Text),
+    Column("dead_lettered_at", DateTime(timezone=True)),
+    Column("stored_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("status", String(20), nullable=False, server_default="PARKED"),
+    Column("replayed_at", DateTime(timezone=True)),
+    Column("replay_count", Integer, nullable=False, server_default="0"),
+    Column("discarded_reason", Text),
+    Column("acted_by", String(200)),
+    UniqueConstraint("queue", "dedupe_key", name="dead_letters_queue_dedupe_uq"),
+    Index("dead_letters_stored_idx", "stored_at", "id"),
+    Index("dead_letters_status_idx", "status", "service"),
+)
+
+dead_letter_actions = Table(
+    "dead_letter_actions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "dead_letter_id",
+        Uuid,
+        ForeignKey("dead_letters.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("action", String(20), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

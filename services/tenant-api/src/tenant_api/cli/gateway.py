@@ -26,7 +26,7 @@ def settings() -> TenantApiSettings:
         raise CliError(f"invalid configuration: {exc.errors()[0]['msg']}") from exc
 
 
-def call(method: str, path: str, params: dict[str, Any] | None = None) -> Any:
+def call(method: str, path: str, params: dict[str, Any] | None = None, body: Any = None) -> Any:
     base = os.environ.get("GATEWAY_URL", GATEWAY_URL)
     token = os.environ.get("TENANTCTL_TOKEN") or mint_token(
         settings(), role="admin", sub="tenantctl", ttl=timedelta(minutes=5)
@@ -36,6 +36,7 @@ def call(method: str, path: str, params: dict[str, Any] | None = None) -> Any:
             method,
             base + path,
             params={k: v for k, v in (params or {}).items() if v is not None},
+            json=body,
             headers={"Authorization": f"Bearer {token}"},
             timeout=10,
         )

@@ -1,4 +1,4 @@
-"""`tenantctl`: the operators' command line (dev tokens, tenants)."""
+"""`tenantctl`: the operators' command line (dev tokens, tenants, dead letters)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from uuid import UUID
 
 from service_kit.tokens import mint_token
 from tenant_api.auth import Role
-from tenant_api.cli import pipeline, vault
+from tenant_api.cli import dlq, pipeline, vault
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
 
 
@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(run=_tenants_show)
     pipeline.add_commands(sub)
     vault.add_commands(commands)
+    dlq.add_commands(commands)
     return parser
 
 

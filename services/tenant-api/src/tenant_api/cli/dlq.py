@@ -1,0 +1,159 @@
+"""`tenantctl dlq ls|show|replay|discard`: the dead-letter parking lot from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from tenant_api.cli.gateway import CliError, call
+
+BASE = "/admin/dead-letters"
+BATCH = 50
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "service": args.service,
+        "eventType": args.event_type,
+        "tenantId": args.tenant_id,
+        "reason": args.reason,
+        "from": args.since,
+        "to": args.until,
+    }
+
+
+def ls(args: argparse.Namespace) -> None:
+    page = call("GET", BASE, {**_filters(args), "status": args.status, "limit": args.limit})
+    if args.json:
+        print(json.dumps(page, indent=2))
+        return
+    rows = [
+        (
+            d["id"],
+            d["service"],
+            d["eventType"] or "-",
+            d["reason"],
+            d["status"],
+            d["storedAt"][:19],
+            d["originalQueue"] or "-",
+        )
+        for d in page["items"]
+    ]
+    _table(("ID", "SERVICE", "EVENT", "REASON", "STATUS", "STORED", "ORIGINAL QUEUE"), rows)
+    more = " (more: `GET /admin/dead-letters?after=<nextCursor>`)" if page.get("nextCursor") else ""
+    print(f"{len(page['items'])} dead letter(s){more}")
+
+
+def show(args: argparse.Namespace) -> None:
+    detail = call("GET", f"{BASE}/{args.dead_letter_id}")
+    if args.json:
+        print(json.dumps(detail, indent=2))
+        return
+    for label in (
+        "id",
+        "status",
+        "service",
+        "queue",
+        "originalQueue",
+        "originalRoutingKey",
+        "eventType",
+        "eventId",
+        "tenantId",
+        "reason",
+        "error",
+        "deadLetteredAt",
+        "storedAt",
+        "replayCount",
+        "discardedReason",
+    ):
+        print(f"{label:<19} {detail.get(label) if detail.get(label) is not None else '-'}")
+    print("headers", json.dumps(detail["headers"], indent=2))
+    print("body", detail["bodyText"] if detail["bodyText"] is not None else detail["bodyBase64"])
+    for action in detail["actions"]:
+        when, what, who = action["at"][:19], action["action"], action["actor"]
+        print(f"action {when} {what} by {who}: {action['reason']}")
+
+
+def replay(args: argparse.Namespace) -> None:
+    if args.dead_letter_id:
+        if args.dry_run:
+            detail = call("GET", f"{BASE}/{args.dead_letter_id}")
+            print(f"would replay {detail['id']} to {detail['originalQueue']} ({detail['status']})")
+            return
+        detail = call("POST", f"{BASE}/{args.dead_letter_id}/replay")
+        print(f"replayed {detail['id']} to {detail['originalQueue']}")
+        return
+    filters = {k: v for k, v in _filters(args).items() if v is not None}
+    planned = call("POST", f"{BASE}/replay", body={**filters, "dryRun": True, "limit": args.limit})
+    total = planned["matched"]
+    if args.dry_run:
+        _table(
+            ("ID", "SERVICE", "EVENT", "REASON", "ORIGINAL QUEUE"),
+            [
+                (d["id"], d["service"], d["eventType"] or "-", d["reason"], d["originalQueue"])
+                for d in planned["items"]
+            ],
+        )
+        print(f"dry run: {total} dead letter(s) would be replayed")
+        return
+    replayed = failed = 0
+    while replayed + failed < total:
+        size = min(BATCH, total - replayed - failed)
+        batch = call("POST", f"{BASE}/replay", body={**filters, "limit": size})
+        replayed += batch["replayed"]
+        failed += batch["failed"]
+        print(f"\rreplayed {replayed}/{total}, failed {failed}", end="", flush=True)
+        if batch["replayed"] == 0:
+            break
+    print()
+    if failed:
+        raise CliError(f"{failed} dead letter(s) could not be replayed; they stay PARKED")
+
+
+def discard(args: argparse.Namespace) -> None:
+    detail = call("POST", f"{BASE}/{args.dead_letter_id}/discard", body={"reason": args.reason})
+    print(f"discarded {detail['id']}: {detail['discardedReason']}")
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
+    for row in (header, *rows):
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--service", help="e.g. provisioner")
+    parser.add_argument("--event-type", help="e.g. provisioning.step_failed")
+    parser.add_argument("--tenant-id")
+    parser.add_argument("--reason", help="e.g. retries_exhausted, malformed")
+    parser.add_argument("--from", dest="since", help="stored at or after (ISO 8601 with zone)")
+    parser.add_argument("--to", dest="until", help="stored before (ISO 8601 with zone)")
+
+
+def add_commands(commands: Any) -> None:
+    """Register `tenantctl dlq ...`."""
+    dlq = commands.add_parser("dlq", help="dead letters of every service: list, replay, discard")
+    sub = dlq.add_subparsers(required=True, metavar="ACTION")
+    listing = sub.add_parser("ls", help="newest first")
+    _add_filters(listing)
+    listing.add_argument("--status", choices=["PARKED", "REPLAYED", "DISCARDED"])
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true", help="raw JSON instead of a table")
+    listing.set_defaults(run=ls)
+    one = sub.add_parser("show", help="one dead letter: body, headers, death history, actions")
+    one.add_argument("dead_letter_id")
+    one.add_argument("--json", action="store_true")
+    one.set_defaults(run=show)
+    again = sub.add_parser(
+        "replay", help="send one (by id) or every PARKED one matching the filters back"
+    )
+    again.add_argument("dead_letter_id", nargs="?")
+    _add_filters(again)
+    again.add_argument("--limit", type=int, default=100, help="at most this many (bulk)")
+    again.add_argument("--dry-run", action="store_true", help="show what would be replayed")
+    again.set_defaults(run=replay)
+    drop = sub.add_parser("discard", help="give up on one, with a recorded reason")
+    drop.add_argument("dead_letter_id")
+    drop.add_argument("--reason", required=True)
+    drop.set_defaults(run=discard)

@@ -1,0 +1,45 @@
+"""Rows of the dead-letter parking lot built from raw DLQ messages (headers the broker wrote)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from tenant_api.adapters.dead_letter_repository import json_safe, parked_row
+
+
+def test_a_broker_dead_lettered_message_keeps_its_death_history_as_json() -> None:
+    tenant_id = uuid.uuid4()
+    body = json.dumps({"id": str(uuid.uuid4()), "type": "x.y", "tenant_id": str(tenant_id)})
+    death = {
+        "queue": "provisioner.steps",
+        "reason": "delivery_limit",
+        "exchange": "controlplane.events",
+        "routing-keys": [b"x.y"],
+        "time": datetime(2026, 1, 1, tzinfo=UTC),
+        "count": 1,
+    }
+    row = parked_row(
+        queue="provisioner.dlq",
+        body=body.encode(),
+        headers={"x-death": [death], "blob": b"\xff\x00"},
+        message_id=None,
+    )
+    assert row["service"] == "provisioner"
+    assert row["reason"] == "delivery_limit"
+    assert row["original_queue"] == "provisioner.steps"
+    assert row["original_routing_key"] == "x.y"
+    assert row["tenant_id"] == tenant_id
+    assert row["headers"]["x-death"][0]["time"] == "2026-01-01T00:00:00+00:00"
+    assert row["headers"]["blob"] == {"base64": "/wA="}
+    json.dumps(row["headers"])
+
+
+def test_the_same_message_gets_the_same_key_and_bytes_that_are_not_text_have_no_text() -> None:
+    first = parked_row(queue="q.dlq", body=b"\xff\xfe", headers={"a": 1}, message_id="m")
+    again = parked_row(queue="q.dlq", body=b"\xff\xfe", headers={"a": 1}, message_id="m")
+    assert first["dedupe_key"] == again["dedupe_key"]
+    assert first["body_text"] is None
+    assert first["reason"] == "unknown"
+    assert json_safe({"n": None, "t": (1, "x\x00y")}) == {"n": None, "t": [1, "xy"]}
