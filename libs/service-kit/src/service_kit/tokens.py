@@ -61,3 +61,10 @@ def decode_token(
         options={"require": ["exp", "iat", "iss", "aud", "sub"]},
     )
     return claims
+
+
+def bearer_credential(authorization: str | None) -> str | None:
+    """The credential of an `Authorization: Bearer <credential>` header, or None."""
+    scheme, _, value = (authorization or "").partition(" ")
+    value = value.strip()
+    return value if scheme.lower() == "bearer" and value else None

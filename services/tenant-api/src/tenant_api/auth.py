@@ -19,7 +19,7 @@ from fastapi import Depends, Header, Request
 
 from service_kit.app import RuntimeDep
 from service_kit.problems import Forbidden, NotFound, ServiceUnavailable, Unauthorized
-from service_kit.tokens import decode_token
+from service_kit.tokens import bearer_credential, decode_token
 from tenant_api.adapters.jwks import JwksKeys, JwksUnavailable
 from tenant_api.api.limits import per_subject
 from tenant_api.settings import TenantApiSettings
@@ -125,10 +125,10 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         runtime: RuntimeDep,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Principal:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_credential(authorization)
+        if token is None:
             raise Unauthorized("Send `Authorization: Bearer <token>`.")
-        principal = await decode_principal(token.strip(), token_verifier(request))
+        principal = await decode_principal(token, token_verifier(request))
         await per_subject(runtime, request.method, principal.sub)
         if principal.role not in roles:
             raise Forbidden(f"This needs one of the roles: {', '.join(r.value for r in roles)}.")

@@ -15,6 +15,7 @@ from lead_verifier.adapters.tokens import onboarding_token
 from lead_verifier.settings import LeadVerifierSettings
 from service_kit.app import RuntimeDep
 from service_kit.problems import Conflict, Unauthorized, problem_responses
+from service_kit.tokens import bearer_credential
 from shared_schemas.api.leads import LeadCreatedOut, SignUpIn, VerifiedOut
 from shared_schemas.events import Address
 
@@ -74,7 +75,7 @@ async def verify(
 
 
 def _bearer(authorization: str | None) -> str:
-    scheme, _, value = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip() or len(value) > 200:
+    code = bearer_credential(authorization)
+    if code is None or len(code) > 200:
         raise Unauthorized("Send the code from the e-mail as `Authorization: Bearer <code>`.")
-    return value.strip()
+    return code

@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
 from service_kit.client_ip import Network, client_ip
+from service_kit.tokens import bearer_credential
 
 VerifyClaims = Callable[[str], Awaitable[dict[str, Any]]]
 IDENTITY_CLAIMS = ("iss", "sub", "role", "tenant_id", "lead_id")
@@ -27,9 +28,9 @@ async def caller_of(scope: Scope, verify: VerifyClaims, proxies: Sequence[Networ
     authorization = connection.headers.get("authorization")
     if authorization is None:
         return "ip:" + client_ip(connection, proxies)
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        claims = await _verified(verify, token.strip())
+    token = bearer_credential(authorization)
+    if token is not None:
+        claims = await _verified(verify, token)
         if claims is not None:
             return "jwt:" + json.dumps([str(claims.get(n, "")) for n in IDENTITY_CLAIMS])
     return "credential:" + hashlib.sha256(authorization.encode("latin-1")).hexdigest()

@@ -9,7 +9,7 @@ from fastapi import Depends, Header
 
 from service_kit.app import RuntimeDep
 from service_kit.problems import Forbidden, Unauthorized
-from service_kit.tokens import decode_token
+from service_kit.tokens import bearer_credential, decode_token
 from webhook_receiver.settings import WebhookReceiverSettings
 
 STAFF_ROLES = ("admin", "operator")
@@ -19,12 +19,12 @@ async def require_staff(
     runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     """The verified claims of an admin or operator."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_credential(authorization)
+    if token is None:
         raise Unauthorized("Send `Authorization: Bearer <token>`.")
     settings: WebhookReceiverSettings = runtime.settings  # type: ignore[assignment]
     try:
-        claims = decode_token(token.strip(), settings)
+        claims = decode_token(token, settings)
     except jwt.PyJWTError as exc:
         raise Unauthorized("The bearer token is missing, invalid or expired.") from exc
     if claims.get("role") not in STAFF_ROLES:
