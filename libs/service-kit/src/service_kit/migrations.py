@@ -82,3 +82,12 @@ async def drop_database(database_url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def create_kit_tables() -> None:
+    """For a service's first migration: the kit's outbox and inbox, in the service's schema."""
+    kit_metadata.create_all(bind=context.get_bind())
+
+
+def drop_kit_tables() -> None:
+    kit_metadata.drop_all(bind=context.get_bind())
