@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 SERVICES := tenant-api lead-verifier provisioner webhook-receiver notifier
 
-.PHONY: help bootstrap sync run test lint fmt typecheck migrate schemas check-schemas clean
+.PHONY: help bootstrap sync browser run test lint fmt typecheck migrate schemas check-schemas clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -20,10 +20,23 @@ bootstrap: ## Install uv if it is missing
 sync: bootstrap ## Install every package of the workspace (locked versions)
 	@$(UV) sync --frozen --quiet
 
+# The console's browser tests drive the system's Chromium; Debian's package provides it.
+CHROMIUM ?= /usr/bin/chromium
+browser: ## Install Chromium for the browser tests if it is missing (Debian/Ubuntu: apt-get)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "[make] $(CHROMIUM) not found; installing Debian's chromium package"; \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "[make] $(CHROMIUM) not found and no apt-get here: install Chromium and set CHROMIUM=/path/to/chromium" >&2; exit 1; \
+		fi; \
+	fi
+
 run: sync ## Set up and run all five services with prefixed logs until Ctrl-C
 	@$(UV) run --frozen python deploy/local_run.py
 
-test: sync ## Set up and run the whole suite: lint, types, then every test
+test: sync browser ## Set up and run the whole suite: lint, types, then every test
 	@$(MAKE) --no-print-directory lint typecheck
 	@$(UV) run --frozen pytest -q
 
