@@ -11,6 +11,7 @@ from tenant_api.adapters.vault_keys import VaultKeys
 from tenant_api.api import (
     api_key,
     config,
+    console,
     contacts,
     credentials,
     dead_letters,
@@ -64,6 +65,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
             api_key.router,
             credentials.router,
             dead_letters.router,
+            console.router,
         ],
     )
     install_domain_errors(app)

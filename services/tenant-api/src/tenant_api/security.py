@@ -2,7 +2,8 @@
 
 The API answers JSON only, so its Content-Security-Policy allows nothing at all; the two
 documentation pages (Swagger UI, ReDoc) load their scripts and styles from jsDelivr and get a
-policy that allows exactly that. An answer to a request that carried `Authorization` is
+policy that allows exactly that; the operator console (`/console`) may run only its own files
+and call only this origin. An answer to a request that carried `Authorization` is
 never stored by a cache (`Cache-Control: no-store`).
 """
 
@@ -24,6 +25,11 @@ DOCS_CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+# The operator console: its own scripts and styles only (no inline code), talking to this origin.
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 # What a browser client may send and read across origins (bearer tokens, never cookies).
 CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"]
@@ -41,7 +47,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         authenticated = any(name == b"authorization" for name, _ in scope["headers"])
-        csp = DOCS_CSP if scope["path"] in DOCS_PATHS else API_CSP
+        csp = _policy_for(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -57,6 +63,14 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _policy_for(path: str) -> str:
+    if path in DOCS_PATHS:
+        return DOCS_CSP
+    if path == "/console" or path.startswith("/console/"):
+        return CONSOLE_CSP
+    return API_CSP
 
 
 def install_security(app: FastAPI, settings: TenantApiSettings) -> None:

@@ -1,0 +1,87 @@
+// The console's entry point: sign-in gate, header, routes.
+
+import * as session from "./session.js";
+import { announce } from "./live.js";
+import { Router, focusHeading, setTitle } from "./router.js";
+import { renderSignIn } from "./pages/signin.js";
+import { renderTenants } from "./pages/tenants.js";
+import { renderTenant } from "./pages/tenant.js";
+import { renderDeadLetters } from "./pages/dead-letters.js";
+import { renderDeadLetter } from "./pages/dead-letter.js";
+import { renderNotFound } from "./pages/not-found.js";
+
+const UUID = "([0-9a-fA-F-]{36})";
+const routes = [
+  { pattern: /^\/tenants$/, section: "tenants", title: "Tenants", render: renderTenants },
+  { pattern: new RegExp(`^/tenants/${UUID}$`), section: "tenants", title: "Tenant",
+    render: renderTenant },
+  { pattern: /^\/dead-letters$/, section: "dead-letters", title: "Dead letters",
+    render: renderDeadLetters },
+  { pattern: new RegExp(`^/dead-letters/${UUID}$`), section: "dead-letters",
+    title: "Dead letter", render: renderDeadLetter },
+];
+const notFound = { title: "Not found", render: renderNotFound };
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const who = document.getElementById("who");
+
+function showHeader(section) {
+  const signedIn = Boolean(session.token());
+  nav.hidden = !signedIn;
+  who.hidden = !signedIn;
+  if (signedIn) {
+    const claims = session.claims();
+    document.getElementById("who-role").textContent = claims.role ?? "unknown role";
+    document.getElementById("who-subject").textContent = claims.sub ?? "";
+  }
+  for (const link of nav.querySelectorAll("a")) {
+    if (link.dataset.section === section) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+const router = new Router({ main, routes, fallback: notFound, beforeRender: showHeader });
+
+function signIn(message = null) {
+  router.stop();
+  showHeader(null);
+  main.replaceChildren();
+  setTitle("Sign in");
+  renderSignIn(main, {
+    message,
+    onSignedIn() {
+      showHeader(null);
+      announce("Signed in.");
+      if (!window.location.hash || window.location.hash === "#/") {
+        window.location.hash = "#/tenants"; // hashchange routes
+      } else {
+        router.route();
+      }
+    },
+  });
+  focusHeading(main);
+}
+
+function routeOrSignIn() {
+  if (session.token()) router.route();
+  else signIn();
+}
+
+document.getElementById("sign-out").addEventListener("click", () => {
+  session.clear();
+  signIn();
+  announce("Signed out.");
+});
+
+window.addEventListener("console:unauthorized", (event) => {
+  session.clear();
+  signIn(event.detail);
+});
+
+window.addEventListener("hashchange", () => {
+  if (!session.token()) signIn();
+  else router.route();
+});
+
+routeOrSignIn();
