@@ -19,9 +19,7 @@ TERMINAL = {"ACTIVE", "PROVISION_FAILED", "CANCELLED", "OFFBOARDED"}
 
 
 def admin_headers(infra: TestInfra) -> dict[str, str]:
-    settings = infra.settings(TenantApiSettings)
-    token = mint_token(settings, role="admin", sub="e2e:admin", ttl=timedelta(minutes=30))
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token_for(infra, 'admin')}"}
 
 
 async def new_tenant(gateway: httpx.AsyncClient, tier: str) -> dict[str, Any]:
@@ -146,3 +144,24 @@ async def set_fault(infra: TestInfra, key: str, value: str | None) -> None:
             await redis.set(name, value, ex=600)
     finally:
         await redis.aclose()
+
+
+def token_for(infra: TestInfra, role: str) -> str:
+    """A JWT for `role` signed the way the stack's gateway checks it (subject `e2e:<role>`)."""
+    settings = infra.settings(TenantApiSettings)
+    return mint_token(settings, role=role, sub=f"e2e:{role}", ttl=timedelta(minutes=30))
+
+
+async def publish_to_queue(infra: TestInfra, queue: str, body: bytes) -> None:
+    """Put bytes straight into one queue (the default exchange routes by queue name), confirmed."""
+    import aio_pika
+
+    connection = await aio_pika.connect(infra.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        await channel.default_exchange.publish(
+            aio_pika.Message(body, content_type="application/json"),
+            routing_key=queue,
+            mandatory=True,
+            timeout=5,
+        )

@@ -1,0 +1,424 @@
+"""The operator console in a real browser (the system's Chromium) against the running stack.
+
+Each test signs in as an operator and looks where an operator would: the tenants list and a
+tenant's live pipeline, the dead-letter parking lot with replay and discard. A script error or
+a Content-Security-Policy violation on any page fails the test. Screenshots of every page go
+to test-artifacts/console/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
+
+from service_kit.testing import TestInfra
+
+from .conftest import ARTIFACTS, Stack  # type: ignore[import-not-found]
+from .saga_client import (  # type: ignore[import-not-found]
+    admin_headers,
+    new_tenant,
+    provision,
+    publish_to_queue,
+    set_fault,
+    settle,
+    token_for,
+)
+
+pytestmark = pytest.mark.e2e
+SHOTS = ARTIFACTS / "console"
+VIEWPORT = {"width": 1366, "height": 768}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STEPS = ["preflight", "database", "credentials", "infrastructure", "billing"]
+# Records every text the polite live region takes, so a test can read what was announced.
+RECORD_ANNOUNCEMENTS = """() => {
+  window.announced = [];
+  const live = document.getElementById("live");
+  new MutationObserver(() => window.announced.push(live.textContent))
+    .observe(live, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+            args=CHROMIUM_ARGS,
+            headless=True,
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+async def page(browser: Browser, stack: Stack) -> AsyncIterator[Page]:
+    """A fresh context (own sessionStorage) per test; fails the test on script or CSP errors."""
+    context = await browser.new_context(base_url=stack.gateway, viewport=VIEWPORT)
+    context.set_default_timeout(10_000)
+    tab = await context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # 4xx answers are logged as failed loads; the console shows those on purpose.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            errors.append(message.text)
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    try:
+        yield tab
+    finally:
+        await context.close()
+    assert errors == [], errors
+
+
+@pytest.fixture
+async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        base_url=stack.gateway, headers=admin_headers(infra), timeout=10
+    ) as client:
+        yield client
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SHOTS / f"{name}.png")
+
+
+def heading(page: Page) -> Any:
+    return page.get_by_role("heading", level=1)
+
+
+async def sign_in(page: Page, infra: TestInfra) -> None:
+    await page.goto("/console")
+    await page.get_by_label("Bearer token").fill(token_for(infra, "operator"))
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(heading(page)).to_have_text("Tenants")
+
+
+async def test_sign_in_with_the_keyboard_only(page: Page, infra: TestInfra) -> None:
+    await page.goto("/console")
+    await expect(heading(page)).to_have_text("Sign in to the console")
+    await expect(heading(page)).to_be_focused()
+    await expect(page).to_have_title("Sign in · Control plane console")
+    await expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+
+    token_field = page.get_by_label("Bearer token")
+    await page.keyboard.press("Tab")
+    await expect(token_field).to_be_focused()
+    await page.keyboard.type("not-a-token")
+    await page.keyboard.press("Enter")
+    refusal = page.get_by_role("alert")
+    await expect(refusal).to_contain_text("401")
+    await expect(refusal).to_contain_text("Unauthorized")
+    await shot(page, "sign-in-refused")
+    assert await page.evaluate("sessionStorage.length") == 0
+
+    # The refused token is selected and focused: typing the right one replaces it.
+    await expect(token_field).to_be_focused()
+    await page.keyboard.type(token_for(infra, "operator"))
+    await page.keyboard.press("Enter")
+    await expect(heading(page)).to_have_text("Tenants")
+    await expect(heading(page)).to_be_focused()
+    await expect(page).to_have_title("Tenants · Control plane console")
+    nav = page.get_by_role("navigation", name="Main")
+    await expect(nav.get_by_role("link", name="Tenants")).to_have_attribute("aria-current", "page")
+    await expect(nav.get_by_role("link", name="Dead letters")).not_to_have_attribute(
+        "aria-current", "page"
+    )
+    await expect(page.locator("#who-role")).to_have_text("operator")
+    kept = await page.evaluate("[sessionStorage.length, localStorage.length, document.cookie]")
+    assert kept == [1, 0, ""]
+
+    await page.get_by_role("button", name="Sign out").focus()
+    await page.keyboard.press("Enter")
+    await expect(heading(page)).to_have_text("Sign in to the console")
+    assert await page.evaluate("sessionStorage.length") == 0
+
+
+async def test_a_tenant_page_follows_provisioning_live(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra
+) -> None:
+    tenant = await new_tenant(gateway, "silo")
+    # The external step waits for its callback: long enough to watch, short enough to wait.
+    await set_fault(infra, tenant["key"], "delay-callback:3")
+    await sign_in(page, infra)
+
+    await page.get_by_label("Key starts with").fill(tenant["key"])
+    await page.get_by_label("Status").select_option("PENDING_PROVISION")
+    await page.get_by_role("button", name="Apply filters").click()
+    await expect(page).to_have_url(re.compile(f"keyPrefix={tenant['key']}"))
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-key", tenant["key"])
+    await expect(rows.first.locator("[data-status]")).to_have_text("Pending provision")
+    await shot(page, "tenants")
+
+    await rows.first.get_by_role("link", name=tenant["name"]).click()
+    await expect(heading(page)).to_have_text(tenant["name"])
+    await expect(heading(page)).to_be_focused()
+    await expect(page).to_have_title(f"{tenant['name']} ({tenant['key']}) · Control plane console")
+    status = page.locator("#tenant-status [data-status]")
+    await expect(status).to_have_attribute("data-status", "PENDING_PROVISION")
+    await expect(page.get_by_text("No pipeline yet")).to_be_visible()
+    await page.evaluate("window.sameDocument = true")
+    await page.evaluate(RECORD_ANNOUNCEMENTS)
+
+    await provision(gateway, tenant["id"])
+    await expect(status).to_have_attribute("data-status", "PROVISIONING")
+    infrastructure = page.locator('[data-step="infrastructure"]')
+    await expect(infrastructure).to_have_attribute("data-step-status", "IN_PROGRESS")
+    await expect(infrastructure.locator("[data-status]")).to_have_text("In progress")
+    await expect(page.locator(".live-indicator")).to_have_attribute("data-mode", "live")
+    await shot(page, "tenant-provisioning")
+
+    await expect(status).to_have_attribute("data-status", "ACTIVE", timeout=30_000)
+    await expect(page.locator('[data-step="billing"]')).to_have_attribute(
+        "data-step-status", "SUCCEEDED"
+    )
+    steps = await page.locator("[data-step]").evaluate_all(
+        "rows => rows.map(r => [r.dataset.step, r.dataset.stepStatus])"
+    )
+    assert steps == [[step, "SUCCEEDED"] for step in STEPS]
+    await expect(page.locator("#pipeline-status")).to_have_text("Succeeded")
+    await expect(page.locator('.timeline-item[data-type="tenant.activated"]')).to_have_count(1)
+    assert await page.evaluate("window.sameDocument") is True  # no reload on the way
+    announced = " ".join(await page.evaluate("window.announced"))
+    assert "Step infrastructure: In progress." in announced
+    assert f"Tenant {tenant['key']} is now Active." in announced
+    await expect(page.locator(".live-indicator")).to_have_attribute("data-mode", "rest")
+    await shot(page, "tenant-active")
+
+
+async def test_a_failed_pipeline_says_which_step_failed_and_why(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra
+) -> None:
+    tenant = await new_tenant(gateway, "pooled")
+    await set_fault(infra, tenant["key"], "fail:database")
+    await provision(gateway, tenant["id"])
+    assert (await settle(gateway, tenant["id"]))["status"] == "PROVISION_FAILED"
+
+    # A link to the tenant survives signing in on the way.
+    await page.goto(f"/console#/tenants/{tenant['id']}")
+    await expect(heading(page)).to_have_text("Sign in to the console")
+    await page.get_by_label("Bearer token").fill(token_for(infra, "operator"))
+    await page.get_by_label("Bearer token").press("Enter")
+    await expect(heading(page)).to_have_text(tenant["name"])
+    await expect(page.locator("#tenant-status [data-status]")).to_have_text("Provision failed")
+    failure = page.locator(".pipeline .callout-bad")
+    await expect(failure).to_contain_text("Failed at database")
+    await expect(failure).to_contain_text("injected fault in database")
+    database = page.locator('[data-step="database"]')
+    await expect(database).to_have_attribute("data-step-status", "FAILED")
+    await expect(database.locator("td").nth(2)).to_have_text("2")  # both attempts
+    await expect(database).to_contain_text("injected fault in database")
+    await expect(page.locator(".live-indicator")).to_have_attribute("data-mode", "rest")
+    await shot(page, "tenant-failed")
+
+
+async def test_leaving_a_tenant_page_stops_its_polling(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra
+) -> None:
+    tenant = await new_tenant(gateway, "pooled")
+    await page.clock.install()  # the page's timers run only when the test says so
+    await sign_in(page, infra)
+    calls: list[str] = []
+    page.on(
+        "request",
+        lambda request: calls.append(request.url) if tenant["id"] in request.url else None,
+    )
+    await page.evaluate(f"location.hash = '#/tenants/{tenant['id']}'")
+    await expect(heading(page)).to_have_text(tenant["name"])
+    await expect(page.locator(".live-indicator")).to_have_attribute("data-mode", "rest")
+    async with page.expect_request(f"**/tenants/{tenant['id']}"):
+        await page.clock.run_for(2_500)  # at rest it still looks for changes
+
+    nav = page.get_by_role("navigation", name="Main")
+    await nav.get_by_role("link", name="Dead letters").click()
+    await expect(heading(page)).to_have_text("Dead letters")
+    seen = len(calls)
+    await page.clock.run_for(60_000)
+    # A request of the test's own after those timers: any poll they started comes before it.
+    async with page.expect_response("**/admin/dead-letters?**"):
+        await page.get_by_role("button", name="Apply filters").click()
+    assert calls[seen:] == []
+
+
+def malformed_event(tenant_id: str) -> bytes:
+    """A `tenant.activated` whose data is missing every field: the notifier dead-letters it."""
+    envelope = {
+        "id": str(uuid.uuid4()),
+        "type": "tenant.activated",
+        "version": 1,
+        "tenant_id": tenant_id,
+        "data": {"welcome": "nobody told me the fields"},
+    }
+    return json.dumps(envelope).encode()
+
+
+async def dead_letter_about(
+    gateway: httpx.AsyncClient, infra: TestInfra, stack: Stack, tenant_id: str
+) -> dict[str, Any]:
+    """Feed the notifier a malformed event naming `tenant_id`; its dead letter once parked."""
+    queue = f"{stack.env['QUEUE_PREFIX']}notifier.emails"
+    await publish_to_queue(infra, queue, malformed_event(tenant_id))
+    return await parked(gateway, tenant_id)
+
+
+async def parked(gateway: httpx.AsyncClient, tenant_id: str) -> dict[str, Any]:
+    """The PARKED dead letter about `tenant_id`, once the parking lot has it."""
+    deadline = asyncio.get_running_loop().time() + 20
+    while asyncio.get_running_loop().time() < deadline:
+        answer = await gateway.get(
+            "/admin/dead-letters", params={"tenantId": tenant_id, "status": "PARKED"}
+        )
+        assert answer.status_code == 200, answer.text
+        if answer.json()["items"]:
+            item: dict[str, Any] = answer.json()["items"][0]
+            return item
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no parked dead letter about {tenant_id}")
+
+
+async def status_of(gateway: httpx.AsyncClient, dead_letter: dict[str, Any]) -> Any:
+    answer = await gateway.get(f"/admin/dead-letters/{dead_letter['id']}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def filter_dead_letters(page: Page, tenant_id: str) -> None:
+    """Go to Dead letters by the navigation and filter by tenant (Enter submits)."""
+    nav = page.get_by_role("navigation", name="Main")
+    await nav.get_by_role("link", name="Dead letters").click()
+    await expect(heading(page)).to_have_text("Dead letters")
+    await page.get_by_label("Tenant ID").fill(tenant_id)
+    await page.get_by_label("Tenant ID").press("Enter")
+    await expect(page).to_have_url(re.compile(f"tenantId={tenant_id}"))
+
+
+async def open_dead_letter(page: Page, tenant_id: str) -> None:
+    await filter_dead_letters(page, tenant_id)
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first.locator("[data-status]")).to_have_text("Parked")
+    await rows.first.get_by_role("link", name="tenant.activated").click()
+    await expect(heading(page)).to_have_text("tenant.activated")
+
+
+async def test_a_dead_letter_is_inspected_and_replayed(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra, stack: Stack
+) -> None:
+    about = str(uuid.uuid4())
+    first = await dead_letter_about(gateway, infra, stack, about)
+    queue = first["originalQueue"]
+    assert queue == f"{stack.env['QUEUE_PREFIX']}notifier.emails"
+    await sign_in(page, infra)
+
+    await open_dead_letter(page, about)
+    await expect(page.locator("#dead-letter-status [data-status]")).to_have_text("Parked")
+    await expect(page.locator("#dead-letter-reason")).to_have_text("malformed")
+    await expect(page.locator(".error-block")).to_contain_text("occurred_at: Field required")
+    body = page.locator("#dead-letter-body")
+    await expect(body).to_contain_text('"welcome": "nobody told me the fields"')
+    await expect(body).to_contain_text(f'  "tenant_id": "{about}"')  # pretty-printed
+    await expect(page.get_by_text(queue, exact=True).first).to_be_visible()
+    await shot(page, "dead-letter")
+
+    # Replay asks first; Esc backs out with nothing done and focus back on the button.
+    replay = page.get_by_role("button", name="Replay…")
+    await replay.click()
+    dialog = page.get_by_role("dialog", name="Replay this message?")
+    await expect(dialog).to_contain_text(queue)
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await expect(replay).to_be_focused()
+    assert (await status_of(gateway, first))["status"] == "PARKED"
+
+    await replay.click()
+    await dialog.get_by_role("button", name="Replay").click()
+    await expect(page.locator("#dead-letter-status [data-status]")).to_have_text("Replayed")
+    await expect(page.locator("#action-result")).to_contain_text("Status: Replayed.")
+    await expect(page.locator(".audit")).to_contain_text("Replayed by e2e:operator")
+    await expect(page.get_by_role("button", name="Replay…")).to_have_count(0)
+    assert (await status_of(gateway, first))["status"] == "REPLAYED"
+
+    # The replayed copy failed again and is parked anew: a bulk replay previews it (dry run).
+    again = await parked(gateway, about)
+    assert again["id"] != first["id"]
+    await filter_dead_letters(page, about)
+    await expect(page.locator("tbody tr")).to_have_count(1)
+    await shot(page, "dead-letters")
+    await page.get_by_role("button", name="Replay matching…").click()
+    preview = page.get_by_role("dialog", name="Replay 1 dead letter?")
+    await expect(preview).to_contain_text("tenant.activated from notifier (malformed)")
+    await preview.get_by_role("button", name="Cancel").click()
+    await expect(preview).to_be_hidden()
+    assert (await status_of(gateway, again))["status"] == "PARKED"
+
+
+async def test_a_dead_letter_is_discarded_only_with_a_reason(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra, stack: Stack
+) -> None:
+    mine, raced = str(uuid.uuid4()), str(uuid.uuid4())
+    dead_letter = await dead_letter_about(gateway, infra, stack, mine)
+    other = await dead_letter_about(gateway, infra, stack, raced)
+    await sign_in(page, infra)
+
+    # A blank reason is refused in the form, and nothing is sent.
+    await open_dead_letter(page, mine)
+    await page.get_by_role("button", name="Discard…").click()
+    ask = page.get_by_role("dialog", name="Discard this message?")
+    reason = ask.get_by_label("Why discard it?")
+    await expect(reason).to_be_focused()
+    await reason.fill("   ")
+    await ask.get_by_role("button", name="Discard").click()
+    await expect(reason).to_have_attribute("aria-invalid", "true")
+    await expect(ask).to_contain_text("A reason is required")
+    await expect(reason).to_be_focused()
+    assert (await status_of(gateway, dead_letter))["status"] == "PARKED"
+    await shot(page, "discard-dialog")
+
+    await reason.fill("Test message: nothing to deliver")
+    await ask.get_by_role("button", name="Discard").click()
+    await expect(ask).to_be_hidden()
+    await expect(page.locator("#dead-letter-status [data-status]")).to_have_text("Discarded")
+    await expect(page.locator(".audit")).to_contain_text("Test message: nothing to deliver")
+    stored = await status_of(gateway, dead_letter)
+    assert (stored["status"], stored["discardedReason"]) == (
+        "DISCARDED",
+        "Test message: nothing to deliver",
+    )
+
+    # Someone else acts first: the API's refusal is shown in the dialog, as the API put it.
+    await open_dead_letter(page, raced)
+    taken = await gateway.post(f"/admin/dead-letters/{other['id']}/discard", json={"reason": "x"})
+    assert taken.status_code == 200, taken.text
+    await page.get_by_role("button", name="Discard…").click()
+    await ask.get_by_label("Why discard it?").fill("me too")
+    await ask.get_by_role("button", name="Discard").click()
+    refusal = ask.get_by_role("alert")
+    await expect(refusal).to_contain_text("409")
+    await expect(refusal).to_contain_text("Conflict")
+    await expect(refusal).to_contain_text("only PARKED ones are discarded")
+    await page.keyboard.press("Escape")
+    await expect(ask).to_be_hidden()
+    assert (await status_of(gateway, other))["discardedReason"] == "x"
