@@ -192,6 +192,7 @@ async def run_services(port_base: int, ready_timeout: float) -> int:
         mail = os.environ.get("SMTP_URL") or f"files in {os.environ.get('MAIL_DIR', 'var/mail')}/"
         say(
             f"all five services ready: gateway http://127.0.0.1:{port_base}  "
+            f"console http://127.0.0.1:{port_base}/console  "
             f"webhooks http://127.0.0.1:{port_base + 3}  mail -> {mail}  (Ctrl-C stops)"
         )
 
