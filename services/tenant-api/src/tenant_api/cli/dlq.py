@@ -83,7 +83,8 @@ def show(args: argparse.Namespace) -> None:
     print("body", detail["bodyText"] if detail["bodyText"] is not None else detail["bodyBase64"])
     for action in detail["actions"]:
         when, what, who = action["at"][:19], action["action"], action["actor"]
-        print(f"action {when} {what} by {who}: {action['reason']}")
+        why = f": {action['reason']}" if action["reason"] else ""
+        print(f"action {when} {what} by {who}{why}")
 
 
 def replay(args: argparse.Namespace) -> None:
