@@ -15,8 +15,8 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack, asynccontextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -231,9 +231,15 @@ async def event_tap(infra: TestInfra) -> Any:
 
 
 async def publish_raw(
-    infra: TestInfra, routing_key: str, body: bytes, *, headers: dict[str, Any] | None = None
+    infra: TestInfra,
+    routing_key: str,
+    body: bytes,
+    *,
+    headers: dict[str, Any] | None = None,
+    exchange: str | None = None,
 ) -> None:
-    """Publish bytes to this run's events exchange, as any producer would."""
+    """Publish bytes as any producer would: to this run's events exchange by default, to another
+    exchange by name, or with `exchange=""` straight to the queue named `routing_key`."""
     import aio_pika
 
     from service_kit.topology import declare_exchange
@@ -242,8 +248,13 @@ async def publish_raw(
     connection = await aio_pika.connect(infra.rabbitmq_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        exchange = await declare_exchange(channel, settings)
-        await exchange.publish(
+        if exchange is None:
+            target = await declare_exchange(channel, settings)
+        elif exchange == "":
+            target = channel.default_exchange
+        else:
+            target = await channel.get_exchange(exchange)
+        await target.publish(
             aio_pika.Message(body, headers=headers or {}, content_type="application/json"),
             routing_key=routing_key,
             mandatory=True,
@@ -279,49 +290,85 @@ async def wait_for_queue_messages(
 
 @dataclass
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) on a free loopback port, keeping what it receives."""
+    """A real SMTP server (aiosmtpd) on a free loopback port, keeping what it receives.
+
+    `down()` stops it for a while and starts it again on the same port, as a mail server that
+    goes away and comes back: senders meanwhile get "connection refused".
+    """
 
     host: str
     port: int
     messages: list[Any]
+    _controller: Any = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
 
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> None:
+        """Listen on `port` (a free one is chosen the first time)."""
+        from email import message_from_bytes, policy
+
+        from aiosmtpd.controller import Controller
+
+        if self._controller is not None:
+            return
+        messages = self.messages
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                messages.append(message_from_bytes(envelope.content, policy=policy.default))
+                return "250 OK"
+
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind((self.host, 0))
+                self.port = probe.getsockname()[1]
+        controller = Controller(Handler(), hostname=self.host, port=self.port)
+        controller.start()
+        self._controller = controller
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            controller, self._controller = self._controller, None
+            controller.stop()
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        """The server is stopped inside the block and listening again after it, whatever happens."""
+        self.stop()
+        try:
+            yield
+        finally:
+            self.start()
+
+    def to(self, recipient: str) -> list[Any]:
+        """Every message received so far for `recipient`."""
+        return [m for m in self.messages if recipient.lower() in m["To"].lower()]
+
     async def wait_for(self, recipient: str, *, timeout: float = 15.0) -> Any:
         """The first message to `recipient` (an `email.message.EmailMessage`)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
-            for message in self.messages:
-                if recipient.lower() in message["To"].lower():
-                    return message
+            received = self.to(recipient)
+            if received:
+                return received[0]
             await asyncio.sleep(0.05)
         raise AssertionError(f"no e-mail to {recipient} within {timeout}s")
 
 
 @pytest.fixture(scope="session")
 def smtp_sink() -> Iterator[SmtpSink]:
-    from email import message_from_bytes, policy
-
-    from aiosmtpd.controller import Controller
-
     sink = SmtpSink(host="127.0.0.1", port=0, messages=[])
-
-    class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-            sink.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        sink.port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname=sink.host, port=sink.port)
-    controller.start()
+    sink.start()
     try:
         yield sink
     finally:
-        controller.stop()
+        sink.stop()
 
 
 async def migrate_service(service_dir: Path, infra: TestInfra) -> None:

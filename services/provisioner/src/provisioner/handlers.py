@@ -11,6 +11,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.dialects.postgresql import insert
 
 from provisioner import events
+from provisioner.adapters import faults as fault_hooks
 from provisioner.adapters.orm import pipelines
 from provisioner.deps import Deps
 from provisioner.domain.pipeline import ACTIVE, PipelineStatus, StopReason
@@ -35,6 +36,14 @@ S = PipelineStatus
 
 async def start_pipeline(event: TenantProvisioningRequested, uow: UnitOfWork, deps: Deps) -> None:
     d = event.data
+    faults = await fault_hooks.load_faults(
+        deps.redis,
+        deps.settings.redis_key_prefix,
+        d.key,
+        deps.settings.provisioner_faults_enabled,
+    )
+    if faults.handler_error:
+        raise fault_hooks.InjectedOutage("injected fault: the database is unreachable")
     active = await uow.session.scalar(
         select(pipelines.c.id).where(
             pipelines.c.tenant_id == d.tenant_id,

@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from provisioner.settings import ProvisionerSettings
+from service_kit.testing import TestInfra, wait_for_queue_messages
+from service_kit.topology import dlq_name, queue_names
 from service_kit.webhooks import load_run
 from shared_schemas import Envelope
 from shared_schemas.events import (
@@ -360,3 +362,45 @@ async def test_duplicate_request_runs_one_pipeline(
         "SELECT id FROM provisioner.pipelines WHERE tenant_id = :t", t=req.data.tenant_id
     )
     assert len(rows) == 1
+
+
+async def _dead_lettered(infra: TestInfra, queue: str, event_id: uuid.UUID) -> Any:
+    """The DLQ copy of one event (others in the queue are taken and dropped)."""
+    deadline = asyncio.get_running_loop().time() + 15
+    while asyncio.get_running_loop().time() < deadline:
+        remaining = deadline - asyncio.get_running_loop().time()
+        (message,) = await wait_for_queue_messages(infra, queue, timeout=remaining)
+        if str(event_id).encode() in message.body:
+            return message
+    raise AssertionError(f"{event_id} never reached {queue}")
+
+
+async def test_a_handler_error_fault_dead_letters_the_request_after_its_retries(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    redis: Redis,
+    settings: ProvisionerSettings,
+    infra: TestInfra,
+) -> None:
+    tap = await event_tap("provisioning.*")
+    req = request(Tier.POOLED)
+    fault = f"{settings.redis_key_prefix}fault:{req.data.key}"
+    await redis.set(fault, "handler-error")
+    await publish(req)
+    message = await _dead_lettered(infra, dlq_name(settings), req.id)
+    headers = message.headers
+    assert headers["x-reason"] == "retries_exhausted"
+    assert "InjectedOutage" in headers["x-error"]
+    assert "database is unreachable" in headers["x-error"]
+    assert headers["x-attempt"] == len(settings.retry_delays)
+    assert headers["x-original-routing-key"] == "tenant.provisioning_requested"
+    tiers = queue_names(settings, "saga").retries
+    assert sorted(str(death["queue"]) for death in headers["x-death"]) == sorted(tiers)
+    assert not mine(tap, "provisioning.step_started", req.data.tenant_id)
+
+    # The cause gone, the same message provisions the tenant: the failed tries left no trace.
+    await redis.delete(fault)
+    await publish(req)
+    done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
+    assert done.type == "provisioning.completed"

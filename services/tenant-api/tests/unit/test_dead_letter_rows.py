@@ -43,3 +43,31 @@ def test_the_same_message_gets_the_same_key_and_bytes_that_are_not_text_have_no_
     assert first["body_text"] is None
     assert first["reason"] == "unknown"
     assert json_safe({"n": None, "t": (1, "x\x00y")}) == {"n": None, "t": [1, "xy"]}
+
+
+def test_a_malformed_body_is_attributed_by_the_outbox_headers() -> None:
+    tenant_id, correlation_id, event_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    row = parked_row(
+        queue="notifier.dlq",
+        body=b"not json",
+        headers={
+            "x-reason": "malformed",
+            "x-tenant-id": str(tenant_id),
+            "x-correlation-id": str(correlation_id),
+            "x-event-id": str(event_id),
+        },
+        message_id=None,
+    )
+    assert (row["tenant_id"], row["correlation_id"], row["event_id"]) == (
+        tenant_id,
+        correlation_id,
+        event_id,
+    )
+    assert row["event_type"] is None
+    body_wins = parked_row(
+        queue="notifier.dlq",
+        body=json.dumps({"tenant_id": str(tenant_id)}).encode(),
+        headers={"x-tenant-id": "not a uuid"},
+        message_id=None,
+    )
+    assert body_wins["tenant_id"] == tenant_id

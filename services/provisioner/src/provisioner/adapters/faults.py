@@ -1,7 +1,13 @@
 """Test and demo hooks, read from Redis only when PROVISIONER_FAULTS_ENABLED is set.
 
-`{prefix}fault:{tenant key}` holds one of: `fail:<step>` (that step fails every attempt),
-`hold-callback` (the local driver never calls back), `delay-callback:<seconds>`.
+`{prefix}fault:{tenant key}` holds one of:
+- `fail:<step>`: that step fails every attempt, so the pipeline is compensated;
+- `hold-callback`: the local driver never calls back;
+- `delay-callback:<seconds>`: the local driver calls back after that long;
+- `handler-error`: the handler of `tenant.provisioning_requested` raises a transient error, as
+  if the provisioner's database were unreachable, so the message goes through the retry tiers
+  and is dead-lettered (`retries_exhausted`). Deleting the key is "fixing the cause": a replay
+  of the dead letter then provisions the tenant.
 """
 
 from __future__ import annotations
@@ -11,11 +17,16 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 
+class InjectedOutage(ConnectionError):
+    """Raised by the `handler-error` hook: a failure the consumer retries, then dead-letters."""
+
+
 @dataclass(frozen=True)
 class Faults:
     failing_step: str | None = None
     hold_callback: bool = False
     callback_delay: float = 0.0
+    handler_error: bool = False
 
 
 NONE = Faults()
@@ -35,6 +46,8 @@ def parse_faults(value: str | None) -> Faults:
         return Faults(hold_callback=True)
     if kind == "delay-callback":
         return Faults(callback_delay=float(arg or 0))
+    if kind == "handler-error":
+        return Faults(handler_error=True)
     raise ValueError(f"unknown fault {value!r}")
 
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import structlog
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 from sqlalchemy import Row
 
 from service_kit.app import RuntimeDep
@@ -33,6 +33,9 @@ NOT_REPLAYABLE = "Not PARKED, or its original queue cannot take it now"
 
 
 class DeadLetterOut(ApiModel):
+    # What was parked is shown as it is: a body or an error is not input to be tidied up.
+    model_config = ConfigDict(**{**ApiModel.model_config, "str_strip_whitespace": False})
+
     id: UUID
     service: str
     queue: str
@@ -259,12 +262,24 @@ def _out(row: Row[Any]) -> DeadLetterOut:
 
 def _detail(row: Row[Any], done: list[Row[Any]]) -> DeadLetterDetail:
     base = _out(row).model_dump()
-    deaths = (row.headers or {}).get("x-death")
     return DeadLetterDetail(
         **base,
         headers=row.headers or {},
-        death_history=deaths if isinstance(deaths, list) else [],
+        death_history=_newest_first((row.headers or {}).get("x-death")),
         body_text=row.body_text,
         body_base64=base64.b64encode(bytes(row.body)).decode(),
         actions=[ActionOut(action=a.action, actor=a.actor, reason=a.reason, at=a.at) for a in done],
+    )
+
+
+def _newest_first(deaths: Any) -> list[Any]:
+    """`x-death` by time, newest first.
+
+    The broker puts the latest queue first, but a message the consumer republishes to its next
+    retry tier carries the list as it was, so across tiers the header's order is not the order.
+    """
+    if not isinstance(deaths, list):
+        return []
+    return sorted(
+        deaths, key=lambda d: str(d.get("time", "")) if isinstance(d, dict) else "", reverse=True
     )

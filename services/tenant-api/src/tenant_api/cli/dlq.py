@@ -36,11 +36,13 @@ def ls(args: argparse.Namespace) -> None:
             d["reason"],
             d["status"],
             d["storedAt"][:19],
+            d["tenantId"] or "-",
             d["originalQueue"] or "-",
         )
         for d in page["items"]
     ]
-    _table(("ID", "SERVICE", "EVENT", "REASON", "STATUS", "STORED", "ORIGINAL QUEUE"), rows)
+    header = ("ID", "SERVICE", "EVENT", "REASON", "STATUS", "STORED", "TENANT", "ORIGINAL QUEUE")
+    _table(header, rows)
     more = " (more: `GET /admin/dead-letters?after=<nextCursor>`)" if page.get("nextCursor") else ""
     print(f"{len(page['items'])} dead letter(s){more}")
 
@@ -56,30 +58,44 @@ def show(args: argparse.Namespace) -> None:
         "service",
         "queue",
         "originalQueue",
+        "originalExchange",
         "originalRoutingKey",
         "eventType",
         "eventId",
         "tenantId",
+        "correlationId",
         "reason",
         "error",
         "deadLetteredAt",
         "storedAt",
         "replayCount",
+        "replayedAt",
+        "actedBy",
         "discardedReason",
     ):
         print(f"{label:<19} {detail.get(label) if detail.get(label) is not None else '-'}")
+    for death in detail["deathHistory"]:
+        print(
+            f"death               {death.get('time', '?')} {death.get('reason', '?')} "
+            f"from {death.get('queue', '?')} (x{death.get('count', 1)})"
+        )
     print("headers", json.dumps(detail["headers"], indent=2))
     print("body", detail["bodyText"] if detail["bodyText"] is not None else detail["bodyBase64"])
     for action in detail["actions"]:
         when, what, who = action["at"][:19], action["action"], action["actor"]
-        print(f"action {when} {what} by {who}: {action['reason']}")
+        why = f": {action['reason']}" if action["reason"] else ""
+        print(f"action {when} {what} by {who}{why}")
 
 
 def replay(args: argparse.Namespace) -> None:
     if args.dead_letter_id:
         if args.dry_run:
             detail = call("GET", f"{BASE}/{args.dead_letter_id}")
-            print(f"would replay {detail['id']} to {detail['originalQueue']} ({detail['status']})")
+            if detail["status"] != "PARKED":
+                raise CliError(
+                    f"{detail['id']} is {detail['status']}; only PARKED ones are replayed"
+                )
+            print(f"would replay {detail['id']} to {detail['originalQueue']}")
             return
         detail = call("POST", f"{BASE}/{args.dead_letter_id}/replay")
         print(f"replayed {detail['id']} to {detail['originalQueue']}")
@@ -89,18 +105,29 @@ def replay(args: argparse.Namespace) -> None:
     total = planned["matched"]
     if args.dry_run:
         _table(
-            ("ID", "SERVICE", "EVENT", "REASON", "ORIGINAL QUEUE"),
+            ("ID", "SERVICE", "EVENT", "REASON", "TENANT", "ORIGINAL QUEUE"),
             [
-                (d["id"], d["service"], d["eventType"] or "-", d["reason"], d["originalQueue"])
+                (
+                    d["id"],
+                    d["service"],
+                    d["eventType"] or "-",
+                    d["reason"],
+                    d["tenantId"] or "-",
+                    d["originalQueue"] or "-",
+                )
                 for d in planned["items"]
             ],
         )
         print(f"dry run: {total} dead letter(s) would be replayed")
         return
+    if total == 0:
+        print("no PARKED dead letter matches; nothing replayed")
+        return
     replayed = failed = 0
     while replayed + failed < total:
         size = min(BATCH, total - replayed - failed)
-        batch = call("POST", f"{BASE}/replay", body={**filters, "limit": size})
+        # The gateway paces a batch (DLQ_REPLAY_PER_SECOND): give it time to answer.
+        batch = call("POST", f"{BASE}/replay", body={**filters, "limit": size}, timeout=300)
         replayed += batch["replayed"]
         failed += batch["failed"]
         print(f"\rreplayed {replayed}/{total}, failed {failed}", end="", flush=True)

@@ -26,7 +26,14 @@ def settings() -> TenantApiSettings:
         raise CliError(f"invalid configuration: {exc.errors()[0]['msg']}") from exc
 
 
-def call(method: str, path: str, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+def call(
+    method: str,
+    path: str,
+    params: dict[str, Any] | None = None,
+    body: Any = None,
+    *,
+    timeout: float = 10,
+) -> Any:
     base = os.environ.get("GATEWAY_URL", GATEWAY_URL)
     token = os.environ.get("TENANTCTL_TOKEN") or mint_token(
         settings(), role="admin", sub="tenantctl", ttl=timedelta(minutes=5)
@@ -38,15 +45,26 @@ def call(method: str, path: str, params: dict[str, Any] | None = None, body: Any
             params={k: v for k, v in (params or {}).items() if v is not None},
             json=body,
             headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
+            timeout=timeout,
         )
     except httpx.TransportError as exc:
         raise CliError(f"cannot reach the gateway at {base} ({exc}); is `make run` up?") from exc
     if response.status_code >= 400:
-        try:
-            problem = response.json()
-            detail = problem.get("detail") or problem.get("title")
-        except ValueError:
-            detail = response.text[:200]
-        raise CliError(f"{response.status_code}: {detail}")
+        raise CliError(f"{response.status_code}: {problem_text(response)}")
     return response.json() if response.content else None
+
+
+def problem_text(response: httpx.Response) -> str:
+    """A problem's field errors (`reason: String should have ...`), else its detail."""
+    try:
+        problem = response.json()
+    except ValueError:
+        return response.text[:200]
+    if not isinstance(problem, dict):
+        return response.text[:200]
+    fields = [
+        f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'request'}: {e.get('msg', '')}"
+        for e in problem.get("errors") or []
+        if isinstance(e, dict)
+    ]
+    return "; ".join(fields) or str(problem.get("detail") or problem.get("title") or "")
