@@ -28,6 +28,7 @@ from bench import charts, fsync, machine, results
 from bench.scenarios import SCENARIOS
 from bench.scenarios.base import Context, Options
 from bench.stack import BenchStack, Infrastructure, StackNames, free_port_base
+from bench.stats import cpu_ms_per_operation
 from bench.summary import print_summary
 from bench.targets import evaluate
 from bench.wrk_runner import WrkSettings
@@ -129,6 +130,13 @@ async def run_scenarios(
                 try:
                     result = await scenario.run(ctx)
                     result.update(title=scenario.title, **context)
+                    metrics = result.get("metrics", {})
+                    throughput = metrics.get("tenants_per_s", metrics.get("rps")) or 0.0
+                    if result.get("cpu"):
+                        # Approximate: sampling and throughput windows differ at the edges.
+                        result["cpu_ms_per_operation"] = cpu_ms_per_operation(
+                            result["cpu"]["by_group_pct"], throughput
+                        )
                     draining = progress.add_task(
                         f"{name}: waiting for the services to drain", total=None
                     )

@@ -62,6 +62,18 @@ def per_second(times: Iterable[float], start: float, end: float | None = None) -
     return counts
 
 
+def cpu_ms_per_operation(by_group_pct: dict[str, float], throughput: float) -> dict[str, float]:
+    """CPU milliseconds each process group spent per request (or per tenant): its CPU share
+    (100 = one core) over the throughput. Groups under 1% and `other` are left out."""
+    if throughput <= 0:
+        return {}
+    return {
+        group: round(pct * 10 / throughput, 2)
+        for group, pct in by_group_pct.items()
+        if group != "other" and pct >= 1.0
+    }
+
+
 def rate(count: int, seconds: float) -> float:
     """Events per second; 0 for an empty or instant window."""
     return count / seconds if seconds > 0 else 0.0

@@ -22,7 +22,8 @@ class Target:
 TARGETS = (
     Target("saga", "pooled_tenants_per_s", ">=", 150, "pooled tenants/s to ACTIVE"),
     Target("saga", "not_active", "<=", 0, "tenants not ACTIVE"),
-    Target("steady", "p99_ms", "<=", 1000, "p99 provision→ACTIVE at the set rate (ms)"),
+    Target("steady", "achieved_rate", ">=", 100, "provision requests/s sent (the set rate)"),
+    Target("steady", "p99_ms", "<=", 1000, "p99 provision→ACTIVE at that rate (ms)"),
     Target("steady", "not_active", "<=", 0, "tenants not ACTIVE"),
     Target("webhooks", "rps", ">=", 2500, "accepted deliveries/s"),
     Target("webhooks", "p99_ms", "<=", 50, "p99 (ms)"),

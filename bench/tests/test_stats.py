@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.stats import per_second, percentile, summarise
+from bench.stats import cpu_ms_per_operation, per_second, percentile, summarise
 
 
 def test_percentiles_interpolate_between_ranks_like_numpy() -> None:
@@ -47,3 +47,10 @@ def test_per_second_buckets_from_the_start_and_pads_to_the_end() -> None:
     assert per_second(times, start=100.0) == [2, 1, 0, 1]
     assert per_second(times, start=100.0, end=106.0) == [2, 1, 0, 1, 0, 0]
     assert per_second(times, start=100.0, end=102.0) == [2, 1]
+
+
+def test_cpu_per_operation_is_the_cpu_share_over_the_throughput() -> None:
+    # Half a core at 500 requests/s: 1 ms of CPU per request.
+    shares = {"tenant-api": 50.0, "redis": 0.5, "other": 80.0}
+    assert cpu_ms_per_operation(shares, 500.0) == {"tenant-api": 1.0}
+    assert cpu_ms_per_operation(shares, 0.0) == {}
