@@ -25,9 +25,10 @@ from rich.progress import (
 )
 
 from bench import charts, fsync, machine, results
+from bench.infra import Infrastructure, StackNames, free_port_base
 from bench.scenarios import SCENARIOS
 from bench.scenarios.base import Context, Options
-from bench.stack import BenchStack, Infrastructure, StackNames, free_port_base
+from bench.stack import BenchStack
 from bench.stats import cpu_ms_per_operation
 from bench.summary import print_summary
 from bench.targets import evaluate
