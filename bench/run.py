@@ -69,6 +69,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = set(args.only.split(",")) - set(SCENARIOS)
     if unknown:
         p.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if malformed := [item for item in args.service_env if "=" not in item]:
+        p.error(f"--service-env wants KEY=VALUE, not {malformed[0]!r}")
     return args
 
 
