@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 SERVICES := tenant-api lead-verifier provisioner webhook-receiver notifier
 
-.PHONY: help bootstrap sync browser run test lint fmt typecheck migrate schemas check-schemas clean
+.PHONY: help bootstrap sync browser wrk run bench test lint fmt typecheck migrate schemas check-schemas clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -35,6 +35,23 @@ browser: ## Install Chromium for the browser tests if it is missing (Debian/Ubun
 
 run: sync ## Set up and run all five services with prefixed logs until Ctrl-C
 	@$(UV) run --frozen python deploy/local_run.py
+
+# The HTTP scenarios of `make bench` are driven by wrk; Debian's package provides it.
+WRK ?= /usr/bin/wrk
+wrk: ## Install wrk for the benchmarks if it is missing (Debian/Ubuntu: apt-get)
+	@if [ ! -x "$(WRK)" ]; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "[make] $(WRK) not found; installing Debian's wrk package"; \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "[make] $(WRK) not found and no apt-get here: install wrk and set WRK=/path/to/wrk" >&2; exit 1; \
+		fi; \
+	fi
+
+BENCH_ARGS ?=
+bench: sync wrk ## Benchmark the five services (results and charts in bench/results/); BENCH_ARGS="--only config --duration 10"
+	@$(UV) run --frozen python -m bench --wrk $(WRK) $(BENCH_ARGS)
 
 test: sync browser ## Set up and run the whole suite: lint, types, then every test
 	@$(MAKE) --no-print-directory lint typecheck

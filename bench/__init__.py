@@ -1,0 +1,1 @@
+"""`make bench`: the five services as real processes under generated load, measured."""

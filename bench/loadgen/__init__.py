@@ -1,0 +1,1 @@
+"""Load generators that run as their own process, away from the harness and the services."""

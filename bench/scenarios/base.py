@@ -1,0 +1,79 @@
+"""What every scenario gets (the stack, the options, a progress display, a scratch directory)
+and gives back (one JSON-able dict with `metrics` the targets are checked against)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress, TaskID
+
+from bench.cpu import CpuReport, CpuSampler, infrastructure_classifier
+from bench.stack import BenchStack
+from bench.wrk_runner import WrkSettings
+
+
+@dataclass(frozen=True)
+class Options:
+    """The scenario parameters of a run (recorded with its results)."""
+
+    duration: float = 20.0
+    pooled: int = 300
+    silo: int = 50
+    rate: float = 100.0
+    saga_concurrency: int = 32
+    settle_timeout: float = 120.0
+    wrk: WrkSettings = field(default_factory=WrkSettings)
+    read_tenants: int = 20
+    webhook_tenants: int = 200
+    seed: int = 1
+
+    def recorded(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Measurement:
+    cpu: CpuReport | None = None
+
+
+@dataclass
+class Context:
+    stack: BenchStack
+    options: Options
+    progress: Progress
+    workdir: Path
+    roles: dict[int, str] = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def task(self, description: str, total: float) -> tuple[TaskID, Callable[[float], None]]:
+        task = self.progress.add_task(description, total=total)
+        return task, lambda done: self.progress.update(task, completed=done)
+
+    @contextlib.asynccontextmanager
+    async def measuring(self) -> AsyncIterator[Measurement]:
+        """CPU by process group while the body runs: the measured part of a scenario."""
+        self.roles.update(self.stack.pids())
+        classify = infrastructure_classifier(self.stack.names.database, self.roles)
+        sampler = CpuSampler(classify).start()
+        measurement = Measurement()
+        try:
+            yield measurement
+        finally:
+            measurement.cpu = sampler.stop()
+
+
+class Scenario:
+    name = ""
+    title = ""
+    target_note = ""
+
+    async def run(self, ctx: Context) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def verify(self, ctx: Context, result: dict[str, Any]) -> None:
+        """After the services have drained: check what the run left behind (optional)."""
+        return None
