@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from service_kit.app import build_app
 from service_kit.runtime import ServiceRuntime
+from tenant_api.adapters.config_answers import ConfigAnswers
+from tenant_api.adapters.config_generations import ConfigGenerations
 from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
 from tenant_api.adapters.vault_keys import VaultKeys
 from tenant_api.api import (
@@ -39,12 +41,14 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
     lead_verifier = LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout)
     verifier = TokenVerifier.from_settings(settings)
     vault_keys = VaultKeys(settings)
+    config_generations = ConfigGenerations(settings)
     runtime = ServiceRuntime(
         settings,
         CONSUMERS,
         uses_redis=True,
         background=[sweep_stale_pipelines, watch_pipelines, collect_dead_letters],
-        on_stop=[lead_verifier.aclose, verifier.aclose],
+        on_start=[config_generations.open],
+        on_stop=[lead_verifier.aclose, verifier.aclose, config_generations.close],
         readiness_checks={"vault": vault_keys.readiness},
     )
     app = build_app(
@@ -72,6 +76,8 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
     app.state.lead_verifier = lead_verifier
     app.state.token_verifier = verifier
     app.state.vault_keys = vault_keys
+    app.state.config_generations = config_generations
+    app.state.config_answers = ConfigAnswers()
     install_security(app, settings)
     document_limits(app)
     install_idempotency(app, settings)

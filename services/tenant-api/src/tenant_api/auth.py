@@ -21,6 +21,7 @@ from service_kit.app import RuntimeDep
 from service_kit.problems import Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from service_kit.tokens import bearer_credential, decode_token
 from tenant_api.adapters.jwks import JwksKeys, JwksUnavailable
+from tenant_api.adapters.verified_tokens import VerifiedTokens
 from tenant_api.api.limits import per_subject
 from tenant_api.settings import TenantApiSettings
 
@@ -56,6 +57,7 @@ class TokenVerifier:
     def __init__(self, settings: TenantApiSettings, jwks: JwksKeys | None = None) -> None:
         self._settings = settings
         self._jwks = jwks
+        self._verified = VerifiedTokens()
 
     @classmethod
     def from_settings(cls, settings: TenantApiSettings) -> TokenVerifier:
@@ -71,6 +73,20 @@ class TokenVerifier:
 
     async def claims(self, token: str) -> dict[str, Any]:
         """Verified claims, or `jwt.PyJWTError` (or `JwksUnavailable`)."""
+        claims = self._verified.get(token)
+        # A key the provider has withdrawn withdraws its tokens at once, cached or not.
+        if (
+            claims is not None
+            and self._jwks is not None
+            and await self._jwks.key(jwt.get_unverified_header(token)["kid"]) is None
+        ):
+            claims = None
+        if claims is None:
+            claims = await self._verify(token)
+            self._verified.put(token, claims, leeway=self._settings.jwt_leeway)
+        return claims
+
+    async def _verify(self, token: str) -> dict[str, Any]:
         s = self._settings
         if self._jwks is None:
             return decode_token(token, s, leeway=s.jwt_leeway)

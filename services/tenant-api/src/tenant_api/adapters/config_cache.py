@@ -21,7 +21,7 @@ log = structlog.get_logger(__name__)
 
 CONFIG_READS = Counter(
     "tenant_config_reads_total",
-    "GET /tenants/{id}/config answers, by where they came from (cache or database)",
+    "GET /tenants/{id}/config answers, by where they came from (process, cache or database)",
     ["source"],
 )
 

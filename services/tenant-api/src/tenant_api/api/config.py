@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AfterValidator, Field, RootModel, StringConstraints
 
 from service_kit.app import RuntimeDep
-from service_kit.problems import problem_responses
+from service_kit.problems import NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
 from shared_schemas.events import Tier
-from tenant_api.adapters.config_cache import ConfigCache
+from tenant_api.adapters.config_answers import ConfigAnswers
+from tenant_api.adapters.config_cache import CONFIG_READS, ConfigCache
+from tenant_api.adapters.config_generations import ConfigGenerations
 from tenant_api.api.errors import AUTH, NOT_FOUND
 from tenant_api.api.plans import PlanOut
 from tenant_api.auth import AdminCaller, TenantReader
@@ -70,7 +72,7 @@ class TenantConfigOut(ApiModel):
     generation: int
 
 
-def _cache(runtime: RuntimeDep) -> ConfigCache:
+async def _cache(runtime: RuntimeDep) -> ConfigCache:
     settings: TenantApiSettings = runtime.settings  # type: ignore[assignment]
     assert runtime.redis is not None, "tenant-api runs with Redis"
     return ConfigCache(runtime.redis, settings.redis_key_prefix, settings.tenant_config_cache_ttl)
@@ -85,13 +87,25 @@ CacheDep = Annotated[ConfigCache, Depends(_cache)]
     responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
 )
 async def get_config(
-    tenant_id: UUID, principal: TenantReader, runtime: RuntimeDep, cache: CacheDep
-) -> TenantConfigOut:
+    tenant_id: UUID, principal: TenantReader, runtime: RuntimeDep, cache: CacheDep, request: Request
+) -> Response:
     """The tenant's config (admin, operator, that tenant); never older than a committed change."""
     principal.ensure_tenant(tenant_id)
-    async with runtime.uow() as uow:
-        config = await tenant_config.read_config(tenant_id, uow, cache)
-    return _out(config, runtime)
+    generations: ConfigGenerations = request.app.state.config_generations
+    answers: ConfigAnswers = request.app.state.config_answers
+    # The hot path: the committed generation, then this process's answer at that generation.
+    generation = await generations.get(tenant_id)
+    if generation is None:
+        raise NotFound("No such tenant.")
+    body = answers.get(tenant_id, at_least=generation)
+    if body is not None:
+        CONFIG_READS.labels("process").inc()
+    else:
+        async with runtime.uow() as uow:
+            config = await tenant_config.read_config(tenant_id, uow, cache)
+        body = _out(config, runtime).model_dump_json(by_alias=True).encode()
+        answers.put(tenant_id, config["generation"], body)
+    return Response(body, media_type="application/json")
 
 
 @router.put(

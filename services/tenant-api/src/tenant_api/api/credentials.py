@@ -88,7 +88,7 @@ class CredentialUnreadableProblem(ServiceUnavailable):
     slug = "credential-unreadable"
 
 
-def get_vault_keys(request: Request) -> VaultKeys:
+async def get_vault_keys(request: Request) -> VaultKeys:
     keys: VaultKeys = request.app.state.vault_keys
     return keys
 

@@ -104,7 +104,7 @@ class DiscardIn(ApiModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-def _filters(
+async def _filters(
     service: Annotated[str | None, Query(max_length=100)] = None,
     event_type: Annotated[str | None, Query(alias="eventType", max_length=100)] = None,
     tenant_id: Annotated[UUID | None, Query(alias="tenantId")] = None,

@@ -1,0 +1,46 @@
+"""The tenants' committed config generations, read with plain asyncpg on a small pool.
+
+This lookup runs on every `GET /tenants/{id}/config` (handlers/tenant_config.py says why), so it
+skips the ORM session: one autocommit statement, prepared once per connection, no BEGIN or
+ROLLBACK, no pre-ping. Under READ COMMITTED an autocommit statement sees every transaction
+committed before it started — the same guarantee the session's first statement gave.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+
+from tenant_api.settings import TenantApiSettings
+
+_QUERY = "SELECT config_generation FROM tenants WHERE id = $1"
+
+
+class ConfigGenerations:
+    """Opened with the service, closed with it; a few connections serve thousands of reads/s."""
+
+    def __init__(self, settings: TenantApiSettings, *, max_connections: int = 4) -> None:
+        self._settings = settings
+        self._max = max_connections
+        self._pool: asyncpg.Pool | None = None
+
+    async def open(self) -> None:
+        s = self._settings
+        self._pool = await asyncpg.create_pool(
+            s.asyncpg_dsn,
+            min_size=1,
+            max_size=self._max,
+            server_settings={"search_path": s.db_schema, "application_name": s.db_schema},
+        )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def get(self, tenant_id: UUID) -> int | None:
+        """The generation committed last for this tenant; None: no such tenant."""
+        assert self._pool is not None, "opened when the service starts"
+        found: int | None = await self._pool.fetchval(_QUERY, tenant_id)
+        return found
