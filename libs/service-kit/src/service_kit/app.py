@@ -44,7 +44,8 @@ def build_app(
     return app
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop on every request.
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
