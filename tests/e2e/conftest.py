@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from service_kit.migrations import drop_database
 from service_kit.testing import SmtpSink, TestInfra, delete_exchange
 
+from .otlp_collector import OtlpCollector
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 NAMES = ("tenant-api", "lead-verifier", "provisioner", "webhook-receiver", "notifier")
@@ -71,7 +73,16 @@ def _all_ready(stack: Stack) -> bool:
 
 
 @pytest.fixture(scope="session")
-def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
+def otlp_collector() -> Iterator[OtlpCollector]:
+    collector = OtlpCollector().start()
+    try:
+        yield collector
+    finally:
+        collector.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(infra: TestInfra, smtp_sink: SmtpSink, otlp_collector: OtlpCollector) -> Iterator[Stack]:
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "e2e-services.log"
     port_base = _free_port_base()
@@ -101,6 +112,9 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink) -> Iterator[Stack]:
         # Generated traffic must meet the API, not the rate limiter.
         "PUBLIC_API_MAX_ATTEMPTS": "1000000",
         "AUTH_API_MAX_REQUESTS": "1000000",
+        # Every service exports its spans to the stand-in collector, in batches every 200 ms.
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_collector.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
     with log.open("wb") as out:
         process = subprocess.Popen(

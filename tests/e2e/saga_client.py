@@ -6,12 +6,13 @@ import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 import httpx
 from redis.asyncio import Redis
 
-from service_kit.testing import TestInfra
+from service_kit.testing import SmtpSink, TestInfra
 from service_kit.tokens import mint_token
 from tenant_api.settings import TenantApiSettings
 
@@ -36,6 +37,55 @@ async def new_tenant(gateway: httpx.AsyncClient, tier: str) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     tenant: dict[str, Any] = response.json()
     return tenant
+
+
+async def sign_up_and_onboard(
+    public: httpx.AsyncClient, smtp_sink: SmtpSink, tier: str
+) -> tuple[dict[str, Any], str]:
+    """A lead signs up, verifies with the e-mailed code, onboards its tenant: (tenant, token)."""
+    email = f"ada-{uuid.uuid4().hex[:8]}@engines.example"
+    signed_up = await public.post(
+        "/leads",
+        json={
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "companyName": "Analytical Engines",
+            "email": email,
+        },
+    )
+    assert signed_up.status_code == 201, signed_up.text
+    lead_id = signed_up.json()["id"]
+    mail = await smtp_sink.wait_for(email)
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    link = next(w for w in text.split() if "validate?" in w)
+    code = parse_qs(urlsplit(link).query)["code"][0]
+    verified = await public.post(
+        f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"}
+    )
+    assert verified.status_code == 200, verified.text
+    token: str = verified.json()["token"]
+    onboarded = await public.post(
+        f"/leads/{lead_id}/tenants",
+        json={"key": "e" + uuid.uuid4().hex[:12], "domains": ["engines.example"], "tier": tier},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert onboarded.status_code == 201, onboarded.text
+    tenant: dict[str, Any] = onboarded.json()
+    return tenant, token
+
+
+async def mails_to(
+    smtp_sink: SmtpSink, recipient: str, count: int, timeout: float = 15
+) -> list[Any]:
+    """The first `count` e-mails to `recipient`, waiting up to `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = [m for m in smtp_sink.messages if recipient.lower() in m["To"].lower()]
+        if len(found) >= count:
+            return found[:count]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{len(found)} of {count} e-mails to {recipient} in {timeout}s")
+        await asyncio.sleep(0.1)
 
 
 async def provision(gateway: httpx.AsyncClient, tenant_id: str) -> str:

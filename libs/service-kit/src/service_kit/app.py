@@ -9,10 +9,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp
 
+from service_kit.http_tracing import ServerSpanMiddleware
 from service_kit.middleware import RequestContextMiddleware
 from service_kit.problems import install_problem_handlers, problem_response
 from service_kit.runtime import ServiceRuntime
+
+
+class ServiceApp(FastAPI):
+    """A FastAPI app whose outermost layer is the server span.
+
+    Outside every middleware a service adds later (security headers, rate limits, idempotent
+    replays), so that each of them runs inside the request's trace.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return ServerSpanMiddleware(super().build_middleware_stack())
 
 
 def build_app(
@@ -30,7 +43,7 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = ServiceApp(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(
         RequestContextMiddleware,

@@ -10,8 +10,9 @@ from typing import Any
 
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from opentelemetry.trace import Span, SpanKind
 
-from service_kit import metrics
+from service_kit import metrics, tracing
 from service_kit.broker import Broker
 from service_kit.db import UnitOfWork
 from service_kit.inbox import record_once
@@ -92,11 +93,46 @@ class ConsumerRunner:
     async def handle(self, message: AbstractIncomingMessage) -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(service=self._broker.settings.service_name)
+        # The publisher's trace continues here; whatever the handler writes to its outbox
+        # carries this span's context on.
+        with tracing.span(
+            f"consume {message.routing_key}",
+            kind=SpanKind.CONSUMER,
+            parent=tracing.extract(message.headers),
+            attributes=self._span_attributes(message),
+        ) as span:
+            await self._handle(message, span)
+
+    def _span_attributes(self, message: AbstractIncomingMessage) -> dict[str, Any]:
+        if not tracing.enabled():
+            return {}
+        return {
+            "messaging.system": "rabbitmq",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": self.names.main,
+            "messaging.consumer.group.name": self.consumer.name,
+            "messaging.rabbitmq.destination.routing_key": message.routing_key or "",
+            "messaging.message.id": message.message_id or "",
+            "controlplane.redelivered": bool(message.redelivered),
+            "controlplane.attempt": _attempt(message),
+        }
+
+    async def _handle(self, message: AbstractIncomingMessage, span: Span) -> None:
         try:
             event = parse_event(message.body)
         except EventRejected as exc:
             await self._dead_letter(message, reason=exc.reason, error=exc.detail, event_type=None)
             return
+        if span.is_recording():
+            span.update_name(f"consume {event.type}")
+            span.set_attributes(
+                {
+                    "controlplane.event.type": event.type,
+                    "controlplane.event.id": str(event.id),
+                    "controlplane.correlation_id": str(event.correlation_id),
+                    "controlplane.tenant_id": str(event.tenant_id or ""),
+                }
+            )
         structlog.contextvars.bind_contextvars(
             event_id=str(event.id),
             event_type=event.type,
@@ -123,6 +159,7 @@ class ConsumerRunner:
                 await uow.commit()
         except Exception as exc:
             log.warning("handler failed", error=repr(exc))
+            tracing.record_error(exc, span)
             await self._retry_or_dead_letter(message, event, exc)
             return
         finally:
@@ -137,7 +174,7 @@ class ConsumerRunner:
     async def _retry_or_dead_letter(
         self, message: AbstractIncomingMessage, event: Envelope, exc: Exception
     ) -> None:
-        attempt = int(str((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0))
+        attempt = _attempt(message)
         if attempt < len(self.names.retries):
             headers = {**_plain(message.headers), ATTEMPT_HEADER: attempt + 1, "x-error": repr(exc)}
             headers.setdefault("x-original-routing-key", message.routing_key or event.type)
@@ -197,6 +234,7 @@ class ConsumerRunner:
             await message.nack(requeue=True)
             return
         log.warning("dead-lettered", reason=reason, error=error[:500])
+        tracing.record_error(f"dead-lettered: {reason}")
         self._count(event_type or "unknown", "dead_lettered")
         await self._ack(message)
 
@@ -209,9 +247,15 @@ class ConsumerRunner:
 
     def _count(self, event_type: str, outcome: str) -> None:
         metrics.EVENTS_CONSUMED.labels(self.consumer.name, event_type, outcome).inc()
+        tracing.current_span().set_attribute("controlplane.outcome", outcome)
 
     def _delay(self, attempt: int) -> float:
         return self._broker.settings.retry_delays[attempt]
+
+
+def _attempt(message: AbstractIncomingMessage) -> int:
+    """How many delayed retries this delivery has been through."""
+    return int(str((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0))
 
 
 def _plain(headers: Mapping[str, Any] | None) -> dict[str, Any]:

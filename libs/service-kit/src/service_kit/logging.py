@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 import structlog
 
+from service_kit import tracing
+
 _REDACTED_KEYS = frozenset(
     {"password", "secret", "code", "token", "authorization", "jwt_secret", "verification_url"}
 )
@@ -18,6 +20,18 @@ _REDACTED_KEYS = frozenset(
 def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in _REDACTED_KEYS.intersection(event_dict):
         event_dict[key] = "***"
+    return event_dict
+
+
+def add_trace_ids(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """trace_id/span_id of the active span, to find a log line's trace (nothing when off)."""
+    if tracing.enabled():
+        context = tracing.current_span().get_span_context()
+        if context.is_valid:
+            event_dict["trace_id"] = format(context.trace_id, "032x")
+            event_dict["span_id"] = format(context.span_id, "016x")
     return event_dict
 
 
@@ -37,6 +51,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact,
+        add_trace_ids,
     ]
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit import tracing
 from service_kit.orm_tables import outbox_table
 from shared_schemas import Envelope
 
@@ -27,6 +28,8 @@ class Outbox:
                     "x-event-id": str(event.id),
                     "x-correlation-id": str(event.correlation_id),
                     **({"x-tenant-id": str(event.tenant_id)} if event.tenant_id else {}),
+                    # Stored with the row, so the trace survives until (and past) a restart.
+                    **tracing.carrier(),
                 },
             )
         )

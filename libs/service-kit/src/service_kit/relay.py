@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import structlog
-from sqlalchemy import func, select, update
+from opentelemetry.trace import SpanKind
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service_kit import metrics
+from service_kit import metrics, tracing
 from service_kit.broker import Broker
 from service_kit.orm_tables import outbox_table
 from service_kit.outbox import notify_channel
@@ -74,16 +76,7 @@ class OutboxRelay:
                 await self._record_backlog(session)
                 return 0, False
             results = await asyncio.gather(
-                *(
-                    self._broker.publish(
-                        row.payload,
-                        routing_key=row.routing_key,
-                        headers=dict(row.headers),
-                        message_id=str(row.id),
-                    )
-                    for row in rows
-                ),
-                return_exceptions=True,
+                *(self._publish(row) for row in rows), return_exceptions=True
             )
             now = datetime.now(UTC)
             sent = [row.id for row, res in zip(rows, results, strict=True) if res is None]
@@ -100,6 +93,31 @@ class OutboxRelay:
                     metrics.EVENTS_PUBLISHED.labels(row.event_type).inc()
             await self._record_backlog(session)
         return len(sent), len(rows) == batch and len(sent) == len(rows)
+
+    async def _publish(self, row: Row[Any]) -> None:
+        headers = dict(row.headers)
+        if "traceparent" not in headers:
+            await self._broker.publish(
+                row.payload, routing_key=row.routing_key, headers=headers, message_id=str(row.id)
+            )
+            return
+        # A short PRODUCER span under the writer's; consumers continue from this one.
+        with tracing.span(
+            f"publish {row.event_type}",
+            kind=SpanKind.PRODUCER,
+            parent=tracing.extract(headers),
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": self._settings.events_exchange,
+                "messaging.rabbitmq.destination.routing_key": row.routing_key,
+                "messaging.message.id": str(row.id),
+            },
+        ):
+            tracing.inject(headers)
+            await self._broker.publish(
+                row.payload, routing_key=row.routing_key, headers=headers, message_id=str(row.id)
+            )
 
     async def _record_failure(
         self,

@@ -8,11 +8,12 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 import structlog
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from service_kit import metrics
+from service_kit import metrics, tracing
 from service_kit.broker import Broker
 from service_kit.consumer import Consumer, ConsumerRunner
 from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
@@ -57,6 +58,7 @@ class ServiceRuntime:
         self.redis: Redis | None = None
         self.runners: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._tracer_provider: TracerProvider | None = None
 
     def uow(self) -> UnitOfWork:
         assert self.sessions is not None, "runtime not started"
@@ -64,6 +66,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         s = self.settings
+        self._tracer_provider = tracing.setup_tracing(s)
         self.engine = make_engine(s.database_url, schema=s.db_schema, pool_size=s.db_pool_size)
         self.sessions = make_sessionmaker(self.engine)
         if self.uses_redis:
@@ -99,6 +102,10 @@ class ServiceRuntime:
             await self.redis.aclose()
         if self.engine is not None:
             await self.engine.dispose()
+        # Last, so that the spans of everything stopped above are exported too.
+        provider, self._tracer_provider = self._tracer_provider, None
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(tracing.shutdown_tracing, provider)
         log.info("service stopped")
 
     async def readiness(self) -> dict[str, str]:

@@ -44,6 +44,30 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     max_body_bytes: int = 64 * 1024
 
+    # Tracing is off unless one of the two endpoints is set (names as the OpenTelemetry SDK's).
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_exporter_otlp_traces_endpoint: str | None = None
+    otel_service_name: str | None = None
+    otel_bsp_schedule_delay: float = Field(default=5000.0, gt=0, description="Milliseconds.")
+
+    @field_validator(
+        "otel_exporter_otlp_endpoint",
+        "otel_exporter_otlp_traces_endpoint",
+        "otel_service_name",
+        mode="before",
+    )
+    @classmethod
+    def _otlp_blank_is_unset(cls, value: object) -> object:
+        # docker compose passes `${VAR:-}` through as an empty string.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("otel_exporter_otlp_endpoint", "otel_exporter_otlp_traces_endpoint")
+    @classmethod
+    def _otlp_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("an OTLP endpoint must be an http:// or https:// URL")
+        return value
+
     @field_validator("retry_delays", mode="before")
     @classmethod
     def _split_delays(cls, value: object) -> object:

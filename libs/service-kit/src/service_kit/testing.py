@@ -391,3 +391,27 @@ async def asgi_client(app: FastAPI, host: str) -> AsyncIterator[httpx.AsyncClien
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
         yield client
+
+
+@pytest.fixture
+def recorded_spans() -> Iterator[Any]:
+    """Tracing on for one test, every finished span kept in memory (an `InMemorySpanExporter`).
+
+    Whatever runs in this process meanwhile (apps, relays, consumers) records into it.
+    """
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from service_kit import tracing
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "test"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
+    try:
+        yield exporter
+    finally:
+        tracing.uninstall(provider)
+        provider.shutdown()

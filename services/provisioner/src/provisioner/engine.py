@@ -18,6 +18,7 @@ from provisioner.adapters.orm import pipelines
 from provisioner.deps import Deps
 from provisioner.domain.pipeline import PipelineStatus, StopReason, retry_delay
 from provisioner.steps import Done, StepFailed, run_step, undo
+from service_kit import tracing
 from service_kit.db import UnitOfWork
 from service_kit.runtime import ServiceRuntime
 
@@ -68,13 +69,20 @@ class Engine:
             structlog.contextvars.bind_contextvars(
                 pipeline_id=str(row.id), tenant_id=str(row.tenant_id)
             )
-            if row.status == S.WAITING:
-                await self._callback_overdue(row, uow)
-            elif row.status == S.COMPENSATING:
-                await self._compensate(row, uow)
-            else:
-                await self._advance(row, uow)
-            await uow.commit()
+            # Polled, not consumed: the saga's trace comes from the row, where the last unit
+            # of work on this pipeline (a handler, or this engine) left it.
+            with tracing.span(
+                _span_name(row),
+                parent=tracing.extract(row.trace_context),
+                attributes=_span_attributes(row),
+            ):
+                if row.status == S.WAITING:
+                    await self._callback_overdue(row, uow)
+                elif row.status == S.COMPENSATING:
+                    await self._compensate(row, uow)
+                else:
+                    await self._advance(row, uow)
+                await uow.commit()
         return True
 
     async def _advance(self, row: Row[Any], uow: UnitOfWork) -> None:
@@ -100,6 +108,7 @@ class Engine:
     async def _attempt_failed(
         self, row: Row[Any], uow: UnitOfWork, step: str, attempt: int, exc: Exception
     ) -> None:
+        tracing.record_error(exc)
         permanent = isinstance(exc, StepFailed) and exc.permanent
         reason = str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
         will_retry = not permanent and attempt < self._deps.settings.provisioner_step_attempts
@@ -130,6 +139,7 @@ class Engine:
                 async with uow.session.begin_nested():
                     await undo(resource, uow, self._deps)
             except Exception as exc:
+                tracing.record_error(exc)
                 log.error(
                     "compensation failed; will retry", resource=resource.name, error=repr(exc)
                 )
@@ -189,6 +199,30 @@ async def stop(uow: UnitOfWork, row: Row[Any], reason: StopReason, **values: Any
 
 
 async def _set(uow: UnitOfWork, row: Row[Any], **values: Any) -> None:
+    # Whoever changes the pipeline last hands its trace to the engine's next unit of work.
+    trace_context = tracing.carrier()
+    if trace_context:
+        values["trace_context"] = trace_context
     await uow.session.execute(
         update(pipelines).where(pipelines.c.id == row.id).values(updated_at=func.now(), **values)
     )
+
+
+def _span_name(row: Row[Any]) -> str:
+    if row.status == S.COMPENSATING:
+        return "pipeline compensate"
+    step = row.steps[row.current] if row.current < len(row.steps) else "end"
+    if row.status == S.WAITING:
+        return f"pipeline {step} callback overdue"
+    return f"pipeline step {step}"
+
+
+def _span_attributes(row: Row[Any]) -> dict[str, Any]:
+    if not tracing.enabled():
+        return {}
+    return {
+        "controlplane.pipeline_id": str(row.id),
+        "controlplane.tenant_id": str(row.tenant_id),
+        "controlplane.pipeline.status": str(row.status),
+        "controlplane.pipeline.attempt": row.attempt + 1,
+    }

@@ -18,6 +18,7 @@ from provisioner.domain.pipeline import ACTIVE, PipelineStatus, StopReason
 from provisioner.domain.plan import plan_steps
 from provisioner.engine import move_on, stop
 from provisioner.steps import undo
+from service_kit import tracing
 from service_kit.db import UnitOfWork
 from service_kit.webhooks import forget_run
 from shared_schemas.events import (
@@ -68,6 +69,8 @@ async def start_pipeline(event: TenantProvisioningRequested, uow: UnitOfWork, de
             status=S.RUNNING,
             steps=plan_steps(d.tier, d.plan),
             correlation_event_id=event.id,
+            # The engine runs the steps later, from a poll: it continues this trace from here.
+            trace_context=tracing.carrier() or None,
         )
         .on_conflict_do_nothing()
     )

@@ -32,7 +32,15 @@ CONSOLE_CSP = (
 )
 
 # What a browser client may send and read across origins (bearer tokens, never cookies).
-CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"]
+# traceparent/tracestate: a browser app may start the trace its requests continue.
+CORS_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "X-Request-ID",
+    "traceparent",
+    "tracestate",
+]
 CORS_EXPOSED = ["Retry-After", "X-Request-ID", "Location"]
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 import structlog
 
+from service_kit import tracing
 from service_kit.db import UnitOfWork
 from service_kit.runtime import ServiceRuntime
 from shared_schemas.events import TenantProvisioningTimedOut, TenantProvisioningTimedOutData
@@ -30,19 +31,25 @@ async def sweep_once(
     """Time out up to `batch` stale pipelines; the ids of those this round took."""
     stale = await pipelines.lock_stale(uow.session, now - timedelta(seconds=stale_after), batch)
     for row in stale:
-        await pipelines.set_values(uow.session, row.id, status=PipelineStatus.TIMING_OUT)
-        data = TenantProvisioningTimedOutData(
-            tenant_id=row.tenant_id, pipeline_id=row.id, last_progress_at=row.last_progress_at
-        )
-        await uow.outbox.add(
-            TenantProvisioningTimedOut.build(
-                data,
-                producer=PRODUCER,
-                correlation_id=row.id,
-                tenant_id=row.tenant_id,
-                occurred_at=now,
+        # Outside any request or handler: the saga's trace comes from the pipeline row.
+        with tracing.span(
+            "sweep pipeline timed out",
+            parent=tracing.extract(row.trace_context),
+            attributes={"controlplane.pipeline_id": str(row.id)} if tracing.enabled() else None,
+        ):
+            await pipelines.set_values(uow.session, row.id, status=PipelineStatus.TIMING_OUT)
+            data = TenantProvisioningTimedOutData(
+                tenant_id=row.tenant_id, pipeline_id=row.id, last_progress_at=row.last_progress_at
             )
-        )
+            await uow.outbox.add(
+                TenantProvisioningTimedOut.build(
+                    data,
+                    producer=PRODUCER,
+                    correlation_id=row.id,
+                    tenant_id=row.tenant_id,
+                    occurred_at=now,
+                )
+            )
     return [row.id for row in stale]
 
 

@@ -87,6 +87,15 @@ def preflight(origin: str) -> dict[str, Any]:
     }
 
 
+async def test_a_browser_may_send_its_trace_context(hardened: httpx.AsyncClient) -> None:
+    headers = {**preflight(ALLOWED), "Access-Control-Request-Headers": "traceparent, tracestate"}
+    response = await hardened.options("/tenants", headers=headers)
+    assert response.status_code == 200
+    allowed = response.headers["access-control-allow-headers"].lower()
+    assert "traceparent" in allowed
+    assert "tracestate" in allowed
+
+
 async def test_cors_preflight_is_allowed_for_a_configured_origin(
     hardened: httpx.AsyncClient,
 ) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
-from tenant_api.adapters.dead_letter_repository import json_safe, parked_row
+from tenant_api.adapters.dead_letter_repository import json_safe, parked_row, replay_headers
 
 
 def test_a_broker_dead_lettered_message_keeps_its_death_history_as_json() -> None:
@@ -71,3 +72,23 @@ def test_a_malformed_body_is_attributed_by_the_outbox_headers() -> None:
         message_id=None,
     )
     assert body_wins["tenant_id"] == tenant_id
+
+
+def test_a_replay_keeps_the_trace_context_the_message_was_dead_lettered_with() -> None:
+    parked = SimpleNamespace(
+        id=uuid.uuid4(),
+        headers={
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "tracestate": "vendor=abc",
+            "x-event-id": "e1",
+            "x-attempt": 2,
+            "x-death": [{"queue": "q"}],
+        },
+    )
+    headers = replay_headers(parked)  # type: ignore[arg-type]
+    assert headers == {
+        "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "tracestate": "vendor=abc",
+        "x-event-id": "e1",
+        "x-replayed-from": str(parked.id),
+    }

@@ -14,6 +14,7 @@ import httpx
 import structlog
 
 from provisioner.settings import ProvisionerSettings
+from service_kit.http_tracing import traced_client
 from service_kit.webhooks import WebhookRun, sign_arc
 
 log = structlog.get_logger(__name__)
@@ -53,7 +54,7 @@ class HttpDriver:
     def __init__(self, settings: ProvisionerSettings) -> None:
         self._url = settings.pipeline_trigger_url
         self._callback = settings.webhook_callback_url
-        self._client = httpx.AsyncClient(timeout=10)
+        self._client = traced_client(peer="pipeline-trigger", timeout=10)
 
     async def trigger(self, job: DriverJob) -> None:
         response = await self._client.post(
@@ -81,7 +82,7 @@ class LocalDriver:
         self._command = settings.pipeline_local_command
         self._callback = settings.webhook_callback_url
         self._timeout = settings.provisioner_callback_timeout
-        self._client = httpx.AsyncClient(timeout=10)
+        self._client = traced_client(peer="webhook-receiver", timeout=10)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def trigger(self, job: DriverJob) -> None:

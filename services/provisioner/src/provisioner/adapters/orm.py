@@ -42,6 +42,11 @@ pipelines = Table(
     Column("failure_reason", Text),
     Column("app_url", Text),
     Column("correlation_event_id", Uuid, comment="The request that started the pipeline."),
+    Column(
+        "trace_context",
+        JSONB,
+        comment="W3C traceparent/tracestate the next unit of work continues.",
+    ),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),

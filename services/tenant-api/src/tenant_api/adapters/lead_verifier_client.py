@@ -8,6 +8,7 @@ import httpx
 import structlog
 from fastapi import Request, Response
 
+from service_kit.http_tracing import traced_client
 from service_kit.middleware import REQUEST_ID_HEADER
 from service_kit.problems import ServiceUnavailable
 
@@ -18,7 +19,8 @@ _FORWARDED_RESPONSE_HEADERS = ("content-type", "www-authenticate", "retry-after"
 
 class LeadVerifierClient:
     def __init__(self, base_url: str, timeout: float) -> None:
-        self._client = httpx.AsyncClient(
+        self._client = traced_client(
+            peer="lead-verifier",
             base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),

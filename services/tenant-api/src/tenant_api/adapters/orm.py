@@ -139,6 +139,11 @@ pipelines = Table(
     Column("cancel_requested_at", DateTime(timezone=True)),
     Column("failure_step", String(50)),
     Column("failure_reason", Text),
+    Column(
+        "trace_context",
+        JSONB,
+        comment="W3C traceparent/tracestate of the request that started it.",
+    ),
     UniqueConstraint("tenant_id", "run", name="pipelines_tenant_run_uq"),
     Index(
         "pipelines_one_active_per_tenant_uq",

@@ -66,7 +66,8 @@ async def get_pipeline(
         if pipeline is None:
             raise NotFound("This tenant has no pipeline (it was never provisioned).")
         rows = await steps.list_for(uow.session, pipeline.id)
-    return PipelineOut.model_validate({**pipeline._asdict(), "steps": [_step(r) for r in rows]})
+    shown = {k: v for k, v in pipeline._asdict().items() if k in PipelineOut.model_fields}
+    return PipelineOut.model_validate({**shown, "steps": [_step(r) for r in rows]})
 
 
 def _step(row: Row[Any]) -> StepOut:

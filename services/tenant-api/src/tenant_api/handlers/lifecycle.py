@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import Row
 
+from service_kit import tracing
 from service_kit.db import UnitOfWork
 from service_kit.problems import NotFound
 from shared_schemas.events import (
@@ -60,6 +61,8 @@ async def provision(cmd: Provision, uow: UnitOfWork, now: datetime) -> UUID:
         requested_by=cmd.requested_by,
         started_at=now,
         last_progress_at=now,
+        # The sweeper may time it out much later: it continues this request's trace.
+        trace_context=tracing.carrier() or None,
     )
     await tenants.set_status(uow.session, tenant.id, status)
     data = TenantProvisioningRequestedData(
