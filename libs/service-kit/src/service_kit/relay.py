@@ -46,10 +46,11 @@ class OutboxRelay:
                 _, full = await self.publish_pending()
                 if full:
                     continue  # more rows are waiting right now
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that lands as the wait ends, and the relay would then never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._wake.wait(), timeout=self._settings.outbox_poll_interval
-                    )
+                    async with asyncio.timeout(self._settings.outbox_poll_interval):
+                        await self._wake.wait()
                 self._wake.clear()
         finally:
             await self._close_listener()

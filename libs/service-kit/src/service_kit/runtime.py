@@ -154,7 +154,9 @@ async def watch_dlq_depth(broker: Broker) -> None:
     """Every `METRICS_DLQ_INTERVAL` seconds, record the DLQ's depth; a failed sample is skipped."""
     while True:
         try:
-            await asyncio.wait_for(record_dlq_depth(broker), timeout=10)
+            # Not wait_for: on 3.11 it can swallow the cancellation that stops this loop.
+            async with asyncio.timeout(10):
+                await record_dlq_depth(broker)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

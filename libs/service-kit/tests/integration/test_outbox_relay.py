@@ -196,3 +196,22 @@ async def test_an_unroutable_event_stays_in_the_outbox(
     assert "NO_ROUTE" in (row.last_error or "")
     assert row.next_attempt_at is not None
     assert received_ids(tap, {orphan.id}) == []
+
+
+async def test_a_relay_cancelled_just_as_it_is_woken_still_stops(
+    kit_db: Any, broker: Broker
+) -> None:
+    # A long poll: the relay sits waiting for a wake-up when it is cancelled.
+    settings = kit_db.settings.model_copy(update={"outbox_poll_interval": 60.0})
+    relay = OutboxRelay(settings, kit_db.sessions, broker)
+    task = asyncio.create_task(relay.run())
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if relay._listener is not None:
+            break
+    await asyncio.sleep(0.2)
+    relay._wake.set()  # the wake-up and the cancellation land in the same loop turn
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=5)
+    assert task in done, "the relay swallowed its cancellation and kept running"
+    assert task.cancelled()

@@ -40,8 +40,10 @@ class Engine:
         while True:
             if await self.tick():
                 continue
+            # Not wait_for: on 3.11 it can swallow the cancellation that stops the engine.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._deps.wake.wait(), timeout=interval)
+                async with asyncio.timeout(interval):
+                    await self._deps.wake.wait()
             self._deps.wake.clear()
 
     async def tick(self) -> bool:
