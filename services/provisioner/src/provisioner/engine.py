@@ -32,8 +32,15 @@ class Engine:
         self._deps = deps
 
     async def run_job(self, runtime: ServiceRuntime) -> None:
-        """As a runtime background job (supervised: restarted if it crashes)."""
-        await self.run()
+        """As a runtime background job (supervised: restarted if it crashes).
+
+        PROVISIONER_WORKERS loops share the due pipelines exactly as replicas do (each row is
+        locked by one of them): while one waits on a database or a pipeline driver, another
+        moves a different pipeline on.
+        """
+        async with asyncio.TaskGroup() as loops:
+            for _ in range(self._deps.settings.provisioner_workers):
+                loops.create_task(self.run())
 
     async def run(self) -> None:
         interval = self._deps.settings.provisioner_poll_interval

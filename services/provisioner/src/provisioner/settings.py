@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from service_kit.settings import ServiceSettings
@@ -38,6 +38,7 @@ class ProvisionerSettings(ServiceSettings):
     provisioner_step_retry_base: float = 0.5
     provisioner_callback_timeout: float = 300.0
     provisioner_poll_interval: float = 0.25
+    provisioner_workers: int = Field(default=4, ge=1, le=64)
     provisioner_faults_enabled: bool = False
     initial_key_ttl: int = 86400
 
