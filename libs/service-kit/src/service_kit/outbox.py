@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit import tracing
@@ -24,6 +24,9 @@ class Outbox:
                 event_type=event.type,
                 routing_key=event.type,
                 payload=event.model_dump_json().encode(),
+                # Not the column's default now(), which is the transaction's start: events of one
+                # transaction would tie, and the relay would publish them in any order.
+                created_at=func.clock_timestamp(),
                 headers={
                     "x-event-id": str(event.id),
                     "x-correlation-id": str(event.correlation_id),

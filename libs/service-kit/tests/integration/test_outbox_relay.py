@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from service_kit.broker import Broker
 from service_kit.relay import OutboxRelay
@@ -215,3 +216,21 @@ async def test_a_relay_cancelled_just_as_it_is_woken_still_stops(
     done, _ = await asyncio.wait({task}, timeout=5)
     assert task in done, "the relay swallowed its cancellation and kept running"
     assert task.cancelled()
+
+
+async def test_an_event_written_after_another_committed_is_published_after_it(
+    kit_db: Any, event_tap: Any, start_relay: RelayStarter
+) -> None:
+    # A transaction that began earlier but wrote later (it waited on a row lock, say) must not
+    # jump ahead: with now() as the outbox's time, `late` would carry the earlier stamp.
+    tap = await event_tap(KEY)
+    early, late = suspended(), suspended()
+    async with kit_db.uow() as waiting:
+        await waiting.session.execute(text("SELECT 1"))  # its transaction (and now()) begins
+        await asyncio.sleep(0.05)
+        await commit_events(kit_db, [early])
+        await waiting.outbox.add(late)
+        await waiting.commit()
+    start_relay()
+    await tap.wait_for(KEY, count=2)
+    assert received_ids(tap, {early.id, late.id}) == [early.id, late.id]
