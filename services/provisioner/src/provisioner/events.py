@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Row
 
@@ -87,3 +88,13 @@ async def failed(uow: UnitOfWork, pipeline: Row[Any], step: str, reason: str) ->
 async def cancelled(uow: UnitOfWork, pipeline: Row[Any]) -> None:
     data = ProvisioningCancelledData(tenant_id=pipeline.tenant_id, pipeline_id=pipeline.id)
     await uow.outbox.add(ProvisioningCancelled.build(data, **_ids(pipeline)))
+
+
+async def cancelled_before_start(uow: UnitOfWork, tenant_id: UUID, pipeline_id: UUID) -> None:
+    """A pipeline cancelled before its request came: nothing ran, nothing to undo."""
+    data = ProvisioningCancelledData(tenant_id=tenant_id, pipeline_id=pipeline_id)
+    await uow.outbox.add(
+        ProvisioningCancelled.build(
+            data, producer=PRODUCER, correlation_id=pipeline_id, tenant_id=tenant_id
+        )
+    )

@@ -7,12 +7,12 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from provisioner import events
 from provisioner.adapters import faults as fault_hooks
-from provisioner.adapters.orm import pipelines
+from provisioner.adapters.orm import pipelines, stops_before_start
 from provisioner.deps import Deps
 from provisioner.domain.pipeline import ACTIVE, PipelineStatus, StopReason
 from provisioner.domain.plan import plan_steps
@@ -45,6 +45,15 @@ async def start_pipeline(event: TenantProvisioningRequested, uow: UnitOfWork, de
     )
     if faults.handler_error:
         raise fault_hooks.InjectedOutage("injected fault: the database is unreachable")
+    await _serialise(uow, d.pipeline_id)
+    stopped = await uow.session.scalar(
+        select(stops_before_start.c.reason).where(stops_before_start.c.pipeline_id == d.pipeline_id)
+    )
+    if stopped is not None:
+        log.warning(
+            "provisioning request of a pipeline stopped before it came; ignored", reason=stopped
+        )
+        return
     active = await uow.session.scalar(
         select(pipelines.c.id).where(
             pipelines.c.tenant_id == d.tenant_id,
@@ -113,10 +122,33 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
     deps.wake.set()
 
 
+async def _serialise(uow: UnitOfWork, pipeline_id: UUID) -> None:
+    """A pipeline's request and a stop of it are handled one after the other, never interleaved
+    (the request has no row to lock yet): a transaction-scoped advisory lock on its id."""
+    await uow.session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(str(pipeline_id), 0)))
+    )
+
+
 async def _stop_on_request(
-    uow: UnitOfWork, deps: Deps, pipeline_id: UUID, reason: StopReason
+    uow: UnitOfWork, deps: Deps, tenant_id: UUID, pipeline_id: UUID, reason: StopReason
 ) -> None:
+    await _serialise(uow, pipeline_id)
     row = await _locked(uow, pipeline_id)
+    if row is None and reason is StopReason.CANCEL:
+        # The request has not come (it may be parked as a dead letter): the cancel holds, and
+        # the request is ignored when it comes. Nothing ran, so the outcome can be told now.
+        # A time-out is not recorded: replaying the parked request still completes the saga.
+        inserted = await uow.session.execute(
+            insert(stops_before_start)
+            .values(pipeline_id=pipeline_id, tenant_id=tenant_id, reason=reason.value)
+            .on_conflict_do_nothing()
+            .returning(stops_before_start.c.pipeline_id)
+        )
+        if inserted.first() is not None:
+            log.warning("stop of a pipeline whose request has not come", reason=reason.value)
+            await events.cancelled_before_start(uow, tenant_id, pipeline_id)
+        return
     if row is None or row.status not in (S.RUNNING, S.WAITING):
         log.info("stop request for a pipeline that is not running; ignored", reason=reason.value)
         return
@@ -128,11 +160,13 @@ async def _stop_on_request(
 
 
 async def cancel(event: TenantCancelRequested, uow: UnitOfWork, deps: Deps) -> None:
-    await _stop_on_request(uow, deps, event.data.pipeline_id, StopReason.CANCEL)
+    d = event.data
+    await _stop_on_request(uow, deps, d.tenant_id, d.pipeline_id, StopReason.CANCEL)
 
 
 async def time_out(event: TenantProvisioningTimedOut, uow: UnitOfWork, deps: Deps) -> None:
-    await _stop_on_request(uow, deps, event.data.pipeline_id, StopReason.TIMEOUT)
+    d = event.data
+    await _stop_on_request(uow, deps, d.tenant_id, d.pipeline_id, StopReason.TIMEOUT)
 
 
 async def deprovision(event: TenantOffboardingRequested, uow: UnitOfWork, deps: Deps) -> None:

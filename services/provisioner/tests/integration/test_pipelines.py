@@ -404,3 +404,35 @@ async def test_a_handler_error_fault_dead_letters_the_request_after_its_retries(
     await publish(req)
     done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
     assert done.type == "provisioning.completed"
+
+
+async def test_a_cancel_before_its_request_holds_and_the_late_request_starts_nothing(
+    app: FastAPI, event_tap: Any, publish: Publish, sql: Sql
+) -> None:
+    """The request was parked as a dead letter while the tenant was cancelled."""
+    tap = await event_tap("provisioning.*")
+    req = request(Tier.POOLED)
+    d = req.data
+    cancel = TenantCancelRequested.build(
+        PipelineRef(tenant_id=d.tenant_id, pipeline_id=d.pipeline_id),
+        producer="tenant-api",
+        correlation_id=d.pipeline_id,
+        tenant_id=d.tenant_id,
+    )
+    await publish(cancel)
+    await publish(cancel)  # a duplicate tells the outcome once
+    told = await outcome(tap, d.tenant_id, "provisioning.cancelled")
+    assert told.data.pipeline_id == d.pipeline_id
+
+    await publish(req)  # the replayed request, late
+    await asyncio.sleep(1.0)
+    assert [e.type for e in tap.received if e.tenant_id == d.tenant_id] == [
+        "provisioning.cancelled"
+    ]
+    started = await sql("SELECT id FROM provisioner.pipelines WHERE id = :p", p=d.pipeline_id)
+    assert started == []
+    recorded = await sql(
+        "SELECT reason FROM provisioner.stops_before_start WHERE pipeline_id = :p",
+        p=d.pipeline_id,
+    )
+    assert [r.reason for r in recorded] == ["cancel"]

@@ -65,6 +65,17 @@ pipelines = Table(
     ),
 )
 
+# A cancel that came before its provisioning request: the request, when it arrives (a replay
+# from the dead-letter parking lot, say), must not start the pipeline.
+stops_before_start = Table(
+    "stops_before_start",
+    metadata,
+    Column("pipeline_id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("reason", String(20), nullable=False),
+    Column("stopped_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # The resource ledger: a row before and after every effect, so undoing removes what exists.
 resources = Table(
     "resources",
