@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -72,28 +71,6 @@ class Infrastructure:
     @property
     def admin_dsn(self) -> str:
         return self.database("postgres", driver="postgresql")
-
-
-def free_port_base(preferred: int) -> int:
-    """`preferred` if it and the next four ports are free, else five free ones elsewhere."""
-    if all(_port_free(preferred + i) for i in range(5)):
-        return preferred
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = int(probe.getsockname()[1])
-        if base <= 60000 and all(_port_free(base + i) for i in range(5)):
-            return base
-    raise RuntimeError("no five consecutive free ports")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def redact(key: str, value: str) -> str:

@@ -25,7 +25,7 @@ from rich.progress import (
 )
 
 from bench import charts, fsync, machine, results
-from bench.infra import Infrastructure, StackNames, free_port_base
+from bench.infra import Infrastructure, StackNames
 from bench.scenarios import SCENARIOS
 from bench.scenarios.base import Context, Options
 from bench.stack import BenchStack
@@ -33,6 +33,7 @@ from bench.stats import cpu_ms_per_operation
 from bench.summary import print_summary
 from bench.targets import evaluate
 from bench.wrk_runner import WrkSettings
+from service_kit.testing import free_port_base
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

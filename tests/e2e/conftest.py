@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from service_kit.migrations import drop_database
-from service_kit.testing import SmtpSink, TestInfra, delete_exchange
+from service_kit.testing import SmtpSink, TestInfra, delete_exchange, free_port_base
 
 from .otlp_collector import OtlpCollector
 
@@ -43,28 +42,6 @@ class Stack:
         return self.url("tenant-api")
 
 
-def _free_port_base() -> int:
-    """Five consecutive free ports away from the 8000s that `make run` uses."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base > 60000:
-            continue
-        if all(_port_free(base + i) for i in range(5)):
-            return base
-    raise RuntimeError("no five consecutive free ports")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _all_ready(stack: Stack) -> bool:
     try:
         return all(httpx.get(stack.url(n) + "/readyz", timeout=1).status_code == 200 for n in NAMES)
@@ -85,7 +62,7 @@ def otlp_collector() -> Iterator[OtlpCollector]:
 def stack(infra: TestInfra, smtp_sink: SmtpSink, otlp_collector: OtlpCollector) -> Iterator[Stack]:
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "e2e-services.log"
-    port_base = _free_port_base()
+    port_base = free_port_base()
     # Its own database, exchange and queue names: in-process tests of this run use the run's
     # own, and a relay of the stack must never publish their outbox rows.
     exchange = f"cp-test-{infra.run_id}.e2e.events"

@@ -69,6 +69,29 @@ class TestInfra:
         return cls(**values)
 
 
+def free_port_base(preferred: int | None = None, count: int = 5) -> int:
+    """`count` consecutive free ports for `deploy/local_run.py --port-base`: from `preferred`
+    if those are free, else anywhere below 60000 (clear of `make run`'s 8000s by chance only)."""
+    if preferred is not None and all(_port_free(preferred + i) for i in range(count)):
+        return preferred
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base <= 60000 and all(_port_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url.replace("+asyncpg", ""))
     try:
