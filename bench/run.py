@@ -28,7 +28,7 @@ from bench import charts, fsync, machine, results
 from bench.infra import Infrastructure, StackNames
 from bench.scenarios import SCENARIOS
 from bench.scenarios.base import Context, Options
-from bench.stack import BenchStack
+from bench.stack import SERVICES, BenchStack
 from bench.stats import cpu_ms_per_operation
 from bench.summary import print_summary
 from bench.targets import evaluate
@@ -65,11 +65,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--wrk", default="wrk", help="the wrk binary")
     p.add_argument("--no-fsync", action="store_true", help="skip pg_test_fsync")
     p.add_argument("--keep-logs", action="store_true", help="keep the services' log")
+    p.add_argument(
+        "--profile",
+        default="",
+        metavar="SERVICES",
+        help="comma list of services to sample with py-spy during each scenario (flame graphs)",
+    )
     p.add_argument("--results-dir", type=Path, default=results.RESULTS)
     args = p.parse_args(argv)
     unknown = set(args.only.split(",")) - set(SCENARIOS)
     if unknown:
         p.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if unknown_services := set(filter(None, args.profile.split(","))) - set(SERVICES):
+        p.error(f"--profile: unknown service(s): {', '.join(sorted(unknown_services))}")
     if malformed := [item for item in args.service_env if "=" not in item]:
         p.error(f"--service-env wants KEY=VALUE, not {malformed[0]!r}")
     return args
@@ -125,8 +133,11 @@ async def run_scenarios(
             await stack.start()
             progress.update(starting, total=1, completed=1)
             ctx = Context(stack, options, progress, workdir, roles={os.getpid(): "harness"})
+            ctx.profile = tuple(filter(None, args.profile.split(",")))
             for name in selected:
                 scenario = SCENARIOS[name]()
+                ctx.profiles = {}
+                ctx.profile_prefix = args.results_dir / f"{args.stamp}-{name}-profile"
                 context = {
                     "started_at": datetime.now(UTC).isoformat(),
                     "load_average_at_start": list(os.getloadavg()),
@@ -134,6 +145,8 @@ async def run_scenarios(
                 try:
                     result = await scenario.run(ctx)
                     result.update(title=scenario.title, **context)
+                    if ctx.profiles:
+                        result["profiles"] = ctx.profiles
                     metrics = result.get("metrics", {})
                     throughput = metrics.get("tenants_per_s", metrics.get("rps")) or 0.0
                     if result.get("cpu"):
@@ -183,6 +196,7 @@ async def execute(args: argparse.Namespace) -> int:
         )
         return 2
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    args.stamp = stamp
     selected = args.only.split(",")
     options = options_from(args)
     infra = Infrastructure.from_env()

@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.progress import Progress, TaskID
 
+from bench import profiling
 from bench.cpu import CpuReport, CpuSampler, infrastructure_classifier
 from bench.stack import BenchStack
 from bench.wrk_runner import WrkSettings
@@ -48,6 +49,11 @@ class Context:
     workdir: Path
     roles: dict[int, str] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)
+    # `--profile`: the services to sample with py-spy, where their flame graphs go (the run's
+    # file prefix plus the scenario's name), and what each scenario's sampling wrote.
+    profile: tuple[str, ...] = ()
+    profile_prefix: Path | None = None
+    profiles: dict[str, str] = field(default_factory=dict)
 
     def task(self, description: str, total: float) -> tuple[TaskID, Callable[[float], None]]:
         task = self.progress.add_task(description, total=total)
@@ -59,11 +65,17 @@ class Context:
         self.roles.update(self.stack.pids())
         classify = infrastructure_classifier(self.stack.names.database, self.roles)
         sampler = CpuSampler(classify).start()
+        profilers = (
+            profiling.start(self.stack.pids(), self.profile, self.profile_prefix)
+            if self.profile_prefix is not None
+            else []
+        )
         measurement = Measurement()
         try:
             yield measurement
         finally:
             measurement.cpu = sampler.stop()
+            self.profiles.update(profiling.stop(profilers))
 
 
 class Scenario:
