@@ -22,6 +22,8 @@ from shared_schemas.events import (
     TenantProvisioningRequested,
     TenantProvisioningRequestedData,
     Tier,
+    WebhookReceived,
+    WebhookReceivedData,
 )
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -82,6 +84,25 @@ def request(
         producer="tenant-api",
         correlation_id=pipeline_id,
         tenant_id=tenant_id,
+    )
+
+
+def callback(req: TenantProvisioningRequested, *, succeeded: bool = True) -> WebhookReceived:
+    """The signed callback of the request's external step, as webhook-receiver publishes it."""
+    d = req.data
+    return WebhookReceived.build(
+        WebhookReceivedData(
+            delivery_id=uuid.uuid4(),
+            tenant_id=d.tenant_id,
+            pipeline_id=d.pipeline_id,
+            scheme="arc",
+            succeeded=succeeded,
+            resources=[{"kind": "cluster"}],
+            app_plane_url="https://acme.example.app",
+        ),
+        producer="webhook-receiver",
+        correlation_id=d.pipeline_id,
+        tenant_id=d.tenant_id,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,9 +11,9 @@ from opentelemetry.trace import SpanKind
 
 from service_kit.testing import TestInfra, publish_raw
 from shared_schemas import Envelope
-from shared_schemas.events import Tier, WebhookReceived, WebhookReceivedData
+from shared_schemas.events import Tier
 
-from ..conftest import request  # type: ignore[import-not-found]
+from ..conftest import callback, request  # type: ignore[import-not-found]
 
 TRACE_ID = "5b8aa5a2d2c872e8321cf37308d69df2"
 REQUEST_PARENT = "051581bf3cb55c13"
@@ -24,24 +23,6 @@ CALLBACK_PARENT = "1b2c3d4e5f607182"
 async def publish_in_trace(infra: TestInfra, event: Envelope, parent: str) -> None:
     headers = {"traceparent": f"00-{TRACE_ID}-{parent}-01"}
     await publish_raw(infra, event.type, event.model_dump_json().encode(), headers=headers)
-
-
-def callback_for(req: Any) -> WebhookReceived:
-    d = req.data
-    return WebhookReceived.build(
-        WebhookReceivedData(
-            delivery_id=uuid.uuid4(),
-            tenant_id=d.tenant_id,
-            pipeline_id=d.pipeline_id,
-            scheme="arc",
-            succeeded=True,
-            resources=[{"kind": "cluster"}],
-            app_plane_url="https://acme.example.app",
-        ),
-        producer="webhook-receiver",
-        correlation_id=d.pipeline_id,
-        tenant_id=d.tenant_id,
-    )
 
 
 async def span_named(recorded_spans: Any, name: str, timeout: float = 15.0) -> ReadableSpan:
@@ -82,7 +63,7 @@ async def test_steps_continue_the_request_trace_and_after_the_callback_the_callb
         chain.append(span)
 
     # The pipeline waits for its callback; the step after it continues the callback's trace.
-    await publish_in_trace(infra, callback_for(req), CALLBACK_PARENT)
+    await publish_in_trace(infra, callback(req), CALLBACK_PARENT)
     received = await span_named(recorded_spans, "consume webhook.received")
     assert f"{parent_of(received):016x}" == CALLBACK_PARENT
     billing = await span_named(recorded_spans, "pipeline step billing")

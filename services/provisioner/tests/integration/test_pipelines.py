@@ -21,16 +21,13 @@ from shared_schemas.events import (
     PipelineRef,
     TenantCancelRequested,
     TenantOffboardingRequested,
-    TenantProvisioningRequested,
     TenantProvisioningTimedOut,
     TenantProvisioningTimedOutData,
     TenantRef,
     Tier,
-    WebhookReceived,
-    WebhookReceivedData,
 )
 
-from ..conftest import request  # type: ignore[import-not-found]
+from ..conftest import callback, request  # type: ignore[import-not-found]
 
 Publish = Callable[[Envelope], Awaitable[None]]
 Fetch = Callable[..., Awaitable[Any]]
@@ -61,24 +58,6 @@ async def waiting_run(redis: Redis, settings: ProvisionerSettings, tenant_id: uu
             return run
         await asyncio.sleep(0.05)
     raise AssertionError("the infrastructure step never stored its webhook secret")
-
-
-def callback(req: TenantProvisioningRequested, *, succeeded: bool = True) -> WebhookReceived:
-    d = req.data
-    return WebhookReceived.build(
-        WebhookReceivedData(
-            delivery_id=uuid.uuid4(),
-            tenant_id=d.tenant_id,
-            pipeline_id=d.pipeline_id,
-            scheme="arc",
-            succeeded=succeeded,
-            resources=[{"kind": "cluster"}],
-            app_plane_url="https://acme.example.app",
-        ),
-        producer="webhook-receiver",
-        correlation_id=d.pipeline_id,
-        tenant_id=d.tenant_id,
-    )
 
 
 async def resources_gone(
