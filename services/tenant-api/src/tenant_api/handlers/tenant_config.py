@@ -31,6 +31,11 @@ a rolled-back transaction, a Redis restart or restore from an old snapshot, anot
 entries, two fills racing — each costs at most a miss, never a stale answer. The price is the
 lookup in step 1; the joins, JSON and the plan are served from Redis. It assumes step 1 reads
 the primary (never a lagging replica).
+
+The route (api/config.py) puts one more cache in front, by the same argument: it does step 1
+itself (plain asyncpg, adapters/config_generations.py) and answers the JSON this process last
+rendered for the tenant if that was at a generation >= G (adapters/config_answers.py); only
+otherwise does it call `read_config`.
 """
 
 from __future__ import annotations
