@@ -8,6 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service_kit.orm_tables import inbox_table
 from shared_schemas import Envelope
 
+# Built once: constructing the statement per event cost more than compiling it (cached).
+_RECORD = insert(inbox_table).on_conflict_do_nothing().returning(inbox_table.c.event_id)
+
 
 async def record_once(session: AsyncSession, event: Envelope, consumer: str) -> bool:
     """True the first time `consumer` sees `event`; False for a duplicate.
@@ -16,9 +19,6 @@ async def record_once(session: AsyncSession, event: Envelope, consumer: str) -> 
     sees the conflict: two deliveries of one event can never both take effect.
     """
     result = await session.execute(
-        insert(inbox_table)
-        .values(event_id=event.id, consumer=consumer, event_type=event.type)
-        .on_conflict_do_nothing()
-        .returning(inbox_table.c.event_id)
+        _RECORD, {"event_id": event.id, "consumer": consumer, "event_type": event.type}
     )
     return result.first() is not None
