@@ -6,7 +6,6 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -47,7 +46,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
-        self.outbox = Outbox(self.session)
+        self.outbox = Outbox(self.session, self._outbox_channel)
         return self
 
     async def __aexit__(
@@ -62,13 +61,7 @@ class UnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
-        if self.outbox.pending:
-            # NOTIFY is delivered only if the transaction commits: the relay wakes at once.
-            await self.session.execute(
-                text("SELECT pg_notify(:channel, '')"), {"channel": self._outbox_channel}
-            )
         await self.session.commit()
-        self.outbox.pending = 0
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
@@ -79,5 +72,4 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
-        self.outbox.pending = 0
         self._after_commit.clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert
+from sqlalchemy import bindparam, func, insert, literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit import tracing
@@ -11,16 +11,22 @@ from shared_schemas import Envelope
 
 # Built once (construction per event cost more than the cached compile). `created_at` is not
 # the column's default now(), which is the transaction's start: events of one transaction would
-# tie, and the relay would publish them in any order.
-_ADD = insert(outbox_table).values(created_at=func.clock_timestamp())
+# tie, and the relay would publish them in any order. The row carries its own NOTIFY, so waking
+# the relay costs no statement of its own: PostgreSQL delivers it only if the transaction
+# commits, and once however many rows signalled the channel.
+_ADD = (
+    insert(outbox_table)
+    .values(created_at=func.clock_timestamp())
+    .returning(func.pg_notify(bindparam("notify_channel"), literal("")))
+)
 
 
 class Outbox:
     """Adds events to the current transaction; the relay publishes them after commit."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, channel: str) -> None:
         self._session = session
-        self.pending = 0
+        self._channel = channel
 
     async def add(self, event: Envelope) -> None:
         await self._session.execute(
@@ -37,9 +43,9 @@ class Outbox:
                     # Stored with the row, so the trace survives until (and past) a restart.
                     **tracing.carrier(),
                 },
+                "notify_channel": self._channel,
             },
         )
-        self.pending += 1
 
 
 def notify_channel(schema: str) -> str:
