@@ -1,8 +1,10 @@
-"""Step events in order, or shuffled and duplicated, give the same pipeline JSON."""
+"""Step events in order, or shuffled and duplicated, give the same pipeline JSON; step events
+of an older run or of an unknown pipeline change nothing."""
 
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -12,7 +14,13 @@ import httpx
 from shared_schemas import Envelope
 
 from ..conftest import bearer  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, at, processed  # type: ignore[import-not-found]
+from ..saga import (  # type: ignore[import-not-found]
+    FakeProvisioner,
+    Sql,
+    at,
+    eventually,
+    processed,
+)
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 
@@ -96,3 +104,52 @@ async def test_order_and_duplicates_do_not_change_the_pipeline(
         "SELECT last_progress_at FROM tenant_api.pipelines WHERE id = :p", p=shuffled.pipeline_id
     )
     assert last_progress[0].last_progress_at == at(22)
+
+
+async def test_step_events_of_an_older_run_or_an_unknown_pipeline_change_nothing(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    provisioning: Provisioning,
+    sql: Sql,
+) -> None:
+    admin = bearer(token("admin"))
+    first = await provisioning()
+    began = first.started("preflight", 1, at(0))
+    await first.publish(began)
+    await processed(sql, "pipeline-steps", [began])
+    assert (await client.post(f"/tenants/{first.tenant_id}/cancel", headers=admin)).is_success
+    await first.publish(first.cancelled())
+
+    async def cancelled() -> bool:
+        url = f"/tenants/{first.tenant_id}"
+        return bool((await client.get(url, headers=admin)).json()["status"] == "CANCELLED")
+
+    await eventually(cancelled, what="CANCELLED")
+    retried = await client.post(f"/tenants/{first.tenant_id}/provision", headers=admin)
+    assert retried.status_code == 202, retried.text
+    second = FakeProvisioner(first.infra, first.tenant_id, uuid.UUID(retried.json()["pipelineId"]))
+    unknown = FakeProvisioner(first.infra, first.tenant_id, uuid.uuid4())
+
+    late = [first.succeeded("preflight", 1, at(50)), first.started("database", 1, at(51))]
+    stray = [unknown.started("preflight", 1, at(52))]
+    current = [second.started("preflight", 1, at(60))]
+    await second.publish(*late, *stray, *current)
+    await processed(sql, "pipeline-steps", [*late, *stray, *current])
+
+    rows = await sql(
+        "SELECT p.run, s.step, s.status, p.last_progress_at FROM tenant_api.pipelines p "
+        "LEFT JOIN tenant_api.pipeline_steps s ON s.pipeline_id = p.id "
+        "WHERE p.tenant_id = :t ORDER BY p.run, s.step",
+        t=first.tenant_id,
+    )
+    # The first run keeps the step it had when it was current; the second has only its own.
+    assert [(r.run, r.step, r.status) for r in rows] == [
+        (1, "preflight", "IN_PROGRESS"),
+        (2, "preflight", "IN_PROGRESS"),
+    ]
+    assert rows[1].last_progress_at == at(60)
+    assert not await sql(
+        "SELECT 1 FROM tenant_api.pipeline_steps WHERE pipeline_id = :p", p=unknown.pipeline_id
+    )
+    pipeline = (await client.get(f"/tenants/{first.tenant_id}/pipeline", headers=admin)).json()
+    assert (pipeline["run"], [s["name"] for s in pipeline["steps"]]) == (2, ["preflight"])

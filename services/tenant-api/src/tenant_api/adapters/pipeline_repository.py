@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenant_api.adapters.orm import pipelines, tenants
@@ -27,11 +27,6 @@ async def current(session: AsyncSession, tenant_id: UUID, *, lock: bool = False)
     return (await session.execute(query)).first()
 
 
-async def lock(session: AsyncSession, pipeline_id: UUID) -> Row[Any] | None:
-    query = select(pipelines).where(pipelines.c.id == pipeline_id).with_for_update()
-    return (await session.execute(query)).first()
-
-
 async def next_run(session: AsyncSession, tenant_id: UUID) -> int:
     latest = await session.scalar(
         select(func.max(pipelines.c.run)).where(pipelines.c.tenant_id == tenant_id)
@@ -47,13 +42,23 @@ async def set_values(session: AsyncSession, pipeline_id: UUID, **values: Any) ->
     await session.execute(update(pipelines).where(pipelines.c.id == pipeline_id).values(**values))
 
 
-async def touch(session: AsyncSession, pipeline_id: UUID, at: datetime) -> None:
-    """Progress seen at `at`: last_progress_at only moves forward, whatever the arrival order."""
-    await session.execute(
-        update(pipelines)
-        .where(pipelines.c.id == pipeline_id)
-        .values(last_progress_at=func.greatest(pipelines.c.last_progress_at, at))
-    )
+# Built once: the step events' hot path.
+_LOCK_TOUCHED = (
+    update(pipelines)
+    .where(pipelines.c.id == bindparam("pipeline_id"))
+    .values(last_progress_at=func.greatest(pipelines.c.last_progress_at, bindparam("at")))
+    .returning(pipelines.c.id)
+)
+
+
+async def lock_touched(session: AsyncSession, pipeline_id: UUID, at: datetime) -> bool:
+    """Progress seen at `at`, and the row locked until the transaction ends; False if none.
+
+    last_progress_at only moves forward, whatever the arrival order. One statement where a lock
+    and then an update were two.
+    """
+    result = await session.execute(_LOCK_TOUCHED, {"pipeline_id": pipeline_id, "at": at})
+    return result.first() is not None
 
 
 async def lock_stale(session: AsyncSession, cutoff: datetime, limit: int) -> list[Row[Any]]:

@@ -6,28 +6,62 @@ from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, and_, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenant_api.adapters.orm import pipeline_steps
+from tenant_api.adapters.orm import pipeline_steps, pipelines
 from tenant_api.domain.pipeline import StepState, StepStatus, step_sort_key
 
 _STATE_COLUMNS = [c for c in pipeline_steps.c if c.name not in ("pipeline_id", "step")]
 
 
-async def get(session: AsyncSession, pipeline_id: UUID, step: str) -> StepState | None:
+_current = pipelines.alias("current_run")
+# The pipeline, whether it is its tenant's latest run, and the step's row if it has one.
+_GET_IF_CURRENT = (
+    select(
+        (
+            select(_current.c.id)
+            .where(_current.c.tenant_id == bindparam("tenant_id"))
+            .order_by(_current.c.run.desc())
+            .limit(1)
+            .scalar_subquery()
+            == pipelines.c.id
+        ).label("is_current"),
+        *_STATE_COLUMNS,
+    )
+    .select_from(
+        pipelines.outerjoin(
+            pipeline_steps,
+            and_(
+                pipeline_steps.c.pipeline_id == pipelines.c.id,
+                pipeline_steps.c.step == bindparam("step"),
+            ),
+        )
+    )
+    .where(pipelines.c.id == bindparam("pipeline_id"))
+)
+
+
+async def get_if_current(
+    session: AsyncSession, tenant_id: UUID, pipeline_id: UUID, step: str
+) -> tuple[bool, StepState | None]:
+    """Whether the pipeline is the tenant's current one, and the step's state: one statement.
+
+    Run it after locking the pipeline, so the read sees whatever the lock waited for.
+    """
     row = (
         await session.execute(
-            select(*_STATE_COLUMNS).where(
-                pipeline_steps.c.pipeline_id == pipeline_id, pipeline_steps.c.step == step
-            )
+            _GET_IF_CURRENT, {"tenant_id": tenant_id, "pipeline_id": pipeline_id, "step": step}
         )
     ).first()
-    if row is None:
-        return None
+    if row is None or not row.is_current:
+        return False, None
     values = row._asdict()
-    return StepState(**{**values, "status": StepStatus(values["status"])})
+    del values["is_current"]
+    if values["status"] is None:
+        return True, None
+    return True, StepState(**{**values, "status": StepStatus(values["status"])})
 
 
 async def save(session: AsyncSession, pipeline_id: UUID, step: str, state: StepState) -> None:

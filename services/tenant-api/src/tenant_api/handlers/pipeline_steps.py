@@ -31,14 +31,15 @@ def step_event(event: AnyStepEvent) -> StepEvent:
 async def record_step(event: AnyStepEvent, uow: UnitOfWork) -> None:
     """Merge the step event into its row; ignored unless it is of the tenant's current pipeline."""
     d = event.data
-    # The pipeline's lock orders concurrent events of one pipeline (read, merge, write).
-    pipeline = await pipelines.lock(uow.session, d.pipeline_id)
-    current = await pipelines.current(uow.session, d.tenant_id)
-    if pipeline is None or current is None or current.id != d.pipeline_id:
+    # The pipeline's lock orders concurrent events of one pipeline (read, merge, write); the
+    # update that takes it also records the progress, which only ever moves forward.
+    if not await pipelines.lock_touched(uow.session, d.pipeline_id, d.at):
+        log.info("step event of an unknown pipeline; ignored", step=d.step)
+        return
+    is_current, state = await steps.get_if_current(uow.session, d.tenant_id, d.pipeline_id, d.step)
+    if not is_current:
         log.info("step event of a pipeline that is not current; ignored", step=d.step)
         return
-    state = await steps.get(uow.session, d.pipeline_id, d.step)
     merged = merge(state, step_event(event))
     if merged != state:
         await steps.save(uow.session, d.pipeline_id, d.step, merged)
-    await pipelines.touch(uow.session, d.pipeline_id, d.at)
