@@ -26,6 +26,22 @@ log = structlog.get_logger(__name__)
 S = PipelineStatus
 
 
+# Built once: every tick of every worker loop asks it.
+_NEXT_DUE = (
+    select(pipelines)
+    .where(
+        or_(
+            pipelines.c.status.in_([S.RUNNING, S.COMPENSATING])
+            & (pipelines.c.next_run_at <= func.now()),
+            (pipelines.c.status == S.WAITING) & (pipelines.c.waiting_deadline <= func.now()),
+        )
+    )
+    .order_by(pipelines.c.next_run_at)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+
+
 class Engine:
     def __init__(self, runtime: ServiceRuntime, deps: Deps) -> None:
         self._runtime = runtime
@@ -55,24 +71,8 @@ class Engine:
 
     async def tick(self) -> bool:
         """Do one unit of work on one due pipeline; False if none was due."""
-        now = func.now()
         async with self._runtime.uow() as uow:
-            row = (
-                await uow.session.execute(
-                    select(pipelines)
-                    .where(
-                        or_(
-                            pipelines.c.status.in_([S.RUNNING, S.COMPENSATING])
-                            & (pipelines.c.next_run_at <= now),
-                            (pipelines.c.status == S.WAITING)
-                            & (pipelines.c.waiting_deadline <= now),
-                        )
-                    )
-                    .order_by(pipelines.c.next_run_at)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                )
-            ).first()
+            row = (await uow.session.execute(_NEXT_DUE)).first()
             if row is None:
                 return False
             structlog.contextvars.bind_contextvars(
