@@ -6,7 +6,6 @@ import asyncio
 
 import asyncpg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from service_kit.db import make_engine
 from service_kit.settings import ServiceSettings
@@ -16,8 +15,7 @@ async def test_a_connection_closed_by_the_server_is_not_handed_out(
     kit_settings: ServiceSettings,
 ) -> None:
     engine = make_engine(kit_settings.database_url, schema="public", pool_size=1)
-    url = make_url(kit_settings.database_url).set(drivername="postgresql")
-    admin = await asyncpg.connect(url.render_as_string(hide_password=False))
+    admin = await asyncpg.connect(kit_settings.asyncpg_dsn)
     try:
         async with engine.connect() as conn:
             first = await conn.scalar(text("SELECT pg_backend_pid()"))

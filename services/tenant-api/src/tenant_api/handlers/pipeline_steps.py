@@ -29,7 +29,10 @@ def step_event(event: AnyStepEvent) -> StepEvent:
 
 
 async def record_step(event: AnyStepEvent, uow: UnitOfWork) -> None:
-    """Merge the step event into its row; ignored unless it is of the tenant's current pipeline."""
+    """Merge the step event into its row; ignored unless it is of the tenant's current pipeline.
+
+    The pipeline's progress time moves on either way: the run named did make that progress.
+    """
     d = event.data
     # The pipeline's lock orders concurrent events of one pipeline (read, merge, write); the
     # update that takes it also records the progress, which only ever moves forward.
