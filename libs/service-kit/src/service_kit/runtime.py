@@ -20,6 +20,7 @@ from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.outbox import notify_channel
 from service_kit.relay import OutboxRelay
 from service_kit.settings import ServiceSettings
+from service_kit.tasks import cancel_and_wait
 from service_kit.topology import declare_dlq, dlq_name
 
 log = structlog.get_logger(__name__)
@@ -90,9 +91,7 @@ class ServiceRuntime:
         for runner in self.runners:
             with contextlib.suppress(Exception):
                 await runner.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         for hook in self.on_stop:
             with contextlib.suppress(Exception):

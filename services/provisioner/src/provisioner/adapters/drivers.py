@@ -15,6 +15,7 @@ import structlog
 
 from provisioner.settings import ProvisionerSettings
 from service_kit.http_tracing import traced_client
+from service_kit.tasks import cancel_and_wait
 from service_kit.webhooks import WebhookRun, sign_arc
 
 log = structlog.get_logger(__name__)
@@ -154,9 +155,7 @@ class LocalDriver:
         )
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         await self._client.aclose()
 
 
