@@ -1,7 +1,8 @@
 """`--profile SERVICE`: py-spy flame graphs of a service during each scenario's measured part.
 
 py-spy samples the running process from outside (no restart, no code in the service); it needs
-ptrace rights over it (root, or `kernel.yama.ptrace_scope=0`). One SVG per scenario and service.
+ptrace rights over it (root, or `kernel.yama.ptrace_scope=0`). One SVG per scenario and service;
+where py-spy writes none (it cannot attach, say), its own last words are the reason reported.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 class Profiler:
     service: str
     output: Path
+    log: Path
     process: subprocess.Popen[bytes]
 
 
@@ -36,20 +38,26 @@ def start(pids: dict[int, str], services: tuple[str, ...], prefix: Path) -> list
         if service not in services:
             continue
         output = prefix.with_name(f"{prefix.name}-{service}.svg")
-        process = subprocess.Popen(  # noqa: S603 - py-spy on our own service
-            [binary, "record", "--pid", str(pid), "--rate", "200", "--output", str(output)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        profilers.append(Profiler(service, output, process))
+        log = output.with_suffix(".log")
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(  # noqa: S603 - py-spy on our own service
+                [binary, "record", "--pid", str(pid), "--rate", "200", "--output", str(output)],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+        profilers.append(Profiler(service, output, log, process))
     return profilers
 
 
-def stop(profilers: list[Profiler]) -> dict[str, str]:
-    """Ask each py-spy to write its flame graph (SIGINT), wait for it: service → file."""
+def stop(profilers: list[Profiler]) -> tuple[dict[str, str], dict[str, str]]:
+    """Ask each py-spy to write its flame graph (SIGINT) and wait for it.
+
+    Returns service → file for the graphs written, and service → why not for the others.
+    """
     for profiler in profilers:
-        profiler.process.send_signal(signal.SIGINT)
-    written = {}
+        if profiler.process.poll() is None:
+            profiler.process.send_signal(signal.SIGINT)
+    written, missing = {}, {}
     for profiler in profilers:
         try:
             profiler.process.wait(timeout=30)
@@ -57,4 +65,12 @@ def stop(profilers: list[Profiler]) -> dict[str, str]:
             profiler.process.kill()
         if profiler.output.exists():
             written[profiler.service] = str(profiler.output)
-    return written
+            profiler.log.unlink(missing_ok=True)
+        else:
+            missing[profiler.service] = _last_words(profiler.log)
+    return written, missing
+
+
+def _last_words(log: Path) -> str:
+    lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    return f"py-spy wrote no profile: {lines[-1] if lines else 'it said nothing'} (see {log})"

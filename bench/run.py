@@ -24,7 +24,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from bench import charts, fsync, machine, results
+from bench import charts, fsync, machine, profiling, results
 from bench.infra import Infrastructure, StackNames
 from bench.scenarios import SCENARIOS
 from bench.scenarios.base import Context, Options
@@ -134,9 +134,11 @@ async def run_scenarios(
             progress.update(starting, total=1, completed=1)
             ctx = Context(stack, options, progress, workdir, roles={os.getpid(): "harness"})
             ctx.profile = tuple(filter(None, args.profile.split(",")))
+            if ctx.profile and profiling.py_spy() is None:
+                console.print("[yellow]--profile: py-spy not found; no profiles this run[/yellow]")
             for name in selected:
                 scenario = SCENARIOS[name]()
-                ctx.profiles = {}
+                ctx.profiles, ctx.profile_problems = {}, {}
                 ctx.profile_prefix = args.results_dir / f"{args.stamp}-{name}-profile"
                 context = {
                     "started_at": datetime.now(UTC).isoformat(),
@@ -147,6 +149,10 @@ async def run_scenarios(
                     result.update(title=scenario.title, **context)
                     if ctx.profiles:
                         result["profiles"] = ctx.profiles
+                    if ctx.profile_problems:
+                        result["profile_problems"] = ctx.profile_problems
+                        for service, why in ctx.profile_problems.items():
+                            console.print(f"[yellow]{name}: {service}: {why}[/yellow]")
                     metrics = result.get("metrics", {})
                     throughput = metrics.get("tenants_per_s", metrics.get("rps")) or 0.0
                     if result.get("cpu"):

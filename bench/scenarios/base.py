@@ -54,6 +54,7 @@ class Context:
     profile: tuple[str, ...] = ()
     profile_prefix: Path | None = None
     profiles: dict[str, str] = field(default_factory=dict)
+    profile_problems: dict[str, str] = field(default_factory=dict)
 
     def task(self, description: str, total: float) -> tuple[TaskID, Callable[[float], None]]:
         task = self.progress.add_task(description, total=total)
@@ -75,7 +76,9 @@ class Context:
             yield measurement
         finally:
             measurement.cpu = sampler.stop()
-            self.profiles.update(profiling.stop(profilers))
+            written, missing = profiling.stop(profilers)
+            self.profiles.update(written)
+            self.profile_problems.update(missing)
 
 
 class Scenario:
