@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 
 from provisioner import events
 from provisioner.adapters.orm import pipelines
@@ -212,9 +212,15 @@ async def _set(uow: UnitOfWork, row: Row[Any], **values: Any) -> None:
     trace_context = tracing.carrier()
     if trace_context:
         values["trace_context"] = trace_context
-    await uow.session.execute(
-        update(pipelines).where(pipelines.c.id == row.id).values(updated_at=func.now(), **values)
-    )
+    await uow.session.execute(_SET, {"pipeline_id": row.id, **values})
+
+
+# Built once; the SET clause also takes each column named in the parameters.
+_SET = (
+    update(pipelines)
+    .where(pipelines.c.id == bindparam("pipeline_id"))
+    .values(updated_at=func.now())
+)
 
 
 def _span_name(row: Row[Any]) -> str:

@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from provisioner.adapters.orm import resources
 from provisioner.domain.pipeline import ResourceStatus
+
+# Built once; every step writes these around its effects.
+_INSERT = insert(resources)
+_MARK = (
+    update(resources)
+    .where(resources.c.id == bindparam("resource_id"))
+    .values(status=bindparam("new_status"), updated_at=func.now())
+)
 
 
 class Ledger:
@@ -30,16 +38,17 @@ class Ledger:
         resource_id = uuid4()
         async with self._sessions() as session, session.begin():
             await session.execute(
-                insert(resources).values(
-                    id=resource_id,
-                    tenant_id=tenant_id,
-                    pipeline_id=pipeline_id,
-                    step=step,
-                    kind=kind,
-                    name=name,
-                    status=ResourceStatus.CREATING,
-                    details=details or {},
-                )
+                _INSERT,
+                {
+                    "id": resource_id,
+                    "tenant_id": tenant_id,
+                    "pipeline_id": pipeline_id,
+                    "step": step,
+                    "kind": kind,
+                    "name": name,
+                    "status": ResourceStatus.CREATING,
+                    "details": details or {},
+                },
             )
         return resource_id
 
@@ -55,24 +64,21 @@ class Ledger:
     ) -> None:
         """For an effect inside the caller's own transaction: row and effect commit together."""
         await session.execute(
-            insert(resources).values(
-                id=uuid4(),
-                tenant_id=tenant_id,
-                pipeline_id=pipeline_id,
-                step=step,
-                kind=kind,
-                name=name,
-                status=ResourceStatus.CREATED,
-            )
+            _INSERT,
+            {
+                "id": uuid4(),
+                "tenant_id": tenant_id,
+                "pipeline_id": pipeline_id,
+                "step": step,
+                "kind": kind,
+                "name": name,
+                "status": ResourceStatus.CREATED,
+            },
         )
 
     async def mark(self, resource_id: UUID, status: ResourceStatus) -> None:
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(resources)
-                .where(resources.c.id == resource_id)
-                .values(status=status, updated_at=func.now())
-            )
+            await session.execute(_MARK, {"resource_id": resource_id, "new_status": status})
 
     async def open(
         self, *, pipeline_id: UUID | None = None, tenant_id: UUID | None = None

@@ -64,13 +64,16 @@ async def get_if_current(
     return True, StepState(**{**values, "status": StepStatus(values["status"])})
 
 
+_insert = insert(pipeline_steps)
+# Built once: the columns come from the parameters; on a conflict the state takes the new values.
+_SAVE = _insert.on_conflict_do_update(
+    index_elements=[pipeline_steps.c.pipeline_id, pipeline_steps.c.step],
+    set_={c.name: _insert.excluded[c.name] for c in _STATE_COLUMNS},
+)
+
+
 async def save(session: AsyncSession, pipeline_id: UUID, step: str, state: StepState) -> None:
-    values = asdict(state)
-    await session.execute(
-        insert(pipeline_steps)
-        .values(pipeline_id=pipeline_id, step=step, **values)
-        .on_conflict_do_update(index_elements=["pipeline_id", "step"], set_=values)
-    )
+    await session.execute(_SAVE, {"pipeline_id": pipeline_id, "step": step, **asdict(state)})
 
 
 async def list_for(session: AsyncSession, pipeline_id: UUID) -> list[Row[Any]]:
