@@ -35,6 +35,10 @@ log = structlog.get_logger(__name__)
 S = PipelineStatus
 
 
+# Built once; a second request for the same pipeline id changes nothing.
+_ADD = insert(pipelines).on_conflict_do_nothing()
+
+
 async def start_pipeline(event: TenantProvisioningRequested, uow: UnitOfWork, deps: Deps) -> None:
     d = event.data
     faults = await fault_hooks.load_faults(
@@ -65,23 +69,22 @@ async def start_pipeline(event: TenantProvisioningRequested, uow: UnitOfWork, de
         log.warning("another pipeline is active; request ignored", active=str(active))
         return
     await uow.session.execute(
-        insert(pipelines)
-        .values(
-            id=d.pipeline_id,
-            tenant_id=d.tenant_id,
-            tenant_key=d.key,
-            tenant_name=d.name,
-            tier=d.tier,
-            plan=d.plan.model_dump(mode="json"),
-            contact=d.contact.model_dump(mode="json"),
-            run=d.run,
-            status=S.RUNNING,
-            steps=plan_steps(d.tier, d.plan),
-            correlation_event_id=event.id,
+        _ADD,
+        {
+            "id": d.pipeline_id,
+            "tenant_id": d.tenant_id,
+            "tenant_key": d.key,
+            "tenant_name": d.name,
+            "tier": d.tier,
+            "plan": d.plan.model_dump(mode="json"),
+            "contact": d.contact.model_dump(mode="json"),
+            "run": d.run,
+            "status": S.RUNNING,
+            "steps": plan_steps(d.tier, d.plan),
+            "correlation_event_id": event.id,
             # The engine runs the steps later, from a poll: it continues this trace from here.
-            trace_context=tracing.carrier() or None,
-        )
-        .on_conflict_do_nothing()
+            "trace_context": tracing.carrier() or None,
+        },
     )
     deps.wake.set()
 

@@ -47,6 +47,11 @@ class Waiting:
 Outcome = Done | Waiting
 
 
+# Built once; each row's values are the parameters.
+_ADD_API_KEY = insert(api_keys)
+_ADD_SUBSCRIPTION = insert(subscriptions)
+
+
 async def run_step(step: str, pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
     faults = await fault_hooks.load_faults(
         deps.redis,
@@ -113,13 +118,14 @@ async def _credentials(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outco
     ids = {"tenant_id": pipeline.tenant_id, "pipeline_id": pipeline.id, "step": "credentials"}
     await Ledger.record_in(uow.session, **ids, kind="api_key", name=str(key_id))
     await uow.session.execute(
-        insert(api_keys).values(
-            id=key_id,
-            tenant_id=pipeline.tenant_id,
-            pipeline_id=pipeline.id,
-            prefix=plaintext[:12],
-            key_hash=hashlib.sha256(plaintext.encode()).hexdigest(),
-        )
+        _ADD_API_KEY,
+        {
+            "id": key_id,
+            "tenant_id": pipeline.tenant_id,
+            "pipeline_id": pipeline.id,
+            "prefix": plaintext[:12],
+            "key_hash": hashlib.sha256(plaintext.encode()).hexdigest(),
+        },
     )
     # Retrievable once through the gateway (GETDEL); only the hash stays here.
     await deps.redis.set(
@@ -166,17 +172,18 @@ async def _billing(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
     ids = {"tenant_id": pipeline.tenant_id, "pipeline_id": pipeline.id, "step": "billing"}
     await Ledger.record_in(uow.session, **ids, kind="subscription", name=str(subscription_id))
     await uow.session.execute(
-        insert(subscriptions).values(
-            id=subscription_id,
-            tenant_id=pipeline.tenant_id,
-            pipeline_id=pipeline.id,
-            plan_id=plan.id,
-            amount=Decimal(plan.price),
-            currency=plan.currency,
-            period_start=start,
-            period_end=end,
-            status="ACTIVE",
-        )
+        _ADD_SUBSCRIPTION,
+        {
+            "id": subscription_id,
+            "tenant_id": pipeline.tenant_id,
+            "pipeline_id": pipeline.id,
+            "plan_id": plan.id,
+            "amount": Decimal(plan.price),
+            "currency": plan.currency,
+            "period_start": start,
+            "period_end": end,
+            "status": "ACTIVE",
+        },
     )
     await uow.outbox.add(
         InvoiceIssued.build(

@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenant_api.adapters.orm import invoices
 from tenant_api.domain.invoice import PAYABLE, InvoiceStatus
 
+_ADD_ONCE = insert(invoices).on_conflict_do_nothing()  # built once
+
 
 async def add_once(session: AsyncSession, **values: Any) -> None:
     """Insert the invoice; the same invoice id again changes nothing."""
-    await session.execute(insert(invoices).values(**values).on_conflict_do_nothing())
+    await session.execute(_ADD_ONCE, values)
 
 
 async def list_for(

@@ -34,8 +34,11 @@ async def next_run(session: AsyncSession, tenant_id: UUID) -> int:
     return (latest or 0) + 1
 
 
+_ADD = insert(pipelines)  # built once; the row's values are the parameters
+
+
 async def add(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert(pipelines).values(**values))
+    await session.execute(_ADD, values)
 
 
 async def set_values(session: AsyncSession, pipeline_id: UUID, **values: Any) -> None:

@@ -25,16 +25,22 @@ async def lead_has_tenant(session: AsyncSession, lead_id: UUID) -> bool:
     return found is not None
 
 
+# Built once; each row's values are the parameters.
+_ADD_TENANT = insert(tenants)
+_ADD_CONTACT = insert(contacts)
+_ADD_ADDRESS = insert(addresses)
+
+
 async def add(
     session: AsyncSession,
     tenant: dict[str, Any],
     contact: dict[str, Any],
     address: dict[str, Any] | None,
 ) -> None:
-    await session.execute(insert(tenants).values(**tenant))
-    await session.execute(insert(contacts).values(tenant_id=tenant["id"], **contact))
+    await session.execute(_ADD_TENANT, tenant)
+    await session.execute(_ADD_CONTACT, {"tenant_id": tenant["id"], **contact})
     if address:
-        await session.execute(insert(addresses).values(tenant_id=tenant["id"], **address))
+        await session.execute(_ADD_ADDRESS, {"tenant_id": tenant["id"], **address})
 
 
 async def get(session: AsyncSession, tenant_id: UUID) -> dict[str, Any] | None:
@@ -157,7 +163,7 @@ async def set_address(
     """Replace the tenant's address; None removes it."""
     await session.execute(delete(addresses).where(addresses.c.tenant_id == tenant_id))
     if address:
-        await session.execute(insert(addresses).values(tenant_id=tenant_id, **address))
+        await session.execute(_ADD_ADDRESS, {"tenant_id": tenant_id, **address})
 
 
 async def primary_contact(session: AsyncSession, tenant_id: UUID) -> Contact:

@@ -40,20 +40,22 @@ class Onboard:
     lead_id: UUID | None = None
 
 
+_RECORD_LEAD_FACTS = insert(lead_facts).on_conflict_do_nothing()  # built once
+
+
 async def record_lead_facts(event: LeadVerified, uow: UnitOfWork) -> None:
     d = event.data
     await uow.session.execute(
-        insert(lead_facts)
-        .values(
-            lead_id=d.lead_id,
-            first_name=d.first_name,
-            last_name=d.last_name,
-            company_name=d.company_name,
-            email=str(d.email),
-            address=d.address.model_dump() if d.address else None,
-            verified_at=d.verified_at,
-        )
-        .on_conflict_do_nothing()
+        _RECORD_LEAD_FACTS,
+        {
+            "lead_id": d.lead_id,
+            "first_name": d.first_name,
+            "last_name": d.last_name,
+            "company_name": d.company_name,
+            "email": str(d.email),
+            "address": d.address.model_dump() if d.address else None,
+            "verified_at": d.verified_at,
+        },
     )
 
 
