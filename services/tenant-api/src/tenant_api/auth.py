@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -23,14 +22,8 @@ from service_kit.tokens import bearer_credential, decode_token
 from tenant_api.adapters.jwks import JwksKeys, JwksUnavailable
 from tenant_api.adapters.verified_tokens import VerifiedTokens
 from tenant_api.api.limits import per_subject
+from tenant_api.domain.roles import Role
 from tenant_api.settings import TenantApiSettings
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    OPERATOR = "operator"
-    TENANT = "tenant"
-    LEAD = "lead"
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from tenant_api.adapters import tenant_repository as tenants
 from tenant_api.adapters import vault_repository
 from tenant_api.adapters.vault_keys import VaultKeys
 from tenant_api.api.errors import AUTH, NOT_FOUND
-from tenant_api.auth import KeyReader, Role
+from tenant_api.auth import KeyReader
 from tenant_api.domain.keyring import CredentialUnreadable, VaultError
 from tenant_api.domain.masking import mask_all
+from tenant_api.domain.roles import Role
 from tenant_api.handlers import vault
 
 router = APIRouter(prefix="/tenants", tags=["credentials"])

@@ -13,7 +13,8 @@ from service_kit.app import RuntimeDep
 from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.api.errors import AUTH, NOT_FOUND
-from tenant_api.auth import AdminCaller, ProvisionCaller, Role
+from tenant_api.auth import AdminCaller, ProvisionCaller
+from tenant_api.domain.roles import Role
 from tenant_api.domain.status import TenantStatus
 from tenant_api.handlers import lifecycle
 

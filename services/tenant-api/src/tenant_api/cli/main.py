@@ -10,9 +10,9 @@ from typing import Any
 from uuid import UUID
 
 from service_kit.tokens import mint_token
-from tenant_api.auth import Role
-from tenant_api.cli import dlq, pipeline, vault
+from tenant_api.cli import dlq, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
+from tenant_api.domain.roles import Role
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,9 +54,33 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_tenants_show)
     pipeline.add_commands(sub)
-    vault.add_commands(commands)
+    _add_vault_commands(commands)
     dlq.add_commands(commands)
     return parser
+
+
+def _add_vault_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `tenantctl vault rotate`."""
+    group = commands.add_parser("vault", help="the credential vault's master keys (database)")
+    actions = group.add_subparsers(required=True, metavar="ACTION")
+    rotate_cmd = actions.add_parser(
+        "rotate",
+        help="re-wrap every tenant's data key under the current master key",
+        description="Re-wrap every tenant's data key under the first key of VAULT_MASTER_KEYS "
+        "(or VAULT_MASTER_KEY_VERSION). Connects to $DATABASE_URL directly, not to the gateway; "
+        "safe while the service runs, and idempotent.",
+    )
+    rotate_cmd.add_argument(
+        "--batch-size", type=int, default=100, help="tenants per batch (default 100)"
+    )
+    rotate_cmd.set_defaults(run=_vault_rotate)
+
+
+def _vault_rotate(args: argparse.Namespace) -> None:
+    # Only this command needs the database side: the others start without loading it.
+    from tenant_api.cli import vault
+
+    vault.run(args)
 
 
 def _token(args: argparse.Namespace) -> None:

@@ -108,7 +108,8 @@ async def _rewrap_one(
         report.already_current += 1  # done by a concurrent run, or the tenant is gone
 
 
-def _run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace) -> None:
+    """`tenantctl vault rotate` (its parser is in `tenant_api.cli.main`)."""
     if args.batch_size < 1:
         raise CliError("--batch-size must be at least 1")
     configure_logging("tenantctl", "WARNING", "console")  # failures, one line each, on stderr
@@ -126,20 +127,3 @@ def _run(args: argparse.Namespace) -> None:
             f"{listed}{more}. Add the master key they were wrapped with to VAULT_MASTER_KEYS "
             "and run again; do not remove an old key before this succeeds."
         )
-
-
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `tenantctl vault rotate`."""
-    group = commands.add_parser("vault", help="the credential vault's master keys (database)")
-    actions = group.add_subparsers(required=True, metavar="ACTION")
-    rotate_cmd = actions.add_parser(
-        "rotate",
-        help="re-wrap every tenant's data key under the current master key",
-        description="Re-wrap every tenant's data key under the first key of VAULT_MASTER_KEYS "
-        "(or VAULT_MASTER_KEY_VERSION). Connects to $DATABASE_URL directly, not to the gateway; "
-        "safe while the service runs, and idempotent.",
-    )
-    rotate_cmd.add_argument(
-        "--batch-size", type=int, default=100, help="tenants per batch (default 100)"
-    )
-    rotate_cmd.set_defaults(run=_run)
