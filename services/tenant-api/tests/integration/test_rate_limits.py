@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service_kit.testing import TestInfra
+from service_kit.testing import TestInfra, delete_exchange
 from service_kit.tokens import mint_token
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
@@ -248,11 +248,12 @@ def _logs(logs: Path) -> str:
 @pytest.fixture
 def two_gateways(infra: TestInfra, migrated: None, tmp_path: Path) -> Iterator[list[str]]:
     run = uuid.uuid4().hex[:8]
+    exchange = f"cp-test-{infra.run_id}.rl-{run}.events"
     env = {
         **os.environ,
         **infra.env,
         # Their own exchange and queues: they must not take events from the in-process apps.
-        "EVENTS_EXCHANGE": f"cp-test-{infra.run_id}.rl-{run}.events",
+        "EVENTS_EXCHANGE": exchange,
         "QUEUE_PREFIX": f"cp-test-{infra.run_id}.rl-{run}.",
         "REDIS_KEY_PREFIX": f"cp-test-rl-{run}:",
         "LEAD_VERIFIER_URL": "http://127.0.0.1:9",
@@ -262,8 +263,11 @@ def two_gateways(infra: TestInfra, migrated: None, tmp_path: Path) -> Iterator[l
         "AUTH_API_WINDOW_SECONDS": "30",
         "LOG_LEVEL": "WARNING",
     }
-    with gateway_processes(env, 2, tmp_path) as urls:
-        yield urls
+    try:
+        with gateway_processes(env, 2, tmp_path) as urls:
+            yield urls
+    finally:
+        asyncio.run(delete_exchange(infra.rabbitmq_url, exchange))  # the queues expire
 
 
 async def test_limits_are_shared_by_two_gateway_processes(
