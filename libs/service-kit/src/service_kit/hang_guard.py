@@ -53,22 +53,17 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         return (yield)
 
 
-def pytest_runtest_logfinish(nodeid: str) -> None:
-    del nodeid
-    session = _session
-    if session is None:
-        return
-    budget = float(session.config.getini("suite_timeout"))
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, Any, Any]:
+    del nextitem
+    result = yield
+    budget = float(item.config.getini("suite_timeout"))
     if budget > 0 and time.monotonic() - _started > budget:
-        session.shouldfail = f"the run took longer than suite_timeout ({budget:g}s)"
-
-
-_session: pytest.Session | None = None
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    global _session
-    _session = session
+        # pytest checks this after each test: the rest of the run is not started.
+        item.session.shouldfail = f"the run took longer than suite_timeout ({budget:g}s)"
+    return result
 
 
 @contextlib.contextmanager
