@@ -41,6 +41,13 @@ _NEXT_DUE = (
     .with_for_update(skip_locked=True)
 )
 
+# Built once; the SET clause also takes each column named in the parameters.
+_SET = (
+    update(pipelines)
+    .where(pipelines.c.id == bindparam("pipeline_id"))
+    .values(updated_at=func.now())
+)
+
 
 class Engine:
     def __init__(self, runtime: ServiceRuntime, deps: Deps) -> None:
@@ -213,14 +220,6 @@ async def _set(uow: UnitOfWork, row: Row[Any], **values: Any) -> None:
     if trace_context:
         values["trace_context"] = trace_context
     await uow.session.execute(_SET, {"pipeline_id": row.id, **values})
-
-
-# Built once; the SET clause also takes each column named in the parameters.
-_SET = (
-    update(pipelines)
-    .where(pipelines.c.id == bindparam("pipeline_id"))
-    .values(updated_at=func.now())
-)
 
 
 def _span_name(row: Row[Any]) -> str:

@@ -64,11 +64,11 @@ async def get_if_current(
     return True, StepState(**{**values, "status": StepStatus(values["status"])})
 
 
-_insert = insert(pipeline_steps)
 # Built once: the columns come from the parameters; on a conflict the state takes the new values.
-_SAVE = _insert.on_conflict_do_update(
+_ROW = insert(pipeline_steps)
+_SAVE = _ROW.on_conflict_do_update(
     index_elements=[pipeline_steps.c.pipeline_id, pipeline_steps.c.step],
-    set_={c.name: _insert.excluded[c.name] for c in _STATE_COLUMNS},
+    set_={c.name: _ROW.excluded[c.name] for c in _STATE_COLUMNS},
 )
 
 
