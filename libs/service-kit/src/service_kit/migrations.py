@@ -66,7 +66,12 @@ async def ensure_database(database_url: str) -> bool:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if exists:
             return False
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+            # Another replica starting at the same moment created it between the two
+            # statements (PostgreSQL reports that race as a catalog unique violation).
+            return False
         return True
     finally:
         await conn.close()
