@@ -32,6 +32,11 @@ class Service:
     offset: int
     colour: str
 
+    def own_settings(self, env: dict[str, str]) -> dict[str, str]:
+        """`TENANT_API_PROCESSES=2` and the like: a setting for this service alone."""
+        own = env.get(f"{self.package.upper()}_PROCESSES")
+        return {"PROCESSES": own} if own else {}
+
 
 SERVICES = (
     Service("tenant-api", "tenant_api", 0, "36"),
@@ -160,7 +165,7 @@ async def run_services(port_base: int, ready_timeout: float) -> int:
             sys.executable,
             "-m",
             service.package,
-            env={**env, "PORT": str(port_base + service.offset)},
+            env={**env, "PORT": str(port_base + service.offset), **service.own_settings(env)},
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             cwd=ROOT,

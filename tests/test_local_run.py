@@ -47,3 +47,13 @@ def test_reachable_infrastructure_passes(monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr(launcher, "_docker_engine", lambda: pytest.fail("docker not needed"))
     launcher.ensure_infrastructure()
+
+
+def test_a_process_count_can_be_given_to_one_service_alone() -> None:
+    launcher = load_launcher()
+    env = {"TENANT_API_PROCESSES": "3", "PROVISIONER_WORKERS": "8"}
+    own = {service.name: service.own_settings(env) for service in launcher.SERVICES}
+    assert own["tenant-api"] == {"PROCESSES": "3"}
+    # PROVISIONER_WORKERS is the provisioner's own setting (its step-engine loops), not this.
+    assert own["provisioner"] == {}
+    assert all(own[name] == {} for name in own if name != "tenant-api")

@@ -89,6 +89,10 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink, otlp_collector: OtlpCollector) 
         # Generated traffic must meet the API, not the rate limiter.
         "PUBLIC_API_MAX_ATTEMPTS": "1000000",
         "AUTH_API_MAX_REQUESTS": "1000000",
+        # The gateway and the provisioner as two replicas each (worker processes on one port),
+        # as a deployment scales them: competing consumers, two relays, two step engines.
+        "TENANT_API_PROCESSES": "2",
+        "PROVISIONER_PROCESSES": "2",
         # Every service exports its spans to the stand-in collector, in batches every 200 ms.
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_collector.url,
         "OTEL_BSP_SCHEDULE_DELAY": "200",

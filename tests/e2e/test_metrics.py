@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -105,3 +107,37 @@ async def test_metrics_after_a_pooled_saga(stack: Stack, gateway: httpx.AsyncCli
         await asyncio.sleep(0.2)
     else:
         raise AssertionError("pipelines{status=SUCCEEDED} never reached 1")
+
+
+def worker_processes(stack: Stack, package: str) -> set[int]:
+    """The worker processes of one service: children of its process under the launcher."""
+    parents: dict[int, int] = {}
+    commands: dict[int, bytes] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            commands[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    (service,) = (
+        pid
+        for pid, parent in parents.items()
+        if parent == stack.process.pid and f"-m\0{package}\0".encode() in commands[pid]
+    )
+    # Not multiprocessing's resource tracker, the service's other child.
+    return {
+        p for p, parent in parents.items() if parent == service and b"spawn_main" in commands[p]
+    }
+
+
+async def test_the_gateways_two_processes_count_their_requests_together(stack: Stack) -> None:
+    # The stack runs the gateway with TENANT_API_PROCESSES=2: one port, two workers.
+    assert len(worker_processes(stack, "tenant_api")) == 2
+    before = value(await scrape(stack, "tenant-api"), "http_requests_total", route="/healthz")
+    for _ in range(20):
+        # A fresh connection each time, so that either worker may answer any of them.
+        async with httpx.AsyncClient(timeout=5) as client:
+            assert (await client.get(f"{stack.gateway}/healthz")).json() == {"status": "ok"}
+    after = value(await scrape(stack, "tenant-api"), "http_requests_total", route="/healthz")
+    assert after - before == 20

@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp
 
 from service_kit.http_tracing import ServerSpanMiddleware
+from service_kit.metrics import exposition, forget_this_process
 from service_kit.middleware import RequestContextMiddleware
 from service_kit.problems import install_problem_handlers, problem_response
 from service_kit.runtime import ServiceRuntime
@@ -42,6 +43,7 @@ def build_app(
             yield
         finally:
             await runtime.stop()
+            forget_this_process()
 
     app = ServiceApp(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
@@ -91,6 +93,6 @@ def _ops_router() -> APIRouter:
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -1,8 +1,27 @@
-"""Prometheus metric families shared by every service (one process, one registry)."""
+"""Prometheus metric families shared by every service, and their exposition.
+
+One process keeps them in the default registry. Several worker processes of one service
+(`PROCESSES`, see `service_kit.serve`) keep them in files under `PROMETHEUS_MULTIPROC_DIR`, and
+`/metrics` adds the files up. A gauge here is sampled by every worker from the same source (a
+table, a queue), so the most recent sample of a live worker is the value (`livemostrecent`).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import os
+from typing import Final
+
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+SHARED_SAMPLE: Final = "livemostrecent"
 
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered", ["method", "route", "status"]
@@ -22,7 +41,35 @@ EVENTS_CONSUMED = Counter(
 HANDLER_LATENCY = Histogram(
     "event_handler_duration_seconds", "Time spent in an event handler", ["consumer", "type"]
 )
-OUTBOX_BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published")
-OUTBOX_OLDEST_AGE = Gauge("outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row")
+OUTBOX_BACKLOG = Gauge(
+    "outbox_backlog", "Outbox rows not yet published", multiprocess_mode=SHARED_SAMPLE
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox row",
+    multiprocess_mode=SHARED_SAMPLE,
+)
 OUTBOX_PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed outbox publishes")
-DLQ_DEPTH = Gauge("dlq_depth", "Messages waiting in the service's dead-letter queue", ["queue"])
+DLQ_DEPTH = Gauge(
+    "dlq_depth",
+    "Messages waiting in the service's dead-letter queue",
+    ["queue"],
+    multiprocess_mode=SHARED_SAMPLE,
+)
+
+
+def exposition() -> bytes:
+    """What `/metrics` answers: this process's registry, or every worker's files."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
+
+
+def forget_this_process() -> None:
+    """A worker stopping: its gauges no longer count (its counters still do)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        multiprocess.mark_process_dead(os.getpid(), directory)  # type: ignore[no-untyped-call]

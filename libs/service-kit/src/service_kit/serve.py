@@ -1,10 +1,29 @@
-"""Run one service with uvicorn: `python -m <service>` ends up here."""
+"""Run one service with uvicorn: `python -m <service>` ends up here.
+
+With `PROCESSES` above 1, uvicorn binds the port once and starts that many worker processes
+on it, each a whole replica of the service (its consumers, relay and sweeper too, which are
+safe as competing replicas). A worker is a fresh interpreter that imports the app by name, so
+the factory and the settings class travel as import paths in the environment, and each worker
+reads its settings from the same environment as this process did. Metrics are then kept in
+files that every worker writes and any worker's `/metrics` adds up (prometheus_client's
+multiprocess mode).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+import importlib
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
 
+import structlog
 import uvicorn
 from fastapi import FastAPI
 
@@ -13,16 +32,88 @@ from service_kit.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
 
+FACTORY_ENV = "SERVICE_KIT_APP_FACTORY"
+SETTINGS_ENV = "SERVICE_KIT_SETTINGS"
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+_UVICORN: dict[str, Any] = {
+    "log_config": None,
+    "access_log": False,
+    "loop": "uvloop",
+    "http": "httptools",
+    "timeout_graceful_shutdown": 10,
+}
+
 
 def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=10,
-    )
+    if settings.processes == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **_UVICORN)
+        return
+    os.environ[FACTORY_ENV] = _import_path(create_app)
+    os.environ[SETTINGS_ENV] = _import_path(type(settings))
+    with _metrics_directory(settings.service_name):
+        uvicorn.run(
+            f"{__name__}:app_from_environment",
+            factory=True,
+            workers=settings.processes,
+            host=settings.host,
+            port=settings.port,
+            **_UVICORN,
+        )
+
+
+def app_from_environment() -> FastAPI:
+    """A worker's app: the factory and settings class `serve` named, settings from the env."""
+    settings: ServiceSettings = _resolve(os.environ[SETTINGS_ENV])()
+    configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    # Which worker said it, among the replicas logging to one stream.
+    structlog.contextvars.bind_contextvars(pid=os.getpid())
+    _stop_when_orphaned(os.getppid())
+    app: FastAPI = _resolve(os.environ[FACTORY_ENV])(settings)
+    return app
+
+
+def _stop_when_orphaned(parent: int, interval: float = 1.0) -> None:
+    """uvicorn stops its workers when it is asked to stop, but when it is killed outright a
+    worker would go on serving and consuming unseen; it stops itself instead (SIGTERM: the
+    graceful way, its deliveries in flight are finished or returned to the queue)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        structlog.get_logger(__name__).warning("the supervising process is gone; stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
+def _import_path(obj: Callable[..., Any]) -> str:
+    return f"{obj.__module__}:{obj.__qualname__}"
+
+
+def _resolve(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@contextmanager
+def _metrics_directory(service: str) -> Iterator[Path]:
+    """The workers' metric files: the operator's `PROMETHEUS_MULTIPROC_DIR`, emptied first as
+    prometheus_client requires (counters would otherwise go on from the last run), or a
+    private temporary directory removed afterwards."""
+    given = os.environ.get(METRICS_DIR_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+        yield path
+        return
+    path = Path(tempfile.mkdtemp(prefix=f"{service}-metrics-"))
+    os.environ[METRICS_DIR_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        del os.environ[METRICS_DIR_ENV]
+        shutil.rmtree(path, ignore_errors=True)

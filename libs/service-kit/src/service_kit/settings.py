@@ -19,6 +19,7 @@ class ServiceSettings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    processes: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/controlplane"
     db_schema: str = "public"

@@ -10,6 +10,7 @@ from prometheus_client import Gauge, Histogram
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.metrics import SHARED_SAMPLE
 from service_kit.runtime import ServiceRuntime
 from tenant_api.adapters.orm import pipelines as pipelines_table
 from tenant_api.domain.pipeline import PipelineStatus
@@ -23,7 +24,12 @@ SAGA_DURATION = Histogram(
     ["tier", "outcome"],
     buckets=(1, 2.5, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600),
 )
-PIPELINES = Gauge("pipelines", "Provisioning pipelines by status (read-model)", ["status"])
+PIPELINES = Gauge(
+    "pipelines",
+    "Provisioning pipelines by status (read-model)",
+    ["status"],
+    multiprocess_mode=SHARED_SAMPLE,
+)
 
 
 def observe_saga(tier: str, outcome: str, started_at: datetime, finished_at: datetime) -> None:
