@@ -34,14 +34,20 @@ def start(pids: dict[int, str], services: tuple[str, ...], prefix: Path) -> list
     if binary is None or not services:
         return []
     profilers = []
+    started: set[str] = set()
     for pid, service in pids.items():
-        if service not in services:
+        # A service's own process comes first; `--subprocesses` takes in its workers.
+        if service not in services or service in started:
             continue
+        started.add(service)
         output = prefix.with_name(f"{prefix.name}-{service}.svg")
         log = output.with_suffix(".log")
         with log.open("wb") as stderr:
             process = subprocess.Popen(  # noqa: S603 - py-spy on our own service
-                [binary, "record", "--pid", str(pid), "--rate", "200", "--output", str(output)],
+                [
+                    *(binary, "record", "--pid", str(pid), "--subprocesses"),
+                    *("--rate", "200", "--output", str(output)),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )

@@ -143,23 +143,36 @@ class BenchStack:
         return all(a.status_code == 200 for a in answers)
 
     def pids(self) -> dict[int, str]:
-        """The launcher and the five services, by pid."""
+        """The launcher and the five services, by pid: each service's own process first, then
+        its worker processes (`PROCESSES` above 1), whose command lines do not name it."""
         if self.process is None:
             return {}
-        found = {self.process.pid: "local_run.py (log pipe)"}
+        parents: dict[int, int] = {}
+        commands: dict[int, list[bytes]] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text()
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+                commands[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) != self.process.pid:
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+        found = {self.process.pid: "local_run.py (log pipe)"}
+        for pid, parent in parents.items():
+            if parent != self.process.pid:
                 continue
             for service in SERVICES:
-                if service.replace("-", "_").encode() in cmdline:
-                    found[int(entry)] = service
+                if service.replace("-", "_").encode() in commands[pid]:
+                    found[pid] = service
+        services = {pid: name for pid, name in found.items() if pid != self.process.pid}
+        while services:
+            services = {
+                pid: services[parent]
+                for pid, parent in parents.items()
+                if parent in services and pid not in found
+            }
+            found.update(services)
         return found
 
     async def backlog(self) -> dict[str, int]:

@@ -37,3 +37,36 @@ def test_every_profiled_service_gets_a_flame_graph_or_a_stated_reason(tmp_path: 
         assert why.startswith("py-spy wrote no profile: ")
         assert "it said nothing" not in why
         assert (tmp_path / "run-saga-profile-svc.log").exists()
+
+
+def test_a_service_of_several_processes_is_one_profile_of_them_all(tmp_path: Path) -> None:
+    if profiling.py_spy() is None:
+        pytest.fail("py-spy is part of the dev dependencies; `make sync` installs it")
+    # A parent and its worker, as uvicorn's PROCESSES=2 would have them (here one worker).
+    code = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        "time.sleep(60)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        time.sleep(0.5)
+        worker = int(Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()[0])
+        profilers = profiling.start(
+            {parent.pid: "svc", worker: "svc"}, ("svc",), tmp_path / "run-saga-profile"
+        )
+        assert len(profilers) == 1, "one py-spy for the service, not one per process"
+        args = profilers[0].process.args
+        assert isinstance(args, list)
+        assert args[:5] == [
+            profiling.py_spy(),
+            "record",
+            "--pid",
+            str(parent.pid),
+            "--subprocesses",
+        ]
+        profiling.stop(profilers)
+    finally:
+        subprocess.run(["pkill", "-P", str(parent.pid)], check=False)
+        parent.kill()
+        parent.wait()
