@@ -228,6 +228,13 @@ async def execute(args: argparse.Namespace) -> int:
             pg["wal_sync_method"], pg["server_version"].split(".")[0], pg["data_directory"]
         )
     )
+    budget = stack.connection_budget()
+    if budget > int(pg["max_connections"]):
+        console.print(
+            f"[yellow]the services' pools may hold {budget} PostgreSQL connections and "
+            f"max_connections is {pg['max_connections']}: expect 'too many clients' errors; "
+            "lower DB_POOL_SIZE (--service-env DB_POOL_SIZE=…) or fewer processes[/yellow]"
+        )
     run: dict[str, Any] = {
         "run_id": names.run_id,
         "started_at": datetime.now(UTC).isoformat(),
@@ -239,6 +246,7 @@ async def execute(args: argparse.Namespace) -> int:
             "options": options.recorded(),
             "service_env": stack.recorded_env(),
             "port_base": stack.port_base,
+            "connection_budget": budget,
             "names": asdict(names),
             "command": " ".join(["python -m bench", *sys.argv[1:]]),
         },
@@ -248,8 +256,13 @@ async def execute(args: argparse.Namespace) -> int:
     stop_on_signals(console)
     try:
         await run_scenarios(stack, options, selected, args, run["scenarios"])
-        run["dead_letters"] = await dead_letters(stack)
         failed = any("error" in r for r in run["scenarios"].values())
+        try:
+            run["dead_letters"] = await dead_letters(stack)
+        except (OSError, asyncpg.PostgresError) as exc:  # what was measured is still written
+            console.print(f"[red]counting dead letters failed:[/red] {exc!r}")
+            run["dead_letters_error"] = repr(exc)
+            failed = True
     except asyncio.CancelledError:
         run["interrupted"] = True
         task = asyncio.current_task()

@@ -94,6 +94,20 @@ class BenchStack:
             **self.overrides,
         }
 
+    def processes(self, service: str) -> int:
+        """How many processes `local_run.py` starts for the service (`PROCESSES`, or
+        `TENANT_API_PROCESSES` and the like for one service)."""
+        env = self.settings_env
+        own = env.get(f"{service.replace('-', '_').upper()}_PROCESSES")
+        return int(own or env.get("PROCESSES") or 1)
+
+    def connection_budget(self) -> int:
+        """The most PostgreSQL connections the services' pools may hold at once: each process
+        `DB_POOL_SIZE` plus as many overflow (the relays' listeners and the provisioner's
+        tenant-data pool come on top)."""
+        pool = int(self.settings_env.get("DB_POOL_SIZE") or ServiceSettings().db_pool_size)
+        return sum(self.processes(service) * 2 * pool for service in SERVICES)
+
     def recorded_env(self) -> dict[str, str]:
         return {k: redact(k, v) for k, v in sorted(self.settings_env.items())}
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bench.infra import StackNames, redact
+from pathlib import Path
+
+from bench.infra import Infrastructure, StackNames, redact
+from bench.stack import BenchStack
 
 
 def test_secrets_never_reach_a_result_file() -> None:
@@ -32,3 +35,20 @@ def test_everything_a_run_creates_carries_its_id() -> None:
     assert names.database != "controlplane"
     # A role is prefix + tenant key (at most 20): PostgreSQL's 63-character limit holds.
     assert len(names.role_prefix) + 20 <= 63
+
+
+def test_the_connection_budget_counts_every_process_of_every_service(tmp_path: Path) -> None:
+    def stack(**overrides: str) -> BenchStack:
+        infra = Infrastructure("postgresql+asyncpg://postgres@127.0.0.1/x", "amqp://", "redis://")
+        return BenchStack(
+            StackNames("1a2b3c4d"), infra, 18000, tmp_path / "log", overrides=overrides
+        )
+
+    # Five services, one process each, 10 pooled + 10 overflow connections per process.
+    assert stack().connection_budget() == 100
+    assert stack(DB_POOL_SIZE="4").connection_budget() == 40
+    two_gateways = stack(TENANT_API_PROCESSES="2")
+    assert two_gateways.processes("tenant-api") == 2
+    assert two_gateways.processes("provisioner") == 1
+    assert two_gateways.connection_budget() == 120
+    assert stack(PROCESSES="2", NOTIFIER_PROCESSES="1").connection_budget() == 180
