@@ -68,6 +68,16 @@ class KitDb:
             await session.execute(delete(outbox_table))
 
     @staticmethod
+    async def lock_effects(uow: UnitOfWork, event_id: uuid.UUID) -> None:
+        """Hold the event's effect rows until the transaction ends (waiting for them if
+        another transaction holds them)."""
+        await uow.session.execute(
+            select(effects_table.c.note)
+            .where(effects_table.c.event_id == event_id)
+            .with_for_update()
+        )
+
+    @staticmethod
     async def record_effect(uow: UnitOfWork, event_id: uuid.UUID, note: str) -> None:
         """What a handler does: one row, in the handler's transaction."""
         await uow.session.execute(insert(effects_table).values(event_id=event_id, note=note))

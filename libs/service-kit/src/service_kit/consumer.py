@@ -15,13 +15,14 @@ from opentelemetry.trace import Span, SpanKind
 from service_kit import metrics, tracing
 from service_kit.broker import Broker
 from service_kit.db import UnitOfWork
+from service_kit.group_commit import GroupCommit
+from service_kit.group_commit import Handler as Handler  # what a Consumer maps types to
 from service_kit.inbox import record_once
 from service_kit.topology import QueueNames, declare_consumer_queues, queue_names
 from shared_schemas import Envelope, EventRejected, parse_event
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[Any, UnitOfWork], Awaitable[None]]
 UowFactory = Callable[[], UnitOfWork]
 
 ATTEMPT_HEADER = "x-attempt"
@@ -32,12 +33,16 @@ class Consumer:
     """What a service consumes: a name (its queue), the routing keys, a handler per event type.
 
     `fallback` handles every event type without a handler of its own (for wildcard bindings).
+    `shares_transactions` says that its handlers only write to the database through the unit
+    of work they are given (no mail, no HTTP, no commit or rollback of their own), so that
+    deliveries waiting together may share one transaction (`service_kit.group_commit`).
     """
 
     name: str
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     bindings: list[str] = field(default_factory=list)
     fallback: Handler | None = None
+    shares_transactions: bool = False
 
     @property
     def routing_keys(self) -> list[str]:
@@ -67,6 +72,12 @@ class ConsumerRunner:
         self.names: QueueNames = queue_names(broker.settings, consumer.name)
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
+        batch = broker.settings.consumer_batch_size
+        self._group = (
+            GroupCommit(uow_factory, consumer.name, batch)
+            if consumer.shares_transactions and batch > 1
+            else None
+        )
 
     async def start(self) -> None:
         settings = self._broker.settings
@@ -150,13 +161,14 @@ class ConsumerRunner:
             return
         started = time.perf_counter()
         try:
-            async with self._uow_factory() as uow:
-                if not await record_once(uow.session, event, self.consumer.name):
-                    self._count(event.type, "duplicate")
-                    await self._ack(message)
-                    return
-                await handler(event, uow)
-                await uow.commit()
+            if self._group is not None:
+                handled = await self._group.run(event, handler)
+            else:
+                handled = await self._alone(event, handler)
+            if not handled:
+                self._count(event.type, "duplicate")
+                await self._ack(message)
+                return
         except Exception as exc:
             log.warning("handler failed", error=repr(exc))
             tracing.record_error(exc, span)
@@ -170,6 +182,14 @@ class ConsumerRunner:
             await self._after_commit(event)
         self._count(event.type, "processed")
         await self._ack(message)
+
+    async def _alone(self, event: Envelope, handler: Handler) -> bool:
+        async with self._uow_factory() as uow:
+            if not await record_once(uow.session, event, self.consumer.name):
+                return False
+            await handler(event, uow)
+            await uow.commit()
+        return True
 
     async def _retry_or_dead_letter(
         self, message: AbstractIncomingMessage, event: Envelope, exc: Exception

@@ -41,6 +41,17 @@ EVENTS_CONSUMED = Counter(
 HANDLER_LATENCY = Histogram(
     "event_handler_duration_seconds", "Time spent in an event handler", ["consumer", "type"]
 )
+TRANSACTION_DELIVERIES = Histogram(
+    "consumer_transaction_deliveries",
+    "Deliveries committed in one transaction, by consumers that share transactions",
+    ["consumer"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+SHARED_TRANSACTION_FAILURES = Counter(
+    "consumer_shared_transaction_failures_total",
+    "Shared transactions rolled back, their deliveries then handled one by one",
+    ["consumer"],
+)
 OUTBOX_BACKLOG = Gauge(
     "outbox_backlog", "Outbox rows not yet published", multiprocess_mode=SHARED_SAMPLE
 )

@@ -36,6 +36,7 @@ class ServiceSettings(BaseSettings):
     retry_delays: Annotated[list[float], NoDecode] = [1.0, 5.0, 30.0]
     delivery_limit: int = 10
     consumer_prefetch: int = 32
+    consumer_batch_size: int = Field(default=16, ge=1, le=1000)
     publish_timeout: float = 5.0
     outbox_batch_size: int = 100
     outbox_poll_interval: float = 1.0

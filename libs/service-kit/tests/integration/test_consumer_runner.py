@@ -6,12 +6,16 @@ import asyncio
 import contextlib
 import json
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aio_pika
 import pytest
+import structlog
 from aio_pika.abc import AbstractIncomingMessage
+from prometheus_client import REGISTRY
+from sqlalchemy import text
 
 from service_kit.broker import Broker
 from service_kit.consumer import ATTEMPT_HEADER, Consumer, ConsumerRunner
@@ -298,3 +302,155 @@ async def test_stop_returns_when_the_broker_connection_is_gone(
     await runner.broker.close()
     # A robust channel would wait for a reconnect that never comes; shutdown must not.
     await asyncio.wait_for(runner.stop(), timeout=3.0)
+
+
+# Group commit: a consumer that shares transactions.
+
+
+def sample_sum(name: str, consumer: str) -> float:
+    return REGISTRY.get_sample_value(name, {"consumer": consumer}) or 0.0
+
+
+async def hold_the_first_delivery(
+    infra: TestInfra, runner: ObservedRunner, gate: asyncio.Event, eventually: Any
+) -> None:
+    """Wait until the broker has handed every published delivery over (nothing ready), so the
+    ones behind the held first delivery wait together, then let the first one go on."""
+    await eventually(
+        lambda: _nothing_ready(infra, runner.names.main), what="every delivery handed over"
+    )
+    await asyncio.sleep(0.2)  # each delivery's task reaches its group
+    gate.set()
+
+
+async def _nothing_ready(infra: TestInfra, queue: str) -> bool:
+    return await ready_messages(infra, queue) == 0
+
+
+async def test_deliveries_that_wait_together_share_a_transaction_each_in_its_own_context(
+    infra: TestInfra,
+    kit_db: Any,
+    settings: ServiceSettings,
+    run_consumer: RunConsumer,
+    eventually: Any,
+) -> None:
+    assert settings.consumer_batch_size == 16
+    gate = asyncio.Event()
+    transactions: dict[uuid.UUID, int] = {}
+    logged_as: dict[uuid.UUID, str] = {}
+
+    async def handler(event: Envelope, uow: Any) -> None:
+        if not transactions:
+            await gate.wait()
+        transactions[event.id] = await uow.session.scalar(text("SELECT txid_current()"))
+        logged_as[event.id] = structlog.contextvars.get_contextvars()["event_id"]
+        await kit_db.record_effect(uow, event.id, "shared")
+
+    name = "grouped"
+    before = sample_sum("consumer_transaction_deliveries_count", name)
+    runner = await run_consumer(
+        Consumer(name=name, handlers={KEY: handler}, shares_transactions=True)
+    )
+    events = [reactivated() for _ in range(20)]
+    for event in events:
+        await publish(infra, event)
+    await hold_the_first_delivery(infra, runner, gate, eventually)
+    await eventually(lambda: len(runner.deliveries) == 20, what="all twenty handled")
+
+    for event in events:
+        assert await kit_db.effects(event.id) == ["shared"]
+        assert await kit_db.inbox_count(event.id) == 1
+    # The first alone (it was held), the nineteen behind it in groups of at most 16.
+    sizes = sorted(Counter(transactions.values()).values())
+    assert sizes == [1, 3, 16], sizes
+    assert sample_sum("consumer_transaction_deliveries_count", name) - before == 3
+    # Each handler ran in its own delivery's context, not in its group's.
+    assert logged_as == {event.id: str(event.id) for event in events}
+    await runner.broker.close()
+    assert await ready_messages(infra, runner.names.main) == 0, "every delivery acked"
+
+
+async def test_a_failing_delivery_leaves_its_shared_transaction_and_fails_alone(
+    infra: TestInfra,
+    kit_db: Any,
+    settings: ServiceSettings,
+    run_consumer: RunConsumer,
+    eventually: Any,
+) -> None:
+    gate = asyncio.Event()
+    events = [reactivated() for _ in range(8)]
+    poison = events[4]
+    calls: list[uuid.UUID] = []
+
+    async def handler(event: Envelope, uow: Any) -> None:
+        if not calls:
+            calls.append(event.id)
+            await gate.wait()
+        else:
+            calls.append(event.id)
+        await kit_db.record_effect(uow, event.id, "once")
+        if event.id == poison.id:
+            raise ValueError("this one never works")
+
+    name = "grouped-failing"
+    failures = sample_sum("consumer_shared_transaction_failures_total", name)
+    runner = await run_consumer(
+        Consumer(name=name, handlers={KEY: handler}, shares_transactions=True)
+    )
+    for event in events:
+        await publish(infra, event)
+    await hold_the_first_delivery(infra, runner, gate, eventually)
+
+    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8.0)
+    assert json.loads(dead.body)["id"] == str(poison.id)
+    assert dead.headers["x-reason"] == "retries_exhausted"
+    assert "this one never works" in dead.headers["x-error"]
+    # Its group was rolled back and run again one by one: every other event took effect
+    # exactly once, the poison not at all.
+    for event in events:
+        expected = [] if event.id == poison.id else ["once"]
+        assert await kit_db.effects(event.id) == expected
+        assert await kit_db.inbox_count(event.id) == (0 if event.id == poison.id else 1)
+    assert sample_sum("consumer_shared_transaction_failures_total", name) - failures == 1
+
+
+async def test_a_shared_transaction_waits_briefly_for_a_lock_then_its_deliveries_go_alone(
+    infra: TestInfra, kit_db: Any, run_consumer: RunConsumer, eventually: Any
+) -> None:
+    gate = asyncio.Event()
+    lock_row = uuid.uuid4()
+    async with kit_db.uow() as uow:
+        await kit_db.record_effect(uow, lock_row, "the lock")
+        await uow.commit()
+
+    held: list[uuid.UUID] = []
+
+    async def handler(event: Envelope, uow: Any) -> None:
+        if not held or held == [event.id]:  # the first delivery, alone, holds the others up
+            held[:] = [event.id]
+            await gate.wait()
+        else:
+            await kit_db.lock_effects(uow, lock_row)
+        await kit_db.record_effect(uow, event.id, "after the lock")
+
+    name = "grouped-locked"
+    failures = sample_sum("consumer_shared_transaction_failures_total", name)
+    runner = await run_consumer(
+        Consumer(name=name, handlers={KEY: handler}, shares_transactions=True)
+    )
+    events = [reactivated() for _ in range(5)]
+    async with kit_db.uow() as holder:
+        # Someone else holds the row for a second: longer than a shared transaction waits.
+        await kit_db.lock_effects(holder, lock_row)
+        for event in events:
+            await publish(infra, event)
+        await hold_the_first_delivery(infra, runner, gate, eventually)
+        await eventually(
+            lambda: sample_sum("consumer_shared_transaction_failures_total", name) > failures,
+            timeout=0.9,
+            what="the shared transaction giving up on the lock",
+        )
+        await asyncio.sleep(0.3)
+    await eventually(lambda: len(runner.deliveries) == 5, what="all five handled")
+    for event in events:
+        assert await kit_db.effects(event.id) == ["after the lock"]
