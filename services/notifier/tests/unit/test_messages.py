@@ -3,8 +3,17 @@ from __future__ import annotations
 import html
 import uuid
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import cast
 
-from notifier.domain.messages import compose, render_lead_verification, sender_domain
+from notifier.domain.messages import (
+    RenderedMail,
+    clip,
+    compose,
+    render_lead_verification,
+    sender_domain,
+)
 from notifier.domain.notifications import NotificationKind, message_id
 from shared_schemas.events import LeadCreatedData
 
@@ -66,7 +75,7 @@ def test_message_id_is_deterministic_per_event_and_kind() -> None:
 
 def test_compose_builds_multipart_alternative_with_plain_text_first() -> None:
     mail = render_lead_verification(data(first_name="Zoë"))
-    message = compose(
+    composed = compose(
         mail,
         sender="Control Plane <no-reply@cp.example>",
         to_name="Zoë\nLovelace",
@@ -74,6 +83,10 @@ def test_compose_builds_multipart_alternative_with_plain_text_first() -> None:
         message_id="<lead_verification.1@cp.example>",
         date=EXPIRES,
     )
+    wire = composed.as_bytes()
+    assert wire.isascii(), "non-ASCII names and text are encoded for the wire"
+    # As a recipient's mail program reads it.
+    message = cast(EmailMessage, message_from_bytes(wire, policy=policy.default))
     assert message.get_content_type() == "multipart/alternative"
     text, rich = message.iter_parts()
     assert text.get_content_type() == "text/plain"
@@ -82,3 +95,29 @@ def test_compose_builds_multipart_alternative_with_plain_text_first() -> None:
     assert message["To"] == "Zoë Lovelace <zoe@engines.example>"
     assert message["Message-ID"] == "<lead_verification.1@cp.example>"
     assert message["Subject"] == mail.subject
+
+
+def test_compose_encodes_non_ascii_headers_and_no_value_can_add_a_header() -> None:
+    to_address = "zoe@engines.example"
+    mail = render_lead_verification(data(first_name="Zoë"))
+    mail = RenderedMail(
+        subject=clip("Bienvenue chez Café Zoë — " + "é" * 120 + "\r\nBcc: evil@example.com"),
+        text=mail.text,
+        html=mail.html,
+    )
+    wire = compose(
+        mail,
+        sender="Contrôle <no-reply@cp.example>",
+        to_name="Zoë Müller\r\nBcc: evil@example.com",
+        to_address=to_address,
+        message_id="<lead_verification.2@cp.example>",
+        date=EXPIRES,
+    ).as_bytes()
+    assert wire.isascii()
+    message = cast(EmailMessage, message_from_bytes(wire, policy=policy.default))
+    assert message["Subject"] == mail.subject
+    assert message["From"] == "Contrôle <no-reply@cp.example>"
+    (to,) = message["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("Zoë Müller Bcc: evil@example.com", to_address)
+    assert message["Bcc"] is None
+    assert message.defects == []

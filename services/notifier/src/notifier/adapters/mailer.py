@@ -6,7 +6,7 @@ import asyncio
 import os
 import re
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -23,7 +23,7 @@ class Mailer(Protocol):
     @property
     def transport(self) -> str: ...
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         """Hand the message over for delivery; raise if it was not accepted."""
 
 
@@ -65,7 +65,7 @@ class SmtpMailer:
     def __repr__(self) -> str:
         return f"SmtpMailer({self._target.hostname}:{self._target.port})"
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         t = self._target
         await aiosmtplib.send(
             message,
@@ -87,7 +87,7 @@ class MaildirMailer:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         path = eml_path(self.directory, str(message.get("Message-ID", "")))
         await asyncio.to_thread(_write_atomically, path, message.as_bytes())
         log.info("e-mail written to the mail folder", path=str(path))

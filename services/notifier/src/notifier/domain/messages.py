@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from functools import cache
 from urllib.parse import quote, urlsplit
 
@@ -36,6 +39,7 @@ def _templates() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates ship inside the package: no stat per render
     )
 
 
@@ -149,16 +153,46 @@ def compose(
     to_address: str,
     message_id: str,
     date: datetime,
-) -> EmailMessage:
-    """A multipart/alternative message (plain text first, HTML preferred by capable clients)."""
-    message = EmailMessage()
-    message["From"] = sender
-    user, _, domain = to_address.rpartition("@")
-    message["To"] = Address(display_name=one_line(to_name), username=user, domain=domain)
-    message["Subject"] = mail.subject
+) -> Message:
+    """A multipart/alternative message (plain text first, HTML preferred by capable clients).
+
+    Built with the classic MIME classes: `EmailMessage` parses every header as it is set and
+    again as it is written, three times the cost of the whole message here. Every header value
+    is one line already (names through `one_line`, subjects through `clip`), and non-ASCII text
+    is RFC 2047-encoded, as the modern API would.
+    """
+    message = MIMEMultipart("alternative")
+    encoded = {
+        "From": _address(*parseaddr(sender)),
+        "To": _address(to_name, to_address),
+        "Subject": _text(mail.subject),
+    }
+    for name, value in encoded.items():
+        message[name] = value  # type: ignore[assignment]  # the classic API takes a Header too
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(date)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.text)
-    message.add_alternative(mail.html, subtype="html")
+    message.attach(MIMEText(mail.text, "plain", _UTF8_QP))  # type: ignore[arg-type]
+    message.attach(MIMEText(mail.html, "html", _UTF8_QP))  # type: ignore[arg-type]
     return message
+
+
+# Quoted-printable bodies: readable where they are plain ASCII (links, most of the text).
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
+
+
+# A `Header` (not its encoded string) is folded knowing the header's name, so that a long
+# value starts on the header's own line.
+def _text(value: str) -> str | Header:
+    value = one_line(value)
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def _address(name: str, address: str) -> str | Header:
+    name = one_line(name)
+    if name.isascii():
+        return formataddr((name, address))
+    header = Header(name, "utf-8")
+    header.append(f"<{address}>", "us-ascii")
+    return header
