@@ -119,6 +119,15 @@ async def test_pooled_tenant_is_provisioned(
     assert [r.key_hash for r in stored] == [hashlib.sha256(plaintext.encode()).hexdigest()]
     (invoice,) = mine(tap, "billing.invoice_issued", req.data.tenant_id)
     assert (invoice.data.amount, invoice.data.currency) == ("49.00", "USD")
+    # Each step was due the moment the one before it ended, so the engine went on in the same
+    # transaction: the credentials step's key and the billing step's subscription, written in
+    # the engine's transaction, carry one transaction time (now()).
+    (written,) = await sql(
+        "SELECT k.created_at = s.created_at AS together FROM provisioner.api_keys k"
+        " JOIN provisioner.subscriptions s USING (pipeline_id) WHERE k.tenant_id = :t",
+        t=req.data.tenant_id,
+    )
+    assert written.together
 
 
 async def test_silo_tenant_waits_for_its_callback_then_completes(
