@@ -203,7 +203,11 @@ class Engine:
 
 
 async def move_on(row: Row[Any], uow: UnitOfWork, deps: Deps, app_url: str | None = None) -> None:
-    """The current step is done: run the next one now, or complete the pipeline."""
+    """The current step is done: run the next one now, or complete the pipeline.
+
+    Called by the engine, which goes on with the next step itself, and by the callback's
+    handler, which wakes the engine once its transaction has committed.
+    """
     nxt = row.current + 1
     if nxt < len(row.steps):
         await _set(
@@ -215,7 +219,6 @@ async def move_on(row: Row[Any], uow: UnitOfWork, deps: Deps, app_url: str | Non
             next_run_at=datetime.now(UTC),
             **({"app_url": app_url} if app_url else {}),
         )
-        deps.wake.set()
         return
     final_url = (
         app_url or row.app_url or deps.settings.tenant_app_url_template.format(key=row.tenant_key)

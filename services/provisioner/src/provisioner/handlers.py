@@ -86,7 +86,13 @@ async def start_pipeline(event: TenantProvisioningRequested, uow: UnitOfWork, de
             "trace_context": tracing.carrier() or None,
         },
     )
-    deps.wake.set()
+    _wake_after_commit(uow, deps)
+
+
+def _wake_after_commit(uow: UnitOfWork, deps: Deps) -> None:
+    # Not before: a loop woken while this transaction still holds the row would skip it
+    # (SKIP LOCKED) and sleep a poll interval before looking again.
+    uow.after_commit(deps.wake.set)
 
 
 async def _locked(uow: UnitOfWork, pipeline_id: UUID) -> Row[Any] | None:
@@ -117,12 +123,13 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
         }
         await events.step_succeeded(uow, row, "infrastructure", row.attempt, details)
         await move_on(row, uow, deps, app_url=d.app_plane_url)
+        _wake_after_commit(uow, deps)
         return
     await forget_run(deps.redis, deps.settings.redis_key_prefix, row.tenant_id)
     reason = "the external pipeline reported failure"
     await events.step_failed(uow, row, "infrastructure", row.attempt, reason, False)
     await stop(uow, row, StopReason.FAILED, failure_step="infrastructure", failure_reason=reason)
-    deps.wake.set()
+    _wake_after_commit(uow, deps)
 
 
 async def _serialise(uow: UnitOfWork, pipeline_id: UUID) -> None:
@@ -159,7 +166,7 @@ async def _stop_on_request(
         error = "cancelled" if reason is StopReason.CANCEL else "timed out"
         await events.step_failed(uow, row, row.steps[row.current], row.attempt, error, False)
     await stop(uow, row, reason, failure_step=row.steps[row.current])
-    deps.wake.set()
+    _wake_after_commit(uow, deps)
 
 
 async def cancel(event: TenantCancelRequested, uow: UnitOfWork, deps: Deps) -> None:

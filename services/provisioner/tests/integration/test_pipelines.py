@@ -12,8 +12,9 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit.testing import TestInfra, wait_for_queue_messages
+from service_kit.testing import TestInfra, started, wait_for_queue_messages
 from service_kit.topology import dlq_name, queue_names
 from service_kit.webhooks import load_run
 from shared_schemas import Envelope
@@ -155,6 +156,35 @@ async def test_silo_tenant_waits_for_its_callback_then_completes(
     # Kept until its TTL so that a retried delivery is verified and answered as a duplicate.
     assert await load_run(redis, settings.redis_key_prefix, req.data.tenant_id) == run
     assert await redis.ttl(f"{settings.redis_key_prefix}webhook:run:{req.data.tenant_id}") > 0
+
+
+@pytest.fixture
+def settings_without_polls(settings: ProvisionerSettings) -> ProvisionerSettings:
+    # The engine looks for due pipelines only when woken, as far as these tests last.
+    return settings.model_copy(update={"provisioner_poll_interval": 600.0})
+
+
+async def test_a_request_and_a_callback_wake_the_engine_without_waiting_for_a_poll(
+    settings_without_polls: ProvisionerSettings,
+    migrated: None,
+    event_tap: Any,
+    publish: Publish,
+    redis: Redis,
+) -> None:
+    # Each handler wakes the engine once its transaction has committed (woken before, the
+    # engine could find the pipeline still locked or not there yet); with no poll to come, a
+    # missed wake would leave the pipeline waiting ten minutes.
+    settings = settings_without_polls
+    async with started(create_app(settings)):
+        tap = await event_tap("provisioning.*")
+        req = request(Tier.SILO)
+        await publish(req)
+        await waiting_run(redis, settings, req.data.tenant_id)
+        await publish(callback(req))
+        done = await outcome(
+            tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed"
+        )
+    assert done.type == "provisioning.completed"
 
 
 @pytest.mark.parametrize(
