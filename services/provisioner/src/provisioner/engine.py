@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import Row, bindparam, func, or_, select, update
 
 from provisioner import events
-from provisioner.adapters.orm import pipelines
+from provisioner.adapters.orm import pipelines, status_in
 from provisioner.deps import Deps
 from provisioner.domain.pipeline import PipelineStatus, StopReason, retry_delay
 from provisioner.steps import Done, StepFailed, run_step, undo
@@ -31,9 +31,8 @@ _NEXT_DUE = (
     select(pipelines)
     .where(
         or_(
-            pipelines.c.status.in_([S.RUNNING, S.COMPENSATING])
-            & (pipelines.c.next_run_at <= func.now()),
-            (pipelines.c.status == S.WAITING) & (pipelines.c.waiting_deadline <= func.now()),
+            status_in(S.RUNNING, S.COMPENSATING) & (pipelines.c.next_run_at <= func.now()),
+            status_in(S.WAITING) & (pipelines.c.waiting_deadline <= func.now()),
         )
     )
     .order_by(pipelines.c.next_run_at)
@@ -47,7 +46,7 @@ _STILL_DUE = (
     select(pipelines)
     .where(
         pipelines.c.id == bindparam("pipeline_id"),
-        pipelines.c.status.in_([S.RUNNING, S.COMPENSATING]),
+        status_in(S.RUNNING, S.COMPENSATING),
         pipelines.c.next_run_at <= func.clock_timestamp(),
     )
     .with_for_update()

@@ -7,12 +7,12 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from provisioner import events
 from provisioner.adapters import faults as fault_hooks
-from provisioner.adapters.orm import pipelines, stops_before_start
+from provisioner.adapters.orm import pipelines, status_in, stops_before_start
 from provisioner.deps import Deps
 from provisioner.domain.pipeline import ACTIVE, PipelineStatus, StopReason
 from provisioner.domain.plan import plan_steps
@@ -37,6 +37,15 @@ S = PipelineStatus
 
 # Built once; a second request for the same pipeline id changes nothing.
 _ADD = insert(pipelines).on_conflict_do_nothing()
+_STOPPED_BEFORE_START = select(stops_before_start.c.reason).where(
+    stops_before_start.c.pipeline_id == bindparam("pipeline_id")
+)
+_OTHER_ACTIVE = select(pipelines.c.id).where(
+    pipelines.c.tenant_id == bindparam("tenant_id"),
+    status_in(*ACTIVE),
+    pipelines.c.id != bindparam("pipeline_id"),
+)
+_SERIALISE = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0)))
 
 
 async def start_pipeline(event: TenantProvisioningRequested, uow: UnitOfWork, deps: Deps) -> None:
@@ -50,20 +59,14 @@ async def start_pipeline(event: TenantProvisioningRequested, uow: UnitOfWork, de
     if faults.handler_error:
         raise fault_hooks.InjectedOutage("injected fault: the database is unreachable")
     await _serialise(uow, d.pipeline_id)
-    stopped = await uow.session.scalar(
-        select(stops_before_start.c.reason).where(stops_before_start.c.pipeline_id == d.pipeline_id)
-    )
+    stopped = await uow.session.scalar(_STOPPED_BEFORE_START, {"pipeline_id": d.pipeline_id})
     if stopped is not None:
         log.warning(
             "provisioning request of a pipeline stopped before it came; ignored", reason=stopped
         )
         return
     active = await uow.session.scalar(
-        select(pipelines.c.id).where(
-            pipelines.c.tenant_id == d.tenant_id,
-            pipelines.c.status.in_(ACTIVE),
-            pipelines.c.id != d.pipeline_id,
-        )
+        _OTHER_ACTIVE, {"tenant_id": d.tenant_id, "pipeline_id": d.pipeline_id}
     )
     if active is not None:
         log.warning("another pipeline is active; request ignored", active=str(active))
@@ -135,9 +138,7 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
 async def _serialise(uow: UnitOfWork, pipeline_id: UUID) -> None:
     """A pipeline's request and a stop of it are handled one after the other, never interleaved
     (the request has no row to lock yet): a transaction-scoped advisory lock on its id."""
-    await uow.session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtextextended(str(pipeline_id), 0)))
-    )
+    await uow.session.execute(_SERIALISE, {"key": str(pipeline_id)})
 
 
 async def _stop_on_request(
@@ -185,7 +186,7 @@ async def deprovision(event: TenantOffboardingRequested, uow: UnitOfWork, deps: 
     running = (
         await uow.session.execute(
             select(pipelines)
-            .where(pipelines.c.tenant_id == tenant_id, pipelines.c.status.in_(ACTIVE))
+            .where(pipelines.c.tenant_id == tenant_id, status_in(*ACTIVE))
             .with_for_update()
         )
     ).all()

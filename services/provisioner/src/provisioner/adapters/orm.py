@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import (
     Column,
+    ColumnElement,
     DateTime,
     Index,
     Integer,
@@ -14,6 +17,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -121,3 +125,11 @@ subscriptions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("cancelled_at", DateTime(timezone=True)),
 )
+
+
+def status_in(*statuses: StrEnum) -> ColumnElement[bool]:
+    """`pipelines.status IN (...)` with the statuses as constants in the SQL, as the partial
+    indexes' predicates are. As parameters, PostgreSQL could not prove that a cached (generic)
+    plan may use those indexes, and would plan every execution anew or scan every pipeline
+    there ever was."""
+    return pipelines.c.status.in_([literal_column(f"'{status.value}'") for status in statuses])
