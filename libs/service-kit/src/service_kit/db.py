@@ -6,7 +6,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, event, literal_column
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -40,6 +40,16 @@ def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """
     if dbapi_connection.driver_connection.is_closed():
         raise DisconnectionError("the server closed this connection")
+
+
+def constant(value: str) -> ColumnElement[str]:
+    """A string written into the SQL as a constant instead of a parameter, for a predicate that
+    a partial index names (`status = 'VERIFIED'`). With a parameter there, PostgreSQL cannot
+    prove that a cached (generic) plan may use the index: it plans every execution again, or
+    caches a plan that scans the whole table. Only for the code's own constants (statuses)."""
+    if "'" in value or "\\" in value:
+        raise ValueError(f"not a plain constant: {value!r}")
+    return literal_column(f"'{value}'")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -14,7 +14,7 @@ from lead_verifier.adapters.orm import leads, verification_codes
 from lead_verifier.domain.codes import CodeState, Rejection, issue_code
 from lead_verifier.domain.leads import LeadStatus, normalise_email
 from lead_verifier.settings import LeadVerifierSettings
-from service_kit.db import UnitOfWork
+from service_kit.db import UnitOfWork, constant
 from service_kit.problems import Conflict
 from shared_schemas.events import (
     Address,
@@ -26,9 +26,10 @@ from shared_schemas.events import (
 
 PRODUCER = "lead-verifier"
 
-# Built once: building a statement per sign-up cost more than running it from the cache.
+# Built once: building a statement per sign-up cost more than running it from the cache. The
+# status is a constant, so that a cached plan uses the partial unique index on verified e-mails.
 _VERIFIED_WITH_EMAIL = select(leads.c.id).where(
-    leads.c.email == bindparam("email"), leads.c.status == LeadStatus.VERIFIED
+    leads.c.email == bindparam("email"), leads.c.status == constant(LeadStatus.VERIFIED)
 )
 _INSERT_LEAD = insert(leads)
 _INSERT_CODE = insert(verification_codes)
@@ -144,7 +145,9 @@ async def verify(
 async def _email_verified_elsewhere(uow: UnitOfWork, email: str, lead_id: UUID) -> bool:
     other = await uow.session.scalar(
         select(leads.c.id).where(
-            leads.c.email == email, leads.c.status == LeadStatus.VERIFIED, leads.c.id != lead_id
+            leads.c.email == email,
+            leads.c.status == constant(LeadStatus.VERIFIED),
+            leads.c.id != lead_id,
         )
     )
     return other is not None

@@ -17,10 +17,11 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
-    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from service_kit.db import constant
 
 metadata = MetaData()
 
@@ -132,4 +133,4 @@ def status_in(*statuses: StrEnum) -> ColumnElement[bool]:
     indexes' predicates are. As parameters, PostgreSQL could not prove that a cached (generic)
     plan may use those indexes, and would plan every execution anew or scan every pipeline
     there ever was."""
-    return pipelines.c.status.in_([literal_column(f"'{status.value}'") for status in statuses])
+    return pipelines.c.status.in_([constant(status) for status in statuses])

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.db import constant
 from tenant_api.adapters.orm import pipelines, tenants
 from tenant_api.domain.pipeline import PipelineStatus
 from tenant_api.domain.status import TenantStatus
@@ -73,7 +74,8 @@ async def lock_stale(session: AsyncSession, cutoff: datetime, limit: int) -> lis
         select(pipelines)
         .join(tenants, tenants.c.id == pipelines.c.tenant_id)
         .where(
-            pipelines.c.status == PipelineStatus.RUNNING,
+            # A constant, as the partial index pipelines_running_progress_idx names it.
+            pipelines.c.status == constant(PipelineStatus.RUNNING),
             pipelines.c.last_progress_at < cutoff,
             tenants.c.status == TenantStatus.PROVISIONING,
         )
