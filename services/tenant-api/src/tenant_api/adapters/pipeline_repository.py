@@ -14,24 +14,27 @@ from tenant_api.adapters.orm import pipelines, tenants
 from tenant_api.domain.pipeline import PipelineStatus
 from tenant_api.domain.status import TenantStatus
 
+# Built once (building a statement per call cost more than running it from the cache).
+_LATEST = (
+    select(pipelines)
+    .where(pipelines.c.tenant_id == bindparam("tenant_id"))
+    .order_by(pipelines.c.run.desc())
+    .limit(1)
+)
+_LATEST_LOCKED = _LATEST.with_for_update()
+_LAST_RUN = select(func.max(pipelines.c.run)).where(pipelines.c.tenant_id == bindparam("tenant_id"))
+# The SET clause takes each column named in the parameters.
+_SET = update(pipelines).where(pipelines.c.id == bindparam("target_id"))
+
 
 async def current(session: AsyncSession, tenant_id: UUID, *, lock: bool = False) -> Row[Any] | None:
     """The tenant's latest pipeline, if it ever had one."""
-    query = (
-        select(pipelines)
-        .where(pipelines.c.tenant_id == tenant_id)
-        .order_by(pipelines.c.run.desc())
-        .limit(1)
-    )
-    if lock:
-        query = query.with_for_update()
-    return (await session.execute(query)).first()
+    query = _LATEST_LOCKED if lock else _LATEST
+    return (await session.execute(query, {"tenant_id": tenant_id})).first()
 
 
 async def next_run(session: AsyncSession, tenant_id: UUID) -> int:
-    latest = await session.scalar(
-        select(func.max(pipelines.c.run)).where(pipelines.c.tenant_id == tenant_id)
-    )
+    latest = await session.scalar(_LAST_RUN, {"tenant_id": tenant_id})
     return (latest or 0) + 1
 
 
@@ -43,7 +46,7 @@ async def add(session: AsyncSession, **values: Any) -> None:
 
 
 async def set_values(session: AsyncSession, pipeline_id: UUID, **values: Any) -> None:
-    await session.execute(update(pipelines).where(pipelines.c.id == pipeline_id).values(**values))
+    await session.execute(_SET, {"target_id": pipeline_id, **values})
 
 
 # Built once: the step events' hot path.

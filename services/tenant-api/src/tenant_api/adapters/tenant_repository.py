@@ -130,14 +130,23 @@ def _without_tenant(row: Row[Any]) -> dict[str, Any]:
     return values
 
 
+_EXISTS = select(tenants.c.id).where(tenants.c.id == bindparam("tenant_id"))
+_LOCK = select(tenants).where(tenants.c.id == bindparam("tenant_id")).with_for_update()
+_PRIMARY_CONTACT = (
+    select(contacts)
+    .where(contacts.c.tenant_id == bindparam("tenant_id"))
+    .order_by(contacts.c.is_primary.desc(), contacts.c.id)
+    .limit(1)
+)
+
+
 async def exists(session: AsyncSession, tenant_id: UUID) -> bool:
-    return await session.scalar(select(tenants.c.id).where(tenants.c.id == tenant_id)) is not None
+    return await session.scalar(_EXISTS, {"tenant_id": tenant_id}) is not None
 
 
 async def lock(session: AsyncSession, tenant_id: UUID) -> Row[Any] | None:
     """The tenant row, locked until the transaction ends (commands and saga events serialise)."""
-    query = select(tenants).where(tenants.c.id == tenant_id).with_for_update()
-    return (await session.execute(query)).first()
+    return (await session.execute(_LOCK, {"tenant_id": tenant_id})).first()
 
 
 # The columns GET /tenants/{id}/config shows (with the plan, which only migrations change).
@@ -176,12 +185,5 @@ async def set_address(
 
 async def primary_contact(session: AsyncSession, tenant_id: UUID) -> Contact:
     """The primary contact (or, failing that, the first one) as events carry it."""
-    row = (
-        await session.execute(
-            select(contacts)
-            .where(contacts.c.tenant_id == tenant_id)
-            .order_by(contacts.c.is_primary.desc(), contacts.c.id)
-            .limit(1)
-        )
-    ).one()
+    row = (await session.execute(_PRIMARY_CONTACT, {"tenant_id": tenant_id})).one()
     return Contact(first_name=row.first_name, last_name=row.last_name, email=row.email)
