@@ -35,6 +35,7 @@ S = TypeVar("S", bound=ServiceSettings)
 FACTORY_ENV = "SERVICE_KIT_APP_FACTORY"
 SETTINGS_ENV = "SERVICE_KIT_SETTINGS"
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+SUPERVISOR_ENV = "SERVICE_KIT_SUPERVISOR_PID"
 
 _UVICORN: dict[str, Any] = {
     "log_config": None,
@@ -52,6 +53,7 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
         return
     os.environ[FACTORY_ENV] = _import_path(create_app)
     os.environ[SETTINGS_ENV] = _import_path(type(settings))
+    os.environ[SUPERVISOR_ENV] = str(os.getpid())
     with _metrics_directory(settings.service_name):
         uvicorn.run(
             f"{__name__}:app_from_environment",
@@ -69,7 +71,9 @@ def app_from_environment() -> FastAPI:
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
     # Which worker said it, among the replicas logging to one stream.
     structlog.contextvars.bind_contextvars(pid=os.getpid())
-    _stop_when_orphaned(os.getppid())
+    # The supervisor's pid as it gave it: a worker that starts after it was killed has a
+    # parent already (init), and must not take that one for its supervisor.
+    _stop_when_orphaned(int(os.environ[SUPERVISOR_ENV]))
     app: FastAPI = _resolve(os.environ[FACTORY_ENV])(settings)
     return app
 
