@@ -16,8 +16,8 @@ from service_kit import metrics, tracing
 from service_kit.broker import Broker
 from service_kit.db import UnitOfWork
 from service_kit.group_commit import GroupCommit
-from service_kit.group_commit import Handler as Handler  # what a Consumer maps types to
-from service_kit.inbox import record_once
+from service_kit.inbox import Handler as Handler  # what a Consumer maps types to
+from service_kit.inbox import handle_once
 from service_kit.topology import QueueNames, declare_consumer_queues, queue_names
 from shared_schemas import Envelope, EventRejected, parse_event
 
@@ -185,9 +185,8 @@ class ConsumerRunner:
 
     async def _alone(self, event: Envelope, handler: Handler) -> bool:
         async with self._uow_factory() as uow:
-            if not await record_once(uow.session, event, self.consumer.name):
+            if not await handle_once(uow, self.consumer.name, event, handler):
                 return False
-            await handler(event, uow)
             await uow.commit()
         return True
 

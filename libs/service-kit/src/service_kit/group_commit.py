@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,7 +30,7 @@ from sqlalchemy import text
 
 from service_kit import metrics
 from service_kit.db import UnitOfWork
-from service_kit.inbox import record_once
+from service_kit.inbox import Handler, handle_once
 from shared_schemas import Envelope
 
 log = structlog.get_logger(__name__)
@@ -38,7 +38,6 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 LOCK_WAIT = "200ms"
 _LOCK_WAIT = text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
-Handler = Callable[[Any, UnitOfWork], Awaitable[None]]
 
 
 @dataclass
@@ -120,15 +119,13 @@ class GroupCommit:
             if not delivery.outcome.done():
                 delivery.outcome.set_exception(exc)
             return
-        metrics.TRANSACTION_DELIVERIES.labels(self._consumer).observe(1)
+        if handled:  # a duplicate commits nothing
+            metrics.TRANSACTION_DELIVERIES.labels(self._consumer).observe(1)
         if not delivery.outcome.done():
             delivery.outcome.set_result(handled)
 
     async def _apply(self, delivery: _Delivery, uow: UnitOfWork) -> bool:
-        if not await record_once(uow.session, delivery.event, self._consumer):
-            return False
-        await delivery.handler(delivery.event, uow)
-        return True
+        return await handle_once(uow, self._consumer, delivery.event, delivery.handler)
 
     @staticmethod
     async def _in_context(delivery: _Delivery, work: Coroutine[Any, Any, T]) -> T:
