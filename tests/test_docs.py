@@ -8,7 +8,7 @@ from pathlib import Path
 from lead_verifier.settings import LeadVerifierSettings
 from notifier.settings import NotifierSettings
 from provisioner.settings import ProvisionerSettings
-from service_kit.serve import METRICS_DIR_ENV
+from service_kit.metrics import METRICS_DIR_ENV
 from tenant_api.settings import TenantApiSettings
 from webhook_receiver.settings import WebhookReceiverSettings
 
@@ -21,7 +21,7 @@ CLI_AND_TEST_VARIABLES = {
     "TEST_RABBITMQ_URL",
     "TEST_REDIS_URL",
 }
-# Read from the environment by the kit's `serve` itself, and by prometheus_client.
+# Read from the environment by the kit itself (`serve`, `metrics`), and by prometheus_client.
 READ_BY_SERVE = {METRICS_DIR_ENV}
 
 

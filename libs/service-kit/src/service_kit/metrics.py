@@ -22,6 +22,8 @@ from prometheus_client import (
 )
 
 SHARED_SAMPLE: Final = "livemostrecent"
+# Where the workers of a service run as several processes keep their metrics (set by `serve`).
+METRICS_DIR_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
 
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered", ["method", "route", "status"]
@@ -71,7 +73,7 @@ DLQ_DEPTH = Gauge(
 
 def exposition() -> bytes:
     """What `/metrics` answers: this process's registry, or every worker's files."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = os.environ.get(METRICS_DIR_ENV)
     if not directory:
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()
@@ -81,6 +83,6 @@ def exposition() -> bytes:
 
 def forget_this_process() -> None:
     """A worker stopping: its gauges no longer count (its counters still do)."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = os.environ.get(METRICS_DIR_ENV)
     if directory:
         multiprocess.mark_process_dead(os.getpid(), directory)  # type: ignore[no-untyped-call]

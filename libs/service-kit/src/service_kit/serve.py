@@ -28,13 +28,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from service_kit.logging import configure_logging
+from service_kit.metrics import METRICS_DIR_ENV
 from service_kit.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
 
 FACTORY_ENV = "SERVICE_KIT_APP_FACTORY"
 SETTINGS_ENV = "SERVICE_KIT_SETTINGS"
-METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 SUPERVISOR_ENV = "SERVICE_KIT_SUPERVISOR_PID"
 
 _UVICORN: dict[str, Any] = {
@@ -102,7 +102,7 @@ def _resolve(path: str) -> Any:
 
 
 @contextmanager
-def _metrics_directory(service: str) -> Iterator[Path]:
+def _metrics_directory(service: str) -> Iterator[None]:
     """The workers' metric files: the operator's `PROMETHEUS_MULTIPROC_DIR`, emptied first as
     prometheus_client requires (counters would otherwise go on from the last run), or a
     private temporary directory removed afterwards."""
@@ -112,12 +112,12 @@ def _metrics_directory(service: str) -> Iterator[Path]:
         path.mkdir(parents=True, exist_ok=True)
         for stale in path.glob("*.db"):
             stale.unlink()
-        yield path
+        yield
         return
     path = Path(tempfile.mkdtemp(prefix=f"{service}-metrics-"))
     os.environ[METRICS_DIR_ENV] = str(path)
     try:
-        yield path
+        yield
     finally:
         del os.environ[METRICS_DIR_ENV]
         shutil.rmtree(path, ignore_errors=True)
