@@ -7,17 +7,17 @@ consumer lets deliveries that wait together share a transaction (`shares_transac
 
 from __future__ import annotations
 
+from functools import partial
+
 from service_kit.consumer import Consumer
 from tenant_api import handlers
 from tenant_api.handlers import billing, offboarding, outcomes, pipeline_steps
 
+_shared = partial(Consumer, shares_transactions=True)
+
 CONSUMERS = [
-    Consumer(
-        name="lead-facts",
-        handlers={"lead.verified": handlers.record_lead_facts},
-        shares_transactions=True,
-    ),
-    Consumer(
+    _shared(name="lead-facts", handlers={"lead.verified": handlers.record_lead_facts}),
+    _shared(
         name="pipeline-steps",
         handlers={
             "provisioning.step_started": pipeline_steps.record_step,
@@ -25,32 +25,17 @@ CONSUMERS = [
             "provisioning.step_failed": pipeline_steps.record_step,
             "provisioning.step_compensated": pipeline_steps.record_step,
         },
-        shares_transactions=True,
     ),
-    Consumer(
+    _shared(
         name="pipeline-outcomes",
         handlers={
             "provisioning.completed": outcomes.complete,
             "provisioning.failed": outcomes.fail,
             "provisioning.cancelled": outcomes.confirm_cancel,
         },
-        shares_transactions=True,
     ),
-    Consumer(
-        name="invoices",
-        handlers={"billing.invoice_issued": billing.record_invoice},
-        shares_transactions=True,
-    ),
-    Consumer(
-        name="offboarding",
-        handlers={"tenant.deprovisioned": offboarding.finish_offboarding},
-        shares_transactions=True,
-    ),
+    _shared(name="invoices", handlers={"billing.invoice_issued": billing.record_invoice}),
+    _shared(name="offboarding", handlers={"tenant.deprovisioned": offboarding.finish_offboarding}),
     # Bound to every event: the timeline, and so every published event has a route.
-    Consumer(
-        name="timeline",
-        bindings=["#"],
-        fallback=handlers.record_timeline,
-        shares_transactions=True,
-    ),
+    _shared(name="timeline", bindings=["#"], fallback=handlers.record_timeline),
 ]
