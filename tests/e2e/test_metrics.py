@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service_kit.testing import TestInfra
+from service_kit.testing import TestInfra, child_processes, worker_processes
 
 from .conftest import NAMES, Stack  # type: ignore[import-not-found]
 from .saga_client import admin_headers, new_tenant, provision, settle  # type: ignore[import-not-found]
@@ -109,31 +107,19 @@ async def test_metrics_after_a_pooled_saga(stack: Stack, gateway: httpx.AsyncCli
         raise AssertionError("pipelines{status=SUCCEEDED} never reached 1")
 
 
-def worker_processes(stack: Stack, package: str) -> set[int]:
-    """The worker processes of one service: children of its process under the launcher."""
-    parents: dict[int, int] = {}
-    commands: dict[int, bytes] = {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            commands[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    (service,) = (
+def service_process(stack: Stack, package: str) -> int:
+    """The service's own process under the launcher (`python -m <package>`)."""
+    (pid,) = (
         pid
-        for pid, parent in parents.items()
-        if parent == stack.process.pid and f"-m\0{package}\0".encode() in commands[pid]
+        for pid, command in child_processes(stack.process.pid).items()
+        if f"-m\0{package}\0".encode() in command
     )
-    # Not multiprocessing's resource tracker, the service's other child.
-    return {
-        p for p, parent in parents.items() if parent == service and b"spawn_main" in commands[p]
-    }
+    return pid
 
 
 async def test_the_gateways_two_processes_count_their_requests_together(stack: Stack) -> None:
     # The stack runs the gateway with TENANT_API_PROCESSES=2: one port, two workers.
-    assert len(worker_processes(stack, "tenant_api")) == 2
+    assert len(worker_processes(service_process(stack, "tenant_api"))) == 2
     before = value(await scrape(stack, "tenant-api"), "http_requests_total", route="/healthz")
     for _ in range(20):
         # A fresh connection each time, so that either worker may answer any of them.

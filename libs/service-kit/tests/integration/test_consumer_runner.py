@@ -311,16 +311,42 @@ def sample_sum(name: str, consumer: str) -> float:
     return REGISTRY.get_sample_value(name, {"consumer": consumer}) or 0.0
 
 
-async def hold_the_first_delivery(
-    infra: TestInfra, runner: ObservedRunner, gate: asyncio.Event, eventually: Any
-) -> None:
-    """Wait until the broker has handed every published delivery over (nothing ready), so the
-    ones behind the held first delivery wait together, then let the first one go on."""
+class HeldFirst:
+    """Wraps a handler: the first delivery waits until `grouped_run` lets it go, so that the
+    deliveries behind it wait together (its retries, if any, do not wait)."""
+
+    def __init__(self, handler: Callable[[Envelope, Any], Awaitable[None]]) -> None:
+        self.first: uuid.UUID | None = None
+        self.gate = asyncio.Event()
+        self._handler = handler
+
+    async def __call__(self, event: Envelope, uow: Any) -> None:
+        if self.first is None:
+            self.first = event.id
+        if event.id == self.first:
+            await self.gate.wait()
+        await self._handler(event, uow)
+
+
+async def grouped_run(
+    infra: TestInfra,
+    run_consumer: RunConsumer,
+    eventually: Any,
+    name: str,
+    held: HeldFirst,
+    events: list[TenantReactivated],
+) -> ObservedRunner:
+    """A consumer that shares transactions, `events` published while its first delivery is
+    held; once the broker has handed every delivery over (nothing ready), the first goes on."""
+    runner = await run_consumer(Consumer(name=name, handlers={KEY: held}, shares_transactions=True))
+    for event in events:
+        await publish(infra, event)
     await eventually(
         lambda: _nothing_ready(infra, runner.names.main), what="every delivery handed over"
     )
     await asyncio.sleep(0.2)  # each delivery's task reaches its group
-    gate.set()
+    held.gate.set()
+    return runner
 
 
 async def _nothing_ready(infra: TestInfra, queue: str) -> bool:
@@ -335,26 +361,18 @@ async def test_deliveries_that_wait_together_share_a_transaction_each_in_its_own
     eventually: Any,
 ) -> None:
     assert settings.consumer_batch_size == 16
-    gate = asyncio.Event()
     transactions: dict[uuid.UUID, int] = {}
     logged_as: dict[uuid.UUID, str] = {}
 
     async def handler(event: Envelope, uow: Any) -> None:
-        if not transactions:
-            await gate.wait()
         transactions[event.id] = await uow.session.scalar(text("SELECT txid_current()"))
         logged_as[event.id] = structlog.contextvars.get_contextvars()["event_id"]
         await kit_db.record_effect(uow, event.id, "shared")
 
     name = "grouped"
     before = sample_sum("consumer_transaction_deliveries_count", name)
-    runner = await run_consumer(
-        Consumer(name=name, handlers={KEY: handler}, shares_transactions=True)
-    )
     events = [reactivated() for _ in range(20)]
-    for event in events:
-        await publish(infra, event)
-    await hold_the_first_delivery(infra, runner, gate, eventually)
+    runner = await grouped_run(infra, run_consumer, eventually, name, HeldFirst(handler), events)
     await eventually(lambda: len(runner.deliveries) == 20, what="all twenty handled")
 
     for event in events:
@@ -377,29 +395,17 @@ async def test_a_failing_delivery_leaves_its_shared_transaction_and_fails_alone(
     run_consumer: RunConsumer,
     eventually: Any,
 ) -> None:
-    gate = asyncio.Event()
     events = [reactivated() for _ in range(8)]
     poison = events[4]
-    calls: list[uuid.UUID] = []
 
     async def handler(event: Envelope, uow: Any) -> None:
-        if not calls:
-            calls.append(event.id)
-            await gate.wait()
-        else:
-            calls.append(event.id)
         await kit_db.record_effect(uow, event.id, "once")
         if event.id == poison.id:
             raise ValueError("this one never works")
 
     name = "grouped-failing"
     failures = sample_sum("consumer_shared_transaction_failures_total", name)
-    runner = await run_consumer(
-        Consumer(name=name, handlers={KEY: handler}, shares_transactions=True)
-    )
-    for event in events:
-        await publish(infra, event)
-    await hold_the_first_delivery(infra, runner, gate, eventually)
+    await grouped_run(infra, run_consumer, eventually, name, HeldFirst(handler), events)
 
     (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8.0)
     assert json.loads(dead.body)["id"] == str(poison.id)
@@ -417,34 +423,24 @@ async def test_a_failing_delivery_leaves_its_shared_transaction_and_fails_alone(
 async def test_a_shared_transaction_waits_briefly_for_a_lock_then_its_deliveries_go_alone(
     infra: TestInfra, kit_db: Any, run_consumer: RunConsumer, eventually: Any
 ) -> None:
-    gate = asyncio.Event()
     lock_row = uuid.uuid4()
     async with kit_db.uow() as uow:
         await kit_db.record_effect(uow, lock_row, "the lock")
         await uow.commit()
 
-    held: list[uuid.UUID] = []
-
     async def handler(event: Envelope, uow: Any) -> None:
-        if not held or held == [event.id]:  # the first delivery, alone, holds the others up
-            held[:] = [event.id]
-            await gate.wait()
-        else:
+        if event.id != held.first:  # the first runs alone, before the lock is contended
             await kit_db.lock_effects(uow, lock_row)
         await kit_db.record_effect(uow, event.id, "after the lock")
 
+    held = HeldFirst(handler)
     name = "grouped-locked"
     failures = sample_sum("consumer_shared_transaction_failures_total", name)
-    runner = await run_consumer(
-        Consumer(name=name, handlers={KEY: handler}, shares_transactions=True)
-    )
     events = [reactivated() for _ in range(5)]
     async with kit_db.uow() as holder:
         # Someone else holds the row for a second: longer than a shared transaction waits.
         await kit_db.lock_effects(holder, lock_row)
-        for event in events:
-            await publish(infra, event)
-        await hold_the_first_delivery(infra, runner, gate, eventually)
+        runner = await grouped_run(infra, run_consumer, eventually, name, held, events)
         await eventually(
             lambda: sample_sum("consumer_shared_transaction_failures_total", name) > failures,
             timeout=0.9,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from typing import Any
 
+import pytest
 from aio_pika.abc import AbstractChannel
 from prometheus_client import REGISTRY
 
@@ -21,48 +23,52 @@ def _depth(queue: str) -> float | None:
     return REGISTRY.get_sample_value("dlq_depth", {"queue": queue})
 
 
-async def test_dlq_depth_counts_the_messages_parked_in_the_dlq(infra: TestInfra) -> None:
-    settings: ServiceSettings = infra.settings(
-        ServiceSettings,
-        service_name=f"kit-dlq-{uuid.uuid4().hex[:8]}",
-        metrics_dlq_interval=0.1,
-    )
-    queue = dlq_name(settings)
-    broker = Broker(settings)
-    await broker.connect()
-    try:
-        # The DLQ does not exist yet: sampling declares it and reads zero, without crashing.
-        assert await record_dlq_depth(broker) == 0
-        assert _depth(queue) == 0
-
-        for n in range(3):
-            await broker.publish(b'{"n": %d}' % n, routing_key=queue, to_queue=True)
-
-        watcher = asyncio.create_task(watch_dlq_depth(broker))
-        try:
-            deadline = asyncio.get_running_loop().time() + 10
-            while _depth(queue) != 3:
-                assert asyncio.get_running_loop().time() < deadline, f"depth {_depth(queue)}"
-                await asyncio.sleep(0.05)
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-    finally:
-        await broker.close()
-
-
-async def test_the_watcher_samples_on_one_channel_and_replaces_it_once_closed(
-    infra: TestInfra,
-) -> None:
+@pytest.fixture
+async def broker(infra: TestInfra) -> AsyncIterator[Broker]:
+    """Connected, for a service of its own (so a DLQ of its own), sampled every 50 ms."""
     settings: ServiceSettings = infra.settings(
         ServiceSettings,
         service_name=f"kit-dlq-{uuid.uuid4().hex[:8]}",
         metrics_dlq_interval=0.05,
     )
-    queue = dlq_name(settings)
-    broker = Broker(settings)
-    await broker.connect()
+    connected = Broker(settings)
+    await connected.connect()
+    try:
+        yield connected
+    finally:
+        await connected.close()
+
+
+@contextlib.asynccontextmanager
+async def watching(broker: Broker) -> AsyncIterator[None]:
+    watcher = asyncio.create_task(watch_dlq_depth(broker))
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
+async def test_dlq_depth_counts_the_messages_parked_in_the_dlq(
+    broker: Broker, eventually: Any
+) -> None:
+    queue = dlq_name(broker.settings)
+    # The DLQ does not exist yet: sampling declares it and reads zero, without crashing.
+    assert await record_dlq_depth(broker) == 0
+    assert _depth(queue) == 0
+
+    for n in range(3):
+        await broker.publish(b'{"n": %d}' % n, routing_key=queue, to_queue=True)
+
+    async with watching(broker):
+        await eventually(lambda: _depth(queue) == 3, what="a depth of 3")
+
+
+async def test_the_watcher_samples_on_one_channel_and_replaces_it_once_closed(
+    broker: Broker, eventually: Any
+) -> None:
+    queue = dlq_name(broker.settings)
     opened: list[AbstractChannel] = []
     open_channel = broker.channel
 
@@ -72,27 +78,14 @@ async def test_the_watcher_samples_on_one_channel_and_replaces_it_once_closed(
         return channel
 
     broker.channel = counted_channel  # type: ignore[method-assign]
-    watcher = asyncio.create_task(watch_dlq_depth(broker))
-    try:
-        await _until(lambda: _depth(queue) == 0)
+    async with watching(broker):
+        await eventually(lambda: _depth(queue) == 0, what="a first sample")
         await broker.publish(b"{}", routing_key=queue, to_queue=True)
-        await _until(lambda: _depth(queue) == 1)
+        await eventually(lambda: _depth(queue) == 1, what="a depth of 1")
         assert len(opened) == 1, "every sample so far on the first channel"
 
         await opened[0].close()  # as the broker would close a channel after an error
         await broker.publish(b"{}", routing_key=queue, to_queue=True)
-        await _until(lambda: _depth(queue) == 2)
+        await eventually(lambda: _depth(queue) == 2, what="a depth of 2")
         assert len(opened) == 2, "a closed channel is replaced, once"
-    finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-        assert all(channel.is_closed for channel in opened), "the watcher closes its channel"
-        await broker.close()
-
-
-async def _until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "did not happen in time"
-        await asyncio.sleep(0.02)
+    assert all(channel.is_closed for channel in opened), "the watcher closes its channel"

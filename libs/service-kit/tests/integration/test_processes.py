@@ -19,7 +19,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service_kit.testing import free_port_base
+from service_kit.testing import free_port_base, worker_processes
 
 # The app every worker builds: it counts its requests in the kit's own counter and says which
 # process answered. A module of its own, as a worker imports the factory by name.
@@ -158,19 +158,6 @@ def test_two_workers_share_the_port_count_together_and_stop_cleanly(two_workers:
     assert all(line["service"] == "two-workers" for line in lines)
 
 
-def children(pid: int) -> set[int]:
-    found = set()
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in command:
-            found.add(int(entry))
-    return found
-
-
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -183,7 +170,7 @@ def alive(pid: int) -> bool:
 
 
 def test_workers_stop_themselves_when_their_parent_is_killed(two_workers: Served) -> None:
-    workers = children(two_workers.process.pid)
+    workers = worker_processes(two_workers.process.pid)
     assert len(workers) == 2
     two_workers.process.kill()  # SIGKILL: uvicorn cannot tell its workers anything
     two_workers.process.wait()
