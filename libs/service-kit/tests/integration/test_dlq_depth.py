@@ -12,6 +12,7 @@ import pytest
 from aio_pika.abc import AbstractChannel
 from prometheus_client import REGISTRY
 
+from service_kit import runtime
 from service_kit.broker import Broker
 from service_kit.runtime import record_dlq_depth, watch_dlq_depth
 from service_kit.settings import ServiceSettings
@@ -66,7 +67,7 @@ async def test_dlq_depth_counts_the_messages_parked_in_the_dlq(
 
 
 async def test_the_watcher_samples_on_one_channel_and_replaces_it_once_closed(
-    broker: Broker, eventually: Any
+    broker: Broker, eventually: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queue = dlq_name(broker.settings)
     opened: list[AbstractChannel] = []
@@ -77,14 +78,29 @@ async def test_the_watcher_samples_on_one_channel_and_replaces_it_once_closed(
         opened.append(channel)
         return channel
 
+    # The channel is closed right after a sample, so that the next one finds it closed. Closed
+    # from here at any other moment, a sample already waiting on it would wait for its timeout.
+    close_after_sample = asyncio.Event()
+    sample = runtime.record_dlq_depth
+
+    async def sample_then_close(broker: Broker, channel: AbstractChannel | None = None) -> int:
+        count = await sample(broker, channel)
+        if close_after_sample.is_set() and channel is not None:
+            await channel.close()
+            close_after_sample.clear()
+        return count
+
     broker.channel = counted_channel  # type: ignore[method-assign]
+    monkeypatch.setattr(runtime, "record_dlq_depth", sample_then_close)
     async with watching(broker):
         await eventually(lambda: _depth(queue) == 0, what="a first sample")
         await broker.publish(b"{}", routing_key=queue, to_queue=True)
         await eventually(lambda: _depth(queue) == 1, what="a depth of 1")
         assert len(opened) == 1, "every sample so far on the first channel"
 
-        await opened[0].close()  # as the broker would close a channel after an error
+        close_after_sample.set()
+        await eventually(lambda: not close_after_sample.is_set(), what="the channel closed")
+        assert opened[0].is_closed
         await broker.publish(b"{}", routing_key=queue, to_queue=True)
         await eventually(lambda: _depth(queue) == 2, what="a depth of 2")
         assert len(opened) == 2, "a closed channel is replaced, once"
