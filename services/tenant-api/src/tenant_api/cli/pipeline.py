@@ -10,6 +10,10 @@ from typing import Any
 from tenant_api.cli.gateway import CliError, call
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
+# A pipeline's outcome and its steps' events reach the read-model through different queues, so
+# a pipeline can read as ended while its last step's outcome is still on its way.
+STEP_IN_MOTION = {"IN_PROGRESS", "COMPENSATING"}
+SETTLE_SECONDS = 5.0
 MARKS = {
     "PENDING": "·",
     "IN_PROGRESS": "▶",
@@ -59,11 +63,23 @@ def render(pipeline: dict[str, Any]) -> list[str]:
     return lines
 
 
+def settled(pipeline: dict[str, Any]) -> bool:
+    """The pipeline has ended and none of its listed steps is still waiting for its outcome."""
+    return pipeline["status"] in TERMINAL and not any(
+        step["status"] in STEP_IN_MOTION for step in pipeline.get("steps", [])
+    )
+
+
 def watch(tenant_id: str, interval: float, timeout: float) -> None:
-    """Redraw the steps until the pipeline ends (in place on a terminal, by changes otherwise)."""
+    """Redraw the steps until the pipeline ends (in place on a terminal, by changes otherwise).
+
+    Once it has ended, a step still in motion is given up to SETTLE_SECONDS to catch up, so
+    that the last picture agrees with the outcome; after that it is shown as it stands.
+    """
     tty = sys.stdout.isatty()
     shown: list[str] = []
     deadline = time.monotonic() + timeout
+    settle_by: float | None = None
     while True:
         pipeline = call("GET", f"/tenants/{tenant_id}/pipeline")
         lines = render(pipeline)
@@ -73,10 +89,12 @@ def watch(tenant_id: str, interval: float, timeout: float) -> None:
             print("\n".join(lines), flush=True)
             shown = lines
         if pipeline["status"] in TERMINAL:
-            if pipeline["status"] != "SUCCEEDED":
-                raise CliError(f"pipeline ended {pipeline['status']}")
-            return
-        if time.monotonic() > deadline:
+            settle_by = settle_by or time.monotonic() + SETTLE_SECONDS
+            if settled(pipeline) or time.monotonic() > settle_by:
+                if pipeline["status"] != "SUCCEEDED":
+                    raise CliError(f"pipeline ended {pipeline['status']}")
+                return
+        elif time.monotonic() > deadline:
             raise CliError(f"still {pipeline['status']} after {timeout:.0f}s")
         time.sleep(interval)
 
