@@ -25,6 +25,7 @@ from service_kit.testing import free_port_base, worker_processes
 # process answered. A module of its own, as a worker imports the factory by name.
 APP_MODULE = """
 import asyncio
+import gc
 import os
 
 from fastapi import FastAPI, Response
@@ -45,6 +46,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             "parent": os.getppid(),
             "metrics_dir": os.environ.get("PROMETHEUS_MULTIPROC_DIR"),
             "port": settings.port,
+            "frozen": gc.get_freeze_count(),
         }
 
     @app.get("/metrics")
@@ -137,6 +139,8 @@ def test_two_workers_share_the_port_count_together_and_stop_cleanly(two_workers:
     assert len(pids) == 2, f"one worker answered all {len(answers)} requests"
     assert {a["parent"] for a in answers} == {two_workers.process.pid}
     assert two_workers.process.pid not in pids
+    # What start-up built is kept out of garbage collections (it was walked by every full one).
+    assert all(isinstance(a["frozen"], int) and a["frozen"] > 10_000 for a in answers)
     (metrics_dir,) = {a["metrics_dir"] for a in answers}
     assert isinstance(metrics_dir, str)
     assert Path(metrics_dir).is_dir()
