@@ -38,7 +38,8 @@ FACTORY_ENV = "SERVICE_KIT_APP_FACTORY"
 SETTINGS_ENV = "SERVICE_KIT_SETTINGS"
 SUPERVISOR_ENV = "SERVICE_KIT_SUPERVISOR_PID"
 
-_UVICORN: dict[str, Any] = {
+# How every service is served (the benchmarks serve their baseline app the same way).
+UVICORN_OPTIONS: dict[str, Any] = {
     "log_config": None,
     "access_log": False,
     "loop": "uvloop",
@@ -52,7 +53,7 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
     if settings.processes == 1:
         app = create_app(settings)
         _freeze_start_up_objects()
-        uvicorn.run(app, host=settings.host, port=settings.port, **_UVICORN)
+        uvicorn.run(app, host=settings.host, port=settings.port, **UVICORN_OPTIONS)
         return
     os.environ[FACTORY_ENV] = _import_path(create_app)
     os.environ[SETTINGS_ENV] = _import_path(type(settings))
@@ -64,7 +65,7 @@ def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
             workers=settings.processes,
             host=settings.host,
             port=settings.port,
-            **_UVICORN,
+            **UVICORN_OPTIONS,
         )
 
 
