@@ -11,6 +11,7 @@ import contextlib
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,7 +38,7 @@ class Baseline(Scenario):
             render("GET", host, f"/tenants/{uuid.uuid4()}/config", headers=headers)
             for _ in range(DISTINCT_REQUESTS)
         ]
-        async with _served(port) as pid:
+        async with _served(port, ctx.workdir / "baseline-app.log") as pid:
             ctx.roles[pid] = "baseline app"
             return await run_http_scenario(
                 ctx,
@@ -50,19 +51,15 @@ class Baseline(Scenario):
 
 
 @contextlib.asynccontextmanager
-async def _served(port: int) -> AsyncIterator[int]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.baseline_app",
-        str(port),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await _wait_until_answering(
-            process, f"http://127.0.0.1:{port}/tenants/{uuid.uuid4()}/config"
+async def _served(port: int, log: Path) -> AsyncIterator[int]:
+    # Its output goes to a file: a pipe nobody reads during the run could fill and stall it.
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.baseline_app", str(port), stdout=out, stderr=out
         )
+    try:
+        url = f"http://127.0.0.1:{port}/tenants/{uuid.uuid4()}/config"
+        await _wait_until_answering(process, url, log)
         yield process.pid
     finally:
         if process.returncode is None:
@@ -74,7 +71,7 @@ async def _served(port: int) -> AsyncIterator[int]:
                 await process.wait()
 
 
-async def _wait_until_answering(process: asyncio.subprocess.Process, url: str) -> None:
+async def _wait_until_answering(process: asyncio.subprocess.Process, url: str, log: Path) -> None:
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT
     async with httpx.AsyncClient() as client:
         while True:
@@ -82,6 +79,6 @@ async def _wait_until_answering(process: asyncio.subprocess.Process, url: str) -
                 if (await client.get(url, timeout=1)).status_code == 200:
                     return
             if process.returncode is not None or asyncio.get_running_loop().time() > deadline:
-                stderr = await process.stderr.read() if process.stderr else b""
-                raise RuntimeError(f"the baseline app did not start: {stderr[-500:].decode()}")
+                said = (await asyncio.to_thread(log.read_text, errors="replace"))[-500:]
+                raise RuntimeError(f"the baseline app did not start: {said}")
             await asyncio.sleep(0.1)
