@@ -1,7 +1,8 @@
 """pytest plugin (loaded with `-p service_kit.testing`): isolated infrastructure for a test run.
 
 Each run gets its own database (created, then dropped), its own exchange and queue prefix
-(idle queues expire), and its own Redis key prefix, so a test run never disturbs `make run`.
+(idle queues expire), and its own Redis key prefix (its keys deleted at the end), so a test run
+never disturbs `make run`.
 Service URLs come from TEST_DATABASE_URL / TEST_RABBITMQ_URL / TEST_REDIS_URL, else the local
 defaults; only when none is set, the default is unreachable and a Docker engine is present,
 testcontainers starts throwaway servers.
@@ -61,6 +62,10 @@ class TestInfra:
             "TENANT_ROLE_PREFIX": f"t{self.run_id}_",
             "PROVISIONER_FAULTS_ENABLED": "true",
         }
+
+    def redis_prefix(self, label: str) -> str:
+        """A Redis key prefix of one test's own, inside the run's (so removed with the run's)."""
+        return f"cp-test-{self.run_id}:{label}-{uuid.uuid4().hex[:8]}:"
 
     def settings(self, cls: type[ServiceSettings], **overrides: Any) -> Any:
         """Build a service's settings pointed at this run's infrastructure."""
@@ -157,6 +162,8 @@ def infra() -> Iterator[TestInfra]:
         stack.callback(
             lambda: asyncio.run(delete_exchange(infra.rabbitmq_url, infra.env["EVENTS_EXCHANGE"]))
         )
+        # Every key of the run: its own prefix and those tests derive from it (`…-vault:`).
+        stack.callback(lambda: delete_redis_keys(infra.redis_url, f"cp-test-{run_id}*"))
         yield infra
 
 
@@ -174,6 +181,20 @@ async def _drop_tenant_data(dsn: str, role_prefix: str) -> None:
             await conn.execute(f'DROP ROLE IF EXISTS "{role["rolname"]}"')
     finally:
         await conn.close()
+
+
+def delete_redis_keys(redis_url: str, pattern: str) -> None:
+    from redis import Redis
+
+    with Redis.from_url(redis_url) as client:
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)
 
 
 async def delete_exchange(rabbitmq_url: str, name: str) -> None:

@@ -31,7 +31,7 @@ PROBLEMS = "https://controlplane.dev/problems/"
 def gateway_settings(infra: TestInfra, **overrides: Any) -> TenantApiSettings:
     values: dict[str, Any] = {
         "lead_verifier_url": "http://127.0.0.1:9",  # nothing listens: /leads answers 503
-        "redis_key_prefix": f"cp-test-idem-{uuid.uuid4().hex[:8]}:",  # keys of this test only
+        "redis_key_prefix": infra.redis_prefix("idem"),  # keys of this test only
         **overrides,
     }
     settings: TenantApiSettings = infra.settings(TenantApiSettings, **values)

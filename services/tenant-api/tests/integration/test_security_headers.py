@@ -25,7 +25,7 @@ async def hardened(infra: TestInfra, migrated: None) -> AsyncIterator[httpx.Asyn
     settings = infra.settings(
         TenantApiSettings,
         lead_verifier_url="http://127.0.0.1:9",
-        redis_key_prefix=f"cp-test-hdr-{uuid.uuid4().hex[:8]}:",
+        redis_key_prefix=infra.redis_prefix("hdr"),
         hsts_seconds=31536000,
         cors_allow_origins=f"{ALLOWED}, https://admin.example",
     )

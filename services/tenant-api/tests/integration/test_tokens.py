@@ -13,7 +13,6 @@ import hmac
 import json
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -217,7 +216,7 @@ def rs_settings(infra: TestInfra, jwks_server: JwksServer) -> TenantApiSettings:
         jwt_algorithm="RS256",
         jwt_jwks_url=jwks_server.url,
         jwks_min_refetch_seconds=0.5,
-        redis_key_prefix=f"cp-test-tokens-{uuid.uuid4().hex[:8]}:",
+        redis_key_prefix=infra.redis_prefix("tokens"),
     )
     return settings
 
@@ -292,7 +291,7 @@ async def test_an_unreachable_jwks_is_503_not_401(infra: TestInfra, migrated: No
         TenantApiSettings,
         jwt_algorithm="RS256",
         jwt_jwks_url="http://127.0.0.1:9/jwks.json",
-        redis_key_prefix=f"cp-test-tokens-{uuid.uuid4().hex[:8]}:",
+        redis_key_prefix=infra.redis_prefix("tokens"),
     )
     async with gateway(settings) as client:
         token = rs256(new_rsa_key(), "A", claims_for(settings))

@@ -24,7 +24,7 @@ Sql = Callable[..., Awaitable[list[Any]]]
 
 def limited(infra: TestInfra, **overrides: Any) -> WebhookReceiverSettings:
     values: dict[str, Any] = {
-        "redis_key_prefix": f"cp-test-whrl-{uuid.uuid4().hex[:8]}:",
+        "redis_key_prefix": infra.redis_prefix("whrl"),
         "webhook_max_per_window": 3,
         "webhook_window_seconds": 2,
         **overrides,
