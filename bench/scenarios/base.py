@@ -63,22 +63,38 @@ class Context:
     @contextlib.asynccontextmanager
     async def measuring(self) -> AsyncIterator[Measurement]:
         """CPU by process group while the body runs: the measured part of a scenario."""
-        self.roles.update(self.stack.pids())
-        classify = infrastructure_classifier(self.stack.names.database, self.roles)
-        sampler = CpuSampler(classify).start()
-        profilers = (
-            profiling.start(self.stack.pids(), self.profile, self.profile_prefix)
-            if self.profile_prefix is not None
+        window = self.measured_window()
+        try:
+            yield window.measurement
+        finally:
+            window.stop()
+
+    def measured_window(self) -> MeasuredWindow:
+        """The same, opened now and closed by `stop()`, for a part that has no block of its own."""
+        return MeasuredWindow(self)
+
+
+class MeasuredWindow:
+    """CPU sampling, and the `--profile` services' py-spy, from its creation to `stop()`."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        ctx.roles.update(ctx.stack.pids())
+        classify = infrastructure_classifier(ctx.stack.names.database, ctx.roles)
+        self._sampler = CpuSampler(classify).start()
+        self._profilers = (
+            profiling.start(ctx.stack.pids(), ctx.profile, ctx.profile_prefix)
+            if ctx.profile_prefix is not None
             else []
         )
-        measurement = Measurement()
-        try:
-            yield measurement
-        finally:
-            measurement.cpu = sampler.stop()
-            written, missing = profiling.stop(profilers)
-            self.profiles.update(written)
-            self.profile_problems.update(missing)
+        self.measurement = Measurement()
+
+    def stop(self) -> Measurement:
+        self.measurement.cpu = self._sampler.stop()
+        written, missing = profiling.stop(self._profilers)
+        self._ctx.profiles.update(written)
+        self._ctx.profile_problems.update(missing)
+        return self.measurement
 
 
 class Scenario:

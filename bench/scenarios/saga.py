@@ -17,8 +17,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from bench.cpu import CpuSampler, infrastructure_classifier
-from bench.scenarios.base import Context, Scenario
+from bench.scenarios.base import Context, MeasuredWindow, Scenario
 from bench.scenarios.correctness import check_tenants
 from bench.scenarios.fixtures import tenant_key
 from bench.stack import PASS_THROUGH, ROOT
@@ -52,8 +51,7 @@ async def run_loadgen(ctx: Context, spec: dict[str, Any]) -> tuple[dict[str, Any
         stdout=asyncio.subprocess.PIPE,
     )
     ctx.roles[proc.pid] = "load generator (saga)"
-    ctx.roles.update(ctx.stack.pids())
-    sampler: CpuSampler | None = None
+    window: MeasuredWindow | None = None
     tasks: dict[str, Any] = {}
     assert proc.stdout is not None
     try:
@@ -62,15 +60,14 @@ async def run_loadgen(ctx: Context, spec: dict[str, Any]) -> tuple[dict[str, Any
             if len(parts) != 4 or parts[0] != "progress":
                 continue
             phase, done, total = parts[1], int(parts[2]), int(parts[3])
-            if phase == MEASURED_PHASE and sampler is None:
-                classify = infrastructure_classifier(ctx.stack.names.database, ctx.roles)
-                sampler = CpuSampler(classify).start()
+            if phase == MEASURED_PHASE and window is None:
+                window = ctx.measured_window()
             if phase not in tasks:
                 tasks[phase] = ctx.task(f"{spec['mode']}: {phase.replace('_', ' ')}", total)[1]
             tasks[phase](done)
         await proc.wait()
     finally:
-        cpu = sampler.stop() if sampler else None
+        cpu = window.stop().cpu if window else None
         if proc.returncode is None:  # interrupted: the load generator goes too
             proc.terminate()
             await proc.wait()
