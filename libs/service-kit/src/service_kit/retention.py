@@ -41,7 +41,7 @@ class RetentionRule:
 
     def statement(self, *, cutoff: datetime, batch: int) -> Any:
         # By ctid, on rows locked in this very statement: a Tid Scan, and no row twice.
-        ctid = literal_column("ctid")
+        ctid: ColumnElement[Any] = literal_column("ctid")
         age = self.table.c[self.age_column]
         victims = (
             select(ctid)
