@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import asyncpg
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection, make_url
@@ -96,3 +96,21 @@ def create_kit_tables() -> None:
 
 def drop_kit_tables() -> None:
     kit_metadata.drop_all(bind=context.get_bind())
+
+
+def create_retention_indexes() -> None:
+    """For services migrated before the kit's tables had them: the indexes the retention job's
+    deletes use (a database migrated from scratch already has them from `create_kit_tables`)."""
+    op.create_index(
+        "outbox_published_idx",
+        "outbox",
+        ["published_at"],
+        postgresql_where=text("published_at IS NOT NULL"),
+        if_not_exists=True,
+    )
+    op.create_index("inbox_processed_idx", "inbox", ["processed_at"], if_not_exists=True)
+
+
+def drop_retention_indexes() -> None:
+    op.drop_index("inbox_processed_idx", table_name="inbox", if_exists=True)
+    op.drop_index("outbox_published_idx", table_name="outbox", if_exists=True)

@@ -38,6 +38,10 @@ outbox_table = Table(
     Column("last_error", Text),
     Column("next_attempt_at", DateTime(timezone=True)),
     Index("outbox_pending_idx", "created_at", postgresql_where=text("published_at IS NULL")),
+    # The retention job's delete looks published rows up by age.
+    Index(
+        "outbox_published_idx", "published_at", postgresql_where=text("published_at IS NOT NULL")
+    ),
 )
 
 inbox_table = Table(
@@ -47,4 +51,5 @@ inbox_table = Table(
     Column("consumer", String(100), primary_key=True),
     Column("event_type", String(100), nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("inbox_processed_idx", "processed_at"),
 )

@@ -20,6 +20,7 @@ from service_kit.consumer import Consumer, ConsumerRunner
 from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.outbox import notify_channel
 from service_kit.relay import OutboxRelay
+from service_kit.retention import Pruner, RetentionRule, kit_rules
 from service_kit.settings import ServiceSettings
 from service_kit.tasks import cancel_and_wait
 from service_kit.topology import declare_dlq, dlq_name
@@ -32,7 +33,8 @@ ReadinessCheck = Callable[["ServiceRuntime"], Coroutine[Any, Any, str]]
 
 
 class ServiceRuntime:
-    """Engine, broker, Redis, the outbox relay and the consumers of one service process."""
+    """Engine, broker, Redis, the outbox relay, the retention job and the consumers of one
+    service process."""
 
     def __init__(
         self,
@@ -45,6 +47,7 @@ class ServiceRuntime:
         on_start: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
         on_stop: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
         readiness_checks: Mapping[str, ReadinessCheck] | None = None,
+        retention: Sequence[RetentionRule] = (),
     ) -> None:
         self.settings = settings
         self.consumers = list(consumers)
@@ -54,6 +57,8 @@ class ServiceRuntime:
         self.on_start = list(on_start)  # after connections open, before consumers start
         self.on_stop = list(on_stop)
         self.readiness_checks = dict(readiness_checks or {})
+        # The service's own tables to prune, besides the kit's outbox and inbox.
+        self.retention = [*kit_rules(settings), *retention]
         self.engine: AsyncEngine | None = None
         self.sessions: async_sessionmaker[AsyncSession] | None = None
         self.broker = Broker(settings)
@@ -79,6 +84,7 @@ class ServiceRuntime:
         if self.run_relay:
             relay = OutboxRelay(s, self.sessions, self.broker)
             self._spawn("outbox-relay", relay.run)
+        self._spawn("retention", Pruner(s, self.sessions, self.retention).run)
         self._spawn("dlq-depth", lambda: watch_dlq_depth(self.broker))
         for consumer in self.consumers:
             runner = ConsumerRunner(consumer, self.broker, self.uow)

@@ -42,6 +42,13 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval: float = 1.0
     metrics_dlq_interval: float = 15.0
 
+    # Retention (see docs/operations.md): what the pruner keeps, and how often it runs.
+    retention_interval: float = Field(default=300.0, gt=0, description="Seconds between rounds.")
+    retention_batch_size: int = Field(default=500, ge=1, le=10000)
+    outbox_retention_days: float = Field(default=7.0, gt=0)
+    inbox_retention_days: float = Field(default=30.0, gt=0)
+    dead_letter_replay_days: float = Field(default=14.0, gt=0)
+
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
     max_body_bytes: int = 64 * 1024
@@ -76,6 +83,20 @@ class ServiceSettings(BaseSettings):
         if isinstance(value, str):
             return [float(part) for part in value.split(",") if part.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _inbox_outlives_replays(self) -> ServiceSettings:
+        # A parked dead letter may be a copy of an event this service already handled; its
+        # replay is deduplicated only while the inbox row still exists. Replays are allowed for
+        # DEAD_LETTER_REPLAY_DAYS after the event occurred, and the replayed copy may still go
+        # through every retry tier: the inbox keeps its rows that long, plus a day of margin.
+        needed = self.dead_letter_replay_days * 86400 + sum(self.retry_delays) + 86400
+        if self.inbox_retention_days * 86400 < needed:
+            raise ValueError(
+                "INBOX_RETENTION_DAYS must cover DEAD_LETTER_REPLAY_DAYS, the retry delays "
+                "(RETRY_DELAYS) and one more day"
+            )
+        return self
 
     @property
     def asyncpg_dsn(self) -> str:

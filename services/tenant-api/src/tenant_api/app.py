@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service_kit.app import build_app
+from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime
+from tenant_api.adapters import dead_letter_repository
 from tenant_api.adapters.config_answers import ConfigAnswers
 from tenant_api.adapters.config_generations import ConfigGenerations
 from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
@@ -50,6 +52,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
         on_start=[config_generations.open],
         on_stop=[lead_verifier.aclose, verifier.aclose, config_generations.close],
         readiness_checks={"vault": vault_keys.readiness},
+        retention=[dead_letter_repository.retention(days(settings.dead_letter_retention_days))],
     )
     app = build_app(
         runtime,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 from sqlalchemy import Row
 
+from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime
 from service_kit.topology import declare_dlq, dlq_name
 from tenant_api.adapters import dead_letter_repository as repo
@@ -97,6 +99,15 @@ async def replay_one(runtime: ServiceRuntime, row: Row[Any], actor: str) -> None
         raise NotReplayable(f"This dead letter is {row.status}; only PARKED ones are replayed.")
     if not row.original_queue:
         raise NotReplayable("This dead letter names no original queue to replay to.")
+    # The consumers' inboxes remember an event for INBOX_RETENTION_DAYS, which the settings keep
+    # above this window: within it, a replayed copy of an event already handled is deduplicated.
+    occurred_at = repo.event_occurred_at(row)
+    window = days(runtime.settings.dead_letter_replay_days)
+    if occurred_at is not None and datetime.now(UTC) - occurred_at > window:
+        raise NotReplayable(
+            "This dead letter's event is older than DEAD_LETTER_REPLAY_DAYS; the consumers may "
+            "no longer remember handling it, so a replay could take effect twice. Discard it."
+        )
     await runtime.broker.publish(
         bytes(row.body),
         routing_key=row.original_queue,

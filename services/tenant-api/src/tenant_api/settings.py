@@ -44,6 +44,9 @@ class TenantApiSettings(
     dlq_replay_per_second: float = Field(
         default=50.0, gt=0, description="Messages a bulk dead-letter replay publishes per second."
     )
+    dead_letter_retention_days: float = Field(
+        default=30.0, gt=0, description="Days a replayed or discarded dead letter is kept."
+    )
 
     idempotency_ttl_seconds: int = Field(
         default=86400, ge=1, description="Seconds an Idempotency-Key's first answer is kept."

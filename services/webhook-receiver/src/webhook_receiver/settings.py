@@ -26,6 +26,7 @@ class WebhookReceiverSettings(ServiceSettings, JwtSettings):
     webhook_max_per_window: int = Field(default=120, ge=1)
     webhook_window_seconds: float = Field(default=60.0, gt=0)
     trusted_proxies: TrustedProxies = ()
+    webhook_receipt_retention_days: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _consistent_limits(self) -> WebhookReceiverSettings:
@@ -34,4 +35,7 @@ class WebhookReceiverSettings(ServiceSettings, JwtSettings):
         if self.webhook_nonce_ttl <= 2 * self.webhook_tolerance_seconds:
             # A replay must stay remembered for as long as its timestamp could still pass.
             raise ValueError("WEBHOOK_NONCE_TTL must exceed twice WEBHOOK_TOLERANCE_SECONDS")
+        if self.webhook_receipt_retention_days * 86400 <= self.webhook_nonce_ttl:
+            # An accepted receipt answers a repeat of its delivery: keep it while the nonce is.
+            raise ValueError("WEBHOOK_RECEIPT_RETENTION_DAYS must outlast WEBHOOK_NONCE_TTL")
         return self

@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -17,6 +17,7 @@ from sqlalchemy import Row, and_, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.retention import RetentionRule
 from tenant_api.adapters.orm import dead_letter_actions, dead_letters, tenant_events
 
 PARKED = "PARKED"
@@ -213,9 +214,15 @@ async def act(
             "replayed_at": now,
             "replay_count": c.replay_count + 1,
             "acted_by": actor,
+            "resolved_at": now,
         }
     else:
-        values = {"status": DISCARDED, "discarded_reason": reason, "acted_by": actor}
+        values = {
+            "status": DISCARDED,
+            "discarded_reason": reason,
+            "acted_by": actor,
+            "resolved_at": now,
+        }
     await session.execute(update(dead_letters).where(c.id == row.id).values(**values))
     await session.execute(
         insert(dead_letter_actions).values(
@@ -247,6 +254,30 @@ async def act(
                 },
             )
         )
+
+
+def retention(keep_for: timedelta) -> RetentionRule:
+    """Resolved letters go `keep_for` after they were resolved; PARKED ones are never pruned.
+    Their actions and timeline entries stay: they are the audit."""
+    return RetentionRule(
+        dead_letters,
+        "resolved_at",
+        keep_for,
+        only=lambda table: table.c.status.in_([REPLAYED, DISCARDED]),
+    )
+
+
+def event_occurred_at(row: Row[Any]) -> datetime | None:
+    """When the dead letter's event happened (its envelope's `occurred_at`), if readable."""
+    try:
+        parsed = json.loads(row.body_text) if row.body_text else None
+        value = parsed.get("occurred_at") if isinstance(parsed, dict) else None
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at
 
 
 def replay_headers(row: Row[Any]) -> dict[str, Any]:

@@ -253,25 +253,24 @@ dead_letters = Table(
     Column("stored_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("status", String(20), nullable=False, server_default="PARKED"),
     Column("replayed_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True), comment="When it was replayed or discarded."),
     Column("replay_count", Integer, nullable=False, server_default="0"),
     Column("discarded_reason", Text),
     Column("acted_by", String(200)),
     UniqueConstraint("queue", "dedupe_key", name="dead_letters_queue_dedupe_uq"),
     Index("dead_letters_stored_idx", "stored_at", "id"),
     Index("dead_letters_status_idx", "status", "service"),
+    Index(
+        "dead_letters_resolved_idx", "resolved_at", postgresql_where=text("resolved_at IS NOT NULL")
+    ),
 )
 
 dead_letter_actions = Table(
     "dead_letter_actions",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column(
-        "dead_letter_id",
-        Uuid,
-        ForeignKey("dead_letters.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    # No foreign key: the audit outlives the letter it names, which retention deletes.
+    Column("dead_letter_id", Uuid, nullable=False, index=True),
     Column("action", String(20), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("reason", Text),

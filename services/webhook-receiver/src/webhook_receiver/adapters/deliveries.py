@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -9,6 +10,7 @@ from sqlalchemy import Row, exists, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.retention import RetentionRule
 from webhook_receiver.adapters.orm import deliveries
 from webhook_receiver.domain.receipts import Outcome, Reason, Receipt
 
@@ -22,6 +24,11 @@ _INSERT_ACCEPTED = (
     .on_conflict_do_nothing(index_elements=["tenant_id", "delivery_key"], index_where=_ACCEPTED)
     .returning(deliveries.c.id)
 )
+
+
+def retention(keep_for: timedelta) -> RetentionRule:
+    """Receipts go `keep_for` after they arrived (long past any timestamp that could pass)."""
+    return RetentionRule(deliveries, "received_at", keep_for)
 
 
 def _values(receipt: Receipt, outcome: Outcome, reason: Reason | None) -> dict[str, Any]:
