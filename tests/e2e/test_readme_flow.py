@@ -149,8 +149,8 @@ def test_the_readme_flow_runs_as_written_with_uv_only_in_tools(
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV") and k != "VIRTUAL_ENV"}
     env |= {"PATH": uv_in_tools_only, "GATEWAY_URL": stack.gateway, "MAIL_DIR": str(mail_dir)}
     env.pop("SMTP_URL", None)
-    names = sorted(set(re.findall(r"\b([A-Z][A-Z0-9_]*)=", block)))
-    assert {"PATH", "LEAD", "CODE", "TOKEN", "TENANT", "ADMIN"} <= set(names)
+    names = sorted({"PATH", *re.findall(r"\b([A-Z][A-Z0-9_]*)=", block)})
+    assert {"LEAD", "CODE", "TOKEN", "TENANT", "ADMIN"} <= set(names)
     shell = Terminal(env, tmp_path / "state.sh", names)
     ada = "ada@engines.example"
 
