@@ -15,6 +15,8 @@ bootstrap: ## Install uv if it is missing
 	@if [ ! -x "$(UV)" ]; then \
 		echo "[make] uv not found; installing it into .tools/ from PyPI"; \
 		python3 -m venv .tools && .tools/bin/pip install --quiet --disable-pip-version-check uv; \
+		echo "[make] uv is $(CURDIR)/.tools/bin/uv, not on your PATH; in a shell of your own:"; \
+		echo "[make]   export PATH=\"\$$PATH:$(CURDIR)/.tools/bin\""; \
 	fi
 
 sync: bootstrap ## Install every package of the workspace (locked versions)

@@ -1,8 +1,9 @@
 """Run the whole control plane on this machine: `make run` ends up here.
 
-Checks that PostgreSQL, Redis and RabbitMQ answer (starting them with docker compose when they
-do not and a Docker engine exists), creates the database, migrates every service, then runs
-the five services with prefixed logs until Ctrl-C.
+Checks that PostgreSQL, Redis and RabbitMQ answer (when they do not: docker compose if a Docker
+engine exists, else the system's packages on Debian/Ubuntu, installed and started; see
+engines.py), creates the database, migrates every service, then runs the five services with
+prefixed logs until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
 from urllib.parse import urlsplit
 from urllib.request import urlopen
+
+from engines import ENGINES, Engine, Machine, Missing, Plan, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,34 +50,6 @@ SERVICES = (
     Service("notifier", "notifier", 4, "32"),
 )
 
-INFRA = (
-    (
-        "PostgreSQL",
-        "DATABASE_URL",
-        "postgresql://postgres@127.0.0.1:5432/controlplane",
-        5432,
-        "postgres",
-        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
-    ),
-    (
-        "Redis",
-        "REDIS_URL",
-        "redis://127.0.0.1:6379/0",
-        6379,
-        "redis",
-        "redis-server --daemonize yes --port 6379",
-    ),
-    (
-        "RabbitMQ",
-        "RABBITMQ_URL",
-        "amqp://guest:guest@127.0.0.1:5672/",
-        5672,
-        "rabbitmq",
-        "rabbitmq-server -detached",
-    ),
-)
-
-
 COLOUR = sys.stdout.isatty()
 
 
@@ -94,6 +70,10 @@ def _reachable(url: str, port: int) -> bool:
         return False
 
 
+def _answers(engine: Engine) -> bool:
+    return _reachable(os.environ.get(engine.variable, engine.default_url), engine.port)
+
+
 def _docker_engine() -> bool:
     if shutil.which("docker") is None:
         return False
@@ -101,25 +81,51 @@ def _docker_engine() -> bool:
     return probe.returncode == 0
 
 
+def this_machine() -> Machine:
+    # rabbitmq-server lands in /usr/sbin, which a user's PATH often lacks.
+    path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    return Machine(
+        docker=_docker_engine(),
+        apt_get=shutil.which("apt-get") is not None,
+        root=os.geteuid() == 0,
+        sudo=shutil.which("sudo") is not None,
+        installed=frozenset(e.program for e in ENGINES if shutil.which(e.program, path=path)),
+    )
+
+
+def carry_out(plan: Plan, answers: Callable[[Engine], bool] = _answers) -> None:
+    """Run the plan's commands one by one, saying each, and wait until what they start answers."""
+    if plan.refusal:
+        sys.exit(plan.refusal)
+    for step in plan.steps:
+        if step.unless_answering and answers(step.unless_answering):
+            say(f"{step.unless_answering.name} answers already; leaving it as it is")
+            continue
+        say(f"{step.says}:  {step.command}")
+        done = subprocess.run(["sh", "-c", step.command], check=False)  # noqa: S603, S607
+        if done.returncode != 0:
+            sys.exit(f"this failed (exit status {done.returncode}): {step.command}")
+        if (engine := step.waits_for) is not None:
+            say(f"waiting for {engine.name} to answer on port {engine.port}")
+            deadline = time.monotonic() + engine.wait_seconds
+            while not answers(engine):
+                if time.monotonic() > deadline:
+                    sys.exit(
+                        f"{engine.name} started but did not answer on port {engine.port} within"
+                        f" {engine.wait_seconds:.0f}s; see {engine.log}"
+                    )
+                time.sleep(0.5)
+            say(f"{engine.name} answers")
+
+
 def ensure_infrastructure() -> None:
-    missing = [i for i in INFRA if not _reachable(os.environ.get(i[1], i[2]), i[3])]
+    missing = [
+        Missing(e, os.environ.get(e.variable, e.default_url)) for e in ENGINES if not _answers(e)
+    ]
     if not missing:
         say("PostgreSQL, Redis and RabbitMQ are reachable")
         return
-    names = ", ".join(i[0] for i in missing)
-    if _docker_engine():
-        say(f"{names} not reachable; starting with docker compose")
-        subprocess.run(  # noqa: S603
-            ["docker", "compose", "up", "-d", "--wait", *(i[4] for i in missing)],  # noqa: S607
-            cwd=ROOT,
-            check=True,
-        )
-        return
-    lines = [f"{names} not reachable, and no Docker engine to start them. Start them with:"]
-    for name, var, default, _, _, command in missing:
-        now = os.environ.get(var, default)
-        lines.append(f"  {name:<10} {command}    (or set {var}; now {now})")
-    sys.exit("\n".join(lines))
+    carry_out(plan(missing, this_machine()))
 
 
 def migrate() -> None:

@@ -1,8 +1,12 @@
-"""`make run`'s launcher says exactly what is missing when the infrastructure is not there."""
+"""`make run`'s launcher: what it does when the infrastructure is not there, and how it runs
+the plan of commands (engines.py decides it; tests/test_engines.py tests that)."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
+import socket
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -10,6 +14,10 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# As `python deploy/local_run.py` runs it: its folder first on the path, for engines.py.
+sys.path.insert(0, str(ROOT / "deploy"))
+
+from engines import Engine, Machine, Plan, Step  # noqa: E402 - after the path is set
 
 
 def load_launcher() -> ModuleType:
@@ -26,7 +34,8 @@ def test_missing_infrastructure_is_named_with_the_command_that_starts_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     launcher = load_launcher()
-    # Port 9 on loopback: nothing listens there. And no Docker engine to fall back on.
+    # Port 9 on loopback: nothing listens there, and it is not the engines' own port, so neither
+    # Docker (absent) nor the system's packages (they serve the default port) can help.
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:9/controlplane")
     monkeypatch.setenv("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:9/")
     monkeypatch.delenv("REDIS_URL", raising=False)
@@ -45,7 +54,7 @@ def test_reachable_infrastructure_passes(monkeypatch: pytest.MonkeyPatch) -> Non
     launcher = load_launcher()
     for variable in ("DATABASE_URL", "RABBITMQ_URL", "REDIS_URL"):
         monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setattr(launcher, "_docker_engine", lambda: pytest.fail("docker not needed"))
+    monkeypatch.setattr(launcher, "this_machine", lambda: pytest.fail("nothing to start"))
     launcher.ensure_infrastructure()
 
 
@@ -57,3 +66,121 @@ def test_a_process_count_can_be_given_to_one_service_alone() -> None:
     # PROVISIONER_WORKERS is the provisioner's own setting (its step-engine loops), not this.
     assert own["provisioner"] == {}
     assert all(own[name] == {} for name in own if name != "tenant-api")
+
+
+def test_a_machine_without_docker_or_apt_get_is_told_what_to_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    launcher = load_launcher()
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:9/controlplane")
+    monkeypatch.delenv("RABBITMQ_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    bare = Machine(docker=False, apt_get=False, root=True, sudo=True, installed=frozenset())
+    monkeypatch.setattr(launcher, "this_machine", lambda: bare)
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.ensure_infrastructure()
+    first, *commands = str(exit_info.value.code).splitlines()
+    assert first == (
+        "PostgreSQL not reachable, and no Docker engine or apt-get to start them. Start them with:"
+    )
+    assert commands == [
+        "  PostgreSQL pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | sort -V | tail"
+        " -n 1) main start    (or set DATABASE_URL; now"
+        " postgresql+asyncpg://postgres@127.0.0.1:9/controlplane)"
+    ]
+
+
+def engine(port: int, wait_seconds: float = 10) -> Engine:
+    return Engine(
+        "Fake",
+        "FAKE_URL",
+        f"tcp://127.0.0.1:{port}",
+        port,
+        "fake",
+        "fake",
+        "fake",
+        "true",
+        "its log",
+        wait_seconds,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_plan_runs_each_command_through_the_shell_and_says_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    launcher = load_launcher()
+    out = tmp_path / "out"
+    plan = Plan(
+        (
+            Step("first", f"echo one > {out}"),
+            Step("second", f"echo $(echo two) >> {out}"),
+        )
+    )
+    launcher.carry_out(plan)
+    assert out.read_text() == "one\ntwo\n"
+    said = capsys.readouterr().out
+    assert f"first:  echo one > {out}" in said
+    assert f"second:  echo $(echo two) >> {out}" in said
+
+
+def test_a_failing_command_stops_the_plan_naming_it(tmp_path: Path) -> None:
+    launcher = load_launcher()
+    after = tmp_path / "after"
+    plan = Plan((Step("fails", "exit 3"), Step("never", f"touch {after}")))
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.carry_out(plan)
+    assert exit_info.value.code == "this failed (exit status 3): exit 3"
+    assert not after.exists()
+
+
+def test_what_answers_already_is_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    launcher = load_launcher()
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+        fake = engine(port)
+        touched = tmp_path / "touched"
+        step = Step("start", f"touch {touched}", waits_for=fake, unless_answering=fake)
+        launcher.carry_out(Plan((step,)), answers=launcher._answers)
+    assert not touched.exists()
+    assert "Fake answers already; leaving it as it is" in capsys.readouterr().out
+
+
+def test_a_started_engine_is_waited_for_until_it_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    launcher = load_launcher()
+    port = free_port()
+    fake = engine(port)
+    pid_file = tmp_path / "pid"
+    # A harmless stand-in for a server: a listener in the background, started by the shell.
+    serve = (
+        f"{sys.executable} -c 'import socket, time;"
+        f' s = socket.create_server(("127.0.0.1", {port})); time.sleep(60)\''
+        f" > /dev/null 2>&1 & echo $! > {pid_file}"
+    )
+    try:
+        launcher.carry_out(Plan((Step("start", serve, waits_for=fake),)))
+        said = capsys.readouterr().out
+        assert f"waiting for Fake to answer on port {port}" in said
+        assert said.rstrip().endswith("Fake answers")
+    finally:
+        if pid_file.exists():
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+
+
+def test_an_engine_that_never_answers_is_reported_with_its_log() -> None:
+    launcher = load_launcher()
+    fake = engine(free_port(), wait_seconds=1)
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.carry_out(Plan((Step("start", "true", waits_for=fake),)))
+    assert exit_info.value.code == (
+        f"Fake started but did not answer on port {fake.port} within 1s; see its log"
+    )

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,44 +59,25 @@ def otlp_collector() -> Iterator[OtlpCollector]:
         collector.stop()
 
 
-@pytest.fixture(scope="session")
-def stack(infra: TestInfra, smtp_sink: SmtpSink, otlp_collector: OtlpCollector) -> Iterator[Stack]:
+@contextmanager
+def running_stack(infra: TestInfra, name: str, settings: dict[str, str]) -> Iterator[Stack]:
+    """The five services on free ports with `settings` over the run's infrastructure, on a
+    database, exchange and queue names of their own (`name` tells them apart), removed after."""
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "e2e-services.log"
+    log = ARTIFACTS / f"{name}-services.log"
     port_base = free_port_base()
-    # Its own database, exchange and queue names: in-process tests of this run use the run's
-    # own, and a relay of the stack must never publish their outbox rows.
-    exchange = f"cp-test-{infra.run_id}.e2e.events"
-    database_url = make_url(infra.database_url).set(database=f"cp_test_{infra.run_id}_e2e")
+    # In-process tests of this run use the run's own names, and a relay of the stack must never
+    # publish their outbox rows.
+    exchange = f"cp-test-{infra.run_id}.{name}.events"
+    database_url = make_url(infra.database_url).set(database=f"cp_test_{infra.run_id}_{name}")
     database = database_url.render_as_string(hide_password=False)
     env = {
         **os.environ,
         **infra.env,
         "DATABASE_URL": database,
         "EVENTS_EXCHANGE": exchange,
-        "QUEUE_PREFIX": f"cp-test-{infra.run_id}.e2e.",
-        "SMTP_URL": smtp_sink.url,
-        "APP_VALIDATE_URL": "https://app.example/validate",
-        "LOG_FORMAT": "json",
-        "RETRY_DELAYS": "0.5,1",
-        "OPS_EMAIL": "ops@operators.example",
-        "PROVISIONER_STEP_ATTEMPTS": "2",
-        "PROVISIONER_STEP_RETRY_BASE": "0.1",
-        "PROVISIONER_CALLBACK_TIMEOUT": "60",
-        "PIPELINE_STALE_AFTER": "5",
-        "PIPELINE_SWEEP_INTERVAL": "1",
-        "METRICS_DLQ_INTERVAL": "1",
-        "METRICS_PIPELINES_INTERVAL": "1",
-        # Generated traffic must meet the API, not the rate limiter.
-        "PUBLIC_API_MAX_ATTEMPTS": "1000000",
-        "AUTH_API_MAX_REQUESTS": "1000000",
-        # The gateway and the provisioner as two replicas each (worker processes on one port),
-        # as a deployment scales them: competing consumers, two relays, two step engines.
-        "TENANT_API_PROCESSES": "2",
-        "PROVISIONER_PROCESSES": "2",
-        # Every service exports its spans to the stand-in collector, in batches every 200 ms.
-        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_collector.url,
-        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "QUEUE_PREFIX": f"cp-test-{infra.run_id}.{name}.",
+        **settings,
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -122,3 +104,33 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink, otlp_collector: OtlpCollector) 
                 process.kill()
             asyncio.run(delete_exchange(infra.rabbitmq_url, exchange))
             asyncio.run(drop_database(database))
+
+
+@pytest.fixture(scope="session")
+def stack(infra: TestInfra, smtp_sink: SmtpSink, otlp_collector: OtlpCollector) -> Iterator[Stack]:
+    settings = {
+        "SMTP_URL": smtp_sink.url,
+        "APP_VALIDATE_URL": "https://app.example/validate",
+        "LOG_FORMAT": "json",
+        "RETRY_DELAYS": "0.5,1",
+        "OPS_EMAIL": "ops@operators.example",
+        "PROVISIONER_STEP_ATTEMPTS": "2",
+        "PROVISIONER_STEP_RETRY_BASE": "0.1",
+        "PROVISIONER_CALLBACK_TIMEOUT": "60",
+        "PIPELINE_STALE_AFTER": "5",
+        "PIPELINE_SWEEP_INTERVAL": "1",
+        "METRICS_DLQ_INTERVAL": "1",
+        "METRICS_PIPELINES_INTERVAL": "1",
+        # Generated traffic must meet the API, not the rate limiter.
+        "PUBLIC_API_MAX_ATTEMPTS": "1000000",
+        "AUTH_API_MAX_REQUESTS": "1000000",
+        # The gateway and the provisioner as two replicas each (worker processes on one port),
+        # as a deployment scales them: competing consumers, two relays, two step engines.
+        "TENANT_API_PROCESSES": "2",
+        "PROVISIONER_PROCESSES": "2",
+        # Every service exports its spans to the stand-in collector, in batches every 200 ms.
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_collector.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    }
+    with running_stack(infra, "e2e", settings) as stack:
+        yield stack
