@@ -21,7 +21,7 @@ from provisioner.deps import Deps
 from provisioner.domain.pipeline import ResourceStatus
 from provisioner.domain.plan import PreflightFailed, preflight
 from service_kit.db import UnitOfWork
-from service_kit.webhooks import forget_run, new_run, store_run
+from service_kit.webhooks import finish_run, new_run, store_run
 from shared_schemas.events import InvoiceIssued, InvoiceIssuedData, PlanFacts, Tier
 
 PRODUCER = "provisioner"
@@ -237,7 +237,10 @@ async def undo(resource: Row[Any], uow: UnitOfWork, deps: Deps) -> None:
         await deps.redis.delete(f"{deps.settings.redis_key_prefix}initial-key:{resource.tenant_id}")
     elif kind == "webhook_run":
         await local_callbacks.drop(uow.session, resource.pipeline_id)
-        await forget_run(deps.redis, deps.settings.redis_key_prefix, resource.tenant_id)
+        # Kept (finished) until its TTL, for duplicate detection; new deliveries are refused.
+        await finish_run(
+            deps.redis, deps.settings.redis_key_prefix, resource.tenant_id, resource.pipeline_id
+        )
     elif kind == "subscription":
         await uow.session.execute(
             update(subscriptions)

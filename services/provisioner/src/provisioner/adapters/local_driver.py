@@ -130,7 +130,7 @@ class LocalDriver:
         if status != PipelineStatus.WAITING:
             return None
         run = await load_run(redis, self._settings.redis_key_prefix, row.tenant_id)
-        if run is None or run.pipeline_id != row.pipeline_id:
+        if run is None or run.pipeline_id != row.pipeline_id or run.finished:
             return None
         return run
 
