@@ -13,7 +13,6 @@ from uuid import UUID, uuid4
 from sqlalchemy import Row, insert, select, update
 
 from provisioner.adapters import faults as fault_hooks
-from provisioner.adapters import local_callbacks
 from provisioner.adapters.drivers import DriverJob
 from provisioner.adapters.ledger import Ledger
 from provisioner.adapters.orm import api_keys, resources, subscriptions
@@ -236,7 +235,6 @@ async def undo(resource: Row[Any], uow: UnitOfWork, deps: Deps) -> None:
         )
         await deps.redis.delete(f"{deps.settings.redis_key_prefix}initial-key:{resource.tenant_id}")
     elif kind == "webhook_run":
-        await local_callbacks.drop(uow.session, resource.pipeline_id)
         # Kept (finished) until its TTL, for duplicate detection; new deliveries are refused.
         await finish_run(
             deps.redis, deps.settings.redis_key_prefix, resource.tenant_id, resource.pipeline_id

@@ -49,7 +49,6 @@ _FIX = (
 )
 _RELEASE = update(table).where(_MINE).values(owner=None, leased_until=None)
 _DONE = delete(table).where(_MINE)
-_DROP = delete(table).where(table.c.pipeline_id == bindparam("pid"))
 
 
 async def add(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -83,8 +82,3 @@ async def release(session: AsyncSession, pipeline_id: UUID, owner: UUID) -> None
 
 async def done(session: AsyncSession, pipeline_id: UUID, owner: UUID) -> None:
     await session.execute(_DONE, {"pid": pipeline_id, "claim": owner})
-
-
-async def drop(session: AsyncSession, pipeline_id: UUID) -> None:
-    """Nothing to call back any more (the step stopped waiting)."""
-    await session.execute(_DROP, {"pid": pipeline_id})
