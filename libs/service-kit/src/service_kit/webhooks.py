@@ -26,6 +26,10 @@ class WebhookRun(BaseModel):
     secret: str
     context: str
     pipeline_id: UUID
+    # Set by the provisioner once no callback is awaited any more (the step succeeded, failed
+    # or was compensated). The run stays until its TTL so that a sender retrying a delivery
+    # already accepted is still verified and answered "duplicate"; a new one is refused.
+    finished: bool = False
 
 
 def new_run(pipeline_id: UUID) -> WebhookRun:
@@ -53,6 +57,24 @@ async def load_run(redis: Redis, prefix: str, tenant_id: UUID) -> WebhookRun | N
 
 async def forget_run(redis: Redis, prefix: str, tenant_id: UUID) -> None:
     await redis.delete(run_key(prefix, tenant_id))
+
+
+# Atomic, and only for the run of that pipeline: a newer run of the tenant (a retry) stays open.
+_FINISH = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local run = cjson.decode(raw)
+if run['pipeline_id'] ~= ARGV[1] then return 0 end
+run['finished'] = true
+redis.call('SET', KEYS[1], cjson.encode(run), 'KEEPTTL')
+return 1
+"""
+
+
+async def finish_run(redis: Redis, prefix: str, tenant_id: UUID, pipeline_id: UUID) -> bool:
+    """Mark the pipeline's run finished, keeping it (and its TTL); False if it is not there."""
+    done = await redis.eval(_FINISH, 1, run_key(prefix, tenant_id), str(pipeline_id))
+    return bool(done)
 
 
 def sign_arc(secret: str, body: bytes, context: str, timestamp_ms: int) -> str:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import structlog
 
 from notifier import handlers
+from notifier.adapters import notifications
 from notifier.adapters.mailer import Mailer
-from notifier.adapters.notifications import record_attempt
 from notifier.domain.notifications import Delivery, NotificationStatus
 from notifier.settings import NotifierSettings
 from service_kit.consumer import Consumer
@@ -24,17 +24,30 @@ from shared_schemas.events import (
 log = structlog.get_logger(__name__)
 
 
-def failure_recorder(uow_factory: Callable[[], UnitOfWork]) -> handlers.RecordFailure:
-    """Records a failed attempt in a transaction of its own.
+def send_log(uow_factory: Callable[[], UnitOfWork]) -> handlers.SendLog:
+    """The send path's records, each in a transaction of its own, committed at once.
 
-    The handler's transaction is rolled back when the send fails, so the failure would vanish
-    with it; the row keeps the attempts and the last error across retries and dead-lettering.
+    Not in the handler's transaction: that one commits (with its inbox row) after the e-mail
+    went, and a crash or a failure before it would take the record of the send with it.
     """
 
-    async def record(delivery: Delivery, error: str) -> None:
+    async def begin(delivery: Delivery) -> bool:
+        async with uow_factory() as uow:
+            fresh = await notifications.begin_attempt(uow.session, delivery)
+            await uow.commit()
+        return fresh
+
+    async def sent(delivery: Delivery) -> None:
+        async with uow_factory() as uow:
+            await notifications.mark(
+                uow.session, delivery, NotificationStatus.SENT, now=datetime.now(UTC)
+            )
+            await uow.commit()
+
+    async def failed(delivery: Delivery, error: str) -> None:
         try:
             async with uow_factory() as uow:
-                await record_attempt(
+                await notifications.mark(
                     uow.session,
                     delivery,
                     NotificationStatus.FAILED,
@@ -46,25 +59,7 @@ def failure_recorder(uow_factory: Callable[[], UnitOfWork]) -> handlers.RecordFa
             # Bookkeeping only: the send error, raised next, is what drives the retry.
             log.warning("could not record the failed attempt", error=repr(exc))
 
-    return record
-
-
-def sent_recorder(uow_factory: Callable[[], UnitOfWork]) -> handlers.RecordSent:
-    """Records a sent e-mail in a transaction of its own, committed at once.
-
-    For an event that sends several e-mails: when a later one fails, the handler's transaction
-    rolls back, and the record of the ones already sent must survive it so the retry skips them.
-    Unlike a failure's record this one raises: the e-mail may then go again, but is never lost.
-    """
-
-    async def record(delivery: Delivery) -> None:
-        async with uow_factory() as uow:
-            await record_attempt(
-                uow.session, delivery, NotificationStatus.SENT, now=datetime.now(UTC)
-            )
-            await uow.commit()
-
-    return record
+    return handlers.SendLog(begin=begin, sent=sent, failed=failed)
 
 
 def build_consumers(
@@ -73,8 +68,7 @@ def build_consumers(
     out = handlers.Outgoing(
         mailer=mailer,
         sender=settings.mail_from,
-        record_failure=failure_recorder(uow_factory),
-        record_sent=sent_recorder(uow_factory),
+        log=send_log(uow_factory),
         ops_email=settings.ops_email,
         app_base_url=settings.app_base_url,
     )

@@ -1,13 +1,12 @@
-"""notifier's use cases: one per event it mails about. They never commit; the runner does."""
+"""notifier's use cases: one per event it mails about. They never commit the handler's transaction
+(the runner does); the send path's own records commit at once, through `SendLog`."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from notifier.adapters.mailer import Mailer
-from notifier.adapters.notifications import record_attempt, sent_kinds
 from notifier.domain.messages import (
     RenderedMail,
     compose,
@@ -19,12 +18,7 @@ from notifier.domain.messages import (
     render_tenant_welcome,
     sender_domain,
 )
-from notifier.domain.notifications import (
-    Delivery,
-    NotificationKind,
-    NotificationStatus,
-    message_id,
-)
+from notifier.domain.notifications import Delivery, NotificationKind, message_id
 from service_kit.db import UnitOfWork
 from shared_schemas import Envelope
 from shared_schemas.events import (
@@ -34,8 +28,15 @@ from shared_schemas.events import (
     TenantProvisioningFailed,
 )
 
-RecordFailure = Callable[[Delivery, str], Awaitable[None]]
-RecordSent = Callable[[Delivery], Awaitable[None]]
+
+@dataclass(frozen=True)
+class SendLog:
+    """The send path's records; each commits at once, outside the handler's transaction."""
+
+    begin: Callable[[Delivery], Awaitable[bool]]  # SENDING, one more attempt; False if SENT
+    sent: Callable[[Delivery], Awaitable[None]]
+    failed: Callable[[Delivery, str], Awaitable[None]]
+
 
 OPS_NAME = "Control Plane operators"
 
@@ -46,9 +47,7 @@ class Outgoing:
 
     mailer: Mailer
     sender: str
-    record_failure: RecordFailure
-    # Commits at once, outside the handler's transaction (see on_tenant_provisioning_failed).
-    record_sent: RecordSent
+    log: SendLog
     ops_email: str
     app_base_url: str
 
@@ -61,8 +60,14 @@ async def send(
     *,
     to_name: str,
     to_address: str,
-) -> Delivery:
-    """Send one e-mail of `kind` for `event`; a failed send is recorded, then raised."""
+) -> None:
+    """Send one e-mail of `kind` for `event`, unless an earlier attempt was recorded SENT.
+
+    At least once, with a stable Message-ID: the attempt is committed (SENDING) before the
+    server is spoken to and SENT right after it accepted, so only a crash between the two
+    sends a copy, under the same Message-ID, by which mail systems drop it. A failed send is
+    recorded, then raised, so that the runner retries.
+    """
     delivery = Delivery(
         event_id=event.id,
         kind=kind,
@@ -71,6 +76,8 @@ async def send(
         message_id=message_id(event.id, kind, sender_domain(out.sender)),
         transport=out.mailer.transport,
     )
+    if not await out.log.begin(delivery):
+        return
     message = compose(
         mail,
         sender=out.sender,
@@ -82,15 +89,15 @@ async def send(
     try:
         await out.mailer.send(message)
     except Exception as exc:
-        await out.record_failure(delivery, repr(exc))
+        await out.log.failed(delivery, repr(exc))
         raise
-    return delivery
+    await out.log.sent(delivery)
 
 
 async def on_lead_created(event: LeadCreated, uow: UnitOfWork, out: Outgoing) -> None:
     """Mail the lead its verification link; a failed send raises so the runner retries."""
     data = event.data
-    delivery = await send(
+    await send(
         out,
         event,
         NotificationKind.LEAD_VERIFICATION,
@@ -98,13 +105,12 @@ async def on_lead_created(event: LeadCreated, uow: UnitOfWork, out: Outgoing) ->
         to_name=f"{data.first_name} {data.last_name}",
         to_address=str(data.email),
     )
-    await record_attempt(uow.session, delivery, NotificationStatus.SENT, now=datetime.now(UTC))
 
 
 async def on_tenant_activated(event: TenantActivated, uow: UnitOfWork, out: Outgoing) -> None:
     """Welcome the tenant's contact with its name, key and app URL."""
     data = event.data
-    delivery = await send(
+    await send(
         out,
         event,
         NotificationKind.TENANT_WELCOME,
@@ -112,7 +118,6 @@ async def on_tenant_activated(event: TenantActivated, uow: UnitOfWork, out: Outg
         to_name=full_name(data.contact),
         to_address=str(data.contact.email),
     )
-    await record_attempt(uow.session, delivery, NotificationStatus.SENT, now=datetime.now(UTC))
 
 
 async def on_tenant_provisioning_failed(
@@ -120,11 +125,10 @@ async def on_tenant_provisioning_failed(
 ) -> None:
     """Tell the contact (an apology, no internals) and the operators (the step and the reason).
 
-    Two e-mails, each sent once: if the second fails, the handler's transaction (inbox row
-    included) rolls back and the event is retried. So each e-mail is recorded as SENT in a
-    transaction of its own, committed right after its send, and a retry skips the kinds an
-    earlier attempt has sent. The inbox row, taken before this runs, keeps concurrent
-    deliveries of the event from both getting here.
+    Two e-mails: if the second fails, the handler's transaction (inbox row included) rolls
+    back and the event is retried; the first, recorded SENT on its own, is not sent again.
+    The inbox row, taken before this runs, keeps concurrent deliveries of the event from both
+    getting here.
     """
     data = event.data
     mails = [
@@ -141,18 +145,14 @@ async def on_tenant_provisioning_failed(
             out.ops_email,
         ),
     ]
-    already_sent = await sent_kinds(uow.session, event.id)
     for kind, mail, to_name, to_address in mails:
-        if kind in already_sent:
-            continue
-        delivery = await send(out, event, kind, mail, to_name=to_name, to_address=to_address)
-        await out.record_sent(delivery)
+        await send(out, event, kind, mail, to_name=to_name, to_address=to_address)
 
 
 async def on_tenant_offboarded(event: TenantOffboarded, uow: UnitOfWork, out: Outgoing) -> None:
     """Tell the tenant's contact that the tenant is gone."""
     data = event.data
-    delivery = await send(
+    await send(
         out,
         event,
         NotificationKind.TENANT_OFFBOARDED,
@@ -160,4 +160,3 @@ async def on_tenant_offboarded(event: TenantOffboarded, uow: UnitOfWork, out: Ou
         to_name=full_name(data.contact),
         to_address=str(data.contact.email),
     )
-    await record_attempt(uow.session, delivery, NotificationStatus.SENT, now=datetime.now(UTC))

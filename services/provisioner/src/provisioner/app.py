@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from provisioner.adapters.drivers import make_driver
 from provisioner.adapters.ledger import Ledger
+from provisioner.adapters.local_driver import LocalDriver
 from provisioner.adapters.secrets_box import SecretBox
 from provisioner.adapters.tenant_data import TenantData
 from provisioner.consumers import build_consumers
@@ -38,6 +39,8 @@ def create_app(settings: ProvisionerSettings) -> FastAPI:
         holder["deps"] = deps
         runtime.consumers.extend(build_consumers(deps))
         runtime.background.append(Engine(runtime, deps).run_job)
+        if isinstance(driver, LocalDriver):
+            runtime.background.append(driver.run_job)
 
     runtime.on_start.append(start_extras)
     runtime.on_stop.extend([driver.close, tenant_data.close])

@@ -20,7 +20,7 @@ from provisioner.engine import move_on, stop
 from provisioner.steps import undo
 from service_kit import tracing
 from service_kit.db import UnitOfWork
-from service_kit.webhooks import forget_run
+from service_kit.webhooks import finish_run
 from shared_schemas.events import (
     TenantCancelRequested,
     TenantDeprovisioned,
@@ -116,9 +116,10 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
             "callback for a pipeline that is not waiting; ignored", pipeline_id=str(d.pipeline_id)
         )
         return
+    # No callback is awaited any more. The run's secret stays until its TTL: a sender retrying
+    # the same delivery must still be verified, and answered "duplicate", not refused as unknown.
+    await finish_run(deps.redis, deps.settings.redis_key_prefix, row.tenant_id, row.id)
     if d.succeeded:
-        # The run's secret stays until its TTL: a sender retrying the same delivery must still
-        # be verified, and answered "duplicate", not refused as unknown.
         details = {
             "resources": d.resources,
             "app_url": d.app_plane_url,
@@ -128,7 +129,6 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
         await move_on(row, uow, deps, app_url=d.app_plane_url)
         _wake_after_commit(uow, deps)
         return
-    await forget_run(deps.redis, deps.settings.redis_key_prefix, row.tenant_id)
     reason = "the external pipeline reported failure"
     await events.step_failed(uow, row, "infrastructure", row.attempt, reason, False)
     await stop(uow, row, StopReason.FAILED, failure_step="infrastructure", failure_reason=reason)

@@ -38,6 +38,7 @@ class ProvisionerSettings(ServiceSettings):
     provisioner_step_retry_base: float = 0.5
     provisioner_callback_timeout: float = 300.0
     provisioner_poll_interval: float = 0.25
+    provisioner_driver_lease: float = Field(default=30.0, gt=0)
     provisioner_workers: int = Field(default=4, ge=1, le=64)
     provisioner_faults_enabled: bool = False
     initial_key_ttl: int = 86400

@@ -20,7 +20,7 @@ from provisioner.deps import Deps
 from provisioner.domain.pipeline import ResourceStatus
 from provisioner.domain.plan import PreflightFailed, preflight
 from service_kit.db import UnitOfWork
-from service_kit.webhooks import forget_run, new_run, store_run
+from service_kit.webhooks import finish_run, new_run, store_run
 from shared_schemas.events import InvoiceIssued, InvoiceIssuedData, PlanFacts, Tier
 
 PRODUCER = "provisioner"
@@ -62,7 +62,7 @@ async def run_step(step: str, pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -
     if faults.failing_step == step:
         raise StepFailed(f"injected fault in {step}")
     if step == "infrastructure":
-        return await _infrastructure(pipeline, deps, faults)
+        return await _infrastructure(pipeline, uow, deps, faults)
     return await _STEPS[step](pipeline, uow, deps)
 
 
@@ -136,7 +136,9 @@ async def _credentials(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outco
     return Done({"api_key_id": str(key_id), "prefix": plaintext[:12]})
 
 
-async def _infrastructure(pipeline: Row[Any], deps: Deps, faults: fault_hooks.Faults) -> Outcome:
+async def _infrastructure(
+    pipeline: Row[Any], uow: UnitOfWork, deps: Deps, faults: fault_hooks.Faults
+) -> Outcome:
     run = new_run(pipeline.id)
     ids = {"tenant_id": pipeline.tenant_id, "pipeline_id": pipeline.id, "step": "infrastructure"}
     resource = await deps.ledger.begin(**ids, kind="webhook_run", name=str(pipeline.tenant_id))
@@ -154,7 +156,8 @@ async def _infrastructure(pipeline: Row[Any], deps: Deps, faults: fault_hooks.Fa
             app_url=deps.settings.tenant_app_url_template.format(key=pipeline.tenant_key),
             hold_callback=faults.hold_callback,
             callback_delay=faults.callback_delay,
-        )
+        ),
+        uow,
     )
     return Waiting()
 
@@ -232,7 +235,10 @@ async def undo(resource: Row[Any], uow: UnitOfWork, deps: Deps) -> None:
         )
         await deps.redis.delete(f"{deps.settings.redis_key_prefix}initial-key:{resource.tenant_id}")
     elif kind == "webhook_run":
-        await forget_run(deps.redis, deps.settings.redis_key_prefix, resource.tenant_id)
+        # Kept (finished) until its TTL, for duplicate detection; new deliveries are refused.
+        await finish_run(
+            deps.redis, deps.settings.redis_key_prefix, resource.tenant_id, resource.pipeline_id
+        )
     elif kind == "subscription":
         await uow.session.execute(
             update(subscriptions)

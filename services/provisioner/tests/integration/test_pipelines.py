@@ -153,8 +153,10 @@ async def test_silo_tenant_waits_for_its_callback_then_completes(
     done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
     assert done.type == "provisioning.completed"
     assert done.data.app_url == "https://acme.example.app"
-    # Kept until its TTL so that a retried delivery is verified and answered as a duplicate.
-    assert await load_run(redis, settings.redis_key_prefix, req.data.tenant_id) == run
+    # Kept until its TTL so that a retried delivery is verified and answered as a duplicate,
+    # and marked finished so that webhook-receiver refuses a new one.
+    kept = await load_run(redis, settings.redis_key_prefix, req.data.tenant_id)
+    assert kept == run.model_copy(update={"finished": True})
     assert await redis.ttl(f"{settings.redis_key_prefix}webhook:run:{req.data.tenant_id}") > 0
 
 
@@ -248,6 +250,10 @@ async def test_external_failure_compensates(
     failed = await outcome(tap, req.data.tenant_id, "provisioning.failed")
     assert failed.data.step == "infrastructure"
     await resources_gone(settings, req, tenant_db, sql)
+    # No callback is awaited any more; the run is kept (finished) for duplicate detection.
+    kept = await load_run(redis, settings.redis_key_prefix, req.data.tenant_id)
+    assert kept is not None
+    assert (kept.pipeline_id, kept.finished) == (req.data.pipeline_id, True)
 
 
 async def test_cancel_while_waiting_compensates_and_a_late_callback_changes_nothing(

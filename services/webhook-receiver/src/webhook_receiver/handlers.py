@@ -19,6 +19,16 @@ async def record_rejection(uow: UnitOfWork, receipt: Receipt, reason: Reason) ->
     await deliveries.add(uow.session, receipt, Outcome.REJECTED, reason)
 
 
+async def record_if_seen(uow: UnitOfWork, receipt: Receipt) -> bool:
+    """Record the delivery as a duplicate if its key was accepted before; False otherwise."""
+    assert receipt.tenant_id is not None
+    assert receipt.delivery_key is not None
+    if not await deliveries.accepted_exists(uow.session, receipt.tenant_id, receipt.delivery_key):
+        return False
+    await deliveries.add(uow.session, receipt, Outcome.DUPLICATE)
+    return True
+
+
 async def record_verified(
     uow: UnitOfWork,
     receipt: Receipt,

@@ -1,8 +1,8 @@
 """One delivery, start to finish: check it, store its receipt, accept it at most once.
 
-Checks run in a fixed order: headers, timestamp, body, run, signature. A rejection is recorded
-in its own transaction; an accepted receipt and its event commit together. No provisioning
-work happens here: the provisioner reacts to `webhook.received`.
+Checks run in a fixed order: headers, timestamp, body, run, signature, run still waiting. A
+rejection is recorded in its own transaction; an accepted receipt and its event commit
+together. No provisioning work happens here: the provisioner reacts to `webhook.received`.
 """
 
 from __future__ import annotations
@@ -86,7 +86,21 @@ async def receive(
     receipt = replace(receipt, pipeline_id=run.pipeline_id)
     if not signature_valid(signed, body, run):
         return await _reject(runtime, receipt, Reason.BAD_SIGNATURE)
+    if run.finished:
+        return await _refuse_unless_seen(runtime, receipt)
     return await _accept_once(runtime, settings, receipt, callback, run)
+
+
+async def _refuse_unless_seen(runtime: ServiceRuntime, receipt: Receipt) -> Decision:
+    """A finished run accepts nothing new; a delivery it accepted before is still a duplicate."""
+    async with runtime.uow() as uow:
+        seen = await handlers.record_if_seen(uow, receipt)
+        await uow.commit()
+    if not seen:
+        return await _reject(runtime, receipt, Reason.RUN_FINISHED)
+    _count(receipt, Outcome.DUPLICATE, None)
+    log.info("webhook duplicate", delivery_id=str(receipt.id), scheme=receipt.scheme.value)
+    return Decision(Outcome.DUPLICATE, receipt.id)
 
 
 async def _accept_once(

@@ -16,6 +16,10 @@ class NotificationKind(StrEnum):
 
 
 class NotificationStatus(StrEnum):
+    # Recorded, and committed, before the SMTP server is spoken to: a crash after the server
+    # accepted but before SENT was recorded leaves SENDING, and the next attempt sends one more
+    # copy under the same Message-ID. SMTP gives no more than at least once.
+    SENDING = "SENDING"
     SENT = "SENT"
     FAILED = "FAILED"
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Column,
     ColumnElement,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -134,3 +137,25 @@ def status_in(*statuses: StrEnum) -> ColumnElement[bool]:
     plan may use those indexes, and would plan every execution anew or scan every pipeline
     there ever was."""
     return pipelines.c.status.in_([constant(status) for status in statuses])
+
+
+# The local driver's pending callbacks: a row from the moment the step triggers it until the
+# webhook answered, so that a restart (or another replica) resumes it. `body` and `stamp` are
+# fixed once the command has finished: every send of the callback is then the same signed
+# delivery, which webhook-receiver accepts once.
+local_callbacks = Table(
+    "local_callbacks",
+    metadata,
+    Column("pipeline_id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("tenant_key", String(20), nullable=False),
+    Column("tier", String(20), nullable=False),
+    Column("app_url", Text, nullable=False),
+    Column("hold_callback", Boolean, nullable=False, server_default=text("false")),
+    Column("callback_delay", Float, nullable=False, server_default=text("0")),
+    Column("body", Text, comment="The callback's JSON, once the command has finished."),
+    Column("stamp", BigInteger, comment="Its x-timestamp (ms), signed with it."),
+    Column("owner", Uuid, comment="The claim that holds the lease."),
+    Column("leased_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

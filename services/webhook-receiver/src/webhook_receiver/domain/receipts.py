@@ -31,6 +31,7 @@ class Reason(StrEnum):
     INVALID_BODY = "invalid_body"
     UNKNOWN_RUN = "unknown_run"
     BAD_SIGNATURE = "bad_signature"
+    RUN_FINISHED = "run_finished"  # signed for a run that no longer waits for a callback
 
 
 # Enough to trace a delivery; signatures are left out on purpose.

@@ -1,0 +1,39 @@
+"""local driver's pending callbacks
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-30 10:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0005'
+down_revision: str | None = '0004'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'local_callbacks',
+        sa.Column('pipeline_id', sa.Uuid(), nullable=False),
+        sa.Column('tenant_id', sa.Uuid(), nullable=False),
+        sa.Column('tenant_key', sa.String(length=20), nullable=False),
+        sa.Column('tier', sa.String(length=20), nullable=False),
+        sa.Column('app_url', sa.Text(), nullable=False),
+        sa.Column('hold_callback', sa.Boolean(), server_default=sa.text('false'), nullable=False),
+        sa.Column('callback_delay', sa.Float(), server_default=sa.text('0'), nullable=False),
+        sa.Column('body', sa.Text(), nullable=True, comment="The callback's JSON, once the command has finished."),
+        sa.Column('stamp', sa.BigInteger(), nullable=True, comment='Its x-timestamp (ms), signed with it.'),
+        sa.Column('owner', sa.Uuid(), nullable=True, comment='The claim that holds the lease.'),
+        sa.Column('leased_until', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.PrimaryKeyConstraint('pipeline_id'),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('local_callbacks')

@@ -1,0 +1,84 @@
+"""The local driver's pending callbacks (table `local_callbacks`), claimed under a lease.
+
+A claim takes one row whose lease is free or expired (`FOR UPDATE SKIP LOCKED`, so replicas
+never take the same one), and the claimant renews the lease while it works. A process that
+dies holding a lease simply stops renewing it: once it expires, any replica resumes the row.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Interval, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from provisioner.adapters.orm import local_callbacks as table
+
+_FREE = or_(table.c.leased_until.is_(None), table.c.leased_until < func.now())
+_LEASE = bindparam("lease", type_=Interval)
+# Not named after their columns: an UPDATE reserves those names for its SET clause.
+_MINE = (table.c.pipeline_id == bindparam("pid")) & (table.c.owner == bindparam("claim"))
+
+_ADD = insert(table)
+_CLAIM = (
+    update(table)
+    .where(
+        table.c.pipeline_id
+        == select(table.c.pipeline_id)
+        .where(_FREE)
+        .order_by(table.c.created_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    .values(owner=bindparam("claim"), leased_until=func.now() + _LEASE)
+    .returning(table)
+)
+_RENEW = update(table).where(_MINE).values(leased_until=func.now() + _LEASE)
+# The first outcome recorded is the only one ever sent, whoever ran the command.
+_FIX = (
+    update(table)
+    .where(_MINE)
+    .values(
+        body=func.coalesce(table.c.body, bindparam("new_body")),
+        stamp=func.coalesce(table.c.stamp, bindparam("new_stamp")),
+    )
+    .returning(table.c.body, table.c.stamp)
+)
+_RELEASE = update(table).where(_MINE).values(owner=None, leased_until=None)
+_DONE = delete(table).where(_MINE)
+
+
+async def add(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(_ADD, values)
+
+
+async def claim(session: AsyncSession, owner: UUID, lease: timedelta) -> Row[Any] | None:
+    row: Row[Any] | None = (await session.execute(_CLAIM, {"claim": owner, "lease": lease})).first()
+    return row
+
+
+async def renew(session: AsyncSession, pipeline_id: UUID, owner: UUID, lease: timedelta) -> bool:
+    """False if the lease was lost (expired and taken by another claim)."""
+    params = {"pid": pipeline_id, "claim": owner, "lease": lease}
+    result = await session.execute(_RENEW, params)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def fix_outcome(
+    session: AsyncSession, pipeline_id: UUID, owner: UUID, body: str, stamp: int
+) -> tuple[str, int] | None:
+    """The callback to send: the one fixed before, else this one. None if the lease was lost."""
+    params = {"pid": pipeline_id, "claim": owner, "new_body": body, "new_stamp": stamp}
+    row = (await session.execute(_FIX, params)).first()
+    return (row.body, row.stamp) if row else None
+
+
+async def release(session: AsyncSession, pipeline_id: UUID, owner: UUID) -> None:
+    await session.execute(_RELEASE, {"pid": pipeline_id, "claim": owner})
+
+
+async def done(session: AsyncSession, pipeline_id: UUID, owner: UUID) -> None:
+    await session.execute(_DONE, {"pid": pipeline_id, "claim": owner})

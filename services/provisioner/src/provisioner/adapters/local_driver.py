@@ -1,0 +1,245 @@
+"""The local pipeline driver: runs PIPELINE_LOCAL_COMMAND, then calls the webhook, signed.
+
+Its work is durable: the step records a pending callback in its own transaction, and a loop
+of every replica claims pending callbacks under a lease (see `local_callbacks`). A restart,
+kill -9 included, therefore resumes the callback instead of leaving the step to its deadline.
+The command's outcome is fixed in the row with the callback's timestamp before the first
+send, so every send (a retry, or a replica resuming) is the same signed delivery, which
+webhook-receiver accepts once. The command may run again after a crash: it must be idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from provisioner.adapters import local_callbacks
+from provisioner.adapters.drivers import DriverJob
+from provisioner.adapters.orm import pipelines
+from provisioner.domain.pipeline import PipelineStatus
+from provisioner.settings import ProvisionerSettings
+from service_kit.db import UnitOfWork
+from service_kit.http_tracing import traced_client
+from service_kit.runtime import ServiceRuntime
+from service_kit.tasks import cancel_and_wait
+from service_kit.webhooks import WebhookRun, load_run, sign_arc
+
+log = structlog.get_logger(__name__)
+SEND_ATTEMPTS = 7
+
+
+class LeaseLost(Exception):
+    """Another replica took the callback over (this one stalled past its lease)."""
+
+
+class LocalDriver:
+    def __init__(self, settings: ProvisionerSettings) -> None:
+        self._settings = settings
+        self._lease = timedelta(seconds=settings.provisioner_driver_lease)
+        self._client = traced_client(peer="webhook-receiver", timeout=10)
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def trigger(self, job: DriverJob, uow: UnitOfWork) -> None:
+        # In the step's transaction: the callback is pending exactly when the step waits.
+        await local_callbacks.add(
+            uow.session,
+            {
+                "pipeline_id": job.pipeline_id,
+                "tenant_id": job.tenant_id,
+                "tenant_key": job.tenant_key,
+                "tier": job.tier,
+                "app_url": job.app_url,
+                "hold_callback": job.hold_callback,
+                "callback_delay": job.callback_delay,
+            },
+        )
+        uow.after_commit(self._wake.set)
+
+    async def run_job(self, runtime: ServiceRuntime) -> None:
+        """As a runtime background job: claim pending callbacks and carry each one out."""
+        assert runtime.sessions is not None
+        assert runtime.redis is not None
+        sessions, redis = runtime.sessions, runtime.redis
+        interval = self._settings.provisioner_poll_interval
+        try:
+            while True:
+                while (claimed := await self._claim(sessions)) is not None:
+                    task = asyncio.create_task(self._carry_out(sessions, redis, claimed))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(interval):
+                        await self._wake.wait()
+                self._wake.clear()
+        finally:
+            await cancel_and_wait(self._tasks)
+
+    async def _claim(self, sessions: async_sessionmaker[AsyncSession]) -> Row[Any] | None:
+        async with sessions() as session, session.begin():
+            return await local_callbacks.claim(session, uuid4(), self._lease)
+
+    async def _carry_out(
+        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, row: Row[Any]
+    ) -> None:
+        pipeline_id, owner = row.pipeline_id, row.owner
+        bound = log.bind(pipeline_id=str(pipeline_id), tenant_id=str(row.tenant_id))
+        try:
+            async with self._leased(sessions, pipeline_id, owner):
+                run = await self._waiting_run(sessions, redis, row)
+                if run is None:
+                    bound.info("local callback no longer awaited; dropped")
+                elif row.body is None and row.hold_callback:
+                    bound.info("local driver holds its callback (fault hook)")
+                else:
+                    await self._call_back(sessions, row, run)
+            async with sessions() as session, session.begin():
+                await local_callbacks.done(session, pipeline_id, owner)
+        except LeaseLost:
+            bound.warning("local callback taken over by another replica")
+        except asyncio.CancelledError:
+            # Stopping: hand the callback back at once rather than at the lease's end.
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2), sessions() as session, session.begin():
+                    await local_callbacks.release(session, pipeline_id, owner)
+            raise
+        except Exception as exc:
+            # The lease runs out and the loop (this replica's or another's) tries again.
+            bound.error("local callback failed; will be resumed", error=repr(exc))
+
+    async def _waiting_run(
+        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, row: Row[Any]
+    ) -> WebhookRun | None:
+        async with sessions() as session:
+            status = await session.scalar(
+                select(pipelines.c.status).where(pipelines.c.id == row.pipeline_id)
+            )
+        if status != PipelineStatus.WAITING:
+            return None
+        run = await load_run(redis, self._settings.redis_key_prefix, row.tenant_id)
+        if run is None or run.pipeline_id != row.pipeline_id or run.finished:
+            return None
+        return run
+
+    async def _call_back(
+        self, sessions: async_sessionmaker[AsyncSession], row: Row[Any], run: WebhookRun
+    ) -> None:
+        body, stamp = row.body, row.stamp
+        if body is None:
+            succeeded = await self._command_ok(row)
+            if row.callback_delay:
+                await asyncio.sleep(row.callback_delay)
+            async with sessions() as session, session.begin():
+                fixed = await local_callbacks.fix_outcome(
+                    session,
+                    row.pipeline_id,
+                    row.owner,
+                    _callback_body(row, succeeded),
+                    int(time.time() * 1000),
+                )
+            if fixed is None:
+                raise LeaseLost
+            body, stamp = fixed
+        await self._post(row, run, body.encode(), stamp)
+
+    async def _command_ok(self, row: Row[Any]) -> bool:
+        command = self._settings.pipeline_local_command
+        if not command:
+            return True
+        env = {
+            **os.environ,
+            "TENANT_ID": str(row.tenant_id),
+            "TENANT_KEY": row.tenant_key,
+            "TENANT_TIER": row.tier,
+            "PIPELINE_ID": str(row.pipeline_id),
+        }
+        proc = await asyncio.create_subprocess_shell(command, env=env)
+        try:
+            async with asyncio.timeout(self._settings.provisioner_callback_timeout):
+                return await proc.wait() == 0
+        except TimeoutError:
+            return False
+        finally:
+            if proc.returncode is None:  # timed out, or the service is stopping
+                proc.kill()
+
+    async def _post(self, row: Row[Any], run: WebhookRun, body: bytes, stamp: int) -> None:
+        headers = {
+            "content-type": "application/json",
+            "x-timestamp": str(stamp),
+            "x-signature": sign_arc(run.secret, body, run.context, stamp),
+        }
+        url = self._settings.webhook_callback_url
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                response = await self._client.post(url, content=body, headers=headers)
+                if response.status_code < 500:
+                    log.info("callback sent", status=response.status_code, attempt=attempt)
+                    return
+            except httpx.TransportError as exc:
+                log.warning("callback failed; retrying", error=repr(exc), attempt=attempt)
+            await asyncio.sleep(min(0.5 * 2**attempt, 10))
+        log.error("callback gave up; the step's deadline will fail it")
+
+    @contextlib.asynccontextmanager
+    async def _leased(
+        self, sessions: async_sessionmaker[AsyncSession], pipeline_id: UUID, owner: UUID
+    ) -> AsyncIterator[None]:
+        """Renew the lease while the work runs; a lost lease stops the work (LeaseLost)."""
+        worker = asyncio.current_task()
+        assert worker is not None
+        lost = False
+
+        async def renew() -> None:
+            nonlocal lost
+            while True:
+                await asyncio.sleep(self._lease.total_seconds() / 3)
+                async with sessions() as session, session.begin():
+                    if not await local_callbacks.renew(session, pipeline_id, owner, self._lease):
+                        lost = True
+                        worker.cancel()
+                        return
+
+        renewer = asyncio.create_task(renew())
+        try:
+            yield
+        except asyncio.CancelledError:
+            if lost:
+                worker.uncancel()
+                raise LeaseLost from None
+            raise
+        finally:
+            await cancel_and_wait([renewer])
+        if lost:
+            raise LeaseLost
+
+    async def close(self) -> None:
+        await cancel_and_wait(self._tasks)
+        await self._client.aclose()
+
+
+def _callback_body(row: Row[Any], succeeded: bool) -> str:
+    return json.dumps(
+        {
+            "initiatorId": str(row.tenant_id),
+            "type": 0,
+            "data": {
+                "status": 1 if succeeded else 0,
+                "resources": [{"kind": "local-pipeline", "tenant": row.tenant_key}],
+                "appPlaneUrl": row.app_url,
+            },
+        }
+    )
