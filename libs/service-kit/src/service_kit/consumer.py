@@ -53,8 +53,9 @@ class ConsumerRunner:
     """Runs one `Consumer` against its queue.
 
     A message that can never succeed (malformed, unknown type or version, no handler, or a
-    handler raising `EventRejected`) goes to the DLQ at once; a failing handler is retried through the delay tiers, then dead-lettered. A
-    message leaves its queue (ack) only after the DLQ or retry queue has confirmed its copy.
+    handler raising `EventRejected`) goes to the DLQ at once; a failing handler is retried
+    through the delay tiers, then dead-lettered. A message leaves its queue (ack) only after
+    the DLQ or retry queue has confirmed its copy.
     """
 
     def __init__(

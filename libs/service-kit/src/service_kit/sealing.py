@@ -79,7 +79,9 @@ class Keyring:
         key = self._keys.get(sealed.key_id)
         if key is None:
             known = ", ".join(self.ids)
-            raise Unsealable(f"sealed under key {sealed.key_id!r}, which is not configured ({known})")
+            raise Unsealable(
+                f"sealed under key {sealed.key_id!r}, which is not configured ({known})"
+            )
         try:
             nonce = base64.urlsafe_b64decode(sealed.nonce)
             plaintext = AESGCM(key).decrypt(

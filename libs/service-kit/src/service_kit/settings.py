@@ -126,7 +126,9 @@ class VerificationLinkSettings(BaseSettings):
             raise ValueError(f"VERIFICATION_LINK_KEYS: {exc}") from None
         production = getattr(self, "environment", "development") == "production"
         if production and DEV_VERIFICATION_LINK_KEY in spec:
-            raise ValueError("VERIFICATION_LINK_KEYS must not carry the development key in production")
+            raise ValueError(
+                "VERIFICATION_LINK_KEYS must not carry the development key in production"
+            )
         return self
 
     def link_keyring(self) -> Keyring:

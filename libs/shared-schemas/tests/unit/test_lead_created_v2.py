@@ -21,9 +21,10 @@ def test_v2_has_no_plaintext_link_field(fixtures_dir: Path) -> None:
     event = parse_event(json.dumps(_v2(fixtures_dir)))
 
     assert isinstance(event, LeadCreated)
-    assert "verification_url" not in LeadCreated.model_json_schema()["$defs"]["LeadCreatedData"][
-        "properties"
-    ]
+    assert (
+        "verification_url"
+        not in LeadCreated.model_json_schema()["$defs"]["LeadCreatedData"]["properties"]
+    )
     assert event.data.verification_link is not None
     assert event.data.verification_link.key_id == "k2"
 

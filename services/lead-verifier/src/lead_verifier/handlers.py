@@ -78,8 +78,10 @@ async def sign_up(
     if account_exists:
         link, expires_at = None, None
     else:
-        # Sealed: the event is kept in outboxes, inboxes and dead letters, the live code must not be.
-        url = f"{settings.app_validate_url}?{urlencode({'id': str(lead_id), 'code': code.plaintext})}"
+        # Sealed: outboxes, inboxes and dead letters keep the event; the live code they must not.
+        url = (
+            f"{settings.app_validate_url}?{urlencode({'id': str(lead_id), 'code': code.plaintext})}"
+        )
         link = settings.link_keyring().seal(url, verification_link_binding(lead_id))
         expires_at = code.expires_at
     await uow.outbox.add(
