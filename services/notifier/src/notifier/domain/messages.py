@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from shared_schemas.events import (
     Contact,
     LeadCreatedData,
+    LeadCreatedV1Data,
     TenantActivatedData,
     TenantOffboardedData,
     TenantProvisioningFailedData,
@@ -71,15 +72,24 @@ def _render(name: str, subject: str, context: Mapping[str, object]) -> RenderedM
     )
 
 
-def render_lead_verification(data: LeadCreatedData) -> RenderedMail:
+def render_lead_verification(
+    data: LeadCreatedData | LeadCreatedV1Data, *, verification_url: str, expires_at: datetime
+) -> RenderedMail:
+    """The link comes opened (v2 seals it in the event), so it is passed in, not read here."""
     company = one_line(data.company_name)
     context = {
         "first_name": one_line(data.first_name),
         "company_name": company,
-        "verification_url": data.verification_url,
-        "expires_at": format_utc(data.code_expires_at),
+        "verification_url": verification_url,
+        "expires_at": format_utc(expires_at),
     }
     return _render("lead_verification", f"Confirm your e-mail address for {company}", context)
+
+
+def render_lead_account_exists(data: LeadCreatedData, *, sign_in_url: str) -> RenderedMail:
+    """For a sign-up with an address that already has an account: no code, a way to sign in."""
+    context = {"first_name": one_line(data.first_name), "sign_in_url": sign_in_url}
+    return _render("lead_account_exists", "You already have an account", context)
 
 
 def app_url(data: TenantActivatedData, base_url: str) -> str:
