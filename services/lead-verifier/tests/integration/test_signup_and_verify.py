@@ -217,3 +217,20 @@ async def test_invalid_body_is_422_problem_and_stores_nothing(
         settings, "SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower()
     )
     assert rows == []
+
+
+async def test_an_idn_address_is_taken_and_an_unmailable_domain_is_422_on_email(
+    client: httpx.AsyncClient, settings: LeadVerifierSettings
+) -> None:
+    accepted = await client.post("/leads", json=signup_body(email="Jürgen@Bücher.example"))
+    assert accepted.status_code == 201, accepted.text
+    for email in ("user@xn--zz.example", "user@exa_mple.example", "user@a\u200d.example"):
+        refused = await client.post("/leads", json=signup_body(email=email))
+        assert refused.status_code == 422, email
+        assert refused.headers["content-type"] == "application/problem+json"
+        problem = refused.json()
+        assert [e["loc"] for e in problem["errors"]] == [["body", "email"]], problem
+        rows = await db_rows(
+            settings, "SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower()
+        )
+        assert rows == []
