@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from notifier.app import create_app
 from notifier.settings import NotifierSettings
+from service_kit.sealing import Keyring
+from service_kit.settings import DEV_VERIFICATION_LINK_KEY
 from service_kit.testing import TestInfra, asgi_client, migrate_service, started
 from shared_schemas.events import (
     Contact,
@@ -31,6 +33,7 @@ from shared_schemas.events import (
     TenantOffboardedData,
     TenantProvisioningFailed,
     TenantProvisioningFailedData,
+    verification_link_binding,
 )
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -143,16 +146,22 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def make_lead_created(**data: Any) -> LeadCreated:
-    lead_id = uuid.uuid4()
+# The key the notifier's settings hold by default: what lead-verifier seals with by default.
+DEV_LINKS = Keyring.parse(f"dev:{DEV_VERIFICATION_LINK_KEY}")
+
+
+def make_lead_created(*, keyring: Keyring = DEV_LINKS, **data: Any) -> LeadCreated:
+    lead_id = data.pop("lead_id", uuid.uuid4())
     suffix = uuid.uuid4().hex[:8]
+    url = f"https://app.example/validate?id={lead_id}&code=secret-{suffix}"
     values: dict[str, Any] = {
         "lead_id": lead_id,
         "first_name": "Ada",
         "last_name": "Lovelace",
         "company_name": "Analytical Engines",
         "email": f"ada-{suffix}@engines.example",
-        "verification_url": f"https://app.example/validate?id={lead_id}&code=secret-{suffix}",
+        "account_exists": False,
+        "verification_link": keyring.seal(url, verification_link_binding(lead_id)),
         "code_expires_at": datetime.now(UTC) + timedelta(hours=1),
     }
     values.update(data)
@@ -161,9 +170,22 @@ def make_lead_created(**data: Any) -> LeadCreated:
     )
 
 
+def link_of(event: LeadCreated) -> str:
+    """The verification link sealed in `event` (for assertions on what was mailed)."""
+    assert event.data.verification_link is not None
+    return DEV_LINKS.open(
+        event.data.verification_link, verification_link_binding(event.data.lead_id)
+    )
+
+
 @pytest.fixture
 def lead_created() -> Callable[..., LeadCreated]:
     return make_lead_created
+
+
+@pytest.fixture
+def opened_link() -> Callable[[LeadCreated], str]:
+    return link_of
 
 
 def make_contact(**over: Any) -> Contact:

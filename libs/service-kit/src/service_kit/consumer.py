@@ -52,9 +52,10 @@ class Consumer:
 class ConsumerRunner:
     """Runs one `Consumer` against its queue.
 
-    A message that can never succeed (malformed, unknown type or version, no handler) goes to the
-    DLQ at once; a failing handler is retried through the delay tiers, then dead-lettered. A
-    message leaves its queue (ack) only after the DLQ or retry queue has confirmed its copy.
+    A message that can never succeed (malformed, unknown type or version, no handler, or a
+    handler raising `EventRejected`) goes to the DLQ at once; a failing handler is retried
+    through the delay tiers, then dead-lettered. A message leaves its queue (ack) only after
+    the DLQ or retry queue has confirmed its copy.
     """
 
     def __init__(
@@ -169,6 +170,13 @@ class ConsumerRunner:
                 self._count(event.type, "duplicate")
                 await self._ack(message)
                 return
+        except EventRejected as exc:
+            # The handler found the event can never succeed (e.g. a sealed value no key opens):
+            # retrying would only delay the dead letter.
+            await self._dead_letter(
+                message, reason=exc.reason, error=exc.detail, event_type=event.type
+            )
+            return
         except Exception as exc:
             log.warning("handler failed", error=repr(exc))
             tracing.record_error(exc, span)

@@ -7,7 +7,11 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from service_kit.sealing import Keyring, KeyringError
+
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
+# 32 bytes ("dev-only-verification-link-key!!"), base64: fine on a laptop, refused in production.
+DEV_VERIFICATION_LINK_KEY = "ZGV2LW9ubHktdmVyaWZpY2F0aW9uLWxpbmsta2V5ISE="
 
 
 class ServiceSettings(BaseSettings):
@@ -121,3 +125,32 @@ class JwtSettings(BaseSettings):
         if len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
         return self
+
+
+class VerificationLinkSettings(BaseSettings):
+    """Mixin for the services that seal (lead-verifier) or open (notifier) verification links."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    verification_link_keys: SecretStr = Field(
+        default=SecretStr(f"dev:{DEV_VERIFICATION_LINK_KEY}"),
+        description="`k2:<base64 32 bytes>,k1:<base64 32 bytes>`: the first seals, all open.",
+    )
+
+    @model_validator(mode="after")
+    def _usable_link_keys(self) -> VerificationLinkSettings:
+        spec = self.verification_link_keys.get_secret_value()
+        # Refused at start-up rather than by the first sign-up; the message names no key.
+        try:
+            Keyring.parse(spec)
+        except KeyringError as exc:
+            raise ValueError(f"VERIFICATION_LINK_KEYS: {exc}") from None
+        production = getattr(self, "environment", "development") == "production"
+        if production and DEV_VERIFICATION_LINK_KEY in spec:
+            raise ValueError(
+                "VERIFICATION_LINK_KEYS must not carry the development key in production"
+            )
+        return self
+
+    def link_keyring(self) -> Keyring:
+        return Keyring.parse(self.verification_link_keys.get_secret_value())

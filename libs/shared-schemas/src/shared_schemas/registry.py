@@ -10,6 +10,7 @@ from shared_schemas import events as ev
 from shared_schemas.envelope import Envelope, EnvelopeHeader
 
 EVENT_CLASSES: tuple[type[Envelope], ...] = (
+    ev.LeadCreatedV1,
     ev.LeadCreated,
     ev.LeadVerified,
     ev.TenantOnboarded,
@@ -56,7 +57,8 @@ def _discriminate(value: Any) -> str | None:
 
 
 AnyEvent = Annotated[
-    Annotated[ev.LeadCreated, Tag(event_key("lead.created", 1))]
+    Annotated[ev.LeadCreatedV1, Tag(event_key("lead.created", 1))]
+    | Annotated[ev.LeadCreated, Tag(event_key("lead.created", 2))]
     | Annotated[ev.LeadVerified, Tag(event_key("lead.verified", 1))]
     | Annotated[ev.TenantOnboarded, Tag(event_key("tenant.onboarded", 1))]
     | Annotated[ev.TenantProvisioningRequested, Tag(event_key("tenant.provisioning_requested", 1))]

@@ -28,14 +28,14 @@ def test_unknown_type_is_rejected_as_unknown(valid_event: dict[str, Any]) -> Non
 def test_unknown_version_of_a_known_type_is_rejected_as_unknown(
     valid_event: dict[str, Any],
 ) -> None:
-    valid_event["version"] = 2
+    valid_event["version"] = 3
 
     with pytest.raises(UnknownEvent) as caught:
         parse_event(_raw(valid_event))
 
     assert caught.value.reason == "unknown_type_or_version"
-    assert "lead.created@v2" in caught.value.detail
-    assert "known: lead.created@v1" in caught.value.detail
+    assert "lead.created@v3" in caught.value.detail
+    assert "known: lead.created@v1, lead.created@v2" in caught.value.detail
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from shared_schemas.events import (
     LeadCreatedData,
     LeadVerified,
     LeadVerifiedData,
+    verification_link_binding,
 )
 
 PRODUCER = "lead-verifier"
@@ -47,10 +48,14 @@ class SignUp:
 async def sign_up(
     cmd: SignUp, uow: UnitOfWork, settings: LeadVerifierSettings, now: datetime
 ) -> UUID:
+    """A new lead, whether or not the address already has an account.
+
+    The answer must not tell the two apart, so both get a lead, a code and an event; only the
+    e-mail differs: for an address with an account it says so and carries no code (this lead's
+    code is never sent, so its id verifies like any other lead's with a wrong code).
+    """
     email = normalise_email(cmd.email)
-    already = await uow.session.scalar(_VERIFIED_WITH_EMAIL, {"email": email})
-    if already is not None:
-        raise Conflict("This e-mail address has already been verified; sign in instead.")
+    account_exists = await uow.session.scalar(_VERIFIED_WITH_EMAIL, {"email": email}) is not None
     lead_id = uuid4()
     code = issue_code(now, timedelta(seconds=settings.lead_code_ttl))
     await uow.session.execute(
@@ -70,7 +75,15 @@ async def sign_up(
         _INSERT_CODE,
         {"lead_id": lead_id, "code_digest": code.digest, "expires_at": code.expires_at},
     )
-    link = f"{settings.app_validate_url}?{urlencode({'id': str(lead_id), 'code': code.plaintext})}"
+    if account_exists:
+        link, expires_at = None, None
+    else:
+        # Sealed: outboxes, inboxes and dead letters keep the event; the live code they must not.
+        url = (
+            f"{settings.app_validate_url}?{urlencode({'id': str(lead_id), 'code': code.plaintext})}"
+        )
+        link = settings.link_keyring().seal(url, verification_link_binding(lead_id))
+        expires_at = code.expires_at
     await uow.outbox.add(
         LeadCreated.build(
             LeadCreatedData(
@@ -79,8 +92,9 @@ async def sign_up(
                 last_name=cmd.last_name,
                 company_name=cmd.company_name,
                 email=email,
-                verification_url=link,
-                code_expires_at=code.expires_at,
+                account_exists=account_exists,
+                verification_link=link,
+                code_expires_at=expires_at,
             ),
             producer=PRODUCER,
             correlation_id=lead_id,

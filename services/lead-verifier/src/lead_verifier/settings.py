@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from service_kit.settings import JwtSettings, ServiceSettings
+from service_kit.settings import JwtSettings, ServiceSettings, VerificationLinkSettings
 
 
-class LeadVerifierSettings(ServiceSettings, JwtSettings):
+class LeadVerifierSettings(ServiceSettings, JwtSettings, VerificationLinkSettings):
     service_name: str = "lead-verifier"
     db_schema: str = "lead_verifier"
     port: int = 8001

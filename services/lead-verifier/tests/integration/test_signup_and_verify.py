@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from lead_verifier.settings import LeadVerifierSettings
+from shared_schemas.events import LeadCreated, verification_link_binding
 
 
 def signup_body(**over: Any) -> dict[str, Any]:
@@ -26,14 +27,24 @@ def signup_body(**over: Any) -> dict[str, Any]:
     return body
 
 
-async def sign_up(client: httpx.AsyncClient, tap: Any, **over: Any) -> tuple[str, str]:
-    """Sign up; return (lead id, code taken from the link in `lead.created`)."""
+def opened_link(event: LeadCreated, settings: LeadVerifierSettings) -> str:
+    """The link sealed in `lead.created`, opened as the notifier opens it."""
+    assert event.data.verification_link is not None
+    return settings.link_keyring().open(
+        event.data.verification_link, verification_link_binding(event.data.lead_id)
+    )
+
+
+async def sign_up(
+    client: httpx.AsyncClient, tap: Any, settings: LeadVerifierSettings, **over: Any
+) -> tuple[str, str]:
+    """Sign up; return (lead id, code taken from the link sealed in `lead.created`)."""
     response = await client.post("/leads", json=signup_body(**over))
     assert response.status_code == 201, response.text
     lead_id = response.json()["id"]
     events = await tap.wait_for("lead.created")
     event = next(e for e in events if str(e.data.lead_id) == lead_id)
-    query = parse_qs(urlsplit(event.data.verification_url).query)
+    query = parse_qs(urlsplit(opened_link(event, settings)).query)
     assert query["id"] == [lead_id]
     return lead_id, query["code"][0]
 
@@ -57,7 +68,10 @@ async def test_signup_stores_only_a_hash_and_publishes_the_link(
     assert set(response.json()) == {"id"}, "the code must never be in the response"
     lead_id = response.json()["id"]
     (event,) = [e for e in await tap.wait_for("lead.created") if str(e.data.lead_id) == lead_id]
-    code = parse_qs(urlsplit(event.data.verification_url).query)["code"][0]
+    code = parse_qs(urlsplit(opened_link(event, settings)).query)["code"][0]
+    assert event.version == 2
+    assert event.data.account_exists is False
+    assert code not in event.model_dump_json(), "the event carries the link sealed only"
     assert event.data.email == body["email"].lower()
     assert event.correlation_id == uuid.UUID(lead_id)
     rows = await db_rows(
@@ -74,7 +88,7 @@ async def test_verify_returns_an_onboarding_token_once(
     client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
 ) -> None:
     tap = await event_tap("lead.*")
-    lead_id, code = await sign_up(client, tap)
+    lead_id, code = await sign_up(client, tap, settings)
     ok = await client.post(f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"})
     assert ok.status_code == 200, ok.text
     claims = jwt.decode(
@@ -103,7 +117,7 @@ async def test_wrong_code_is_401_and_attempts_are_limited(
     client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
 ) -> None:
     tap = await event_tap("lead.created")
-    lead_id, code = await sign_up(client, tap)
+    lead_id, code = await sign_up(client, tap, settings)
     for _ in range(settings.lead_max_attempts):
         wrong = await client.post(
             f"/leads/{lead_id}/verify", headers={"Authorization": "Bearer not-the-code"}
@@ -124,7 +138,7 @@ async def test_expired_code_is_refused(
     client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
 ) -> None:
     tap = await event_tap("lead.created")
-    lead_id, code = await sign_up(client, tap)
+    lead_id, code = await sign_up(client, tap, settings)
     await db_rows(
         settings,
         "UPDATE lead_verifier.verification_codes SET expires_at = now() - interval '1 second'"
@@ -147,17 +161,40 @@ async def test_missing_bearer_and_unknown_lead_are_401(client: httpx.AsyncClient
     assert missing.headers["www-authenticate"] == "Bearer"
 
 
-async def test_second_signup_for_a_verified_email_is_409(
-    client: httpx.AsyncClient, event_tap: Any
+async def test_signup_for_a_verified_email_answers_as_for_a_new_one(
+    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
 ) -> None:
     tap = await event_tap("lead.created")
     email = f"grace-{uuid.uuid4().hex[:8]}@navy.example"
-    lead_id, code = await sign_up(client, tap, email=email)
+    lead_id, code = await sign_up(client, tap, settings, email=email)
     ok = await client.post(f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"})
     assert ok.status_code == 200
+
     again = await client.post("/leads", json=signup_body(email=email.upper()))
-    assert again.status_code == 409
-    assert again.json()["type"].endswith("/conflict")
+    fresh = await client.post("/leads", json=signup_body())
+
+    assert (again.status_code, fresh.status_code) == (201, 201), again.text
+    assert set(again.json()) == set(fresh.json()) == {"id"}
+    assert _shape(again.headers) == _shape(fresh.headers)
+    events = await tap.wait_for("lead.created", count=3)
+    (event,) = [e for e in events if str(e.data.lead_id) == again.json()["id"]]
+    assert event.data.account_exists is True
+    assert (event.data.verification_link, event.data.code_expires_at) == (None, None)
+    # What the returned id lets anyone do next answers as for any other lead.
+    for lead in (again.json()["id"], fresh.json()["id"]):
+        guessed = await client.post(
+            f"/leads/{lead}/verify", headers={"Authorization": "Bearer guessed-code"}
+        )
+        assert guessed.status_code == 401
+        assert guessed.json()["detail"] == (
+            "The verification code is invalid, expired or already used."
+        )
+
+
+def _shape(headers: httpx.Headers) -> dict[str, str]:
+    """The headers, without the ones that differ per request."""
+    varying = {"content-length", "date", "x-request-id", "traceparent"}
+    return {k: v for k, v in headers.items() if k not in varying}
 
 
 async def test_invalid_body_is_422_problem_and_stores_nothing(
@@ -180,3 +217,20 @@ async def test_invalid_body_is_422_problem_and_stores_nothing(
         settings, "SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower()
     )
     assert rows == []
+
+
+async def test_an_idn_address_is_taken_and_an_unmailable_domain_is_422_on_email(
+    client: httpx.AsyncClient, settings: LeadVerifierSettings
+) -> None:
+    accepted = await client.post("/leads", json=signup_body(email="Jürgen@Bücher.example"))
+    assert accepted.status_code == 201, accepted.text
+    for email in ("user@xn--zz.example", "user@exa_mple.example", "user@a\u200d.example"):
+        refused = await client.post("/leads", json=signup_body(email=email))
+        assert refused.status_code == 422, email
+        assert refused.headers["content-type"] == "application/problem+json"
+        problem = refused.json()
+        assert [e["loc"] for e in problem["errors"]] == [["body", "email"]], problem
+        rows = await db_rows(
+            settings, "SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower()
+        )
+        assert rows == []

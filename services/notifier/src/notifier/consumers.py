@@ -16,6 +16,7 @@ from service_kit.consumer import Consumer
 from service_kit.db import UnitOfWork
 from shared_schemas.events import (
     LeadCreated,
+    LeadCreatedV1,
     TenantActivated,
     TenantOffboarded,
     TenantProvisioningFailed,
@@ -73,8 +74,10 @@ def build_consumers(
         app_base_url=settings.app_base_url,
     )
 
-    async def lead_created(event: LeadCreated, uow: UnitOfWork) -> None:
-        await handlers.on_lead_created(event, uow, out)
+    links = settings.link_keyring()
+
+    async def lead_created(event: LeadCreated | LeadCreatedV1, uow: UnitOfWork) -> None:
+        await handlers.on_lead_created(event, uow, out, links)
 
     async def tenant_activated(event: TenantActivated, uow: UnitOfWork) -> None:
         await handlers.on_tenant_activated(event, uow, out)

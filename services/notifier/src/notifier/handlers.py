@@ -11,6 +11,7 @@ from notifier.domain.messages import (
     RenderedMail,
     compose,
     full_name,
+    render_lead_account_exists,
     render_lead_verification,
     render_provisioning_failed_contact,
     render_provisioning_failed_ops,
@@ -20,12 +21,15 @@ from notifier.domain.messages import (
 )
 from notifier.domain.notifications import Delivery, NotificationKind, message_id
 from service_kit.db import UnitOfWork
+from service_kit.sealing import Keyring
 from shared_schemas import Envelope
 from shared_schemas.events import (
     LeadCreated,
+    LeadCreatedV1,
     TenantActivated,
     TenantOffboarded,
     TenantProvisioningFailed,
+    verification_link_binding,
 )
 
 
@@ -94,14 +98,39 @@ async def send(
     await out.log.sent(delivery)
 
 
-async def on_lead_created(event: LeadCreated, uow: UnitOfWork, out: Outgoing) -> None:
-    """Mail the lead its verification link; a failed send raises so the runner retries."""
+async def on_lead_created(
+    event: LeadCreated | LeadCreatedV1, uow: UnitOfWork, out: Outgoing, links: Keyring
+) -> None:
+    """Mail the lead its verification link (or, when the address already has an account, a
+    hint to sign in); a failed send raises so the runner retries.
+
+    The sealed link is opened only here, to render the e-mail: it is never logged or stored.
+    A link no configured key opens raises `Unsealable`, which dead-letters the event at once.
+    """
     data = event.data
+    if isinstance(event, LeadCreated) and event.data.account_exists:
+        kind = NotificationKind.LEAD_ACCOUNT_EXISTS
+        mail = render_lead_account_exists(event.data, sign_in_url=out.app_base_url)
+    elif isinstance(event, LeadCreated):
+        assert event.data.verification_link is not None  # the contract pairs them
+        assert event.data.code_expires_at is not None
+        url = links.open(event.data.verification_link, verification_link_binding(data.lead_id))
+        kind = NotificationKind.LEAD_VERIFICATION
+        mail = render_lead_verification(
+            event.data, verification_url=url, expires_at=event.data.code_expires_at
+        )
+    else:  # v1, produced before links were sealed
+        kind = NotificationKind.LEAD_VERIFICATION
+        mail = render_lead_verification(
+            event.data,
+            verification_url=event.data.verification_url,
+            expires_at=event.data.code_expires_at,
+        )
     await send(
         out,
         event,
-        NotificationKind.LEAD_VERIFICATION,
-        render_lead_verification(data),
+        kind,
+        mail,
         to_name=f"{data.first_name} {data.last_name}",
         to_address=str(data.email),
     )

@@ -6,12 +6,12 @@ import re
 
 from pydantic import SecretStr, field_validator
 
-from service_kit.settings import ServiceSettings
+from service_kit.settings import ServiceSettings, VerificationLinkSettings
 
 _BARE_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
 
 
-class NotifierSettings(ServiceSettings):
+class NotifierSettings(ServiceSettings, VerificationLinkSettings):
     service_name: str = "notifier"
     db_schema: str = "notifier"
     port: int = 8004

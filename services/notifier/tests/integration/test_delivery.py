@@ -41,12 +41,13 @@ async def test_verification_email_arrives_with_the_link_in_both_parts(
     smtp: Any,
     probe: Any,
     lead_created: Callable[..., LeadCreated],
+    opened_link: Callable[[LeadCreated], str],
 ) -> None:
     event = lead_created(first_name="Ada", company_name="Analytical Engines")
     await publish(infra, event)
     (message,) = await smtp.wait_for(1)
     text, rich = parts(message)
-    url = event.data.verification_url
+    url = opened_link(event)
     assert url in text
     assert url in html.unescape(rich)
     assert "Hello Ada," in text
@@ -129,6 +130,7 @@ async def test_without_smtp_url_the_mail_folder_and_dev_mailbox_show_it(
     tmp_path: Any,
     probe: Any,
     lead_created: Callable[..., LeadCreated],
+    opened_link: Callable[[LeadCreated], str],
 ) -> None:
     settings = infra.settings(NotifierSettings, mail_dir=str(tmp_path / "mail"))
     assert settings.smtp_url is None
@@ -153,6 +155,6 @@ async def test_without_smtp_url_the_mail_folder_and_dev_mailbox_show_it(
     )
     assert entry["path"] == str(eml)
     text, _ = parts(message_from_bytes(eml.read_bytes(), policy=policy.default))
-    assert event.data.verification_url in text
-    code = event.data.verification_url.rpartition("code=")[2]
+    assert opened_link(event) in text
+    code = opened_link(event).rpartition("code=")[2]
     assert code not in response.text, "the mailbox must never show the link or its code"

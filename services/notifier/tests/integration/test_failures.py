@@ -86,13 +86,14 @@ async def test_a_transient_smtp_refusal_is_retried_and_delivered_once(
     smtp: Any,
     probe: Any,
     lead_created: Callable[..., LeadCreated],
+    opened_link: Callable[[LeadCreated], str],
 ) -> None:
     smtp.refuse_next = 1
     event = lead_created()
     retried = probe.consumed("retried")
     await publish(infra, event)
     (message,) = await smtp.wait_for(1)
-    assert event.data.verification_url in message.get_body(("plain",)).get_content()
+    assert opened_link(event) in message.get_body(("plain",)).get_content()
 
     assert probe.consumed("retried") == retried + 1
     row = await probe.notification(event.id, "SENT")

@@ -15,13 +15,13 @@ from notifier.domain.messages import (
     sender_domain,
 )
 from notifier.domain.notifications import NotificationKind, message_id
-from shared_schemas.events import LeadCreatedData
+from shared_schemas.events import LeadCreatedV1Data
 
 LINK = "https://app.example/validate?id=42&code=s3cret"
 EXPIRES = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 
 
-def data(**over: object) -> LeadCreatedData:
+def data(**over: object) -> LeadCreatedV1Data:
     values: dict[str, object] = {
         "lead_id": uuid.uuid4(),
         "first_name": "Ada",
@@ -32,11 +32,17 @@ def data(**over: object) -> LeadCreatedData:
         "code_expires_at": EXPIRES,
     }
     values.update(over)
-    return LeadCreatedData.model_validate(values)
+    return LeadCreatedV1Data.model_validate(values)
+
+
+def verification(lead: LeadCreatedV1Data) -> RenderedMail:
+    return render_lead_verification(
+        lead, verification_url=lead.verification_url, expires_at=lead.code_expires_at
+    )
 
 
 def test_both_parts_greet_by_first_name_and_carry_the_link_and_expiry() -> None:
-    mail = render_lead_verification(data())
+    mail = verification(data())
     for part in (mail.text, html.unescape(mail.html)):
         assert "Hello Ada," in part
         assert "Analytical Engines" in part
@@ -46,7 +52,7 @@ def test_both_parts_greet_by_first_name_and_carry_the_link_and_expiry() -> None:
 
 
 def test_html_escapes_what_the_lead_typed_and_text_keeps_it_verbatim() -> None:
-    mail = render_lead_verification(
+    mail = verification(
         data(first_name="<script>alert(1)</script>", company_name='Tom & "Jerry" <Ltd>')
     )
     assert "<script>" not in mail.html
@@ -56,7 +62,7 @@ def test_html_escapes_what_the_lead_typed_and_text_keeps_it_verbatim() -> None:
 
 
 def test_subject_names_the_company_on_one_line() -> None:
-    mail = render_lead_verification(data(company_name="Acme\r\nBcc: evil@example.com"))
+    mail = verification(data(company_name="Acme\r\nBcc: evil@example.com"))
     assert mail.subject == "Confirm your e-mail address for Acme Bcc: evil@example.com"
     assert "\n" not in mail.subject
     assert "\r" not in mail.subject
@@ -74,7 +80,7 @@ def test_message_id_is_deterministic_per_event_and_kind() -> None:
 
 
 def test_compose_builds_multipart_alternative_with_plain_text_first() -> None:
-    mail = render_lead_verification(data(first_name="Zoë"))
+    mail = verification(data(first_name="Zoë"))
     composed = compose(
         mail,
         sender="Control Plane <no-reply@cp.example>",
@@ -99,7 +105,7 @@ def test_compose_builds_multipart_alternative_with_plain_text_first() -> None:
 
 def test_compose_encodes_non_ascii_headers_and_no_value_can_add_a_header() -> None:
     to_address = "zoe@engines.example"
-    mail = render_lead_verification(data(first_name="Zoë"))
+    mail = verification(data(first_name="Zoë"))
     mail = RenderedMail(
         subject=clip("Bienvenue chez Café Zoë — " + "é" * 120 + "\r\nBcc: evil@example.com"),
         text=mail.text,

@@ -1,7 +1,15 @@
 """Every event model, grouped by what it is about."""
 
-from shared_schemas.events.common import Address, Contact, Tier
-from shared_schemas.events.lead import LeadCreated, LeadCreatedData, LeadVerified, LeadVerifiedData
+from shared_schemas.events.common import Address, Contact, Sealed, Tier
+from shared_schemas.events.lead import (
+    LeadCreated,
+    LeadCreatedData,
+    LeadCreatedV1,
+    LeadCreatedV1Data,
+    LeadVerified,
+    LeadVerifiedData,
+    verification_link_binding,
+)
 from shared_schemas.events.provisioning import (
     InvoiceIssued,
     InvoiceIssuedData,
@@ -52,6 +60,8 @@ __all__ = [
     "InvoiceIssuedData",
     "LeadCreated",
     "LeadCreatedData",
+    "LeadCreatedV1",
+    "LeadCreatedV1Data",
     "LeadVerified",
     "LeadVerifiedData",
     "PipelineRef",
@@ -62,6 +72,7 @@ __all__ = [
     "ProvisioningCompletedData",
     "ProvisioningFailed",
     "ProvisioningFailedData",
+    "Sealed",
     "StepCompensated",
     "StepData",
     "StepFailed",
@@ -92,4 +103,5 @@ __all__ = [
     "Tier",
     "WebhookReceived",
     "WebhookReceivedData",
+    "verification_link_binding",
 ]

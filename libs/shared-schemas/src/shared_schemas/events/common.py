@@ -26,3 +26,11 @@ class Contact(Contract):
     first_name: str = Field(max_length=100)
     last_name: str = Field(max_length=100)
     email: EmailStr
+
+
+class Sealed(Contract):
+    """A secret sealed with AES-GCM for the services that hold the key named by `key_id`."""
+
+    key_id: str = Field(max_length=32, description="Which configured key sealed it.")
+    nonce: str = Field(max_length=64, description="Base64url, 12 bytes.")
+    ciphertext: str = Field(max_length=4096, description="Base64url ciphertext and tag.")

@@ -22,9 +22,7 @@ from shared_schemas.events import Address
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/leads", tags=["leads"])
 
-_SIGN_UP_PROBLEMS = problem_responses(
-    r409="The e-mail address is already verified", r422="Invalid body"
-)
+_SIGN_UP_PROBLEMS = problem_responses(r422="Invalid body")
 _VERIFY_PROBLEMS = problem_responses(
     r401="Missing, wrong, expired, used or locked code",
     r409="The e-mail address was verified by another sign-up",
@@ -34,7 +32,11 @@ _VERIFY_PROBLEMS = problem_responses(
 
 @router.post("", status_code=201, response_model=LeadCreatedOut, responses=_SIGN_UP_PROBLEMS)
 async def sign_up(body: SignUpIn, runtime: RuntimeDep) -> LeadCreatedOut:
-    """Sign up; the verification link travels only by e-mail."""
+    """Sign up; the verification link travels only by e-mail.
+
+    The answer is the same whether or not the address already has an account: only the e-mail
+    tells its owner (a sign-in hint instead of a link).
+    """
     settings: LeadVerifierSettings = runtime.settings  # type: ignore[assignment]
     cmd = handlers.SignUp(
         first_name=body.first_name,

@@ -6,7 +6,10 @@ import asyncio
 import os
 import re
 from dataclasses import dataclass, field
+from email import policy
+from email.header import Header
 from email.message import Message
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -14,7 +17,9 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 import structlog
 
+from notifier.domain.messages import needs_smtputf8
 from notifier.settings import NotifierSettings
+from shared_schemas import EventRejected
 
 log = structlog.get_logger(__name__)
 
@@ -67,16 +72,48 @@ class SmtpMailer:
 
     async def send(self, message: Message) -> None:
         t = self._target
-        await aiosmtplib.send(
-            message,
-            hostname=t.hostname,
-            port=t.port,
-            username=t.username,
-            password=t.password,
-            use_tls=t.use_tls,
-            start_tls=t.start_tls,
-            timeout=self._timeout,
-        )
+        connection = {
+            "hostname": t.hostname,
+            "port": t.port,
+            "username": t.username,
+            "password": t.password,
+            "use_tls": t.use_tls,
+            "start_tls": t.start_tls,
+            "timeout": self._timeout,
+        }
+        # The envelope is given, not left to aiosmtplib: it splits a `Header` holding a
+        # non-ASCII display name into bogus recipients.
+        envelope = {
+            "sender": _addr_spec(message["From"]),
+            "recipients": [_addr_spec(message["To"])],
+        }
+        if not needs_smtputf8(message):
+            await aiosmtplib.send(message, **envelope, **connection)  # type: ignore[arg-type]
+            return
+        # aiosmtplib flattens classic messages with compat32, which cannot write UTF-8 headers.
+        try:
+            await aiosmtplib.send(
+                message.as_bytes(policy=policy.SMTPUTF8),
+                mail_options=["SMTPUTF8"],
+                **envelope,  # type: ignore[arg-type]
+                **connection,  # type: ignore[arg-type]
+            )
+        except aiosmtplib.SMTPNotSupported as exc:
+            raise NeedsSmtpUtf8(
+                "the recipient's address has a non-ASCII local part, which needs SMTPUTF8, "
+                "and the SMTP server does not offer it"
+            ) from exc
+
+
+def _addr_spec(value: str | Header) -> str:
+    """The bare address of a From/To header as `compose` wrote it."""
+    return parseaddr(value.encode() if isinstance(value, Header) else str(value))[1]
+
+
+class NeedsSmtpUtf8(EventRejected):
+    """This message can never travel through this server: retrying would not help."""
+
+    reason = "undeliverable_address"
 
 
 class MaildirMailer:
@@ -89,7 +126,8 @@ class MaildirMailer:
 
     async def send(self, message: Message) -> None:
         path = eml_path(self.directory, str(message.get("Message-ID", "")))
-        await asyncio.to_thread(_write_atomically, path, message.as_bytes())
+        content = message.as_bytes(policy=policy.SMTPUTF8 if needs_smtputf8(message) else None)
+        await asyncio.to_thread(_write_atomically, path, content)
         log.info("e-mail written to the mail folder", path=str(path))
 
 

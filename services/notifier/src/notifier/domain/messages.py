@@ -16,9 +16,11 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from notifier.domain.addresses import mail_address
 from shared_schemas.events import (
     Contact,
     LeadCreatedData,
+    LeadCreatedV1Data,
     TenantActivatedData,
     TenantOffboardedData,
     TenantProvisioningFailedData,
@@ -71,15 +73,24 @@ def _render(name: str, subject: str, context: Mapping[str, object]) -> RenderedM
     )
 
 
-def render_lead_verification(data: LeadCreatedData) -> RenderedMail:
+def render_lead_verification(
+    data: LeadCreatedData | LeadCreatedV1Data, *, verification_url: str, expires_at: datetime
+) -> RenderedMail:
+    """The link comes opened (v2 seals it in the event), so it is passed in, not read here."""
     company = one_line(data.company_name)
     context = {
         "first_name": one_line(data.first_name),
         "company_name": company,
-        "verification_url": data.verification_url,
-        "expires_at": format_utc(data.code_expires_at),
+        "verification_url": verification_url,
+        "expires_at": format_utc(expires_at),
     }
     return _render("lead_verification", f"Confirm your e-mail address for {company}", context)
+
+
+def render_lead_account_exists(data: LeadCreatedData, *, sign_in_url: str) -> RenderedMail:
+    """For a sign-up with an address that already has an account: no code, a way to sign in."""
+    context = {"first_name": one_line(data.first_name), "sign_in_url": sign_in_url}
+    return _render("lead_account_exists", "You already have an account", context)
 
 
 def app_url(data: TenantActivatedData, base_url: str) -> str:
@@ -159,13 +170,17 @@ def compose(
     Built with the classic MIME classes: `EmailMessage` parses every header as it is set and
     again as it is written, three times the cost of the whole message here. Every header value
     is one line already (names through `one_line`, subjects through `clip`), and non-ASCII text
-    is RFC 2047-encoded, as the modern API would.
+    is RFC 2047-encoded, as the modern API would. The recipient's domain is written in IDNA
+    A-labels; a non-ASCII local part cannot be RFC 2047-encoded, so such a message keeps its
+    headers as UTF-8 text (RFC 6532) and the mailer sends it with SMTPUTF8.
     """
+    recipient = mail_address(to_address)
+    utf8 = recipient.needs_smtputf8
     message = MIMEMultipart("alternative")
     encoded = {
-        "From": _address(*parseaddr(sender)),
-        "To": _address(to_name, to_address),
-        "Subject": _text(mail.subject),
+        "From": _address(*parseaddr(sender), utf8=utf8),
+        "To": _address(to_name, recipient.addr_spec, utf8=utf8),
+        "Subject": one_line(mail.subject) if utf8 else _text(mail.subject),
     }
     for name, value in encoded.items():
         message[name] = value  # type: ignore[assignment]  # the classic API takes a Header too
@@ -175,6 +190,12 @@ def compose(
     message.attach(MIMEText(mail.text, "plain", _UTF8_QP))  # type: ignore[arg-type]
     message.attach(MIMEText(mail.html, "html", _UTF8_QP))  # type: ignore[arg-type]
     return message
+
+
+def needs_smtputf8(message: Message) -> bool:
+    """Whether `compose` wrote this message's headers as UTF-8 (only then is `To` such text)."""
+    to = message.get("To")
+    return isinstance(to, str) and not to.isascii()
 
 
 # Quoted-printable bodies: readable where they are plain ASCII (links, most of the text).
@@ -189,8 +210,11 @@ def _text(value: str) -> str | Header:
     return value if value.isascii() else Header(value, "utf-8")
 
 
-def _address(name: str, address: str) -> str | Header:
+def _address(name: str, address: str, *, utf8: bool = False) -> str | Header:
     name = one_line(name)
+    if utf8:
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{address}>' if name else address
     if name.isascii():
         return formataddr((name, address))
     header = Header(name, "utf-8")

@@ -9,6 +9,7 @@ from uuid import UUID, uuid5
 
 class NotificationKind(StrEnum):
     LEAD_VERIFICATION = "lead_verification"
+    LEAD_ACCOUNT_EXISTS = "lead_account_exists"
     TENANT_WELCOME = "tenant_welcome"
     PROVISIONING_FAILED_CONTACT = "provisioning_failed_contact"
     PROVISIONING_FAILED_OPS = "provisioning_failed_ops"

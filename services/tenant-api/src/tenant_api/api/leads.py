@@ -38,7 +38,6 @@ def _lead_verifier(request: Request) -> LeadVerifierClient:
     status_code=201,
     response_model=LeadCreatedOut,
     responses=problem_responses(
-        r409="The e-mail address is already verified",
         r422="Invalid body",
         r429="Too many attempts from this address; see `Retry-After`",
         r503="lead-verifier (or the rate limiter) is unavailable",
