@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from service_kit.body_limit import BodyLimitMiddleware
 from service_kit.http_tracing import ServerSpanMiddleware
 from service_kit.metrics import exposition, forget_this_process
+from service_kit.metrics_access import check_metrics_access
 from service_kit.middleware import RequestContextMiddleware
 from service_kit.problems import install_problem_handlers, problem_response
 from service_kit.runtime import ServiceRuntime
@@ -97,7 +98,8 @@ def _ops_router() -> APIRouter:
         )
 
     @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request, runtime: RuntimeDep) -> Response:
+        check_metrics_access(request, runtime.settings.metrics_token)
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return router
