@@ -11,22 +11,31 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp
 
+from service_kit.body_limit import BodyLimitMiddleware
 from service_kit.http_tracing import ServerSpanMiddleware
 from service_kit.metrics import exposition, forget_this_process
+from service_kit.metrics_access import check_metrics_access
 from service_kit.middleware import RequestContextMiddleware
 from service_kit.problems import install_problem_handlers, problem_response
 from service_kit.runtime import ServiceRuntime
+from service_kit.settings import ServiceSettings
 
 
 class ServiceApp(FastAPI):
-    """A FastAPI app whose outermost layer is the server span.
+    """A FastAPI app whose outermost layers are the server span and the body cap.
 
     Outside every middleware a service adds later (security headers, rate limits, idempotent
-    replays), so that each of them runs inside the request's trace.
+    replays), so that each of them runs inside the request's trace and none of them ever reads
+    more than `MAX_BODY_BYTES` of a body.
     """
 
+    max_body_bytes: int = ServiceSettings.model_fields["max_body_bytes"].default
+
     def build_middleware_stack(self) -> ASGIApp:
-        return ServerSpanMiddleware(super().build_middleware_stack())
+        capped = BodyLimitMiddleware(
+            super().build_middleware_stack(), max_body_bytes=self.max_body_bytes
+        )
+        return ServerSpanMiddleware(capped)
 
 
 def build_app(
@@ -47,11 +56,8 @@ def build_app(
 
     app = ServiceApp(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
-    app.add_middleware(
-        RequestContextMiddleware,
-        service=runtime.settings.service_name,
-        max_body_bytes=runtime.settings.max_body_bytes,
-    )
+    app.max_body_bytes = runtime.settings.max_body_bytes
+    app.add_middleware(RequestContextMiddleware, service=runtime.settings.service_name)
     install_problem_handlers(app)
     app.include_router(_ops_router())
     for router in routers:
@@ -92,7 +98,8 @@ def _ops_router() -> APIRouter:
         )
 
     @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request, runtime: RuntimeDep) -> Response:
+        check_metrics_access(request, runtime.settings.metrics_token)
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return router

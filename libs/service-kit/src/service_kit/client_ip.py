@@ -37,6 +37,8 @@ def client_ip(connection: HTTPConnection, proxies: Sequence[Network]) -> str:
 
     `X-Forwarded-For` is read right to left: each trusted proxy appends the address it was
     called from, so everything left of the first untrusted hop may be forged by the client.
+    `Forwarded` and `X-Real-IP` are never read, from anyone: a proxy we trust must speak
+    `X-Forwarded-For`, and one header to reason about leaves no second one to forge.
     """
     peer = connection.client.host if connection.client else "unknown"
     if not proxies or not _trusted(peer, proxies):

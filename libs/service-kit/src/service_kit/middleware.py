@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids in logs and responses, HTTP metrics, a request body cap."""
+"""ASGI middleware: request ids in logs and responses, HTTP metrics."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_kit import metrics
-from service_kit.problems import problem_response
 
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -17,10 +16,9 @@ REQUEST_ID_HEADER = "x-request-id"
 class RequestContextMiddleware:
     """Binds a request id (incoming `X-Request-ID` or a new one) and records metrics."""
 
-    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
-        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -32,17 +30,6 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(service=self.service, request_id=request_id)
-
-        length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            response = problem_response(
-                413,
-                "Content Too Large",
-                slug="too-large",
-                detail=f"Request bodies are limited to {self.max_body_bytes} bytes.",
-            )
-            await response(scope, receive, send)
-            return
 
         status = 500
         started = time.perf_counter()

@@ -17,6 +17,16 @@ log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://controlplane.dev/problems/"
 
+# The framework's own refusals, before any route of ours runs. FastAPI answers 400 only when a
+# body cannot be parsed at all (nested past the JSON parser's depth, say): JSON syntax errors
+# are 422 validation problems already.
+_FRAMEWORK_SLUGS = {
+    400: "malformed-body",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+}
+
 
 class ProblemError(Exception):
     """Raise from anywhere in a request; becomes a problem response with this status."""
@@ -128,6 +138,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             exc.status_code,
             _reason(exc.status_code),
+            slug=_FRAMEWORK_SLUGS.get(exc.status_code),
             detail=exc.detail if isinstance(exc.detail, str) else None,
             instance=request.url.path,
             headers=getattr(exc, "headers", None),

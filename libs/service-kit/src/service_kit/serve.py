@@ -42,6 +42,11 @@ SUPERVISOR_ENV = "SERVICE_KIT_SUPERVISOR_PID"
 UVICORN_OPTIONS: dict[str, Any] = {
     "log_config": None,
     "access_log": False,
+    # uvicorn would otherwise take the client's address and scheme from `X-Forwarded-For` and
+    # `X-Forwarded-Proto` whenever the peer is 127.0.0.1, so any local caller (or a proxy that
+    # passes the header on) could name itself anyone. The socket is the truth; only
+    # `service_kit.client_ip` reads forwarding headers, and only from `TRUSTED_PROXIES`.
+    "proxy_headers": False,
     "loop": "uvloop",
     "http": "httptools",
     "timeout_graceful_shutdown": 10,

@@ -45,6 +45,9 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = 100
     outbox_poll_interval: float = 1.0
     metrics_dlq_interval: float = 15.0
+    # `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>` when set; unset, it answers only
+    # callers on this machine (loopback, no forwarding header).
+    metrics_token: SecretStr | None = None
 
     # Retention (see docs/operations.md): what the pruner keeps, and how often it runs.
     retention_interval: float = Field(default=300.0, gt=0, description="Seconds between rounds.")
@@ -67,10 +70,11 @@ class ServiceSettings(BaseSettings):
         "otel_exporter_otlp_endpoint",
         "otel_exporter_otlp_traces_endpoint",
         "otel_service_name",
+        "metrics_token",
         mode="before",
     )
     @classmethod
-    def _otlp_blank_is_unset(cls, value: object) -> object:
+    def _blank_is_unset(cls, value: object) -> object:
         # docker compose passes `${VAR:-}` through as an empty string.
         return None if isinstance(value, str) and not value.strip() else value
 
@@ -79,6 +83,13 @@ class ServiceSettings(BaseSettings):
     def _otlp_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("an OTLP endpoint must be an http:// or https:// URL")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("METRICS_TOKEN must be at least 16 characters")
         return value
 
     @field_validator("retry_delays", mode="before")

@@ -437,6 +437,34 @@ async def asgi_client(app: FastAPI, host: str) -> AsyncIterator[httpx.AsyncClien
         yield client
 
 
+@asynccontextmanager
+async def served(app: FastAPI, *, timeout: float = 30.0) -> AsyncIterator[str]:
+    """The app behind a real uvicorn server on a free loopback port, with the options every
+    service is served with; yields its base URL. For what lives in the server layer (the
+    client's address, body framing, headers) an in-process client never exercises. The server
+    runs the app's lifespan."""
+    import uvicorn
+
+    from service_kit.serve import UVICORN_OPTIONS
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **UVICORN_OPTIONS))
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not server.started:
+            if task.done() or asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError("the server did not start")
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        listener.close()
+
+
 @pytest.fixture
 def recorded_spans() -> Iterator[Any]:
     """Tracing on for one test, every finished span kept in memory (an `InMemorySpanExporter`).

@@ -60,6 +60,11 @@ def decode_token(
         leeway=leeway,
         options={"require": ["exp", "iat", "iss", "aud", "sub"]},
     )
+    # The subject keys rate limits, idempotency scopes and the audit trail: a blank one would
+    # pool every such token into one anonymous caller.
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not subject.strip():
+        raise jwt.InvalidTokenError("The token's `sub` is blank.")
     return claims
 
 

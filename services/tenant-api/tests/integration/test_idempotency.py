@@ -297,3 +297,14 @@ async def test_the_openapi_documents_the_header_on_every_write(gw: httpx.AsyncCl
             else:
                 assert "Idempotency-Key" not in names, operation["operationId"]
     assert writes >= 9
+
+
+async def test_a_path_of_any_characters_is_answered_not_500(
+    gw: httpx.AsyncClient, settings: TenantApiSettings
+) -> None:
+    response = await gw.post(
+        "/tenants/%F0%AD%B2%82%18/suspend", headers=idem(admin(settings), uuid.uuid4().hex)
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["path", "tenant_id"]

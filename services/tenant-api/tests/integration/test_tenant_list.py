@@ -136,3 +136,38 @@ async def test_a_tenant_token_never_lists_tenants(client: httpx.AsyncClient, tok
     lead = bearer(token("lead", lead_id=uuid.uuid4()))
     assert_problem(await client.get("/tenants", headers=lead), 403)
     assert_problem(await client.get("/tenants"), 401)
+
+
+def _cursor(text: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/tenants", {"createdFrom": "0001-01-01T00:00:00+14:00"}, "createdFrom"),
+        ("/tenants", {"createdTo": "9999-12-31T23:59:59-14:00"}, "createdTo"),
+        ("/admin/dead-letters", {"from": "0001-01-01T00:00:00+14:00"}, "from"),
+        ("/admin/dead-letters", {"to": "9999-12-31T23:59:59-14:00"}, "to"),
+        ("/tenants", {"after": _cursor(f"0001-01-01T00:00:00+14:00|{uuid.UUID(int=1)}")}, "after"),
+    ],
+)
+async def test_times_outside_what_utc_can_hold_are_422_naming_the_field(
+    client: httpx.AsyncClient, token: Token, path: str, params: dict[str, str], field: str
+) -> None:
+    response = await client.get(path, params=params, headers=bearer(token("admin")))
+    body = assert_problem(response, 422)
+    assert [e["loc"] for e in body["errors"]] == [["query", field]]
+
+
+async def test_a_bulk_replay_window_outside_utc_is_422_naming_the_field(
+    client: httpx.AsyncClient, token: Token
+) -> None:
+    window = {"from": "0001-01-01T00:00:00+14:00", "to": "9999-12-31T23:59:59-14:00"}
+    response = await client.post(
+        "/admin/dead-letters/replay", json=window, headers=bearer(token("admin"))
+    )
+    body = assert_problem(response, 422)
+    assert sorted(e["loc"][-1] for e in body["errors"]) == ["from", "to"]

@@ -126,6 +126,8 @@ async def test_clock_skew_within_the_leeway_is_tolerated(
         pytest.param({"iss": "someone-else"}, id="wrong-issuer"),
         pytest.param({"aud": "another-api"}, id="wrong-audience"),
         pytest.param({"sub": None}, id="no-sub"),
+        pytest.param({"sub": ""}, id="empty-sub"),
+        pytest.param({"sub": " \t "}, id="blank-sub"),
         pytest.param({"exp": None}, id="no-exp"),
         pytest.param({"iat": None}, id="no-iat"),
         pytest.param({"iss": None}, id="no-iss"),

@@ -56,6 +56,13 @@ def test_the_fingerprint_covers_method_target_and_raw_body() -> None:
     assert base != fingerprint("POST", "/tenants?x=1", b'{"a":1}')
 
 
+def test_the_fingerprint_takes_any_path_a_client_can_send() -> None:
+    # A percent-encoded path arrives decoded: any Unicode character, control characters too.
+    odd = fingerprint("POST", "/tenants/\U0002dc82\x18/suspend", b"")
+    assert odd != fingerprint("POST", "/tenants/\x18/suspend", b"")
+    assert len(odd) == 64
+
+
 def test_storage_keys_are_prefixed_hashed_and_scoped() -> None:
     key = storage_key("cp:", "jwt:a", "POST", "/tenants", "k1")
     assert key.startswith("cp:idempotency:")

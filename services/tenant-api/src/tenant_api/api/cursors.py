@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from service_kit.problems import Unprocessable
@@ -23,8 +23,8 @@ def decode(cursor: str, *, param: str) -> tuple[datetime, UUID]:
         when = datetime.fromisoformat(at)
         if when.tzinfo is None:
             raise ValueError("naive time")
-        return when, UUID(row_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        return when.astimezone(UTC), UUID(row_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as exc:
         msg = "not a cursor this API returned"
         raise Unprocessable(
             f"The `{param}` cursor is not valid.",

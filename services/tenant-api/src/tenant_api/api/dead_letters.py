@@ -10,12 +10,13 @@ from uuid import UUID
 
 import structlog
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import Row
 
 from service_kit.app import RuntimeDep
 from service_kit.problems import Conflict, NotFound, ProblemError, problem_responses
 from shared_schemas.api.base import ApiModel
+from shared_schemas.api.instants import Instant
 from tenant_api.adapters import dead_letter_repository as repo
 from tenant_api.api import cursors
 from tenant_api.api.errors import AUTH
@@ -83,8 +84,8 @@ class FilterIn(ApiModel):
     event_type: str | None = Field(default=None, max_length=100)
     tenant_id: UUID | None = None
     reason: str | None = Field(default=None, max_length=100)
-    from_: AwareDatetime | None = Field(default=None, alias="from")
-    to: AwareDatetime | None = None
+    from_: Instant | None = Field(default=None, alias="from")
+    to: Instant | None = None
 
 
 class BulkReplayIn(FilterIn):
@@ -109,8 +110,8 @@ async def _filters(
     event_type: Annotated[str | None, Query(alias="eventType", max_length=100)] = None,
     tenant_id: Annotated[UUID | None, Query(alias="tenantId")] = None,
     reason: Annotated[str | None, Query(max_length=100)] = None,
-    since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    since: Annotated[Instant | None, Query(alias="from")] = None,
+    until: Annotated[Instant | None, Query(alias="to")] = None,
     status: Annotated[Status | None, Query()] = None,
 ) -> repo.Filters:
     return repo.Filters(service, event_type, tenant_id, reason, since, until, status)

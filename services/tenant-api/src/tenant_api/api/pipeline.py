@@ -14,6 +14,7 @@ from service_kit.problems import NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.adapters import pipeline_repository as pipelines
 from tenant_api.adapters import step_repository as steps
+from tenant_api.adapters import tenant_repository as tenants
 from tenant_api.api.errors import AUTH, NOT_FOUND
 from tenant_api.auth import TenantReader
 from tenant_api.domain.pipeline import PipelineStatus, StepStatus
@@ -64,6 +65,8 @@ async def get_pipeline(
     async with runtime.uow() as uow:
         pipeline = await pipelines.current(uow.session, tenant_id)
         if pipeline is None:
+            if not await tenants.exists(uow.session, tenant_id):
+                raise NotFound("No such tenant.")
             raise NotFound("This tenant has no pipeline (it was never provisioned).")
         rows = await steps.list_for(uow.session, pipeline.id)
     shown = {k: v for k, v in pipeline._asdict().items() if k in PipelineOut.model_fields}

@@ -7,10 +7,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from service_kit.app import RuntimeDep
 from service_kit.problems import NotFound, Unprocessable, problem_responses
+from shared_schemas.api.instants import Instant
 from shared_schemas.events import Address, Contact, Tier
 from tenant_api import handlers
 from tenant_api.adapters import tenant_repository as repo
@@ -75,10 +75,10 @@ async def list_tenants(
     tier: Annotated[Tier | None, Query()] = None,
     key_prefix: Annotated[str | None, Query(alias="keyPrefix", pattern=r"^[a-z0-9]{1,20}$")] = None,
     created_from: Annotated[
-        AwareDatetime | None, Query(alias="createdFrom", description="Inclusive.")
+        Instant | None, Query(alias="createdFrom", description="Inclusive.")
     ] = None,
     created_to: Annotated[
-        AwareDatetime | None, Query(alias="createdTo", description="Exclusive.")
+        Instant | None, Query(alias="createdTo", description="Exclusive.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     after: Annotated[

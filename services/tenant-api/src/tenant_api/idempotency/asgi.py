@@ -1,4 +1,4 @@
-"""ASGI plumbing: the body read once and handed on again, the answer held back, replies sent."""
+"""ASGI plumbing: the answer held back, replies sent."""
 
 from __future__ import annotations
 
@@ -16,10 +16,6 @@ TITLES = {
     422: "Unprocessable Content",
     503: "Service Unavailable",
 }
-
-
-class Disconnected(Exception):
-    """The client went away before its body arrived: nothing to run, nobody to answer."""
 
 
 @dataclass
@@ -56,37 +52,6 @@ class Answer:
         await send({"type": "http.response.body", "body": self.body, "more_body": False})
         for message in self.others:
             await send(message)
-
-
-async def read_body(receive: Receive, limit: int) -> bytes | None:
-    """The raw body, or None past `limit` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Disconnected
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def replaying(body: bytes, receive: Receive) -> Receive:
-    """The body once more, for the app; after it, the real channel (for disconnects)."""
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 async def send_replay(record: Completed, send: Send) -> None:

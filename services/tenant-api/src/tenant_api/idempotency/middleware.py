@@ -11,14 +11,8 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tenant_api.idempotency.asgi import (
-    Answer,
-    Disconnected,
-    read_body,
-    replaying,
-    send_problem,
-    send_replay,
-)
+from service_kit.body_limit import Disconnected, read_body, replaying
+from tenant_api.idempotency.asgi import Answer, send_problem, send_replay
 from tenant_api.idempotency.caller import VerifyClaims, caller_of
 from tenant_api.idempotency.rules import (
     HEADER,
@@ -80,10 +74,11 @@ class IdempotencyMiddleware:
             return
         limit = self.settings.max_body_bytes
         try:
-            body = await read_body(receive, limit)
+            raw = await read_body(receive, limit)
         except Disconnected:
             return
-        if body is None:  # streamed without a length: the outer cap could not see it coming
+        body = raw.body
+        if body is None:  # the kit's outer cap refuses these first; never run one regardless
             detail = f"Request bodies are limited to {limit} bytes."
             await send_problem(scope, receive, send, 413, "too-large", detail)
             return

@@ -51,7 +51,8 @@ def validate_key(values: Sequence[bytes]) -> str:
 
 def fingerprint(method: str, target: str, body: bytes) -> str:
     """sha256 of what the request asks for: method, path with query, and the raw body bytes."""
-    digest = hashlib.sha256(f"{method}\n{target}\n".encode("latin-1"))
+    # The path arrives percent-decoded as UTF-8, so it may hold any character.
+    digest = hashlib.sha256(f"{method}\n{target}\n".encode("utf-8", "surrogatepass"))
     digest.update(body)
     return digest.hexdigest()
 

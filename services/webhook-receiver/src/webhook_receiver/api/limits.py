@@ -16,9 +16,9 @@ from uuid import UUID
 from fastapi import Depends, Request
 
 from service_kit.app import RuntimeDep
+from service_kit.body_limit import read_capped
 from service_kit.client_ip import client_ip
 from service_kit.ratelimit import Limit, enforce
-from webhook_receiver.api.raw_body import read_capped
 from webhook_receiver.settings import WebhookReceiverSettings
 
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 
 from service_kit.app import RuntimeDep
+from service_kit.body_limit import read_capped
 from service_kit.problems import problem_responses
 from webhook_receiver import intake
 from webhook_receiver.api.callback_docs import CALLBACK_OPENAPI
 from webhook_receiver.api.errors import CallbackUnauthorized, ContentTooLarge, InvalidCallback
 from webhook_receiver.api.limits import SenderLimit
-from webhook_receiver.api.raw_body import read_capped
 from webhook_receiver.api.schemas import WebhookAck
 from webhook_receiver.domain.receipts import Outcome, Reason
 from webhook_receiver.settings import WebhookReceiverSettings

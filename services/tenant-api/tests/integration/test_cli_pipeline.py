@@ -1,0 +1,48 @@
+"""`tenantctl tenants pipeline`, run as an operator runs it, against a gateway on a real port."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import uuid
+
+import httpx
+
+from service_kit.testing import TestInfra, served
+from tenant_api.app import create_app
+from tenant_api.settings import TenantApiSettings
+
+from ..gateway import onboard, tokens  # type: ignore[import-not-found]
+
+
+async def tenantctl(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tenant_api.cli.main",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_pipeline_of_an_unknown_tenant_says_it_does_not_exist(
+    infra: TestInfra, settings: TenantApiSettings, migrated: None
+) -> None:
+    async with served(create_app(settings)) as url:
+        env = {**os.environ, **infra.env, "GATEWAY_URL": url}
+        async with httpx.AsyncClient(base_url=url) as client:
+            tenant = await onboard(client, tokens(settings))
+
+        code, out, err = await tenantctl(env, "tenants", "pipeline", str(uuid.uuid4()))
+        assert (code, out) == (1, "")
+        assert err == "tenantctl: 404: No such tenant.\n"
+
+        code, out, err = await tenantctl(env, "tenants", "pipeline", tenant["id"])
+        assert (code, out) == (1, "")
+        assert err == "tenantctl: 404: This tenant has no pipeline (it was never provisioned).\n"
