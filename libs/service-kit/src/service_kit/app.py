@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from service_kit.body_limit import BodyLimitMiddleware
@@ -22,20 +23,31 @@ from service_kit.settings import ServiceSettings
 
 
 class ServiceApp(FastAPI):
-    """A FastAPI app whose outermost layers are the server span and the body cap.
+    """A FastAPI app whose outermost layers are the server span, the edge and the body cap.
 
-    Outside every middleware a service adds later (security headers, rate limits, idempotent
-    replays), so that each of them runs inside the request's trace and none of them ever reads
-    more than `MAX_BODY_BYTES` of a body.
+    The body cap sits outside every middleware added with `add_middleware` (rate limits,
+    idempotent replays), so none of them ever reads more than `MAX_BODY_BYTES` of a body. Layers
+    that only decorate answers and never read a body (request ids, security headers, CORS) are
+    added with `add_edge_middleware` and sit outside the cap, so a 413 carries them too.
     """
 
     max_body_bytes: int = ServiceSettings.model_fields["max_body_bytes"].default
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._edge: list[Middleware] = []
+
+    def add_edge_middleware(self, middleware: Any, **options: Any) -> None:
+        """Wrap the app outside the body cap; a layer added later wraps those added before."""
+        self._edge.insert(0, Middleware(middleware, **options))
+
     def build_middleware_stack(self) -> ASGIApp:
-        capped = BodyLimitMiddleware(
+        app: ASGIApp = BodyLimitMiddleware(
             super().build_middleware_stack(), max_body_bytes=self.max_body_bytes
         )
-        return ServerSpanMiddleware(capped)
+        for layer in reversed(self._edge):
+            app = layer.cls(app, *layer.args, **layer.kwargs)
+        return ServerSpanMiddleware(app)
 
 
 def build_app(
@@ -44,7 +56,7 @@ def build_app(
     title: str,
     description: str = "",
     routers: Sequence[APIRouter] = (),
-) -> FastAPI:
+) -> ServiceApp:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -57,7 +69,7 @@ def build_app(
     app = ServiceApp(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.max_body_bytes = runtime.settings.max_body_bytes
-    app.add_middleware(RequestContextMiddleware, service=runtime.settings.service_name)
+    app.add_edge_middleware(RequestContextMiddleware, service=runtime.settings.service_name)
     install_problem_handlers(app)
     app.include_router(_ops_router())
     for router in routers:

@@ -9,11 +9,11 @@ never stored by a cache (`Cache-Control: no-store`).
 
 from __future__ import annotations
 
-from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service_kit.app import ServiceApp
 from tenant_api.settings import TenantApiSettings
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -81,10 +81,11 @@ def _policy_for(path: str) -> str:
     return API_CSP
 
 
-def install_security(app: FastAPI, settings: TenantApiSettings) -> None:
-    """CORS (only when CORS_ALLOW_ORIGINS names origins), then the headers around everything."""
+def install_security(app: ServiceApp, settings: TenantApiSettings) -> None:
+    """CORS (only when CORS_ALLOW_ORIGINS names origins), then the headers around everything,
+    outside the body cap too, so that a 413 is as readable and as protected as any answer."""
     if settings.cors_allow_origins:
-        app.add_middleware(
+        app.add_edge_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_allow_origins),
             allow_methods=CORS_METHODS,
@@ -93,4 +94,4 @@ def install_security(app: FastAPI, settings: TenantApiSettings) -> None:
             allow_credentials=False,
             max_age=600,
         )
-    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
+    app.add_edge_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)

@@ -51,6 +51,10 @@ def assert_too_large(response: httpx.Response, limit: int) -> None:
     assert problem["type"] == "https://controlplane.dev/problems/too-large"
     assert problem["status"] == 413
     assert problem["detail"] == f"Request bodies are limited to {limit} bytes."
+    # A refused body is answered like any other request: traced, and under the gateway's policy.
+    assert response.headers["x-request-id"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
 
 
 async def test_forwarding_headers_change_nobody_without_trusted_proxies(
