@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +22,7 @@ import pytest
 from service_kit.testing import SmtpSink, TestInfra
 
 from .conftest import Stack  # type: ignore[import-not-found]
+from .polling import eventually  # type: ignore[import-not-found]
 from .saga_client import admin_headers  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
@@ -41,19 +42,6 @@ async def operator(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncC
         base_url=stack.gateway, headers=admin_headers(infra), timeout=10
     ) as client:
         yield client
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, what: str, timeout: float = 20
-) -> T:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        found = await probe()
-        if found:
-            return found
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        await asyncio.sleep(0.1)
 
 
 async def query(stack: Stack, sql: str, *args: Any) -> list[asyncpg.Record]:

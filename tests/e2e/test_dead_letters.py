@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -28,6 +28,7 @@ from service_kit.testing import SmtpSink, TestInfra, publish_raw
 from service_kit.topology import QueueNames, dlq_name, queue_names
 
 from .conftest import ROOT, Stack  # type: ignore[import-not-found]
+from .polling import eventually  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]
     admin_headers,
     new_tenant,
@@ -59,20 +60,6 @@ def names(stack: Stack, infra: TestInfra, service: str) -> ServiceSettings:
         retry_delays=stack.env["RETRY_DELAYS"],
     )
     return settings
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, what: str, timeout: float = 20
-) -> T:
-    """The first truthy answer of `probe`, polled until `timeout`."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        found = await probe()
-        if found:
-            return found
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        await asyncio.sleep(0.1)
 
 
 async def dead_letter(gateway: httpx.AsyncClient, **filters: str) -> dict[str, Any] | None:
