@@ -12,7 +12,7 @@ import asyncio
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
@@ -26,7 +26,6 @@ from .polling import eventually  # type: ignore[import-not-found]
 from .saga_client import admin_headers  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
-T = TypeVar("T")
 VARYING_HEADERS = {"content-length", "date", "x-request-id", "traceparent", "ratelimit-remaining"}
 
 

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import aio_pika
 import asyncpg
@@ -38,7 +38,6 @@ from .saga_client import (  # type: ignore[import-not-found]
 )
 
 pytestmark = pytest.mark.e2e
-T = TypeVar("T")
 POISON = b'{"type": "tenant.activated", "data": '  # cut short: not JSON
 
 
