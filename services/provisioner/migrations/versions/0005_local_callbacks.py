@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = '0005'
 down_revision: str | None = '0004'
@@ -30,6 +31,7 @@ def upgrade() -> None:
         sa.Column('stamp', sa.BigInteger(), nullable=True, comment='Its x-timestamp (ms), signed with it.'),
         sa.Column('owner', sa.Uuid(), nullable=True, comment='The claim that holds the lease.'),
         sa.Column('leased_until', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('trace_context', postgresql.JSONB(astext_type=sa.Text()), nullable=True, comment='W3C traceparent/tracestate of the step that asked for the callback.'),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
         sa.PrimaryKeyConstraint('pipeline_id'),
     )

@@ -31,6 +31,7 @@ from provisioner.adapters.drivers import DriverJob
 from provisioner.adapters.orm import pipelines
 from provisioner.domain.pipeline import PipelineStatus
 from provisioner.settings import ProvisionerSettings
+from service_kit import tracing
 from service_kit.db import UnitOfWork
 from service_kit.http_tracing import traced_client
 from service_kit.runtime import ServiceRuntime
@@ -65,6 +66,8 @@ class LocalDriver:
                 "app_url": job.app_url,
                 "hold_callback": job.hold_callback,
                 "callback_delay": job.callback_delay,
+                # Carried out later, maybe by another replica: it continues the step's trace.
+                "trace_context": tracing.carrier() or None,
             },
         )
         uow.after_commit(self._wake.set)
@@ -93,6 +96,19 @@ class LocalDriver:
             return await local_callbacks.claim(session, uuid4(), self._lease)
 
     async def _carry_out(
+        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, row: Row[Any]
+    ) -> None:
+        with tracing.span(
+            "pipeline infrastructure local run",
+            parent=tracing.extract(row.trace_context),
+            attributes={
+                "controlplane.pipeline_id": str(row.pipeline_id),
+                "controlplane.tenant_id": str(row.tenant_id),
+            },
+        ):
+            await self._carry_out_in_span(sessions, redis, row)
+
+    async def _carry_out_in_span(
         self, sessions: async_sessionmaker[AsyncSession], redis: Redis, row: Row[Any]
     ) -> None:
         pipeline_id, owner = row.pipeline_id, row.owner

@@ -157,5 +157,10 @@ local_callbacks = Table(
     Column("stamp", BigInteger, comment="Its x-timestamp (ms), signed with it."),
     Column("owner", Uuid, comment="The claim that holds the lease."),
     Column("leased_until", DateTime(timezone=True)),
+    Column(
+        "trace_context",
+        JSONB,
+        comment="W3C traceparent/tracestate of the step that asked for the callback.",
+    ),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
