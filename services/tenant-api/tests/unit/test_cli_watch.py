@@ -43,6 +43,22 @@ def test_an_ended_pipeline_with_a_step_in_motion_is_not_settled() -> None:
     assert cli.settled(_pipeline("FAILED", ("database", "COMPENSATED"), ("billing", "FAILED")))
 
 
+def test_a_succeeded_pipeline_whose_last_step_has_not_arrived_is_not_settled() -> None:
+    # The last step's events come through another queue than the outcome: none may be here yet.
+    assert not cli.settled(
+        _pipeline("SUCCEEDED", ("preflight", "SUCCEEDED"), ("database", "SUCCEEDED"))
+    )
+    assert cli.settled(
+        _pipeline(
+            "SUCCEEDED",
+            ("preflight", "SUCCEEDED"),
+            ("database", "SUCCEEDED"),
+            ("credentials", "SUCCEEDED"),
+            ("billing", "SUCCEEDED"),
+        )
+    )
+
+
 def test_the_watch_waits_for_the_last_step_to_catch_up(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -8,11 +8,15 @@ import time
 from typing import Any
 
 from tenant_api.cli.gateway import CliError, call
+from tenant_api.domain.pipeline import STEP_ORDER
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
 # A pipeline's outcome and its steps' events reach the read-model through different queues, so
 # a pipeline can read as ended while its last step's outcome is still on its way.
 STEP_IN_MOTION = {"IN_PROGRESS", "COMPENSATING"}
+# Every tier ends with this step, so a succeeded pipeline is whole once it is listed as done;
+# before that, a step none of whose events has arrived yet would be missing from the picture.
+LAST_STEP = STEP_ORDER[-1]
 SETTLE_SECONDS = 5.0
 MARKS = {
     "PENDING": "·",
@@ -64,10 +68,14 @@ def render(pipeline: dict[str, Any]) -> list[str]:
 
 
 def settled(pipeline: dict[str, Any]) -> bool:
-    """The pipeline has ended and none of its listed steps is still waiting for its outcome."""
-    return pipeline["status"] in TERMINAL and not any(
-        step["status"] in STEP_IN_MOTION for step in pipeline.get("steps", [])
-    )
+    """The pipeline has ended, none of its listed steps is still waiting for its outcome, and
+    a succeeded one lists its last step as succeeded."""
+    steps = pipeline.get("steps", [])
+    if pipeline["status"] not in TERMINAL or any(s["status"] in STEP_IN_MOTION for s in steps):
+        return False
+    if pipeline["status"] == "SUCCEEDED":
+        return any(s["name"] == LAST_STEP and s["status"] == "SUCCEEDED" for s in steps)
+    return True
 
 
 def watch(tenant_id: str, interval: float, timeout: float) -> None:
