@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 import uuid
 
 import httpx
@@ -13,22 +11,7 @@ from service_kit.testing import TestInfra, served
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-from ..gateway import onboard, tokens  # type: ignore[import-not-found]
-
-
-async def tenantctl(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tenant_api.cli.main",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+from ..gateway import onboard, tenantctl, tokens  # type: ignore[import-not-found]
 
 
 async def test_pipeline_of_an_unknown_tenant_says_it_does_not_exist(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,9 +15,8 @@ import pytest
 from fastapi import FastAPI
 
 from service_kit.runtime import ServiceRuntime
-from service_kit.testing import TestInfra, asgi_client, started
+from service_kit.testing import TestInfra
 from tenant_api.adapters import dead_letter_repository as repo
-from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]
@@ -34,18 +33,6 @@ def settings(infra: TestInfra) -> TenantApiSettings:
         dead_letter_retention_days=30,
         retention_interval=0.1,
     )
-
-
-@pytest.fixture
-async def app(settings: TenantApiSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    async with started(create_app(settings)) as application:
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(app, "gateway") as c:
-        yield c
 
 
 async def park(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -25,6 +24,7 @@ from tenant_api.cli.vault import ACTOR, rotate
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import SERVICE_DIR, bearer  # type: ignore[import-not-found]
+from ..gateway import tenantctl  # type: ignore[import-not-found]
 from ..vault import Sql, audit_trail, gateway, master_key  # type: ignore[import-not-found]
 
 Secrets = dict[tuple[str, str], dict[str, str]]
@@ -184,21 +184,6 @@ async def test_rotation_keeps_every_secret_readable(
         await _reveal_all(client, admin, secrets)
 
 
-async def _tenantctl(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tenant_api.cli.main",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 async def test_tenantctl_vault_rotate_refuses_to_pretend(
     configure: Callable[[str], TenantApiSettings],
     token: Callable[..., str],
@@ -220,7 +205,7 @@ async def test_tenantctl_vault_rotate_refuses_to_pretend(
     env = {**os.environ, **infra.env, "DATABASE_URL": own_db}
     env.pop("VAULT_MASTER_KEY_VERSION", None)
     env["VAULT_MASTER_KEYS"] = f"v2:{k2},v1:{k1}"
-    code, out, err = await _tenantctl(env, "vault", "rotate", "--batch-size", "1")
+    code, out, err = await tenantctl(env, "vault", "rotate", "--batch-size", "1")
     assert code == 1, (out, err)
     assert "3 data key(s) to re-wrap under master key v2" in out
     assert "1/3" in out
@@ -236,7 +221,7 @@ async def test_tenantctl_vault_rotate_refuses_to_pretend(
     assert (await audit_trail(sql_own, lost))[-1] == (None, "rewrap", ACTOR, "failure")
 
     env["VAULT_MASTER_KEYS"] = f"v2:{k2},v1:{k1},v3:{lost_key}"
-    code, out, err = await _tenantctl(env, "vault", "rotate")
+    code, out, err = await tenantctl(env, "vault", "rotate")
     assert code == 0, (out, err)
     assert "re-wrapped 1, already current 0, failed 0" in out
 
