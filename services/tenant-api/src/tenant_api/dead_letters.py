@@ -93,17 +93,24 @@ class NotReplayable(Exception):
         self.detail = detail
 
 
+def past_replay_window(runtime: ServiceRuntime, row: Row[Any]) -> bool:
+    """The letter's event is older than DEAD_LETTER_REPLAY_DAYS: it may only be discarded.
+
+    The consumers' inboxes remember an event for INBOX_RETENTION_DAYS, which the settings keep
+    above this window: within it, a replayed copy of an event already handled is deduplicated.
+    """
+    occurred_at = repo.event_occurred_at(row)
+    window = days(runtime.settings.dead_letter_replay_days)
+    return occurred_at is not None and datetime.now(UTC) - occurred_at > window
+
+
 async def replay_one(runtime: ServiceRuntime, row: Row[Any], actor: str) -> None:
     """Publish the exact bytes back to the original queue (confirmed), then mark REPLAYED."""
     if row.status != repo.PARKED:
         raise NotReplayable(f"This dead letter is {row.status}; only PARKED ones are replayed.")
     if not row.original_queue:
         raise NotReplayable("This dead letter names no original queue to replay to.")
-    # The consumers' inboxes remember an event for INBOX_RETENTION_DAYS, which the settings keep
-    # above this window: within it, a replayed copy of an event already handled is deduplicated.
-    occurred_at = repo.event_occurred_at(row)
-    window = days(runtime.settings.dead_letter_replay_days)
-    if occurred_at is not None and datetime.now(UTC) - occurred_at > window:
+    if past_replay_window(runtime, row):
         raise NotReplayable(
             "This dead letter's event is older than DEAD_LETTER_REPLAY_DAYS; the consumers may "
             "no longer remember handling it, so a replay could take effect twice. Discard it."

@@ -36,7 +36,11 @@ def settings(infra: TestInfra) -> TenantApiSettings:
 
 
 async def park(
-    runtime: ServiceRuntime, *, occurred: datetime | None = None, tenant_id: uuid.UUID
+    runtime: ServiceRuntime,
+    *,
+    occurred: datetime | None = None,
+    tenant_id: uuid.UUID,
+    original_queue: str = "retention-test.main",
 ) -> uuid.UUID:
     body = json.dumps(
         {
@@ -49,7 +53,7 @@ async def park(
     row = repo.parked_row(
         queue="retention-test.dlq",
         body=body,
-        headers={"x-reason": "retries_exhausted", "x-original-queue": "retention-test.main"},
+        headers={"x-reason": "retries_exhausted", "x-original-queue": original_queue},
         message_id=str(uuid.uuid4()),
     )
     async with runtime.uow() as uow:
@@ -137,3 +141,53 @@ async def test_a_letter_older_than_the_replay_window_is_not_replayed(
     shown = await client.get(f"/admin/dead-letters/{letter}", headers=bearer(token("operator")))
     assert shown.json()["status"] == "PARKED"
     assert shown.json()["actions"] == []
+
+
+async def test_a_bulk_replay_leaves_letters_past_the_window_out_and_counts_them(
+    app: FastAPI, client: httpx.AsyncClient, settings: TenantApiSettings, token: Any, sql: Sql
+) -> None:
+    runtime: ServiceRuntime = app.state.runtime
+    # Where the replay goes: a queue of this test's own, gone with the app's connection.
+    channel = await runtime.broker.channel()
+    target = (await channel.declare_queue(exclusive=True)).name
+    tenant_id = uuid.uuid4()
+    too_old = datetime.now(UTC) - timedelta(days=settings.dead_letter_replay_days + 1)
+    # Parked long ago (older than the window), and parked just now for an event as old: the
+    # oldest come first, so neither may take the place of the one that can still be replayed.
+    parked_long_ago = await park(
+        runtime, occurred=too_old, tenant_id=tenant_id, original_queue=target
+    )
+    await sql(
+        "UPDATE tenant_api.dead_letters SET stored_at = :at WHERE id = :id",
+        at=too_old,
+        id=parked_long_ago,
+    )
+    parked_late = await park(runtime, occurred=too_old, tenant_id=tenant_id, original_queue=target)
+    fresh = await park(runtime, tenant_id=tenant_id, original_queue=target)
+    operator = bearer(token("operator"))
+    filters = {"tenantId": str(tenant_id), "limit": 2}
+
+    planned = await client.post(
+        "/admin/dead-letters/replay", json={**filters, "dryRun": True}, headers=operator
+    )
+    assert planned.status_code == 200, planned.text
+    preview = planned.json()
+    assert (preview["matched"], preview["tooOld"]) == (1, 2)
+    assert [item["id"] for item in preview["items"]] == [str(fresh)]
+
+    done = await client.post("/admin/dead-letters/replay", json=filters, headers=operator)
+    assert done.status_code == 200, done.text
+    result = done.json()
+    assert (result["matched"], result["replayed"], result["failed"], result["tooOld"]) == (
+        1,
+        1,
+        0,
+        2,
+    )
+    statuses = {
+        letter: (await client.get(f"/admin/dead-letters/{letter}", headers=operator)).json()[
+            "status"
+        ]
+        for letter in (parked_long_ago, parked_late, fresh)
+    }
+    assert statuses == {parked_long_ago: "PARKED", parked_late: "PARKED", fresh: "REPLAYED"}

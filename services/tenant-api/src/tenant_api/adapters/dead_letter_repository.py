@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, insert, or_, select, update
+from sqlalchemy import Row, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -175,15 +175,30 @@ async def page(
     return list((await session.execute(query)).all())
 
 
-async def oldest_parked(session: AsyncSession, filters: Filters, limit: int) -> list[Row[Any]]:
+async def oldest_parked(
+    session: AsyncSession, filters: Filters, limit: int, *, parked_after: datetime
+) -> list[Row[Any]]:
+    """PARKED letters matching `filters`, oldest first, parked after `parked_after` (older ones
+    are past the replay window: left out, so that they never fill a batch)."""
     c = dead_letters.c
     query = (
         select(dead_letters)
-        .where(*_where(filters), c.status == PARKED)
+        .where(*_where(filters), c.status == PARKED, c.stored_at > parked_after)
         .order_by(c.stored_at, c.id)
         .limit(limit)
     )
     return list((await session.execute(query)).all())
+
+
+async def count_parked_before(session: AsyncSession, filters: Filters, cutoff: datetime) -> int:
+    """PARKED letters matching `filters` parked at or before `cutoff`."""
+    c = dead_letters.c
+    query = (
+        select(func.count())
+        .select_from(dead_letters)
+        .where(*_where(filters), c.status == PARKED, c.stored_at <= cutoff)
+    )
+    return int((await session.execute(query)).scalar_one())
 
 
 async def get(session: AsyncSession, dead_letter_id: UUID) -> Row[Any] | None:

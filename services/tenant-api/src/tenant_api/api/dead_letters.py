@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -15,13 +15,14 @@ from sqlalchemy import Row
 
 from service_kit.app import RuntimeDep
 from service_kit.problems import Conflict, NotFound, ProblemError, problem_responses
+from service_kit.retention import days
 from shared_schemas.api.base import ApiModel
 from shared_schemas.api.instants import Instant
 from tenant_api.adapters import dead_letter_repository as repo
 from tenant_api.api import cursors
 from tenant_api.api.errors import AUTH
 from tenant_api.auth import StaffCaller
-from tenant_api.dead_letters import NotReplayable, replay_one
+from tenant_api.dead_letters import NotReplayable, past_replay_window, replay_one
 from tenant_api.settings import TenantApiSettings
 
 log = structlog.get_logger(__name__)
@@ -98,6 +99,11 @@ class BulkReplayOut(ApiModel):
     matched: int
     replayed: int
     failed: int
+    too_old: int = Field(
+        description="PARKED letters matching the filters whose event is older than "
+        "DEAD_LETTER_REPLAY_DAYS: not replayed, not in `matched` or `items`; they can only be "
+        "discarded."
+    )
     items: list[DeadLetterOut]
 
 
@@ -154,15 +160,24 @@ async def replay_many(
 
     With `dryRun` nothing changes: the answer lists what would be replayed. Publishing is paced
     by DLQ_REPLAY_PER_SECOND; one that cannot be published stays PARKED and counts as failed.
+    Letters past DEAD_LETTER_REPLAY_DAYS are left out and counted as `tooOld`.
     """
     filters = repo.Filters(
         body.service, body.event_type, body.tenant_id, body.reason, body.from_, body.to
     )
+    # An event is never younger than its dead letter, so a letter parked before the window
+    # opened is past it; the few parked since whose events are older are sorted out below.
+    cutoff = datetime.now(UTC) - days(runtime.settings.dead_letter_replay_days)
     async with runtime.uow() as uow:
-        rows = await repo.oldest_parked(uow.session, filters, body.limit)
+        candidates = await repo.oldest_parked(uow.session, filters, body.limit, parked_after=cutoff)
+        too_old = await repo.count_parked_before(uow.session, filters, cutoff)
+    rows = [r for r in candidates if not past_replay_window(runtime, r)]
+    too_old += len(candidates) - len(rows)
     items = [_out(r) for r in rows]
     if body.dry_run:
-        return BulkReplayOut(dry_run=True, matched=len(rows), replayed=0, failed=0, items=items)
+        return BulkReplayOut(
+            dry_run=True, matched=len(rows), replayed=0, failed=0, too_old=too_old, items=items
+        )
     settings = runtime.settings
     assert isinstance(settings, TenantApiSettings)
     pause = 1.0 / settings.dlq_replay_per_second
@@ -176,7 +191,12 @@ async def replay_many(
             log.warning("dead letter not replayed", dead_letter_id=str(row.id), error=repr(exc))
         await asyncio.sleep(pause)
     return BulkReplayOut(
-        dry_run=False, matched=len(rows), replayed=replayed, failed=failed, items=items
+        dry_run=False,
+        matched=len(rows),
+        replayed=replayed,
+        failed=failed,
+        too_old=too_old,
+        items=items,
     )
 
 

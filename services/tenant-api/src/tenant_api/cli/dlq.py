@@ -119,7 +119,9 @@ def replay(args: argparse.Namespace) -> None:
             ],
         )
         print(f"dry run: {total} dead letter(s) would be replayed")
+        _too_old(planned)
         return
+    _too_old(planned)
     if total == 0:
         print("no PARKED dead letter matches; nothing replayed")
         return
@@ -136,6 +138,14 @@ def replay(args: argparse.Namespace) -> None:
     print()
     if failed:
         raise CliError(f"{failed} dead letter(s) could not be replayed; they stay PARKED")
+
+
+def _too_old(planned: dict[str, Any]) -> None:
+    if planned.get("tooOld"):
+        print(
+            f"{planned['tooOld']} matching dead letter(s) are older than DEAD_LETTER_REPLAY_DAYS "
+            "and are not replayed: discard them"
+        )
 
 
 def discard(args: argparse.Namespace) -> None:
