@@ -128,7 +128,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def asyncpg_dsn(self) -> str:
-        """The database URL as plain asyncpg reads it (LISTEN/NOTIFY, plain pools), every host kept."""
+        """The database URL as plain asyncpg reads it (LISTEN, plain pools): every host kept."""
         return asyncpg_dsn(self.database_url)
 
 
