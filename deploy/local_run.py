@@ -62,12 +62,37 @@ def say(message: str) -> None:
 
 
 def _reachable(url: str, port: int) -> bool:
+    if url.startswith("postgres"):
+        return _postgres_reachable(url)
     parts = urlsplit(url.replace("+asyncpg", ""))
     try:
         with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or port), 1):
             return True
     except OSError:
         return False
+
+
+def _postgres_reachable(url: str) -> bool:
+    """True if any host the URL lists answers (a Patroni leader may be on any of them)."""
+    from service_kit.database_urls import DatabaseUrlError, database_hosts
+
+    try:
+        hosts = database_hosts(url)
+    except DatabaseUrlError as exc:
+        sys.exit(f"DATABASE_URL {exc}")
+    answering = []
+    for host in hosts:
+        try:
+            if host.socket_path is not None:
+                with socket.socket(socket.AF_UNIX) as sock:
+                    sock.settimeout(1)
+                    sock.connect(host.socket_path)
+            else:
+                socket.create_connection((host.host, host.port), 1).close()
+            answering.append(host)
+        except OSError:
+            say(f"PostgreSQL does not answer at {host.socket_path or f'{host.host}:{host.port}'}")
+    return bool(answering)
 
 
 def _answers(engine: Engine) -> bool:
@@ -129,12 +154,13 @@ def ensure_infrastructure() -> None:
 
 
 def migrate() -> None:
+    from service_kit.database_urls import database_name
     from service_kit.migrations import ensure_database, upgrade
     from service_kit.settings import ServiceSettings
 
     url = os.environ.get("DATABASE_URL", ServiceSettings().database_url)
     if asyncio.run(ensure_database(url)):
-        say(f"created database {url.rsplit('/', 1)[-1]}")
+        say(f"created database {database_name(url)}")
     for service in SERVICES:
         upgrade(ROOT / "services" / service.name, url)
     say("migrations applied for all five services")

@@ -184,3 +184,42 @@ def test_an_engine_that_never_answers_is_reported_with_its_log() -> None:
     assert exit_info.value.code == (
         f"Fake started but did not answer on port {fake.port} within 1s; see its log"
     )
+
+
+def _dead_port() -> socket.socket:
+    # Bound but never listening: connections to it are refused.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def test_each_host_of_a_multi_host_database_url_is_checked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    launcher = load_launcher()
+    with _dead_port() as dead:
+        port = dead.getsockname()[1]
+        only_dead = f"postgresql+asyncpg://postgres@/controlplane?host=127.0.0.1&port={port}"
+        assert not launcher._reachable(only_dead, 5432)
+        # The first host is dead, the second is the machine's PostgreSQL: reachable, and the
+        # dead one is named.
+        both = (
+            "postgresql+asyncpg://postgres@/controlplane"
+            f"?host=127.0.0.1,127.0.0.1&port={port},5432&target_session_attrs=read-write"
+        )
+        assert launcher._reachable(both, 5432)
+    assert f"PostgreSQL does not answer at 127.0.0.1:{port}" in capsys.readouterr().out
+
+
+def test_a_database_url_that_would_lose_a_host_stops_the_launcher(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    launcher = load_launcher()
+    monkeypatch.setenv(
+        "DATABASE_URL", "postgresql+asyncpg://u:pw-not-shown@/cp?host=a:1&host=127.0.0.1:5432"
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.ensure_infrastructure()
+    message = str(exit_info.value.code)
+    assert message.startswith("DATABASE_URL repeats `host=`")
+    assert "pw-not-shown" not in message

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from service_kit.database_urls import DatabaseUrlError, asyncpg_dsn, check_database_url
 from service_kit.sealing import Keyring, KeyringError
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
@@ -17,7 +18,10 @@ DEV_VERIFICATION_LINK_KEY = "ZGV2LW9ubHktdmVyaWZpY2F0aW9uLWxpbmsta2V5ISE="
 class ServiceSettings(BaseSettings):
     """Read from the environment once, in the entrypoint, then passed around."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+    # A refused value is not echoed in the error: URLs and keys may carry secrets.
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     service_name: str = "service"
     environment: Literal["development", "test", "production"] = "development"
@@ -92,6 +96,15 @@ class ServiceSettings(BaseSettings):
             raise ValueError("METRICS_TOKEN must be at least 16 characters")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_keeps_every_host(cls, value: str) -> str:
+        try:
+            check_database_url(value)
+        except DatabaseUrlError as exc:
+            raise ValueError(f"DATABASE_URL {exc}") from None
+        return value
+
     @field_validator("retry_delays", mode="before")
     @classmethod
     def _split_delays(cls, value: object) -> object:
@@ -115,8 +128,8 @@ class ServiceSettings(BaseSettings):
 
     @property
     def asyncpg_dsn(self) -> str:
-        """The database URL as plain asyncpg understands it (for LISTEN/NOTIFY)."""
-        return self.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        """The database URL as plain asyncpg reads it (LISTEN, plain pools): every host kept."""
+        return asyncpg_dsn(self.database_url)
 
 
 class JwtSettings(BaseSettings):

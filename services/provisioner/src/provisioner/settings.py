@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
+from service_kit.database_urls import DatabaseUrlError, check_database_url
 from service_kit.settings import ServiceSettings
 
 # A development key (32 bytes, base64): fine on a laptop, refused in production.
@@ -47,6 +48,15 @@ class ProvisionerSettings(ServiceSettings):
     pipeline_local_command: str = ""
     pipeline_trigger_url: str = ""
     webhook_callback_url: str = "http://127.0.0.1:8003/webhooks/provisioning"
+
+    @field_validator("tenant_data_dsn")
+    @classmethod
+    def _tenant_data_dsn_keeps_every_host(cls, value: str) -> str:
+        try:
+            check_database_url(value)
+        except DatabaseUrlError as exc:
+            raise ValueError(f"TENANT_DATA_DSN {exc}") from None
+        return value
 
     @field_validator("provisioner_reserved_keys", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from service_kit.database_urls import asyncpg_dsn
 from service_kit.migrations import ensure_database
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -42,7 +43,7 @@ class TenantData:
 
     async def start(self) -> None:
         await ensure_database(self._dsn)
-        self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=5)
+        self._pool = await asyncpg.create_pool(asyncpg_dsn(self._dsn), min_size=1, max_size=5)
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _SETUP_LOCK)
             await conn.execute(_POOLED_SETUP)
