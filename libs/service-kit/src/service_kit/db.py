@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from service_kit.db_outage import connect_or_unreachable
 from service_kit.outbox import Outbox
 
 
@@ -27,6 +28,7 @@ def make_engine(database_url: str, *, schema: str, pool_size: int = 10) -> Async
         connect_args={"server_settings": {"search_path": schema, "application_name": schema}},
     )
     event.listen(engine.sync_engine, "checkout", _refuse_closed)
+    event.listen(engine.sync_engine, "do_connect", connect_or_unreachable)
     return engine
 
 

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service_kit.db_outage import DATABASE_ERRORS, is_database_outage
 from shared_schemas import Problem
 
 log = structlog.get_logger(__name__)
@@ -73,6 +74,11 @@ class Unprocessable(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     status, title, slug = 503, "Service Unavailable", "unavailable"
+
+
+# Seconds a client is asked to wait while the database is away: a restart or a failover takes a
+# few, and the pool opens a fresh connection on the first request after it.
+DATABASE_RETRY_AFTER = 5
 
 
 def problem_response(
@@ -144,8 +150,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    async def _outage(request: Request, exc: Exception) -> JSONResponse:
+        if not is_database_outage(exc):
+            raise exc  # a database error of the code's own making: the 500 below
+        return _database_unavailable(request, exc)
+
+    for kind in DATABASE_ERRORS:
+        app.add_exception_handler(kind, _outage)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_outage(exc):  # raised outside the routes, in a middleware
+            return _database_unavailable(request, exc)
         log.exception("unhandled error", path=request.url.path)
         return problem_response(
             500,
@@ -153,6 +169,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail="Something went wrong on our side; it has been logged.",
             instance=request.url.path,
         )
+
+
+def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # A warning, not log.exception: the outage is the database's, and a traceback per request
+    # would bury the one line that says so.
+    log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+    return problem_response(
+        503,
+        "Service Unavailable",
+        slug="database-unavailable",
+        detail="The database cannot be reached right now; try again shortly.",
+        instance=request.url.path,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
 
 
 def _reason(status: int) -> str:

@@ -1,0 +1,99 @@
+"""Making a dependency really go away in a test: a TCP proxy that can be cut and restored.
+
+Point a client (a database URL, a broker URL) at the proxy's port instead of the real server;
+`cut()` refuses new connections and resets the live ones, as a crashed or partitioned server
+would; `restore()` listens on the same port again, so the client's configuration stays valid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+
+class TcpProxy:
+    """Forwards every connection on `127.0.0.1:port` to `target_host:target_port`."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target_host = target_host
+        self.target_port = target_port
+        self.port = _free_port()
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def is_cut(self) -> bool:
+        return self._server is None
+
+    async def restore(self) -> None:
+        """Listen (again) and forward."""
+        if self._server is None:
+            self._server = await asyncio.start_server(
+                self._forward, "127.0.0.1", self.port, reuse_address=True
+            )
+
+    async def cut(self) -> None:
+        """Refuse new connections and reset every open one."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        for pipe in list(self._pipes):
+            pipe.cancel()
+        await asyncio.gather(*self._pipes, return_exceptions=True)
+        if server is not None:
+            await server.wait_closed()
+
+    async def _forward(
+        self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter
+    ) -> None:
+        try:
+            server_r, server_w = await asyncio.open_connection(self.target_host, self.target_port)
+        except OSError:
+            client_w.transport.abort()
+            return
+        self._writers |= {client_w, server_w}
+        pipes = {
+            asyncio.create_task(_pipe(client_r, server_w)),
+            asyncio.create_task(_pipe(server_r, client_w)),
+        }
+        self._pipes |= pipes
+        try:
+            # Either side closing ends the connection on both.
+            await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pipe in pipes:
+                pipe.cancel()
+            for writer in (client_w, server_w):
+                writer.transport.abort()
+            self._pipes -= pipes
+            self._writers -= {client_w, server_w}
+
+
+@asynccontextmanager
+async def tcp_proxy(target_host: str, target_port: int) -> AsyncIterator[TcpProxy]:
+    """A forwarding `TcpProxy`, cut when the block ends."""
+    proxy = TcpProxy(target_host, target_port)
+    await proxy.restore()
+    try:
+        yield proxy
+    finally:
+        await proxy.cut()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError):
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
