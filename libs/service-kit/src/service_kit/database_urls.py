@@ -14,9 +14,11 @@ Error messages name the form, never the URL itself (it may carry a password).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy.engine import make_url
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 DEFAULT_PORT = 5432
 _SCHEMES = ("postgresql", "postgresql+asyncpg", "postgres")
@@ -91,13 +93,21 @@ def database_hosts(url: str) -> list[DatabaseHost]:
     return [DatabaseHost(h, ports[i] if ports else DEFAULT_PORT) for i, h in enumerate(hosts)]
 
 
+def _parsed(url: str) -> URL:
+    # Imported here: the settings (and so `tenantctl`, which loads them) must not pull in
+    # SQLAlchemy just to read a URL.
+    from sqlalchemy.engine import make_url
+
+    return make_url(url)
+
+
 def database_name(url: str) -> str | None:
     """The database the URL names (without the query string)."""
-    return make_url(url).database
+    return _parsed(url).database
 
 
 def asyncpg_dsn(url: str) -> str:
     """The URL as plain asyncpg reads it: every host and port, `target_session_attrs` and the
     rest of the query kept (asyncpg reads the comma lists in `host=`/`port=` itself)."""
     check_database_url(url)
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return _parsed(url).set(drivername="postgresql").render_as_string(hide_password=False)
