@@ -55,10 +55,6 @@ async def load_run(redis: Redis, prefix: str, tenant_id: UUID) -> WebhookRun | N
     return WebhookRun.model_validate_json(raw) if raw else None
 
 
-async def forget_run(redis: Redis, prefix: str, tenant_id: UUID) -> None:
-    await redis.delete(run_key(prefix, tenant_id))
-
-
 # Atomic, and only for the run of that pipeline: a newer run of the tenant (a retry) stays open.
 _FINISH = """
 local raw = redis.call('GET', KEYS[1])
