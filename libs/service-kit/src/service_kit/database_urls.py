@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from pydantic import AfterValidator
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
@@ -29,6 +31,19 @@ MULTI_HOST_FORM = (
 
 class DatabaseUrlError(ValueError):
     """The URL would lose a host or cannot be read; the message carries no part of it."""
+
+
+def keeps_every_host(variable: str) -> AfterValidator:
+    """A settings field's check, naming its variable: `Annotated[str, keeps_every_host("X")]`."""
+
+    def check(value: str) -> str:
+        try:
+            check_database_url(value)
+        except DatabaseUrlError as exc:
+            raise ValueError(f"{variable} {exc}") from None
+        return value
+
+    return AfterValidator(check)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from service_kit.database_urls import DatabaseUrlError, asyncpg_dsn, check_database_url
+from service_kit.database_urls import asyncpg_dsn, keeps_every_host
 from service_kit.sealing import Keyring, KeyringError
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
@@ -29,7 +30,9 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     processes: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
 
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/controlplane"
+    database_url: Annotated[str, keeps_every_host("DATABASE_URL")] = (
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/controlplane"
+    )
     db_schema: str = "public"
     db_pool_size: int = 10
     rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
@@ -94,15 +97,6 @@ class ServiceSettings(BaseSettings):
     def _metrics_token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("METRICS_TOKEN must be at least 16 characters")
-        return value
-
-    @field_validator("database_url")
-    @classmethod
-    def _database_url_keeps_every_host(cls, value: str) -> str:
-        try:
-            check_database_url(value)
-        except DatabaseUrlError as exc:
-            raise ValueError(f"DATABASE_URL {exc}") from None
         return value
 
     @field_validator("retry_delays", mode="before")
@@ -177,4 +171,9 @@ class VerificationLinkSettings(BaseSettings):
         return self
 
     def link_keyring(self) -> Keyring:
+        return self._link_keyring
+
+    @cached_property
+    def _link_keyring(self) -> Keyring:
+        # Parsed once per settings object, not on every sign-up that seals a link.
         return Keyring.parse(self.verification_link_keys.get_secret_value())

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from service_kit.database_urls import DatabaseUrlError, check_database_url
+from service_kit.database_urls import keeps_every_host
 from service_kit.settings import ServiceSettings
 
 # A development key (32 bytes, base64): fine on a laptop, refused in production.
@@ -19,7 +19,9 @@ class ProvisionerSettings(ServiceSettings):
     db_schema: str = "provisioner"
     port: int = 8002
 
-    tenant_data_dsn: str = "postgresql://postgres@127.0.0.1:5432/tenant_data"
+    tenant_data_dsn: Annotated[str, keeps_every_host("TENANT_DATA_DSN")] = (
+        "postgresql://postgres@127.0.0.1:5432/tenant_data"
+    )
     tenant_role_prefix: str = "tenant_"
     tenant_secrets_key: SecretStr = SecretStr(DEV_SECRETS_KEY)
     tenant_app_url_template: str = "https://{key}.app.localhost"
@@ -48,15 +50,6 @@ class ProvisionerSettings(ServiceSettings):
     pipeline_local_command: str = ""
     pipeline_trigger_url: str = ""
     webhook_callback_url: str = "http://127.0.0.1:8003/webhooks/provisioning"
-
-    @field_validator("tenant_data_dsn")
-    @classmethod
-    def _tenant_data_dsn_keeps_every_host(cls, value: str) -> str:
-        try:
-            check_database_url(value)
-        except DatabaseUrlError as exc:
-            raise ValueError(f"TENANT_DATA_DSN {exc}") from None
-        return value
 
     @field_validator("provisioner_reserved_keys", mode="before")
     @classmethod
