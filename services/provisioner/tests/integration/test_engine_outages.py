@@ -1,7 +1,7 @@
-"""A step that meets the tenant-data database away waits for it, up to the outage budget.
+"""A step that meets the tenant-data database (or Redis) away waits for it, up to the budget.
 
-The provisioner reaches tenant-data through a TCP proxy that the test cuts and restores: a real
-PostgreSQL that really goes away, for longer than the attempts' own retries last.
+The provisioner reaches the engine through a TCP proxy that the test cuts and restores: a real
+server that really goes away, for longer than the attempts' own retries last.
 """
 
 from __future__ import annotations
@@ -149,3 +149,40 @@ async def test_an_outage_beyond_the_tolerance_fails_the_step_and_compensates(
     compensated = [e.data.step for e in mine(tap, "provisioning.step_compensated", tenant)]
     assert compensated == ["preflight"]
     await resources_gone(configured, req, tenant_db, sql)
+
+
+async def test_a_step_waits_out_redis_away_too(
+    settings: ProvisionerSettings,
+    migrated: None,
+    event_tap: Any,
+    publish: Callable[[Envelope], Awaitable[None]],
+) -> None:
+    real = make_url(settings.redis_url.replace("redis://", "postgresql://", 1))
+    async with tcp_proxy(real.host or "127.0.0.1", real.port or 6379) as redis_proxy:
+        redis_url = f"redis://127.0.0.1:{redis_proxy.port}/{real.database or 0}"
+        # No fault hooks, so that the request's handler has no need of Redis: the credentials
+        # step (which keeps the first key there) is the first to meet it away.
+        configured = settings.model_copy(
+            update={
+                "redis_url": redis_url,
+                "provisioner_faults_enabled": False,
+                "provisioner_outage_tolerance": 60.0,
+            }
+        )
+        async with started(create_app(configured)):
+            tap = await event_tap("provisioning.*")
+            await redis_proxy.cut()
+            req = request(Tier.POOLED)
+            tenant = req.data.tenant_id
+            await publish(req)
+            await seen(lambda: len(waits(tap, tenant, "credentials")) >= 2, "waits for Redis")
+            await redis_proxy.restore()
+            done = await outcome(
+                tap, tenant, "provisioning.completed", "provisioning.failed", timeout=30
+            )
+
+    assert done.type == "provisioning.completed"
+    waited = waits(tap, tenant, "credentials")
+    assert {(w.attempt, w.will_retry) for w in waited} == {(1, True)}
+    assert all("ConnectionError" in w.error for w in waited), "redis-py's error, named"
+    assert not mine(tap, "provisioning.step_compensated", tenant)
