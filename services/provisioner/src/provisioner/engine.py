@@ -14,8 +14,10 @@ import structlog
 from sqlalchemy import Row, bindparam, func, or_, select, update
 
 from provisioner import events
+from provisioner.adapters.engine_outages import engine_verdict
 from provisioner.adapters.orm import pipelines, status_in
 from provisioner.deps import Deps
+from provisioner.domain import outage
 from provisioner.domain.pipeline import PipelineStatus, StopReason, retry_delay
 from provisioner.steps import Done, StepFailed, run_step, undo
 from service_kit import tracing
@@ -135,7 +137,10 @@ class Engine:
             async with uow.session.begin_nested():
                 outcome = await run_step(step, row, uow, self._deps)
         except Exception as exc:
-            await self._attempt_failed(row, uow, step, attempt, exc)
+            # A `StepFailed` is the step's own verdict, whatever caused it.
+            away = None if isinstance(exc, StepFailed) else outage.engine_away(exc, engine_verdict)
+            if away is None or not await self._wait_for_engine(row, uow, step, attempt, away):
+                await self._attempt_failed(row, uow, step, attempt, exc, away)
             return
         if isinstance(outcome, Done):
             await events.step_succeeded(uow, row, step, attempt, outcome.details)
@@ -144,15 +149,54 @@ class Engine:
         deadline = datetime.now(UTC) + timedelta(
             seconds=self._deps.settings.provisioner_callback_timeout
         )
-        await _set(uow, row, status=S.WAITING, attempt=attempt, waiting_deadline=deadline)
+        await _set(
+            uow,
+            row,
+            status=S.WAITING,
+            attempt=attempt,
+            waiting_deadline=deadline,
+            outage_since=None,
+        )
         log.info("waiting for the external pipeline's callback", step=step)
 
+    async def _wait_for_engine(
+        self, row: Row[Any], uow: UnitOfWork, step: str, attempt: int, away: BaseException
+    ) -> bool:
+        """Retry the same attempt once the engine may be back; False if the budget is spent."""
+        tolerance = self._deps.settings.provisioner_outage_tolerance
+        now = datetime.now(UTC)
+        wait = outage.wait_for_engine(row.outage_since, now, tolerance)
+        if wait is None:
+            return False
+        tracing.record_error(away)
+        reason = outage.engine_reason(away, (now - wait.since).total_seconds(), tolerance)
+        log.warning("step waits for an engine", step=step, attempt=attempt, error=reason)
+        # Shown on the timeline as a failed try that will be retried; the attempt's number,
+        # and the budget of attempts, stay as they were.
+        await events.step_failed(uow, row, step, attempt, reason, True)
+        await _set(
+            uow, row, outage_since=wait.since, next_run_at=now + timedelta(seconds=wait.delay)
+        )
+        return True
+
     async def _attempt_failed(
-        self, row: Row[Any], uow: UnitOfWork, step: str, attempt: int, exc: Exception
+        self,
+        row: Row[Any],
+        uow: UnitOfWork,
+        step: str,
+        attempt: int,
+        exc: Exception,
+        away: BaseException | None,
     ) -> None:
         tracing.record_error(exc)
         permanent = isinstance(exc, StepFailed) and exc.permanent
-        reason = str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, StepFailed):
+            reason = str(exc)
+        elif away is not None:
+            tolerance = self._deps.settings.provisioner_outage_tolerance
+            reason = f"engine unavailable for over {tolerance:g}s: {type(away).__name__}: {away}"
+        else:
+            reason = f"{type(exc).__name__}: {exc}"
         will_retry = not permanent and attempt < self._deps.settings.provisioner_step_attempts
         log.warning(
             "step attempt failed", step=step, attempt=attempt, error=reason, retry=will_retry
@@ -161,7 +205,12 @@ class Engine:
         if will_retry:
             delay = retry_delay(attempt, self._deps.settings.provisioner_step_retry_base)
             await _set(
-                uow, row, attempt=attempt, next_run_at=datetime.now(UTC) + timedelta(seconds=delay)
+                uow,
+                row,
+                attempt=attempt,
+                next_run_at=datetime.now(UTC) + timedelta(seconds=delay),
+                # An outage past its budget stays one: the next attempt gets no fresh budget.
+                outage_since=row.outage_since if away is not None else None,
             )
             return
         await stop(
@@ -175,17 +224,17 @@ class Engine:
         await stop(uow, row, StopReason.FAILED, failure_step=step, failure_reason=reason)
 
     async def _compensate(self, row: Row[Any], uow: UnitOfWork) -> None:
-        """Undo everything the ledger lists for this pipeline, newest first; then say why."""
+        """Undo everything the ledger lists for this pipeline, newest first; then say why.
+
+        Never gives up: what the ledger lists must go, however long an engine is away.
+        """
         for resource in await self._deps.ledger.open(pipeline_id=row.id):
             try:
                 async with uow.session.begin_nested():
                     await undo(resource, uow, self._deps)
             except Exception as exc:
                 tracing.record_error(exc)
-                log.error(
-                    "compensation failed; will retry", resource=resource.name, error=repr(exc)
-                )
-                await _set(uow, row, next_run_at=datetime.now(UTC) + timedelta(seconds=2))
+                await self._compensation_retry(row, uow, resource.name, exc)
                 return
         for step in reversed(row.steps[: row.current]):
             await events.step_compensated(uow, row, step)
@@ -197,8 +246,27 @@ class Engine:
             reason = "timeout" if row.stop_reason == StopReason.TIMEOUT else row.failure_reason
             await events.failed(uow, row, step, reason or "failed")
             final = S.FAILED
-        await _set(uow, row, status=final, finished_at=datetime.now(UTC))
+        await _set(uow, row, status=final, finished_at=datetime.now(UTC), outage_since=None)
         log.info("pipeline compensated", outcome=final.value)
+
+    async def _compensation_retry(
+        self, row: Row[Any], uow: UnitOfWork, resource: str, exc: Exception
+    ) -> None:
+        now = datetime.now(UTC)
+        away = outage.engine_away(exc, engine_verdict)
+        if away is None:
+            log.error("compensation failed; will retry", resource=resource, error=repr(exc))
+            await _set(uow, row, outage_since=None, next_run_at=now + timedelta(seconds=2))
+            return
+        since = row.outage_since or now
+        delay = outage.backoff((now - since).total_seconds())
+        log.warning(
+            "compensation waits for an engine",
+            resource=resource,
+            error=f"{type(away).__name__}: {away}",
+            waited=round((now - since).total_seconds()),
+        )
+        await _set(uow, row, outage_since=since, next_run_at=now + timedelta(seconds=delay))
 
 
 async def move_on(row: Row[Any], uow: UnitOfWork, deps: Deps, app_url: str | None = None) -> None:
@@ -215,6 +283,7 @@ async def move_on(row: Row[Any], uow: UnitOfWork, deps: Deps, app_url: str | Non
             status=S.RUNNING,
             current=nxt,
             attempt=0,
+            outage_since=None,
             next_run_at=datetime.now(UTC),
             **({"app_url": app_url} if app_url else {}),
         )
@@ -230,6 +299,7 @@ async def move_on(row: Row[Any], uow: UnitOfWork, deps: Deps, app_url: str | Non
         status=S.SUCCEEDED,
         current=nxt,
         attempt=0,
+        outage_since=None,
         app_url=final_url,
         finished_at=datetime.now(UTC),
     )
@@ -237,9 +307,18 @@ async def move_on(row: Row[Any], uow: UnitOfWork, deps: Deps, app_url: str | Non
 
 
 async def stop(uow: UnitOfWork, row: Row[Any], reason: StopReason, **values: Any) -> None:
-    """Stop before the next step and compensate (at once, by the engine)."""
+    """Stop before the next step and compensate (at once, by the engine).
+
+    The compensation's own outages are timed from their start, not from the step's.
+    """
     await _set(
-        uow, row, status=S.COMPENSATING, stop_reason=reason, next_run_at=datetime.now(UTC), **values
+        uow,
+        row,
+        status=S.COMPENSATING,
+        stop_reason=reason,
+        next_run_at=datetime.now(UTC),
+        outage_since=None,
+        **values,
     )
 
 

@@ -40,6 +40,8 @@ class ProvisionerSettings(ServiceSettings):
     provisioner_step_attempts: int = 3
     provisioner_step_retry_base: float = 0.5
     provisioner_callback_timeout: float = 300.0
+    # Seconds a step waits out a database or Redis outage before its errors count as failures.
+    provisioner_outage_tolerance: float = Field(default=120.0, ge=0)
     provisioner_poll_interval: float = 0.25
     provisioner_driver_lease: float = Field(default=30.0, gt=0)
     provisioner_workers: int = Field(default=4, ge=1, le=64)

@@ -18,6 +18,23 @@ _MARK = (
     .where(resources.c.id == bindparam("resource_id"))
     .values(status=bindparam("new_status"), updated_at=func.now())
 )
+# The open row of one resource of a pipeline, if an earlier try of its step wrote one.
+_OPEN_ONE = (
+    select(resources.c.id, resources.c.status)
+    .where(
+        resources.c.pipeline_id == bindparam("pipeline_id"),
+        resources.c.kind == bindparam("kind"),
+        resources.c.name == bindparam("name"),
+        resources.c.status != ResourceStatus.DELETED,
+    )
+    .order_by(resources.c.created_at.desc())
+    .limit(1)
+)
+_SET_DETAILS = (
+    update(resources)
+    .where(resources.c.id == bindparam("resource_id"))
+    .values(details=bindparam("new_details"), updated_at=func.now())
+)
 
 
 class Ledger:
@@ -34,9 +51,25 @@ class Ledger:
         name: str,
         details: dict[str, Any] | None = None,
     ) -> UUID:
-        """Record that an effect is about to happen (committed before the effect)."""
-        resource_id = uuid4()
+        """Record that an effect is about to happen (committed before the effect).
+
+        A retried step (after a failed attempt, or an engine that was away) finds the row its
+        earlier try wrote and goes on with it, so the ledger lists each resource once.
+        """
         async with self._sessions() as session, session.begin():
+            earlier = (
+                await session.execute(
+                    _OPEN_ONE, {"pipeline_id": pipeline_id, "kind": kind, "name": name}
+                )
+            ).first()
+            if earlier is not None:
+                if details and earlier.status == ResourceStatus.CREATING:
+                    # Not made yet: the effect about to happen is this try's.
+                    await session.execute(
+                        _SET_DETAILS, {"resource_id": earlier.id, "new_details": details}
+                    )
+                return UUID(str(earlier.id))
+            resource_id = uuid4()
             await session.execute(
                 _INSERT,
                 {

@@ -45,6 +45,11 @@ pipelines = Table(
     Column("attempt", Integer, nullable=False, server_default=text("0")),
     Column("next_run_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("waiting_deadline", DateTime(timezone=True)),
+    Column(
+        "outage_since",
+        DateTime(timezone=True),
+        comment="When the current step (or the compensation) first met an engine away.",
+    ),
     Column("stop_reason", String(20)),
     Column("failure_step", String(30)),
     Column("failure_reason", Text),

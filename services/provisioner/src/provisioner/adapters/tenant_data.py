@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from uuid import UUID
 
 import asyncpg
@@ -11,7 +13,10 @@ from service_kit.database_urls import asyncpg_dsn
 from service_kit.migrations import ensure_database
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_SETUP_LOCK = 7_202_611  # advisory lock id: several replicas set up the pooled schema once
+# Advisory lock id held, in the DDL's own transaction, by everything that changes the pooled
+# schema's tables or policies: its setup (once, whatever the replicas) and every CREATE/DROP
+# POLICY. DROP POLICY takes the table's lock weakly, then upgrades it; two at once deadlocked.
+_POOLED_DDL_LOCK = 7_202_611
 
 _POOLED_SETUP = """
 CREATE SCHEMA IF NOT EXISTS pooled;
@@ -37,15 +42,18 @@ def ident(name: str) -> str:
 
 
 class TenantData:
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, *, max_connections: int = 5) -> None:
+        self._max_connections = max_connections
         self._dsn = dsn
         self._pool: asyncpg.Pool | None = None
 
     async def start(self) -> None:
         await ensure_database(self._dsn)
-        self._pool = await asyncpg.create_pool(asyncpg_dsn(self._dsn), min_size=1, max_size=5)
+        self._pool = await asyncpg.create_pool(
+            asyncpg_dsn(self._dsn), min_size=1, max_size=self._max_connections
+        )
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _SETUP_LOCK)
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _POOLED_DDL_LOCK)
             await conn.execute(_POOLED_SETUP)
 
     async def close(self) -> None:
@@ -98,11 +106,17 @@ class TenantData:
     async def remove_pooled_tenant(self, tenant_id: UUID) -> None:
         await self._execute("DELETE FROM pooled.tenants WHERE tenant_id = $1", tenant_id)
 
+    @asynccontextmanager
+    async def _pooled_ddl(self) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction that holds the pooled schema's DDL lock until it ends."""
+        assert self._pool is not None, "start() first"
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _POOLED_DDL_LOCK)
+            yield conn
+
     async def add_policy(self, policy: str, tenant_id: UUID) -> None:
         """Rows of `pooled.records` are visible only with app.tenant_id set to this tenant."""
-        assert self._pool is not None
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _SETUP_LOCK)
+        async with self._pooled_ddl() as conn:
             exists = await conn.fetchval(
                 "SELECT 1 FROM pg_policies WHERE schemaname = 'pooled' AND policyname = $1", policy
             )
@@ -114,4 +128,5 @@ class TenantData:
                 )
 
     async def drop_policy(self, policy: str) -> None:
-        await self._execute(f"DROP POLICY IF EXISTS {ident(policy)} ON pooled.records")
+        async with self._pooled_ddl() as conn:
+            await conn.execute(f"DROP POLICY IF EXISTS {ident(policy)} ON pooled.records")

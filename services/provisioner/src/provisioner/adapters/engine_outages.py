@@ -1,0 +1,47 @@
+"""Which driver errors mean an engine is away, rather than a fault of the step.
+
+PostgreSQL refusing, resetting or restarting, out of connection slots, or a failover's former
+primary now read-only; Redis unreachable, loading, or a demoted master refusing writes.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import httpx
+from redis import exceptions as redis_errors
+
+from service_kit.db_outage import DatabaseUnreachable, is_database_outage
+
+_AWAY: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable, timed out (TimeoutError is one)
+    DatabaseUnreachable,
+    asyncpg.PostgresConnectionError,  # the connection died under a statement
+    asyncpg.CannotConnectNowError,  # starting up, shutting down, in recovery
+    asyncpg.TooManyConnectionsError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin or crash shutdown
+    asyncpg.TargetServerAttributeNotMatched,  # no read-write host yet, mid-failover
+    asyncpg.ReadOnlySQLTransactionError,  # a demoted primary still answering
+    redis_errors.ConnectionError,  # also Sentinel's MasterNotFoundError and BusyLoadingError
+    redis_errors.TimeoutError,
+    redis_errors.ReadOnlyError,  # a demoted master still answering
+)
+
+# Not an engine of ours, whatever lies beneath: a third party's pipeline trigger failing is a
+# failed attempt of the step; an OSError about a file (a missing command) is no outage.
+_NOT_AWAY: tuple[type[BaseException], ...] = (
+    httpx.HTTPError,
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
+)
+
+
+def engine_verdict(error: BaseException) -> bool | None:
+    """Whether this one error says a database or Redis cannot serve now; None: ask its cause."""
+    if isinstance(error, _NOT_AWAY):
+        return False
+    if isinstance(error, _AWAY) or is_database_outage(error):
+        return True
+    return None
