@@ -91,7 +91,8 @@ async def test_a_claim_that_lands_after_a_frozen_redis_wakes_frees_the_key_withi
             await store.claim("key", late)  # the caller answered 503; Redis still has the SET
         with lone.client() as look:
             landed = look.get("key")
-        assert landed is not None and decode(landed) == late
+        assert landed is not None
+        assert decode(landed) == late
 
         async def retry_claims() -> bool:
             return await store.claim("key", retry)
