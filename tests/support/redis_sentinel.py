@@ -151,9 +151,7 @@ def sentinel_set(*, down_after_ms: int = 1000) -> Iterator[SentinelSet]:
     root = Path(tempfile.mkdtemp(prefix="cp-sentinel-"))
     master = _data_node(root, "master", base)
     replica = _data_node(root, "replica", base + 1, replica_of=base)
-    sentinels = [
-        _sentinel_node(root, i, base + 2 + i, base, down_after_ms) for i in range(3)
-    ]
+    sentinels = [_sentinel_node(root, i, base + 2 + i, base, down_after_ms) for i in range(3)]
     found = SentinelSet(master, replica, sentinels)
     try:
         for node in [master, replica, *sentinels]:
