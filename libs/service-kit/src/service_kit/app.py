@@ -96,7 +96,8 @@ def _ops_router() -> APIRouter:
 
     @router.get("/readyz", responses={503: {"description": "A dependency is unreachable"}})
     async def readyz(runtime: RuntimeDep) -> JSONResponse:
-        """Readiness: database, broker and (where used) Redis reachable; own checks pass."""
+        """Readiness: database, broker reachable, Redis a writable master (where used); own
+        checks pass."""
         checks = await runtime.readiness()
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})

@@ -20,6 +20,7 @@ from service_kit.broker import Broker
 from service_kit.consumer import Consumer, ConsumerRunner
 from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.outbox import notify_channel
+from service_kit.redis_client import close_redis, redis_client, writable_master
 from service_kit.relay import OutboxRelay
 from service_kit.retention import Pruner, RetentionRule, kit_rules
 from service_kit.settings import ServiceSettings
@@ -78,7 +79,7 @@ class ServiceRuntime:
         self.engine = make_engine(s.database_url, schema=s.db_schema, pool_size=s.db_pool_size)
         self.sessions = make_sessionmaker(self.engine)
         if self.uses_redis:
-            self.redis = Redis.from_url(s.redis_url, decode_responses=True)
+            self.redis = redis_client(s)
         await self.broker.connect()
         for hook in self.on_start:
             await hook()
@@ -106,7 +107,7 @@ class ServiceRuntime:
                 await hook()
         await self.broker.close()
         if self.redis is not None:
-            await self.redis.aclose()
+            await close_redis(self.redis)
         if self.engine is not None:
             await self.engine.dispose()
         # Last, so that the spans of everything stopped above are exported too.
@@ -127,12 +128,8 @@ class ServiceRuntime:
             checks["database"] = f"unreachable: {type(exc).__name__}"
         checks["broker"] = "ok" if self.broker.is_connected else "disconnected"
         if self.uses_redis:
-            try:
-                assert self.redis is not None
-                await asyncio.wait_for(self.redis.ping(), timeout=2)
-                checks["redis"] = "ok"
-            except Exception as exc:
-                checks["redis"] = f"unreachable: {type(exc).__name__}"
+            redis = self.redis
+            checks["redis"] = "not started" if redis is None else await writable_master(redis)
         for name, check in self.readiness_checks.items():
             try:
                 checks[name] = await asyncio.wait_for(check(self), timeout=2)

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service_kit.database_urls import asyncpg_dsn, keeps_every_host
 from service_kit.sealing import Keyring, KeyringError
+from service_kit.sentinels import InvalidSentinels, SentinelAddress, parse_sentinels
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
 # 32 bytes ("dev-only-verification-link-key!!"), base64: fine on a laptop, refused in production.
@@ -36,8 +37,16 @@ class ServiceSettings(BaseSettings):
     db_schema: str = "public"
     db_pool_size: int = 10
     rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    # With Sentinel, REDIS_URL still gives the database number and credentials; its host is
+    # ignored, since the master is wherever the sentinels say it is.
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_key_prefix: str = "cp:"
+    redis_sentinels: str = Field(default="", description="`host:port,...`; empty: no Sentinel.")
+    redis_sentinel_master: str = ""
+    redis_sentinel_password: SecretStr | None = None
+    redis_socket_timeout: float = Field(
+        default=2.0, gt=0, le=60, description="Seconds to connect to Redis, and for one answer."
+    )
 
     events_exchange: str = "controlplane.events"
     queue_prefix: str = ""
@@ -78,6 +87,7 @@ class ServiceSettings(BaseSettings):
         "otel_exporter_otlp_traces_endpoint",
         "otel_service_name",
         "metrics_token",
+        "redis_sentinel_password",
         mode="before",
     )
     @classmethod
@@ -105,6 +115,35 @@ class ServiceSettings(BaseSettings):
         if isinstance(value, str):
             return [float(part) for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinel_list(cls, value: str) -> str:
+        try:
+            parse_sentinels(value)
+        except InvalidSentinels as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _sentinel_master_named(self) -> ServiceSettings:
+        if self.sentinel_addresses and not self.redis_sentinel_master.strip():
+            raise ValueError("REDIS_SENTINEL_MASTER must be set along with REDIS_SENTINELS")
+        if self.sentinel_addresses and self.redis_url.startswith("unix://"):
+            raise ValueError("REDIS_URL cannot be a unix:// socket when REDIS_SENTINELS is set")
+        return self
+
+    @property
+    def sentinel_addresses(self) -> tuple[SentinelAddress, ...]:
+        """The sentinels to ask for the master; empty when Redis is one fixed address."""
+        return parse_sentinels(self.redis_sentinels)
 
     @model_validator(mode="after")
     def _inbox_outlives_replays(self) -> ServiceSettings:

@@ -54,6 +54,12 @@ class TenantApiSettings(
     idempotency_lock_seconds: int = Field(
         default=30, ge=1, description="Seconds a running request holds its key; retries wait."
     )
+    idempotency_lease_seconds: float = Field(
+        default=5.0,
+        ge=0.3,
+        le=60,
+        description="Seconds a claim lives unless its running request renews it.",
+    )
 
     @property
     def dlq_service_names(self) -> list[str]:

@@ -216,7 +216,7 @@ async def waiting_setup(
     name = storage_key(settings.redis_key_prefix, caller, "POST", "/tenants", key)
     redis = Redis.from_url(settings.redis_url, decode_responses=True)
     store = IdempotencyStore(
-        redis, ttl_seconds=settings.idempotency_ttl_seconds, lock_seconds=hold_seconds
+        redis, ttl_seconds=settings.idempotency_ttl_seconds, lease_seconds=hold_seconds
     )
     raw = httpx.Request("POST", "http://gateway/tenants", json=body).content
     claim = Pending(fingerprint("POST", "/tenants", raw), owner="elsewhere")

@@ -7,6 +7,7 @@ atomic step in Redis), so two fills racing never put an older config back.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = structlog.get_logger(__name__)
+# A frozen Redis costs a read this much at most before it goes to PostgreSQL.
+REDIS_TIMEOUT = 0.5
+UNAVAILABLE = (RedisError, OSError, TimeoutError)
 
 CONFIG_READS = Counter(
     "tenant_config_reads_total",
@@ -55,8 +59,10 @@ class ConfigCache:
 
     async def get(self, tenant_id: UUID) -> CachedConfig | None:
         try:
-            generation, body = await self._redis.hmget(self.key(tenant_id), ["generation", "body"])
-        except RedisError as exc:
+            async with asyncio.timeout(REDIS_TIMEOUT):
+                fields = await self._redis.hmget(self.key(tenant_id), ["generation", "body"])
+            generation, body = fields
+        except UNAVAILABLE as exc:
             log.warning("tenant config cache unavailable; reading the database", error=repr(exc))
             return None
         if generation is None or body is None:
@@ -67,8 +73,9 @@ class ConfigCache:
         """Store `config` unless the entry already holds this generation or a later one."""
         args: list[str | int] = [generation, json.dumps(config, separators=(",", ":")), self._ttl]
         try:
-            stored = await self._put_if_newer(keys=[self.key(tenant_id)], args=args)
-        except RedisError as exc:
+            async with asyncio.timeout(REDIS_TIMEOUT):
+                stored = await self._put_if_newer(keys=[self.key(tenant_id)], args=args)
+        except UNAVAILABLE as exc:
             log.warning("tenant config not cached", error=repr(exc))
             return False
         return bool(stored)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import structlog
 from prometheus_client import Counter
@@ -101,7 +102,7 @@ class IdempotencyMiddleware:
             raise StoreUnavailable("no Redis client")
         s = self.settings
         store = IdempotencyStore(
-            redis, ttl_seconds=s.idempotency_ttl_seconds, lock_seconds=s.idempotency_lock_seconds
+            redis, ttl_seconds=s.idempotency_ttl_seconds, lease_seconds=s.idempotency_lease_seconds
         )
         method, path = scope["method"], scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
@@ -115,7 +116,8 @@ class IdempotencyMiddleware:
         while True:
             if record is None and await store.claim(name, claim):
                 OUTCOMES.labels("executed").inc()
-                await self._run(scope, receive, send, store, name, claim)
+                async with _held(store, name, claim, until=deadline):
+                    await self._run(scope, receive, send, store, name, claim)
                 return
             record = await store.read(name)
             decision = decide(record, request)
@@ -172,6 +174,34 @@ class IdempotencyMiddleware:
         else:
             await _release(store, name, claim)
         await answer.flush(send)
+
+
+@contextlib.asynccontextmanager
+async def _held(
+    store: IdempotencyStore, name: str, claim: Pending, *, until: float
+) -> AsyncIterator[None]:
+    """Renew the claim while the block runs, up to `until` (the lock time): past that, a
+    request that never ends lets its claim lapse, so retries are not refused for ever."""
+    renewing = asyncio.create_task(_renew(store, name, claim, until))
+    try:
+        yield
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
+
+
+async def _renew(store: IdempotencyStore, name: str, claim: Pending, until: float) -> None:
+    loop = asyncio.get_running_loop()
+    every = store.lease_ms / 1000 / 3  # two renewals may fail before the lease runs out
+    while loop.time() + every < until:
+        await asyncio.sleep(every)
+        try:
+            if not await store.renew(name, claim):
+                log.warning("idempotency claim lost while its request ran")
+                return
+        except StoreUnavailable as exc:
+            log.warning("idempotency claim not renewed", error=str(exc))
 
 
 async def _release(store: IdempotencyStore, name: str, claim: Pending) -> None:

@@ -1,4 +1,11 @@
-"""Idempotency records in Redis: claim with SET NX; complete or release only our own claim."""
+"""Idempotency records in Redis: claim with SET NX; renew, complete or release only our own claim.
+
+A claim is fenced by its token (`Pending.owner`, unique per request): every later change is a
+compare-and-set on it in Lua, so a command Redis runs late (it was frozen, the caller timed out
+and moved on) cannot touch a claim taken since. A claim lives for a short lease that its request
+renews while it runs; one nobody renews (its process died, or a SET that landed after its caller
+gave up) frees the key within the lease instead of blocking retries for the whole lock time.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +29,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -35,16 +48,22 @@ class StoreUnavailable(Exception):
 
 
 class IdempotencyStore:
-    def __init__(self, redis: Redis, *, ttl_seconds: int, lock_seconds: int) -> None:
+    def __init__(self, redis: Redis, *, ttl_seconds: int, lease_seconds: float) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
-        self._lock = lock_seconds
+        self.lease_ms = max(1, round(lease_seconds * 1000))
         self._complete = redis.register_script(_COMPLETE)
+        self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
 
     async def claim(self, key: str, claim: Pending) -> bool:
-        """Take the key for this request (it expires after the lock time); False if taken."""
-        return bool(await _call(self._redis.set(key, encode(claim), nx=True, ex=self._lock)))
+        """Take the key for this request, for one lease; False if taken."""
+        raw = encode(claim)
+        return bool(await _call(self._redis.set(key, raw, nx=True, px=self.lease_ms)))
+
+    async def renew(self, key: str, claim: Pending) -> bool:
+        """Hold our claim one more lease; False if it is no longer ours."""
+        return bool(await _call(self._renew(keys=[key], args=[encode(claim), self.lease_ms])))
 
     async def read(self, key: str) -> Record | None:
         raw = await _call(self._redis.get(key))
