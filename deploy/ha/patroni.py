@@ -146,7 +146,7 @@ class PatroniCluster:
         (node.base / "patroni.yml").write_text(self._config(node))
         chown_postgres(node.base)
         # The shell records Patroni's own pid (runuser's would not be the one to kill).
-        script = f'echo $$ > {node.pidfile}; exec patroni {node.base / "patroni.yml"}'
+        script = f"echo $$ > {node.pidfile}; exec patroni {node.base / 'patroni.yml'}"
         spawn(as_postgres(["sh", "-c", script]), node.log, cwd=node.base)
 
     def start(self) -> None:
@@ -226,7 +226,8 @@ class PatroniCluster:
         wait_for(ready, "every Patroni member running", timeout, self.nodes[-1].log)
 
     def ensure_database(self, name: str) -> None:
-        exists = psql(self.ports, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        # `name` is one of our own constants, never input.
+        exists = psql(self.ports, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608
         if not exists:
             psql(self.ports, f'CREATE DATABASE "{name}"')
 
@@ -263,7 +264,7 @@ class PatroniCluster:
         kill9(old.postmaster_pid())
         started = time.monotonic()
         new = wait_for(
-            lambda: (name if (name := self.leader_or_none()) not in (None, old.name) else None),
+            lambda: name if (name := self.leader_or_none()) not in (None, old.name) else None,
             f"a new Patroni leader after killing {old.name}",
             timeout,
             self.nodes[0].log,

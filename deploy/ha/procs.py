@@ -46,7 +46,7 @@ def as_postgres(argv: Sequence[str]) -> list[str]:
 
 def chown_postgres(path: Path) -> None:
     if os.geteuid() == 0:
-        subprocess.run(["chown", "-R", "postgres:postgres", str(path)], check=True)  # noqa: S607
+        subprocess.run(["chown", "-R", "postgres:postgres", str(path)], check=True)  # noqa: S603, S607
 
 
 def spawn(

@@ -203,9 +203,10 @@ class RabbitCluster:
 
     def bring_back(self, node: RabbitNode, timeout: float = BOOT_TIMEOUT) -> None:
         """`start_app` when the VM runs, else the whole node; returns once it serves AMQP."""
-        if alive(self.pid(node)) and run(
-            [CTL, "-n", node.nodename, "ping"], env=self.env(), timeout=30
-        ).returncode == 0:
+        if (
+            alive(self.pid(node))
+            and run([CTL, "-n", node.nodename, "ping"], env=self.env(), timeout=30).returncode == 0
+        ):
             self.ctl(node, "start_app")
         else:
             self.launch(node)

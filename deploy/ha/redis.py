@@ -137,7 +137,7 @@ class SentinelRedis:
                 found = _client(proc.port).sentinel_get_master_addr_by_name(MASTER_NAME)
             except redis.RedisError:
                 found = None
-            votes.append(int(found[1]) if found else None)
+            votes.append(int(found[1]) if isinstance(found, tuple) else None)
         return votes
 
     def agreed_master(self) -> RedisProcess | None:
@@ -187,7 +187,7 @@ class SentinelRedis:
         """SENTINEL FAILOVER; returns the new master once all agree and the old one follows."""
         old = self.wait_settled(timeout)
         try:
-            _client(self.sentinels[0].port).execute_command("SENTINEL FAILOVER", MASTER_NAME)
+            _client(self.sentinels[0].port).sentinel_failover(MASTER_NAME)
         except redis.RedisError as exc:
             raise HaError(f"SENTINEL FAILOVER refused: {exc}") from exc
         wait_for(
@@ -204,7 +204,7 @@ class SentinelRedis:
         old = self.wait_settled(timeout)
         old.kill()
         new = wait_for(
-            lambda: (m if (m := self.agreed_master()) not in (None, old) else None),
+            lambda: m if (m := self.agreed_master()) not in (None, old) else None,
             f"the sentinels promoting a replica after killing {old.name}",
             timeout,
             self._logs,
