@@ -41,7 +41,7 @@ def status(base: Path) -> None:
     for what, probe in (
         ("RabbitMQ running nodes", stack.rabbit_running),
         ("Patroni leader", lambda: stack.patroni.leader_or_none()),
-        ("Redis master (sentinels)", lambda: stack.redis.agreed_master()),
+        ("Redis master's port (sentinels)", lambda: stack.redis.master_votes()[0]),
     ):
         try:
             say(f"{what}: {probe()}")

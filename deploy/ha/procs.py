@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+# Our children, so that they are reaped (and not reported as leaked) once they exit.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class HaError(RuntimeError):
@@ -64,6 +66,7 @@ def spawn(
             cwd=cwd,
             start_new_session=True,
         )
+    _CHILDREN[proc.pid] = proc
     return proc.pid
 
 
@@ -83,6 +86,8 @@ def run(
 def alive(pid: int | None) -> bool:
     if pid is None or pid <= 0:
         return False
+    if (child := _CHILDREN.get(pid)) is not None:
+        return child.poll() is None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
