@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 SERVICES := tenant-api lead-verifier provisioner webhook-receiver notifier
 
-.PHONY: help bootstrap sync browser wrk run bench test lint fmt typecheck migrate schemas check-schemas clean
+.PHONY: help bootstrap sync browser wrk ha-packages ha ha-down run bench test lint fmt typecheck migrate schemas check-schemas clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -38,6 +38,24 @@ browser: ## Install Chromium for the browser tests if it is missing (Debian/Ubun
 run: sync ## Set up and run all five services with prefixed logs until Ctrl-C
 	@$(UV) run --frozen python deploy/local_run.py
 
+# The HA stack (deploy/ha/) runs Patroni with etcd; Debian's packages provide them.
+ha-packages: ## Install etcd and Patroni for the HA stack if missing (Debian/Ubuntu: apt-get)
+	@if ! command -v etcd >/dev/null 2>&1 || ! command -v patroni >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "[make] etcd or patroni not found; installing Debian's etcd-server and patroni packages"; \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq etcd-server patroni >/dev/null; \
+		else \
+			echo "[make] etcd or patroni not found and no apt-get here: install etcd (3.4+) and Patroni (3.0+)" >&2; exit 1; \
+		fi; \
+	fi
+
+ha: sync ha-packages ## Start the HA stack in var/ha/ (3 RabbitMQ, Patroni x2 + etcd, Redis + sentinels, services x2)
+	@$(UV) run --frozen python -m deploy.ha up
+
+ha-down: ## Stop everything `make ha` started; HA_WIPE=1 also removes var/ha/
+	@$(UV) run --frozen python -m deploy.ha down
+
 # The HTTP scenarios of `make bench` are driven by wrk; Debian's package provides it.
 WRK ?= /usr/bin/wrk
 wrk: ## Install wrk for the benchmarks if it is missing (Debian/Ubuntu: apt-get)
@@ -55,7 +73,7 @@ BENCH_ARGS ?=
 bench: sync wrk ## Benchmark the five services (results and charts in bench/results/); BENCH_ARGS="--only config --duration 10"
 	@$(UV) run --frozen python -m bench --wrk $(WRK) $(BENCH_ARGS)
 
-test: sync browser ## Set up and run the whole suite: lint, types, then every test
+test: sync browser ha-packages ## Set up and run the whole suite: lint, types, then every test
 	@$(MAKE) --no-print-directory lint typecheck
 	@$(UV) run --frozen pytest -q
 

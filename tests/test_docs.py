@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_FOR_USERS = {"SERVICE_NAME"}  # fixed per service, not a knob
 CLI_AND_TEST_VARIABLES = {
     "GATEWAY_URL",
+    "HA_DIR",
+    "HA_PORT_BASE",
+    "HA_WIPE",
     "TENANTCTL_TOKEN",
     "TEST_DATABASE_URL",
     "TEST_RABBITMQ_URL",
