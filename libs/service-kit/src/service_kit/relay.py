@@ -36,13 +36,19 @@ class OutboxRelay:
         self._broker = broker
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        self._broker_returned = False
 
     async def run(self) -> None:
-        """Publish until cancelled. A NOTIFY after commit wakes it; polling is the safety net."""
+        """Publish until cancelled. A NOTIFY after commit wakes it; polling is the safety net;
+        the broker coming back wakes it too, with every backoff cut short."""
         log.info("outbox relay started")
+        self._broker.add_reconnect_listener(self.broker_returned)
         try:
             while True:
                 await self._ensure_listener()
+                if self._broker_returned:
+                    self._broker_returned = False
+                    await self.release_backoff()
                 _, full = await self.publish_pending()
                 if full:
                     continue  # more rows are waiting right now
@@ -53,7 +59,28 @@ class OutboxRelay:
                         await self._wake.wait()
                 self._wake.clear()
         finally:
+            self._broker.remove_reconnect_listener(self.broker_returned)
             await self._close_listener()
+
+    def broker_returned(self) -> None:
+        """The broker is back: rows that failed while it was away need not wait out their
+        backoff, which only guards against a broker that keeps refusing them."""
+        self._broker_returned = True
+        self._wake.set()
+
+    async def release_backoff(self) -> int:
+        """Make every unpublished row waiting on its backoff due now; return how many."""
+        async with self._sessions() as session, session.begin():
+            released = await session.execute(
+                update(outbox_table)
+                .where(outbox_table.c.published_at.is_(None))
+                .where(outbox_table.c.next_attempt_at > func.now())
+                .values(next_attempt_at=None)
+            )
+        count = int(getattr(released, "rowcount", 0) or 0)
+        if count:
+            log.info("broker back; outbox rows due now", rows=count)
+        return count
 
     async def publish_pending(self) -> tuple[int, bool]:
         """Publish one batch; return (published, batch was full)."""

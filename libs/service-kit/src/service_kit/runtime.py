@@ -122,11 +122,14 @@ class ServiceRuntime:
         try:
             assert self.engine is not None
             async with self.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
-            checks["database"] = "ok"
+                # A standby (or a primary demoted under us) answers SELECT 1 but refuses writes.
+                read_only = await asyncio.wait_for(
+                    conn.scalar(text("SHOW transaction_read_only")), timeout=2
+                )
+            checks["database"] = "read-only" if read_only == "on" else "ok"
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
-        checks["broker"] = "ok" if self.broker.is_connected else "disconnected"
+        checks["broker"] = self.broker.state
         if self.uses_redis:
             redis = self.redis
             checks["redis"] = "not started" if redis is None else await writable_master(redis)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from service_kit.broker_nodes import BrokerNodesError, check_node, parse_nodes
 from service_kit.database_urls import asyncpg_dsn, keeps_every_host
 from service_kit.sealing import Keyring, KeyringError
 from service_kit.sentinels import InvalidSentinels, SentinelAddress, parse_sentinels
@@ -37,6 +38,8 @@ class ServiceSettings(BaseSettings):
     db_schema: str = "public"
     db_pool_size: int = 10
     rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    # One URL per cluster node, comma-separated; when set, RABBITMQ_URL is not used.
+    rabbitmq_urls: SecretStr | None = None
     # With Sentinel, REDIS_URL still gives the database number and credentials; its host is
     # ignored, since the master is wherever the sentinels say it is.
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -88,6 +91,7 @@ class ServiceSettings(BaseSettings):
         "otel_service_name",
         "metrics_token",
         "redis_sentinel_password",
+        "rabbitmq_urls",
         mode="before",
     )
     @classmethod
@@ -144,6 +148,25 @@ class ServiceSettings(BaseSettings):
     def sentinel_addresses(self) -> tuple[SentinelAddress, ...]:
         """The sentinels to ask for the master; empty when Redis is one fixed address."""
         return parse_sentinels(self.redis_sentinels)
+
+    @model_validator(mode="after")
+    def _usable_broker_nodes(self) -> ServiceSettings:
+        variable = "RABBITMQ_URL" if self.rabbitmq_urls is None else "RABBITMQ_URLS"
+        try:
+            self._broker_urls()
+        except BrokerNodesError as exc:
+            raise ValueError(f"{variable} {exc}") from None
+        return self
+
+    @property
+    def broker_urls(self) -> list[str]:
+        """The broker's node URLs, in order (secrets: never log them, see `node_label`)."""
+        return self._broker_urls()
+
+    def _broker_urls(self) -> list[str]:
+        if self.rabbitmq_urls is None:
+            return [check_node(self.rabbitmq_url.get_secret_value())]  # a comma stays its own
+        return parse_nodes(self.rabbitmq_urls.get_secret_value())
 
     @model_validator(mode="after")
     def _inbox_outlives_replays(self) -> ServiceSettings:
