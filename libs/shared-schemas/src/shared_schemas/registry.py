@@ -90,9 +90,7 @@ AnyEvent = Annotated[
     | Annotated[ev.TenantReactivated, Tag(event_key("tenant.reactivated", 1))]
     | Annotated[ev.ApiKeyIssued, Tag(event_key("tenant.api_key_issued", 1))]
     | Annotated[ev.ApiKeyRevoked, Tag(event_key("tenant.api_key_revoked", 1))]
-    | Annotated[
-        ev.ApiKeyReissueRequested, Tag(event_key("tenant.api_key_reissue_requested", 1))
-    ],
+    | Annotated[ev.ApiKeyReissueRequested, Tag(event_key("tenant.api_key_reissue_requested", 1))],
     Discriminator(_discriminate),
 ]
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from provisioner import events
 from provisioner.adapters import faults as fault_hooks
+from provisioner.adapters import webhook_runs
 from provisioner.adapters.orm import pipelines, status_in, stops_before_start
 from provisioner.deps import Deps
 from provisioner.domain.pipeline import ACTIVE, PipelineStatus, StopReason
@@ -20,7 +21,6 @@ from provisioner.engine import move_on, stop
 from provisioner.steps import undo
 from service_kit import tracing
 from service_kit.db import UnitOfWork
-from service_kit.webhooks import finish_run
 from shared_schemas.events import (
     TenantCancelRequested,
     TenantDeprovisioned,
@@ -116,9 +116,9 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
             "callback for a pipeline that is not waiting; ignored", pipeline_id=str(d.pipeline_id)
         )
         return
-    # No callback is awaited any more. The run's secret stays until its TTL: a sender retrying
-    # the same delivery must still be verified, and answered "duplicate", not refused as unknown.
-    await finish_run(deps.redis, deps.settings.redis_key_prefix, row.tenant_id, row.id)
+    # No callback is awaited any more. The run stays until it expires: a sender retrying the
+    # same delivery must still be verified, and answered "duplicate", not refused as unknown.
+    await webhook_runs.finish(uow, row.id)
     if d.succeeded:
         details = {
             "resources": d.resources,

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import Row, insert, select, update
 
 from provisioner.adapters import faults as fault_hooks
+from provisioner.adapters import webhook_runs
 from provisioner.adapters.drivers import DriverJob
 from provisioner.adapters.ledger import Ledger
 from provisioner.adapters.orm import api_keys, resources, subscriptions
@@ -20,7 +21,6 @@ from provisioner.deps import Deps
 from provisioner.domain.pipeline import ResourceStatus
 from provisioner.domain.plan import PreflightFailed, preflight
 from service_kit.db import UnitOfWork
-from service_kit.webhooks import finish_run, new_run, store_run
 from shared_schemas.events import InvoiceIssued, InvoiceIssuedData, PlanFacts, Tier
 
 PRODUCER = "provisioner"
@@ -139,13 +139,17 @@ async def _credentials(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outco
 async def _infrastructure(
     pipeline: Row[Any], uow: UnitOfWork, deps: Deps, faults: fault_hooks.Faults
 ) -> Outcome:
-    run = new_run(pipeline.id)
     ids = {"tenant_id": pipeline.tenant_id, "pipeline_id": pipeline.id, "step": "infrastructure"}
-    resource = await deps.ledger.begin(**ids, kind="webhook_run", name=str(pipeline.tenant_id))
-    ttl = int(deps.settings.provisioner_callback_timeout) + 300
-    # The secret exists before anything is triggered, so the callback can always be verified.
-    await store_run(deps.redis, deps.settings.redis_key_prefix, pipeline.tenant_id, run, ttl)
-    await deps.ledger.mark(resource, ResourceStatus.CREATED)
+    # The run, its ledger row and its announcement commit with the step's waiting: the secret
+    # exists before anything is triggered, so the callback can always be verified.
+    await Ledger.record_in(uow.session, **ids, kind="webhook_run", name=str(pipeline.tenant_id))
+    run = await webhook_runs.open_run(
+        uow,
+        deps.settings.run_keyring(),
+        tenant_id=pipeline.tenant_id,
+        pipeline_id=pipeline.id,
+        lifetime=timedelta(seconds=deps.settings.provisioner_callback_timeout + 300),
+    )
     await deps.driver.trigger(
         DriverJob(
             tenant_id=pipeline.tenant_id,
@@ -235,10 +239,8 @@ async def undo(resource: Row[Any], uow: UnitOfWork, deps: Deps) -> None:
         )
         await deps.redis.delete(f"{deps.settings.redis_key_prefix}initial-key:{resource.tenant_id}")
     elif kind == "webhook_run":
-        # Kept (finished) until its TTL, for duplicate detection; new deliveries are refused.
-        await finish_run(
-            deps.redis, deps.settings.redis_key_prefix, resource.tenant_id, resource.pipeline_id
-        )
+        # Kept (finished) until it expires, for duplicate detection; new deliveries are refused.
+        await webhook_runs.finish(uow, resource.pipeline_id)
     elif kind == "subscription":
         await uow.session.execute(
             update(subscriptions)
