@@ -19,6 +19,8 @@ from service_kit.topology import dlq_name, queue_names
 from service_kit.webhooks import WebhookRun
 from shared_schemas import Envelope
 from shared_schemas.events import (
+    ApiKeyReissueRequested,
+    ApiKeyReissueRequestedData,
     PipelineRef,
     Sealed,
     TenantCancelRequested,
@@ -27,6 +29,7 @@ from shared_schemas.events import (
     TenantProvisioningTimedOutData,
     TenantRef,
     Tier,
+    api_key_handover_binding,
     webhook_run_secret_binding,
 )
 
@@ -119,7 +122,7 @@ async def test_pooled_tenant_is_provisioned(
     redis: Redis,
     settings: ProvisionerSettings,
 ) -> None:
-    tap = await event_tap("provisioning.*", "billing.*")
+    tap = await event_tap("provisioning.*", "billing.*", "tenant.#")
     req = request(Tier.POOLED)
     await publish(req)
     done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
@@ -134,8 +137,14 @@ async def test_pooled_tenant_is_provisioned(
     assert await tenant_db(
         "SELECT 1 FROM pg_policies WHERE schemaname = 'pooled' AND policyname = $1", name
     )
-    plaintext = await redis.get(f"{settings.redis_key_prefix}initial-key:{req.data.tenant_id}")
-    assert plaintext is not None
+    # Handed over sealed, in the outbox: nothing of it in Redis.
+    (issued,) = mine(tap, "tenant.api_key_issued", req.data.tenant_id)
+    assert issued.data.prefix not in issued.data.key.ciphertext
+    plaintext = settings.handover_keyring().open(
+        issued.data.key, api_key_handover_binding(issued.data.api_key_id)
+    )
+    assert plaintext.startswith(issued.data.prefix)
+    assert await redis.get(f"{settings.redis_key_prefix}initial-key:{req.data.tenant_id}") is None
     stored = await sql(
         "SELECT key_hash FROM provisioner.api_keys WHERE tenant_id = :t", t=req.data.tenant_id
     )
@@ -490,3 +499,56 @@ async def test_a_cancel_before_its_request_holds_and_the_late_request_starts_not
         p=d.pipeline_id,
     )
     assert [r.reason for r in recorded] == ["cancel"]
+
+
+async def test_a_reissue_revokes_the_live_key_and_hands_over_a_new_one(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    sql: Sql,
+    settings: ProvisionerSettings,
+) -> None:
+    tap = await event_tap("provisioning.*", "tenant.#")
+    req = request(Tier.POOLED)
+    await publish(req)
+    done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
+    assert done.type == "provisioning.completed"
+    (first,) = mine(tap, "tenant.api_key_issued", req.data.tenant_id)
+    reissue = ApiKeyReissueRequested.build(
+        ApiKeyReissueRequestedData(tenant_id=req.data.tenant_id, requested_by="test:admin"),
+        producer="tenant-api",
+        correlation_id=req.data.tenant_id,
+        tenant_id=req.data.tenant_id,
+    )
+    await publish(reissue)
+    await publish(reissue)  # a redelivery changes nothing more
+    revoked = await outcome(tap, req.data.tenant_id, "tenant.api_key_revoked")
+    assert revoked.data.api_key_id == first.data.api_key_id
+    for _ in range(100):
+        issued = mine(tap, "tenant.api_key_issued", req.data.tenant_id)
+        if len(issued) == 2:
+            break
+        await asyncio.sleep(0.05)
+    second = issued[1]
+    assert second.data.api_key_id != first.data.api_key_id
+    new_key = settings.handover_keyring().open(
+        second.data.key, api_key_handover_binding(second.data.api_key_id)
+    )
+    keys = await sql(
+        "SELECT id, key_hash, revoked_at IS NULL AS live FROM provisioner.api_keys"
+        " WHERE tenant_id = :t",
+        t=req.data.tenant_id,
+    )
+    assert {(k.id, k.live) for k in keys} == {
+        (first.data.api_key_id, False),
+        (second.data.api_key_id, True),
+    }
+    (live,) = [k for k in keys if k.live]
+    assert live.key_hash == hashlib.sha256(new_key.encode()).hexdigest()
+    ledger = await sql(
+        "SELECT name FROM provisioner.resources"
+        " WHERE tenant_id = :t AND kind = 'api_key' AND status <> 'DELETED'",
+        t=req.data.tenant_id,
+    )
+    assert [r.name for r in ledger] == [str(second.data.api_key_id)]
+    assert len(mine(tap, "tenant.api_key_revoked", req.data.tenant_id)) == 1
