@@ -1,9 +1,10 @@
 """Scenario 3, webhook ingest: signed provisioning callbacks to webhook-receiver, each one
 verified, stored and turned into a `webhook.received` event.
 
-A delivery is only verified if the tenant it names has a run in Redis
-(`{prefix}webhook:run:{tenant}`, stored by the provisioner before it triggers a pipeline).
-The scenario stores such runs itself for made-up tenants and pipelines, then pre-signs every
+A delivery is only verified if the tenant it names has a run in webhook-receiver's
+`webhook_runs` table (announced by the provisioner's `webhook.run_opened` before it triggers a
+pipeline). The scenario records such runs itself for made-up tenants and pipelines, their
+secrets sealed under the development WEBHOOK_RUN_KEYS the stack runs with, then pre-signs every
 delivery (alternating Standard Webhooks and ARC, each with its own delivery id or signature,
 so none is a duplicate). The provisioner receives the events and ignores them (no pipeline of
 theirs is waiting); tenant-api adds them to the tenants' timelines.
@@ -18,12 +19,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
-from redis.asyncio import Redis
 
 from bench.http_raw import render
 from bench.scenarios.base import Context, Scenario
 from bench.scenarios.http_load import run_http_scenario
-from service_kit.webhooks import WebhookRun, new_run, sign_arc, sign_standard, store_run
+from service_kit.sealing import Keyring
+from service_kit.settings import DEV_WEBHOOK_RUN_KEY
+from service_kit.webhooks import WebhookRun, new_run, sign_arc, sign_standard
+from shared_schemas.events import webhook_run_secret_binding
 
 PER_SECOND_BUDGET = 4000  # distinct deliveries signed per second of the run
 MAX_DISTINCT = 200_000
@@ -61,6 +64,31 @@ def deliveries(
         yield render("POST", host, PATH, headers=headers, body=body)
 
 
+async def record_runs(dsn: str, runs: list[tuple[uuid.UUID, WebhookRun]]) -> None:
+    """As webhook-receiver records a run from its announcement."""
+    keys = Keyring.parse(f"dev:{DEV_WEBHOOK_RUN_KEY}")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.executemany(
+            "INSERT INTO webhook_receiver.webhook_runs"
+            " (pipeline_id, tenant_id, context, secret, opened_at, expires_at)"
+            " VALUES ($1, $2, $3, $4::jsonb, now(), now() + interval '1 hour')",
+            [
+                (
+                    run.pipeline_id,
+                    tenant_id,
+                    run.context,
+                    keys.seal(
+                        run.secret, webhook_run_secret_binding(run.pipeline_id)
+                    ).model_dump_json(),
+                )
+                for tenant_id, run in runs
+            ],
+        )
+    finally:
+        await conn.close()
+
+
 class WebhookIngest(Scenario):
     name = "webhooks"
     title = "Webhook ingest: signed POST /webhooks/provisioning"
@@ -70,12 +98,7 @@ class WebhookIngest(Scenario):
             raise ValueError(f"webhooks: --duration must be at most {MAX_DURATION:g}s")
         stack = ctx.stack
         runs = [(uuid.uuid4(), new_run(uuid.uuid4())) for _ in range(ctx.options.webhook_tenants)]
-        redis = Redis.from_url(stack.infra.redis_url, decode_responses=True)
-        try:
-            for tenant_id, run in runs:
-                await store_run(redis, stack.names.redis_prefix, tenant_id, run, ttl_seconds=3600)
-        finally:
-            await redis.aclose()
+        await record_runs(stack.infra.database(stack.names.database, driver="postgresql"), runs)
         ctx.shared["webhook_tenants"] = [str(t) for t, _ in runs]
         count = int(min(MAX_DISTINCT, PER_SECOND_BUDGET * ctx.options.duration))
         host = stack.url("webhook-receiver").removeprefix("http://")

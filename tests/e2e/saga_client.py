@@ -12,8 +12,12 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
+from service_kit.sealing import Keyring
+from service_kit.settings import DEV_WEBHOOK_RUN_KEY
 from service_kit.testing import SmtpSink, TestInfra
 from service_kit.tokens import mint_token
+from service_kit.webhooks import WebhookRun
+from shared_schemas.events import Sealed, webhook_run_secret_binding
 from tenant_api.settings import TenantApiSettings
 
 TERMINAL = {"ACTIVE", "PROVISION_FAILED", "CANCELLED", "OFFBOARDED"}
@@ -178,6 +182,27 @@ class TenantData:
         assert not await self.policy(key)
         assert await self.live_key_hashes(tenant_id) == 0
         assert await self.active_subscriptions(tenant_id) == 0
+
+
+async def provisioner_run(database_url: str, tenant_id: str) -> WebhookRun | None:
+    """The tenant's newest webhook run in the provisioner's database, its secret opened with
+    the development WEBHOOK_RUN_KEYS the stack runs with."""
+    conn = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        row = await conn.fetchrow(
+            "SELECT pipeline_id, context, secret::text AS secret FROM provisioner.webhook_runs"
+            " WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1",
+            uuid.UUID(tenant_id),
+        )
+    finally:
+        await conn.close()
+    if row is None:
+        return None
+    keys = Keyring.parse(f"dev:{DEV_WEBHOOK_RUN_KEY}")
+    secret = keys.open(
+        Sealed.model_validate_json(row["secret"]), webhook_run_secret_binding(row["pipeline_id"])
+    )
+    return WebhookRun(secret=secret, context=row["context"], pipeline_id=row["pipeline_id"])
 
 
 def redis_for(infra: TestInfra) -> Redis:

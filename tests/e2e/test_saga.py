@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from service_kit.testing import SmtpSink, TestInfra
-from service_kit.webhooks import load_run, sign_arc, sign_standard
+from service_kit.webhooks import sign_arc, sign_standard
 
 from .conftest import ROOT, Stack  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]
@@ -24,6 +24,7 @@ from .saga_client import (  # type: ignore[import-not-found]
     new_tenant,
     pipeline_when,
     provision,
+    provisioner_run,
     redis_for,
     set_fault,
     settle,
@@ -177,11 +178,7 @@ async def test_a_third_party_calls_back_with_standard_webhooks(
     await set_fault(infra, tenant["key"], "hold-callback")  # the third party is us
     await provision(gateway, tenant["id"])
     await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
-    redis = redis_for(infra)
-    try:
-        run = await load_run(redis, infra.env["REDIS_KEY_PREFIX"], uuid.UUID(tenant["id"]))
-    finally:
-        await redis.aclose()
+    run = await provisioner_run(stack.database_url, tenant["id"])
     assert run is not None
     body = json.dumps(
         {
@@ -225,6 +222,26 @@ async def test_a_third_party_calls_back_with_standard_webhooks(
         )
     ).json()["items"]
     assert sorted(r["outcome"] for r in receipts) == ["accepted", "duplicate", "rejected"]
+
+
+async def test_a_redis_wipe_while_a_tenant_awaits_its_callback_does_not_fail_it(
+    gateway: httpx.AsyncClient, infra: TestInfra, stack: Stack
+) -> None:
+    tenant = await new_tenant(gateway, "silo")
+    await set_fault(infra, tenant["key"], "delay-callback:2")
+    await provision(gateway, tenant["id"])
+    await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
+    assert await provisioner_run(stack.database_url, tenant["id"]) is not None
+    # Everything the stack keeps in Redis goes (its own prefix only: never the shared server).
+    prefix = stack.env["REDIS_KEY_PREFIX"]
+    redis = redis_for(infra)
+    try:
+        async for key in redis.scan_iter(match=f"{prefix}*", count=500):
+            await redis.delete(key)
+    finally:
+        await redis.aclose()
+    active = await settle(gateway, tenant["id"], timeout=30)
+    assert active["status"] == "ACTIVE"
 
 
 async def test_offboarding_an_active_tenant_removes_its_resources(

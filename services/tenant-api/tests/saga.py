@@ -9,9 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from service_kit.sealing import Keyring
+from service_kit.settings import DEV_API_KEY_HANDOVER_KEY
 from service_kit.testing import EventTap, TestInfra, publish_raw
 from shared_schemas import Envelope
 from shared_schemas.events import (
+    ApiKeyIssued,
+    ApiKeyIssuedData,
+    ApiKeyRevoked,
+    ApiKeyRevokedData,
     InvoiceIssued,
     InvoiceIssuedData,
     ProvisioningCancelled,
@@ -29,6 +35,7 @@ from shared_schemas.events import (
     StepSucceededData,
     TenantDeprovisioned,
     TenantDeprovisionedData,
+    api_key_handover_binding,
 )
 
 T = TypeVar("T")
@@ -116,6 +123,27 @@ class FakeProvisioner:
     def deprovisioned(self) -> Envelope:
         data = TenantDeprovisionedData(tenant_id=self.tenant_id, resources_removed=["schema"])
         return TenantDeprovisioned.build(data, **self._ids())
+
+    def key_issued(self, plaintext: str, key_id: uuid.UUID | None = None) -> ApiKeyIssued:
+        """The initial key's handover, sealed under the development API_KEY_HANDOVER_KEYS."""
+        key_id = key_id or uuid.uuid4()
+        keys = Keyring.parse(f"dev:{DEV_API_KEY_HANDOVER_KEY}")
+        data = ApiKeyIssuedData(
+            tenant_id=self.tenant_id,
+            api_key_id=key_id,
+            prefix=plaintext[:12],
+            key=keys.seal(plaintext, api_key_handover_binding(key_id)),
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        return ApiKeyIssued.build(data, **self._ids())
+
+    def key_revoked(self, key_id: uuid.UUID) -> ApiKeyRevoked:
+        data = ApiKeyRevokedData(
+            tenant_id=self.tenant_id,
+            api_key_id=key_id,
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+        return ApiKeyRevoked.build(data, **self._ids())
 
     async def publish(self, *events: Envelope) -> None:
         for event in events:

@@ -4,7 +4,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +13,18 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from service_kit.db import make_engine
 from service_kit.testing import TestInfra, asgi_client, migrate_service, started
 from service_kit.tokens import mint_token
-from service_kit.webhooks import WebhookRun, new_run, sign_arc, sign_standard, store_run
+from service_kit.webhooks import WebhookRun, new_run, sign_arc, sign_standard
+from shared_schemas.events import (
+    WebhookRunFinishedData,
+    WebhookRunOpenedData,
+    webhook_run_secret_binding,
+)
+from webhook_receiver.adapters import runs
 from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
 
@@ -53,16 +60,55 @@ async def redis(infra: TestInfra) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+def opened_data(
+    settings: WebhookReceiverSettings, tenant_id: uuid.UUID, run: WebhookRun, ttl: float = 600
+) -> WebhookRunOpenedData:
+    """A run's announcement, its secret sealed as the provisioner seals it."""
+    return WebhookRunOpenedData(
+        tenant_id=tenant_id,
+        pipeline_id=run.pipeline_id,
+        context=run.context,
+        secret=settings.run_keyring().seal(run.secret, webhook_run_secret_binding(run.pipeline_id)),
+        expires_at=datetime.now(UTC) + timedelta(seconds=ttl),
+    )
+
+
+async def record_run(
+    settings: WebhookReceiverSettings,
+    tenant_id: uuid.UUID,
+    run: WebhookRun,
+    *,
+    finished: bool = False,
+    ttl: float = 600,
+) -> None:
+    """Record a run as its announcements do (the consumer's own adapter, on real PostgreSQL)."""
+    data = opened_data(settings, tenant_id, run, ttl)
+    engine = make_engine(settings.database_url, schema=settings.db_schema)
+    try:
+        async with engine.begin() as conn, AsyncSession(bind=conn) as session:
+            await runs.opened(session, data, datetime.now(UTC))
+            if finished:
+                await runs.finished(
+                    session,
+                    WebhookRunFinishedData(
+                        tenant_id=tenant_id, pipeline_id=run.pipeline_id, expires_at=data.expires_at
+                    ),
+                )
+            await session.flush()
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture
 def open_run(
-    redis: Redis, settings: WebhookReceiverSettings
+    settings: WebhookReceiverSettings, migrated: None
 ) -> Callable[[], Awaitable[tuple[uuid.UUID, WebhookRun]]]:
-    """Store a run for a new tenant, as the provisioner does before triggering a pipeline."""
+    """Record a run for a new tenant, as the provisioner's announcement does."""
 
     async def make() -> tuple[uuid.UUID, WebhookRun]:
         tenant_id = uuid.uuid4()
         run = new_run(uuid.uuid4())
-        await store_run(redis, settings.redis_key_prefix, tenant_id, run, 600)
+        await record_run(settings, tenant_id, run)
         return tenant_id, run
 
     return make

@@ -16,6 +16,9 @@ from service_kit.sentinels import InvalidSentinels, SentinelAddress, parse_senti
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
 # 32 bytes ("dev-only-verification-link-key!!"), base64: fine on a laptop, refused in production.
 DEV_VERIFICATION_LINK_KEY = "ZGV2LW9ubHktdmVyaWZpY2F0aW9uLWxpbmsta2V5ISE="
+# Likewise for the webhook runs' secrets and the initial API keys on their way between services.
+DEV_WEBHOOK_RUN_KEY = "ZGV2LW9ubHktd2ViaG9vay1ydW4ta2V5LTMyYnl0ZXM="
+DEV_API_KEY_HANDOVER_KEY = "ZGV2LW9ubHktYXBpLWtleS1oYW5kb3Zlci1rZXkhISE="
 
 
 class ServiceSettings(BaseSettings):
@@ -219,17 +222,9 @@ class VerificationLinkSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _usable_link_keys(self) -> VerificationLinkSettings:
-        spec = self.verification_link_keys.get_secret_value()
-        # Refused at start-up rather than by the first sign-up; the message names no key.
-        try:
-            Keyring.parse(spec)
-        except KeyringError as exc:
-            raise ValueError(f"VERIFICATION_LINK_KEYS: {exc}") from None
-        production = getattr(self, "environment", "development") == "production"
-        if production and DEV_VERIFICATION_LINK_KEY in spec:
-            raise ValueError(
-                "VERIFICATION_LINK_KEYS must not carry the development key in production"
-            )
+        _check_keyring(
+            self, "VERIFICATION_LINK_KEYS", self.verification_link_keys, DEV_VERIFICATION_LINK_KEY
+        )
         return self
 
     def link_keyring(self) -> Keyring:
@@ -239,3 +234,63 @@ class VerificationLinkSettings(BaseSettings):
     def _link_keyring(self) -> Keyring:
         # Parsed once per settings object, not on every sign-up that seals a link.
         return Keyring.parse(self.verification_link_keys.get_secret_value())
+
+
+class WebhookRunKeySettings(BaseSettings):
+    """Mixin for the services that seal (provisioner) or open (webhook-receiver) run secrets."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    webhook_run_keys: SecretStr = Field(
+        default=SecretStr(f"dev:{DEV_WEBHOOK_RUN_KEY}"),
+        description="`k2:<base64 32 bytes>,k1:<base64 32 bytes>`: the first seals, all open.",
+    )
+
+    @model_validator(mode="after")
+    def _usable_run_keys(self) -> WebhookRunKeySettings:
+        _check_keyring(self, "WEBHOOK_RUN_KEYS", self.webhook_run_keys, DEV_WEBHOOK_RUN_KEY)
+        return self
+
+    def run_keyring(self) -> Keyring:
+        return self._run_keyring
+
+    @cached_property
+    def _run_keyring(self) -> Keyring:
+        return Keyring.parse(self.webhook_run_keys.get_secret_value())
+
+
+class ApiKeyHandoverSettings(BaseSettings):
+    """Mixin for the services that seal (provisioner) or open (tenant-api) initial API keys."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    api_key_handover_keys: SecretStr = Field(
+        default=SecretStr(f"dev:{DEV_API_KEY_HANDOVER_KEY}"),
+        description="`k2:<base64 32 bytes>,k1:<base64 32 bytes>`: the first seals, all open.",
+    )
+
+    @model_validator(mode="after")
+    def _usable_handover_keys(self) -> ApiKeyHandoverSettings:
+        _check_keyring(
+            self, "API_KEY_HANDOVER_KEYS", self.api_key_handover_keys, DEV_API_KEY_HANDOVER_KEY
+        )
+        return self
+
+    def handover_keyring(self) -> Keyring:
+        return self._handover_keyring
+
+    @cached_property
+    def _handover_keyring(self) -> Keyring:
+        return Keyring.parse(self.api_key_handover_keys.get_secret_value())
+
+
+def _check_keyring(settings: BaseSettings, name: str, value: SecretStr, dev_key: str) -> None:
+    """Refused at start-up rather than by the first use; the message names no key."""
+    spec = value.get_secret_value()
+    try:
+        Keyring.parse(spec)
+    except KeyringError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    production = getattr(settings, "environment", "development") == "production"
+    if production and dev_key in spec:
+        raise ValueError(f"{name} must not carry the development key in production")

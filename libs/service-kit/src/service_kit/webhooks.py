@@ -1,7 +1,7 @@
-"""Signing and verifying provisioning callbacks (DESIGN §5), and the per-run secret in Redis.
+"""Signing and verifying provisioning callbacks (DESIGN §5), and the per-run secret.
 
-Pure functions apart from the Redis helpers: the provisioner signs with them (local driver),
-webhook-receiver verifies with them, tests forge with them.
+Pure functions: the provisioner signs with them (local driver), webhook-receiver verifies with
+them, tests forge with them. Each service keeps its runs in its own database.
 """
 
 from __future__ import annotations
@@ -12,23 +12,22 @@ import hmac
 import secrets
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-from redis.asyncio import Redis
+from pydantic import BaseModel, ConfigDict, Field
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a format marker, not a secret
 
 
 class WebhookRun(BaseModel):
-    """What the provisioner stores before triggering a pipeline driver."""
+    """A pipeline run's secret and context, as the provisioner opens it before triggering."""
 
     model_config = ConfigDict(frozen=True)
 
-    secret: str
+    secret: str = Field(repr=False)  # never in a log line
     context: str
     pipeline_id: UUID
-    # Set by the provisioner once no callback is awaited any more (the step succeeded, failed
-    # or was compensated). The run stays until its TTL so that a sender retrying a delivery
-    # already accepted is still verified and answered "duplicate"; a new one is refused.
+    # Set once no callback is awaited any more (the step succeeded, failed or was compensated).
+    # The run stays until it expires so that a sender retrying a delivery already accepted is
+    # still verified and answered "duplicate"; a new one is refused.
     finished: bool = False
 
 
@@ -38,39 +37,6 @@ def new_run(pipeline_id: UUID) -> WebhookRun:
         context=secrets.token_urlsafe(16),
         pipeline_id=pipeline_id,
     )
-
-
-def run_key(prefix: str, tenant_id: UUID) -> str:
-    return f"{prefix}webhook:run:{tenant_id}"
-
-
-async def store_run(
-    redis: Redis, prefix: str, tenant_id: UUID, run: WebhookRun, ttl_seconds: int
-) -> None:
-    await redis.set(run_key(prefix, tenant_id), run.model_dump_json(), ex=ttl_seconds)
-
-
-async def load_run(redis: Redis, prefix: str, tenant_id: UUID) -> WebhookRun | None:
-    raw = await redis.get(run_key(prefix, tenant_id))
-    return WebhookRun.model_validate_json(raw) if raw else None
-
-
-# Atomic, and only for the run of that pipeline: a newer run of the tenant (a retry) stays open.
-_FINISH = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-local run = cjson.decode(raw)
-if run['pipeline_id'] ~= ARGV[1] then return 0 end
-run['finished'] = true
-redis.call('SET', KEYS[1], cjson.encode(run), 'KEEPTTL')
-return 1
-"""
-
-
-async def finish_run(redis: Redis, prefix: str, tenant_id: UUID, pipeline_id: UUID) -> bool:
-    """Mark the pipeline's run finished, keeping it (and its TTL); False if it is not there."""
-    done = await redis.eval(_FINISH, 1, run_key(prefix, tenant_id), str(pipeline_id))
-    return bool(done)
 
 
 def sign_arc(secret: str, body: bytes, context: str, timestamp_ms: int) -> str:

@@ -9,9 +9,13 @@ from pydantic import SecretStr, ValidationError
 
 from service_kit.sealing import Keyring, KeyringError, Unsealable
 from service_kit.settings import (
+    DEV_API_KEY_HANDOVER_KEY,
     DEV_VERIFICATION_LINK_KEY,
+    DEV_WEBHOOK_RUN_KEY,
+    ApiKeyHandoverSettings,
     ServiceSettings,
     VerificationLinkSettings,
+    WebhookRunKeySettings,
 )
 
 K1 = base64.b64encode(b"1" * 32).decode()
@@ -84,3 +88,32 @@ def test_production_accepts_a_real_key() -> None:
 
     assert settings.link_keyring().current == "k1"
     assert K1 not in repr(settings.link_keyring())
+
+
+class RunSettings(ServiceSettings, WebhookRunKeySettings, ApiKeyHandoverSettings):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "dev_key"),
+    [
+        ("webhook_run_keys", "WEBHOOK_RUN_KEYS", DEV_WEBHOOK_RUN_KEY),
+        ("api_key_handover_keys", "API_KEY_HANDOVER_KEYS", DEV_API_KEY_HANDOVER_KEY),
+    ],
+)
+def test_run_and_handover_keys_follow_the_same_rules(field: str, name: str, dev_key: str) -> None:
+    real = {
+        "webhook_run_keys": SecretStr(f"k1:{K1}"),
+        "api_key_handover_keys": SecretStr(f"k1:{K2}"),
+    }
+    with pytest.raises(ValidationError) as caught:
+        RunSettings(environment="production", **{**real, field: SecretStr(f"dev:{dev_key}")})
+    assert f"{name} must not carry the development key" in str(caught.value)
+    assert dev_key not in str(caught.value)
+    with pytest.raises(ValidationError) as bad:
+        RunSettings(**{field: SecretStr("k1:c2hvcnQ=")})
+    assert name in str(bad.value)
+    assert "c2hvcnQ=" not in str(bad.value)
+    settings = RunSettings(environment="production", **real)
+    keyring = settings.run_keyring() if field == "webhook_run_keys" else settings.handover_keyring()
+    assert keyring.current == "k1"

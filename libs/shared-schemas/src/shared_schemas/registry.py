@@ -20,6 +20,8 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     ev.StepFailed,
     ev.StepCompensated,
     ev.WebhookReceived,
+    ev.WebhookRunOpened,
+    ev.WebhookRunFinished,
     ev.ProvisioningCompleted,
     ev.ProvisioningFailed,
     ev.ProvisioningCancelled,
@@ -34,6 +36,9 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     ev.TenantOffboarded,
     ev.TenantSuspended,
     ev.TenantReactivated,
+    ev.ApiKeyIssued,
+    ev.ApiKeyRevoked,
+    ev.ApiKeyReissueRequested,
 )
 
 
@@ -67,6 +72,8 @@ AnyEvent = Annotated[
     | Annotated[ev.StepFailed, Tag(event_key("provisioning.step_failed", 1))]
     | Annotated[ev.StepCompensated, Tag(event_key("provisioning.step_compensated", 1))]
     | Annotated[ev.WebhookReceived, Tag(event_key("webhook.received", 1))]
+    | Annotated[ev.WebhookRunOpened, Tag(event_key("webhook.run_opened", 1))]
+    | Annotated[ev.WebhookRunFinished, Tag(event_key("webhook.run_finished", 1))]
     | Annotated[ev.ProvisioningCompleted, Tag(event_key("provisioning.completed", 1))]
     | Annotated[ev.ProvisioningFailed, Tag(event_key("provisioning.failed", 1))]
     | Annotated[ev.ProvisioningCancelled, Tag(event_key("provisioning.cancelled", 1))]
@@ -80,7 +87,10 @@ AnyEvent = Annotated[
     | Annotated[ev.TenantDeprovisioned, Tag(event_key("tenant.deprovisioned", 1))]
     | Annotated[ev.TenantOffboarded, Tag(event_key("tenant.offboarded", 1))]
     | Annotated[ev.TenantSuspended, Tag(event_key("tenant.suspended", 1))]
-    | Annotated[ev.TenantReactivated, Tag(event_key("tenant.reactivated", 1))],
+    | Annotated[ev.TenantReactivated, Tag(event_key("tenant.reactivated", 1))]
+    | Annotated[ev.ApiKeyIssued, Tag(event_key("tenant.api_key_issued", 1))]
+    | Annotated[ev.ApiKeyRevoked, Tag(event_key("tenant.api_key_revoked", 1))]
+    | Annotated[ev.ApiKeyReissueRequested, Tag(event_key("tenant.api_key_reissue_requested", 1))],
     Discriminator(_discriminate),
 ]
 

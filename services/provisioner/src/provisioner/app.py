@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from provisioner.adapters import webhook_runs
 from provisioner.adapters.drivers import make_driver
 from provisioner.adapters.ledger import Ledger
 from provisioner.adapters.local_driver import LocalDriver
@@ -18,7 +19,7 @@ from service_kit.runtime import ServiceRuntime
 
 
 def create_app(settings: ProvisionerSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, uses_redis=True)
+    runtime = ServiceRuntime(settings, uses_redis=True, retention=[webhook_runs.retention()])
     tenant_data = TenantData(settings.tenant_data_dsn)
     driver = make_driver(settings)
     holder: dict[str, Deps] = {}

@@ -1,4 +1,5 @@
-"""What the provisioner consumes: the saga's requests, and verified callbacks."""
+"""What the provisioner consumes: the saga's requests, verified callbacks, and requests to
+re-issue a tenant's initial API key."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def build_consumers(deps: Deps) -> list[Consumer]:
                 "tenant.cancel_requested": _bound(handlers.cancel, deps),
                 "tenant.provisioning_timed_out": _bound(handlers.time_out, deps),
                 "tenant.offboarding_requested": _bound(handlers.deprovision, deps),
+                "tenant.api_key_reissue_requested": _bound(handlers.reissue_api_key, deps),
             },
         )
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -12,16 +12,17 @@ from sqlalchemy.dialects.postgresql import insert
 
 from provisioner import events
 from provisioner.adapters import faults as fault_hooks
-from provisioner.adapters.orm import pipelines, status_in, stops_before_start
+from provisioner.adapters import initial_keys, webhook_runs
+from provisioner.adapters.orm import pipelines, resources, status_in, stops_before_start
 from provisioner.deps import Deps
-from provisioner.domain.pipeline import ACTIVE, PipelineStatus, StopReason
+from provisioner.domain.pipeline import ACTIVE, PipelineStatus, ResourceStatus, StopReason
 from provisioner.domain.plan import plan_steps
 from provisioner.engine import move_on, stop
 from provisioner.steps import undo
 from service_kit import tracing
 from service_kit.db import UnitOfWork
-from service_kit.webhooks import finish_run
 from shared_schemas.events import (
+    ApiKeyReissueRequested,
     TenantCancelRequested,
     TenantDeprovisioned,
     TenantDeprovisionedData,
@@ -116,9 +117,9 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
             "callback for a pipeline that is not waiting; ignored", pipeline_id=str(d.pipeline_id)
         )
         return
-    # No callback is awaited any more. The run's secret stays until its TTL: a sender retrying
-    # the same delivery must still be verified, and answered "duplicate", not refused as unknown.
-    await finish_run(deps.redis, deps.settings.redis_key_prefix, row.tenant_id, row.id)
+    # No callback is awaited any more. The run stays until it expires: a sender retrying the
+    # same delivery must still be verified, and answered "duplicate", not refused as unknown.
+    await webhook_runs.finish(uow, row.id)
     if d.succeeded:
         details = {
             "resources": d.resources,
@@ -208,3 +209,39 @@ async def deprovision(event: TenantOffboardingRequested, uow: UnitOfWork, deps: 
             causation=event,
         )
     )
+
+
+async def reissue_api_key(event: ApiKeyReissueRequested, uow: UnitOfWork, deps: Deps) -> None:
+    """Revoke the tenant's live initial admin key and issue another: the ledger keeps one live
+    key resource. Serialised per tenant, so two requests never leave two live keys."""
+    tenant_id = event.data.tenant_id
+    await uow.session.execute(_SERIALISE, {"key": f"api-key:{tenant_id}"})
+    live = (
+        await uow.session.execute(
+            select(resources)
+            .where(
+                resources.c.tenant_id == tenant_id,
+                resources.c.kind == "api_key",
+                resources.c.status != ResourceStatus.DELETED,
+            )
+            .order_by(resources.c.created_at.desc())
+        )
+    ).all()
+    if not live:
+        log.warning("no live API key to re-issue (not provisioned, or offboarded); ignored")
+        return
+    pipeline = (
+        await uow.session.execute(select(pipelines).where(pipelines.c.id == live[0].pipeline_id))
+    ).first()
+    assert pipeline is not None, "a key belongs to a pipeline"
+    for resource in live:
+        await undo(resource, uow, deps)
+    key_id, _ = await initial_keys.issue(
+        uow,
+        deps.settings.handover_keyring(),
+        tenant_id=tenant_id,
+        tenant_key=pipeline.tenant_key,
+        pipeline_id=pipeline.id,
+        handover_for=timedelta(seconds=deps.settings.initial_key_ttl),
+    )
+    log.info("initial API key re-issued", api_key_id=str(key_id), revoked=len(live))

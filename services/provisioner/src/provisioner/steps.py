@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import Row, insert, select, update
 
 from provisioner.adapters import faults as fault_hooks
+from provisioner.adapters import initial_keys, webhook_runs
 from provisioner.adapters.drivers import DriverJob
 from provisioner.adapters.ledger import Ledger
 from provisioner.adapters.orm import api_keys, resources, subscriptions
@@ -20,7 +20,6 @@ from provisioner.deps import Deps
 from provisioner.domain.pipeline import ResourceStatus
 from provisioner.domain.plan import PreflightFailed, preflight
 from service_kit.db import UnitOfWork
-from service_kit.webhooks import finish_run, new_run, store_run
 from shared_schemas.events import InvoiceIssued, InvoiceIssuedData, PlanFacts, Tier
 
 PRODUCER = "provisioner"
@@ -48,7 +47,6 @@ Outcome = Done | Waiting
 
 
 # Built once; each row's values are the parameters.
-_ADD_API_KEY = insert(api_keys)
 _ADD_SUBSCRIPTION = insert(subscriptions)
 
 
@@ -113,39 +111,31 @@ async def _credentials(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outco
     )
     if existing is not None:  # an attempt repeated after the key was made
         return Done({"api_key_id": str(existing)})
-    key_id = uuid4()
-    plaintext = f"cp_{pipeline.tenant_key}_{secrets.token_urlsafe(32)}"
-    ids = {"tenant_id": pipeline.tenant_id, "pipeline_id": pipeline.id, "step": "credentials"}
-    await Ledger.record_in(uow.session, **ids, kind="api_key", name=str(key_id))
-    await uow.session.execute(
-        _ADD_API_KEY,
-        {
-            "id": key_id,
-            "tenant_id": pipeline.tenant_id,
-            "pipeline_id": pipeline.id,
-            "prefix": plaintext[:12],
-            "key_hash": hashlib.sha256(plaintext.encode()).hexdigest(),
-        },
+    key_id, prefix = await initial_keys.issue(
+        uow,
+        deps.settings.handover_keyring(),
+        tenant_id=pipeline.tenant_id,
+        tenant_key=pipeline.tenant_key,
+        pipeline_id=pipeline.id,
+        handover_for=timedelta(seconds=deps.settings.initial_key_ttl),
     )
-    # Retrievable once through the gateway (GETDEL); only the hash stays here.
-    await deps.redis.set(
-        f"{deps.settings.redis_key_prefix}initial-key:{pipeline.tenant_id}",
-        plaintext,
-        ex=deps.settings.initial_key_ttl,
-    )
-    return Done({"api_key_id": str(key_id), "prefix": plaintext[:12]})
+    return Done({"api_key_id": str(key_id), "prefix": prefix})
 
 
 async def _infrastructure(
     pipeline: Row[Any], uow: UnitOfWork, deps: Deps, faults: fault_hooks.Faults
 ) -> Outcome:
-    run = new_run(pipeline.id)
     ids = {"tenant_id": pipeline.tenant_id, "pipeline_id": pipeline.id, "step": "infrastructure"}
-    resource = await deps.ledger.begin(**ids, kind="webhook_run", name=str(pipeline.tenant_id))
-    ttl = int(deps.settings.provisioner_callback_timeout) + 300
-    # The secret exists before anything is triggered, so the callback can always be verified.
-    await store_run(deps.redis, deps.settings.redis_key_prefix, pipeline.tenant_id, run, ttl)
-    await deps.ledger.mark(resource, ResourceStatus.CREATED)
+    # The run, its ledger row and its announcement commit with the step's waiting: the secret
+    # exists before anything is triggered, so the callback can always be verified.
+    await Ledger.record_in(uow.session, **ids, kind="webhook_run", name=str(pipeline.tenant_id))
+    run = await webhook_runs.open_run(
+        uow,
+        deps.settings.run_keyring(),
+        tenant_id=pipeline.tenant_id,
+        pipeline_id=pipeline.id,
+        lifetime=timedelta(seconds=deps.settings.provisioner_callback_timeout + 300),
+    )
     await deps.driver.trigger(
         DriverJob(
             tenant_id=pipeline.tenant_id,
@@ -228,17 +218,10 @@ async def undo(resource: Row[Any], uow: UnitOfWork, deps: Deps) -> None:
     elif kind == "policy":
         await deps.tenant_data.drop_policy(name)
     elif kind == "api_key":
-        await uow.session.execute(
-            update(api_keys)
-            .where(api_keys.c.id == UUID(name), api_keys.c.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC))
-        )
-        await deps.redis.delete(f"{deps.settings.redis_key_prefix}initial-key:{resource.tenant_id}")
+        await initial_keys.revoke(uow, UUID(name), timedelta(seconds=deps.settings.initial_key_ttl))
     elif kind == "webhook_run":
-        # Kept (finished) until its TTL, for duplicate detection; new deliveries are refused.
-        await finish_run(
-            deps.redis, deps.settings.redis_key_prefix, resource.tenant_id, resource.pipeline_id
-        )
+        # Kept (finished) until it expires, for duplicate detection; new deliveries are refused.
+        await webhook_runs.finish(uow, resource.pipeline_id)
     elif kind == "subscription":
         await uow.session.execute(
             update(subscriptions)

@@ -16,16 +16,21 @@ from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
 from service_kit.testing import TestInfra, started, wait_for_queue_messages
 from service_kit.topology import dlq_name, queue_names
-from service_kit.webhooks import load_run
+from service_kit.webhooks import WebhookRun
 from shared_schemas import Envelope
 from shared_schemas.events import (
+    ApiKeyReissueRequested,
+    ApiKeyReissueRequestedData,
     PipelineRef,
+    Sealed,
     TenantCancelRequested,
     TenantOffboardingRequested,
     TenantProvisioningTimedOut,
     TenantProvisioningTimedOutData,
     TenantRef,
     Tier,
+    api_key_handover_binding,
+    webhook_run_secret_binding,
 )
 
 from ..conftest import callback, request  # type: ignore[import-not-found]
@@ -52,13 +57,33 @@ async def outcome(tap: Any, tenant_id: uuid.UUID, *types: str, timeout: float = 
     raise AssertionError(f"none of {types} for {tenant_id}; saw {seen}")
 
 
-async def waiting_run(redis: Redis, settings: ProvisionerSettings, tenant_id: uuid.UUID) -> Any:
+async def stored_run(
+    sql: Sql, settings: ProvisionerSettings, tenant_id: uuid.UUID
+) -> WebhookRun | None:
+    """The tenant's newest run in the provisioner's own table, its sealed secret opened."""
+    rows = await sql(
+        "SELECT pipeline_id, context, secret, finished_at IS NOT NULL AS finished"
+        " FROM provisioner.webhook_runs WHERE tenant_id = :t ORDER BY created_at DESC LIMIT 1",
+        t=tenant_id,
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    secret = settings.run_keyring().open(
+        Sealed.model_validate(row.secret), webhook_run_secret_binding(row.pipeline_id)
+    )
+    return WebhookRun(
+        secret=secret, context=row.context, pipeline_id=row.pipeline_id, finished=row.finished
+    )
+
+
+async def waiting_run(sql: Sql, settings: ProvisionerSettings, tenant_id: uuid.UUID) -> Any:
     for _ in range(200):
-        run = await load_run(redis, settings.redis_key_prefix, tenant_id)
+        run = await stored_run(sql, settings, tenant_id)
         if run is not None:
             return run
         await asyncio.sleep(0.05)
-    raise AssertionError("the infrastructure step never stored its webhook secret")
+    raise AssertionError("the infrastructure step never stored its webhook run")
 
 
 async def resources_gone(
@@ -97,7 +122,7 @@ async def test_pooled_tenant_is_provisioned(
     redis: Redis,
     settings: ProvisionerSettings,
 ) -> None:
-    tap = await event_tap("provisioning.*", "billing.*")
+    tap = await event_tap("provisioning.*", "billing.*", "tenant.#")
     req = request(Tier.POOLED)
     await publish(req)
     done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
@@ -112,8 +137,14 @@ async def test_pooled_tenant_is_provisioned(
     assert await tenant_db(
         "SELECT 1 FROM pg_policies WHERE schemaname = 'pooled' AND policyname = $1", name
     )
-    plaintext = await redis.get(f"{settings.redis_key_prefix}initial-key:{req.data.tenant_id}")
-    assert plaintext is not None
+    # Handed over sealed, in the outbox: nothing of it in Redis.
+    (issued,) = mine(tap, "tenant.api_key_issued", req.data.tenant_id)
+    assert issued.data.prefix not in issued.data.key.ciphertext
+    plaintext = settings.handover_keyring().open(
+        issued.data.key, api_key_handover_binding(issued.data.api_key_id)
+    )
+    assert plaintext.startswith(issued.data.prefix)
+    assert await redis.get(f"{settings.redis_key_prefix}initial-key:{req.data.tenant_id}") is None
     stored = await sql(
         "SELECT key_hash FROM provisioner.api_keys WHERE tenant_id = :t", t=req.data.tenant_id
     )
@@ -136,13 +167,13 @@ async def test_silo_tenant_waits_for_its_callback_then_completes(
     event_tap: Any,
     publish: Publish,
     tenant_db: Fetch,
-    redis: Redis,
+    sql: Sql,
     settings: ProvisionerSettings,
 ) -> None:
-    tap = await event_tap("provisioning.*")
+    tap = await event_tap("provisioning.*", "webhook.*")
     req = request(Tier.SILO)
     await publish(req)
-    run = await waiting_run(redis, settings, req.data.tenant_id)
+    run = await waiting_run(sql, settings, req.data.tenant_id)
     assert run.pipeline_id == req.data.pipeline_id
     assert run.secret.startswith("whsec_")
     name = settings.tenant_role_prefix + req.data.key
@@ -153,11 +184,19 @@ async def test_silo_tenant_waits_for_its_callback_then_completes(
     done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
     assert done.type == "provisioning.completed"
     assert done.data.app_url == "https://acme.example.app"
-    # Kept until its TTL so that a retried delivery is verified and answered as a duplicate,
-    # and marked finished so that webhook-receiver refuses a new one.
-    kept = await load_run(redis, settings.redis_key_prefix, req.data.tenant_id)
+    # Kept until it expires so that a retried delivery is verified and answered as a duplicate,
+    # and announced finished so that webhook-receiver refuses a new one.
+    kept = await stored_run(sql, settings, req.data.tenant_id)
     assert kept == run.model_copy(update={"finished": True})
-    assert await redis.ttl(f"{settings.redis_key_prefix}webhook:run:{req.data.tenant_id}") > 0
+    (opened,) = mine(tap, "webhook.run_opened", req.data.tenant_id)
+    (closed,) = mine(tap, "webhook.run_finished", req.data.tenant_id)
+    assert opened.data.pipeline_id == closed.data.pipeline_id == req.data.pipeline_id
+    assert opened.data.context == run.context
+    assert run.secret not in opened.model_dump_json()  # sealed on its way
+    secret = settings.run_keyring().open(
+        opened.data.secret, webhook_run_secret_binding(req.data.pipeline_id)
+    )
+    assert secret == run.secret
 
 
 @pytest.fixture
@@ -171,7 +210,7 @@ async def test_a_request_and_a_callback_wake_the_engine_without_waiting_for_a_po
     migrated: None,
     event_tap: Any,
     publish: Publish,
-    redis: Redis,
+    sql: Sql,
 ) -> None:
     # Each handler wakes the engine once its transaction has committed (woken before, the
     # engine could find the pipeline still locked or not there yet); with no poll to come, a
@@ -181,7 +220,7 @@ async def test_a_request_and_a_callback_wake_the_engine_without_waiting_for_a_po
         tap = await event_tap("provisioning.*")
         req = request(Tier.SILO)
         await publish(req)
-        await waiting_run(redis, settings, req.data.tenant_id)
+        await waiting_run(sql, settings, req.data.tenant_id)
         await publish(callback(req))
         done = await outcome(
             tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed"
@@ -215,7 +254,7 @@ async def test_a_failing_step_is_retried_then_everything_is_compensated(
     await redis.set(f"{settings.redis_key_prefix}fault:{req.data.key}", f"fail:{step}")
     await publish(req)
     if tier is Tier.SILO and step == "billing":
-        await waiting_run(redis, settings, req.data.tenant_id)
+        await waiting_run(sql, settings, req.data.tenant_id)
         await publish(callback(req))
     failed = await outcome(tap, req.data.tenant_id, "provisioning.failed", "provisioning.completed")
     assert failed.type == "provisioning.failed"
@@ -245,13 +284,13 @@ async def test_external_failure_compensates(
     tap = await event_tap("provisioning.*")
     req = request(Tier.SILO)
     await publish(req)
-    await waiting_run(redis, settings, req.data.tenant_id)
+    await waiting_run(sql, settings, req.data.tenant_id)
     await publish(callback(req, succeeded=False))
     failed = await outcome(tap, req.data.tenant_id, "provisioning.failed")
     assert failed.data.step == "infrastructure"
     await resources_gone(settings, req, tenant_db, sql)
     # No callback is awaited any more; the run is kept (finished) for duplicate detection.
-    kept = await load_run(redis, settings.redis_key_prefix, req.data.tenant_id)
+    kept = await stored_run(sql, settings, req.data.tenant_id)
     assert kept is not None
     assert (kept.pipeline_id, kept.finished) == (req.data.pipeline_id, True)
 
@@ -268,7 +307,7 @@ async def test_cancel_while_waiting_compensates_and_a_late_callback_changes_noth
     tap = await event_tap("provisioning.*")
     req = request(Tier.SILO)
     await publish(req)
-    await waiting_run(redis, settings, req.data.tenant_id)
+    await waiting_run(sql, settings, req.data.tenant_id)
     ref = PipelineRef(tenant_id=req.data.tenant_id, pipeline_id=req.data.pipeline_id)
     await publish(
         TenantCancelRequested.build(
@@ -306,7 +345,7 @@ async def test_timeout_compensates_with_reason_timeout(
     tap = await event_tap("provisioning.*")
     req = request(Tier.SILO)
     await publish(req)
-    await waiting_run(redis, settings, req.data.tenant_id)
+    await waiting_run(sql, settings, req.data.tenant_id)
     from datetime import UTC, datetime
 
     timed_out = TenantProvisioningTimedOut.build(
@@ -460,3 +499,56 @@ async def test_a_cancel_before_its_request_holds_and_the_late_request_starts_not
         p=d.pipeline_id,
     )
     assert [r.reason for r in recorded] == ["cancel"]
+
+
+async def test_a_reissue_revokes_the_live_key_and_hands_over_a_new_one(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    sql: Sql,
+    settings: ProvisionerSettings,
+) -> None:
+    tap = await event_tap("provisioning.*", "tenant.#")
+    req = request(Tier.POOLED)
+    await publish(req)
+    done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
+    assert done.type == "provisioning.completed"
+    (first,) = mine(tap, "tenant.api_key_issued", req.data.tenant_id)
+    reissue = ApiKeyReissueRequested.build(
+        ApiKeyReissueRequestedData(tenant_id=req.data.tenant_id, requested_by="test:admin"),
+        producer="tenant-api",
+        correlation_id=req.data.tenant_id,
+        tenant_id=req.data.tenant_id,
+    )
+    await publish(reissue)
+    await publish(reissue)  # a redelivery changes nothing more
+    revoked = await outcome(tap, req.data.tenant_id, "tenant.api_key_revoked")
+    assert revoked.data.api_key_id == first.data.api_key_id
+    for _ in range(100):
+        issued = mine(tap, "tenant.api_key_issued", req.data.tenant_id)
+        if len(issued) == 2:
+            break
+        await asyncio.sleep(0.05)
+    second = issued[1]
+    assert second.data.api_key_id != first.data.api_key_id
+    new_key = settings.handover_keyring().open(
+        second.data.key, api_key_handover_binding(second.data.api_key_id)
+    )
+    keys = await sql(
+        "SELECT id, key_hash, revoked_at IS NULL AS live FROM provisioner.api_keys"
+        " WHERE tenant_id = :t",
+        t=req.data.tenant_id,
+    )
+    assert {(k.id, k.live) for k in keys} == {
+        (first.data.api_key_id, False),
+        (second.data.api_key_id, True),
+    }
+    (live,) = [k for k in keys if k.live]
+    assert live.key_hash == hashlib.sha256(new_key.encode()).hexdigest()
+    ledger = await sql(
+        "SELECT name FROM provisioner.resources"
+        " WHERE tenant_id = :t AND kind = 'api_key' AND status <> 'DELETED'",
+        t=req.data.tenant_id,
+    )
+    assert [r.name for r in ledger] == [str(second.data.api_key_id)]
+    assert len(mine(tap, "tenant.api_key_revoked", req.data.tenant_id)) == 1

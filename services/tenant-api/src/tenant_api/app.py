@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from service_kit.app import build_app
 from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime
-from tenant_api.adapters import dead_letter_repository
+from tenant_api.adapters import dead_letter_repository, key_handovers
 from tenant_api.adapters.config_answers import ConfigAnswers
 from tenant_api.adapters.config_generations import ConfigGenerations
 from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
@@ -32,6 +32,7 @@ from tenant_api.api.limits import document_limits
 from tenant_api.auth import TokenVerifier
 from tenant_api.consumers import CONSUMERS
 from tenant_api.dead_letters import collect_dead_letters
+from tenant_api.handlers.api_keys import handover_consumer
 from tenant_api.idempotency import install_idempotency
 from tenant_api.metrics import watch_pipelines
 from tenant_api.security import install_security
@@ -46,13 +47,16 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
     config_generations = ConfigGenerations(settings)
     runtime = ServiceRuntime(
         settings,
-        CONSUMERS,
+        [*CONSUMERS, handover_consumer(settings.handover_keyring())],
         uses_redis=True,
         background=[sweep_stale_pipelines, watch_pipelines, collect_dead_letters],
         on_start=[config_generations.open],
         on_stop=[lead_verifier.aclose, verifier.aclose, config_generations.close],
         readiness_checks={"vault": vault_keys.readiness},
-        retention=[dead_letter_repository.retention(days(settings.dead_letter_retention_days))],
+        retention=[
+            dead_letter_repository.retention(days(settings.dead_letter_retention_days)),
+            key_handovers.retention(),
+        ],
     )
     app = build_app(
         runtime,

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from service_kit.settings import JwtSettings, ServiceSettings
+from service_kit.settings import ApiKeyHandoverSettings, JwtSettings, ServiceSettings
 from tenant_api.config_settings import TenantConfigSettings
 from tenant_api.front_door_settings import FrontDoorSettings
 from tenant_api.vault_settings import VaultSettings
 
 
 class TenantApiSettings(
-    ServiceSettings, JwtSettings, FrontDoorSettings, VaultSettings, TenantConfigSettings
+    ServiceSettings,
+    JwtSettings,
+    FrontDoorSettings,
+    VaultSettings,
+    TenantConfigSettings,
+    ApiKeyHandoverSettings,
 ):
     service_name: str = "tenant-api"
     db_schema: str = "tenant_api"

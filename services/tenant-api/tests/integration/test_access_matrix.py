@@ -11,13 +11,12 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from redis.asyncio import Redis
 
 from service_kit.testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 from ..gateway import bearer, onboard, tokens, unique_key  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, eventually  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, eventually, processed  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 ROLES = ("none", "lead", "tenant_b", "operator", "tenant_a", "admin")  # admin last: it may act
@@ -131,12 +130,13 @@ def matrix() -> list[Call]:
             "/tenants/{tenant_id}/credentials/{provider}",
             {"lead": 403, "tenant_b": 404, "operator": 403, "tenant_a": 204, "admin": 404},
         ),
-        # The initial API key waits in Redis once: tenant A takes it, so admin finds nothing.
+        # A key waits for tenant A, but A is not ACTIVE: nobody is handed it.
         Call(
             "GET",
             "/tenants/{tenant_id}/api-key",
-            {"lead": 403, "tenant_b": 404, "operator": 403, "tenant_a": 200, "admin": 404},
+            {"lead": 403, "tenant_b": 404, "operator": 403, "tenant_a": 404, "admin": 404},
         ),
+        Call("POST", "/tenants/{tenant_id}/api-key/reissue", {**admin_write, "admin": 409}),
         Call("GET", "/tenants/{tenant_id}/events", staff_read),
         # PENDING_PROVISION: none of these transitions is allowed (409, nothing changes).
         Call("POST", "/tenants/{tenant_id}/cancel", {**admin_write, "admin": 409}),
@@ -188,6 +188,7 @@ async def test_every_route_and_role_gives_the_documented_status(
     client: httpx.AsyncClient,
     settings: TenantApiSettings,
     infra: TestInfra,
+    sql: Sql,
 ) -> None:
     token = tokens(settings)
     a = await onboard(
@@ -206,9 +207,9 @@ async def test_every_route_and_role_gives_the_documented_status(
         return bool(listed.json()["items"])
 
     await eventually(invoice_listed, what="tenant A's invoice")
-    redis = Redis.from_url(settings.redis_url)
-    await redis.set(f"{settings.redis_key_prefix}initial-key:{a['id']}", "cp_initial_key", ex=60)
-    await redis.aclose()
+    handover = provisioner.key_issued("cp_initial_key")
+    await provisioner.publish(handover)
+    await processed(sql, "api-keys", [handover])
 
     headers = {
         "none": {},

@@ -67,30 +67,6 @@ async def test_invoices_are_recorded_once_and_listed(
     )
 
 
-async def test_the_initial_api_key_is_handed_out_once(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    settings: TenantApiSettings,
-    redis: Redis,
-) -> None:
-    saga = await provisioning()
-    url = f"/tenants/{saga.tenant_id}/api-key"
-    own = bearer(token("tenant", tenant_id=saga.tenant_id))
-    assert (await client.get(url, headers=own)).status_code == 404  # not made yet
-    await redis.set(f"{settings.redis_key_prefix}initial-key:{saga.tenant_id}", "cp_secret_1")
-    assert (await client.get(url, headers=bearer(token("operator")))).status_code == 403
-
-    first = await client.get(url, headers=own)
-    assert first.status_code == 200
-    assert first.json() == {"tenantId": str(saga.tenant_id), "apiKey": "cp_secret_1"}
-    assert first.headers["cache-control"] == "no-store"
-    second = await client.get(url, headers=own)
-    assert second.status_code == 404
-    assert second.headers["content-type"] == "application/problem+json"
-    assert await redis.exists(f"{settings.redis_key_prefix}initial-key:{saga.tenant_id}") == 0
-
-
 async def test_another_tenants_token_sees_nothing(
     client: httpx.AsyncClient,
     token: Callable[..., str],
@@ -103,15 +79,24 @@ async def test_another_tenants_token_sees_nothing(
     invoice = saga.invoice()
     await saga.publish(saga.started("preflight", 1, at(0)), invoice)
     await processed(sql, "invoices", [invoice])
-    key = f"{settings.redis_key_prefix}initial-key:{saga.tenant_id}"
-    await redis.set(key, "cp_secret_2")
+    await saga.publish(saga.completed())
+    issued = saga.key_issued("cp_secret_2")
+    await saga.publish(issued)
+    await processed(sql, "api-keys", [issued])
 
     stranger = bearer(token("tenant", tenant_id=uuid.uuid4()))
     for path in ("pipeline", "events", "invoices", "api-key"):
         response = await client.get(f"/tenants/{saga.tenant_id}/{path}", headers=stranger)
         assert response.status_code == 404, path
         assert response.headers["content-type"] == "application/problem+json"
-    assert await redis.get(key) == "cp_secret_2"  # the stranger did not consume it
+    # The stranger did not consume it.
+    assert (
+        await sql(
+            "SELECT 1 FROM tenant_api.api_key_handovers WHERE api_key_id = :k",
+            k=issued.data.api_key_id,
+        )
+        != []
+    )
 
     own = bearer(token("tenant", tenant_id=saga.tenant_id))
     for path in ("pipeline", "events", "invoices"):

@@ -1,4 +1,5 @@
-"""webhook-receiver: the public endpoint for third parties' signed provisioning callbacks."""
+"""webhook-receiver: the public endpoint for third parties' signed provisioning callbacks, and
+the consumer of the provisioner's run announcements they are verified against."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ from service_kit.app import build_app
 from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime
 from webhook_receiver.adapters import deliveries as receipts
+from webhook_receiver.adapters import runs
 from webhook_receiver.api import deliveries, webhooks
+from webhook_receiver.consumers import build_consumers
 from webhook_receiver.settings import WebhookReceiverSettings
 
 
 def create_app(settings: WebhookReceiverSettings) -> FastAPI:
     runtime = ServiceRuntime(
         settings,
+        consumers=build_consumers(settings.run_keyring()),
         uses_redis=True,
-        retention=[receipts.retention(days(settings.webhook_receipt_retention_days))],
+        retention=[
+            receipts.retention(days(settings.webhook_receipt_retention_days)),
+            runs.retention(),
+        ],
     )
     return build_app(
         runtime,

@@ -20,10 +20,11 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from service_kit.runtime import ServiceRuntime
-from service_kit.webhooks import WebhookRun, load_run
+from service_kit.sealing import Unsealable
+from service_kit.webhooks import WebhookRun
 from shared_schemas.api.webhooks import ProvisioningCallback
 from webhook_receiver import handlers, metrics
-from webhook_receiver.adapters import nonces
+from webhook_receiver.adapters import nonces, runs
 from webhook_receiver.domain.freshness import check_freshness
 from webhook_receiver.domain.receipts import Outcome, Reason, Receipt, headers_subset
 from webhook_receiver.domain.signatures import signature_valid
@@ -80,7 +81,7 @@ async def receive(
     except ValidationError as exc:
         return await _reject(runtime, receipt, Reason.INVALID_BODY, _field_errors(exc))
     receipt = replace(receipt, tenant_id=callback.initiator_id)
-    run = await load_run(_redis(runtime), settings.redis_key_prefix, callback.initiator_id)
+    run = await _current_run(runtime, settings, callback.initiator_id, now)
     if run is None:
         return await _reject(runtime, receipt, Reason.UNKNOWN_RUN)
     receipt = replace(receipt, pipeline_id=run.pipeline_id)
@@ -89,6 +90,18 @@ async def receive(
     if run.finished:
         return await _refuse_unless_seen(runtime, receipt)
     return await _accept_once(runtime, settings, receipt, callback, run)
+
+
+async def _current_run(
+    runtime: ServiceRuntime, settings: WebhookReceiverSettings, tenant_id: UUID, now: datetime
+) -> WebhookRun | None:
+    async with runtime.uow() as uow:
+        try:
+            return await runs.current(uow.session, settings.run_keyring(), tenant_id, now)
+        except Unsealable as exc:
+            # Its announcement opened when it came: a key was removed from WEBHOOK_RUN_KEYS since.
+            log.error("a run's secret no longer opens", tenant_id=str(tenant_id), error=exc.detail)
+            return None
 
 
 async def _refuse_unless_seen(runtime: ServiceRuntime, receipt: Receipt) -> Decision:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from service_kit.client_ip import TrustedProxies
-from service_kit.settings import JwtSettings, ServiceSettings
+from service_kit.settings import JwtSettings, ServiceSettings, WebhookRunKeySettings
 
 
-class WebhookReceiverSettings(ServiceSettings, JwtSettings):
-    """Webhook limits, plus the JWT settings that guard the operators' read route."""
+class WebhookReceiverSettings(ServiceSettings, JwtSettings, WebhookRunKeySettings):
+    """Webhook limits, the JWT settings that guard the operators' read route, and the keys
+    that open the runs' secrets."""
 
     service_name: str = "webhook-receiver"
     db_schema: str = "webhook_receiver"

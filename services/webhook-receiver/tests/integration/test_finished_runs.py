@@ -7,13 +7,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-from redis.asyncio import Redis
 
-from service_kit.webhooks import WebhookRun, finish_run, load_run
+from service_kit.testing import TestInfra, publish_raw
+from service_kit.webhooks import WebhookRun
+from shared_schemas.events import WebhookRunFinished, WebhookRunFinishedData
 from webhook_receiver.settings import WebhookReceiverSettings
 
 from ..conftest import arc_headers, callback_body, standard_headers  # type: ignore[import-not-found]
 from .test_duplicates import events_for  # type: ignore[import-not-found]
+from .test_run_announcements import finished_flag  # type: ignore[import-not-found]
 
 OpenRun = Callable[[], Awaitable[tuple[uuid.UUID, WebhookRun]]]
 Sql = Callable[..., Awaitable[list[Any]]]
@@ -24,7 +26,7 @@ async def test_a_finished_run_answers_duplicates_and_refuses_new_deliveries(
     event_tap: Any,
     open_run: OpenRun,
     sql: Sql,
-    redis: Redis,
+    infra: TestInfra,
     settings: WebhookReceiverSettings,
 ) -> None:
     tap = await event_tap("webhook.received")
@@ -33,10 +35,21 @@ async def test_a_finished_run_answers_duplicates_and_refuses_new_deliveries(
     accepted_headers = standard_headers(run, body)
     accepted = await client.post("/webhooks/provisioning", content=body, headers=accepted_headers)
     assert accepted.status_code == 202, accepted.text
-    # The provisioner's step completed: the run stays, marked finished.
-    assert await finish_run(redis, settings.redis_key_prefix, tenant_id, run.pipeline_id)
-    kept = await load_run(redis, settings.redis_key_prefix, tenant_id)
-    assert kept == run.model_copy(update={"finished": True})
+    # The provisioner's step completed: it announces the run finished; the run stays.
+    (expires_at,) = await sql(
+        "SELECT expires_at FROM webhook_receiver.webhook_runs WHERE pipeline_id = :p",
+        p=run.pipeline_id,
+    )
+    finished = WebhookRunFinished.build(
+        WebhookRunFinishedData(
+            tenant_id=tenant_id, pipeline_id=run.pipeline_id, expires_at=expires_at[0]
+        ),
+        producer="provisioner",
+        correlation_id=run.pipeline_id,
+        tenant_id=tenant_id,
+    )
+    await publish_raw(infra, finished.type, finished.model_dump_json().encode())
+    assert await finished_flag(sql, run.pipeline_id) is True
 
     again = await client.post("/webhooks/provisioning", content=body, headers=accepted_headers)
     fresh_body = callback_body(tenant_id, status=0)
@@ -48,7 +61,7 @@ async def test_a_finished_run_answers_duplicates_and_refuses_new_deliveries(
     assert fresh.headers["content-type"] == "application/problem+json"
     problem = fresh.json()
     assert (problem["status"], problem["title"]) == (401, "Unauthorized")
-    assert problem["type"]
+    assert problem["type"] == "https://controlplane.dev/problems/unauthorized"  # final
     assert problem["detail"]
     assert "run_finished" not in fresh.text  # the reason is kept for operators, not told
     rows = await sql(
@@ -63,14 +76,3 @@ async def test_a_finished_run_answers_duplicates_and_refuses_new_deliveries(
     ]
     events = await events_for(tap, tenant_id, client, open_run)
     assert [e.data.delivery_id for e in events] == [uuid.UUID(accepted.json()["deliveryId"])]
-
-
-async def test_finishing_leaves_a_newer_run_of_the_tenant_open(
-    open_run: OpenRun, redis: Redis, settings: WebhookReceiverSettings
-) -> None:
-    tenant_id, run = await open_run()
-    assert not await finish_run(redis, settings.redis_key_prefix, tenant_id, uuid.uuid4())
-    assert await load_run(redis, settings.redis_key_prefix, tenant_id) == run
-    ttl = await redis.ttl(f"{settings.redis_key_prefix}webhook:run:{tenant_id}")
-    assert await finish_run(redis, settings.redis_key_prefix, tenant_id, run.pipeline_id)
-    assert 0 < await redis.ttl(f"{settings.redis_key_prefix}webhook:run:{tenant_id}") <= ttl

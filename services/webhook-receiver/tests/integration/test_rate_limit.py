@@ -10,14 +10,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from redis.asyncio import Redis
 
 from service_kit.testing import TestInfra
-from service_kit.webhooks import new_run, store_run
+from service_kit.webhooks import new_run
 from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
 
-from ..conftest import arc_headers, callback_body  # type: ignore[import-not-found]
+from ..conftest import arc_headers, callback_body, record_run  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 
@@ -43,11 +42,11 @@ async def receiver(settings: WebhookReceiverSettings) -> AsyncIterator[httpx.Asy
 
 
 async def test_a_sender_is_limited_per_claimed_tenant_and_reset_after_the_window(
-    infra: TestInfra, migrated: None, redis: Redis, sql: Sql
+    infra: TestInfra, migrated: None, sql: Sql
 ) -> None:
     settings = limited(infra)
     tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())
-    await store_run(redis, settings.redis_key_prefix, tenant_id, run, 600)
+    await record_run(settings, tenant_id, run)
     async with receiver(settings) as client:
 
         async def send(tenant: uuid.UUID) -> httpx.Response:

@@ -10,14 +10,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from redis.asyncio import Redis
 
 from service_kit.testing import TestInfra, served
-from service_kit.webhooks import new_run, store_run
+from service_kit.webhooks import new_run
 from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
 
-from ..conftest import arc_headers, callback_body  # type: ignore[import-not-found]
+from ..conftest import arc_headers, callback_body, record_run  # type: ignore[import-not-found]
 from .test_callbacks import Sql, outbox_events, receipt, traced
 from .test_rate_limit import limited
 
@@ -72,11 +71,11 @@ async def test_a_trusted_proxy_names_the_sender(infra: TestInfra, migrated: None
 
 
 async def test_chunked_bodies_are_capped_and_oversized_callbacks_recorded(
-    infra: TestInfra, migrated: None, redis: Redis, sql: Sql
+    infra: TestInfra, migrated: None, sql: Sql
 ) -> None:
     settings = limited(infra, webhook_max_per_window=100)
     tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())
-    await store_run(redis, settings.redis_key_prefix, tenant_id, run, 600)
+    await record_run(settings, tenant_id, run)
     payload: dict[str, Any] = json.loads(callback_body(tenant_id))
     payload["data"]["resources"] = [{"pad": "x" * 1000} for _ in range(70)]
     body = json.dumps(payload).encode()

@@ -1,5 +1,14 @@
 """Every event model, grouped by what it is about."""
 
+from shared_schemas.events.api_key import (
+    ApiKeyIssued,
+    ApiKeyIssuedData,
+    ApiKeyReissueRequested,
+    ApiKeyReissueRequestedData,
+    ApiKeyRevoked,
+    ApiKeyRevokedData,
+    api_key_handover_binding,
+)
 from shared_schemas.events.common import Address, Contact, Sealed, Tier
 from shared_schemas.events.lead import (
     LeadCreated,
@@ -51,10 +60,24 @@ from shared_schemas.events.tenant import (
     TenantRef,
     TenantSuspended,
 )
-from shared_schemas.events.webhook import WebhookReceived, WebhookReceivedData
+from shared_schemas.events.webhook import (
+    WebhookReceived,
+    WebhookReceivedData,
+    WebhookRunFinished,
+    WebhookRunFinishedData,
+    WebhookRunOpened,
+    WebhookRunOpenedData,
+    webhook_run_secret_binding,
+)
 
 __all__ = [
     "Address",
+    "ApiKeyIssued",
+    "ApiKeyIssuedData",
+    "ApiKeyReissueRequested",
+    "ApiKeyReissueRequestedData",
+    "ApiKeyRevoked",
+    "ApiKeyRevokedData",
     "Contact",
     "InvoiceIssued",
     "InvoiceIssuedData",
@@ -103,5 +126,11 @@ __all__ = [
     "Tier",
     "WebhookReceived",
     "WebhookReceivedData",
+    "WebhookRunFinished",
+    "WebhookRunFinishedData",
+    "WebhookRunOpened",
+    "WebhookRunOpenedData",
+    "api_key_handover_binding",
     "verification_link_binding",
+    "webhook_run_secret_binding",
 ]

@@ -1,13 +1,16 @@
-"""Events of the webhook receiver (producer: webhook-receiver)."""
+"""Events of provisioning callbacks: verified ones (producer: webhook-receiver), and the runs
+they are verified against (producer: provisioner)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from shared_schemas.envelope import Contract, Envelope
+from shared_schemas.events.common import Sealed
 
 
 class WebhookReceivedData(Contract):
@@ -28,3 +31,47 @@ class WebhookReceived(Envelope):
     type: Literal["webhook.received"] = "webhook.received"
     version: Literal[1] = 1
     data: WebhookReceivedData
+
+
+def webhook_run_secret_binding(pipeline_id: UUID) -> str:
+    """The associated data a run's sealed secret is bound to: it opens for that run only."""
+    return f"webhook.run_opened:v1:secret:{pipeline_id}"
+
+
+class WebhookRunOpenedData(Contract):
+    tenant_id: UUID
+    pipeline_id: UUID
+    context: str = Field(max_length=64, description="Signed along with an ARC callback.")
+    secret: Sealed = Field(
+        description="The run's signing secret, sealed for the provisioner and webhook-receiver "
+        "(WEBHOOK_RUN_KEYS; associated data: `webhook_run_secret_binding(pipeline_id)`)."
+    )
+    expires_at: datetime = Field(description="No callback is verified for the run after this.")
+
+
+class WebhookRunOpened(Envelope):
+    """Producer: provisioner. An external pipeline was triggered; webhook-receiver keeps the
+    run so that it can verify the pipeline's signed callback."""
+
+    TYPE = "webhook.run_opened"
+    VERSION = 1
+    type: Literal["webhook.run_opened"] = "webhook.run_opened"
+    version: Literal[1] = 1
+    data: WebhookRunOpenedData
+
+
+class WebhookRunFinishedData(Contract):
+    tenant_id: UUID
+    pipeline_id: UUID
+    expires_at: datetime = Field(description="The run's expiry, as announced when it opened.")
+
+
+class WebhookRunFinished(Envelope):
+    """Producer: provisioner. The run awaits no callback any more: a delivery it accepted is
+    still answered "duplicate", a new one is refused."""
+
+    TYPE = "webhook.run_finished"
+    VERSION = 1
+    type: Literal["webhook.run_finished"] = "webhook.run_finished"
+    version: Literal[1] = 1
+    data: WebhookRunFinishedData

@@ -6,6 +6,9 @@ kill -9 included, therefore resumes the callback instead of leaving the step to 
 The command's outcome is fixed in the row with the callback's timestamp before the first
 send, so every send (a retry, or a replica resuming) is the same signed delivery, which
 webhook-receiver accepts once. The command may run again after a crash: it must be idempotent.
+
+A refusal that may pass (the receiver unreachable, busy, or not yet told of the run) is sent
+again with backoff until the step's callback deadline; one that never will is final.
 """
 
 from __future__ import annotations
@@ -16,17 +19,17 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import structlog
-from redis.asyncio import Redis
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from provisioner.adapters import local_callbacks
+from provisioner.adapters import local_callbacks, webhook_runs
+from provisioner.adapters.callback_answers import Verdict, judge
 from provisioner.adapters.drivers import DriverJob
 from provisioner.adapters.orm import pipelines
 from provisioner.domain.pipeline import PipelineStatus
@@ -36,10 +39,10 @@ from service_kit.db import UnitOfWork
 from service_kit.http_tracing import traced_client
 from service_kit.runtime import ServiceRuntime
 from service_kit.tasks import cancel_and_wait
-from service_kit.webhooks import WebhookRun, load_run, sign_arc
+from service_kit.webhooks import WebhookRun, sign_arc
 
 log = structlog.get_logger(__name__)
-SEND_ATTEMPTS = 7
+MAX_BACKOFF = 10.0
 
 
 class LeaseLost(Exception):
@@ -75,13 +78,12 @@ class LocalDriver:
     async def run_job(self, runtime: ServiceRuntime) -> None:
         """As a runtime background job: claim pending callbacks and carry each one out."""
         assert runtime.sessions is not None
-        assert runtime.redis is not None
-        sessions, redis = runtime.sessions, runtime.redis
+        sessions = runtime.sessions
         interval = self._settings.provisioner_poll_interval
         try:
             while True:
                 while (claimed := await self._claim(sessions)) is not None:
-                    task = asyncio.create_task(self._carry_out(sessions, redis, claimed))
+                    task = asyncio.create_task(self._carry_out(sessions, claimed))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
                 with contextlib.suppress(TimeoutError):
@@ -95,9 +97,7 @@ class LocalDriver:
         async with sessions() as session, session.begin():
             return await local_callbacks.claim(session, uuid4(), self._lease)
 
-    async def _carry_out(
-        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, row: Row[Any]
-    ) -> None:
+    async def _carry_out(self, sessions: async_sessionmaker[AsyncSession], row: Row[Any]) -> None:
         with tracing.span(
             "pipeline infrastructure local run",
             parent=tracing.extract(row.trace_context),
@@ -106,22 +106,22 @@ class LocalDriver:
                 "controlplane.tenant_id": str(row.tenant_id),
             },
         ):
-            await self._carry_out_in_span(sessions, redis, row)
+            await self._carry_out_in_span(sessions, row)
 
     async def _carry_out_in_span(
-        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, row: Row[Any]
+        self, sessions: async_sessionmaker[AsyncSession], row: Row[Any]
     ) -> None:
         pipeline_id, owner = row.pipeline_id, row.owner
         bound = log.bind(pipeline_id=str(pipeline_id), tenant_id=str(row.tenant_id))
         try:
             async with self._leased(sessions, pipeline_id, owner):
-                run = await self._waiting_run(sessions, redis, row)
-                if run is None:
+                waiting = await self._waiting_run(sessions, row.pipeline_id)
+                if waiting is None:
                     bound.info("local callback no longer awaited; dropped")
                 elif row.body is None and row.hold_callback:
                     bound.info("local driver holds its callback (fault hook)")
                 else:
-                    await self._call_back(sessions, row, run)
+                    await self._call_back(sessions, row, *waiting)
             async with sessions() as session, session.begin():
                 await local_callbacks.done(session, pipeline_id, owner)
         except LeaseLost:
@@ -137,21 +137,28 @@ class LocalDriver:
             bound.error("local callback failed; will be resumed", error=repr(exc))
 
     async def _waiting_run(
-        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, row: Row[Any]
-    ) -> WebhookRun | None:
+        self, sessions: async_sessionmaker[AsyncSession], pipeline_id: UUID
+    ) -> tuple[WebhookRun, datetime] | None:
+        """The run to sign with and the step's callback deadline, while the step waits."""
         async with sessions() as session:
-            status = await session.scalar(
-                select(pipelines.c.status).where(pipelines.c.id == row.pipeline_id)
-            )
-        if status != PipelineStatus.WAITING:
-            return None
-        run = await load_run(redis, self._settings.redis_key_prefix, row.tenant_id)
-        if run is None or run.pipeline_id != row.pipeline_id or run.finished:
-            return None
-        return run
+            pipeline = (
+                await session.execute(
+                    select(pipelines.c.status, pipelines.c.waiting_deadline).where(
+                        pipelines.c.id == pipeline_id
+                    )
+                )
+            ).first()
+            if pipeline is None or pipeline.status != PipelineStatus.WAITING:
+                return None
+            run = await webhook_runs.waiting(session, self._settings.run_keyring(), pipeline_id)
+        return None if run is None else (run, pipeline.waiting_deadline)
 
     async def _call_back(
-        self, sessions: async_sessionmaker[AsyncSession], row: Row[Any], run: WebhookRun
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        row: Row[Any],
+        run: WebhookRun,
+        deadline: datetime,
     ) -> None:
         body, stamp = row.body, row.stamp
         if body is None:
@@ -169,7 +176,7 @@ class LocalDriver:
             if fixed is None:
                 raise LeaseLost
             body, stamp = fixed
-        await self._post(row, run, body.encode(), stamp)
+        await self._post(sessions, row, run, body.encode(), stamp, deadline)
 
     async def _command_ok(self, row: Row[Any]) -> bool:
         command = self._settings.pipeline_local_command
@@ -192,23 +199,46 @@ class LocalDriver:
             if proc.returncode is None:  # timed out, or the service is stopping
                 proc.kill()
 
-    async def _post(self, row: Row[Any], run: WebhookRun, body: bytes, stamp: int) -> None:
+    async def _post(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        row: Row[Any],
+        run: WebhookRun,
+        body: bytes,
+        stamp: int,
+        deadline: datetime,
+    ) -> None:
+        """Send until delivered, refused for good, no longer awaited, or past the deadline."""
         headers = {
             "content-type": "application/json",
             "x-timestamp": str(stamp),
             "x-signature": sign_arc(run.secret, body, run.context, stamp),
         }
         url = self._settings.webhook_callback_url
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 response = await self._client.post(url, content=body, headers=headers)
-                if response.status_code < 500:
-                    log.info("callback sent", status=response.status_code, attempt=attempt)
-                    return
             except httpx.TransportError as exc:
-                log.warning("callback failed; retrying", error=repr(exc), attempt=attempt)
-            await asyncio.sleep(min(0.5 * 2**attempt, 10))
-        log.error("callback gave up; the step's deadline will fail it")
+                verdict, why = Verdict.RETRY, repr(exc)
+            else:
+                verdict, why = judge(response)
+            if verdict is Verdict.DELIVERED:
+                log.info("callback sent", status=response.status_code, attempt=attempt)
+                return
+            if verdict is Verdict.REFUSED:
+                log.error("callback refused for good", refusal=why, attempt=attempt)
+                return
+            pause = min(0.25 * 2**attempt, MAX_BACKOFF)
+            if datetime.now(UTC) + timedelta(seconds=pause) >= deadline:
+                log.error("callback gave up at the step's deadline", refusal=why, attempt=attempt)
+                return
+            log.warning("callback not taken; retrying", refusal=why, attempt=attempt)
+            await asyncio.sleep(pause)
+            if await self._waiting_run(sessions, row.pipeline_id) is None:
+                log.info("callback no longer awaited; stopped retrying", attempt=attempt)
+                return
 
     @contextlib.asynccontextmanager
     async def _leased(

@@ -169,3 +169,20 @@ local_callbacks = Table(
     ),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# The webhook run of each external step: its secret, sealed at rest under WEBHOOK_RUN_KEYS, so
+# that the local driver can sign the callback and webhook-receiver (told by `webhook.run_opened`)
+# verify it. Kept past `finished_at` until `expires_at` (and a margin): a sender retrying a
+# delivery already accepted must still be verified and answered "duplicate".
+webhook_runs = Table(
+    "webhook_runs",
+    metadata,
+    Column("pipeline_id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("context", String(64), nullable=False),
+    Column("secret", JSONB, nullable=False, comment="Sealed (key_id, nonce, ciphertext)."),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("webhook_runs_expires_idx", "expires_at"),
+)

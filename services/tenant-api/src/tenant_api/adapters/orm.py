@@ -276,3 +276,21 @@ dead_letter_actions = Table(
     Column("reason", Text),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# The initial admin API key on its way to the tenant, sealed as `tenant.api_key_issued` carried
+# it (API_KEY_HANDOVER_KEYS): taken once by `GET /tenants/{id}/api-key`, which deletes the row
+# as it reads it. A revocation that came first leaves a row with `revoked` and no key, so that
+# the late `issued` is never handed out; either goes at `expires_at` (retention).
+api_key_handovers = Table(
+    "api_key_handovers",
+    metadata,
+    Column("api_key_id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("prefix", String(12)),
+    Column("sealed_key", JSONB, comment="Sealed (key_id, nonce, ciphertext); never plaintext."),
+    Column("revoked", Boolean, nullable=False, server_default=text("false")),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", DateTime(timezone=True)),
+    Index("api_key_handovers_tenant_idx", "tenant_id"),
+    Index("api_key_handovers_expires_idx", "expires_at"),
+)

@@ -1,19 +1,26 @@
-"""`GET /tenants/{id}/api-key`: the tenant's first admin API key, handed out exactly once."""
+"""`GET /tenants/{id}/api-key`: the tenant's initial admin API key, handed out exactly once;
+`POST /tenants/{id}/api-key/reissue`: an admin has the provisioner revoke it and issue another."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
+import structlog
 from fastapi import APIRouter, Response
 
 from service_kit.app import RuntimeDep
-from service_kit.problems import NotFound, problem_responses
+from service_kit.problems import Conflict, NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
-from tenant_api.adapters.initial_keys import take_initial_key
-from tenant_api.api.errors import AUTH
-from tenant_api.auth import KeyReader
+from tenant_api.adapters import key_handovers
+from tenant_api.api.errors import AUTH, NOT_FOUND
+from tenant_api.auth import AdminCaller, KeyReader
+from tenant_api.domain.status import TenantStatus
+from tenant_api.handlers import api_keys
+from tenant_api.settings import TenantApiSettings
 
 router = APIRouter(prefix="/tenants", tags=["credentials"])
+log = structlog.get_logger(__name__)
 
 
 class InitialApiKeyOut(ApiModel):
@@ -23,23 +30,59 @@ class InitialApiKeyOut(ApiModel):
     api_key: str
 
 
+class ReissueAccepted(ApiModel):
+    """Accepted: the old key is revoked and a new one waits at `GET /tenants/{id}/api-key`
+    once the provisioner has made it (follow it on the timeline)."""
+
+    tenant_id: UUID
+    status: TenantStatus
+
+
 @router.get(
     "/{tenant_id}/api-key",
     response_model=InitialApiKeyOut,
     responses=problem_responses(
         **AUTH,
-        r404="No such tenant (or not yours), or the key was already taken or has expired",
+        r404="No such tenant (or not yours), not ACTIVE, or the key was already taken or has "
+        "expired",
         r422="Invalid id",
     ),
 )
 async def take_api_key(
     tenant_id: UUID, principal: KeyReader, runtime: RuntimeDep, response: Response
 ) -> InitialApiKeyOut:
-    """The initial admin API key, once (24 h after provisioning at most); then 404."""
+    """The initial admin API key, once, while the tenant is ACTIVE (INITIAL_KEY_TTL after it
+    was made at most); then 404."""
     principal.ensure_tenant(tenant_id)
-    assert runtime.redis is not None, "tenant-api runs with Redis"
-    key = await take_initial_key(runtime.redis, runtime.settings.redis_key_prefix, tenant_id)
+    settings: TenantApiSettings = runtime.settings  # type: ignore[assignment]
+    async with runtime.uow() as uow:
+        key = await key_handovers.take(uow.session, settings.handover_keyring(), tenant_id)
+        await uow.commit()
     if key is None:
         raise NotFound("No API key is waiting for this tenant (already taken, or expired).")
     response.headers["Cache-Control"] = "no-store"
     return InitialApiKeyOut(tenant_id=tenant_id, api_key=key)
+
+
+@router.post(
+    "/{tenant_id}/api-key/reissue",
+    status_code=202,
+    response_model=ReissueAccepted,
+    responses=problem_responses(
+        **AUTH, r404=NOT_FOUND, r409="The tenant is not ACTIVE", r422="Invalid id"
+    ),
+)
+async def reissue_api_key(
+    tenant_id: UUID, principal: AdminCaller, runtime: RuntimeDep
+) -> ReissueAccepted:
+    """Revoke the tenant's initial admin API key and issue a new one, fetched once as before."""
+    async with runtime.uow() as uow:
+        try:
+            status = await api_keys.request_reissue(
+                tenant_id, principal.sub, uow, datetime.now(UTC)
+            )
+        except api_keys.KeyNotReissuable as exc:
+            raise Conflict(str(exc)) from exc
+        await uow.commit()
+    log.info("initial API key re-issue requested", tenant_id=str(tenant_id))
+    return ReissueAccepted(tenant_id=tenant_id, status=status)

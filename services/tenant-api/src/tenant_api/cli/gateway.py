@@ -33,6 +33,7 @@ def call(
     body: Any = None,
     *,
     timeout: float = 10,
+    headers: dict[str, str] | None = None,
 ) -> Any:
     base = os.environ.get("GATEWAY_URL", GATEWAY_URL)
     token = os.environ.get("TENANTCTL_TOKEN") or mint_token(
@@ -44,7 +45,7 @@ def call(
             base + path,
             params={k: v for k, v in (params or {}).items() if v is not None},
             json=body,
-            headers={"Authorization": f"Bearer {token}"},
+            headers={**(headers or {}), "Authorization": f"Bearer {token}"},
             timeout=timeout,
         )
     except httpx.TransportError as exc:

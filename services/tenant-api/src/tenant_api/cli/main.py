@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from service_kit.tokens import mint_token
 from tenant_api.cli import dlq, pipeline
@@ -53,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("tenant_id", type=UUID)
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_tenants_show)
+    take = sub.add_parser("api-key", help="take the tenant's initial admin API key (once)")
+    take.add_argument("tenant_id", type=UUID)
+    take.set_defaults(run=_api_key)
+    reissue = sub.add_parser(
+        "reissue-key", help="revoke the initial admin API key and issue a new one (admin)"
+    )
+    reissue.add_argument("tenant_id", type=UUID)
+    reissue.add_argument(
+        "--idempotency-key", help="repeat it to retry safely (default: a new one per call)"
+    )
+    reissue.set_defaults(run=_reissue_key)
     pipeline.add_commands(sub)
     _add_vault_commands(commands)
     dlq.add_commands(commands)
@@ -140,6 +151,23 @@ def _tenants_show(args: argparse.Namespace) -> None:
         a = tenant["address"]
         parts = [a["address"], a["city"], a.get("state"), a.get("zip"), a["country"]]
         print("address   " + ", ".join(p for p in parts if p))
+
+
+def _api_key(args: argparse.Namespace) -> None:
+    print(call("GET", f"/tenants/{args.tenant_id}/api-key")["apiKey"])
+
+
+def _reissue_key(args: argparse.Namespace) -> None:
+    key = args.idempotency_key or str(uuid4())
+    accepted = call(
+        "POST",
+        f"/tenants/{args.tenant_id}/api-key/reissue",
+        headers={"Idempotency-Key": key},
+    )
+    print(
+        f"re-issue requested for {accepted['tenantId']} (Idempotency-Key {key}); take the new "
+        f"key with `tenantctl tenants api-key {accepted['tenantId']}`"
+    )
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -50,4 +52,22 @@ deliveries = Table(
     ),
     Index("deliveries_received_idx", "received_at"),
     Index("deliveries_tenant_received_idx", "tenant_id", "received_at"),
+)
+
+# The provisioner's runs, as `webhook.run_opened` / `webhook.run_finished` announce them. Either
+# may come first: a `finished` before its `opened` leaves a row with no secret yet, which the
+# `opened` completes, and the run is finished from the start.
+webhook_runs = Table(
+    "webhook_runs",
+    metadata,
+    Column("pipeline_id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("context", String(64), comment="Absent until the run's announcement came."),
+    Column("secret", JSONB, comment="Sealed (key_id, nonce, ciphertext), as announced."),
+    Column("opened_at", DateTime(timezone=True), comment="When the provisioner opened it."),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("finished", Boolean, nullable=False, server_default=text("false")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("webhook_runs_tenant_idx", "tenant_id", "opened_at"),
+    Index("webhook_runs_expires_idx", "expires_at"),
 )

@@ -19,6 +19,24 @@ class CallbackUnauthorized(ProblemError):
         )
 
 
+class RunNotKnown(ProblemError):
+    """No run is open for the tenant, maybe not yet: its announcement may still be on its way.
+
+    Told apart from the other 401s (its own type, and Retry-After) so that a sender retries
+    instead of giving up; it says no more than that no run was found for the claimed tenant."""
+
+    status, title, slug = 401, "Unauthorized", "webhook-run-unknown"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "No run awaits a callback for this tenant (yet); retry later.",
+            headers={
+                "WWW-Authenticate": 'Signature realm="webhooks"',
+                "Retry-After": str(retry_after),
+            },
+        )
+
+
 class ContentTooLarge(ProblemError):
     status, title, slug = 413, "Content Too Large", "too-large"
 

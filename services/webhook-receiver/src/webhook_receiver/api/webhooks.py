@@ -11,18 +11,27 @@ from service_kit.body_limit import read_capped
 from service_kit.problems import problem_responses
 from webhook_receiver import intake
 from webhook_receiver.api.callback_docs import CALLBACK_OPENAPI
-from webhook_receiver.api.errors import CallbackUnauthorized, ContentTooLarge, InvalidCallback
+from webhook_receiver.api.errors import (
+    CallbackUnauthorized,
+    ContentTooLarge,
+    InvalidCallback,
+    RunNotKnown,
+)
 from webhook_receiver.api.limits import SenderLimit
 from webhook_receiver.api.schemas import WebhookAck
 from webhook_receiver.domain.receipts import Outcome, Reason
 from webhook_receiver.settings import WebhookReceiverSettings
+
+# Seconds a sender is asked to wait for a run's announcement to arrive.
+RUN_UNKNOWN_RETRY_AFTER = 2
 
 router = APIRouter(tags=["webhooks"], dependencies=[SenderLimit])
 
 _ANSWERS = {
     200: {"description": "Seen before: nothing changed", "model": WebhookAck},
     **problem_responses(
-        r401="Unsigned, forged, expired, or no run waiting for this tenant",
+        r401="Unsigned, forged or expired (type `unauthorized`: final); or no run known for "
+        "this tenant yet (type `webhook-run-unknown`, with `Retry-After`: send it again)",
         r413="Body larger than WEBHOOK_MAX_BYTES",
         r422="Body is not a provisioning callback",
         r429="Too many callbacks from this sender; see `Retry-After`",
@@ -65,4 +74,6 @@ async def receive_callback(request: Request, response: Response, runtime: Runtim
         return WebhookAck(status="accepted", delivery_id=decision.delivery_id)
     if decision.reason is Reason.INVALID_BODY:
         raise InvalidCallback(decision.errors)
+    if decision.reason is Reason.UNKNOWN_RUN:
+        raise RunNotKnown(RUN_UNKNOWN_RETRY_AFTER)
     raise CallbackUnauthorized()

@@ -1,0 +1,89 @@
+"""The initial admin API key's handover (table `api_key_handovers`), out of the provisioner's
+`tenant.api_key_issued` / `tenant.api_key_revoked`, in any order; taken at most once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import bindparam, delete, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service_kit.retention import RetentionRule
+from service_kit.sealing import Keyring
+from shared_schemas.events import (
+    ApiKeyIssuedData,
+    ApiKeyRevokedData,
+    Sealed,
+    api_key_handover_binding,
+)
+from tenant_api.adapters.orm import api_key_handovers as table
+from tenant_api.adapters.orm import tenants
+from tenant_api.domain.status import TenantStatus
+
+_issued = insert(table)
+# A key revoked before its handover came stays revoked, with no key to hand out.
+_ISSUED = _issued.on_conflict_do_nothing(index_elements=[table.c.api_key_id])
+_revoked = insert(table)
+_REVOKED = _revoked.on_conflict_do_update(
+    index_elements=[table.c.api_key_id],
+    set_={"revoked": True, "sealed_key": None},
+)
+# Found, taken and deleted in one statement: of two concurrent callers, one gets the row, the
+# other waits for it and then finds nothing. Only for an ACTIVE tenant, before it expires.
+_TAKE = (
+    delete(table)
+    .where(
+        table.c.tenant_id == bindparam("tenant_id"),
+        table.c.tenant_id == tenants.c.id,
+        tenants.c.status == TenantStatus.ACTIVE.value,
+        table.c.sealed_key.is_not(None),
+        table.c.revoked.is_(False),
+        table.c.expires_at > func.now(),
+    )
+    .returning(table.c.api_key_id, table.c.sealed_key)
+)
+
+
+def retention() -> RetentionRule:
+    """Gone once expired, fetched or not (a revocation's marker with it)."""
+    return RetentionRule(table, "expires_at", timedelta(0))
+
+
+async def issued(session: AsyncSession, data: ApiKeyIssuedData, at: datetime) -> None:
+    await session.execute(
+        _ISSUED,
+        {
+            "api_key_id": data.api_key_id,
+            "tenant_id": data.tenant_id,
+            "prefix": data.prefix,
+            "sealed_key": data.key.model_dump(mode="json"),
+            "expires_at": data.expires_at,
+            "issued_at": at,
+        },
+    )
+
+
+async def revoked(session: AsyncSession, data: ApiKeyRevokedData) -> None:
+    await session.execute(
+        _REVOKED,
+        {
+            "api_key_id": data.api_key_id,
+            "tenant_id": data.tenant_id,
+            "revoked": True,
+            "expires_at": data.expires_at,
+        },
+    )
+
+
+async def take(session: AsyncSession, keys: Keyring, tenant_id: UUID) -> str | None:
+    """The plaintext key, its row deleted in the caller's transaction; None if none waits.
+    `Unsealable` (and the caller rolls back, keeping the row) if no configured key opens it."""
+    row: Any = (await session.execute(_TAKE, {"tenant_id": tenant_id})).first()
+    if row is None:
+        return None
+    return keys.open(
+        Sealed.model_validate(row.sealed_key), api_key_handover_binding(row.api_key_id)
+    )

@@ -1,0 +1,50 @@
+"""`tenantctl tenants reissue-key` and `api-key`, run as an operator runs them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+import httpx
+
+from service_kit.testing import TestInfra, served
+from tenant_api.app import create_app
+from tenant_api.settings import TenantApiSettings
+
+from ..gateway import bearer, onboard, tenantctl, tokens  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, Sql, processed, tenant_event  # type: ignore[import-not-found]
+
+
+async def test_reissue_and_take_the_key_from_the_command_line(
+    infra: TestInfra, settings: TenantApiSettings, migrated: None, sql: Sql, event_tap: Any
+) -> None:
+    tap = await event_tap("tenant.api_key_reissue_requested")
+    async with served(create_app(settings)) as url:
+        env = {**os.environ, **infra.env, "GATEWAY_URL": url}
+        token = tokens(settings)
+        async with httpx.AsyncClient(base_url=url) as client:
+            tenant = await onboard(client, token)
+            started = await client.post(
+                f"/tenants/{tenant['id']}/provision", headers=bearer(token("admin"))
+            )
+        saga = FakeProvisioner(
+            infra, uuid.UUID(tenant["id"]), uuid.UUID(started.json()["pipelineId"])
+        )
+        code, out, err = await tenantctl(env, "tenants", "reissue-key", tenant["id"])
+        assert (code, out) == (1, "")
+        assert err.startswith("tenantctl: 409: The tenant is PROVISIONING")
+
+        completed, issued = saga.completed(), saga.key_issued("cp_cli_key")
+        await saga.publish(issued, completed)
+        await processed(sql, "api-keys", [issued])
+        await processed(sql, "pipeline-outcomes", [completed])
+        code, out, err = await tenantctl(env, "tenants", "reissue-key", tenant["id"])
+        assert (code, err) == (0, "")
+        assert f"tenantctl tenants api-key {tenant['id']}" in out
+        await tenant_event(tap, "tenant.api_key_reissue_requested", saga.tenant_id)
+
+        code, out, err = await tenantctl(env, "tenants", "api-key", tenant["id"])
+        assert (code, out, err) == (0, "cp_cli_key\n", "")
+        code, out, err = await tenantctl(env, "tenants", "api-key", tenant["id"])
+        assert (code, out) == (1, "")

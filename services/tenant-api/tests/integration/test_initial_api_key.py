@@ -1,0 +1,172 @@
+"""The initial API key: kept sealed in PostgreSQL, handed out once to an ACTIVE tenant only,
+dropped when revoked, and re-issued on an admin's request."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from service_kit.sealing import Keyring
+from service_kit.testing import TestInfra
+from tenant_api.settings import TenantApiSettings
+
+from ..conftest import bearer  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
+
+Provisioning = Callable[..., Awaitable[FakeProvisioner]]
+
+
+@pytest.fixture
+async def redis(infra: TestInfra) -> AsyncIterator[Redis]:
+    client = Redis.from_url(infra.redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+async def active_with_key(saga: FakeProvisioner, sql: Sql, plaintext: str) -> Any:
+    completed, issued = saga.completed(), saga.key_issued(plaintext)
+    await saga.publish(issued, completed)
+    await processed(sql, "api-keys", [issued])
+    await processed(sql, "pipeline-outcomes", [completed])
+    return issued
+
+
+async def test_the_key_outlives_a_redis_wipe_and_is_handed_out_exactly_once(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    provisioning: Provisioning,
+    settings: TenantApiSettings,
+    redis: Redis,
+    sql: Sql,
+) -> None:
+    saga = await provisioning()
+    url = f"/tenants/{saga.tenant_id}/api-key"
+    own = bearer(token("tenant", tenant_id=saga.tenant_id))
+    assert (await client.get(url, headers=own)).status_code == 404  # not made yet
+    await active_with_key(saga, sql, "cp_secret_1")
+    (row,) = await sql(
+        "SELECT sealed_key::text AS sealed FROM tenant_api.api_key_handovers WHERE tenant_id = :t",
+        t=saga.tenant_id,
+    )
+    assert "cp_secret_1" not in row.sealed  # sealed at rest
+    # This test's Redis keys go (its own prefix only): the key does not live there.
+    async for key in redis.scan_iter(match=f"{settings.redis_key_prefix}*"):
+        await redis.delete(key)
+    assert (await client.get(url, headers=bearer(token("operator")))).status_code == 403
+
+    answers = await asyncio.gather(*(client.get(url, headers=own) for _ in range(8)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] + [404] * 7, [a.text for a in answers]
+    (first,) = [a for a in answers if a.status_code == 200]
+    assert first.json() == {"tenantId": str(saga.tenant_id), "apiKey": "cp_secret_1"}
+    assert first.headers["cache-control"] == "no-store"
+    assert (
+        await sql(
+            "SELECT 1 FROM tenant_api.api_key_handovers WHERE tenant_id = :t", t=saga.tenant_id
+        )
+        == []
+    )
+
+
+async def test_a_failed_tenants_key_is_never_handed_out(
+    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
+) -> None:
+    saga = await provisioning()
+    issued, failed = saga.key_issued("cp_secret_f"), saga.failed_pipeline("billing", "boom")
+    await saga.publish(issued, failed)
+    await processed(sql, "api-keys", [issued])
+    await processed(sql, "pipeline-outcomes", [failed])
+    tenant = await client.get(f"/tenants/{saga.tenant_id}", headers=bearer(token("admin")))
+    assert tenant.json()["status"] == "PROVISION_FAILED"
+    for role in ("admin", "tenant"):
+        answer = await client.get(
+            f"/tenants/{saga.tenant_id}/api-key",
+            headers=bearer(token(role, tenant_id=saga.tenant_id)),
+        )
+        assert answer.status_code == 404, answer.text
+        assert "cp_secret_f" not in answer.text
+
+
+@pytest.mark.parametrize("revoked_first", [False, True], ids=["in-order", "revoked-first"])
+async def test_a_revoked_key_is_dropped_whatever_the_order(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    provisioning: Provisioning,
+    sql: Sql,
+    revoked_first: bool,
+) -> None:
+    saga = await provisioning()
+    issued = saga.key_issued("cp_secret_r")
+    revoked = saga.key_revoked(issued.data.api_key_id)
+    completed = saga.completed()
+    await saga.publish(*([revoked, issued] if revoked_first else [issued, revoked]), completed)
+    await processed(sql, "api-keys", [issued, revoked])
+    await processed(sql, "pipeline-outcomes", [completed])
+    answer = await client.get(f"/tenants/{saga.tenant_id}/api-key", headers=bearer(token("admin")))
+    assert answer.status_code == 404, answer.text
+
+
+async def test_a_key_no_configured_key_opens_is_dead_lettered(
+    provisioning: Provisioning, sql: Sql
+) -> None:
+    saga = await provisioning()
+    issued = saga.key_issued("cp_secret_x")
+    stranger = Keyring.parse("k9:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU=")
+    data = issued.data.model_copy(update={"key": stranger.seal("cp_secret_x", "elsewhere")})
+    await saga.publish(issued.model_copy(update={"data": data}))
+
+    async def parked() -> list[Any] | None:
+        rows = await sql(
+            "SELECT reason, error, original_queue FROM tenant_api.dead_letters WHERE event_id = :e",
+            e=issued.id,
+        )
+        return rows or None
+
+    # The DLQ's copy, as the dead-letter collector parks it for operators.
+    (dead,) = await eventually(parked, what="the unopenable handover parked")
+    assert dead.reason == "sealed_value_unreadable"
+    assert dead.original_queue.endswith("tenant-api.api-keys")
+    assert "cp_secret_x" not in dead.error
+
+
+async def test_reissue_is_for_admins_of_active_tenants_and_idempotent(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    provisioning: Provisioning,
+    event_tap: Any,
+    sql: Sql,
+) -> None:
+    tap = await event_tap("tenant.api_key_reissue_requested")
+    saga = await provisioning()
+    url = f"/tenants/{saga.tenant_id}/api-key/reissue"
+    admin = bearer(token("admin"))
+    early = await client.post(url, headers=admin)
+    assert early.status_code == 409, early.text  # PROVISIONING: nothing to re-issue yet
+    assert early.headers["content-type"] == "application/problem+json"
+    own = bearer(token("tenant", tenant_id=saga.tenant_id))
+    assert (await client.post(url, headers=own)).status_code == 403
+    await active_with_key(saga, sql, "cp_secret_old")
+
+    keyed = {**admin, "Idempotency-Key": str(uuid.uuid4())}
+    first = await client.post(url, headers=keyed)
+    again = await client.post(url, headers=keyed)
+    assert first.status_code == again.status_code == 202, first.text
+    assert first.json() == again.json() == {"tenantId": str(saga.tenant_id), "status": "ACTIVE"}
+    (requested,) = await tenant_event(tap, "tenant.api_key_reissue_requested", saga.tenant_id)
+    assert requested.data.requested_by == "test:admin"
+    # The provisioner answers with a revocation and a new handover: only the new key is given.
+    (old,) = await sql(
+        "SELECT api_key_id FROM tenant_api.api_key_handovers WHERE tenant_id = :t",
+        t=saga.tenant_id,
+    )
+    revoked, fresh = saga.key_revoked(old.api_key_id), saga.key_issued("cp_secret_new")
+    await saga.publish(revoked, fresh)
+    await processed(sql, "api-keys", [revoked, fresh])
+    taken = await client.get(f"/tenants/{saga.tenant_id}/api-key", headers=own)
+    assert taken.json()["apiKey"] == "cp_secret_new"
