@@ -1,6 +1,6 @@
 """webhook runs in the provisioner's own database
 
-Revision ID: 0007
+Revision ID: 0008
 Revises: 0006
 Create Date: 2026-12-12 10:00:00.000000
 """
