@@ -1,7 +1,7 @@
 """webhook runs in the provisioner's own database
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-12 10:00:00.000000
 """
 
