@@ -15,7 +15,7 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,12 +237,21 @@ class EventTap:
         self._arrived.set()
 
     async def wait_for(
-        self, event_type: str, *, count: int = 1, timeout: float = 10.0
+        self,
+        event_type: str,
+        *,
+        count: int = 1,
+        timeout: float = 10.0,
+        where: Callable[[Any], bool] | None = None,
     ) -> list[Any]:
-        """The first `count` events of `event_type`, waiting up to `timeout` seconds."""
+        """The first `count` events of `event_type` (that `where` accepts), waiting up to
+        `timeout` seconds. A test sharing its exchange with earlier work names its own event
+        with `where`: another test's late outbox row may arrive first."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            found = [e for e in self.received if e.type == event_type]
+            found = [
+                e for e in self.received if e.type == event_type and (where is None or where(e))
+            ]
             if len(found) >= count:
                 return found
             remaining = deadline - asyncio.get_running_loop().time()

@@ -42,8 +42,7 @@ async def sign_up(
     response = await client.post("/leads", json=signup_body(**over))
     assert response.status_code == 201, response.text
     lead_id = response.json()["id"]
-    events = await tap.wait_for("lead.created")
-    event = next(e for e in events if str(e.data.lead_id) == lead_id)
+    (event,) = await tap.wait_for("lead.created", where=lambda e: str(e.data.lead_id) == lead_id)
     query = parse_qs(urlsplit(opened_link(event, settings)).query)
     assert query["id"] == [lead_id]
     return lead_id, query["code"][0]
@@ -67,7 +66,7 @@ async def test_signup_stores_only_a_hash_and_publishes_the_link(
     assert response.status_code == 201
     assert set(response.json()) == {"id"}, "the code must never be in the response"
     lead_id = response.json()["id"]
-    (event,) = [e for e in await tap.wait_for("lead.created") if str(e.data.lead_id) == lead_id]
+    (event,) = await tap.wait_for("lead.created", where=lambda e: str(e.data.lead_id) == lead_id)
     code = parse_qs(urlsplit(opened_link(event, settings)).query)["code"][0]
     assert event.version == 2
     assert event.data.account_exists is False
