@@ -1,6 +1,7 @@
 """An HTTP client that rides out a service being down, as a well-behaved API client does:
-every write carries an Idempotency-Key, and a request that got no answer (or a 502/503) is
-sent again, the same request with the same key, until a deadline."""
+every write carries an Idempotency-Key, and a request that got no answer, a 502/503/504, or
+an answer with Retry-After (a lead still being verified, a key in use) is sent again, the
+same request with the same key, until a deadline."""
 
 from __future__ import annotations
 
@@ -28,10 +29,16 @@ class RetryingTransport(httpx.AsyncBaseTransport):
         while True:
             try:
                 response = await self._inner.handle_async_request(request)
-                if response.status_code not in RETRIED_STATUSES:
+                if response.status_code not in RETRIED_STATUSES and not (
+                    response.status_code >= 400 and "retry-after" in response.headers
+                ):
                     return response
                 await response.aclose()
                 failure = f"HTTP {response.status_code}"
+                if "idempotent-replayed" in response.headers:
+                    # The gateway kept a "retry in a moment" answer under our key: the request
+                    # did nothing, so it goes again under a new one.
+                    request.headers["Idempotency-Key"] = uuid.uuid4().hex
             except httpx.TransportError as exc:
                 failure = repr(exc)
             if asyncio.get_running_loop().time() + pause > deadline:

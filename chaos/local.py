@@ -26,6 +26,9 @@ SETTINGS = {
     "LOG_FORMAT": "json",
     "APP_VALIDATE_URL": "https://app.chaos.example/validate",
     "OPS_EMAIL": OPS_EMAIL,
+    # Production's tiers: a handler meeting a short outage retries through it; the test
+    # suite's sub-second tiers would dead-letter it.
+    "RETRY_DELAYS": "1,5,30",
     "PROVISIONER_STEP_ATTEMPTS": "2",
     "PROVISIONER_STEP_RETRY_BASE": "0.1",
     "PROVISIONER_CALLBACK_TIMEOUT": "120",
@@ -112,4 +115,5 @@ async def local_target(infra: TestInfra, directory: Path) -> AsyncIterator[Targe
             services=processes,
             proxies=proxies,
             restartable={"redis": redis},
+            retry_delays=tuple(float(d) for d in SETTINGS["RETRY_DELAYS"].split(",")),
         )

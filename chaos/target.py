@@ -43,6 +43,8 @@ class Target:
     # Clustered engines (`make ha`), and engines that may be restarted ("redis", ...).
     engines: EngineControl | None = None
     restartable: Mapping[str, Restartable] = field(default_factory=dict)
+    # The services' RETRY_DELAYS: the retry tiers' queue names carry them.
+    retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)
 
     @property
     def gateway(self) -> str:
