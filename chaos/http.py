@@ -33,11 +33,12 @@ class RetryingTransport(httpx.AsyncBaseTransport):
                     response.status_code >= 400 and "retry-after" in response.headers
                 ):
                     return response
+                body = await response.aread()
                 await response.aclose()
                 failure = f"HTTP {response.status_code}"
-                if "idempotent-replayed" in response.headers:
-                    # The gateway kept a "retry in a moment" answer under our key: the request
-                    # did nothing, so it goes again under a new one.
+                if response.status_code == 409 and b"idempotency-key-in-progress" not in body:
+                    # "Retry in a moment" did nothing, but the gateway keeps that answer under
+                    # the key and would replay it: the retry goes under a new key.
                     request.headers["Idempotency-Key"] = uuid.uuid4().hex
             except httpx.TransportError as exc:
                 failure = repr(exc)

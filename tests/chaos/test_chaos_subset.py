@@ -38,9 +38,10 @@ async def target(chaos_infra: TestInfra) -> AsyncIterator[Target]:
 async def test_nothing_lost_nothing_done_twice(target: Target, scenario: str) -> None:
     (chosen,) = by_name([scenario])
     result = await run_scenario(target, chosen, TENANTS, BUDGET)
-    assert result.lost == []
-    assert result.duplicated == []
-    assert result.unexpected == []
+    details = f"{result.lost} {result.duplicated} {result.unexpected} {result.note}"
+    assert result.lost == [], details
+    assert result.duplicated == [], details
+    assert result.unexpected == [], details
     assert result.endings == {"ACTIVE": 3, "PROVISION_FAILED": 1, "CANCELLED": 1}
     assert result.checked["events"] > 0, "the oracle read the outboxes"
     assert result.recovery.write_s is not None
