@@ -34,7 +34,7 @@ async def target(chaos_infra: TestInfra) -> AsyncIterator[Target]:
         yield running
 
 
-@pytest.mark.parametrize("scenario", ["kill9-provisioner", "rabbitmq-reset", "postgres-black-hole"])
+@pytest.mark.parametrize("scenario", ["kill9-provisioner", "kill9-notifier", "rabbitmq-reset"])
 async def test_nothing_lost_nothing_done_twice(target: Target, scenario: str) -> None:
     (chosen,) = by_name([scenario])
     result = await run_scenario(target, chosen, TENANTS, BUDGET)
