@@ -36,6 +36,8 @@ SETTINGS = {
     "PIPELINE_SWEEP_INTERVAL": "2",
     "PIPELINE_DRIVER": "local",
     "PIPELINE_LOCAL_COMMAND": "sleep 1",  # an external step that takes a moment to fault in
+    # Five services on a PostgreSQL others share: small pools (each process may double it).
+    "DB_POOL_SIZE": "4",
     "PUBLIC_API_MAX_ATTEMPTS": "1000000",
     "AUTH_API_MAX_REQUESTS": "1000000",
     "WEBHOOK_MAX_PER_WINDOW": "1000000",

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import aio_pika
 import asyncpg
 import httpx
 
@@ -133,7 +134,12 @@ async def run_scenario(target: Target, scenario: Scenario, tenants: int, budget:
             await fault.heal()
         await workload.finish(0)
     remaining = max(budget - (loop.time() - started), 30)
-    verdict: Verdict = await judge(target, workload.runs, probes, timeout=remaining)
+    try:
+        verdict: Verdict = await judge(target, workload.runs, probes, timeout=remaining)
+    except (OSError, asyncpg.PostgresError, aio_pika.exceptions.AMQPError) as exc:
+        result.note = f"the oracle could not read the engines: {exc!r}"[:300]
+        result.seconds = round(loop.time() - started, 1)
+        return result
     result.endings, result.checked = verdict.endings, verdict.checked
     result.lost, result.duplicated, result.unexpected = (
         verdict.lost,
