@@ -5,7 +5,6 @@ ACTIVE, PROVISION_FAILED (a step failing on purpose), CANCELLED or OFFBOARDED.""
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -155,7 +154,3 @@ class Workload:
     ) -> str:
         tenant: dict[str, Any] = await settle(gateway, tenant_id, want=want, timeout=self.patience)
         return str(tenant["status"])
-
-
-def elapsed_since(start: float) -> float:
-    return round(time.monotonic() - start, 1)

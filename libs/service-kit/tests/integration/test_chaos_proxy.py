@@ -69,7 +69,7 @@ async def test_latency_delays_every_answer_and_zero_removes_it(proxy: TcpProxy) 
 
 async def test_cut_resets_connections_and_restore_forwards_again(proxy: TcpProxy) -> None:
     await proxy.cut()
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         await _round_trip(proxy.port, b"x")
     await proxy.restore()
     assert await _round_trip(proxy.port, b"back") == b"back"
