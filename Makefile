@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 SERVICES := tenant-api lead-verifier provisioner webhook-receiver notifier
 
-.PHONY: help bootstrap sync browser wrk ha-packages ha ha-down run bench test lint fmt typecheck migrate schemas check-schemas clean
+.PHONY: help bootstrap sync browser wrk ha-packages ha ha-down run bench chaos test lint fmt typecheck migrate schemas check-schemas clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -72,6 +72,10 @@ wrk: ## Install wrk for the benchmarks if it is missing (Debian/Ubuntu: apt-get)
 BENCH_ARGS ?=
 bench: sync wrk ## Benchmark the five services (results and charts in bench/results/); BENCH_ARGS="--only config --duration 10"
 	@$(UV) run --frozen python -m bench --wrk $(WRK) $(BENCH_ARGS)
+
+CHAOS_ARGS ?=
+chaos: sync ## Faults while tenants go through the saga, judged by an oracle (var/chaos/); CHAOS_ARGS="--tenants 6 --only kill9-provisioner"
+	@$(UV) run --frozen python -m chaos $(CHAOS_ARGS)
 
 test: sync browser ha-packages ## Set up and run the whole suite: lint, types, then every test
 	@$(MAKE) --no-print-directory lint typecheck

@@ -3,6 +3,8 @@
 Point a client (a database URL, a broker URL) at the proxy's port instead of the real server;
 `cut()` refuses new connections and resets the live ones, as a crashed or partitioned server
 would; `restore()` listens on the same port again, so the client's configuration stays valid.
+`black_hole()` keeps every connection open but lets nothing through, as a partition that drops
+packets without a reset would, until `let_through()`; `latency` delays every chunk each way.
 """
 
 from __future__ import annotations
@@ -20,14 +22,33 @@ class TcpProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target_host = target_host
         self.target_port = target_port
-        self.port = _free_port()
+        self.port = free_port()
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+        self.latency = 0.0  # seconds added before each chunk is passed on, both ways
 
     @property
     def is_cut(self) -> bool:
         return self._server is None
+
+    @property
+    def is_black_hole(self) -> bool:
+        return not self._flowing.is_set()
+
+    def black_hole(self) -> None:
+        """Hold every byte, both ways, on open and new connections alike; nothing is reset.
+
+        Held bytes stay in the kernel's buffers, so senders stall as they would behind a dead
+        link; a client's own timeouts and heartbeats decide when it gives up.
+        """
+        self._flowing.clear()
+
+    def let_through(self) -> None:
+        """End the black hole: what was held flows on, as TCP retransmits after a partition."""
+        self._flowing.set()
 
     async def restore(self) -> None:
         """Listen (again) and forward."""
@@ -52,6 +73,7 @@ class TcpProxy:
     async def _forward(
         self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter
     ) -> None:
+        await self._flowing.wait()
         try:
             server_r, server_w = await asyncio.open_connection(self.target_host, self.target_port)
         except OSError:
@@ -59,8 +81,8 @@ class TcpProxy:
             return
         self._writers |= {client_w, server_w}
         pipes = {
-            asyncio.create_task(_pipe(client_r, server_w)),
-            asyncio.create_task(_pipe(server_r, client_w)),
+            asyncio.create_task(self._pipe(client_r, server_w)),
+            asyncio.create_task(self._pipe(server_r, client_w)),
         }
         self._pipes |= pipes
         try:
@@ -74,6 +96,19 @@ class TcpProxy:
             self._pipes -= pipes
             self._writers -= {client_w, server_w}
 
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                await self._flowing.wait()  # a black hole reads nothing: the sender stalls
+                chunk = await reader.read(65536)
+                if not chunk:
+                    return
+                if self.latency:
+                    await asyncio.sleep(self.latency)  # the injected delay itself
+                await self._flowing.wait()
+                writer.write(chunk)
+                await writer.drain()
+
 
 @asynccontextmanager
 async def tcp_proxy(target_host: str, target_port: int) -> AsyncIterator[TcpProxy]:
@@ -86,14 +121,7 @@ async def tcp_proxy(target_host: str, target_port: int) -> AsyncIterator[TcpProx
         await proxy.cut()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(OSError):
-        while chunk := await reader.read(65536):
-            writer.write(chunk)
-            await writer.drain()
-
-
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])

@@ -131,9 +131,11 @@ def _containers(stack: ExitStack) -> tuple[str, str, str]:
     return pg.get_connection_url(), amqp, redis
 
 
-@pytest.fixture(scope="session")
-def infra() -> Iterator[TestInfra]:
-    run_id = uuid.uuid4().hex[:10]
+@contextmanager
+def isolated_infra(run_id: str) -> Iterator[TestInfra]:
+    """A database, tenant-data database, exchange, queue prefix, role prefix and Redis key
+    prefix named after `run_id`, on the configured (or local, or throwaway) servers; all
+    removed when the block ends. The `infra` fixture and `make chaos` both run on one."""
     db = os.environ.get("TEST_DATABASE_URL")
     mq = os.environ.get("TEST_RABBITMQ_URL")
     rd = os.environ.get("TEST_REDIS_URL")
@@ -165,6 +167,12 @@ def infra() -> Iterator[TestInfra]:
         # Every key of the run: its own prefix and those tests derive from it (`…-vault:`).
         stack.callback(lambda: delete_redis_keys(infra.redis_url, f"cp-test-{run_id}*"))
         yield infra
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[TestInfra]:
+    with isolated_infra(uuid.uuid4().hex[:10]) as made:
+        yield made
 
 
 async def _drop_tenant_data(dsn: str, role_prefix: str) -> None:

@@ -1,0 +1,79 @@
+"""`make chaos`: every scenario the target offers, one after the other, within a deadline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import uuid
+from pathlib import Path
+
+from chaos.local import local_target
+from chaos.report import table, write
+from chaos.runner import Result, run_scenario
+from chaos.scenarios import by_name
+from service_kit.testing import TestInfra, isolated_infra
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def say(message: str) -> None:
+    print(f"[chaos] {message}", flush=True)
+
+
+async def run(infra: TestInfra, args: argparse.Namespace, directory: Path) -> list[Result]:
+    scenarios = by_name(args.only.split(",") if args.only else None)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + args.deadline
+    results: list[Result] = []
+    say(f"starting the local target (logs in {directory})")
+    async with local_target(infra, directory) as target:
+        for scenario in scenarios:
+            left = deadline - loop.time()
+            if left < 60:
+                results.append(
+                    Result(scenario.name, scenario.what, "failed", note="global deadline")
+                )
+                say(f"{scenario.name}: not started, the global deadline is near")
+                continue
+            say(f"{scenario.name}: {scenario.what} ({args.tenants} tenants)")
+            result = await run_scenario(target, scenario, args.tenants, min(args.budget, left))
+            results.append(result)
+            recovery = result.recovery
+            say(
+                f"{scenario.name}: {result.status} in {result.seconds}s; ends {result.endings};"
+                f" write back {recovery.write_s}s, saga {recovery.saga_s}s;"
+                f" lost {len(result.lost)}, twice {len(result.duplicated)},"
+                f" unexpected {len(result.unexpected)} {result.note}"
+            )
+            for line in [*result.lost, *result.duplicated, *result.unexpected][:10]:
+                say(f"    {line}")
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--target", choices=["local", "ha"], default="local")
+    parser.add_argument("--tenants", type=int, default=12, help="tenants per scenario")
+    parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument("--deadline", type=float, default=3600, help="seconds for the whole run")
+    parser.add_argument("--budget", type=float, default=300, help="seconds per scenario")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "chaos")
+    args = parser.parse_args()
+    if args.target == "ha":
+        from chaos.ha import ha_unavailable
+
+        say(ha_unavailable(ROOT))
+        return 2
+    run_id = "chaos" + uuid.uuid4().hex[:6]
+    directory = args.out / run_id
+    directory.mkdir(parents=True, exist_ok=True)
+    with isolated_infra(run_id) as infra:
+        results = asyncio.run(run(infra, args, directory))
+    data, markdown = write(results, args.out, {"target": args.target, "tenants": args.tenants})
+    sys.stdout.write(table(results))
+    say(f"results: {data} and {markdown}")
+    failed = [r.scenario for r in results if r.status == "failed"]
+    if failed:
+        say(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
