@@ -95,8 +95,29 @@ def _postgres_reachable(url: str) -> bool:
     return bool(answering)
 
 
+# Clustered engines are reached through a list: the engine is up if any member of it answers.
+CLUSTER_VARIABLES = {"RABBITMQ_URL": "RABBITMQ_URLS", "REDIS_URL": "REDIS_SENTINELS"}
+
+
 def _answers(engine: Engine) -> bool:
+    members = os.environ.get(CLUSTER_VARIABLES.get(engine.variable, ""), "").strip()
+    if members:
+        return _any_member_answers(engine, members)
     return _reachable(os.environ.get(engine.variable, engine.default_url), engine.port)
+
+
+def _any_member_answers(engine: Engine, members: str) -> bool:
+    """`RABBITMQ_URLS` (amqp URLs) or `REDIS_SENTINELS` (host:port), each member tried."""
+    answering = False
+    for member in (m.strip() for m in members.split(",") if m.strip()):
+        parts = urlsplit(member if "://" in member else f"tcp://{member}")
+        address = (parts.hostname or "127.0.0.1", parts.port or engine.port)
+        try:
+            socket.create_connection(address, 1).close()
+            answering = True
+        except OSError:
+            say(f"{engine.name} does not answer at {address[0]}:{address[1]}")
+    return answering
 
 
 def _docker_engine() -> bool:

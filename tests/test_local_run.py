@@ -211,6 +211,35 @@ def test_each_host_of_a_multi_host_database_url_is_checked(
     assert f"PostgreSQL does not answer at 127.0.0.1:{port}" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("variable", "live", "dead"),
+    [
+        ("RABBITMQ_URLS", "amqp://guest:guest@127.0.0.1:5672/", "amqp://guest:guest@127.0.0.1:{}/"),
+        ("REDIS_SENTINELS", "127.0.0.1:6379", "127.0.0.1:{}"),
+    ],
+)
+def test_a_clustered_engine_answers_if_any_member_does(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    live: str,
+    dead: str,
+) -> None:
+    launcher = load_launcher()
+    engine = next(
+        e for e in launcher.ENGINES if launcher.CLUSTER_VARIABLES.get(e.variable) == variable
+    )
+    # The single-node variable points nowhere: only the list may decide.
+    with _dead_port() as gone, _dead_port() as single:
+        port = gone.getsockname()[1]
+        monkeypatch.setenv(engine.variable, dead.format(single.getsockname()[1]))
+        monkeypatch.setenv(variable, dead.format(port))
+        assert not launcher._answers(engine)
+        monkeypatch.setenv(variable, f"{dead.format(port)},{live}")
+        assert launcher._answers(engine)
+    assert f"{engine.name} does not answer at 127.0.0.1:{port}" in capsys.readouterr().out
+
+
 def test_a_database_url_that_would_lose_a_host_stops_the_launcher(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
