@@ -18,6 +18,8 @@ from service_kit.db import UnitOfWork
 from service_kit.group_commit import GroupCommit
 from service_kit.inbox import Handler as Handler  # what a Consumer maps types to
 from service_kit.inbox import handle_once
+from service_kit.outage_hold import HeldDelivery, Hold, OutageHold
+from service_kit.outages import engine_error
 from service_kit.topology import QueueNames, declare_consumer_queues, queue_names
 from shared_schemas import Envelope, EventRejected, parse_event
 
@@ -26,6 +28,9 @@ log = structlog.get_logger(__name__)
 UowFactory = Callable[[], UnitOfWork]
 
 ATTEMPT_HEADER = "x-attempt"
+# When (epoch ms) the engine outage this delivery waited out in place began: its later trips
+# through the retry tiers get no fresh budget.
+OUTAGE_HEADER = "x-outage-since"
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class Consumer:
     `shares_transactions` says that its handlers only write to the database through the unit
     of work they are given (no mail, no HTTP, no commit or rollback of their own), so that
     deliveries waiting together may share one transaction (`service_kit.group_commit`).
+    `foreign_errors` are the errors of its dependencies that are not engines (a mail server's
+    client, say): a failure raised as one of them is a failed delivery, never an engine outage
+    held in place (`service_kit.outage_hold`), even when a refused socket lies beneath it.
     """
 
     name: str
@@ -43,6 +51,7 @@ class Consumer:
     bindings: list[str] = field(default_factory=list)
     fallback: Handler | None = None
     shares_transactions: bool = False
+    foreign_errors: tuple[type[BaseException], ...] = ()
 
     @property
     def routing_keys(self) -> list[str]:
@@ -54,8 +63,10 @@ class ConsumerRunner:
 
     A message that can never succeed (malformed, unknown type or version, no handler, or a
     handler raising `EventRejected`) goes to the DLQ at once; a failing handler is retried
-    through the delay tiers, then dead-lettered. A message leaves its queue (ack) only after
-    the DLQ or retry queue has confirmed its copy.
+    through the delay tiers, then dead-lettered. A handler failing because the database or
+    Redis is away is held and tried again in place instead, up to CONSUMER_OUTAGE_TOLERANCE
+    (`service_kit.outage_hold`). A message leaves its queue (ack) only after the DLQ or retry
+    queue has confirmed its copy.
     """
 
     def __init__(
@@ -79,6 +90,12 @@ class ConsumerRunner:
             if consumer.shares_transactions and batch > 1
             else None
         )
+        self._hold = OutageHold(consumer.name, broker.settings.consumer_outage_tolerance)
+
+    @property
+    def held(self) -> int:
+        """Deliveries held now, waiting for an engine."""
+        return self._hold.held
 
     async def start(self) -> None:
         settings = self._broker.settings
@@ -92,15 +109,21 @@ class ConsumerRunner:
         log.info("consumer started", consumer=self.consumer.name, queue=self.names.main)
 
     async def stop(self) -> None:
+        timeout = self._broker.settings.publish_timeout
+        try:
+            await self._cancel(timeout)
+        finally:
+            # After the cancel, so that a delivery put back is not handed to this consumer again.
+            await self._hold.release(timeout)
+
+    async def _cancel(self, timeout: float) -> None:
         if self._queue is None or self._tag is None:
             return
         tag, self._tag = self._tag, None
         if not self._broker.is_connected:
             return  # the broker dropped the consumer along with the connection
         # A robust channel waits for a reconnect before sending anything: never block shutdown.
-        await asyncio.wait_for(
-            self._queue.cancel(tag), timeout=self._broker.settings.publish_timeout
-        )
+        await asyncio.wait_for(self._queue.cancel(tag), timeout=timeout)
 
     async def handle(self, message: AbstractIncomingMessage) -> None:
         structlog.contextvars.clear_contextvars()
@@ -160,36 +183,66 @@ class ConsumerRunner:
                 event_type=event.type,
             )
             return
-        started = time.perf_counter()
-        try:
-            if self._group is not None:
-                handled = await self._group.run(event, handler)
-            else:
-                handled = await self._alone(event, handler)
-            if not handled:
-                self._count(event.type, "duplicate")
-                await self._ack(message)
+        with self._hold.delivery() as held:
+            await self._process(message, event, handler, span, held)
+
+    async def _process(
+        self,
+        message: AbstractIncomingMessage,
+        event: Envelope,
+        handler: Handler,
+        span: Span,
+        held: HeldDelivery,
+    ) -> None:
+        since = _outage_since(message)
+        while True:
+            try:
+                handled = await self._run_handler(event, handler)
+            except EventRejected as exc:
+                # The handler found the event can never succeed (e.g. a sealed value no key
+                # opens): retrying would only delay the dead letter.
+                await self._dead_letter(
+                    message, reason=exc.reason, error=exc.detail, event_type=event.type
+                )
                 return
-        except EventRejected as exc:
-            # The handler found the event can never succeed (e.g. a sealed value no key opens):
-            # retrying would only delay the dead letter.
-            await self._dead_letter(
-                message, reason=exc.reason, error=exc.detail, event_type=event.type
-            )
+            except Exception as exc:
+                away = engine_error(exc, self.consumer.foreign_errors)
+                if away is not None:
+                    since = since or time.time()
+                    verdict = await self._hold.wait(held, away, since)
+                    if verdict is Hold.AGAIN:
+                        continue
+                    if verdict is Hold.STOPPING:
+                        await self._requeue(message, event.type)
+                        return
+                log.warning("handler failed", error=repr(exc))
+                tracing.record_error(exc, span)
+                # Past the tolerance, the outage's start travels on: no fresh budget next trip.
+                await self._retry_or_dead_letter(
+                    message, event, exc, outage_since=since if away is not None else None
+                )
+                return
+            break
+        if not handled:
+            self._count(event.type, "duplicate")
+            await self._ack(message)
             return
-        except Exception as exc:
-            log.warning("handler failed", error=repr(exc))
-            tracing.record_error(exc, span)
-            await self._retry_or_dead_letter(message, event, exc)
-            return
-        finally:
-            metrics.HANDLER_LATENCY.labels(self.consumer.name, event.type).observe(
-                time.perf_counter() - started
-            )
         if self._after_commit is not None:
             await self._after_commit(event)
         self._count(event.type, "processed")
         await self._ack(message)
+
+    async def _run_handler(self, event: Envelope, handler: Handler) -> bool:
+        """Handle and commit once: False for a duplicate; raises what the handler raised."""
+        started = time.perf_counter()
+        try:
+            if self._group is not None:
+                return await self._group.run(event, handler)
+            return await self._alone(event, handler)
+        finally:
+            metrics.HANDLER_LATENCY.labels(self.consumer.name, event.type).observe(
+                time.perf_counter() - started
+            )
 
     async def _alone(self, event: Envelope, handler: Handler) -> bool:
         async with self._uow_factory() as uow:
@@ -199,11 +252,18 @@ class ConsumerRunner:
         return True
 
     async def _retry_or_dead_letter(
-        self, message: AbstractIncomingMessage, event: Envelope, exc: Exception
+        self,
+        message: AbstractIncomingMessage,
+        event: Envelope,
+        exc: Exception,
+        *,
+        outage_since: float | None,
     ) -> None:
         attempt = _attempt(message)
         if attempt < len(self.names.retries):
             headers = {**_plain(message.headers), ATTEMPT_HEADER: attempt + 1, "x-error": repr(exc)}
+            if outage_since is not None:
+                headers[OUTAGE_HEADER] = int(outage_since * 1000)
             headers.setdefault("x-original-routing-key", message.routing_key or event.type)
             headers.setdefault("x-original-exchange", message.exchange or "")
             try:
@@ -265,6 +325,16 @@ class ConsumerRunner:
         self._count(event_type or "unknown", "dead_lettered")
         await self._ack(message)
 
+    async def _requeue(self, message: AbstractIncomingMessage, event_type: str) -> None:
+        try:
+            await message.nack(requeue=True)
+        except Exception as exc:
+            # The channel is gone: the broker puts the delivery back by itself.
+            log.warning("requeue failed; the broker returns the message", error=repr(exc))
+            return
+        log.info("held delivery returned to its queue: the service stops")
+        self._count(event_type, "requeued")
+
     async def _ack(self, message: AbstractIncomingMessage) -> None:
         try:
             await message.ack()
@@ -283,6 +353,15 @@ class ConsumerRunner:
 def _attempt(message: AbstractIncomingMessage) -> int:
     """How many delayed retries this delivery has been through."""
     return int(str((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0))
+
+
+def _outage_since(message: AbstractIncomingMessage) -> float | None:
+    """When the outage an earlier trip of this delivery waited out began (epoch seconds)."""
+    value = (message.headers or {}).get(OUTAGE_HEADER)
+    try:
+        return int(str(value)) / 1000 if value is not None else None
+    except ValueError:
+        return None
 
 
 def _plain(headers: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -37,7 +37,7 @@ HTTP_LATENCY = Histogram(
 EVENTS_PUBLISHED = Counter("events_published_total", "Events confirmed by the broker", ["type"])
 EVENTS_CONSUMED = Counter(
     "events_consumed_total",
-    "Deliveries handled, by outcome (processed, duplicate, retried, dead_lettered)",
+    "Deliveries handled, by outcome (processed, duplicate, retried, dead_lettered, requeued)",
     ["consumer", "type", "outcome"],
 )
 HANDLER_LATENCY = Histogram(
@@ -52,6 +52,17 @@ TRANSACTION_DELIVERIES = Histogram(
 SHARED_TRANSACTION_FAILURES = Counter(
     "consumer_shared_transaction_failures_total",
     "Shared transactions rolled back, their deliveries then handled one by one",
+    ["consumer"],
+)
+HELD_DELIVERIES = Gauge(
+    "consumer_held_deliveries",
+    "Deliveries held in place, unacked, while an engine their handler needs is away",
+    ["consumer"],
+    multiprocess_mode="livesum",
+)
+OUTAGE_WAITS = Counter(
+    "consumer_outage_waits_total",
+    "Waits of held deliveries for an engine that is away (one per delivery per round)",
     ["consumer"],
 )
 OUTBOX_BACKLOG = Gauge(

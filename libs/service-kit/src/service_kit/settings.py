@@ -63,6 +63,11 @@ class ServiceSettings(BaseSettings):
     delivery_limit: int = 10
     consumer_prefetch: int = 32
     consumer_batch_size: int = Field(default=16, ge=1, le=1000)
+    # Seconds a delivery whose handling meets the database or Redis away is held and tried
+    # again in place, before its failures go through the retry tiers. Capped well below
+    # RabbitMQ's consumer_timeout (30 min), past which the broker closes a channel that holds
+    # an unacked delivery.
+    consumer_outage_tolerance: float = Field(default=120.0, ge=0, le=1200)
     publish_timeout: float = 5.0
     outbox_batch_size: int = 100
     outbox_poll_interval: float = 1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import aiosmtplib
 import structlog
 
 from notifier import handlers
@@ -98,5 +99,8 @@ def build_consumers(
                 TenantProvisioningFailed.TYPE: provisioning_failed,
                 TenantOffboarded.TYPE: tenant_offboarded,
             },
+            # A mail server that is down is a failed send, retried through the tiers; it is
+            # not the notifier's own engine, whose outage a delivery waits out in place.
+            foreign_errors=(aiosmtplib.SMTPException,),
         )
     ]

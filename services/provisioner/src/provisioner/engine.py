@@ -14,7 +14,6 @@ import structlog
 from sqlalchemy import Row, bindparam, func, or_, select, update
 
 from provisioner import events
-from provisioner.adapters.engine_outages import engine_verdict
 from provisioner.adapters.orm import pipelines, status_in
 from provisioner.deps import Deps
 from provisioner.domain import outage
@@ -22,6 +21,8 @@ from provisioner.domain.pipeline import PipelineStatus, StopReason, retry_delay
 from provisioner.steps import Done, StepFailed, run_step, undo
 from service_kit import tracing
 from service_kit.db import UnitOfWork
+from service_kit.outage_rules import backoff
+from service_kit.outages import engine_error
 from service_kit.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -138,7 +139,7 @@ class Engine:
                 outcome = await run_step(step, row, uow, self._deps)
         except Exception as exc:
             # A `StepFailed` is the step's own verdict, whatever caused it.
-            away = None if isinstance(exc, StepFailed) else outage.engine_away(exc, engine_verdict)
+            away = None if isinstance(exc, StepFailed) else engine_error(exc)
             if away is None or not await self._wait_for_engine(row, uow, step, attempt, away):
                 await self._attempt_failed(row, uow, step, attempt, exc, away)
             return
@@ -253,13 +254,13 @@ class Engine:
         self, row: Row[Any], uow: UnitOfWork, resource: str, exc: Exception
     ) -> None:
         now = datetime.now(UTC)
-        away = outage.engine_away(exc, engine_verdict)
+        away = engine_error(exc)
         if away is None:
             log.error("compensation failed; will retry", resource=resource, error=repr(exc))
             await _set(uow, row, outage_since=None, next_run_at=now + timedelta(seconds=2))
             return
         since = row.outage_since or now
-        delay = outage.backoff((now - since).total_seconds())
+        delay = backoff((now - since).total_seconds())
         log.warning(
             "compensation waits for an engine",
             resource=resource,

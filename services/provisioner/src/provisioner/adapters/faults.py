@@ -4,9 +4,9 @@
 - `fail:<step>`: that step fails every attempt, so the pipeline is compensated;
 - `hold-callback`: the local driver never calls back;
 - `delay-callback:<seconds>`: the local driver calls back after that long;
-- `handler-error`: the handler of `tenant.provisioning_requested` raises a transient error, as
-  if the provisioner's database were unreachable, so the message goes through the retry tiers
-  and is dead-lettered (`retries_exhausted`). Deleting the key is "fixing the cause": a replay
+- `handler-error`: the handler of `tenant.provisioning_requested` raises a failure that is no
+  engine outage, so the message goes through the retry tiers and is dead-lettered
+  (`retries_exhausted`). Deleting the key is "fixing the cause": a replay
   of the dead letter then provisions the tenant.
 """
 
@@ -17,8 +17,12 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 
-class InjectedOutage(ConnectionError):
-    """Raised by the `handler-error` hook: a failure the consumer retries, then dead-letters."""
+class InjectedOutage(RuntimeError):
+    """Raised by the `handler-error` hook: a failure the consumer retries, then dead-letters.
+
+    Not an OSError: a real engine outage is waited out in place (`service_kit.outages`), and
+    this hook is there to show the retry tiers and the DLQ.
+    """
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ BOOKKEEPING_HEADERS = frozenset(
     {
         "x-death",
         "x-attempt",
+        "x-outage-since",
         "x-delivery-count",
         "x-first-death-queue",
         "x-first-death-reason",
