@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from lead_verifier.adapters.orm import leads, verification_codes
 from lead_verifier.domain.codes import CodeState, Rejection, issue_code
+from lead_verifier.domain.idempotency import key_digest
 from lead_verifier.domain.leads import LeadStatus, normalise_email
 from lead_verifier.settings import LeadVerifierSettings
 from service_kit.db import UnitOfWork, constant
@@ -33,6 +34,14 @@ _VERIFIED_WITH_EMAIL = select(leads.c.id).where(
     leads.c.email == bindparam("email"), leads.c.status == constant(LeadStatus.VERIFIED)
 )
 _INSERT_LEAD = insert(leads)
+# A concurrent sign-up with the same key waits here for the first to commit (or roll back), so
+# exactly one of them inserts; the other finds the lead below.
+_INSERT_KEYED_LEAD = (
+    insert(leads)
+    .on_conflict_do_nothing(index_elements=[leads.c.idempotency_key])
+    .returning(leads.c.id)
+)
+_LEAD_WITH_KEY = select(leads.c.id).where(leads.c.idempotency_key == bindparam("key"))
 _INSERT_CODE = insert(verification_codes)
 
 
@@ -43,6 +52,16 @@ class SignUp:
     company_name: str
     email: str
     address: Address | None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The code was accepted now, or this is the request that used it, again."""
+
+    lead_id: UUID
+    at: datetime
+    repeated: bool
 
 
 async def sign_up(
@@ -53,24 +72,32 @@ async def sign_up(
     The answer must not tell the two apart, so both get a lead, a code and an event; only the
     e-mail differs: for an address with an account it says so and carries no code (this lead's
     code is never sent, so its id verifies like any other lead's with a wrong code).
+
+    With an idempotency key, a sign-up that already ran under it answers its lead again, and
+    nothing else happens: no second lead, code, event or e-mail.
     """
     email = normalise_email(cmd.email)
     account_exists = await uow.session.scalar(_VERIFIED_WITH_EMAIL, {"email": email}) is not None
     lead_id = uuid4()
     code = issue_code(now, timedelta(seconds=settings.lead_code_ttl))
-    await uow.session.execute(
-        _INSERT_LEAD,
-        {
-            "id": lead_id,
-            "first_name": cmd.first_name,
-            "last_name": cmd.last_name,
-            "company_name": cmd.company_name,
-            "email": email,
-            "address": cmd.address.model_dump() if cmd.address else None,
-            "status": LeadStatus.PENDING,
-            "created_at": now,
-        },
-    )
+    key = key_digest(cmd.idempotency_key)
+    row = {
+        "id": lead_id,
+        "first_name": cmd.first_name,
+        "last_name": cmd.last_name,
+        "company_name": cmd.company_name,
+        "email": email,
+        "address": cmd.address.model_dump() if cmd.address else None,
+        "status": LeadStatus.PENDING,
+        "created_at": now,
+        "idempotency_key": key,
+    }
+    if key is None:
+        await uow.session.execute(_INSERT_LEAD, row)
+    elif await uow.session.scalar(_INSERT_KEYED_LEAD, row) is None:
+        existing = await uow.session.scalar(_LEAD_WITH_KEY, {"key": key})
+        assert isinstance(existing, UUID)  # the conflict was with a committed row
+        return existing
     await uow.session.execute(
         _INSERT_CODE,
         {"lead_id": lead_id, "code_digest": code.digest, "expires_at": code.expires_at},
@@ -105,12 +132,20 @@ async def sign_up(
 
 
 async def verify(
-    lead_id: UUID, code: str, uow: UnitOfWork, settings: LeadVerifierSettings, now: datetime
-) -> Rejection | None:
+    lead_id: UUID,
+    code: str,
+    uow: UnitOfWork,
+    settings: LeadVerifierSettings,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Verified | Rejection:
     """Accept the code (lead VERIFIED, `lead.verified` in the outbox) or say why not.
 
-    A rejection still changes the attempt counter, so the caller commits either way.
+    The request that used the code, repeated under the same idempotency key while its token
+    lives, answers as it did and changes nothing. A rejection still changes the attempt
+    counter, so the caller commits either way.
     """
+    key = key_digest(idempotency_key)
     row = (
         await uow.session.execute(
             select(verification_codes, leads)
@@ -121,12 +156,15 @@ async def verify(
     ).first()
     if row is None:
         return Rejection.MISMATCH
-    state = CodeState(row.code_digest, row.expires_at, row.attempts, row.used_at)
-    rejection = state.check(code, now, settings.lead_max_attempts)
+    state = CodeState(row.code_digest, row.expires_at, row.attempts, row.used_at, row.used_with_key)
+    token_life = timedelta(seconds=settings.lead_token_ttl)
+    if state.used_at is not None and state.repeats_use(code, key, now, token_life):
+        return Verified(lead_id, at=state.used_at, repeated=True)
+    rejection = state.check(code, now, settings.lead_max_attempts, key)
     await uow.session.execute(
         update(verification_codes)
         .where(verification_codes.c.lead_id == lead_id)
-        .values(attempts=state.attempts, used_at=state.used_at)
+        .values(attempts=state.attempts, used_at=state.used_at, used_with_key=state.used_with_key)
     )
     if rejection is not None:
         return rejection
@@ -153,7 +191,7 @@ async def verify(
             occurred_at=now,
         )
     )
-    return None
+    return Verified(lead_id, at=now, repeated=False)
 
 
 async def _email_verified_elsewhere(uow: UnitOfWork, email: str, lead_id: UUID) -> bool:

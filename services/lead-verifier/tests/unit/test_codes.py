@@ -45,3 +45,22 @@ def test_expired_code_is_refused_even_if_right() -> None:
     state = state_for("abc", expires_at=NOW)
     assert state.check("abc", NOW, 5) is Rejection.EXPIRED
     assert state.used_at is None
+
+
+def test_the_request_that_used_the_code_repeats_only_with_the_same_code_and_key() -> None:
+    state = state_for("abc")
+    assert state.check("abc", NOW, 5, key="k1") is None
+    window = timedelta(minutes=30)
+    assert state.repeats_use("abc", "k1", NOW + timedelta(minutes=1), window)
+    assert not state.repeats_use("abc", "k2", NOW, window), "another key"
+    assert not state.repeats_use("abc", None, NOW, window), "no key"
+    assert not state.repeats_use("nope", "k1", NOW, window), "another code"
+    assert not state.repeats_use("abc", "k1", NOW + window, window), "the token has expired"
+    assert state.check("abc", NOW, 5, key="k1") is Rejection.USED
+    assert state.attempts == 0
+
+
+def test_a_code_used_without_a_key_never_repeats() -> None:
+    state = state_for("abc")
+    assert state.check("abc", NOW, 5) is None
+    assert not state.repeats_use("abc", "k1", NOW, timedelta(minutes=30))

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from service_kit.testing import TestInfra
+from service_kit.testing import TestInfra, publish_raw
 from service_kit.tokens import decode_token, mint_token
 from tenant_api.app import create_app
 from tenant_api.idempotency.caller import caller_of
@@ -21,7 +21,8 @@ from tenant_api.idempotency.rules import Completed, Pending, fingerprint, storag
 from tenant_api.idempotency.store import IdempotencyStore
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..conftest import bearer, lead_verified  # type: ignore[import-not-found]
+from ..saga import processed  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 PROBLEM = "application/problem+json"
@@ -196,6 +197,38 @@ async def test_a_5xx_is_not_kept_so_a_retry_runs_again(gw: httpx.AsyncClient) ->
     again = await gw.post("/leads", json=sign_up, headers=headers)
     assert first.status_code == again.status_code == 503, first.text  # lead-verifier is down
     assert "idempotent-replayed" not in again.headers
+
+
+async def test_onboardings_409_still_being_processed_is_not_kept_so_the_retry_onboards(
+    infra: TestInfra, migrated: None, sql: Sql
+) -> None:
+    settings = gateway_settings(infra, lead_facts_wait=0.1)
+    lead_id = uuid.uuid4()
+    token = mint_token(
+        settings, role="lead", sub=f"lead:{lead_id}", lead_id=lead_id, ttl=timedelta(minutes=5)
+    )
+    headers = idem(bearer(token), "onboard-" + uuid.uuid4().hex)
+    body = {"key": "t" + uuid.uuid4().hex[:12], "domains": ["engines.example"], "tier": "pooled"}
+    path = f"/leads/{lead_id}/tenants"
+    async with gateway(settings) as client:
+        early = await client.post(path, json=body, headers=headers)
+        assert early.status_code == 409, early.text
+        assert early.headers["retry-after"] == "1"
+
+        facts = lead_verified(lead_id, f"ada-{lead_id.hex[:6]}@engines.example")
+        await publish_raw(infra, facts.type, facts.model_dump_json().encode())
+        await processed(sql, "lead-facts", [facts])
+        retried = await client.post(path, json=body, headers=headers)
+        assert retried.status_code == 201, retried.text
+        assert "idempotent-replayed" not in retried.headers, "the 409 was not kept"
+
+        replayed = await client.post(path, json=body, headers=headers)
+    assert replayed.status_code == 201
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.content == retried.content
+    assert replayed.headers["content-type"] == retried.headers["content-type"] == "application/json"
+    assert "retry-after" not in replayed.headers
+    assert await tenants_with_key(sql, body["key"]) == 1
 
 
 async def waiting_setup(

@@ -21,6 +21,7 @@ from tenant_api.idempotency.rules import (
     kept_headers,
     replay_headers,
     storage_key,
+    upstream_key,
     validate_key,
 )
 
@@ -108,6 +109,29 @@ def test_decisions() -> None:
 )
 def test_final_answers_are_kept_and_retryable_ones_are_not(status: int, kept: bool) -> None:
     assert is_kept(status) is kept
+
+
+@pytest.mark.parametrize("status", [200, 202, 409, 503])
+def test_an_answer_that_says_when_to_come_back_is_never_kept(status: int) -> None:
+    headers = [(b"content-type", b"application/problem+json"), (b"Retry-After", b"1")]
+    assert is_kept(status, headers) is False
+    assert is_kept(status, headers[:1]) is (status < 500)
+
+
+def test_upstream_keys_are_scoped_to_caller_route_and_request() -> None:
+    key = upstream_key("ip:10.0.0.7", "POST", "/leads", "k1", "fp")
+    assert len(key) == 64
+    assert "k1" not in key
+    assert key == upstream_key("ip:10.0.0.7", "POST", "/leads", "k1", "fp")
+    others = {
+        upstream_key("ip:10.0.0.8", "POST", "/leads", "k1", "fp"),
+        upstream_key("ip:10.0.0.7", "POST", "/leads/x/verify", "k1", "fp"),
+        upstream_key("ip:10.0.0.7", "POST", "/leads", "k2", "fp"),
+        upstream_key("ip:10.0.0.7", "POST", "/leads", "k1", "another body"),
+    }
+    assert key not in others
+    assert len(others) == 4
+    assert key != storage_key("", "ip:10.0.0.7", "POST", "/leads", "k1").split(":")[-1]
 
 
 def test_replays_carry_the_headers_that_matter_and_the_marker() -> None:

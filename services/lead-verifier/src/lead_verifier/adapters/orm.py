@@ -31,6 +31,13 @@ leads = Table(
     Column("status", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("verified_at", DateTime(timezone=True)),
+    # A retried sign-up (same key) finds its lead here instead of making a second one.
+    Column(
+        "idempotency_key",
+        String(64),
+        unique=True,
+        comment="sha256 of the sign-up's Idempotency-Key (scoped by the gateway), if it had one",
+    ),
     # At most one verified lead per address: a second sign-up for it is refused (409).
     Index(
         "leads_verified_email_uq",
@@ -48,4 +55,9 @@ verification_codes = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("used_at", DateTime(timezone=True)),
+    Column(
+        "used_with_key",
+        String(64),
+        comment="sha256 of the Idempotency-Key of the verification that used the code",
+    ),
 )

@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from lead_verifier import handlers
 from lead_verifier.adapters.tokens import onboarding_token
+from lead_verifier.domain.codes import Rejection
+from lead_verifier.domain.idempotency import HEADER, MAX_LENGTH
 from lead_verifier.settings import LeadVerifierSettings
 from service_kit.app import RuntimeDep
 from service_kit.problems import Conflict, Unauthorized, problem_responses
@@ -22,6 +24,17 @@ from shared_schemas.events import Address
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/leads", tags=["leads"])
 
+# The gateway forwards the client's key, scoped to the caller, route and request, so a retry of
+# a request whose answer was lost finds what the first attempt did instead of doing it again.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        max_length=MAX_LENGTH,
+        description="A retry under the same key answers as the first attempt did.",
+    ),
+]
+
 _SIGN_UP_PROBLEMS = problem_responses(r422="Invalid body")
 _VERIFY_PROBLEMS = problem_responses(
     r401="Missing, wrong, expired, used or locked code",
@@ -31,7 +44,9 @@ _VERIFY_PROBLEMS = problem_responses(
 
 
 @router.post("", status_code=201, response_model=LeadCreatedOut, responses=_SIGN_UP_PROBLEMS)
-async def sign_up(body: SignUpIn, runtime: RuntimeDep) -> LeadCreatedOut:
+async def sign_up(
+    body: SignUpIn, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> LeadCreatedOut:
     """Sign up; the verification link travels only by e-mail.
 
     The answer is the same whether or not the address already has an account: only the e-mail
@@ -44,6 +59,7 @@ async def sign_up(body: SignUpIn, runtime: RuntimeDep) -> LeadCreatedOut:
         company_name=body.company_name,
         email=str(body.email),
         address=Address.model_validate(body.address.model_dump()) if body.address else None,
+        idempotency_key=idempotency_key,
     )
     async with runtime.uow() as uow:
         lead_id = await handlers.sign_up(cmd, uow, settings, datetime.now(UTC))
@@ -58,22 +74,24 @@ async def verify(
     runtime: RuntimeDep,
     request: Request,
     authorization: Annotated[str | None, Header()] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> VerifiedOut:
     """Exchange the e-mailed code (`Authorization: Bearer <code>`) for an onboarding token."""
     settings: LeadVerifierSettings = runtime.settings  # type: ignore[assignment]
     code = _bearer(authorization)
     now = datetime.now(UTC)
     async with runtime.uow() as uow:
-        rejection = await handlers.verify(lead_id, code, uow, settings, now)
+        outcome = await handlers.verify(lead_id, code, uow, settings, now, idempotency_key)
         try:
             await uow.commit()
         except IntegrityError as exc:
             raise Conflict("This e-mail address has already been verified.") from exc
-    if rejection is not None:
-        log.info("verification rejected", lead_id=str(lead_id), reason=rejection.value)
+    if isinstance(outcome, Rejection):
+        log.info("verification rejected", lead_id=str(lead_id), reason=outcome.value)
         raise Unauthorized("The verification code is invalid, expired or already used.")
-    log.info("lead verified", lead_id=str(lead_id))
-    return VerifiedOut(id=lead_id, token=onboarding_token(lead_id, now, settings))
+    log.info("lead verified", lead_id=str(lead_id), repeated=outcome.repeated)
+    # Minted at the moment of verification, so a repeat gets the very same token, no longer-lived.
+    return VerifiedOut(id=lead_id, token=onboarding_token(lead_id, outcome.at, settings))
 
 
 def _bearer(authorization: str | None) -> str:

@@ -1,4 +1,10 @@
-"""Verification codes: random, stored as a hash, single-use, expiring, attempt-limited."""
+"""Verification codes: random, stored as a hash, single-use, expiring, attempt-limited.
+
+Single use has one exception, for a client whose answer was lost on the way (a gateway timeout):
+the request that used the code, sent again with the same code under the same idempotency key,
+answers as it did, while the token it was given lives. Anyone else presenting the used code, a
+leaked link included, is refused as before.
+"""
 
 from __future__ import annotations
 
@@ -41,9 +47,12 @@ class CodeState:
     expires_at: datetime
     attempts: int
     used_at: datetime | None
+    used_with_key: str | None = None  # digest of the idempotency key of the request that used it
 
-    def check(self, presented: str, now: datetime, max_attempts: int) -> Rejection | None:
-        """None if accepted (and now used); otherwise why not. Mutates attempts/used_at."""
+    def check(
+        self, presented: str, now: datetime, max_attempts: int, key: str | None = None
+    ) -> Rejection | None:
+        """None if accepted (and now used, under `key`); otherwise why not. Mutates the state."""
         if self.used_at is not None:
             return Rejection.USED
         if self.attempts >= max_attempts:
@@ -54,4 +63,17 @@ class CodeState:
             self.attempts += 1
             return Rejection.MISMATCH
         self.used_at = now
+        self.used_with_key = key
         return None
+
+    def repeats_use(
+        self, presented: str, key: str | None, now: datetime, window: timedelta
+    ) -> bool:
+        """Whether this is the request that used the code, again: the same code under the same
+        key, within `window` of its use. Changes nothing; every other used-code request is USED."""
+        if self.used_at is None or self.used_with_key is None or key is None:
+            return False
+        if now >= self.used_at + window:
+            return False
+        same_key = hmac.compare_digest(self.used_with_key, key)
+        return same_key and hmac.compare_digest(self.digest, digest(presented))

@@ -21,6 +21,7 @@ from tenant_api.api.limits import PublicLimit
 from tenant_api.api.schemas import OnboardFromLeadIn, TenantOut
 from tenant_api.auth import LeadCaller
 from tenant_api.domain.onboarding import DomainMismatch, check_contact_domain
+from tenant_api.idempotency.forwarding import upstream_key_of
 from tenant_api.settings import TenantApiSettings
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -40,13 +41,17 @@ def _lead_verifier(request: Request) -> LeadVerifierClient:
     responses=problem_responses(
         r422="Invalid body",
         r429="Too many attempts from this address; see `Retry-After`",
-        r503="lead-verifier (or the rate limiter) is unavailable",
+        r503="lead-verifier (or the rate limiter) is unavailable; nothing was done",
+        r504="lead-verifier did not answer in time; retry with the same `Idempotency-Key`",
     ),
 )
 async def sign_up(body: SignUpIn, request: Request) -> Response:
     """Sign up as a prospective customer; a verification link is e-mailed."""
     payload = body.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return await _lead_verifier(request).forward("/leads", request, json=payload)
+    key = upstream_key_of(request)
+    return await _lead_verifier(request).forward(
+        "/leads", request, json=payload, idempotency_key=key
+    )
 
 
 @public.post(
@@ -57,7 +62,8 @@ async def sign_up(body: SignUpIn, request: Request) -> Response:
         r409="The e-mail address was verified by another sign-up",
         r422="Invalid lead id",
         r429="Too many attempts from this address; see `Retry-After`",
-        r503="lead-verifier is unavailable",
+        r503="lead-verifier is unavailable; nothing was done",
+        r504="lead-verifier did not answer in time; retry with the same `Idempotency-Key`",
     ),
 )
 async def verify(
@@ -69,7 +75,10 @@ async def verify(
 ) -> Response:
     """Exchange the e-mailed code for a short-lived onboarding token."""
     return await _lead_verifier(request).forward(
-        f"/leads/{lead_id}/verify", request, authorization=authorization or ""
+        f"/leads/{lead_id}/verify",
+        request,
+        authorization=authorization or "",
+        idempotency_key=upstream_key_of(request),
     )
 
 

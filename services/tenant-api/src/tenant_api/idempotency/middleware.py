@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service_kit.body_limit import Disconnected, read_body, replaying
 from tenant_api.idempotency.asgi import Answer, send_problem, send_replay
 from tenant_api.idempotency.caller import VerifyClaims, caller_of
+from tenant_api.idempotency.forwarding import remember_upstream_key
 from tenant_api.idempotency.rules import (
     HEADER,
     METHODS,
@@ -27,6 +28,7 @@ from tenant_api.idempotency.rules import (
     is_kept,
     kept_headers,
     storage_key,
+    upstream_key,
     validate_key,
 )
 from tenant_api.idempotency.store import IdempotencyStore, StoreUnavailable
@@ -109,6 +111,7 @@ class IdempotencyMiddleware:
         request = fingerprint(method, f"{path}?{query}" if query else path, body)
         caller = await caller_of(scope, self.verify, s.trusted_proxies)
         name = storage_key(s.redis_key_prefix, caller, method, path, key)
+        remember_upstream_key(scope, upstream_key(caller, method, path, key, request))
 
         claim = Pending(fingerprint=request, owner=uuid.uuid4().hex)
         deadline = asyncio.get_running_loop().time() + s.idempotency_lock_seconds
@@ -161,7 +164,7 @@ class IdempotencyMiddleware:
         if answer.start is None:
             await _release(store, name, claim)
             return
-        if is_kept(answer.status):
+        if is_kept(answer.status, answer.headers):
             kept = Completed(
                 claim.fingerprint, answer.status, kept_headers(answer.headers), answer.body
             )

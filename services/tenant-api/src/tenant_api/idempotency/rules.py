@@ -28,8 +28,10 @@ KEPT_HEADERS = frozenset(
         "cache-control",
     }
 )
-# Answers a retry may change (timed out, too early, rate limited): not kept, like any 5xx.
+# Answers a retry may change (timed out, too early, rate limited): not kept, like any 5xx, or
+# any answer that tells the client when to come back (Retry-After: "not yet", never final).
 RETRYABLE_4XX = frozenset({408, 425, 429})
+RETRY_AFTER = b"retry-after"
 
 
 class InvalidKey(ValueError):
@@ -61,6 +63,13 @@ def storage_key(prefix: str, caller: str, method: str, path: str, key: str) -> s
     """The Redis key of one caller's key on one route; hashed, so no caller data is stored in it."""
     scope = json.dumps([caller, method, path, key]).encode()
     return f"{prefix}idempotency:{hashlib.sha256(scope).hexdigest()}"
+
+
+def upstream_key(caller: str, method: str, path: str, key: str, request_fingerprint: str) -> str:
+    """The key forwarded to an upstream service: the client's, scoped to the caller, route and
+    request, so two callers (or two requests) sharing a key never share an upstream effect."""
+    scope = json.dumps(["upstream", caller, method, path, key, request_fingerprint]).encode()
+    return hashlib.sha256(scope).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -136,8 +145,11 @@ def decide(record: Record | None, request_fingerprint: str) -> Decision:
     return Decision.REPLAY if isinstance(record, Completed) else Decision.WAIT
 
 
-def is_kept(status: int) -> bool:
-    """Final answers are kept: 2xx and 4xx. A 5xx or a retryable 4xx frees the key instead."""
+def is_kept(status: int, headers: Iterable[tuple[bytes, bytes]] = ()) -> bool:
+    """Final answers are kept: 2xx and 4xx. A 5xx, a retryable 4xx or an answer carrying
+    Retry-After (409 still being processed, 429, 503) frees the key instead, so the retry runs."""
+    if any(k.lower() == RETRY_AFTER for k, _ in headers):
+        return False
     return 200 <= status < 300 or (400 <= status < 500 and status not in RETRYABLE_4XX)
 
 
