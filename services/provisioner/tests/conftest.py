@@ -24,6 +24,8 @@ from shared_schemas.events import (
     Tier,
     WebhookReceived,
     WebhookReceivedData,
+    WebhookRunRegistered,
+    WebhookRunRegisteredData,
 )
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -100,6 +102,17 @@ def callback(req: TenantProvisioningRequested, *, succeeded: bool = True) -> Web
             resources=[{"kind": "cluster"}],
             app_plane_url="https://acme.example.app",
         ),
+        producer="webhook-receiver",
+        correlation_id=d.pipeline_id,
+        tenant_id=d.tenant_id,
+    )
+
+
+def registered(req: TenantProvisioningRequested) -> WebhookRunRegistered:
+    """webhook-receiver's word that it stored the run of the request's external step."""
+    d = req.data
+    return WebhookRunRegistered.build(
+        WebhookRunRegisteredData(tenant_id=d.tenant_id, pipeline_id=d.pipeline_id),
         producer="webhook-receiver",
         correlation_id=d.pipeline_id,
         tenant_id=d.tenant_id,

@@ -80,13 +80,14 @@ async def record_run(
     *,
     finished: bool = False,
     ttl: float = 600,
+    opened_at: datetime | None = None,
 ) -> None:
     """Record a run as its announcements do (the consumer's own adapter, on real PostgreSQL)."""
     data = opened_data(settings, tenant_id, run, ttl)
     engine = make_engine(settings.database_url, schema=settings.db_schema)
     try:
         async with engine.begin() as conn, AsyncSession(bind=conn) as session:
-            await runs.opened(session, data, datetime.now(UTC))
+            await runs.opened(session, data, opened_at or datetime.now(UTC))
             if finished:
                 await runs.finished(
                     session,

@@ -22,6 +22,7 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     ev.WebhookReceived,
     ev.WebhookRunOpened,
     ev.WebhookRunFinished,
+    ev.WebhookRunRegistered,
     ev.ProvisioningCompleted,
     ev.ProvisioningFailed,
     ev.ProvisioningCancelled,
@@ -74,6 +75,7 @@ AnyEvent = Annotated[
     | Annotated[ev.WebhookReceived, Tag(event_key("webhook.received", 1))]
     | Annotated[ev.WebhookRunOpened, Tag(event_key("webhook.run_opened", 1))]
     | Annotated[ev.WebhookRunFinished, Tag(event_key("webhook.run_finished", 1))]
+    | Annotated[ev.WebhookRunRegistered, Tag(event_key("webhook.run_registered", 1))]
     | Annotated[ev.ProvisioningCompleted, Tag(event_key("provisioning.completed", 1))]
     | Annotated[ev.ProvisioningFailed, Tag(event_key("provisioning.failed", 1))]
     | Annotated[ev.ProvisioningCancelled, Tag(event_key("provisioning.cancelled", 1))]

@@ -1,5 +1,5 @@
-"""What the provisioner consumes: the saga's requests, verified callbacks, and requests to
-re-issue a tenant's initial API key."""
+"""What the provisioner consumes: the saga's requests, verified callbacks, requests to re-issue
+a tenant's initial API key, and webhook-receiver's word that it knows a run."""
 
 from __future__ import annotations
 
@@ -31,5 +31,12 @@ def build_consumers(deps: Deps) -> list[Consumer]:
                 "tenant.offboarding_requested": _bound(handlers.deprovision, deps),
                 "tenant.api_key_reissue_requested": _bound(handlers.reissue_api_key, deps),
             },
-        )
+        ),
+        # Its own queue: a callback waiting for its run's registration never queues behind
+        # the saga's work. The handler only writes through its unit of work.
+        Consumer(
+            name="runs",
+            handlers={"webhook.run_registered": _bound(handlers.callback_due, deps)},
+            shares_transactions=True,
+        ),
     ]

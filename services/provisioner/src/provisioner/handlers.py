@@ -30,6 +30,7 @@ from shared_schemas.events import (
     TenantProvisioningRequested,
     TenantProvisioningTimedOut,
     WebhookReceived,
+    WebhookRunRegistered,
 )
 
 log = structlog.get_logger(__name__)
@@ -134,6 +135,11 @@ async def finish_external_step(event: WebhookReceived, uow: UnitOfWork, deps: De
     await events.step_failed(uow, row, "infrastructure", row.attempt, reason, False)
     await stop(uow, row, StopReason.FAILED, failure_step="infrastructure", failure_reason=reason)
     _wake_after_commit(uow, deps)
+
+
+async def callback_due(event: WebhookRunRegistered, uow: UnitOfWork, deps: Deps) -> None:
+    """webhook-receiver knows the run: the driver may call back (the local one waits for this)."""
+    await deps.driver.run_registered(event.data.pipeline_id, uow)
 
 
 async def _serialise(uow: UnitOfWork, pipeline_id: UUID) -> None:

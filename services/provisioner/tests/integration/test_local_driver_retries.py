@@ -23,7 +23,7 @@ from service_kit.webhooks import verify_arc
 from shared_schemas import Envelope
 from shared_schemas.events import Tier
 
-from ..conftest import request  # type: ignore[import-not-found]
+from ..conftest import registered, request  # type: ignore[import-not-found]
 from .test_pipelines import waiting_run  # type: ignore[import-not-found]
 
 Publish = Callable[[Envelope], Awaitable[None]]
@@ -100,6 +100,7 @@ async def test_unknown_run_and_unavailable_are_retried_until_delivered(
             req = request(Tier.SILO)
             await publish(req)
             run = await waiting_run(sql, settings, req.data.tenant_id)
+            await publish(registered(req))
             await callback_done(sql, req.data.pipeline_id)
     assert len(stand_in.received) == 3
     # The same signed delivery each time, signed with the run kept in PostgreSQL.
@@ -119,5 +120,6 @@ async def test_a_bad_signature_is_final(
             req = request(Tier.SILO)
             await publish(req)
             await waiting_run(sql, settings, req.data.tenant_id)
+            await publish(registered(req))
             await callback_done(sql, req.data.pipeline_id)
     assert len(stand_in.received) == 1

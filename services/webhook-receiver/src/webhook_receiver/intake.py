@@ -1,8 +1,9 @@
 """One delivery, start to finish: check it, store its receipt, accept it at most once.
 
-Checks run in a fixed order: headers, timestamp, body, run, signature, run still waiting. A
-rejection is recorded in its own transaction; an accepted receipt and its event commit
-together. No provisioning work happens here: the provisioner reacts to `webhook.received`.
+Checks run in a fixed order: headers, timestamp, body, the tenant's announced runs, the one
+whose secret signed it, that run still waiting. A rejection is recorded in its own transaction;
+an accepted receipt and its event commit together. No provisioning work happens here: the
+provisioner reacts to `webhook.received`.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from service_kit.runtime import ServiceRuntime
-from service_kit.sealing import Unsealable
 from service_kit.webhooks import WebhookRun
 from shared_schemas.api.webhooks import ProvisioningCallback
 from webhook_receiver import handlers, metrics
 from webhook_receiver.adapters import nonces, runs
 from webhook_receiver.domain.freshness import check_freshness
 from webhook_receiver.domain.receipts import Outcome, Reason, Receipt, headers_subset
-from webhook_receiver.domain.signatures import signature_valid
+from webhook_receiver.domain.signatures import signing_run
 from webhook_receiver.domain.signed_request import detect_scheme, read_signed_request
 from webhook_receiver.settings import WebhookReceiverSettings
 
@@ -81,27 +81,25 @@ async def receive(
     except ValidationError as exc:
         return await _reject(runtime, receipt, Reason.INVALID_BODY, _field_errors(exc))
     receipt = replace(receipt, tenant_id=callback.initiator_id)
-    run = await _current_run(runtime, settings, callback.initiator_id, now)
-    if run is None:
+    candidates = await _announced_runs(runtime, settings, callback.initiator_id, now)
+    if not candidates:
         return await _reject(runtime, receipt, Reason.UNKNOWN_RUN)
-    receipt = replace(receipt, pipeline_id=run.pipeline_id)
-    if not signature_valid(signed, body, run):
+    run = signing_run(signed, body, candidates)
+    if run is None:
+        # Signed for none of them: the receipt names the newest, the one most likely meant.
+        receipt = replace(receipt, pipeline_id=candidates[0].pipeline_id)
         return await _reject(runtime, receipt, Reason.BAD_SIGNATURE)
+    receipt = replace(receipt, pipeline_id=run.pipeline_id)
     if run.finished:
         return await _refuse_unless_seen(runtime, receipt)
     return await _accept_once(runtime, settings, receipt, callback, run)
 
 
-async def _current_run(
+async def _announced_runs(
     runtime: ServiceRuntime, settings: WebhookReceiverSettings, tenant_id: UUID, now: datetime
-) -> WebhookRun | None:
+) -> list[WebhookRun]:
     async with runtime.uow() as uow:
-        try:
-            return await runs.current(uow.session, settings.run_keyring(), tenant_id, now)
-        except Unsealable as exc:
-            # Its announcement opened when it came: a key was removed from WEBHOOK_RUN_KEYS since.
-            log.error("a run's secret no longer opens", tenant_id=str(tenant_id), error=exc.detail)
-            return None
+        return await runs.announced(uow.session, settings.run_keyring(), tenant_id, now)
 
 
 async def _refuse_unless_seen(runtime: ServiceRuntime, receipt: Receipt) -> Decision:

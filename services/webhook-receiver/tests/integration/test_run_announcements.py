@@ -144,3 +144,31 @@ async def test_a_run_no_key_opens_is_dead_lettered_with_the_reason(
         )
         == []
     )
+
+
+async def test_a_stored_run_is_announced_back_once(
+    app: Any, event_tap: Any, infra: TestInfra, settings: WebhookReceiverSettings, sql: Sql
+) -> None:
+    tap = await event_tap("webhook.run_registered")
+    tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())
+    opened_event = opened(settings, tenant_id, run)
+    await announce(infra, opened_event)
+    await announce(infra, opened_event)  # a redelivery: handled once, announced once
+
+    mine = await tap.wait_for(
+        "webhook.run_registered", where=lambda e: e.data.pipeline_id == run.pipeline_id
+    )
+    (registered,) = mine
+    assert registered.data.tenant_id == tenant_id
+    assert registered.causation_id == opened_event.id
+    assert registered.producer == "webhook-receiver"
+    # Published only once the run is stored: a callback sent on it is verified.
+    assert await finished_flag(sql, run.pipeline_id) is False
+    # The redelivery was deduplicated by the inbox: still one registration after a marker
+    # announcement behind it has come through.
+    marker = new_run(uuid.uuid4())
+    await announce(infra, opened(settings, uuid.uuid4(), marker))
+    await tap.wait_for(
+        "webhook.run_registered", where=lambda e: e.data.pipeline_id == marker.pipeline_id
+    )
+    assert [e for e in tap.received if e.data.pipeline_id == run.pipeline_id] == [registered]

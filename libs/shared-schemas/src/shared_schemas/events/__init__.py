@@ -67,6 +67,8 @@ from shared_schemas.events.webhook import (
     WebhookRunFinishedData,
     WebhookRunOpened,
     WebhookRunOpenedData,
+    WebhookRunRegistered,
+    WebhookRunRegisteredData,
     webhook_run_secret_binding,
 )
 
@@ -130,6 +132,8 @@ __all__ = [
     "WebhookRunFinishedData",
     "WebhookRunOpened",
     "WebhookRunOpenedData",
+    "WebhookRunRegistered",
+    "WebhookRunRegisteredData",
     "api_key_handover_binding",
     "verification_link_binding",
     "webhook_run_secret_binding",

@@ -1,5 +1,5 @@
-"""Events of provisioning callbacks: verified ones (producer: webhook-receiver), and the runs
-they are verified against (producer: provisioner)."""
+"""Events of provisioning callbacks: verified ones (producer: webhook-receiver), the runs they
+are verified against (producer: provisioner), and the receiver's word that it knows a run."""
 
 from __future__ import annotations
 
@@ -75,3 +75,19 @@ class WebhookRunFinished(Envelope):
     type: Literal["webhook.run_finished"] = "webhook.run_finished"
     version: Literal[1] = 1
     data: WebhookRunFinishedData
+
+
+class WebhookRunRegisteredData(Contract):
+    tenant_id: UUID
+    pipeline_id: UUID
+
+
+class WebhookRunRegistered(Envelope):
+    """Producer: webhook-receiver. It stored the run `webhook.run_opened` announced and now
+    verifies the run's callbacks: a callback the provisioner sends itself is due from here."""
+
+    TYPE = "webhook.run_registered"
+    VERSION = 1
+    type: Literal["webhook.run_registered"] = "webhook.run_registered"
+    version: Literal[1] = 1
+    data: WebhookRunRegisteredData

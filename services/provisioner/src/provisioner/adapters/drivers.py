@@ -35,6 +35,9 @@ class Driver(Protocol):
     async def trigger(self, job: DriverJob, uow: UnitOfWork) -> None:
         """Start the run; inside the step's unit of work, which commits the step's waiting."""
 
+    async def run_registered(self, pipeline_id: UUID, uow: UnitOfWork) -> None:
+        """webhook-receiver stored the pipeline's run: a callback sent from now on is verified."""
+
     async def close(self) -> None: ...
 
 
@@ -43,6 +46,9 @@ class ManualDriver:
 
     async def trigger(self, job: DriverJob, uow: UnitOfWork) -> None:
         log.info("infrastructure waits for a manual callback", pipeline_id=str(job.pipeline_id))
+
+    async def run_registered(self, pipeline_id: UUID, uow: UnitOfWork) -> None:
+        return None
 
     async def close(self) -> None:
         return None
@@ -70,6 +76,12 @@ class HttpDriver:
             },
         )
         response.raise_for_status()  # a refused trigger is a failed attempt of the step
+
+    async def run_registered(self, pipeline_id: UUID, uow: UnitOfWork) -> None:
+        # Triggered at once, not on registration: a third party calls back much later than
+        # the run's announcement takes, and one that is quicker is told to try again
+        # (401 `webhook-run-unknown` with Retry-After) until the run is known.
+        return None
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -1,6 +1,12 @@
 """The local driver's pending callbacks (table `local_callbacks`), claimed under a lease.
 
-A claim takes one row whose lease is free or expired (`FOR UPDATE SKIP LOCKED`, so replicas
+A row is due once webhook-receiver has registered its run (`webhook.run_registered` sets
+`registered_at`): a callback sent before would only be refused as a run it does not know. A row
+whose run no longer awaits a callback (finished or expired: the step's deadline passed, or the
+pipeline was cancelled) is due too, only to be dropped, so a registration that never comes
+leaves nothing behind.
+
+A claim takes one due row whose lease is free or expired (`FOR UPDATE SKIP LOCKED`, so replicas
 never take the same one), and the claimant renews the lease while it works. A process that
 dies holding a lease simply stops renewing it: once it expires, any replica resumes the row.
 """
@@ -11,12 +17,30 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Interval, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Interval,
+    Row,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from provisioner.adapters.orm import local_callbacks as table
+from provisioner.adapters.orm import webhook_runs
 
 _FREE = or_(table.c.leased_until.is_(None), table.c.leased_until < func.now())
+_RUN_AWAITS = exists().where(
+    webhook_runs.c.pipeline_id == table.c.pipeline_id,
+    webhook_runs.c.finished_at.is_(None),
+    webhook_runs.c.expires_at > func.now(),
+)
+_DUE = or_(table.c.registered_at.is_not(None), ~_RUN_AWAITS)
 _LEASE = bindparam("lease", type_=Interval)
 # Not named after their columns: an UPDATE reserves those names for its SET clause.
 _MINE = (table.c.pipeline_id == bindparam("pid")) & (table.c.owner == bindparam("claim"))
@@ -27,7 +51,7 @@ _CLAIM = (
     .where(
         table.c.pipeline_id
         == select(table.c.pipeline_id)
-        .where(_FREE)
+        .where(_FREE, _DUE)
         .order_by(table.c.created_at)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -35,6 +59,12 @@ _CLAIM = (
     )
     .values(owner=bindparam("claim"), leased_until=func.now() + _LEASE)
     .returning(table)
+)
+# Only the first registration counts; a row already done (or never added) is no error.
+_REGISTER = (
+    update(table)
+    .where(table.c.pipeline_id == bindparam("pid"), table.c.registered_at.is_(None))
+    .values(registered_at=func.now())
 )
 _RENEW = update(table).where(_MINE).values(leased_until=func.now() + _LEASE)
 # The first outcome recorded is the only one ever sent, whoever ran the command.
@@ -53,6 +83,12 @@ _DONE = delete(table).where(_MINE)
 
 async def add(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(_ADD, values)
+
+
+async def register(session: AsyncSession, pipeline_id: UUID) -> bool:
+    """Make the pipeline's callback due; False if it was due already or is not pending."""
+    result = await session.execute(_REGISTER, {"pid": pipeline_id})
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def claim(session: AsyncSession, owner: UUID, lease: timedelta) -> Row[Any] | None:

@@ -7,8 +7,12 @@ The command's outcome is fixed in the row with the callback's timestamp before t
 send, so every send (a retry, or a replica resuming) is the same signed delivery, which
 webhook-receiver accepts once. The command may run again after a crash: it must be idempotent.
 
-A refusal that may pass (the receiver unreachable, busy, or not yet told of the run) is sent
-again with backoff until the step's callback deadline; one that never will is final.
+The callback waits for webhook-receiver's word that it stored the run (`webhook.run_registered`
+makes the row due), so the first send is one the receiver can verify. If that word never comes
+(the announcement dead-lettered, the receiver down for long), nothing is sent and the step's
+callback deadline fails the step as for any pipeline that never calls back; the row is then
+dropped. A refusal that may pass (the receiver unreachable, busy, or not yet told of the run)
+is sent again with backoff until that deadline; one that never will is final.
 """
 
 from __future__ import annotations
@@ -74,6 +78,11 @@ class LocalDriver:
             },
         )
         uow.after_commit(self._wake.set)
+
+    async def run_registered(self, pipeline_id: UUID, uow: UnitOfWork) -> None:
+        # Only now is the callback due: before, webhook-receiver would not know its run.
+        if await local_callbacks.register(uow.session, pipeline_id):
+            uow.after_commit(self._wake.set)
 
     async def run_job(self, runtime: ServiceRuntime) -> None:
         """As a runtime background job: claim pending callbacks and carry each one out."""

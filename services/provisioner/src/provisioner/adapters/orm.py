@@ -167,6 +167,12 @@ local_callbacks = Table(
         JSONB,
         comment="W3C traceparent/tracestate of the step that asked for the callback.",
     ),
+    Column(
+        "registered_at",
+        DateTime(timezone=True),
+        comment="When webhook-receiver said it stored the run (webhook.run_registered): "
+        "the callback is due from then.",
+    ),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

@@ -7,15 +7,15 @@ fills in what it knows, and `finished` never goes back to false.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
+import structlog
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.retention import RetentionRule
-from service_kit.sealing import Keyring
+from service_kit.sealing import Keyring, Unsealable
 from service_kit.webhooks import WebhookRun
 from shared_schemas.events import (
     Sealed,
@@ -24,6 +24,8 @@ from shared_schemas.events import (
     webhook_run_secret_binding,
 )
 from webhook_receiver.adapters.orm import webhook_runs as table
+
+log = structlog.get_logger(__name__)
 
 # Pruned this long after it expired: nothing is verified against it any more.
 RETENTION_MARGIN = timedelta(days=1)
@@ -45,8 +47,11 @@ _FINISHED = _finished.on_conflict_do_update(
     index_elements=[table.c.pipeline_id],
     set_={"finished": True, "updated_at": func.now()},
 )
-# The tenant's newest announced run (a retried pipeline's run replaces the one before).
-_CURRENT = (
+# A tenant's unexpired announced runs, newest first. A tenant has one run per pipeline and its
+# pipelines run one at a time, so only a few are unexpired at once: a retried pipeline's run and
+# the runs of the attempts before it. The cap bounds the work a forged callback can cause.
+MAX_RUNS_PER_TENANT = 8
+_ANNOUNCED = (
     select(table)
     .where(
         table.c.tenant_id == bindparam("tenant_id"),
@@ -54,7 +59,7 @@ _CURRENT = (
         table.c.expires_at > bindparam("now"),
     )
     .order_by(table.c.opened_at.desc())
-    .limit(1)
+    .limit(MAX_RUNS_PER_TENANT)
 )
 
 
@@ -88,17 +93,33 @@ async def finished(session: AsyncSession, data: WebhookRunFinishedData) -> None:
     )
 
 
-async def current(
+async def announced(
     session: AsyncSession, keys: Keyring, tenant_id: UUID, now: datetime
-) -> WebhookRun | None:
-    """The run a callback for `tenant_id` is verified against, its secret opened; None if no
-    unexpired run was announced. `Unsealable` if no configured key opens it."""
-    row: Any = (await session.execute(_CURRENT, {"tenant_id": tenant_id, "now": now})).first()
-    if row is None:
-        return None
-    secret = keys.open(
-        Sealed.model_validate(row.secret), webhook_run_secret_binding(row.pipeline_id)
-    )
-    return WebhookRun(
-        secret=secret, context=row.context, pipeline_id=row.pipeline_id, finished=row.finished
-    )
+) -> list[WebhookRun]:
+    """The runs a callback for `tenant_id` may be signed for, newest first, secrets opened;
+    empty if no unexpired run was announced. A run whose secret no configured key opens any
+    more (a key removed from WEBHOOK_RUN_KEYS since it came) is left out, and logged."""
+    rows = (await session.execute(_ANNOUNCED, {"tenant_id": tenant_id, "now": now})).all()
+    found: list[WebhookRun] = []
+    for row in rows:
+        try:
+            secret = keys.open(
+                Sealed.model_validate(row.secret), webhook_run_secret_binding(row.pipeline_id)
+            )
+        except Unsealable as exc:
+            log.error(
+                "a run's secret no longer opens",
+                tenant_id=str(tenant_id),
+                pipeline_id=str(row.pipeline_id),
+                error=exc.detail,
+            )
+            continue
+        found.append(
+            WebhookRun(
+                secret=secret,
+                context=row.context,
+                pipeline_id=row.pipeline_id,
+                finished=row.finished,
+            )
+        )
+    return found
