@@ -16,6 +16,7 @@ from chaos.workers import WorkerProcesses
 from deploy.ha import HaStack
 from deploy.ha.procs import HaError
 from deploy.ha.services import PROCESSES
+from service_kit.migrations import ensure_database
 from service_kit.testing import TestInfra, isolated_infra
 
 # The kit's connection name on the broker: the saga's consumer is the provisioner's.
@@ -82,6 +83,10 @@ def ha_infra(stack: HaStack, run_id: str) -> Iterator[TestInfra]:
     master = f"redis://127.0.0.1:{stack.redis_master()}/0"
     servers = (env["DATABASE_URL"], env["RABBITMQ_URL"], master)
     with isolated_infra(run_id, servers, {k: env[k] for k in NODE_LISTS}) as infra:
+        # Made now, not by the provisioner as it starts: a database created that instant may
+        # not be on the replica yet, and asyncpg stops at the first host's "does not exist"
+        # instead of moving on to the leader.
+        asyncio.run(ensure_database(infra.tenant_data_dsn))
         yield infra
 
 
@@ -93,8 +98,9 @@ async def ha_target(stack: HaStack, infra: TestInfra) -> AsyncIterator[Target]:
         mail.start()
         exits.callback(mail.stop)
         env = {**infra.env, **SETTINGS, "SMTP_URL": mail.url}
-        await asyncio.to_thread(stack.restart_services, env)
+        # Put back on the env file alone afterwards, even if this start fails.
         exits.push_async_callback(asyncio.to_thread, stack.restart_services)
+        await asyncio.to_thread(stack.restart_services, env)
         port = stack.layout.service_base
         urls = {s: f"http://127.0.0.1:{port + i}" for i, s in enumerate(SERVICES)}
         yield Target(

@@ -5,18 +5,16 @@ process each against them, so that restarting an engine is a real restart."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from chaos.local import SETTINGS, PatientSink
-from chaos.processes import ROOT, LocalProcesses
-from chaos.target import SERVICES, Target
+from chaos.supervised import supervised_target
+from chaos.target import Target
 from deploy.ha import PrivatePostgres, PrivateRabbit, PrivateRedis
 from deploy.ha.procs import free_port
-from service_kit.migrations import upgrade
-from service_kit.testing import TestInfra, free_port_base
+from service_kit.testing import TestInfra
 
 
 @dataclass
@@ -74,34 +72,8 @@ def single_engines(directory: Path) -> Iterator[SingleEngines]:
         yield SingleEngines(postgres, rabbit, redis)
 
 
-@asynccontextmanager
-async def single_target(
+def single_target(
     engines: SingleEngines, infra: TestInfra, directory: Path
-) -> AsyncIterator[Target]:
-    """Migrate, start the mail sink and one process per service; stop them after."""
-    async with AsyncExitStack() as stack:
-        for service in SERVICES:
-            await asyncio.to_thread(upgrade, ROOT / "services" / service, infra.database_url)
-        mail = PatientSink(host="127.0.0.1", port=0, messages=[])
-        mail.start()
-        stack.callback(mail.stop)
-        port_base = free_port_base(count=len(SERVICES))
-        env = {
-            **infra.env,
-            **SETTINGS,
-            "SMTP_URL": mail.url,
-            "LEAD_VERIFIER_URL": f"http://127.0.0.1:{port_base + 1}",
-            "WEBHOOK_CALLBACK_URL": f"http://127.0.0.1:{port_base + 3}/webhooks/provisioning",
-        }
-        processes = LocalProcesses(env, port_base, directory)
-        stack.push_async_callback(processes.stop_all)
-        await processes.start_all()
-        yield Target(
-            name="single",
-            infra=infra,
-            mail=mail,
-            urls=processes.urls,
-            services=processes,
-            restartable=engines.restartable(),
-            retry_delays=tuple(float(d) for d in SETTINGS["RETRY_DELAYS"].split(",")),
-        )
+) -> AbstractAsyncContextManager[Target]:
+    """One process per service on the private engines, which the faults may restart."""
+    return supervised_target("single", infra, directory, restartable=engines.restartable())
