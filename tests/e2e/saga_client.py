@@ -12,7 +12,7 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
-from service_kit.redis_client import redis_client
+from service_kit.redis_client import close_redis, redis_client
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_WEBHOOK_RUN_KEY, ServiceSettings
 from service_kit.testing import SmtpSink, TestInfra
@@ -220,7 +220,7 @@ async def set_fault(infra: TestInfra, key: str, value: str | None) -> None:
         else:
             await redis.set(name, value, ex=600)
     finally:
-        await redis.aclose()
+        await close_redis(redis)
 
 
 def token_for(infra: TestInfra, role: str) -> str:
