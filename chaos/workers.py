@@ -40,12 +40,6 @@ class WorkerProcesses:
     def _workers(self, service: str) -> set[int]:
         return worker_processes(self._supervisor(service))
 
-    async def _signal_one(self, service: str, sig: signal.Signals) -> int:
-        victim = min(self._workers(service))
-        os.kill(victim, sig)
-        self._gone[service] = victim
-        return victim
-
     async def _exited(self, service: str, pid: int, timeout: float) -> bool:
         deadline = asyncio.get_running_loop().time() + timeout
         while pid in self._workers(service):
@@ -55,7 +49,9 @@ class WorkerProcesses:
         return True
 
     async def kill(self, service: str) -> None:
-        victim = await self._signal_one(service, signal.SIGKILL)
+        victim = min(self._workers(service))
+        os.kill(victim, signal.SIGKILL)
+        self._gone[service] = victim
         if not await self._exited(service, victim, EXIT_TIMEOUT):
             raise RuntimeError(f"{service} worker {victim} survived kill -9")
 
@@ -79,7 +75,11 @@ class WorkerProcesses:
                 await asyncio.sleep(0.2)
 
     async def restart(self, service: str) -> None:
-        victim = await self._signal_one(service, signal.SIGTERM)
-        if not await self._exited(service, victim, EXIT_TIMEOUT):
-            os.kill(victim, signal.SIGKILL)  # a hung shutdown is the oracle's to judge
-        await self.start(service)
+        """A rolling restart of the service: each worker SIGTERMed in turn, the next only once
+        its replacement is up and the service answers ready."""
+        for victim in sorted(self._workers(service)):
+            os.kill(victim, signal.SIGTERM)
+            self._gone[service] = victim
+            if not await self._exited(service, victim, EXIT_TIMEOUT):
+                os.kill(victim, signal.SIGKILL)  # a hung shutdown is the oracle's to judge
+            await self.start(service)
