@@ -6,13 +6,17 @@ import argparse
 import asyncio
 import sys
 import uuid
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+from chaos.ha import HaUnavailable, ha_infra, ha_target, running_stack
 from chaos.local import local_target
 from chaos.report import table, write
 from chaos.runner import Result, run_scenario
 from chaos.scenarios import by_name
-from service_kit.testing import TestInfra, isolated_infra
+from chaos.single import single_engines, single_target
+from chaos.target import Target
+from service_kit.testing import isolated_infra
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,13 +25,15 @@ def say(message: str) -> None:
     print(f"[chaos] {message}", flush=True)
 
 
-async def run(infra: TestInfra, args: argparse.Namespace, directory: Path) -> list[Result]:
+async def run(
+    target_cm: AbstractAsyncContextManager[Target], args: argparse.Namespace, directory: Path
+) -> list[Result]:
     scenarios = by_name(args.only.split(",") if args.only else None)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + args.deadline
     results: list[Result] = []
-    say(f"starting the local target (logs in {directory})")
-    async with local_target(infra, directory) as target:
+    say(f"starting the {args.target} target (logs in {directory})")
+    async with target_cm as target:
         for scenario in scenarios:
             left = deadline - loop.time()
             if left < 60:
@@ -51,25 +57,48 @@ async def run(infra: TestInfra, args: argparse.Namespace, directory: Path) -> li
     return results
 
 
+def on_target(args: argparse.Namespace, run_id: str, directory: Path) -> list[Result]:
+    """Every scenario on the target asked for; the infrastructure made and removed here."""
+    if args.target == "ha":
+        stack = running_stack(args.ha_env)
+        with ha_infra(stack, run_id) as infra:
+            return asyncio.run(run(ha_target(stack, infra), args, directory))
+    if args.target == "single":
+        with (
+            single_engines(directory / "engines") as engines,
+            isolated_infra(run_id, engines.servers) as infra,
+        ):
+            return asyncio.run(run(single_target(engines, infra, directory), args, directory))
+    with isolated_infra(run_id) as infra:
+        return asyncio.run(run(local_target(infra, directory), args, directory))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--target", choices=["local", "ha"], default="local")
+    parser.add_argument(
+        "--target",
+        choices=["local", "ha", "single"],
+        default="local",
+        help="local: machine's engines behind fault proxies; ha: the `make ha` stack;"
+        " single: private single-node engines the suite restarts",
+    )
     parser.add_argument("--tenants", type=int, default=12, help="tenants per scenario")
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--deadline", type=float, default=3600, help="seconds for the whole run")
     parser.add_argument("--budget", type=float, default=300, help="seconds per scenario")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "chaos")
+    parser.add_argument(
+        "--ha-env", type=Path, default=ROOT / "var" / "ha" / "ha.env", help="`make ha`'s env file"
+    )
     args = parser.parse_args()
-    if args.target == "ha":
-        from chaos.ha import ha_unavailable
-
-        say(ha_unavailable(ROOT))
-        return 2
     run_id = "chaos" + uuid.uuid4().hex[:6]
     directory = args.out / run_id
     directory.mkdir(parents=True, exist_ok=True)
-    with isolated_infra(run_id) as infra:
-        results = asyncio.run(run(infra, args, directory))
+    try:
+        results = on_target(args, run_id, directory)
+    except HaUnavailable as exc:
+        say(str(exc))
+        return 2
     data, markdown = write(results, args.out, {"target": args.target, "tenants": args.tenants})
     sys.stdout.write(table(results))
     say(f"results: {data} and {markdown}")

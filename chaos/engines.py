@@ -3,13 +3,22 @@ the engine scenarios to run against it. A thin adapter wires one to the other.""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Restartable(Protocol):
     """A single-node engine the suite may restart (a restarted Redis comes back empty)."""
 
     async def restart(self) -> None: ...
+
+
+@runtime_checkable
+class Stoppable(Protocol):
+    """A single-node engine the suite may stop for a while and start again."""
+
+    async def stop(self) -> None: ...
+
+    async def start(self) -> None: ...
 
 
 class EngineControl(Protocol):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from chaos.engines import EngineControl, Restartable
+from chaos.engines import EngineControl, Restartable, Stoppable
 from chaos.target import SERVICES, ServiceControl
 from service_kit.chaos import TcpProxy
 
@@ -107,6 +107,19 @@ class EngineRestart:
 
     async def heal(self) -> None:
         return None
+
+
+@dataclass
+class EngineOutage:
+    """A single-node engine stopped for the scenario's hold, then started again."""
+
+    engine: Stoppable
+
+    async def inject(self) -> None:
+        await self.engine.stop()
+
+    async def heal(self) -> None:
+        await self.engine.start()
 
 
 @dataclass

@@ -17,18 +17,19 @@ def _seconds(value: float | None) -> str:
 
 def table(results: Sequence[Result]) -> str:
     lines = [
-        "| scenario | tenants | end states | write back (s) | saga moving (s) | lost | done twice"
-        " | unexpected | e-mails resent | verdict |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | tenants | end states | write back (s) | saga moving (s) | healed (s) | lost"
+        " | done twice | unexpected | e-mails resent | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if r.status == "not run":
-            lines.append(f"| `{r.scenario}` | | | | | | | | | not run: {r.note} |")
+            lines.append(f"| `{r.scenario}` | | | | | | | | | | not run: {r.note} |")
             continue
         endings = ", ".join(f"{k} {v}" for k, v in sorted(r.endings.items()))
         lines.append(
             f"| `{r.scenario}` | {r.tenants} | {endings} | {_seconds(r.recovery.write_s)}"
-            f" | {_seconds(r.recovery.saga_s)} | {len(r.lost)} | {len(r.duplicated)}"
+            f" | {_seconds(r.recovery.saga_s)} | {_seconds(r.recovery.heal_s)}"
+            f" | {len(r.lost)} | {len(r.duplicated)}"
             f" | {len(r.unexpected)} | {len(r.resent_mail)} | {r.status} |"
         )
     return "\n".join(lines) + "\n"

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chaos.engines import Stoppable
 from chaos.faults import (
+    EngineOutage,
     EngineRestart,
     Fault,
     NoFault,
@@ -53,6 +55,19 @@ def _restart(engine: str) -> Callable[[Target], Fault | None]:
     def make(target: Target) -> Fault | None:
         found = target.restartable.get(engine)
         return None if found is None else EngineRestart(found)
+
+    return make
+
+
+def _outage(engine: str) -> Callable[[Target], Fault | None]:
+    """Through the proxy where there is one (the engine keeps its data), else the engine
+    itself stopped and started (a single-node Redis without persistence comes back empty)."""
+
+    def make(target: Target) -> Fault | None:
+        if (proxy := target.proxies.get(engine)) is not None:
+            return ProxyReset(proxy)
+        found = target.restartable.get(engine)
+        return EngineOutage(found) if isinstance(found, Stoppable) else None
 
     return make
 
@@ -113,7 +128,7 @@ SCENARIOS: list[Scenario] = [
             ),
         )
     ),
-    Scenario("redis-outage-60s", "Redis unreachable for 60 s", 60, _proxy("redis", ProxyReset)),
+    Scenario("redis-outage-60s", "Redis unreachable for 60 s", 60, _outage("redis")),
     Scenario(
         "redis-restart",
         "single-node Redis kill -9 and restart: its data is lost",

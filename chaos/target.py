@@ -25,7 +25,8 @@ class ServiceControl(Protocol):
         """Start the killed process again and wait until its /readyz answers 200."""
 
     async def restart(self, service: str) -> None:
-        """SIGTERM one process, wait for its graceful exit, start it again, wait until ready."""
+        """SIGTERM one process, wait for its graceful exit, start it again, wait until ready
+        (a service running as several processes: each of them in turn)."""
 
 
 @dataclass

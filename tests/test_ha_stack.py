@@ -1,12 +1,9 @@
 """The HA stack's control API against real engines: a three-node RabbitMQ cluster, Patroni with
 two PostgreSQL nodes, Redis with three sentinels (no services: `make ha` adds those), started
-once for the module on free ports in a temporary directory and torn down at the end."""
+once for the session (tests/conftest.py) and shared with the chaos subset in tests/chaos/."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,18 +14,10 @@ from deploy.ha.layout import Layout
 from deploy.ha.patroni import psql
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[HaStack]:
-    # Not pytest's tmp_path: PostgreSQL runs as `postgres`, which must reach the directory.
-    base = Path(tempfile.mkdtemp(prefix="cp-ha-test-"))
-    base.chmod(0o755)
-    started = HaStack.create(base)
-    try:
-        started.start(["rabbit", "postgres", "redis"])
-        yield started
-    finally:
-        started.stop(wipe=True)
-        shutil.rmtree(base, ignore_errors=True)
+@pytest.fixture
+def stack(ha_stack: HaStack) -> HaStack:
+    """The session's engines (tests/conftest.py), shared with the chaos subset."""
+    return ha_stack
 
 
 def test_the_env_file_names_every_address_and_reads_back(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
@@ -36,7 +37,13 @@ class Services:
     def ports(self) -> list[int]:
         return [self.port_base + offset for offset in range(len(SERVICES))]
 
-    def start(self) -> None:
+    @property
+    def pid(self) -> int | None:
+        """deploy/local_run.py's process: each service's uvicorn supervisor is its child."""
+        found = read_pid(self.pidfile)
+        return found if alive(found) else None
+
+    def start(self, extra_env: Mapping[str, str]) -> None:
         if alive(read_pid(self.pidfile)):
             return
         taken = [p for p in self.ports if port_answers(p)]
@@ -45,7 +52,7 @@ class Services:
                 f"ports {taken} are taken; set HA_PORT_BASE to a free block of five (HA_WIPE=1 "
                 "make ha-down forgets the old choice)"
             )
-        env = {**os.environ, **self.settings, "LOG_FORMAT": "json"}
+        env = {**os.environ, **self.settings, "LOG_FORMAT": "json", **extra_env}
         for name in SERVICES:
             env[f"{name.replace('-', '_').upper()}_PROCESSES"] = PROCESSES
         with Step(f"starting the five services ({PROCESSES} processes each) on :{self.port_base}"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .etcd import Etcd
@@ -90,8 +90,12 @@ class HaStack:
 
     # --- start and stop -------------------------------------------------------------------
 
-    def start(self, parts: Iterable[str] = PARTS) -> dict[str, float]:
-        """Start the parts asked for (in order), waiting for each; seconds each took."""
+    def start(
+        self, parts: Iterable[str] = PARTS, extra_env: Mapping[str, str] | None = None
+    ) -> dict[str, float]:
+        """Start the parts asked for (in order), waiting for each; seconds each took.
+        `extra_env` is laid over the env file for the services (a tool's own database, mail
+        sink, timings); `restart_services` puts them back on the env file alone."""
         wanted = set(parts)
         if unknown := wanted - set(PARTS):
             raise HaError(f"unknown parts {sorted(unknown)}; parts: {PARTS}")
@@ -110,9 +114,14 @@ class HaStack:
             elif part == "redis":
                 self.redis.start()
             else:
-                self.services.start()
+                self.services.start(extra_env or {})
             self.boot_seconds[part] = time.monotonic() - started
         return self.boot_seconds
+
+    def restart_services(self, extra_env: Mapping[str, str] | None = None) -> float:
+        """Stop the services and start them again with `extra_env`; seconds the start took."""
+        self.services.stop()
+        return self.start(["services"], extra_env)["services"]
 
     def stop(self, wipe: bool = False) -> None:
         """Stop whatever of the stack runs (services first); idempotent."""

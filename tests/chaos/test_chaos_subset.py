@@ -1,7 +1,7 @@
-"""A short subset of `make chaos` in the test suite: the local target, a few tenants, one
-fault each, judged by the same oracle. The scenarios that need the clustered stack
-(`rabbit-connected-node-stop`, `pg-switchover`, `redis-master-kill9`, see chaos/scenarios.py)
-join this list once `make ha` is wired as a target (chaos/ha.py)."""
+"""A short subset of `make chaos` in the test suite, on the session's clustered engines
+(tests/conftest.py): a broker node stopped, the PostgreSQL leader killed, the Redis master
+killed and a service killed, each while a few tenants go through the saga, judged by the same
+oracle. The services run as one process each: the faults here are the engines'."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from chaos.local import local_target
+from chaos.ha import HaEngines, ha_infra
 from chaos.runner import run_scenario
 from chaos.scenarios import by_name
+from chaos.supervised import supervised_target
 from chaos.target import Target
-from service_kit.testing import TestInfra, isolated_infra
+from deploy.ha import HaStack
+from service_kit.testing import TestInfra
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,18 +25,25 @@ BUDGET = 150.0
 
 
 @pytest.fixture(scope="module")
-def chaos_infra(infra: TestInfra) -> Iterator[TestInfra]:
-    with isolated_infra(f"{infra.run_id}ch") as own:
+def chaos_infra(ha_stack: HaStack, infra: TestInfra) -> Iterator[TestInfra]:
+    with ha_infra(ha_stack, f"{infra.run_id}ch") as own:
         yield own
 
 
 @pytest.fixture(scope="module")
-async def target(chaos_infra: TestInfra) -> AsyncIterator[Target]:
-    async with local_target(chaos_infra, ROOT / "test-artifacts" / "chaos") as running:
+async def target(ha_stack: HaStack, chaos_infra: TestInfra) -> AsyncIterator[Target]:
+    directory = ROOT / "test-artifacts" / "chaos"
+    directory.mkdir(parents=True, exist_ok=True)
+    async with supervised_target(
+        "ha", chaos_infra, directory, engines=HaEngines(ha_stack)
+    ) as running:
         yield running
 
 
-@pytest.mark.parametrize("scenario", ["kill9-provisioner", "kill9-notifier", "rabbitmq-reset"])
+@pytest.mark.parametrize(
+    "scenario",
+    ["rabbit-connected-node-stop", "pg-leader-kill9", "redis-master-kill9", "kill9-provisioner"],
+)
 async def test_nothing_lost_nothing_done_twice(target: Target, scenario: str) -> None:
     (chosen,) = by_name([scenario])
     result = await run_scenario(target, chosen, TENANTS, BUDGET)

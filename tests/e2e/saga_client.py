@@ -12,8 +12,9 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
+from service_kit.redis_client import close_redis, redis_client
 from service_kit.sealing import Keyring
-from service_kit.settings import DEV_WEBHOOK_RUN_KEY
+from service_kit.settings import DEV_WEBHOOK_RUN_KEY, ServiceSettings
 from service_kit.testing import SmtpSink, TestInfra
 from service_kit.tokens import mint_token
 from service_kit.webhooks import WebhookRun
@@ -206,7 +207,8 @@ async def provisioner_run(database_url: str, tenant_id: str) -> WebhookRun | Non
 
 
 def redis_for(infra: TestInfra) -> Redis:
-    return Redis.from_url(infra.redis_url, decode_responses=True)
+    """The run's Redis (its master now, when the infrastructure is behind Sentinel)."""
+    return redis_client(infra.settings(ServiceSettings, service_name="e2e"))
 
 
 async def set_fault(infra: TestInfra, key: str, value: str | None) -> None:
@@ -218,7 +220,7 @@ async def set_fault(infra: TestInfra, key: str, value: str | None) -> None:
         else:
             await redis.set(name, value, ex=600)
     finally:
-        await redis.aclose()
+        await close_redis(redis)
 
 
 def token_for(infra: TestInfra, role: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from service_kit.redis_client import close_redis
 from service_kit.testing import SmtpSink, TestInfra
 from service_kit.webhooks import sign_arc, sign_standard
 
@@ -239,7 +240,7 @@ async def test_a_redis_wipe_while_a_tenant_awaits_its_callback_does_not_fail_it(
         async for key in redis.scan_iter(match=f"{prefix}*", count=500):
             await redis.delete(key)
     finally:
-        await redis.aclose()
+        await close_redis(redis)
     active = await settle(gateway, tenant["id"], timeout=30)
     assert active["status"] == "ACTIVE"
 

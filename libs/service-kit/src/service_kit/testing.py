@@ -15,7 +15,7 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +44,8 @@ class TestInfra:
     rabbitmq_url: str
     redis_url: str
     tenant_data_dsn: str = ""
+    # Laid over `env` last: a clustered stack's node lists (RABBITMQ_URLS, REDIS_SENTINELS).
+    extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -61,7 +63,29 @@ class TestInfra:
             "TENANT_DATA_DSN": self.tenant_data_dsn,
             "TENANT_ROLE_PREFIX": f"t{self.run_id}_",
             "PROVISIONER_FAULTS_ENABLED": "true",
+            **self.extra_env,
         }
+
+    def redis_master_url(self) -> str:
+        """`redis_url`, or with REDIS_SENTINELS in `env`, the master the sentinels name now."""
+        sentinels = self.env.get("REDIS_SENTINELS")
+        if not sentinels:
+            return self.redis_url
+        from redis import Redis, RedisError
+
+        for address in sentinels.split(","):
+            host, _, port = address.rpartition(":")
+            try:
+                with Redis(host=host, port=int(port), socket_timeout=2) as sentinel:
+                    found = sentinel.execute_command(
+                        "SENTINEL", "get-master-addr-by-name", self.env["REDIS_SENTINEL_MASTER"]
+                    )
+            except RedisError:
+                continue
+            if found:
+                host, port = (part.decode() for part in found)
+                return f"redis://{host}:{port}/0"
+        raise RuntimeError(f"no sentinel of {sentinels} names a master")
 
     def redis_prefix(self, label: str) -> str:
         """A Redis key prefix of one test's own, inside the run's (so removed with the run's)."""
@@ -132,13 +156,20 @@ def _containers(stack: ExitStack) -> tuple[str, str, str]:
 
 
 @contextmanager
-def isolated_infra(run_id: str) -> Iterator[TestInfra]:
+def isolated_infra(
+    run_id: str,
+    servers: tuple[str, str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Iterator[TestInfra]:
     """A database, tenant-data database, exchange, queue prefix, role prefix and Redis key
-    prefix named after `run_id`, on the configured (or local, or throwaway) servers; all
-    removed when the block ends. The `infra` fixture and `make chaos` both run on one."""
-    db = os.environ.get("TEST_DATABASE_URL")
-    mq = os.environ.get("TEST_RABBITMQ_URL")
-    rd = os.environ.get("TEST_REDIS_URL")
+    prefix named after `run_id`, on `servers` (database, broker and Redis URLs) or the
+    configured (or local, or throwaway) ones; all removed when the block ends. The `infra`
+    fixture and `make chaos` both run on one."""
+    db, mq, rd = servers or (
+        os.environ.get("TEST_DATABASE_URL"),
+        os.environ.get("TEST_RABBITMQ_URL"),
+        os.environ.get("TEST_REDIS_URL"),
+    )
     with ExitStack() as stack:
         nothing_configured = not (db or mq or rd)
         local_down = not _reachable(_DEFAULTS.database_url, 5432)
@@ -159,13 +190,14 @@ def isolated_infra(run_id: str) -> Iterator[TestInfra]:
             rabbitmq_url=mq or _DEFAULTS.rabbitmq_url.get_secret_value(),
             redis_url=rd or _DEFAULTS.redis_url,
             tenant_data_dsn=tenant_data_dsn,
+            extra_env=dict(extra_env or {}),
         )
         # Queues expire on their own (QUEUE_EXPIRES_MS); the exchange is removed here.
         stack.callback(
             lambda: asyncio.run(delete_exchange(infra.rabbitmq_url, infra.env["EVENTS_EXCHANGE"]))
         )
         # Every key of the run: its own prefix and those tests derive from it (`…-vault:`).
-        stack.callback(lambda: delete_redis_keys(infra.redis_url, f"cp-test-{run_id}*"))
+        stack.callback(lambda: delete_redis_keys(infra.redis_master_url(), f"cp-test-{run_id}*"))
         yield infra
 
 
