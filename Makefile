@@ -74,7 +74,7 @@ bench: sync wrk ## Benchmark the five services (results and charts in bench/resu
 	@$(UV) run --frozen python -m bench --wrk $(WRK) $(BENCH_ARGS)
 
 CHAOS_ARGS ?=
-chaos: sync ## Faults while tenants go through the saga, judged by an oracle (var/chaos/); CHAOS_ARGS="--tenants 6 --only kill9-provisioner"
+chaos: sync ha-packages ## Faults while tenants go through the saga (local, single-node, HA), judged by an oracle (var/chaos/); CHAOS_ARGS="--target ha --tenants 6"
 	@$(UV) run --frozen python -m chaos $(CHAOS_ARGS)
 
 test: sync browser ha-packages ## Set up and run the whole suite: lint, types, then every test

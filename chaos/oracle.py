@@ -34,13 +34,17 @@ CONSUMERS: dict[tuple[str, str], set[str] | None] = {
     ("tenant_api", "invoices"): {"billing.invoice_issued"},
     ("tenant_api", "offboarding"): {"tenant.deprovisioned"},
     ("tenant_api", "timeline"): None,
+    ("tenant_api", "api-keys"): {"tenant.api_key_issued", "tenant.api_key_revoked"},
     ("provisioner", "saga"): {
         "tenant.provisioning_requested",
         "webhook.received",
         "tenant.cancel_requested",
         "tenant.provisioning_timed_out",
         "tenant.offboarding_requested",
+        "tenant.api_key_reissue_requested",
     },
+    ("provisioner", "runs"): {"webhook.run_registered"},
+    ("webhook_receiver", "runs"): {"webhook.run_opened", "webhook.run_finished"},
     ("notifier", "emails"): {
         "lead.created",
         "tenant.activated",
