@@ -13,7 +13,7 @@ from pathlib import Path
 from chaos.supervised import supervised_target
 from chaos.target import Target
 from deploy.ha import PrivatePostgres, PrivateRabbit, PrivateRedis
-from deploy.ha.procs import free_port
+from deploy.ha.procs import free_ports
 from service_kit.testing import TestInfra
 
 
@@ -59,14 +59,15 @@ def single_engines(directory: Path) -> Iterator[SingleEngines]:
     """The three engines started (about 15 s), stopped when the block ends."""
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o755)  # PostgreSQL runs as `postgres`
+    pg_port, amqp, dist, epmd, redis_port = free_ports(5)
     with ExitStack() as stack:
-        postgres = PrivatePostgres(directory / "postgres", free_port())
+        postgres = PrivatePostgres(directory / "postgres", pg_port)
         postgres.start()
         stack.callback(postgres.stop)
-        rabbit = PrivateRabbit(directory / "rabbit", free_port(), free_port(), free_port())
+        rabbit = PrivateRabbit(directory / "rabbit", amqp, dist, epmd)
         rabbit.start()
         stack.callback(rabbit.close)
-        redis = PrivateRedis(directory / "redis", free_port())
+        redis = PrivateRedis(directory / "redis", redis_port)
         redis.start()
         stack.callback(redis.stop)
         yield SingleEngines(postgres, rabbit, redis)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .procs import free_port
+from .procs import free_ports
 
 SERVICES = ("tenant-api", "lead-verifier", "provisioner", "webhook-receiver", "notifier")
 
@@ -27,14 +27,21 @@ class Layout:
     @classmethod
     def fresh(cls, base: Path, service_base: int) -> Layout:
         """Free ports now (the kernel's choice), so two stacks on one machine never clash."""
+        # 3 RabbitMQ nodes (AMQP, distribution), epmd, etcd (client, peer), 2 Patroni nodes
+        # (PostgreSQL, REST), 2 Redis servers, 3 sentinels: all distinct.
+        ports = iter(free_ports(18))
+
+        def pairs(count: int) -> tuple[tuple[int, int], ...]:
+            return tuple((next(ports), next(ports)) for _ in range(count))
+
         return cls(
             base=base.resolve(),
-            rabbit=tuple((free_port(), free_port()) for _ in range(3)),
-            rabbit_epmd=free_port(),
-            etcd=(free_port(), free_port()),
-            patroni=tuple((free_port(), free_port()) for _ in range(2)),
-            redis=(free_port(), free_port()),
-            sentinels=(free_port(), free_port(), free_port()),
+            rabbit=pairs(3),
+            rabbit_epmd=next(ports),
+            etcd=(next(ports), next(ports)),
+            patroni=pairs(2),
+            redis=(next(ports), next(ports)),
+            sentinels=(next(ports), next(ports), next(ports)),
             service_base=service_base,
         )
 
