@@ -3,6 +3,9 @@ the engine scenarios to run against it. A thin adapter wires one to the other.""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 
@@ -44,3 +47,21 @@ class EngineControl(Protocol):
 
     async def redis_kill_master(self) -> None:
         """kill -9 of the Redis master; Sentinel promotes the replica."""
+
+
+@dataclass
+class SingleEngine:
+    """A private engine as the faults use it (`Restartable`, and stopped for an outage)."""
+
+    stop_sync: Callable[[], None]
+    start_sync: Callable[[], None]
+
+    async def restart(self) -> None:
+        await asyncio.to_thread(self.stop_sync)
+        await asyncio.to_thread(self.start_sync)
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.stop_sync)
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.start_sync)

@@ -13,9 +13,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.engine import make_url
 
-from chaos.private_redis import PrivateRedis
+from chaos.engines import SingleEngine
 from chaos.processes import ROOT, LocalProcesses
 from chaos.target import OPS_EMAIL, SERVICES, Target
+from deploy.ha import PrivateRedis
+from deploy.ha.procs import free_ports
 from service_kit.chaos import TcpProxy, tcp_proxy
 from service_kit.migrations import upgrade
 from service_kit.testing import SmtpSink, TestInfra, free_port_base
@@ -87,9 +89,11 @@ def service_env(
 async def local_target(infra: TestInfra, directory: Path) -> AsyncIterator[Target]:
     """Migrate, start the proxies, the mail sink and the services; stop them all after."""
     async with AsyncExitStack() as stack:
-        redis = PrivateRedis(directory / "redis")
-        await redis.start()
-        stack.callback(redis.kill)
+        # No persistence: restarting it (kill -9, start) loses everything it held.
+        redis = PrivateRedis(directory / "redis", free_ports(1)[0])
+        engine = SingleEngine(redis.kill, redis.start)
+        await engine.start()
+        stack.callback(redis.stop)
         infra = dataclasses.replace(infra, redis_url=redis.url)
         for service in SERVICES:
             await asyncio.to_thread(upgrade, ROOT / "services" / service, infra.database_url)
@@ -100,7 +104,7 @@ async def local_target(infra: TestInfra, directory: Path) -> AsyncIterator[Targe
             "rabbitmq": await stack.enter_async_context(
                 tcp_proxy(*_host_port(infra.rabbitmq_url, 5672))
             ),
-            "redis": await stack.enter_async_context(tcp_proxy("127.0.0.1", redis.port)),
+            "redis": await stack.enter_async_context(tcp_proxy("127.0.0.1", redis.proc.port)),
         }
         mail = PatientSink(host="127.0.0.1", port=0, messages=[])
         mail.start()
@@ -116,6 +120,6 @@ async def local_target(infra: TestInfra, directory: Path) -> AsyncIterator[Targe
             urls=processes.urls,
             services=processes,
             proxies=proxies,
-            restartable={"redis": redis},
+            restartable={"redis": engine},
             retry_delays=tuple(float(d) for d in SETTINGS["RETRY_DELAYS"].split(",")),
         )

@@ -4,35 +4,17 @@ process each against them, so that restarting an engine is a real restart."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from chaos.engines import SingleEngine
 from chaos.supervised import supervised_target
 from chaos.target import Target
 from deploy.ha import PrivatePostgres, PrivateRabbit, PrivateRedis
 from deploy.ha.procs import free_ports
 from service_kit.testing import TestInfra
-
-
-@dataclass
-class SingleEngine:
-    """A private engine as the faults use it (`Restartable`, and stopped for an outage)."""
-
-    stop_sync: Callable[[], None]
-    start_sync: Callable[[], None]
-
-    async def restart(self) -> None:
-        await asyncio.to_thread(self.stop_sync)
-        await asyncio.to_thread(self.start_sync)
-
-    async def stop(self) -> None:
-        await asyncio.to_thread(self.stop_sync)
-
-    async def start(self) -> None:
-        await asyncio.to_thread(self.start_sync)
 
 
 @dataclass
