@@ -19,14 +19,17 @@ class DatabaseUnreachable(Exception):
 
 
 # asyncpg's errors for a server that is there but will not serve: starting, shutting down,
-# out of connection slots, or a connection that died under a statement.
-_DRIVER_OUTAGES: tuple[type[BaseException], ...] = (
+# out of connection slots, a connection that died under a statement, or a failover under way
+# (no read-write host yet, or the former primary still answering read-only). The one list the
+# HTTP answers (503) and the consumers' outage handling (`service_kit.outages`) both use.
+DRIVER_OUTAGES: tuple[type[BaseException], ...] = (
     OSError,  # refused, reset, timed out (TimeoutError is an OSError)
-    asyncpg.PostgresConnectionError,
+    asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError among them
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.exceptions.OperatorInterventionError,  # admin/crash shutdown, query cancelled
-    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.TargetServerAttributeNotMatched,
+    asyncpg.ReadOnlySQLTransactionError,
 )
 
 
@@ -49,7 +52,7 @@ def connect_or_unreachable(
     """
     try:
         return dialect.connect(*cargs, **cparams)
-    except _DRIVER_OUTAGES as exc:
+    except DRIVER_OUTAGES as exc:
         raise DatabaseUnreachable(f"cannot connect to the database: {type(exc).__name__}") from exc
 
 
@@ -62,5 +65,5 @@ def is_database_outage(exc: BaseException) -> bool:
             return True
         # The adapter's error wraps asyncpg's own as its cause.
         driver = exc.orig.__cause__ if exc.orig is not None else None
-        return isinstance(driver, _DRIVER_OUTAGES)
+        return isinstance(driver, DRIVER_OUTAGES)
     return False

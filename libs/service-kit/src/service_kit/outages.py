@@ -7,22 +7,15 @@ primary now read-only; Redis unreachable, loading, or a demoted master refusing 
 
 from __future__ import annotations
 
-import asyncpg
 import httpx
 from redis import exceptions as redis_errors
 
-from service_kit.db_outage import DatabaseUnreachable, is_database_outage
+from service_kit.db_outage import DRIVER_OUTAGES, DatabaseUnreachable, is_database_outage
 from service_kit.outage_rules import engine_away
 
 _AWAY: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, unreachable, timed out (TimeoutError is one)
+    *DRIVER_OUTAGES,  # PostgreSQL, as the HTTP answers see it
     DatabaseUnreachable,
-    asyncpg.PostgresConnectionError,  # the connection died under a statement
-    asyncpg.CannotConnectNowError,  # starting up, shutting down, in recovery
-    asyncpg.TooManyConnectionsError,
-    asyncpg.exceptions.OperatorInterventionError,  # admin or crash shutdown
-    asyncpg.TargetServerAttributeNotMatched,  # no read-write host yet, mid-failover
-    asyncpg.ReadOnlySQLTransactionError,  # a demoted primary still answering
     redis_errors.ConnectionError,  # also Sentinel's MasterNotFoundError and BusyLoadingError
     redis_errors.TimeoutError,
     redis_errors.ReadOnlyError,  # a demoted master still answering

@@ -8,7 +8,7 @@ import pytest
 from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_exc
 
-from service_kit.db_outage import DatabaseUnreachable
+from service_kit.db_outage import DatabaseUnreachable, is_database_outage
 from service_kit.outage_rules import backoff, engine_away, next_wait
 from service_kit.outages import engine_error, engine_verdict
 
@@ -99,3 +99,19 @@ def test_the_last_wait_ends_on_the_budget_and_then_there_is_none() -> None:
     assert next_wait(500, 120) is None
     assert next_wait(0, 0) is None, "a tolerance of 0 counts every error at once"
     assert next_wait(0.1, 0.5) == pytest.approx(0.4), "a budget shorter than the first step"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.TargetServerAttributeNotMatched("none of the hosts match read-write"),
+        asyncpg.ReadOnlySQLTransactionError("cannot execute INSERT in a read-only transaction"),
+        asyncpg.CannotConnectNowError("the database system is starting up"),
+    ],
+)
+def test_a_failover_answers_503_as_consumers_wait_for_it(error: BaseException) -> None:
+    # As SQLAlchemy's asyncpg adapter raises it: DBAPIError, its `orig` caused by the driver's.
+    adapted = _raised(error, by=RuntimeError("adapted"))
+    wrapped = sa_exc.DBAPIError("INSERT", {}, adapted)  # type: ignore[arg-type]
+    assert is_database_outage(wrapped), "the HTTP side answers 503 with Retry-After"
+    assert engine_error(wrapped) is not None, "the consumer side holds the delivery"
