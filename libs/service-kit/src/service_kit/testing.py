@@ -73,10 +73,11 @@ class TestInfra:
             return self.redis_url
         from redis import Redis, RedisError
 
-        for address in sentinels.split(","):
-            host, _, port = address.rpartition(":")
+        from service_kit.sentinels import parse_sentinels
+
+        for address in parse_sentinels(sentinels):
             try:
-                with Redis(host=host, port=int(port), socket_timeout=2) as sentinel:
+                with Redis(host=address.host, port=address.port, socket_timeout=2) as sentinel:
                     found = sentinel.execute_command(
                         "SENTINEL", "get-master-addr-by-name", self.env["REDIS_SENTINEL_MASTER"]
                     )
