@@ -17,7 +17,7 @@ from chaos.engines import SingleEngine
 from chaos.processes import ROOT, LocalProcesses
 from chaos.target import OPS_EMAIL, SERVICES, Target
 from deploy.ha import PrivateRedis
-from deploy.ha.procs import free_ports
+from deploy.ha.procs import free_port
 from service_kit.chaos import TcpProxy, tcp_proxy
 from service_kit.migrations import upgrade
 from service_kit.testing import SmtpSink, TestInfra, free_port_base
@@ -90,7 +90,7 @@ async def local_target(infra: TestInfra, directory: Path) -> AsyncIterator[Targe
     """Migrate, start the proxies, the mail sink and the services; stop them all after."""
     async with AsyncExitStack() as stack:
         # No persistence: restarting it (kill -9, start) loses everything it held.
-        redis = PrivateRedis(directory / "redis", free_ports(1)[0])
+        redis = PrivateRedis(directory / "redis", free_port())
         engine = SingleEngine(redis.kill, redis.start)
         await engine.start()
         stack.callback(redis.stop)
