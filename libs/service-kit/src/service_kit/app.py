@@ -51,7 +51,7 @@ class ServiceApp(FastAPI):
 
 
 def build_app(
-    runtime: ServiceRuntime,
+    runtime: ServiceRuntime[Any, Any, Any],
     *,
     title: str,
     description: str = "",
@@ -77,13 +77,16 @@ def build_app(
     return app
 
 
-async def get_runtime(request: Request) -> ServiceRuntime:
-    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop on every request.
-    runtime: ServiceRuntime = request.app.state.runtime
+async def get_runtime(request: Request) -> ServiceRuntime[Any, Any, Any]:
+    """The runtime of the app serving `request`. A service reads its typed settings and deps
+    through a dependency of its own built on this one (its `DepsT` is the runtime's `deps`).
+
+    async: FastAPI runs a plain `def` dependency in its thread pool, a hop on every request."""
+    runtime: ServiceRuntime[Any, Any, Any] = request.app.state.runtime
     return runtime
 
 
-RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+RuntimeDep = Annotated[ServiceRuntime[Any, Any, Any], Depends(get_runtime)]
 
 
 def _ops_router() -> APIRouter:

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic
 
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
@@ -14,7 +14,7 @@ from opentelemetry.trace import Span, SpanKind
 
 from service_kit import metrics, tracing
 from service_kit.broker import Broker
-from service_kit.db import UnitOfWork
+from service_kit.db import UowT
 from service_kit.group_commit import GroupCommit
 from service_kit.inbox import Handler as Handler  # what a Consumer maps types to
 from service_kit.inbox import handle_once
@@ -25,7 +25,7 @@ from shared_schemas import Envelope, EventRejected, parse_event
 
 log = structlog.get_logger(__name__)
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[[], UowT]
 
 ATTEMPT_HEADER = "x-attempt"
 # When (epoch ms) the engine outage this delivery waited out in place began: its later trips
@@ -34,7 +34,7 @@ OUTAGE_HEADER = "x-outage-since"
 
 
 @dataclass(frozen=True)
-class Consumer:
+class Consumer(Generic[UowT]):
     """What a service consumes: a name (its queue), the routing keys, a handler per event type.
 
     `fallback` handles every event type without a handler of its own (for wildcard bindings).
@@ -47,9 +47,9 @@ class Consumer:
     """
 
     name: str
-    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    handlers: Mapping[str, Handler[UowT]] = field(default_factory=dict)
     bindings: list[str] = field(default_factory=list)
-    fallback: Handler | None = None
+    fallback: Handler[UowT] | None = None
     shares_transactions: bool = False
     foreign_errors: tuple[type[BaseException], ...] = ()
 
@@ -58,7 +58,7 @@ class Consumer:
         return self.bindings or list(self.handlers)
 
 
-class ConsumerRunner:
+class ConsumerRunner(Generic[UowT]):
     """Runs one `Consumer` against its queue.
 
     A message that can never succeed (malformed, unknown type or version, no handler, or a
@@ -71,9 +71,9 @@ class ConsumerRunner:
 
     def __init__(
         self,
-        consumer: Consumer,
+        consumer: Consumer[UowT],
         broker: Broker,
-        uow_factory: UowFactory,
+        uow_factory: UowFactory[UowT],
         *,
         after_commit: Callable[[Envelope], Awaitable[None]] | None = None,
     ) -> None:
@@ -190,7 +190,7 @@ class ConsumerRunner:
         self,
         message: AbstractIncomingMessage,
         event: Envelope,
-        handler: Handler,
+        handler: Handler[UowT],
         span: Span,
         held: HeldDelivery,
     ) -> None:
@@ -232,7 +232,7 @@ class ConsumerRunner:
         self._count(event.type, "processed")
         await self._ack(message)
 
-    async def _run_handler(self, event: Envelope, handler: Handler) -> bool:
+    async def _run_handler(self, event: Envelope, handler: Handler[UowT]) -> bool:
         """Handle and commit once: False for a duplicate; raises what the handler raised."""
         started = time.perf_counter()
         try:
@@ -244,7 +244,7 @@ class ConsumerRunner:
                 time.perf_counter() - started
             )
 
-    async def _alone(self, event: Envelope, handler: Handler) -> bool:
+    async def _alone(self, event: Envelope, handler: Handler[UowT]) -> bool:
         async with self._uow_factory() as uow:
             if not await handle_once(uow, self.consumer.name, event, handler):
                 return False

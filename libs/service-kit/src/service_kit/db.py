@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import ColumnElement, event, literal_column
 from sqlalchemy.exc import DisconnectionError
@@ -61,7 +61,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 class UnitOfWork:
     """One transaction: the state change and the outbox rows commit together or not at all.
 
-    Handlers never commit; the boundary that opened the unit of work does.
+    Handlers never commit; the boundary that opened the unit of work does. A service subclasses
+    it to add its repositories (`uow.tenants`), built on `session` in `__aenter__`; the runtime
+    is given that class and hands its instances to routes and consumers alike.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox_channel: str) -> None:
@@ -100,3 +102,6 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self._after_commit.clear()
+
+
+UowT = TypeVar("UowT", bound=UnitOfWork)

@@ -23,13 +23,13 @@ import asyncio
 import contextvars
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import structlog
 from sqlalchemy import text
 
 from service_kit import metrics
-from service_kit.db import UnitOfWork
+from service_kit.db import UowT
 from service_kit.inbox import Handler, handle_once
 from shared_schemas import Envelope
 
@@ -41,23 +41,23 @@ _LOCK_WAIT = text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
 
 
 @dataclass
-class _Delivery:
+class _Delivery(Generic[UowT]):
     event: Envelope
-    handler: Handler
+    handler: Handler[UowT]
     context: contextvars.Context
     outcome: asyncio.Future[bool]  # True: handled now; False: a duplicate (inbox)
 
 
-class GroupCommit:
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], consumer: str, max_size: int) -> None:
+class GroupCommit(Generic[UowT]):
+    def __init__(self, uow_factory: Callable[[], UowT], consumer: str, max_size: int) -> None:
         self._uow_factory = uow_factory
         self._consumer = consumer
         self._max_size = max_size
-        self._waiting: list[_Delivery] = []
+        self._waiting: list[_Delivery[UowT]] = []
         self._drainer: asyncio.Task[None] | None = None
         self._base_context = contextvars.copy_context()  # the service's, taken at start
 
-    async def run(self, event: Envelope, handler: Handler) -> bool:
+    async def run(self, event: Envelope, handler: Handler[UowT]) -> bool:
         """Handle `event` and commit: True once its effects are committed, False if the inbox
         says it was handled before. Raises what its handler (or the commit) raised."""
         delivery = _Delivery(
@@ -88,7 +88,7 @@ class GroupCommit:
         finally:
             self._drainer = None
 
-    async def _together(self, group: list[_Delivery]) -> bool:
+    async def _together(self, group: list[_Delivery[UowT]]) -> bool:
         try:
             async with self._uow_factory() as uow:
                 await uow.session.execute(_LOCK_WAIT)
@@ -109,7 +109,7 @@ class GroupCommit:
                 delivery.outcome.set_result(handled)
         return True
 
-    async def _alone(self, delivery: _Delivery) -> None:
+    async def _alone(self, delivery: _Delivery[UowT]) -> None:
         try:
             async with self._uow_factory() as uow:
                 handled = await self._in_context(delivery, self._apply(delivery, uow))
@@ -124,11 +124,11 @@ class GroupCommit:
         if not delivery.outcome.done():
             delivery.outcome.set_result(handled)
 
-    async def _apply(self, delivery: _Delivery, uow: UnitOfWork) -> bool:
+    async def _apply(self, delivery: _Delivery[UowT], uow: UowT) -> bool:
         return await handle_once(uow, self._consumer, delivery.event, delivery.handler)
 
     @staticmethod
-    async def _in_context(delivery: _Delivery, work: Coroutine[Any, Any, T]) -> T:
+    async def _in_context(delivery: _Delivery[Any], work: Coroutine[Any, Any, T]) -> T:
         # The handler runs in its delivery's context: its span is the current one, so the
         # events it writes carry that trace on, and its log lines carry the event's fields.
         return await asyncio.create_task(work, context=delivery.context)

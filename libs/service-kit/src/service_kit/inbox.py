@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.db import UowT
 from service_kit.orm_tables import inbox_table
 from shared_schemas import Envelope
 
-if TYPE_CHECKING:
-    from service_kit.db import UnitOfWork
-
-Handler = Callable[[Any, "UnitOfWork"], Awaitable[None]]
+# An event's handler: the parsed event and the service's unit of work (the transaction).
+Handler = Callable[[Any, UowT], Awaitable[None]]
 
 # Built once: constructing the statement per event cost more than compiling it (cached).
 _RECORD = insert(inbox_table).on_conflict_do_nothing().returning(inbox_table.c.event_id)
@@ -32,7 +31,7 @@ async def record_once(session: AsyncSession, event: Envelope, consumer: str) -> 
     return result.first() is not None
 
 
-async def handle_once(uow: UnitOfWork, consumer: str, event: Envelope, handler: Handler) -> bool:
+async def handle_once(uow: UowT, consumer: str, event: Envelope, handler: Handler[UowT]) -> bool:
     """The event's inbox row, then its handler, in `uow`'s transaction (the caller commits);
     False, and the handler not called, for a duplicate."""
     if not await record_once(uow.session, event, consumer):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import structlog
 from aio_pika.abc import AbstractChannel
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from service_kit import metrics, tracing
 from service_kit.broker import Broker
 from service_kit.consumer import Consumer, ConsumerRunner
-from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
+from service_kit.db import UnitOfWork, UowT, make_engine, make_sessionmaker
 from service_kit.outbox import notify_channel
 from service_kit.redis_client import close_redis, redis_client, writable_master
 from service_kit.relay import OutboxRelay
@@ -29,71 +30,117 @@ from service_kit.topology import declare_dlq, dlq_name
 
 log = structlog.get_logger(__name__)
 
-BackgroundJob = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+DepsT = TypeVar("DepsT")
+
+# A loop the runtime keeps running (and restarts when it crashes) until the service stops.
+BackgroundJob = Callable[[], Coroutine[Any, Any, None]]
 # A service's own readiness check: "ok", or why not (then /readyz answers 503).
-ReadinessCheck = Callable[["ServiceRuntime"], Coroutine[Any, Any, str]]
+ReadinessCheck = Callable[[], Coroutine[Any, Any, str]]
+Closer = Callable[[], Awaitable[None]]
 
 
-class ServiceRuntime:
-    """Engine, broker, Redis, the outbox relay, the retention job and the consumers of one
-    service process."""
+@dataclass(frozen=True)
+class Wiring(Generic[DepsT, UowT]):
+    """What a service adds to the kit's runtime, built by its `assemble` once the engine, the
+    broker and Redis are open: its dependencies (what routes and jobs use), its consumers, its
+    background loops, its own readiness checks, the tables it prunes and what to close at stop."""
+
+    deps: DepsT
+    consumers: Sequence[Consumer[UowT]] = ()
+    background: Mapping[str, BackgroundJob] = field(default_factory=dict)
+    readiness: Mapping[str, ReadinessCheck] = field(default_factory=dict)
+    retention: Sequence[RetentionRule] = ()
+    close: Sequence[Closer] = ()  # closed in reverse order, after the consumers and jobs stop
+
+
+# Builds a service's wiring from its started runtime (connections open, consumers not started).
+Assemble = Callable[["ServiceRuntime[SettingsT, DepsT, UowT]"], Awaitable[Wiring[DepsT, UowT]]]
+
+
+class ServiceRuntime(Generic[SettingsT, DepsT, UowT]):
+    """Engine, broker, Redis, the outbox relay, the retention job, and the service's own
+    dependencies, consumers and jobs (its `Wiring`), for one service process.
+
+    Every service is wired the same way: `ServiceRuntime(settings, assemble, unit_of_work=...)`
+    in its `create_app`; `assemble` runs in the lifespan, after the connections open, and its
+    `deps` are what the service's routes reach through the request (`runtime.deps`).
+    """
 
     def __init__(
         self,
-        settings: ServiceSettings,
-        consumers: Sequence[Consumer] = (),
+        settings: SettingsT,
+        assemble: Assemble[SettingsT, DepsT, UowT],
         *,
+        unit_of_work: Callable[[async_sessionmaker[AsyncSession], str], UowT],
         uses_redis: bool = False,
-        background: Sequence[BackgroundJob] = (),
         run_relay: bool = True,
-        on_start: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
-        on_stop: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
-        readiness_checks: Mapping[str, ReadinessCheck] | None = None,
-        retention: Sequence[RetentionRule] = (),
     ) -> None:
         self.settings = settings
-        self.consumers = list(consumers)
+        self._assemble = assemble
+        self._unit_of_work = unit_of_work
         self.uses_redis = uses_redis
-        self.background = list(background)
         self.run_relay = run_relay
-        self.on_start = list(on_start)  # after connections open, before consumers start
-        self.on_stop = list(on_stop)
-        self.readiness_checks = dict(readiness_checks or {})
-        # The service's own tables to prune, besides the kit's outbox and inbox.
-        self.retention = [*kit_rules(settings), *retention]
-        self.engine: AsyncEngine | None = None
-        self.sessions: async_sessionmaker[AsyncSession] | None = None
+        self._wiring: Wiring[DepsT, UowT] | None = None
+        self._engine: AsyncEngine | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
         self.broker = Broker(settings)
-        self.redis: Redis | None = None
-        self.runners: list[ConsumerRunner] = []
+        self._redis: Redis | None = None
+        self.runners: list[ConsumerRunner[UowT]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._tracer_provider: TracerProvider | None = None
 
-    def uow(self) -> UnitOfWork:
-        assert self.sessions is not None, "runtime not started"
-        return UnitOfWork(self.sessions, notify_channel(self.settings.db_schema))
+    @property
+    def deps(self) -> DepsT:
+        return self._started().deps
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("the service runtime has not started")
+        return self._engine
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        if self._sessions is None:
+            raise RuntimeError("the service runtime has not started")
+        return self._sessions
+
+    @property
+    def redis(self) -> Redis:
+        if self._redis is None:
+            raise RuntimeError("this service runs without Redis, or has not started")
+        return self._redis
+
+    def uow(self) -> UowT:
+        return self._unit_of_work(self.sessions, notify_channel(self.settings.db_schema))
+
+    def _started(self) -> Wiring[DepsT, UowT]:
+        if self._wiring is None:
+            raise RuntimeError("the service runtime has not started")
+        return self._wiring
 
     async def start(self) -> None:
         s = self.settings
         self._tracer_provider = tracing.setup_tracing(s)
-        self.engine = make_engine(s.database_url, schema=s.db_schema, pool_size=s.db_pool_size)
-        self.sessions = make_sessionmaker(self.engine)
+        self._engine = make_engine(s.database_url, schema=s.db_schema, pool_size=s.db_pool_size)
+        self._sessions = make_sessionmaker(self._engine)
         if self.uses_redis:
-            self.redis = redis_client(s)
+            self._redis = redis_client(s)
         await self.broker.connect()
-        for hook in self.on_start:
-            await hook()
+        wiring = self._wiring = await self._assemble(self)
         if self.run_relay:
-            relay = OutboxRelay(s, self.sessions, self.broker)
+            relay = OutboxRelay(s, self._sessions, self.broker)
             self._spawn("outbox-relay", relay.run)
-        self._spawn("retention", Pruner(s, self.sessions, self.retention).run)
+        rules = [*kit_rules(s), *wiring.retention]
+        self._spawn("retention", Pruner(s, self._sessions, rules).run)
         self._spawn("dlq-depth", lambda: watch_dlq_depth(self.broker))
-        for consumer in self.consumers:
+        for consumer in wiring.consumers:
             runner = ConsumerRunner(consumer, self.broker, self.uow)
             await runner.start()
             self.runners.append(runner)
-        for job in self.background:
-            self._spawn(job.__name__, lambda job=job: job(self))  # type: ignore[misc]
+        for name, job in wiring.background.items():
+            self._spawn(name, job)
         log.info("service started", port=s.port)
 
     async def stop(self) -> None:
@@ -102,14 +149,15 @@ class ServiceRuntime:
                 await runner.stop()
         await cancel_and_wait(self._tasks)
         self._tasks.clear()
-        for hook in self.on_stop:
-            with contextlib.suppress(Exception):
-                await hook()
+        if self._wiring is not None:
+            for close in reversed(self._wiring.close):
+                with contextlib.suppress(Exception):
+                    await close()
         await self.broker.close()
-        if self.redis is not None:
-            await close_redis(self.redis)
-        if self.engine is not None:
-            await self.engine.dispose()
+        if self._redis is not None:
+            await close_redis(self._redis)
+        if self._engine is not None:
+            await self._engine.dispose()
         # Last, so that the spans of everything stopped above are exported too.
         provider, self._tracer_provider = self._tracer_provider, None
         with contextlib.suppress(Exception):
@@ -120,7 +168,6 @@ class ServiceRuntime:
         """Each dependency → "ok" or why not."""
         checks: dict[str, str] = {}
         try:
-            assert self.engine is not None
             async with self.engine.connect() as conn:
                 # A standby (or a primary demoted under us) answers SELECT 1 but refuses writes.
                 read_only = await asyncio.wait_for(
@@ -131,17 +178,38 @@ class ServiceRuntime:
             checks["database"] = f"unreachable: {type(exc).__name__}"
         checks["broker"] = self.broker.state
         if self.uses_redis:
-            redis = self.redis
+            redis = self._redis
             checks["redis"] = "not started" if redis is None else await writable_master(redis)
-        for name, check in self.readiness_checks.items():
+        own = self._wiring.readiness if self._wiring is not None else {}
+        for name, check in own.items():
             try:
-                checks[name] = await asyncio.wait_for(check(self), timeout=2)
+                checks[name] = await asyncio.wait_for(check(), timeout=2)
             except Exception as exc:
                 checks[name] = f"unknown: {type(exc).__name__}"
         return checks
 
     def _spawn(self, name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
         self._tasks.append(asyncio.create_task(_supervise(name, job), name=name))
+
+
+KitRuntime = ServiceRuntime[ServiceSettings, None, UnitOfWork]
+
+
+def kit_runtime(
+    settings: ServiceSettings,
+    consumers: Sequence[Consumer[UnitOfWork]] = (),
+    *,
+    uses_redis: bool = False,
+    run_relay: bool = True,
+) -> KitRuntime:
+    """A runtime with only the kit's parts (and `consumers`): for the kit's own uses and tests."""
+
+    async def assemble(_runtime: KitRuntime) -> Wiring[None, UnitOfWork]:
+        return Wiring(deps=None, consumers=consumers)
+
+    return ServiceRuntime(
+        settings, assemble, unit_of_work=UnitOfWork, uses_redis=uses_redis, run_relay=run_relay
+    )
 
 
 async def record_dlq_depth(broker: Broker, channel: AbstractChannel | None = None) -> int:

@@ -19,7 +19,7 @@ from service_kit.chaos import TcpProxy
 from service_kit.consumer import Consumer
 from service_kit.db import UnitOfWork
 from service_kit.relay import OutboxRelay
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
 from shared_schemas.events import TenantRef, TenantSuspended
 
@@ -81,7 +81,7 @@ async def test_a_lost_node_is_left_at_once_and_everything_carries_on_over_anothe
 
     consumer = Consumer(name=f"nodes-{uuid.uuid4().hex[:8]}", handlers={KEY: on_suspended})
     settings = through(kit_settings, nodes, metrics_dlq_interval=0.2)
-    runtime = ServiceRuntime(settings, [consumer])
+    runtime = kit_runtime(settings, [consumer])
     await runtime.start()
     try:
         assert (await runtime.readiness())["broker"] == "ok"

@@ -11,13 +11,13 @@ from sqlalchemy import text
 
 from service_kit.app import RuntimeDep, ServiceApp, build_app
 from service_kit.chaos import tcp_proxy
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
 from service_kit.testing import served
 
 
 def _app(settings: ServiceSettings) -> ServiceApp:
-    runtime = ServiceRuntime(settings, run_relay=False)
+    runtime = kit_runtime(settings, run_relay=False)
     app = build_app(runtime, title="kit")
 
     @app.get("/one")

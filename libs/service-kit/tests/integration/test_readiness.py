@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from service_kit.migrations import drop_database, ensure_database
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
 
 
@@ -36,8 +36,8 @@ async def read_only_database(kit_settings: ServiceSettings) -> AsyncIterator[str
 async def test_a_read_only_database_is_not_ready(
     kit_settings: ServiceSettings, read_only_database: str
 ) -> None:
-    writable = ServiceRuntime(kit_settings, run_relay=False)
-    read_only = ServiceRuntime(
+    writable = kit_runtime(kit_settings, run_relay=False)
+    read_only = kit_runtime(
         kit_settings.model_copy(update={"database_url": read_only_database}), run_relay=False
     )
     await writable.start()

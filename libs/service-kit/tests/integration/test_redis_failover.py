@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from redis.exceptions import TimeoutError as RedisTimeout
 
 from service_kit.redis_client import close_redis, redis_client
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import KitRuntime, kit_runtime
 from service_kit.settings import ServiceSettings
 from tests.support.redis_sentinel import RedisNode, SentinelSet, lone_redis, sentinel_set
 
@@ -143,11 +143,11 @@ async def test_a_frozen_redis_times_out_instead_of_hanging(lone: RedisNode) -> N
         await close_redis(client)
 
 
-def runtime_on(client: Redis) -> ServiceRuntime:
-    runtime = ServiceRuntime(ServiceSettings(), uses_redis=True)
-    runtime.redis = client
+def runtime_on(client: Redis) -> KitRuntime:
+    runtime = kit_runtime(ServiceSettings(), uses_redis=True)
+    runtime._redis = client  # readiness asks this client; the runtime is never started
     return runtime
 
 
-async def redis_check(runtime: ServiceRuntime, expected: str) -> bool:
+async def redis_check(runtime: KitRuntime, expected: str) -> bool:
     return (await runtime.readiness())["redis"] == expected

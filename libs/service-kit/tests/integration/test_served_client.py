@@ -7,7 +7,7 @@ import httpx
 from fastapi import Request
 
 from service_kit.app import build_app
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
 from service_kit.testing import served
 
@@ -23,7 +23,7 @@ INVENTED = {
 async def test_forwarding_headers_change_neither_the_client_nor_the_scheme(
     kit_settings: ServiceSettings,
 ) -> None:
-    app = build_app(ServiceRuntime(kit_settings, run_relay=False), title="kit")
+    app = build_app(kit_runtime(kit_settings, run_relay=False), title="kit")
 
     @app.get("/whoami")
     async def whoami(request: Request) -> dict[str, str]:

@@ -13,7 +13,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from service_kit import tracing
 from service_kit.app import build_app
 from service_kit.http_tracing import traced_client
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -34,7 +34,7 @@ def app() -> FastAPI:
 
     settings = ServiceSettings(service_name="kit-http", otel_exporter_otlp_endpoint=None)
     # Never started: these routes need no database or broker.
-    return build_app(ServiceRuntime(settings), title="kit-http", routers=[router])
+    return build_app(kit_runtime(settings), title="kit-http", routers=[router])
 
 
 def client_for(app: FastAPI, **kwargs: Any) -> httpx.AsyncClient:

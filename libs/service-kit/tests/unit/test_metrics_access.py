@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from service_kit.app import build_app
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
 
 TOKEN = "scrape-me-0123456789abcdef"
@@ -19,7 +19,7 @@ async def scrape(
     peer: str, headers: dict[str, str] | None = None, **settings: Any
 ) -> httpx.Response:
     # The route reads only the settings: no lifespan, no infrastructure needed.
-    app = build_app(ServiceRuntime(ServiceSettings(**settings)), title="kit")
+    app = build_app(kit_runtime(ServiceSettings(**settings)), title="kit")
     transport = httpx.ASGITransport(app=app, client=(peer, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
         return await client.get("/metrics", headers=headers)

@@ -7,11 +7,18 @@ from fastapi import FastAPI
 from lead_verifier.api.routes import router
 from lead_verifier.settings import LeadVerifierSettings
 from service_kit.app import build_app
-from service_kit.runtime import ServiceRuntime
+from service_kit.db import UnitOfWork
+from service_kit.runtime import ServiceRuntime, Wiring
+
+Runtime = ServiceRuntime[LeadVerifierSettings, None, UnitOfWork]
+
+
+async def assemble(runtime: Runtime) -> Wiring[None, UnitOfWork]:
+    return Wiring(deps=None)
 
 
 def create_app(settings: LeadVerifierSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings)
+    runtime = ServiceRuntime(settings, assemble, unit_of_work=UnitOfWork)
     return build_app(
         runtime,
         title="lead-verifier",

@@ -9,15 +9,19 @@ from notifier.api.mailbox import router as mailbox_router
 from notifier.consumers import build_consumers
 from notifier.settings import NotifierSettings
 from service_kit.app import build_app
-from service_kit.runtime import ServiceRuntime
+from service_kit.db import UnitOfWork
+from service_kit.runtime import ServiceRuntime, Wiring
+
+Runtime = ServiceRuntime[NotifierSettings, None, UnitOfWork]
 
 
 def create_app(settings: NotifierSettings, mailer: Mailer | None = None) -> FastAPI:
-    if mailer is None:
-        mailer = mailer_from_settings(settings)
-    runtime = ServiceRuntime(settings)
-    # The consumers need the runtime's units of work, so they join it after it exists.
-    runtime.consumers.extend(build_consumers(settings, mailer, runtime.uow))
+    chosen = mailer if mailer is not None else mailer_from_settings(settings)
+
+    async def assemble(runtime: Runtime) -> Wiring[None, UnitOfWork]:
+        return Wiring(deps=None, consumers=build_consumers(settings, chosen, runtime.uow))
+
+    runtime = ServiceRuntime(settings, assemble, unit_of_work=UnitOfWork)
     routers: list[APIRouter] = []
     if settings.environment != "production":
         routers.append(mailbox_router)

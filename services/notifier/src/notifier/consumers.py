@@ -66,7 +66,7 @@ def send_log(uow_factory: Callable[[], UnitOfWork]) -> handlers.SendLog:
 
 def build_consumers(
     settings: NotifierSettings, mailer: Mailer, uow_factory: Callable[[], UnitOfWork]
-) -> list[Consumer]:
+) -> list[Consumer[UnitOfWork]]:
     out = handlers.Outgoing(
         mailer=mailer,
         sender=settings.mail_from,

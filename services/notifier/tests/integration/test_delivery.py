@@ -18,7 +18,7 @@ from notifier.domain.notifications import NotificationKind, message_id
 from notifier.settings import NotifierSettings
 from service_kit import testing as kit
 from service_kit.consumer import ConsumerRunner
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import kit_runtime
 from shared_schemas import Envelope
 from shared_schemas.events import LeadCreated
 
@@ -98,7 +98,7 @@ async def test_a_crash_between_commit_and_ack_is_redelivered_and_sends_once(
         finally:
             died.set()
 
-    doomed = ServiceRuntime(settings, run_relay=False)
+    doomed = kit_runtime(settings, run_relay=False)
     await doomed.start()
     (consumer,) = build_consumers(settings, mailer_from_settings(settings), doomed.uow)
     runner = ConsumerRunner(consumer, doomed.broker, doomed.uow, after_commit=freeze)

@@ -12,14 +12,16 @@ from service_kit.consumer import Consumer, Handler
 from service_kit.db import UnitOfWork
 
 
-def _bound(fn: Callable[[Any, UnitOfWork, Deps], Awaitable[None]], deps: Deps) -> Handler:
+def _bound(
+    fn: Callable[[Any, UnitOfWork, Deps], Awaitable[None]], deps: Deps
+) -> Handler[UnitOfWork]:
     async def handle(event: Any, uow: UnitOfWork) -> None:
         await fn(event, uow, deps)
 
     return handle
 
 
-def build_consumers(deps: Deps) -> list[Consumer]:
+def build_consumers(deps: Deps) -> list[Consumer[UnitOfWork]]:
     return [
         Consumer(
             name="saga",

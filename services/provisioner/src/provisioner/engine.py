@@ -66,11 +66,11 @@ _SET = (
 
 
 class Engine:
-    def __init__(self, runtime: ServiceRuntime, deps: Deps) -> None:
+    def __init__(self, runtime: ServiceRuntime[Any, Any, Any], deps: Deps) -> None:
         self._runtime = runtime
         self._deps = deps
 
-    async def run_job(self, runtime: ServiceRuntime) -> None:
+    async def run_job(self, runtime: ServiceRuntime[Any, Any, Any]) -> None:
         """As a runtime background job (supervised: restarted if it crashes).
 
         PROVISIONER_WORKERS loops share the due pipelines exactly as replicas do (each row is

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
 from service_kit.app import build_app
+from service_kit.db import UnitOfWork
 from service_kit.retention import days
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import ServiceRuntime, Wiring
 from tenant_api.adapters import dead_letter_repository, key_handovers
 from tenant_api.adapters.config_answers import ConfigAnswers
 from tenant_api.adapters.config_generations import ConfigGenerations
@@ -32,6 +35,7 @@ from tenant_api.api.limits import document_limits
 from tenant_api.auth import TokenVerifier
 from tenant_api.consumers import CONSUMERS
 from tenant_api.dead_letters import collect_dead_letters
+from tenant_api.deps import TenantApiDeps
 from tenant_api.handlers.api_keys import handover_consumer
 from tenant_api.idempotency import install_idempotency
 from tenant_api.metrics import watch_pipelines
@@ -39,25 +43,42 @@ from tenant_api.security import install_security
 from tenant_api.settings import TenantApiSettings
 from tenant_api.sweeper import sweep_stale_pipelines
 
+Runtime = ServiceRuntime[TenantApiSettings, TenantApiDeps, UnitOfWork]
 
-def create_app(settings: TenantApiSettings) -> FastAPI:
-    lead_verifier = LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout)
-    verifier = TokenVerifier.from_settings(settings)
-    vault_keys = VaultKeys(settings)
-    config_generations = ConfigGenerations(settings)
-    runtime = ServiceRuntime(
-        settings,
-        [*CONSUMERS, handover_consumer(settings.handover_keyring())],
-        uses_redis=True,
-        background=[sweep_stale_pipelines, watch_pipelines, collect_dead_letters],
-        on_start=[config_generations.open],
-        on_stop=[lead_verifier.aclose, verifier.aclose, config_generations.close],
-        readiness_checks={"vault": vault_keys.readiness},
+
+async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, UnitOfWork]:
+    settings = runtime.settings
+    deps = TenantApiDeps(
+        lead_verifier=LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout),
+        token_verifier=TokenVerifier.from_settings(settings),
+        vault_keys=VaultKeys(settings),
+        config_generations=ConfigGenerations(settings),
+        config_answers=ConfigAnswers(),
+    )
+    await deps.config_generations.open()
+    return Wiring(
+        deps=deps,
+        consumers=[*CONSUMERS, handover_consumer(settings.handover_keyring())],
+        background={
+            "sweeper": partial(sweep_stale_pipelines, runtime),
+            "pipelines-gauge": partial(watch_pipelines, runtime),
+            "dead-letters": partial(collect_dead_letters, runtime),
+        },
+        readiness={"vault": partial(deps.vault_keys.readiness, runtime)},
         retention=[
             dead_letter_repository.retention(days(settings.dead_letter_retention_days)),
             key_handovers.retention(),
         ],
+        close=[
+            deps.lead_verifier.aclose,
+            deps.token_verifier.aclose,
+            deps.config_generations.close,
+        ],
     )
+
+
+def create_app(settings: TenantApiSettings) -> FastAPI:
+    runtime = ServiceRuntime(settings, assemble, unit_of_work=UnitOfWork, uses_redis=True)
     app = build_app(
         runtime,
         title="Control plane gateway (tenant-api)",
@@ -80,11 +101,6 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
         ],
     )
     install_domain_errors(app)
-    app.state.lead_verifier = lead_verifier
-    app.state.token_verifier = verifier
-    app.state.vault_keys = vault_keys
-    app.state.config_generations = config_generations
-    app.state.config_answers = ConfigAnswers()
     install_security(app, settings)
     document_limits(app)
     install_idempotency(app, settings)

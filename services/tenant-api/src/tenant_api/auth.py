@@ -118,11 +118,6 @@ async def decode_principal(token: str, verifier: TokenVerifier) -> Principal:
     return Principal(sub=str(claims["sub"]), role=role, tenant_id=tenant_id, lead_id=lead_id)
 
 
-def token_verifier(request: Request) -> TokenVerifier:
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier
-
-
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller's principal, if its role is one of `roles` (else 401/403).
 
@@ -137,7 +132,7 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         token = bearer_credential(authorization)
         if token is None:
             raise Unauthorized("Send `Authorization: Bearer <token>`.")
-        principal = await decode_principal(token, token_verifier(request))
+        principal = await decode_principal(token, runtime.deps.token_verifier)
         await per_subject(runtime, request.method, principal.sub)
         if principal.role not in roles:
             raise Forbidden(f"This needs one of the roles: {', '.join(r.value for r in roles)}.")

@@ -10,10 +10,11 @@ from __future__ import annotations
 from functools import partial
 
 from service_kit.consumer import Consumer
+from service_kit.db import UnitOfWork
 from tenant_api import handlers
 from tenant_api.handlers import billing, offboarding, outcomes, pipeline_steps
 
-_shared = partial(Consumer, shares_transactions=True)
+_shared = partial(Consumer[UnitOfWork], shares_transactions=True)
 
 CONSUMERS = [
     _shared(name="lead-facts", handlers={"lead.verified": handlers.record_lead_facts}),

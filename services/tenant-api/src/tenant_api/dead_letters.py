@@ -32,7 +32,7 @@ def dlq_queues(settings: TenantApiSettings) -> list[str]:
     ]
 
 
-async def collect_dead_letters(runtime: ServiceRuntime) -> None:
+async def collect_dead_letters(runtime: ServiceRuntime[Any, Any, Any]) -> None:
     """Background job: consume every configured DLQ until cancelled."""
     settings = runtime.settings
     assert isinstance(settings, TenantApiSettings)
@@ -57,7 +57,9 @@ async def collect_dead_letters(runtime: ServiceRuntime) -> None:
             await asyncio.wait_for(channel.close(), timeout=settings.publish_timeout)
 
 
-async def _store(runtime: ServiceRuntime, queue: str, message: AbstractIncomingMessage) -> None:
+async def _store(
+    runtime: ServiceRuntime[Any, Any, Any], queue: str, message: AbstractIncomingMessage
+) -> None:
     try:
         row = repo.parked_row(
             queue=queue,
@@ -93,7 +95,7 @@ class NotReplayable(Exception):
         self.detail = detail
 
 
-def past_replay_window(runtime: ServiceRuntime, row: Row[Any]) -> bool:
+def past_replay_window(runtime: ServiceRuntime[Any, Any, Any], row: Row[Any]) -> bool:
     """The letter's event is older than DEAD_LETTER_REPLAY_DAYS: it may only be discarded.
 
     The consumers' inboxes remember an event for INBOX_RETENTION_DAYS, which the settings keep
@@ -104,7 +106,7 @@ def past_replay_window(runtime: ServiceRuntime, row: Row[Any]) -> bool:
     return occurred_at is not None and datetime.now(UTC) - occurred_at > window
 
 
-async def replay_one(runtime: ServiceRuntime, row: Row[Any], actor: str) -> None:
+async def replay_one(runtime: ServiceRuntime[Any, Any, Any], row: Row[Any], actor: str) -> None:
     """Publish the exact bytes back to the original queue (confirmed), then mark REPLAYED."""
     if row.status != repo.PARKED:
         raise NotReplayable(f"This dead letter is {row.status}; only PARKED ones are replayed.")

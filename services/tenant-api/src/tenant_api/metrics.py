@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import structlog
 from prometheus_client import Gauge, Histogram
@@ -48,7 +49,7 @@ async def count_pipelines(session: AsyncSession) -> dict[str, int]:
     return counts
 
 
-async def refresh_pipelines_gauge(runtime: ServiceRuntime) -> dict[str, int]:
+async def refresh_pipelines_gauge(runtime: ServiceRuntime[Any, Any, Any]) -> dict[str, int]:
     assert runtime.sessions is not None, "runtime not started"
     async with runtime.sessions() as session:
         counts = await count_pipelines(session)
@@ -57,9 +58,9 @@ async def refresh_pipelines_gauge(runtime: ServiceRuntime) -> dict[str, int]:
     return counts
 
 
-async def watch_pipelines(runtime: ServiceRuntime) -> None:
+async def watch_pipelines(runtime: ServiceRuntime[Any, Any, Any]) -> None:
     """Background job: refresh `pipelines{status}` every METRICS_PIPELINES_INTERVAL seconds."""
-    settings: TenantApiSettings = runtime.settings  # type: ignore[assignment]
+    settings: TenantApiSettings = runtime.settings
     while True:
         try:
             await refresh_pipelines_gauge(runtime)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -53,9 +54,9 @@ async def sweep_once(
     return [row.id for row in stale]
 
 
-async def sweep_stale_pipelines(runtime: ServiceRuntime) -> None:
+async def sweep_stale_pipelines(runtime: ServiceRuntime[Any, Any, Any]) -> None:
     """Background job: a sweep every PIPELINE_SWEEP_INTERVAL seconds, for ever."""
-    settings: TenantApiSettings = runtime.settings  # type: ignore[assignment]
+    settings: TenantApiSettings = runtime.settings
     while True:
         async with runtime.uow() as uow:
             timed_out = await sweep_once(

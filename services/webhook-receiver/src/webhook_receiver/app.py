@@ -6,25 +6,32 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service_kit.app import build_app
+from service_kit.db import UnitOfWork
 from service_kit.retention import days
-from service_kit.runtime import ServiceRuntime
+from service_kit.runtime import ServiceRuntime, Wiring
 from webhook_receiver.adapters import deliveries as receipts
 from webhook_receiver.adapters import runs
 from webhook_receiver.api import deliveries, webhooks
 from webhook_receiver.consumers import build_consumers
 from webhook_receiver.settings import WebhookReceiverSettings
 
+Runtime = ServiceRuntime[WebhookReceiverSettings, None, UnitOfWork]
 
-def create_app(settings: WebhookReceiverSettings) -> FastAPI:
-    runtime = ServiceRuntime(
-        settings,
+
+async def assemble(runtime: Runtime) -> Wiring[None, UnitOfWork]:
+    settings = runtime.settings
+    return Wiring(
+        deps=None,
         consumers=build_consumers(settings.run_keyring()),
-        uses_redis=True,
         retention=[
             receipts.retention(days(settings.webhook_receipt_retention_days)),
             runs.retention(),
         ],
     )
+
+
+def create_app(settings: WebhookReceiverSettings) -> FastAPI:
+    runtime = ServiceRuntime(settings, assemble, unit_of_work=UnitOfWork, uses_redis=True)
     return build_app(
         runtime,
         title="webhook-receiver",

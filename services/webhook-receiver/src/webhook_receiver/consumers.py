@@ -20,7 +20,7 @@ from webhook_receiver.adapters import runs
 from webhook_receiver.handlers import PRODUCER
 
 
-def build_consumers(keys: Keyring) -> list[Consumer]:
+def build_consumers(keys: Keyring) -> list[Consumer[UnitOfWork]]:
     async def run_opened(event: WebhookRunOpened, uow: UnitOfWork) -> None:
         d = event.data
         # A secret no key opens would refuse every callback of the run: a dead letter with the

@@ -55,12 +55,12 @@ def new_receipt(headers: Mapping[str, str], size: int, now: datetime) -> Receipt
     )
 
 
-async def refuse_too_large(runtime: ServiceRuntime, receipt: Receipt) -> Decision:
+async def refuse_too_large(runtime: ServiceRuntime[Any, Any, Any], receipt: Receipt) -> Decision:
     return await _reject(runtime, receipt, Reason.TOO_LARGE)
 
 
 async def receive(
-    runtime: ServiceRuntime,
+    runtime: ServiceRuntime[Any, Any, Any],
     settings: WebhookReceiverSettings,
     headers: Mapping[str, str],
     body: bytes,
@@ -96,13 +96,16 @@ async def receive(
 
 
 async def _announced_runs(
-    runtime: ServiceRuntime, settings: WebhookReceiverSettings, tenant_id: UUID, now: datetime
+    runtime: ServiceRuntime[Any, Any, Any],
+    settings: WebhookReceiverSettings,
+    tenant_id: UUID,
+    now: datetime,
 ) -> list[WebhookRun]:
     async with runtime.uow() as uow:
         return await runs.announced(uow.session, settings.run_keyring(), tenant_id, now)
 
 
-async def _refuse_unless_seen(runtime: ServiceRuntime, receipt: Receipt) -> Decision:
+async def _refuse_unless_seen(runtime: ServiceRuntime[Any, Any, Any], receipt: Receipt) -> Decision:
     """A finished run accepts nothing new; a delivery it accepted before is still a duplicate."""
     async with runtime.uow() as uow:
         seen = await handlers.record_if_seen(uow, receipt)
@@ -115,7 +118,7 @@ async def _refuse_unless_seen(runtime: ServiceRuntime, receipt: Receipt) -> Deci
 
 
 async def _accept_once(
-    runtime: ServiceRuntime,
+    runtime: ServiceRuntime[Any, Any, Any],
     settings: WebhookReceiverSettings,
     receipt: Receipt,
     callback: ProvisioningCallback,
@@ -149,7 +152,7 @@ async def _accept_once(
 
 
 async def _reject(
-    runtime: ServiceRuntime,
+    runtime: ServiceRuntime[Any, Any, Any],
     receipt: Receipt,
     reason: Reason,
     errors: list[dict[str, Any]] | None = None,
@@ -181,6 +184,6 @@ def _count(receipt: Receipt, outcome: Outcome, reason: Reason | None) -> None:
     ).inc()
 
 
-def _redis(runtime: ServiceRuntime) -> Redis:
+def _redis(runtime: ServiceRuntime[Any, Any, Any]) -> Redis:
     assert runtime.redis is not None, "webhook-receiver runs with Redis"
     return runtime.redis

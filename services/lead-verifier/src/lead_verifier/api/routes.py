@@ -52,7 +52,7 @@ async def sign_up(
     The answer is the same whether or not the address already has an account: only the e-mail
     tells its owner (a sign-in hint instead of a link).
     """
-    settings: LeadVerifierSettings = runtime.settings  # type: ignore[assignment]
+    settings: LeadVerifierSettings = runtime.settings
     cmd = handlers.SignUp(
         first_name=body.first_name,
         last_name=body.last_name,
@@ -77,7 +77,7 @@ async def verify(
     idempotency_key: IdempotencyKey = None,
 ) -> VerifiedOut:
     """Exchange the e-mailed code (`Authorization: Bearer <code>`) for an onboarding token."""
-    settings: LeadVerifierSettings = runtime.settings  # type: ignore[assignment]
+    settings: LeadVerifierSettings = runtime.settings
     code = _bearer(authorization)
     now = datetime.now(UTC)
     async with runtime.uow() as uow:

@@ -84,7 +84,7 @@ class LocalDriver:
         if await local_callbacks.register(uow.session, pipeline_id):
             uow.after_commit(self._wake.set)
 
-    async def run_job(self, runtime: ServiceRuntime) -> None:
+    async def run_job(self, runtime: ServiceRuntime[Any, Any, Any]) -> None:
         """As a runtime background job: claim pending callbacks and carry each one out."""
         assert runtime.sessions is not None
         sessions = runtime.sessions

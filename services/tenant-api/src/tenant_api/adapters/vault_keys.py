@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 
 from service_kit.runtime import ServiceRuntime
@@ -31,7 +33,7 @@ class VaultKeys:
             raise VaultKeyUnavailable(self.problem or "no master keys")
         return self._keyring
 
-    async def readiness(self, runtime: ServiceRuntime) -> str:
+    async def readiness(self, runtime: ServiceRuntime[Any, Any, Any]) -> str:
         """ "ok" when a key is configured for every version in use and opens a sample of it."""
         if self._keyring is None:
             return f"unavailable: {self.problem}"

@@ -54,7 +54,7 @@ async def take_api_key(
     """The initial admin API key, once, while the tenant is ACTIVE (INITIAL_KEY_TTL after it
     was made at most); then 404."""
     principal.ensure_tenant(tenant_id)
-    settings: TenantApiSettings = runtime.settings  # type: ignore[assignment]
+    settings: TenantApiSettings = runtime.settings
     async with runtime.uow() as uow:
         key = await key_handovers.take(uow.session, settings.handover_keyring(), tenant_id)
         await uow.commit()

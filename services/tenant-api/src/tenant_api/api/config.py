@@ -15,12 +15,11 @@ from service_kit.app import RuntimeDep
 from service_kit.problems import NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
 from shared_schemas.events import Tier
-from tenant_api.adapters.config_answers import ConfigAnswers
 from tenant_api.adapters.config_cache import CONFIG_READS, ConfigCache
-from tenant_api.adapters.config_generations import ConfigGenerations
 from tenant_api.api.errors import AUTH, NOT_FOUND
 from tenant_api.api.plans import PlanOut
 from tenant_api.auth import AdminCaller, TenantReader
+from tenant_api.deps import DepsDep
 from tenant_api.domain.status import TenantStatus
 from tenant_api.handlers import tenant_config
 from tenant_api.settings import TenantApiSettings
@@ -73,7 +72,7 @@ class TenantConfigOut(ApiModel):
 
 
 async def _cache(runtime: RuntimeDep) -> ConfigCache:
-    settings: TenantApiSettings = runtime.settings  # type: ignore[assignment]
+    settings: TenantApiSettings = runtime.settings
     assert runtime.redis is not None, "tenant-api runs with Redis"
     return ConfigCache(runtime.redis, settings.redis_key_prefix, settings.tenant_config_cache_ttl)
 
@@ -87,12 +86,17 @@ CacheDep = Annotated[ConfigCache, Depends(_cache)]
     responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
 )
 async def get_config(
-    tenant_id: UUID, principal: TenantReader, runtime: RuntimeDep, cache: CacheDep, request: Request
+    tenant_id: UUID,
+    principal: TenantReader,
+    runtime: RuntimeDep,
+    cache: CacheDep,
+    deps: DepsDep,
+    request: Request,
 ) -> Response:
     """The tenant's config (admin, operator, that tenant); never older than a committed change."""
     principal.ensure_tenant(tenant_id)
-    generations: ConfigGenerations = request.app.state.config_generations
-    answers: ConfigAnswers = request.app.state.config_answers
+    generations = deps.config_generations
+    answers = deps.config_answers
     # The hot path: the committed generation, then this process's answer at that generation.
     generation = await generations.get(tenant_id)
     if generation is None:

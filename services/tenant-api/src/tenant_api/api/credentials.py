@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_validator
 
 from service_kit.app import RuntimeDep
@@ -21,6 +21,7 @@ from tenant_api.adapters import vault_repository
 from tenant_api.adapters.vault_keys import VaultKeys
 from tenant_api.api.errors import AUTH, NOT_FOUND
 from tenant_api.auth import KeyReader
+from tenant_api.deps import DepsDep
 from tenant_api.domain.keyring import CredentialUnreadable, VaultError
 from tenant_api.domain.masking import mask_all
 from tenant_api.domain.roles import Role
@@ -89,9 +90,8 @@ class CredentialUnreadableProblem(ServiceUnavailable):
     slug = "credential-unreadable"
 
 
-async def get_vault_keys(request: Request) -> VaultKeys:
-    keys: VaultKeys = request.app.state.vault_keys
-    return keys
+async def get_vault_keys(deps: DepsDep) -> VaultKeys:
+    return deps.vault_keys
 
 
 VaultKeysDep = Annotated[VaultKeys, Depends(get_vault_keys)]
@@ -217,7 +217,7 @@ async def delete_credential(
 
 
 @asynccontextmanager
-async def _vault_uow(runtime: ServiceRuntime) -> AsyncIterator[UnitOfWork]:
+async def _vault_uow(runtime: ServiceRuntime[Any, Any, Any]) -> AsyncIterator[UnitOfWork]:
     """Commit on success; on a vault failure commit its audit row, then answer 503."""
     async with runtime.uow() as uow:
         try:

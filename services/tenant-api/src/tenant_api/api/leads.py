@@ -16,10 +16,10 @@ from shared_schemas.api.leads import LeadCreatedOut, SignUpIn, VerifiedOut
 from shared_schemas.events import Address, Contact
 from tenant_api import handlers
 from tenant_api.adapters import tenant_repository as repo
-from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
 from tenant_api.api.limits import PublicLimit
 from tenant_api.api.schemas import OnboardFromLeadIn, TenantOut
 from tenant_api.auth import LeadCaller
+from tenant_api.deps import DepsDep
 from tenant_api.domain.onboarding import DomainMismatch, check_contact_domain
 from tenant_api.idempotency.forwarding import upstream_key_of
 from tenant_api.settings import TenantApiSettings
@@ -27,11 +27,6 @@ from tenant_api.settings import TenantApiSettings
 router = APIRouter(prefix="/leads", tags=["leads"])
 # Sign-up and verify need no token: rate-limited per client IP instead (429, or 503 without Redis).
 public = APIRouter(prefix="/leads", tags=["leads"], dependencies=[PublicLimit])
-
-
-def _lead_verifier(request: Request) -> LeadVerifierClient:
-    client: LeadVerifierClient = request.app.state.lead_verifier
-    return client
 
 
 @public.post(
@@ -45,13 +40,11 @@ def _lead_verifier(request: Request) -> LeadVerifierClient:
         r504="lead-verifier did not answer in time; retry with the same `Idempotency-Key`",
     ),
 )
-async def sign_up(body: SignUpIn, request: Request) -> Response:
+async def sign_up(body: SignUpIn, request: Request, deps: DepsDep) -> Response:
     """Sign up as a prospective customer; a verification link is e-mailed."""
     payload = body.model_dump(mode="json", by_alias=True, exclude_none=True)
     key = upstream_key_of(request)
-    return await _lead_verifier(request).forward(
-        "/leads", request, json=payload, idempotency_key=key
-    )
+    return await deps.lead_verifier.forward("/leads", request, json=payload, idempotency_key=key)
 
 
 @public.post(
@@ -69,12 +62,13 @@ async def sign_up(body: SignUpIn, request: Request) -> Response:
 async def verify(
     lead_id: UUID,
     request: Request,
+    deps: DepsDep,
     authorization: Annotated[
         str | None, Header(description="`Bearer <code from the e-mail>`")
     ] = None,
 ) -> Response:
     """Exchange the e-mailed code for a short-lived onboarding token."""
-    return await _lead_verifier(request).forward(
+    return await deps.lead_verifier.forward(
         f"/leads/{lead_id}/verify",
         request,
         authorization=authorization or "",
@@ -102,7 +96,7 @@ async def onboard_from_lead(
     """Create the verified lead's tenant (PENDING_PROVISION) with the lead as primary contact."""
     if principal.lead_id != lead_id:
         raise Forbidden("This onboarding token belongs to another lead.")
-    settings: TenantApiSettings = runtime.settings  # type: ignore[assignment]
+    settings: TenantApiSettings = runtime.settings
     async with runtime.uow() as uow:
         facts = await handlers.wait_for_lead_facts(uow, lead_id, within=settings.lead_facts_wait)
         if facts is None:

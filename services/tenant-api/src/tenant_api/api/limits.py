@@ -24,8 +24,8 @@ from tenant_api.settings import TenantApiSettings
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _settings(runtime: ServiceRuntime) -> TenantApiSettings:
-    settings: TenantApiSettings = runtime.settings  # type: ignore[assignment]
+def _settings(runtime: ServiceRuntime[Any, Any, Any]) -> TenantApiSettings:
+    settings: TenantApiSettings = runtime.settings
     return settings
 
 
@@ -38,7 +38,7 @@ async def per_client_ip(request: Request, runtime: RuntimeDep) -> None:
     await enforce(runtime.redis, "public", key, limit, fail_open=False)
 
 
-async def per_subject(runtime: ServiceRuntime, method: str, subject: str) -> None:
+async def per_subject(runtime: ServiceRuntime[Any, Any, Any], method: str, subject: str) -> None:
     """AUTH_API_MAX_REQUESTS per AUTH_API_WINDOW_SECONDS for each token subject.
 
     Called by `auth.require()` once the token is verified, so every route that names its

@@ -26,7 +26,7 @@ class KeyNotReissuable(Exception):
     """Only an ACTIVE tenant's key is re-issued (the gateway answers 409)."""
 
 
-def handover_consumer(keys: Keyring) -> Consumer:
+def handover_consumer(keys: Keyring) -> Consumer[UnitOfWork]:
     async def issued(event: ApiKeyIssued, uow: UnitOfWork) -> None:
         d = event.data
         # A key no configured key opens could never be handed out: dead-lettered now, with

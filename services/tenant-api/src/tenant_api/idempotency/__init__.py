@@ -22,10 +22,10 @@ __all__ = ["install_idempotency"]
 
 def install_idempotency(app: FastAPI, settings: TenantApiSettings) -> None:
     """Wrap the routes (innermost middleware) and document the header in the OpenAPI."""
-    runtime: ServiceRuntime = app.state.runtime
+    runtime: ServiceRuntime[Any, Any, Any] = app.state.runtime
 
     async def verify(token: str) -> dict[str, Any]:
-        verifier: TokenVerifier = app.state.token_verifier  # the routes' own, so the same keys
+        verifier: TokenVerifier = runtime.deps.token_verifier  # the routes' own: the same keys
         return await verifier.claims(token)
 
     # Innermost: request ids, the body cap, security headers and CORS stay outside, so a replay

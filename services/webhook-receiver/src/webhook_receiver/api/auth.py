@@ -22,7 +22,7 @@ async def require_staff(
     token = bearer_credential(authorization)
     if token is None:
         raise Unauthorized("Send `Authorization: Bearer <token>`.")
-    settings: WebhookReceiverSettings = runtime.settings  # type: ignore[assignment]
+    settings: WebhookReceiverSettings = runtime.settings
     try:
         claims = decode_token(token, settings)
     except jwt.PyJWTError as exc:

@@ -34,7 +34,7 @@ def claimed_tenant(body: bytes | None) -> UUID | None:
 
 
 async def per_sender(request: Request, runtime: RuntimeDep) -> None:
-    settings: WebhookReceiverSettings = runtime.settings  # type: ignore[assignment]
+    settings: WebhookReceiverSettings = runtime.settings
     raw = await read_capped(request, settings.webhook_max_bytes)
     tenant_id = claimed_tenant(raw.body)
     sender = (

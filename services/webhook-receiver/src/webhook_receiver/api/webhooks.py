@@ -59,7 +59,7 @@ _ANSWERS = {
 )
 async def receive_callback(request: Request, response: Response, runtime: RuntimeDep) -> WebhookAck:
     """A pipeline's signed result (ARC or Standard Webhooks), verified over the raw body."""
-    settings: WebhookReceiverSettings = runtime.settings  # type: ignore[assignment]
+    settings: WebhookReceiverSettings = runtime.settings
     now = datetime.now(UTC)
     raw = await read_capped(request, settings.webhook_max_bytes)
     if raw.body is None:
