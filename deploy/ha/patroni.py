@@ -51,11 +51,11 @@ class PatroniNode:
         return read_pid(self.data_dir / "postmaster.pid")
 
 
-def _http(url: str, body: dict[str, Any] | None = None) -> Any:
+def _http(url: str, body: dict[str, Any] | None = None, *, timeout: float = 3) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     request = Request(url, data=data, method="POST" if body is not None else "GET")  # noqa: S310
     request.add_header("Content-Type", "application/json")
-    with urlopen(request, timeout=3) as response:  # noqa: S310 - loopback Patroni REST API
+    with urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback Patroni REST API
         raw = response.read()
     try:
         return json.loads(raw)
@@ -243,6 +243,8 @@ class PatroniCluster:
             _http(
                 f"http://127.0.0.1:{rest}/switchover",
                 {"leader": old, "candidate": candidate.name},
+                # Patroni answers once the switchover is done: seconds on a loaded machine.
+                timeout=timeout,
             )
         except HTTPError as exc:
             raise HaError(f"Patroni refused the switchover: {exc.read().decode()}") from exc
