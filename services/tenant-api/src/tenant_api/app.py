@@ -7,7 +7,6 @@ from functools import partial
 from fastapi import FastAPI
 
 from service_kit.app import build_app
-from service_kit.db import UnitOfWork
 from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime, Wiring
 from tenant_api.api_keys import repository as key_handovers
@@ -37,15 +36,16 @@ from tenant_api.settings import TenantApiSettings
 from tenant_api.tenants import lifecycle_routes as lifecycle
 from tenant_api.tenants import routes as tenants
 from tenant_api.timeline import routes as timeline
+from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault import routes as credentials
 from tenant_api.vault.keys import VaultKeys
 from tenant_api.web.errors import install_domain_errors
 from tenant_api.web.limits import document_limits
 
-Runtime = ServiceRuntime[TenantApiSettings, TenantApiDeps, UnitOfWork]
+Runtime = ServiceRuntime[TenantApiSettings, TenantApiDeps, TenantApiUnitOfWork]
 
 
-async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, UnitOfWork]:
+async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWork]:
     settings = runtime.settings
     deps = TenantApiDeps(
         lead_verifier=LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout),
@@ -77,7 +77,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, UnitOfWork]:
 
 
 def create_app(settings: TenantApiSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, assemble, unit_of_work=UnitOfWork, uses_redis=True)
+    runtime = ServiceRuntime(settings, assemble, unit_of_work=TenantApiUnitOfWork, uses_redis=True)
     app = build_app(
         runtime,
         title="Control plane gateway (tenant-api)",

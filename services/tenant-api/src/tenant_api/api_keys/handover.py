@@ -20,13 +20,14 @@ from tenant_api import PRODUCER
 from tenant_api.api_keys import repository as key_handovers
 from tenant_api.domain.status import TenantStatus
 from tenant_api.tenants import repository as tenants
+from tenant_api.uow import TenantApiUnitOfWork
 
 
 class KeyNotReissuable(Exception):
     """Only an ACTIVE tenant's key is re-issued (the gateway answers 409)."""
 
 
-def handover_consumer(keys: Keyring) -> Consumer[UnitOfWork]:
+def handover_consumer(keys: Keyring) -> Consumer[TenantApiUnitOfWork]:
     async def issued(event: ApiKeyIssued, uow: UnitOfWork) -> None:
         d = event.data
         # A key no configured key opens could never be handed out: dead-lettered now, with
