@@ -7,46 +7,45 @@ from functools import partial
 from fastapi import FastAPI
 
 from service_kit.app import build_app
-from service_kit.db import UnitOfWork
 from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime, Wiring
-from tenant_api.adapters import dead_letter_repository, key_handovers
-from tenant_api.adapters.config_answers import ConfigAnswers
-from tenant_api.adapters.config_generations import ConfigGenerations
-from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
-from tenant_api.adapters.vault_keys import VaultKeys
-from tenant_api.api import (
-    api_key,
-    config,
-    console,
-    contacts,
-    credentials,
-    dead_letters,
-    invoices,
-    leads,
-    lifecycle,
-    pipeline,
-    plans,
-    tenants,
-    timeline,
-)
-from tenant_api.api.errors import install_domain_errors
-from tenant_api.api.limits import document_limits
+from tenant_api.api_keys import repository as key_handovers
+from tenant_api.api_keys import routes as api_key
+from tenant_api.api_keys.handover import handover_consumer
 from tenant_api.auth import TokenVerifier
+from tenant_api.config import routes as config
+from tenant_api.config.answers import ConfigAnswers
+from tenant_api.config.generations import ConfigGenerations
+from tenant_api.console import routes as console
 from tenant_api.consumers import CONSUMERS
-from tenant_api.dead_letters import collect_dead_letters
+from tenant_api.contacts import routes as contacts
+from tenant_api.dead_letters import repository as dead_letter_repository
+from tenant_api.dead_letters import routes as dead_letters
+from tenant_api.dead_letters.collector import collect_dead_letters
 from tenant_api.deps import TenantApiDeps
-from tenant_api.handlers.api_keys import handover_consumer
 from tenant_api.idempotency import install_idempotency
-from tenant_api.metrics import watch_pipelines
+from tenant_api.invoices import routes as invoices
+from tenant_api.leads import routes as leads
+from tenant_api.leads.lead_verifier_client import LeadVerifierClient
+from tenant_api.pipeline import routes as pipeline
+from tenant_api.pipeline.metrics import watch_pipelines
+from tenant_api.pipeline.sweeper import sweep_stale_pipelines
+from tenant_api.plans import routes as plans
 from tenant_api.security import install_security
 from tenant_api.settings import TenantApiSettings
-from tenant_api.sweeper import sweep_stale_pipelines
+from tenant_api.tenants import lifecycle_routes as lifecycle
+from tenant_api.tenants import routes as tenants
+from tenant_api.timeline import routes as timeline
+from tenant_api.uow import TenantApiUnitOfWork
+from tenant_api.vault import routes as credentials
+from tenant_api.vault.keys import VaultKeys
+from tenant_api.web.errors import install_domain_errors
+from tenant_api.web.limits import document_limits
 
-Runtime = ServiceRuntime[TenantApiSettings, TenantApiDeps, UnitOfWork]
+Runtime = ServiceRuntime[TenantApiSettings, TenantApiDeps, TenantApiUnitOfWork]
 
 
-async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, UnitOfWork]:
+async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWork]:
     settings = runtime.settings
     deps = TenantApiDeps(
         lead_verifier=LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout),
@@ -78,7 +77,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, UnitOfWork]:
 
 
 def create_app(settings: TenantApiSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, assemble, unit_of_work=UnitOfWork, uses_redis=True)
+    runtime = ServiceRuntime(settings, assemble, unit_of_work=TenantApiUnitOfWork, uses_redis=True)
     app = build_app(
         runtime,
         title="Control plane gateway (tenant-api)",

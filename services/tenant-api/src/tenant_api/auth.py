@@ -21,9 +21,9 @@ from service_kit.problems import Forbidden, NotFound, ServiceUnavailable, Unauth
 from service_kit.tokens import bearer_credential, decode_token
 from tenant_api.adapters.jwks import JwksKeys, JwksUnavailable
 from tenant_api.adapters.verified_tokens import VerifiedTokens
-from tenant_api.api.limits import per_subject
 from tenant_api.domain.roles import Role
 from tenant_api.settings import TenantApiSettings
+from tenant_api.web.limits import per_subject
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,18 @@ from __future__ import annotations
 from functools import partial
 
 from service_kit.consumer import Consumer
-from service_kit.db import UnitOfWork
-from tenant_api import handlers
-from tenant_api.handlers import billing, offboarding, outcomes, pipeline_steps
+from tenant_api.invoices import billing
+from tenant_api.pipeline import outcomes
+from tenant_api.pipeline import steps as pipeline_steps
+from tenant_api.tenants import offboarding
+from tenant_api.tenants.onboarding import record_lead_facts
+from tenant_api.timeline.recorder import record_timeline
+from tenant_api.uow import TenantApiUnitOfWork
 
-_shared = partial(Consumer[UnitOfWork], shares_transactions=True)
+_shared = partial(Consumer[TenantApiUnitOfWork], shares_transactions=True)
 
 CONSUMERS = [
-    _shared(name="lead-facts", handlers={"lead.verified": handlers.record_lead_facts}),
+    _shared(name="lead-facts", handlers={"lead.verified": record_lead_facts}),
     _shared(
         name="pipeline-steps",
         handlers={
@@ -38,5 +42,5 @@ CONSUMERS = [
     _shared(name="invoices", handlers={"billing.invoice_issued": billing.record_invoice}),
     _shared(name="offboarding", handlers={"tenant.deprovisioned": offboarding.finish_offboarding}),
     # Bound to every event: the timeline, and so every published event has a route.
-    _shared(name="timeline", bindings=["#"], fallback=handlers.record_timeline),
+    _shared(name="timeline", bindings=["#"], fallback=record_timeline),
 ]

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import Depends
 
 from service_kit.app import RuntimeDep
-from tenant_api.adapters.config_answers import ConfigAnswers
-from tenant_api.adapters.config_generations import ConfigGenerations
-from tenant_api.adapters.lead_verifier_client import LeadVerifierClient
-from tenant_api.adapters.vault_keys import VaultKeys
 from tenant_api.auth import TokenVerifier
+from tenant_api.config.answers import ConfigAnswers
+from tenant_api.config.generations import ConfigGenerations
+from tenant_api.leads.lead_verifier_client import LeadVerifierClient
+from tenant_api.vault.keys import VaultKeys
 
 
 @dataclass(frozen=True)

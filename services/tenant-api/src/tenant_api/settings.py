@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from service_kit.settings import ApiKeyHandoverSettings, JwtSettings, ServiceSettings
-from tenant_api.config_settings import TenantConfigSettings
+from tenant_api.config.settings import TenantConfigSettings
 from tenant_api.front_door_settings import FrontDoorSettings
-from tenant_api.vault_settings import VaultSettings
+from tenant_api.vault.settings import VaultSettings
 
 
 class TenantApiSettings(

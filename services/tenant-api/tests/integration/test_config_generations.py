@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from tenant_api.adapters.config_generations import ConfigGenerations
+from tenant_api.config.generations import ConfigGenerations
 from tenant_api.settings import TenantApiSettings
 
 

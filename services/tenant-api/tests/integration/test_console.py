@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tenant_api.api import console
+from tenant_api.console import routes as console
 from tenant_api.security import API_CSP, CONSOLE_CSP
 
 from ..gateway import assert_problem, bearer  # type: ignore[import-not-found]

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from service_kit.runtime import ServiceRuntime
 from service_kit.testing import TestInfra
-from tenant_api.adapters import dead_letter_repository as repo
+from tenant_api.dead_letters import repository as repo
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]

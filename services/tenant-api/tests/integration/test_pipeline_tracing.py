@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from opentelemetry.trace import SpanKind
 
 from service_kit.runtime import ServiceRuntime
-from tenant_api.sweeper import sweep_once
+from tenant_api.pipeline.sweeper import sweep_once
 
 from ..conftest import bearer  # type: ignore[import-not-found]
 from ..saga import Sql  # type: ignore[import-not-found]

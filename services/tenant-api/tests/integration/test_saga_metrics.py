@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
-from tenant_api.metrics import refresh_pipelines_gauge
+from tenant_api.pipeline.metrics import refresh_pipelines_gauge
 
 from ..saga import FakeProvisioner, Sql, eventually, processed  # type: ignore[import-not-found]
 

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from service_kit.runtime import ServiceRuntime
-from tenant_api.sweeper import sweep_once
+from tenant_api.pipeline.sweeper import sweep_once
 
 from ..saga import FakeProvisioner, Sql, tenant_event  # type: ignore[import-not-found]
 

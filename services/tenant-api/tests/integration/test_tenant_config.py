@@ -18,9 +18,9 @@ from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from service_kit.testing import TestInfra
-from tenant_api.adapters.config_cache import ConfigCache
 from tenant_api.app import create_app
-from tenant_api.handlers.tenant_config import read_config
+from tenant_api.config.cache import ConfigCache
+from tenant_api.config.reads import read_config
 from tenant_api.settings import TenantApiSettings
 
 from ..gateway import Token, assert_problem, bearer, onboard, tokens  # type: ignore[import-not-found]

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from tenant_api.adapters.config_answers import ConfigAnswers
 from tenant_api.adapters.verified_tokens import VerifiedTokens
+from tenant_api.config.answers import ConfigAnswers
 
 
 def test_an_answer_is_served_only_at_or_above_the_committed_generation() -> None:

@@ -20,7 +20,7 @@ from tenant_api.domain.keyring import (
 from tenant_api.domain.masking import mask, mask_all
 from tenant_api.domain.sealing import open_sealed, seal
 from tenant_api.settings import TenantApiSettings
-from tenant_api.vault_settings import DEV_VAULT_MASTER_KEY, VaultSettings
+from tenant_api.vault.settings import DEV_VAULT_MASTER_KEY, VaultSettings
 
 K1, K2 = (base64.b64encode(os.urandom(32)).decode() for _ in range(2))
 TENANT, OTHER = uuid.uuid4(), uuid.uuid4()

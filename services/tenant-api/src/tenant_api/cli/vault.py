@@ -20,11 +20,11 @@ from sqlalchemy.exc import DBAPIError
 from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.logging import configure_logging
 from service_kit.outbox import notify_channel
-from tenant_api.adapters import vault_repository as repo
 from tenant_api.cli.gateway import CliError, settings
 from tenant_api.domain.keyring import KeyringError, MasterKeyring, VaultKeyUnavailable
-from tenant_api.handlers import vault
 from tenant_api.settings import TenantApiSettings
+from tenant_api.vault import repository as repo
+from tenant_api.vault import use_cases as vault
 
 ACTOR = "tenantctl vault rotate"
 

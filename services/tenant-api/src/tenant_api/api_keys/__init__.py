@@ -1,0 +1,1 @@
+"""A tenant's initial API key: handed over sealed by the provisioner, read once, re-issued."""

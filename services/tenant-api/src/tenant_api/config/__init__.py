@@ -1,0 +1,1 @@
+"""A tenant's config for its apps (context provider): routes, reads, the cache and generations."""

@@ -1,0 +1,1 @@
+"""The operators' console: a static single-page app served by the gateway."""

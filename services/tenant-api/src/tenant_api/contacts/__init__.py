@@ -1,0 +1,1 @@
+"""A tenant's contacts: routes, use cases and their repository."""

@@ -1,0 +1,156 @@
+"""`/tenants/{id}/contacts`: a tenant's contacts, exactly one of them primary."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from pydantic import EmailStr, Field
+
+from service_kit.app import RuntimeDep
+from service_kit.db import UnitOfWork
+from service_kit.problems import NotFound, problem_responses
+from shared_schemas.api.base import ApiModel
+from tenant_api.auth import AdminCaller, TenantReader
+from tenant_api.contacts import repository as contacts
+from tenant_api.contacts import use_cases as handlers
+from tenant_api.tenants import repository as tenants
+from tenant_api.tenants.models import ContactIn, ContactOut
+from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.patch import PatchIn
+
+router = APIRouter(prefix="/tenants", tags=["contacts"])
+
+NO_CONTACT = "No such tenant (or not yours), or no such contact of it"
+BAD_EMAIL = "the e-mail's domain is not one of the tenant's domains"
+
+
+class NewContactIn(ContactIn):
+    """A new contact; its e-mail's domain must be one of the tenant's domains."""
+
+    is_primary: bool = Field(default=False, description="The previous primary stops being one.")
+
+
+class ContactPatchIn(PatchIn):
+    """Only the fields sent change; `isPrimary: true` demotes the current primary."""
+
+    first_name: str | None = Field(default=None, min_length=1, max_length=100)
+    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    email: EmailStr | None = None
+    is_primary: bool | None = Field(
+        default=None, description="Only `true`: a tenant always has exactly one primary contact."
+    )
+
+
+class ContactList(ApiModel):
+    items: list[ContactOut]
+    count: int
+
+
+@router.get(
+    "/{tenant_id}/contacts",
+    response_model=ContactList,
+    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+)
+async def list_contacts(
+    tenant_id: UUID, principal: TenantReader, runtime: RuntimeDep
+) -> ContactList:
+    """The tenant's contacts, the primary one first."""
+    principal.ensure_tenant(tenant_id)
+    async with runtime.uow() as uow:
+        if not await tenants.exists(uow.session, tenant_id):
+            raise NotFound("No such tenant.")
+        rows = await contacts.list_for(uow.session, tenant_id)
+    items = [ContactOut.model_validate(r._asdict()) for r in rows]
+    return ContactList(items=items, count=len(items))
+
+
+@router.post(
+    "/{tenant_id}/contacts",
+    status_code=201,
+    response_model=ContactOut,
+    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422=f"Invalid id or body, or {BAD_EMAIL}"),
+)
+async def create_contact(
+    tenant_id: UUID, body: NewContactIn, principal: AdminCaller, runtime: RuntimeDep
+) -> ContactOut:
+    """Add a contact to the tenant (admin)."""
+    new = handlers.NewContact(
+        first_name=body.first_name,
+        last_name=body.last_name,
+        email=str(body.email),
+        is_primary=body.is_primary,
+    )
+    async with runtime.uow() as uow:
+        contact_id = await handlers.add_contact(tenant_id, new, uow)
+        await uow.commit()
+        return await _read(uow, tenant_id, contact_id)
+
+
+@router.get(
+    "/{tenant_id}/contacts/{contact_id}",
+    response_model=ContactOut,
+    responses=problem_responses(**AUTH, r404=NO_CONTACT, r422="Invalid id"),
+)
+async def get_contact(
+    tenant_id: UUID, contact_id: UUID, principal: TenantReader, runtime: RuntimeDep
+) -> ContactOut:
+    """One contact of the tenant."""
+    principal.ensure_tenant(tenant_id)
+    async with runtime.uow() as uow:
+        return await _read(uow, tenant_id, contact_id)
+
+
+@router.patch(
+    "/{tenant_id}/contacts/{contact_id}",
+    response_model=ContactOut,
+    responses=problem_responses(
+        **AUTH,
+        r404=NO_CONTACT,
+        r409="`isPrimary: false` on the primary contact (promote another one instead)",
+        r422=f"Invalid id or body, an unknown field, or {BAD_EMAIL}",
+    ),
+)
+async def patch_contact(
+    tenant_id: UUID,
+    contact_id: UUID,
+    body: ContactPatchIn,
+    principal: AdminCaller,
+    runtime: RuntimeDep,
+) -> ContactOut:
+    """Change a contact (admin); making it primary demotes the previous primary at once."""
+    changes = handlers.ContactChanges(
+        first_name=body.first_name,
+        last_name=body.last_name,
+        email=str(body.email) if body.email is not None else None,
+        is_primary=body.is_primary,
+    )
+    async with runtime.uow() as uow:
+        await handlers.edit_contact(tenant_id, contact_id, changes, uow)
+        await uow.commit()
+        return await _read(uow, tenant_id, contact_id)
+
+
+@router.delete(
+    "/{tenant_id}/contacts/{contact_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(
+        **AUTH, r404=NO_CONTACT, r409="The primary contact", r422="Invalid id"
+    ),
+)
+async def delete_contact(
+    tenant_id: UUID, contact_id: UUID, principal: AdminCaller, runtime: RuntimeDep
+) -> Response:
+    """Delete a contact (admin); the primary one cannot be deleted (409)."""
+    async with runtime.uow() as uow:
+        await handlers.remove_contact(tenant_id, contact_id, uow)
+        await uow.commit()
+    return Response(status_code=204)
+
+
+async def _read(uow: UnitOfWork, tenant_id: UUID, contact_id: UUID) -> ContactOut:
+    row = await contacts.get(uow.session, tenant_id, contact_id)
+    if row is None:
+        raise NotFound("No such contact.")
+    return ContactOut.model_validate(row._asdict())

@@ -1,0 +1,1 @@
+"""The parking lot: dead letters collected from every service's DLQ, listed, resolved, replayed."""

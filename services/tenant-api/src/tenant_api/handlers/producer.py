@@ -1,3 +1,0 @@
-"""The name tenant-api signs its events with."""
-
-PRODUCER = "tenant-api"

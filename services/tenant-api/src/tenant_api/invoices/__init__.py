@@ -1,0 +1,1 @@
+"""Invoices: recorded from billing's events, read by tenants and operators."""

@@ -1,0 +1,1 @@
+"""Sign-up and verification (proxied to lead-verifier) and onboarding from a verified lead."""

@@ -1,0 +1,137 @@
+"""Public `/leads*`: sign-up and verification are forwarded to lead-verifier; onboarding is here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Request, Response
+from sqlalchemy.exc import IntegrityError
+
+from service_kit.app import RuntimeDep
+from service_kit.db import UnitOfWork
+from service_kit.problems import Conflict, Forbidden, Unprocessable, problem_responses
+from shared_schemas.api.leads import LeadCreatedOut, SignUpIn, VerifiedOut
+from shared_schemas.events import Address, Contact
+from tenant_api.auth import LeadCaller
+from tenant_api.deps import DepsDep
+from tenant_api.domain.onboarding import DomainMismatch, check_contact_domain
+from tenant_api.idempotency.forwarding import upstream_key_of
+from tenant_api.settings import TenantApiSettings
+from tenant_api.tenants import onboarding
+from tenant_api.tenants import repository as repo
+from tenant_api.tenants.models import OnboardFromLeadIn, TenantOut
+from tenant_api.web.limits import PublicLimit
+
+router = APIRouter(prefix="/leads", tags=["leads"])
+# Sign-up and verify need no token: rate-limited per client IP instead (429, or 503 without Redis).
+public = APIRouter(prefix="/leads", tags=["leads"], dependencies=[PublicLimit])
+
+
+@public.post(
+    "",
+    status_code=201,
+    response_model=LeadCreatedOut,
+    responses=problem_responses(
+        r422="Invalid body",
+        r429="Too many attempts from this address; see `Retry-After`",
+        r503="lead-verifier (or the rate limiter) is unavailable; nothing was done",
+        r504="lead-verifier did not answer in time; retry with the same `Idempotency-Key`",
+    ),
+)
+async def sign_up(body: SignUpIn, request: Request, deps: DepsDep) -> Response:
+    """Sign up as a prospective customer; a verification link is e-mailed."""
+    payload = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+    key = upstream_key_of(request)
+    return await deps.lead_verifier.forward("/leads", request, json=payload, idempotency_key=key)
+
+
+@public.post(
+    "/{lead_id}/verify",
+    response_model=VerifiedOut,
+    responses=problem_responses(
+        r401="Missing, wrong, expired, used or locked code",
+        r409="The e-mail address was verified by another sign-up",
+        r422="Invalid lead id",
+        r429="Too many attempts from this address; see `Retry-After`",
+        r503="lead-verifier is unavailable; nothing was done",
+        r504="lead-verifier did not answer in time; retry with the same `Idempotency-Key`",
+    ),
+)
+async def verify(
+    lead_id: UUID,
+    request: Request,
+    deps: DepsDep,
+    authorization: Annotated[
+        str | None, Header(description="`Bearer <code from the e-mail>`")
+    ] = None,
+) -> Response:
+    """Exchange the e-mailed code for a short-lived onboarding token."""
+    return await deps.lead_verifier.forward(
+        f"/leads/{lead_id}/verify",
+        request,
+        authorization=authorization or "",
+        idempotency_key=upstream_key_of(request),
+    )
+
+
+@router.post(
+    "/{lead_id}/tenants",
+    status_code=201,
+    response_model=TenantOut,
+    responses=problem_responses(
+        r401="Missing or invalid onboarding token",
+        r403="The token belongs to another lead",
+        r409="Key taken, lead already onboarded, or verification still in flight",
+        r422="Invalid body, unknown plan, or the contact's domain is not among `domains`",
+    ),
+)
+async def onboard_from_lead(
+    lead_id: UUID,
+    body: OnboardFromLeadIn,
+    principal: LeadCaller,
+    runtime: RuntimeDep,
+) -> TenantOut:
+    """Create the verified lead's tenant (PENDING_PROVISION) with the lead as primary contact."""
+    if principal.lead_id != lead_id:
+        raise Forbidden("This onboarding token belongs to another lead.")
+    settings: TenantApiSettings = runtime.settings
+    async with runtime.uow() as uow:
+        facts = await onboarding.wait_for_lead_facts(uow, lead_id, within=settings.lead_facts_wait)
+        if facts is None:
+            raise Conflict(
+                "The lead's verification is still being processed; retry in a moment.",
+                headers={"Retry-After": "1"},
+            )
+        try:
+            check_contact_domain(facts.email, body.domains)
+        except DomainMismatch as exc:
+            raise Unprocessable(
+                str(exc),
+                errors=[{"loc": ["body", "domains"], "msg": str(exc), "type": "domain_mismatch"}],
+            ) from exc
+        cmd = onboarding.Onboard(
+            key=body.key,
+            name=body.name or facts.company_name,
+            tier=body.tier,
+            plan_id=body.plan_id,
+            domains=body.domains,
+            contact=Contact(
+                first_name=facts.first_name, last_name=facts.last_name, email=facts.email
+            ),
+            address=Address.model_validate(facts.address) if facts.address else None,
+            lead_id=lead_id,
+        )
+        tenant_id = await onboarding.onboard(cmd, uow, datetime.now(UTC))
+        await commit_or_conflict(uow)
+        view = await repo.get(uow.session, tenant_id)
+    return TenantOut.model_validate(view)
+
+
+async def commit_or_conflict(uow: UnitOfWork) -> None:
+    """A unique key lost to a concurrent request is a conflict, not a server error."""
+    try:
+        await uow.commit()
+    except IntegrityError as exc:
+        raise Conflict("The tenant key is taken, or this lead already has a tenant.") from exc

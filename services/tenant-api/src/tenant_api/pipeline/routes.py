@@ -1,0 +1,84 @@
+"""`GET /tenants/{id}/pipeline`: the current pipeline and its steps (the read-model)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from sqlalchemy import Row
+
+from service_kit.app import RuntimeDep
+from service_kit.problems import NotFound, problem_responses
+from shared_schemas.api.base import ApiModel
+from tenant_api.auth import TenantReader
+from tenant_api.domain.pipeline import PipelineStatus, StepStatus
+from tenant_api.pipeline import repository as pipelines
+from tenant_api.pipeline import step_repository as steps
+from tenant_api.tenants import repository as tenants
+from tenant_api.web.errors import AUTH, NOT_FOUND
+
+router = APIRouter(prefix="/tenants", tags=["pipelines"])
+
+
+class StepOut(ApiModel):
+    """One step as far as its events tell; a step with no event yet is not listed."""
+
+    name: str
+    status: StepStatus
+    attempts: int
+    last_error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class PipelineOut(ApiModel):
+    """The tenant's current (latest) pipeline; steps in plan order."""
+
+    id: UUID
+    tenant_id: UUID
+    run: int
+    status: PipelineStatus
+    requested_by: str
+    started_at: datetime
+    last_progress_at: datetime
+    finished_at: datetime | None
+    cancel_requested_at: datetime | None
+    failure_step: str | None
+    failure_reason: str | None
+    steps: list[StepOut]
+
+
+@router.get(
+    "/{tenant_id}/pipeline",
+    response_model=PipelineOut,
+    responses=problem_responses(
+        **AUTH, r404=f"{NOT_FOUND}, or never provisioned", r422="Invalid id"
+    ),
+)
+async def get_pipeline(
+    tenant_id: UUID, principal: TenantReader, runtime: RuntimeDep
+) -> PipelineOut:
+    """The tenant's current pipeline: overall status and every step seen so far."""
+    principal.ensure_tenant(tenant_id)
+    async with runtime.uow() as uow:
+        pipeline = await pipelines.current(uow.session, tenant_id)
+        if pipeline is None:
+            if not await tenants.exists(uow.session, tenant_id):
+                raise NotFound("No such tenant.")
+            raise NotFound("This tenant has no pipeline (it was never provisioned).")
+        rows = await steps.list_for(uow.session, pipeline.id)
+    shown = {k: v for k, v in pipeline._asdict().items() if k in PipelineOut.model_fields}
+    return PipelineOut.model_validate({**shown, "steps": [_step(r) for r in rows]})
+
+
+def _step(row: Row[Any]) -> StepOut:
+    return StepOut(
+        name=row.step,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )

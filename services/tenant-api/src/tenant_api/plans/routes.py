@@ -1,0 +1,71 @@
+"""`GET /plans`, `GET /plans/{id}`: the plan catalogue."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import Field, field_serializer
+
+from service_kit.app import RuntimeDep
+from service_kit.problems import NotFound, problem_responses
+from shared_schemas.api.base import ApiModel
+from shared_schemas.events import Tier
+from tenant_api.auth import AnyCaller
+from tenant_api.plans import repository as plans
+
+router = APIRouter(tags=["plans"])
+
+
+class PlanOut(ApiModel):
+    id: str
+    name: str
+    tiers: list[Tier] = Field(description="Tiers a tenant on this plan may use.")
+    price: Decimal = Field(description="Per billing period, decimal as text, e.g. `49.00`.")
+    currency: str
+    billing_period: str = Field(description="`monthly` or `yearly`.")
+    external_infrastructure: bool | None = Field(
+        description="Whether provisioning runs the external infrastructure step; null: silo only."
+    )
+    limits: dict[str, Any]
+
+    @field_serializer("price")
+    def _price(self, value: Decimal) -> str:
+        return f"{value:.2f}"
+
+
+class PlanList(ApiModel):
+    items: list[PlanOut]
+    count: int
+
+
+@router.get(
+    "/plans",
+    response_model=PlanList,
+    responses=problem_responses(r401="Missing or invalid token", r422="Invalid request"),
+)
+async def list_plans(principal: AnyCaller, runtime: RuntimeDep) -> PlanList:
+    """The plans a tenant can be onboarded on (`planId`), cheapest first."""
+    async with runtime.uow() as uow:
+        rows = await plans.list_all(uow.session)
+    items = [PlanOut.model_validate(r._asdict()) for r in rows]
+    return PlanList(items=items, count=len(items))
+
+
+@router.get(
+    "/plans/{plan_id}",
+    response_model=PlanOut,
+    responses=problem_responses(
+        r401="Missing or invalid token", r404="No such plan", r422="Invalid request"
+    ),
+)
+async def get_plan(
+    plan_id: Annotated[str, Path(max_length=100)], principal: AnyCaller, runtime: RuntimeDep
+) -> PlanOut:
+    """One plan of the catalogue."""
+    async with runtime.uow() as uow:
+        row = await plans.get(uow.session, plan_id)
+    if row is None:
+        raise NotFound(f"There is no plan {plan_id!r}; GET /plans lists them.")
+    return PlanOut.model_validate(row._asdict())

@@ -1,0 +1,1 @@
+"""Tenants: create, onboard, read, edit, and their lifecycle (suspend, reactivate, offboard)."""

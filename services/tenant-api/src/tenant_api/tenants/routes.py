@@ -1,0 +1,149 @@
+"""`/tenants`: direct onboarding by admins, listing, reading and editing tenants."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from service_kit.app import RuntimeDep
+from service_kit.problems import NotFound, Unprocessable, problem_responses
+from shared_schemas.api.instants import Instant
+from shared_schemas.events import Address, Contact, Tier
+from tenant_api.auth import AdminCaller, StaffCaller, TenantReader
+from tenant_api.domain.onboarding import DomainMismatch, check_contact_domain
+from tenant_api.domain.status import TenantStatus
+from tenant_api.leads.routes import commit_or_conflict
+from tenant_api.tenants import onboarding
+from tenant_api.tenants import repository as repo
+from tenant_api.tenants.edits import EditTenant, edit_tenant
+from tenant_api.tenants.models import TenantIn, TenantOut, TenantPage, TenantPatchIn
+from tenant_api.web import cursors
+from tenant_api.web.errors import AUTH, NOT_FOUND
+
+router = APIRouter(prefix="/tenants", tags=["tenants"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=TenantOut,
+    responses=problem_responses(**AUTH, r409="Key taken", r422="Invalid body or unknown plan"),
+)
+async def create_tenant(
+    body: TenantIn,
+    principal: AdminCaller,
+    runtime: RuntimeDep,
+) -> TenantOut:
+    """Onboard a tenant directly (admin)."""
+    try:
+        check_contact_domain(str(body.contact.email), body.domains)
+    except DomainMismatch as exc:
+        raise Unprocessable(
+            str(exc),
+            errors=[{"loc": ["body", "domains"], "msg": str(exc), "type": "domain_mismatch"}],
+        ) from exc
+    cmd = onboarding.Onboard(
+        key=body.key,
+        name=body.name,
+        tier=body.tier,
+        plan_id=body.plan_id,
+        domains=body.domains,
+        contact=Contact.model_validate(body.contact.model_dump()),
+        address=Address.model_validate(body.address.model_dump()) if body.address else None,
+    )
+    async with runtime.uow() as uow:
+        tenant_id = await onboarding.onboard(cmd, uow, datetime.now(UTC))
+        await commit_or_conflict(uow)
+        view = await repo.get(uow.session, tenant_id)
+    return TenantOut.model_validate(view)
+
+
+@router.get(
+    "",
+    response_model=TenantPage,
+    responses=problem_responses(
+        **AUTH, r422="Invalid filter, limit or cursor (`after`), or createdFrom after createdTo"
+    ),
+)
+async def list_tenants(
+    principal: StaffCaller,
+    runtime: RuntimeDep,
+    status: Annotated[TenantStatus | None, Query()] = None,
+    tier: Annotated[Tier | None, Query()] = None,
+    key_prefix: Annotated[str | None, Query(alias="keyPrefix", pattern=r"^[a-z0-9]{1,20}$")] = None,
+    created_from: Annotated[
+        Instant | None, Query(alias="createdFrom", description="Inclusive.")
+    ] = None,
+    created_to: Annotated[
+        Instant | None, Query(alias="createdTo", description="Exclusive.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    after: Annotated[
+        str | None, Query(max_length=200, description="`nextCursor` of the previous page.")
+    ] = None,
+) -> TenantPage:
+    """List tenants newest first, filtered, in cursor pages (admin, operator; never a tenant)."""
+    if created_from and created_to and created_from > created_to:
+        msg = "createdFrom is after createdTo"
+        raise Unprocessable(
+            msg, errors=[{"loc": ["query", "createdFrom"], "msg": msg, "type": "invalid_range"}]
+        )
+    position = cursors.decode(after, param="after") if after else None
+    where = repo.TenantFilter(status, tier, key_prefix, created_from, created_to)
+    async with runtime.uow() as uow:
+        views = await repo.list_page(uow.session, where, before=position, limit=limit + 1)
+    items = [TenantOut.model_validate(v) for v in views[:limit]]
+    more = len(views) > limit
+    cursor = cursors.encode(items[-1].created_at, items[-1].id) if more else None
+    return TenantPage(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/{tenant_id}",
+    response_model=TenantOut,
+    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+)
+async def get_tenant(
+    tenant_id: UUID,
+    principal: TenantReader,
+    runtime: RuntimeDep,
+) -> TenantOut:
+    """One tenant with its contacts and address (a tenant token sees only its own)."""
+    principal.ensure_tenant(tenant_id)
+    async with runtime.uow() as uow:
+        view = await repo.get(uow.session, tenant_id)
+    if view is None:
+        raise NotFound("No such tenant.")
+    return TenantOut.model_validate(view)
+
+
+@router.patch(
+    "/{tenant_id}",
+    response_model=TenantOut,
+    responses=problem_responses(
+        **AUTH,
+        r404=NOT_FOUND,
+        r422="Invalid id or body, an unknown (or read-only) field, or domains that leave out "
+        "the primary contact's",
+    ),
+)
+async def patch_tenant(
+    tenant_id: UUID, body: TenantPatchIn, principal: AdminCaller, runtime: RuntimeDep
+) -> TenantOut:
+    """Change a tenant's name, domains or address (admin); status is never writable here."""
+    given = body.model_fields_set
+    cmd = EditTenant(
+        tenant_id=tenant_id,
+        name=body.name,
+        domains=body.domains,
+        address=Address.model_validate(body.address.model_dump()) if body.address else None,
+        address_given="address" in given,
+    )
+    async with runtime.uow() as uow:
+        await edit_tenant(cmd, uow)
+        await uow.commit()
+        view = await repo.get(uow.session, tenant_id)
+    return TenantOut.model_validate(view)

@@ -1,0 +1,1 @@
+"""Every event about a tenant, recorded and read as its timeline."""

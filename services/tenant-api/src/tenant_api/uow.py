@@ -1,0 +1,18 @@
+"""tenant-api's unit of work: one transaction, and the repositories that work inside it.
+
+Each feature's repository is an attribute (`uow.tenants`, `uow.pipelines`, …) built on the
+transaction's session when the unit of work opens; use cases and consumers' handlers reach the
+database only through them, and get frozen domain objects back, never rows.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from service_kit.db import UnitOfWork
+
+
+class TenantApiUnitOfWork(UnitOfWork):
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        return self

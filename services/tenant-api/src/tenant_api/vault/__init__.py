@@ -1,0 +1,1 @@
+"""The credential vault: sealed credentials of a tenant, written, read masked, revealed."""

@@ -1,0 +1,247 @@
+"""`/tenants/{id}/credentials`: the tenant's third-party credentials, encrypted at rest."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_validator
+
+from service_kit.app import RuntimeDep
+from service_kit.db import UnitOfWork
+from service_kit.problems import Forbidden, NotFound, ServiceUnavailable, problem_responses
+from service_kit.runtime import ServiceRuntime
+from shared_schemas.api.base import ApiModel
+from tenant_api.auth import KeyReader
+from tenant_api.deps import DepsDep
+from tenant_api.domain.keyring import CredentialUnreadable, VaultError
+from tenant_api.domain.masking import mask_all
+from tenant_api.domain.roles import Role
+from tenant_api.tenants import repository as tenants
+from tenant_api.vault import repository as vault_repository
+from tenant_api.vault import use_cases as vault
+from tenant_api.vault.keys import VaultKeys
+from tenant_api.web.errors import AUTH, NOT_FOUND
+
+router = APIRouter(prefix="/tenants", tags=["credentials"])
+
+Provider = Annotated[
+    str, Path(pattern=r"^[a-z0-9-]{2,50}$", description="e.g. `stripe`, `github-app`.")
+]
+MAX_ENTRIES, MAX_VALUE_CHARS, MAX_TOTAL_BYTES = 20, 4096, 8192
+VAULT_DOWN = "The vault cannot decrypt (master key unavailable, or the ciphertext was altered)"
+
+
+class CredentialIn(RootModel[dict[str, str]]):
+    """A small JSON object of strings, e.g. `{"clientId": "…", "clientSecret": "…"}`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "additionalProperties": False,  # names outside the pattern are refused
+            "examples": [{"clientId": "app-123", "clientSecret": "s3cr3t-value"}],
+        }
+    )
+    root: dict[
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")],
+        Annotated[str, StringConstraints(min_length=1, max_length=MAX_VALUE_CHARS)],
+    ] = Field(min_length=1, max_length=MAX_ENTRIES)
+
+    @model_validator(mode="after")
+    def _small(self) -> CredentialIn:
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in self.root.items())
+        if size > MAX_TOTAL_BYTES:
+            raise ValueError(f"names and values may hold {MAX_TOTAL_BYTES} bytes in all")
+        return self
+
+
+class CredentialOut(ApiModel):
+    """One provider's credential: values masked (`ab…yz`, short ones `****`) unless revealed."""
+
+    tenant_id: UUID
+    provider: str
+    masked: bool
+    values: dict[str, str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class CredentialSummary(ApiModel):
+    provider: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CredentialList(ApiModel):
+    """Which providers the tenant has credentials for; never their values."""
+
+    items: list[CredentialSummary]
+    count: int
+
+
+class VaultKeyUnavailableProblem(ServiceUnavailable):
+    slug = "vault-key-unavailable"
+
+
+class CredentialUnreadableProblem(ServiceUnavailable):
+    slug = "credential-unreadable"
+
+
+async def get_vault_keys(deps: DepsDep) -> VaultKeys:
+    return deps.vault_keys
+
+
+VaultKeysDep = Annotated[VaultKeys, Depends(get_vault_keys)]
+
+
+@router.put(
+    "/{tenant_id}/credentials/{provider}",
+    response_model=CredentialOut,
+    responses={
+        201: {"description": "Stored for the first time", "model": CredentialOut},
+        **problem_responses(
+            **AUTH,
+            r404=NOT_FOUND,
+            r413="Body too large",
+            r422="Invalid id, provider or body",
+            r503=VAULT_DOWN,
+        ),
+    },
+)
+async def put_credential(
+    tenant_id: UUID,
+    provider: Provider,
+    body: CredentialIn,
+    principal: KeyReader,
+    runtime: RuntimeDep,
+    keys: VaultKeysDep,
+    response: Response,
+) -> CredentialOut:
+    """Store or replace the tenant's credential for a provider (admin, or the tenant itself)."""
+    principal.ensure_tenant(tenant_id)
+    async with _vault_uow(runtime) as uow:
+        if not await tenants.exists(uow.session, tenant_id):
+            raise NotFound("No such tenant.")
+        stored = await vault.store(
+            uow, keys, tenant_id=tenant_id, provider=provider, values=body.root, actor=principal.sub
+        )
+    response.status_code = 201 if stored.created else 200
+    response.headers["Cache-Control"] = "no-store"
+    return _out(tenant_id, provider, stored, masked=True)
+
+
+@router.get(
+    "/{tenant_id}/credentials",
+    response_model=CredentialList,
+    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+)
+async def list_credentials(
+    tenant_id: UUID, principal: KeyReader, runtime: RuntimeDep
+) -> CredentialList:
+    """The providers the tenant has credentials for (no values)."""
+    principal.ensure_tenant(tenant_id)
+    async with runtime.uow() as uow:
+        if not await tenants.exists(uow.session, tenant_id):
+            raise NotFound("No such tenant.")
+        rows = await vault_repository.providers(uow.session, tenant_id)
+    items = [CredentialSummary.model_validate(r._asdict()) for r in rows]
+    return CredentialList(items=items, count=len(items))
+
+
+@router.get(
+    "/{tenant_id}/credentials/{provider}",
+    response_model=CredentialOut,
+    responses=problem_responses(
+        r401="Missing or invalid token",
+        r403="The role may not do this (only an admin may reveal)",
+        r404="No such tenant (or not yours), or no credential for this provider",
+        r422="Invalid id or provider",
+        r503=VAULT_DOWN,
+    ),
+)
+async def get_credential(
+    tenant_id: UUID,
+    provider: Provider,
+    principal: KeyReader,
+    runtime: RuntimeDep,
+    keys: VaultKeysDep,
+    response: Response,
+    reveal: Annotated[
+        bool, Query(description="Plaintext values instead of masked ones (admin only; audited).")
+    ] = False,
+) -> CredentialOut:
+    """The credential with its values masked, or in plaintext with `reveal=true` (admin)."""
+    principal.ensure_tenant(tenant_id)
+    if reveal and principal.role is not Role.ADMIN:
+        async with runtime.uow() as uow:
+            await vault.deny_reveal(
+                uow, tenant_id=tenant_id, provider=provider, actor=principal.sub
+            )
+            await uow.commit()
+        raise Forbidden("Only an admin may reveal a credential; read it masked instead.")
+    async with _vault_uow(runtime) as uow:
+        found = await vault.read(
+            uow, keys, tenant_id=tenant_id, provider=provider, actor=principal.sub, reveal=reveal
+        )
+    if found is None:
+        raise NotFound(f"No `{provider}` credential for this tenant.")
+    response.headers["Cache-Control"] = "no-store"
+    return _out(tenant_id, provider, found, masked=not reveal)
+
+
+@router.delete(
+    "/{tenant_id}/credentials/{provider}",
+    status_code=204,
+    responses=problem_responses(
+        **AUTH,
+        r404="No such tenant (or not yours), or no credential for this provider",
+        r422="Invalid id or provider",
+    ),
+)
+async def delete_credential(
+    tenant_id: UUID, provider: Provider, principal: KeyReader, runtime: RuntimeDep
+) -> Response:
+    """Remove the tenant's credential for a provider (admin, or the tenant itself)."""
+    principal.ensure_tenant(tenant_id)
+    async with runtime.uow() as uow:
+        deleted = await vault.delete(
+            uow, tenant_id=tenant_id, provider=provider, actor=principal.sub
+        )
+        await uow.commit()
+    if not deleted:
+        raise NotFound(f"No `{provider}` credential for this tenant.")
+    return Response(status_code=204)
+
+
+@asynccontextmanager
+async def _vault_uow(runtime: ServiceRuntime[Any, Any, Any]) -> AsyncIterator[UnitOfWork]:
+    """Commit on success; on a vault failure commit its audit row, then answer 503."""
+    async with runtime.uow() as uow:
+        try:
+            yield uow
+        except VaultError as exc:
+            await uow.commit()
+            if isinstance(exc, CredentialUnreadable):
+                raise CredentialUnreadableProblem(
+                    "The stored credential does not decrypt (altered, or copied from another "
+                    "tenant or provider); nothing was revealed. The attempt was audited."
+                ) from exc
+            raise VaultKeyUnavailableProblem(
+                "Vault key unavailable: the master key for this tenant's data key is missing "
+                "or wrong; nothing was decrypted. The attempt was audited."
+            ) from exc
+        await uow.commit()
+
+
+def _out(tenant_id: UUID, provider: str, found: vault.Credential, *, masked: bool) -> CredentialOut:
+    return CredentialOut(
+        tenant_id=tenant_id,
+        provider=provider,
+        masked=masked,
+        values=mask_all(found.values) if masked else found.values,
+        created_at=found.created_at,
+        updated_at=found.updated_at,
+    )
