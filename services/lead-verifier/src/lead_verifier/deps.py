@@ -1,0 +1,33 @@
+"""lead-verifier's runtime as its routes reach it: typed settings, dependencies, unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+
+from lead_verifier.adapters.unit_of_work import LeadsUnitOfWork
+from lead_verifier.settings import LeadVerifierSettings
+from service_kit.app import RuntimeDep as KitRuntimeDep
+from service_kit.runtime import ServiceRuntime
+from service_kit.sealing import Keyring
+
+
+@dataclass(frozen=True)
+class LeadVerifierDeps:
+    """The settings the use cases follow, and the keys that seal each e-mailed link."""
+
+    settings: LeadVerifierSettings
+    links: Keyring
+
+
+Runtime = ServiceRuntime[LeadVerifierSettings, LeadVerifierDeps, LeadsUnitOfWork]
+
+
+async def get_runtime(runtime: KitRuntimeDep) -> Runtime:
+    typed: Runtime = runtime
+    return typed
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

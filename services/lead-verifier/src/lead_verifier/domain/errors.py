@@ -1,0 +1,11 @@
+"""lead-verifier's domain errors; `api/errors.py` turns them into problem answers."""
+
+from __future__ import annotations
+
+
+class EmailAlreadyVerified(Exception):
+    """Another lead with this e-mail address is verified: at most one may be."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
