@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from notifier.adapters.mailer import Mailer
+from notifier.adapters.send_log import SendLog
+from notifier.adapters.unit_of_work import NotificationsUnitOfWork
 from notifier.domain.messages import (
     RenderedMail,
     compose,
@@ -20,7 +21,6 @@ from notifier.domain.messages import (
     sender_domain,
 )
 from notifier.domain.notifications import Delivery, NotificationKind, message_id
-from service_kit.db import UnitOfWork
 from service_kit.sealing import Keyring
 from shared_schemas import Envelope
 from shared_schemas.events import (
@@ -31,16 +31,6 @@ from shared_schemas.events import (
     TenantProvisioningFailed,
     verification_link_binding,
 )
-
-
-@dataclass(frozen=True)
-class SendLog:
-    """The send path's records; each commits at once, outside the handler's transaction."""
-
-    begin: Callable[[Delivery], Awaitable[bool]]  # SENDING, one more attempt; False if SENT
-    sent: Callable[[Delivery], Awaitable[None]]
-    failed: Callable[[Delivery, str], Awaitable[None]]
-
 
 OPS_NAME = "Control Plane operators"
 
@@ -54,6 +44,7 @@ class Outgoing:
     log: SendLog
     ops_email: str
     app_base_url: str
+    links: Keyring  # opens the verification links sealed in `lead.created`
 
 
 async def send(
@@ -99,7 +90,7 @@ async def send(
 
 
 async def on_lead_created(
-    event: LeadCreated | LeadCreatedV1, uow: UnitOfWork, out: Outgoing, links: Keyring
+    event: LeadCreated | LeadCreatedV1, uow: NotificationsUnitOfWork, out: Outgoing
 ) -> None:
     """Mail the lead its verification link (or, when the address already has an account, a
     hint to sign in); a failed send raises so the runner retries.
@@ -114,7 +105,7 @@ async def on_lead_created(
     elif isinstance(event, LeadCreated):
         assert event.data.verification_link is not None  # the contract pairs them
         assert event.data.code_expires_at is not None
-        url = links.open(event.data.verification_link, verification_link_binding(data.lead_id))
+        url = out.links.open(event.data.verification_link, verification_link_binding(data.lead_id))
         kind = NotificationKind.LEAD_VERIFICATION
         mail = render_lead_verification(
             event.data, verification_url=url, expires_at=event.data.code_expires_at
@@ -136,7 +127,9 @@ async def on_lead_created(
     )
 
 
-async def on_tenant_activated(event: TenantActivated, uow: UnitOfWork, out: Outgoing) -> None:
+async def on_tenant_activated(
+    event: TenantActivated, uow: NotificationsUnitOfWork, out: Outgoing
+) -> None:
     """Welcome the tenant's contact with its name, key and app URL."""
     data = event.data
     await send(
@@ -150,7 +143,7 @@ async def on_tenant_activated(event: TenantActivated, uow: UnitOfWork, out: Outg
 
 
 async def on_tenant_provisioning_failed(
-    event: TenantProvisioningFailed, uow: UnitOfWork, out: Outgoing
+    event: TenantProvisioningFailed, uow: NotificationsUnitOfWork, out: Outgoing
 ) -> None:
     """Tell the contact (an apology, no internals) and the operators (the step and the reason).
 
@@ -178,7 +171,9 @@ async def on_tenant_provisioning_failed(
         await send(out, event, kind, mail, to_name=to_name, to_address=to_address)
 
 
-async def on_tenant_offboarded(event: TenantOffboarded, uow: UnitOfWork, out: Outgoing) -> None:
+async def on_tenant_offboarded(
+    event: TenantOffboarded, uow: NotificationsUnitOfWork, out: Outgoing
+) -> None:
     """Tell the tenant's contact that the tenant is gone."""
     data = event.data
     await send(

@@ -10,9 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from notifier.adapters.mailer import MaildirMailer, eml_path
-from notifier.adapters.notifications import latest
-from notifier.settings import NotifierSettings
-from service_kit.app import RuntimeDep
+from notifier.deps import RuntimeDep
 
 router = APIRouter(prefix="/dev", tags=["dev"])
 
@@ -39,28 +37,27 @@ async def mailbox(
     runtime: RuntimeDep, limit: Annotated[int, Query(ge=1, le=200)] = 20
 ) -> list[MailboxEntry]:
     """The latest notifications, newest first (for a mail folder, the .eml file's path)."""
-    settings = runtime.settings
-    assert isinstance(settings, NotifierSettings)
+    mail_dir = runtime.settings.mail_dir
     async with runtime.uow() as uow:
-        rows = await latest(uow.session, limit)
+        notifications = await uow.notifications.latest(limit)
     return [
         MailboxEntry(
-            id=row.id,
-            event_id=row.event_id,
-            kind=row.kind,
-            recipient=row.recipient,
-            subject=row.subject,
-            status=row.status,
-            transport=row.transport,
-            attempts=row.attempts,
-            created_at=row.created_at,
-            sent_at=row.sent_at,
-            last_error=row.last_error,
+            id=note.id,
+            event_id=note.event_id,
+            kind=note.kind,
+            recipient=note.recipient,
+            subject=note.subject,
+            status=note.status,
+            transport=note.transport,
+            attempts=note.attempts,
+            created_at=note.created_at,
+            sent_at=note.sent_at,
+            last_error=note.last_error,
             path=(
-                str(eml_path(settings.mail_dir, row.message_id))
-                if row.transport == MaildirMailer.transport
+                str(eml_path(mail_dir, note.message_id))
+                if note.transport == MaildirMailer.transport
                 else None
             ),
         )
-        for row in rows
+        for note in notifications
     ]
