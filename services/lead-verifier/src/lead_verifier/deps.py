@@ -9,7 +9,7 @@ from fastapi import Depends
 
 from lead_verifier.adapters.unit_of_work import LeadsUnitOfWork
 from lead_verifier.settings import LeadVerifierSettings
-from service_kit.app import RuntimeDep as KitRuntimeDep
+from service_kit.app import get_runtime
 from service_kit.runtime import ServiceRuntime
 from service_kit.sealing import Keyring
 
@@ -25,9 +25,5 @@ class LeadVerifierDeps:
 Runtime = ServiceRuntime[LeadVerifierSettings, LeadVerifierDeps, LeadsUnitOfWork]
 
 
-async def get_runtime(runtime: KitRuntimeDep) -> Runtime:
-    typed: Runtime = runtime
-    return typed
-
-
+# The kit's runtime of the app, as this service built it.
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

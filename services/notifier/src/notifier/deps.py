@@ -11,7 +11,7 @@ from fastapi import Depends
 from notifier.adapters.mailer import Mailer
 from notifier.adapters.unit_of_work import NotificationsUnitOfWork
 from notifier.settings import NotifierSettings
-from service_kit.app import RuntimeDep as KitRuntimeDep
+from service_kit.app import get_runtime
 from service_kit.runtime import ServiceRuntime
 
 
@@ -26,9 +26,5 @@ class NotifierDeps:
 Runtime = ServiceRuntime[NotifierSettings, NotifierDeps, NotificationsUnitOfWork]
 
 
-async def get_runtime(runtime: KitRuntimeDep) -> Runtime:
-    typed: Runtime = runtime
-    return typed
-
-
+# The kit's runtime of the app, as this service built it.
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
