@@ -12,13 +12,8 @@ from lead_verifier.deps import LeadVerifierDeps
 from lead_verifier.domain.codes import Rejection, issue_code
 from lead_verifier.domain.errors import EmailAlreadyVerified
 from lead_verifier.domain.idempotency import key_digest
-from lead_verifier.domain.leads import PRODUCER, Lead, LeadStatus, normalise_email
-from shared_schemas.events import (
-    Address,
-    LeadCreated,
-    LeadCreatedData,
-    verification_link_binding,
-)
+from lead_verifier.domain.leads import Lead, LeadStatus, normalise_email
+from shared_schemas.events import Address, verification_link_binding
 
 
 @dataclass(frozen=True)
@@ -78,21 +73,7 @@ async def sign_up(cmd: SignUp, uow: LeadsUnitOfWork, deps: LeadVerifierDeps, now
         link = deps.links.seal(url, verification_link_binding(lead.id))
         expires_at = code.expires_at
     await uow.outbox.add(
-        LeadCreated.build(
-            LeadCreatedData(
-                lead_id=lead.id,
-                first_name=cmd.first_name,
-                last_name=cmd.last_name,
-                company_name=cmd.company_name,
-                email=email,
-                account_exists=account_exists,
-                verification_link=link,
-                code_expires_at=expires_at,
-            ),
-            producer=PRODUCER,
-            correlation_id=lead.id,
-            occurred_at=now,
-        )
+        lead.created(account_exists=account_exists, link=link, code_expires_at=expires_at)
     )
     return lead.id
 

@@ -14,6 +14,7 @@ from lead_verifier.adapters.orm import leads
 from lead_verifier.domain.errors import EmailAlreadyVerified
 from lead_verifier.domain.leads import Lead, LeadStatus
 from service_kit.db import constant
+from service_kit.rows import from_row
 from shared_schemas.events import Address
 
 # Built once: building a statement per sign-up cost more than running it from the cache. The
@@ -34,17 +35,8 @@ _LEAD_WITH_KEY = select(leads.c.id).where(leads.c.idempotency_key == bindparam("
 
 def lead_from_row(row: Any) -> Lead:
     """A lead from a row that holds the leads table's columns."""
-    return Lead(
-        id=row.id,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        company_name=row.company_name,
-        email=row.email,
-        address=Address.model_validate(row.address) if row.address else None,
-        status=LeadStatus(row.status),
-        created_at=row.created_at,
-        verified_at=row.verified_at,
-    )
+    address = Address.model_validate(row.address) if row.address else None
+    return from_row(Lead, row, address=address, status=LeadStatus(row.status))
 
 
 class Leads:

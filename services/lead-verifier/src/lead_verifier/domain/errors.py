@@ -4,8 +4,5 @@ from __future__ import annotations
 
 
 class EmailAlreadyVerified(Exception):
-    """Another lead with this e-mail address is verified: at most one may be."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    """Another lead with this e-mail address is verified: at most one may be. The message says
+    so to the caller."""
