@@ -19,8 +19,8 @@ from service_kit.runtime import ServiceRuntime, Wiring
 async def assemble(
     runtime: Runtime, *, mailer: Mailer
 ) -> Wiring[NotifierDeps, NotificationsUnitOfWork]:
-    deps = NotifierDeps(settings=runtime.settings, mailer=mailer)
-    return Wiring(deps=deps, consumers=build_consumers(deps, runtime.uow))
+    consumers = build_consumers(runtime.settings, mailer, runtime.uow)
+    return Wiring(deps=NotifierDeps(mailer=mailer), consumers=consumers)
 
 
 def create_app(settings: NotifierSettings, mailer: Mailer | None = None) -> FastAPI:

@@ -8,9 +8,10 @@ from functools import partial
 import aiosmtplib
 
 from notifier import handlers
+from notifier.adapters.mailer import Mailer
 from notifier.adapters.send_log import SendLog
 from notifier.adapters.unit_of_work import NotificationsUnitOfWork
-from notifier.deps import NotifierDeps
+from notifier.settings import NotifierSettings
 from service_kit.consumer import Consumer
 from shared_schemas.events import (
     LeadCreated,
@@ -21,11 +22,10 @@ from shared_schemas.events import (
 
 
 def build_consumers(
-    deps: NotifierDeps, uow_factory: Callable[[], NotificationsUnitOfWork]
+    settings: NotifierSettings, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork]
 ) -> list[Consumer[NotificationsUnitOfWork]]:
-    settings = deps.settings
     out = handlers.Outgoing(
-        mailer=deps.mailer,
+        mailer=mailer,
         sender=settings.mail_from,
         log=SendLog(uow_factory),
         ops_email=settings.ops_email,

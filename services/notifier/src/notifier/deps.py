@@ -17,9 +17,8 @@ from service_kit.runtime import ServiceRuntime
 
 @dataclass(frozen=True)
 class NotifierDeps:
-    """The settings and the mailer every e-mail goes through."""
+    """The mailer every e-mail goes through (SMTP, or the mail folder), chosen once."""
 
-    settings: NotifierSettings
     mailer: Mailer
 
 

@@ -24,6 +24,7 @@ from notifier.domain.notifications import Delivery, NotificationKind, message_id
 from service_kit.sealing import Keyring
 from shared_schemas import Envelope
 from shared_schemas.events import (
+    Contact,
     LeadCreated,
     LeadCreatedV1,
     TenantActivated,
@@ -89,6 +90,14 @@ async def send(
     await out.log.sent(delivery)
 
 
+async def send_to_contact(
+    out: Outgoing, event: Envelope, kind: NotificationKind, mail: RenderedMail, contact: Contact
+) -> None:
+    """`send`, to the tenant's contact."""
+    to_name, to_address = full_name(contact), str(contact.email)
+    await send(out, event, kind, mail, to_name=to_name, to_address=to_address)
+
+
 async def on_lead_created(
     event: LeadCreated | LeadCreatedV1, uow: NotificationsUnitOfWork, out: Outgoing
 ) -> None:
@@ -131,15 +140,8 @@ async def on_tenant_activated(
     event: TenantActivated, uow: NotificationsUnitOfWork, out: Outgoing
 ) -> None:
     """Welcome the tenant's contact with its name, key and app URL."""
-    data = event.data
-    await send(
-        out,
-        event,
-        NotificationKind.TENANT_WELCOME,
-        render_tenant_welcome(data, app_base_url=out.app_base_url),
-        to_name=full_name(data.contact),
-        to_address=str(data.contact.email),
-    )
+    mail = render_tenant_welcome(event.data, app_base_url=out.app_base_url)
+    await send_to_contact(out, event, NotificationKind.TENANT_WELCOME, mail, event.data.contact)
 
 
 async def on_tenant_provisioning_failed(
@@ -153,34 +155,24 @@ async def on_tenant_provisioning_failed(
     getting here.
     """
     data = event.data
-    mails = [
-        (
-            NotificationKind.PROVISIONING_FAILED_CONTACT,
-            render_provisioning_failed_contact(data),
-            full_name(data.contact),
-            str(data.contact.email),
-        ),
-        (
-            NotificationKind.PROVISIONING_FAILED_OPS,
-            render_provisioning_failed_ops(data, occurred_at=event.occurred_at),
-            OPS_NAME,
-            out.ops_email,
-        ),
-    ]
-    for kind, mail, to_name, to_address in mails:
-        await send(out, event, kind, mail, to_name=to_name, to_address=to_address)
+    contact_mail = render_provisioning_failed_contact(data)
+    await send_to_contact(
+        out, event, NotificationKind.PROVISIONING_FAILED_CONTACT, contact_mail, data.contact
+    )
+    ops_mail = render_provisioning_failed_ops(data, occurred_at=event.occurred_at)
+    await send(
+        out,
+        event,
+        NotificationKind.PROVISIONING_FAILED_OPS,
+        ops_mail,
+        to_name=OPS_NAME,
+        to_address=out.ops_email,
+    )
 
 
 async def on_tenant_offboarded(
     event: TenantOffboarded, uow: NotificationsUnitOfWork, out: Outgoing
 ) -> None:
     """Tell the tenant's contact that the tenant is gone."""
-    data = event.data
-    await send(
-        out,
-        event,
-        NotificationKind.TENANT_OFFBOARDED,
-        render_tenant_offboarded(data),
-        to_name=full_name(data.contact),
-        to_address=str(data.contact.email),
-    )
+    mail = render_tenant_offboarded(event.data)
+    await send_to_contact(out, event, NotificationKind.TENANT_OFFBOARDED, mail, event.data.contact)

@@ -15,7 +15,6 @@ from notifier.adapters.mailer import eml_filename, mailer_from_settings
 from notifier.adapters.unit_of_work import NotificationsUnitOfWork
 from notifier.app import create_app
 from notifier.consumers import build_consumers
-from notifier.deps import NotifierDeps
 from notifier.domain.notifications import NotificationKind, message_id
 from notifier.settings import NotifierSettings
 from service_kit import testing as kit
@@ -107,8 +106,7 @@ async def test_a_crash_between_commit_and_ack_is_redelivered_and_sends_once(
     def uow() -> NotificationsUnitOfWork:
         return NotificationsUnitOfWork(doomed.sessions, notify_channel(settings.db_schema))
 
-    deps = NotifierDeps(settings=settings, mailer=mailer_from_settings(settings))
-    (consumer,) = build_consumers(deps, uow)
+    (consumer,) = build_consumers(settings, mailer_from_settings(settings), uow)
     runner = ConsumerRunner(consumer, doomed.broker, uow, after_commit=freeze)
     await runner.start()
     event = lead_created()

@@ -21,6 +21,7 @@ from notifier.domain.notifications import (
     NotificationKind,
     NotificationStatus,
 )
+from service_kit.rows import from_row
 
 _SENT = NotificationStatus.SENT.value
 
@@ -76,19 +77,11 @@ class Notifications:
             .limit(limit)
         )
         return [
-            Notification(
-                id=row.id,
-                event_id=row.event_id,
+            from_row(
+                Notification,
+                row,
                 kind=NotificationKind(row.kind),
-                recipient=row.recipient,
-                subject=row.subject,
                 status=NotificationStatus(row.status),
-                transport=row.transport,
-                attempts=row.attempts,
-                message_id=row.message_id,
-                created_at=row.created_at,
-                sent_at=row.sent_at,
-                last_error=row.last_error,
             )
             for row in result
         ]

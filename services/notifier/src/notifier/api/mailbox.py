@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -42,17 +43,7 @@ async def mailbox(
         notifications = await uow.notifications.latest(limit)
     return [
         MailboxEntry(
-            id=note.id,
-            event_id=note.event_id,
-            kind=note.kind,
-            recipient=note.recipient,
-            subject=note.subject,
-            status=note.status,
-            transport=note.transport,
-            attempts=note.attempts,
-            created_at=note.created_at,
-            sent_at=note.sent_at,
-            last_error=note.last_error,
+            **asdict(note),
             path=(
                 str(eml_path(mail_dir, note.message_id))
                 if note.transport == MaildirMailer.transport
