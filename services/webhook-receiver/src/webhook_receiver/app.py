@@ -19,7 +19,7 @@ from webhook_receiver.settings import WebhookReceiverSettings
 
 async def assemble(runtime: Runtime) -> Wiring[WebhookReceiverDeps, WebhookUnitOfWork]:
     settings = runtime.settings
-    deps = WebhookReceiverDeps(settings=settings, run_keys=settings.run_keyring())
+    deps = WebhookReceiverDeps(run_keys=settings.run_keyring())
     return Wiring(
         deps=deps,
         consumers=build_consumers(deps.run_keys),

@@ -17,9 +17,8 @@ from webhook_receiver.settings import WebhookReceiverSettings
 
 @dataclass(frozen=True)
 class WebhookReceiverDeps:
-    """The settings the checks follow, and the keys that open the runs' secrets."""
+    """The keys that open the runs' secrets, parsed once."""
 
-    settings: WebhookReceiverSettings
     run_keys: Keyring
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.retention import RetentionRule
+from service_kit.rows import from_row
 from webhook_receiver.adapters.orm import deliveries
 from webhook_receiver.domain.receipts import Outcome, Reason, Receipt, Recorded, Scheme
 
@@ -49,17 +50,7 @@ def _values(recorded: Recorded) -> dict[str, Any]:
 
 
 def _recorded(row: Any) -> Recorded:
-    receipt = Receipt(
-        id=row.id,
-        received_at=row.received_at,
-        scheme=Scheme(row.scheme),
-        size=row.size,
-        headers=row.headers,
-        body_sha256=row.body_sha256,
-        delivery_key=row.delivery_key,
-        tenant_id=row.tenant_id,
-        pipeline_id=row.pipeline_id,
-    )
+    receipt = from_row(Receipt, row, scheme=Scheme(row.scheme))
     return Recorded(receipt, Outcome(row.outcome), Reason(row.reason) if row.reason else None)
 
 
