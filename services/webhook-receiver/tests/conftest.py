@@ -24,7 +24,7 @@ from shared_schemas.events import (
     WebhookRunOpenedData,
     webhook_run_secret_binding,
 )
-from webhook_receiver.adapters import runs
+from webhook_receiver.adapters.runs import Runs
 from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
 
@@ -87,10 +87,10 @@ async def record_run(
     engine = make_engine(settings.database_url, schema=settings.db_schema)
     try:
         async with engine.begin() as conn, AsyncSession(bind=conn) as session:
-            await runs.opened(session, data, opened_at or datetime.now(UTC))
+            runs = Runs(session)
+            await runs.opened(data, opened_at or datetime.now(UTC))
             if finished:
                 await runs.finished(
-                    session,
                     WebhookRunFinishedData(
                         tenant_id=tenant_id, pipeline_id=run.pipeline_id, expires_at=data.expires_at
                     ),

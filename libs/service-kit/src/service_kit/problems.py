@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -107,18 +108,37 @@ def problem_response(
     )
 
 
+def _answer(request: Request, exc: ProblemError) -> JSONResponse:
+    return problem_response(
+        exc.status,
+        exc.title,
+        slug=exc.slug,
+        detail=exc.detail,
+        instance=request.url.path,
+        headers=exc.headers,
+        **exc.extra,
+    )
+
+
+def answer_domain_errors(
+    app: FastAPI, problems: Mapping[type[Exception], type[ProblemError]]
+) -> None:
+    """Answer each domain error as its problem, the error's message as the problem's detail:
+    a service's domain stays free of HTTP, and its mapping sits in one place."""
+    for error, problem in problems.items():
+
+        async def _domain(
+            request: Request, exc: Exception, problem: type[ProblemError] = problem
+        ) -> JSONResponse:
+            return _answer(request, problem(str(exc)))
+
+        app.add_exception_handler(error, _domain)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(
-            exc.status,
-            exc.title,
-            slug=exc.slug,
-            detail=exc.detail,
-            instance=request.url.path,
-            headers=exc.headers,
-            **exc.extra,
-        )
+        return _answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,7 +6,7 @@ import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from service_kit.problems import install_problem_handlers
+from service_kit.problems import Conflict, answer_domain_errors, install_problem_handlers
 
 NESTED = b"[" * 30_000 + b"]" * 30_000  # past the JSON parser's depth, well under any body cap
 
@@ -53,3 +53,29 @@ async def test_unknown_routes_and_methods_have_problem_types() -> None:
     wrong = await call("DELETE", "/things")
     assert wrong.status_code == 405
     assert wrong.json()["type"] == "https://controlplane.dev/problems/method-not-allowed"
+
+
+class Taken(Exception):
+    """A domain error of a service's own, free of HTTP."""
+
+
+async def test_a_mapped_domain_error_is_answered_as_its_problem_with_its_message() -> None:
+    application = app()
+    answer_domain_errors(application, {Taken: Conflict})
+
+    @application.post("/claims")
+    async def claim() -> None:
+        raise Taken("Someone else has it.")
+
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
+        response = await client.post("/claims")
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "https://controlplane.dev/problems/conflict",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "Someone else has it.",
+        "instance": "/claims",
+    }

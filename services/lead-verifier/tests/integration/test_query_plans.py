@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lead_verifier.handlers import _VERIFIED_WITH_EMAIL
+from lead_verifier.adapters.leads import VERIFIED_WITH_EMAIL
 from lead_verifier.settings import LeadVerifierSettings
 from service_kit.testing import generic_plan
 
@@ -15,7 +15,7 @@ async def test_the_verified_email_lookup_uses_its_partial_index(
     settings: LeadVerifierSettings,
 ) -> None:
     plan = await generic_plan(
-        settings.asyncpg_dsn, settings.db_schema, _VERIFIED_WITH_EMAIL, "ada@engines.example"
+        settings.asyncpg_dsn, settings.db_schema, VERIFIED_WITH_EMAIL, "ada@engines.example"
     )
     assert "leads_verified_email_uq" in plan, plan
     assert "Seq Scan" not in plan, plan

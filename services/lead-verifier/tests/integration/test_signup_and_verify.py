@@ -233,3 +233,33 @@ async def test_an_idn_address_is_taken_and_an_unmailable_domain_is_422_on_email(
             settings, "SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower()
         )
         assert rows == []
+
+
+async def test_a_second_lead_of_a_verified_address_is_refused_409(
+    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+) -> None:
+    tap = await event_tap("lead.created")
+    email = f"twice-{uuid.uuid4().hex[:8]}@example.com"
+    first, first_code = await sign_up(client, tap, settings, email=email)
+    second, second_code = await sign_up(client, tap, settings, email=email)
+    answers = [
+        await client.post(f"/leads/{lead}/verify", headers={"Authorization": f"Bearer {code}"})
+        for lead, code in ((first, first_code), (second, second_code))
+    ]
+    ok, refused = answers
+    assert ok.status_code == 200, ok.text
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert (problem["type"], problem["title"], problem["status"]) == (
+        "https://controlplane.dev/problems/conflict",
+        "Conflict",
+        409,
+    )
+    assert problem["detail"] == "This e-mail address has already been verified by another sign-up."
+    (row,) = await db_rows(
+        settings,
+        "SELECT attempts, used_at FROM lead_verifier.verification_codes WHERE lead_id = :id",
+        id=second,
+    )
+    assert row.used_at is None, "a refused verification changes nothing"

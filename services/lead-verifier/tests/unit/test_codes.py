@@ -27,40 +27,42 @@ def test_issued_code_is_random_and_only_its_digest_is_kept() -> None:
 
 
 def test_right_code_is_accepted_once() -> None:
-    state = state_for("abc")
-    assert state.check("abc", NOW, 5) is None
+    state, rejection = state_for("abc").check("abc", NOW, 5)
+    assert rejection is None
     assert state.used_at == NOW
-    assert state.check("abc", NOW, 5) is Rejection.USED
+    assert state.check("abc", NOW, 5) == (state, Rejection.USED)
 
 
 def test_wrong_code_counts_an_attempt_until_locked() -> None:
-    state = state_for("abc")
-    assert state.check("nope", NOW, 2) is Rejection.MISMATCH
-    assert state.check("nope", NOW, 2) is Rejection.MISMATCH
+    state, rejection = state_for("abc").check("nope", NOW, 2)
+    assert rejection is Rejection.MISMATCH
+    state, rejection = state.check("nope", NOW, 2)
+    assert rejection is Rejection.MISMATCH
     assert state.attempts == 2
-    assert state.check("abc", NOW, 2) is Rejection.LOCKED
+    assert state.check("abc", NOW, 2)[1] is Rejection.LOCKED
 
 
 def test_expired_code_is_refused_even_if_right() -> None:
-    state = state_for("abc", expires_at=NOW)
-    assert state.check("abc", NOW, 5) is Rejection.EXPIRED
+    state, rejection = state_for("abc", expires_at=NOW).check("abc", NOW, 5)
+    assert rejection is Rejection.EXPIRED
     assert state.used_at is None
 
 
 def test_the_request_that_used_the_code_repeats_only_with_the_same_code_and_key() -> None:
-    state = state_for("abc")
-    assert state.check("abc", NOW, 5, key="k1") is None
+    state, rejection = state_for("abc").check("abc", NOW, 5, key="k1")
+    assert rejection is None
     window = timedelta(minutes=30)
     assert state.repeats_use("abc", "k1", NOW + timedelta(minutes=1), window)
     assert not state.repeats_use("abc", "k2", NOW, window), "another key"
     assert not state.repeats_use("abc", None, NOW, window), "no key"
     assert not state.repeats_use("nope", "k1", NOW, window), "another code"
     assert not state.repeats_use("abc", "k1", NOW + window, window), "the token has expired"
-    assert state.check("abc", NOW, 5, key="k1") is Rejection.USED
+    state, rejection = state.check("abc", NOW, 5, key="k1")
+    assert rejection is Rejection.USED
     assert state.attempts == 0
 
 
 def test_a_code_used_without_a_key_never_repeats() -> None:
-    state = state_for("abc")
-    assert state.check("abc", NOW, 5) is None
+    state, rejection = state_for("abc").check("abc", NOW, 5)
+    assert rejection is None
     assert not state.repeats_use("abc", "k1", NOW, timedelta(minutes=30))

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from notifier.adapters.mailer import Mailer
+from notifier.adapters.send_log import SendLog
+from notifier.adapters.unit_of_work import NotificationsUnitOfWork
 from notifier.domain.messages import (
     RenderedMail,
     compose,
@@ -20,10 +21,10 @@ from notifier.domain.messages import (
     sender_domain,
 )
 from notifier.domain.notifications import Delivery, NotificationKind, message_id
-from service_kit.db import UnitOfWork
 from service_kit.sealing import Keyring
 from shared_schemas import Envelope
 from shared_schemas.events import (
+    Contact,
     LeadCreated,
     LeadCreatedV1,
     TenantActivated,
@@ -31,16 +32,6 @@ from shared_schemas.events import (
     TenantProvisioningFailed,
     verification_link_binding,
 )
-
-
-@dataclass(frozen=True)
-class SendLog:
-    """The send path's records; each commits at once, outside the handler's transaction."""
-
-    begin: Callable[[Delivery], Awaitable[bool]]  # SENDING, one more attempt; False if SENT
-    sent: Callable[[Delivery], Awaitable[None]]
-    failed: Callable[[Delivery, str], Awaitable[None]]
-
 
 OPS_NAME = "Control Plane operators"
 
@@ -54,6 +45,7 @@ class Outgoing:
     log: SendLog
     ops_email: str
     app_base_url: str
+    links: Keyring  # opens the verification links sealed in `lead.created`
 
 
 async def send(
@@ -98,8 +90,16 @@ async def send(
     await out.log.sent(delivery)
 
 
+async def send_to_contact(
+    out: Outgoing, event: Envelope, kind: NotificationKind, mail: RenderedMail, contact: Contact
+) -> None:
+    """`send`, to the tenant's contact."""
+    to_name, to_address = full_name(contact), str(contact.email)
+    await send(out, event, kind, mail, to_name=to_name, to_address=to_address)
+
+
 async def on_lead_created(
-    event: LeadCreated | LeadCreatedV1, uow: UnitOfWork, out: Outgoing, links: Keyring
+    event: LeadCreated | LeadCreatedV1, uow: NotificationsUnitOfWork, out: Outgoing
 ) -> None:
     """Mail the lead its verification link (or, when the address already has an account, a
     hint to sign in); a failed send raises so the runner retries.
@@ -114,7 +114,7 @@ async def on_lead_created(
     elif isinstance(event, LeadCreated):
         assert event.data.verification_link is not None  # the contract pairs them
         assert event.data.code_expires_at is not None
-        url = links.open(event.data.verification_link, verification_link_binding(data.lead_id))
+        url = out.links.open(event.data.verification_link, verification_link_binding(data.lead_id))
         kind = NotificationKind.LEAD_VERIFICATION
         mail = render_lead_verification(
             event.data, verification_url=url, expires_at=event.data.code_expires_at
@@ -136,21 +136,16 @@ async def on_lead_created(
     )
 
 
-async def on_tenant_activated(event: TenantActivated, uow: UnitOfWork, out: Outgoing) -> None:
+async def on_tenant_activated(
+    event: TenantActivated, uow: NotificationsUnitOfWork, out: Outgoing
+) -> None:
     """Welcome the tenant's contact with its name, key and app URL."""
-    data = event.data
-    await send(
-        out,
-        event,
-        NotificationKind.TENANT_WELCOME,
-        render_tenant_welcome(data, app_base_url=out.app_base_url),
-        to_name=full_name(data.contact),
-        to_address=str(data.contact.email),
-    )
+    mail = render_tenant_welcome(event.data, app_base_url=out.app_base_url)
+    await send_to_contact(out, event, NotificationKind.TENANT_WELCOME, mail, event.data.contact)
 
 
 async def on_tenant_provisioning_failed(
-    event: TenantProvisioningFailed, uow: UnitOfWork, out: Outgoing
+    event: TenantProvisioningFailed, uow: NotificationsUnitOfWork, out: Outgoing
 ) -> None:
     """Tell the contact (an apology, no internals) and the operators (the step and the reason).
 
@@ -160,32 +155,24 @@ async def on_tenant_provisioning_failed(
     getting here.
     """
     data = event.data
-    mails = [
-        (
-            NotificationKind.PROVISIONING_FAILED_CONTACT,
-            render_provisioning_failed_contact(data),
-            full_name(data.contact),
-            str(data.contact.email),
-        ),
-        (
-            NotificationKind.PROVISIONING_FAILED_OPS,
-            render_provisioning_failed_ops(data, occurred_at=event.occurred_at),
-            OPS_NAME,
-            out.ops_email,
-        ),
-    ]
-    for kind, mail, to_name, to_address in mails:
-        await send(out, event, kind, mail, to_name=to_name, to_address=to_address)
-
-
-async def on_tenant_offboarded(event: TenantOffboarded, uow: UnitOfWork, out: Outgoing) -> None:
-    """Tell the tenant's contact that the tenant is gone."""
-    data = event.data
+    contact_mail = render_provisioning_failed_contact(data)
+    await send_to_contact(
+        out, event, NotificationKind.PROVISIONING_FAILED_CONTACT, contact_mail, data.contact
+    )
+    ops_mail = render_provisioning_failed_ops(data, occurred_at=event.occurred_at)
     await send(
         out,
         event,
-        NotificationKind.TENANT_OFFBOARDED,
-        render_tenant_offboarded(data),
-        to_name=full_name(data.contact),
-        to_address=str(data.contact.email),
+        NotificationKind.PROVISIONING_FAILED_OPS,
+        ops_mail,
+        to_name=OPS_NAME,
+        to_address=out.ops_email,
     )
+
+
+async def on_tenant_offboarded(
+    event: TenantOffboarded, uow: NotificationsUnitOfWork, out: Outgoing
+) -> None:
+    """Tell the tenant's contact that the tenant is gone."""
+    mail = render_tenant_offboarded(event.data)
+    await send_to_contact(out, event, NotificationKind.TENANT_OFFBOARDED, mail, event.data.contact)

@@ -12,12 +12,14 @@ import httpx
 from fastapi import FastAPI
 
 from notifier.adapters.mailer import eml_filename, mailer_from_settings
+from notifier.adapters.unit_of_work import NotificationsUnitOfWork
 from notifier.app import create_app
 from notifier.consumers import build_consumers
 from notifier.domain.notifications import NotificationKind, message_id
 from notifier.settings import NotifierSettings
 from service_kit import testing as kit
 from service_kit.consumer import ConsumerRunner
+from service_kit.outbox import notify_channel
 from service_kit.runtime import kit_runtime
 from shared_schemas import Envelope
 from shared_schemas.events import LeadCreated
@@ -100,8 +102,12 @@ async def test_a_crash_between_commit_and_ack_is_redelivered_and_sends_once(
 
     doomed = kit_runtime(settings, run_relay=False)
     await doomed.start()
-    (consumer,) = build_consumers(settings, mailer_from_settings(settings), doomed.uow)
-    runner = ConsumerRunner(consumer, doomed.broker, doomed.uow, after_commit=freeze)
+
+    def uow() -> NotificationsUnitOfWork:
+        return NotificationsUnitOfWork(doomed.sessions, notify_channel(settings.db_schema))
+
+    (consumer,) = build_consumers(settings, mailer_from_settings(settings), uow)
+    runner = ConsumerRunner(consumer, doomed.broker, uow, after_commit=freeze)
     await runner.start()
     event = lead_created()
     await publish(infra, event)

@@ -6,23 +6,23 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from service_kit.app import build_app
-from service_kit.db import UnitOfWork
 from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime, Wiring
 from webhook_receiver.adapters import deliveries as receipts
 from webhook_receiver.adapters import runs
+from webhook_receiver.adapters.unit_of_work import WebhookUnitOfWork
 from webhook_receiver.api import deliveries, webhooks
 from webhook_receiver.consumers import build_consumers
+from webhook_receiver.deps import Runtime, WebhookReceiverDeps
 from webhook_receiver.settings import WebhookReceiverSettings
 
-Runtime = ServiceRuntime[WebhookReceiverSettings, None, UnitOfWork]
 
-
-async def assemble(runtime: Runtime) -> Wiring[None, UnitOfWork]:
+async def assemble(runtime: Runtime) -> Wiring[WebhookReceiverDeps, WebhookUnitOfWork]:
     settings = runtime.settings
+    deps = WebhookReceiverDeps(run_keys=settings.run_keyring())
     return Wiring(
-        deps=None,
-        consumers=build_consumers(settings.run_keyring()),
+        deps=deps,
+        consumers=build_consumers(deps.run_keys),
         retention=[
             receipts.retention(days(settings.webhook_receipt_retention_days)),
             runs.retention(),
@@ -31,7 +31,7 @@ async def assemble(runtime: Runtime) -> Wiring[None, UnitOfWork]:
 
 
 def create_app(settings: WebhookReceiverSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, assemble, unit_of_work=UnitOfWork, uses_redis=True)
+    runtime = ServiceRuntime(settings, assemble, unit_of_work=WebhookUnitOfWork, uses_redis=True)
     return build_app(
         runtime,
         title="webhook-receiver",

@@ -18,18 +18,16 @@ from uuid import UUID, uuid4
 
 import structlog
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
-from service_kit.runtime import ServiceRuntime
 from service_kit.webhooks import WebhookRun
 from shared_schemas.api.webhooks import ProvisioningCallback
 from webhook_receiver import handlers, metrics
-from webhook_receiver.adapters import nonces, runs
+from webhook_receiver.adapters import nonces
+from webhook_receiver.deps import Runtime
 from webhook_receiver.domain.freshness import check_freshness
 from webhook_receiver.domain.receipts import Outcome, Reason, Receipt, headers_subset
 from webhook_receiver.domain.signatures import signing_run
 from webhook_receiver.domain.signed_request import detect_scheme, read_signed_request
-from webhook_receiver.settings import WebhookReceiverSettings
 
 MAX_REPORTED_ERRORS = 20
 log = structlog.get_logger(__name__)
@@ -55,17 +53,14 @@ def new_receipt(headers: Mapping[str, str], size: int, now: datetime) -> Receipt
     )
 
 
-async def refuse_too_large(runtime: ServiceRuntime[Any, Any, Any], receipt: Receipt) -> Decision:
+async def refuse_too_large(runtime: Runtime, receipt: Receipt) -> Decision:
     return await _reject(runtime, receipt, Reason.TOO_LARGE)
 
 
 async def receive(
-    runtime: ServiceRuntime[Any, Any, Any],
-    settings: WebhookReceiverSettings,
-    headers: Mapping[str, str],
-    body: bytes,
-    now: datetime,
+    runtime: Runtime, headers: Mapping[str, str], body: bytes, now: datetime
 ) -> Decision:
+    settings = runtime.settings
     receipt = replace(
         new_receipt(headers, len(body), now), body_sha256=hashlib.sha256(body).hexdigest()
     )
@@ -81,7 +76,7 @@ async def receive(
     except ValidationError as exc:
         return await _reject(runtime, receipt, Reason.INVALID_BODY, _field_errors(exc))
     receipt = replace(receipt, tenant_id=callback.initiator_id)
-    candidates = await _announced_runs(runtime, settings, callback.initiator_id, now)
+    candidates = await _announced_runs(runtime, callback.initiator_id, now)
     if not candidates:
         return await _reject(runtime, receipt, Reason.UNKNOWN_RUN)
     run = signing_run(signed, body, candidates)
@@ -92,20 +87,15 @@ async def receive(
     receipt = replace(receipt, pipeline_id=run.pipeline_id)
     if run.finished:
         return await _refuse_unless_seen(runtime, receipt)
-    return await _accept_once(runtime, settings, receipt, callback, run)
+    return await _accept_once(runtime, receipt, callback, run)
 
 
-async def _announced_runs(
-    runtime: ServiceRuntime[Any, Any, Any],
-    settings: WebhookReceiverSettings,
-    tenant_id: UUID,
-    now: datetime,
-) -> list[WebhookRun]:
+async def _announced_runs(runtime: Runtime, tenant_id: UUID, now: datetime) -> list[WebhookRun]:
     async with runtime.uow() as uow:
-        return await runs.announced(uow.session, settings.run_keyring(), tenant_id, now)
+        return await uow.runs.announced(runtime.deps.run_keys, tenant_id, now)
 
 
-async def _refuse_unless_seen(runtime: ServiceRuntime[Any, Any, Any], receipt: Receipt) -> Decision:
+async def _refuse_unless_seen(runtime: Runtime, receipt: Receipt) -> Decision:
     """A finished run accepts nothing new; a delivery it accepted before is still a duplicate."""
     async with runtime.uow() as uow:
         seen = await handlers.record_if_seen(uow, receipt)
@@ -118,15 +108,14 @@ async def _refuse_unless_seen(runtime: ServiceRuntime[Any, Any, Any], receipt: R
 
 
 async def _accept_once(
-    runtime: ServiceRuntime[Any, Any, Any],
-    settings: WebhookReceiverSettings,
+    runtime: Runtime,
     receipt: Receipt,
     callback: ProvisioningCallback,
     run: WebhookRun,
 ) -> Decision:
     """Redis answers "seen before?" first (SET NX); PostgreSQL's unique index has the last word."""
     assert receipt.delivery_key is not None
-    redis = _redis(runtime)
+    settings, redis = runtime.settings, runtime.redis
     key = nonces.nonce_key(settings.redis_key_prefix, callback.initiator_id, receipt.delivery_key)
     claimed = await nonces.claim(redis, key, receipt.id, settings.webhook_nonce_ttl)
     try:
@@ -152,7 +141,7 @@ async def _accept_once(
 
 
 async def _reject(
-    runtime: ServiceRuntime[Any, Any, Any],
+    runtime: Runtime,
     receipt: Receipt,
     reason: Reason,
     errors: list[dict[str, Any]] | None = None,
@@ -182,8 +171,3 @@ def _count(receipt: Receipt, outcome: Outcome, reason: Reason | None) -> None:
     metrics.DELIVERIES.labels(
         receipt.scheme.value, outcome.value, reason.value if reason else ""
     ).inc()
-
-
-def _redis(runtime: ServiceRuntime[Any, Any, Any]) -> Redis:
-    assert runtime.redis is not None, "webhook-receiver runs with Redis"
-    return runtime.redis

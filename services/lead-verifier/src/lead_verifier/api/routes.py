@@ -7,16 +7,14 @@ from typing import Annotated
 from uuid import UUID
 
 import structlog
-from fastapi import APIRouter, Header, Request
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, Header
 
 from lead_verifier import handlers
 from lead_verifier.adapters.tokens import onboarding_token
+from lead_verifier.deps import RuntimeDep
 from lead_verifier.domain.codes import Rejection
 from lead_verifier.domain.idempotency import HEADER, MAX_LENGTH
-from lead_verifier.settings import LeadVerifierSettings
-from service_kit.app import RuntimeDep
-from service_kit.problems import Conflict, Unauthorized, problem_responses
+from service_kit.problems import Unauthorized, problem_responses
 from service_kit.tokens import bearer_credential
 from shared_schemas.api.leads import LeadCreatedOut, SignUpIn, VerifiedOut
 from shared_schemas.events import Address
@@ -52,7 +50,6 @@ async def sign_up(
     The answer is the same whether or not the address already has an account: only the e-mail
     tells its owner (a sign-in hint instead of a link).
     """
-    settings: LeadVerifierSettings = runtime.settings
     cmd = handlers.SignUp(
         first_name=body.first_name,
         last_name=body.last_name,
@@ -62,7 +59,7 @@ async def sign_up(
         idempotency_key=idempotency_key,
     )
     async with runtime.uow() as uow:
-        lead_id = await handlers.sign_up(cmd, uow, settings, datetime.now(UTC))
+        lead_id = await handlers.sign_up(cmd, uow, runtime.deps, datetime.now(UTC))
         await uow.commit()
     log.info("lead signed up", lead_id=str(lead_id))
     return LeadCreatedOut(id=lead_id)
@@ -72,26 +69,21 @@ async def sign_up(
 async def verify(
     lead_id: UUID,
     runtime: RuntimeDep,
-    request: Request,
     authorization: Annotated[str | None, Header()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> VerifiedOut:
     """Exchange the e-mailed code (`Authorization: Bearer <code>`) for an onboarding token."""
-    settings: LeadVerifierSettings = runtime.settings
     code = _bearer(authorization)
     now = datetime.now(UTC)
     async with runtime.uow() as uow:
-        outcome = await handlers.verify(lead_id, code, uow, settings, now, idempotency_key)
-        try:
-            await uow.commit()
-        except IntegrityError as exc:
-            raise Conflict("This e-mail address has already been verified.") from exc
+        outcome = await handlers.verify(lead_id, code, uow, runtime.deps, now, idempotency_key)
+        await uow.commit()
     if isinstance(outcome, Rejection):
         log.info("verification rejected", lead_id=str(lead_id), reason=outcome.value)
         raise Unauthorized("The verification code is invalid, expired or already used.")
     log.info("lead verified", lead_id=str(lead_id), repeated=outcome.repeated)
     # Minted at the moment of verification, so a repeat gets the very same token, no longer-lived.
-    return VerifiedOut(id=lead_id, token=onboarding_token(lead_id, outcome.at, settings))
+    return VerifiedOut(id=lead_id, token=onboarding_token(lead_id, outcome.at, runtime.settings))
 
 
 def _bearer(authorization: str | None) -> str:

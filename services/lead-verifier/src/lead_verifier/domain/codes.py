@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -39,7 +39,7 @@ def issue_code(now: datetime, ttl: timedelta) -> IssuedCode:
     return IssuedCode(plaintext=code, digest=digest(code), expires_at=now + ttl)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CodeState:
     """What is stored of a code; `check` decides whether a presented code is accepted."""
 
@@ -51,20 +51,18 @@ class CodeState:
 
     def check(
         self, presented: str, now: datetime, max_attempts: int, key: str | None = None
-    ) -> Rejection | None:
-        """None if accepted (and now used, under `key`); otherwise why not. Mutates the state."""
+    ) -> tuple[CodeState, Rejection | None]:
+        """The code's state after this attempt, and None if accepted (now used, under `key`),
+        otherwise why not. A wrong code counts an attempt; a refused one changes nothing else."""
         if self.used_at is not None:
-            return Rejection.USED
+            return self, Rejection.USED
         if self.attempts >= max_attempts:
-            return Rejection.LOCKED
+            return self, Rejection.LOCKED
         if now >= self.expires_at:
-            return Rejection.EXPIRED
+            return self, Rejection.EXPIRED
         if not hmac.compare_digest(self.digest, digest(presented)):
-            self.attempts += 1
-            return Rejection.MISMATCH
-        self.used_at = now
-        self.used_with_key = key
-        return None
+            return replace(self, attempts=self.attempts + 1), Rejection.MISMATCH
+        return replace(self, used_at=now, used_with_key=key), None
 
     def repeats_use(
         self, presented: str, key: str | None, now: datetime, window: timedelta

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -10,9 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from notifier.adapters.mailer import MaildirMailer, eml_path
-from notifier.adapters.notifications import latest
-from notifier.settings import NotifierSettings
-from service_kit.app import RuntimeDep
+from notifier.deps import RuntimeDep
 
 router = APIRouter(prefix="/dev", tags=["dev"])
 
@@ -39,28 +38,17 @@ async def mailbox(
     runtime: RuntimeDep, limit: Annotated[int, Query(ge=1, le=200)] = 20
 ) -> list[MailboxEntry]:
     """The latest notifications, newest first (for a mail folder, the .eml file's path)."""
-    settings = runtime.settings
-    assert isinstance(settings, NotifierSettings)
+    mail_dir = runtime.settings.mail_dir
     async with runtime.uow() as uow:
-        rows = await latest(uow.session, limit)
+        notifications = await uow.notifications.latest(limit)
     return [
         MailboxEntry(
-            id=row.id,
-            event_id=row.event_id,
-            kind=row.kind,
-            recipient=row.recipient,
-            subject=row.subject,
-            status=row.status,
-            transport=row.transport,
-            attempts=row.attempts,
-            created_at=row.created_at,
-            sent_at=row.sent_at,
-            last_error=row.last_error,
+            **asdict(note),
             path=(
-                str(eml_path(settings.mail_dir, row.message_id))
-                if row.transport == MaildirMailer.transport
+                str(eml_path(mail_dir, note.message_id))
+                if note.transport == MaildirMailer.transport
                 else None
             ),
         )
-        for row in rows
+        for note in notifications
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID, uuid5
 
@@ -35,6 +36,45 @@ class Delivery:
     subject: str
     message_id: str
     transport: str
+
+
+# A failure's reason is kept for the record, cut to a bounded length.
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class AttemptEnd:
+    """How an attempt ended, as recorded: SENT at a time, or FAILED for a reason."""
+
+    status: NotificationStatus
+    sent_at: datetime | None = None
+    error: str | None = None
+
+    @classmethod
+    def sent(cls, at: datetime) -> AttemptEnd:
+        return cls(NotificationStatus.SENT, sent_at=at)
+
+    @classmethod
+    def failed(cls, error: str) -> AttemptEnd:
+        return cls(NotificationStatus.FAILED, error=error[:MAX_ERROR_CHARS])
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What was recorded of one e-mail: its delivery, status and attempts (never its body)."""
+
+    id: UUID
+    event_id: UUID
+    kind: NotificationKind
+    recipient: str
+    subject: str
+    status: NotificationStatus
+    transport: str
+    attempts: int
+    message_id: str
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
 
 
 def message_id(event_id: UUID, kind: NotificationKind, domain: str) -> str:

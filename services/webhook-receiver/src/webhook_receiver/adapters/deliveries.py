@@ -6,13 +6,14 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, exists, insert, select, text
+from sqlalchemy import exists, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.retention import RetentionRule
+from service_kit.rows import from_row
 from webhook_receiver.adapters.orm import deliveries
-from webhook_receiver.domain.receipts import Outcome, Reason, Receipt
+from webhook_receiver.domain.receipts import Outcome, Reason, Receipt, Recorded, Scheme
 
 _ACCEPTED = text("outcome = 'accepted'")
 
@@ -31,7 +32,8 @@ def retention(keep_for: timedelta) -> RetentionRule:
     return RetentionRule(deliveries, "received_at", keep_for)
 
 
-def _values(receipt: Receipt, outcome: Outcome, reason: Reason | None) -> dict[str, Any]:
+def _values(recorded: Recorded) -> dict[str, Any]:
+    receipt, reason = recorded.receipt, recorded.reason
     return {
         "id": receipt.id,
         "received_at": receipt.received_at,
@@ -39,7 +41,7 @@ def _values(receipt: Receipt, outcome: Outcome, reason: Reason | None) -> dict[s
         "delivery_key": receipt.delivery_key,
         "tenant_id": receipt.tenant_id,
         "pipeline_id": receipt.pipeline_id,
-        "outcome": outcome.value,
+        "outcome": recorded.outcome.value,
         "reason": reason.value if reason else None,
         "body_sha256": receipt.body_sha256,
         "size": receipt.size,
@@ -47,40 +49,44 @@ def _values(receipt: Receipt, outcome: Outcome, reason: Reason | None) -> dict[s
     }
 
 
-async def add(
-    session: AsyncSession, receipt: Receipt, outcome: Outcome, reason: Reason | None = None
-) -> None:
-    await session.execute(_INSERT, _values(receipt, outcome, reason))
+def _recorded(row: Any) -> Recorded:
+    receipt = from_row(Receipt, row, scheme=Scheme(row.scheme))
+    return Recorded(receipt, Outcome(row.outcome), Reason(row.reason) if row.reason else None)
 
 
-async def add_accepted(session: AsyncSession, receipt: Receipt) -> bool:
-    """Record the delivery as accepted; False if its key was accepted before.
+class Deliveries:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
 
-    The partial unique index decides: a concurrent insert of the same key waits for the
-    other transaction and then finds the conflict, so exactly one of them is accepted.
-    """
-    inserted = await session.execute(_INSERT_ACCEPTED, _values(receipt, Outcome.ACCEPTED, None))
-    return inserted.first() is not None
+    async def add(self, recorded: Recorded) -> None:
+        await self._session.execute(_INSERT, _values(recorded))
 
+    async def add_accepted(self, recorded: Recorded) -> bool:
+        """Record the accepted delivery; False (nothing stored) if its key was accepted before.
 
-async def accepted_exists(session: AsyncSession, tenant_id: UUID, delivery_key: str) -> bool:
-    query = select(
-        exists().where(
-            deliveries.c.tenant_id == tenant_id,
-            deliveries.c.delivery_key == delivery_key,
-            _ACCEPTED,
+        The partial unique index decides: a concurrent insert of the same key waits for the
+        other transaction and then finds the conflict, so exactly one of them is accepted.
+        """
+        inserted = await self._session.execute(_INSERT_ACCEPTED, _values(recorded))
+        return inserted.first() is not None
+
+    async def accepted_exists(self, tenant_id: UUID, delivery_key: str) -> bool:
+        query = select(
+            exists().where(
+                deliveries.c.tenant_id == tenant_id,
+                deliveries.c.delivery_key == delivery_key,
+                _ACCEPTED,
+            )
         )
-    )
-    return bool(await session.scalar(query))
+        return bool(await self._session.scalar(query))
 
-
-async def list_recent(
-    session: AsyncSession, *, tenant_id: UUID | None, outcome: Outcome | None, limit: int
-) -> list[Row[Any]]:
-    """Newest first."""
-    query = select(deliveries).order_by(deliveries.c.received_at.desc(), deliveries.c.id)
-    if tenant_id is not None:
-        query = query.where(deliveries.c.tenant_id == tenant_id)
-    if outcome is not None:
-        query = query.where(deliveries.c.outcome == outcome.value)
-    return list((await session.execute(query.limit(limit))).all())
+    async def recent(
+        self, *, tenant_id: UUID | None, outcome: Outcome | None, limit: int
+    ) -> list[Recorded]:
+        """Newest first."""
+        query = select(deliveries).order_by(deliveries.c.received_at.desc(), deliveries.c.id)
+        if tenant_id is not None:
+            query = query.where(deliveries.c.tenant_id == tenant_id)
+        if outcome is not None:
+            query = query.where(deliveries.c.outcome == outcome.value)
+        return [_recorded(row) for row in await self._session.execute(query.limit(limit))]

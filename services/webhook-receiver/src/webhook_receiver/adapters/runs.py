@@ -67,59 +67,59 @@ def retention() -> RetentionRule:
     return RetentionRule(table, "expires_at", RETENTION_MARGIN)
 
 
-async def opened(session: AsyncSession, data: WebhookRunOpenedData, at: datetime) -> None:
-    await session.execute(
-        _OPENED,
-        {
-            "pipeline_id": data.pipeline_id,
-            "tenant_id": data.tenant_id,
-            "context": data.context,
-            "secret": data.secret.model_dump(mode="json"),
-            "opened_at": at,
-            "expires_at": data.expires_at,
-        },
-    )
+class Runs:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
 
-
-async def finished(session: AsyncSession, data: WebhookRunFinishedData) -> None:
-    await session.execute(
-        _FINISHED,
-        {
-            "pipeline_id": data.pipeline_id,
-            "tenant_id": data.tenant_id,
-            "expires_at": data.expires_at,
-            "finished": True,
-        },
-    )
-
-
-async def announced(
-    session: AsyncSession, keys: Keyring, tenant_id: UUID, now: datetime
-) -> list[WebhookRun]:
-    """The runs a callback for `tenant_id` may be signed for, newest first, secrets opened;
-    empty if no unexpired run was announced. A run whose secret no configured key opens any
-    more (a key removed from WEBHOOK_RUN_KEYS since it came) is left out, and logged."""
-    rows = (await session.execute(_ANNOUNCED, {"tenant_id": tenant_id, "now": now})).all()
-    found: list[WebhookRun] = []
-    for row in rows:
-        try:
-            secret = keys.open(
-                Sealed.model_validate(row.secret), webhook_run_secret_binding(row.pipeline_id)
-            )
-        except Unsealable as exc:
-            log.error(
-                "a run's secret no longer opens",
-                tenant_id=str(tenant_id),
-                pipeline_id=str(row.pipeline_id),
-                error=exc.detail,
-            )
-            continue
-        found.append(
-            WebhookRun(
-                secret=secret,
-                context=row.context,
-                pipeline_id=row.pipeline_id,
-                finished=row.finished,
-            )
+    async def opened(self, data: WebhookRunOpenedData, at: datetime) -> None:
+        await self._session.execute(
+            _OPENED,
+            {
+                "pipeline_id": data.pipeline_id,
+                "tenant_id": data.tenant_id,
+                "context": data.context,
+                "secret": data.secret.model_dump(mode="json"),
+                "opened_at": at,
+                "expires_at": data.expires_at,
+            },
         )
-    return found
+
+    async def finished(self, data: WebhookRunFinishedData) -> None:
+        await self._session.execute(
+            _FINISHED,
+            {
+                "pipeline_id": data.pipeline_id,
+                "tenant_id": data.tenant_id,
+                "expires_at": data.expires_at,
+                "finished": True,
+            },
+        )
+
+    async def announced(self, keys: Keyring, tenant_id: UUID, now: datetime) -> list[WebhookRun]:
+        """The runs a callback for `tenant_id` may be signed for, newest first, secrets opened;
+        empty if no unexpired run was announced. A run whose secret no configured key opens any
+        more (a key removed from WEBHOOK_RUN_KEYS since it came) is left out, and logged."""
+        rows = (await self._session.execute(_ANNOUNCED, {"tenant_id": tenant_id, "now": now})).all()
+        found: list[WebhookRun] = []
+        for row in rows:
+            try:
+                secret = keys.open(
+                    Sealed.model_validate(row.secret), webhook_run_secret_binding(row.pipeline_id)
+                )
+            except Unsealable as exc:
+                log.error(
+                    "a run's secret no longer opens",
+                    tenant_id=str(tenant_id),
+                    pipeline_id=str(row.pipeline_id),
+                    error=exc.detail,
+                )
+                continue
+            found.append(
+                WebhookRun(
+                    secret=secret,
+                    context=row.context,
+                    pipeline_id=row.pipeline_id,
+                    finished=row.finished,
+                )
+            )
+        return found

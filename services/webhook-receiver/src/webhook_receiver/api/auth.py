@@ -7,10 +7,9 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Header
 
-from service_kit.app import RuntimeDep
 from service_kit.problems import Forbidden, Unauthorized
 from service_kit.tokens import bearer_credential, decode_token
-from webhook_receiver.settings import WebhookReceiverSettings
+from webhook_receiver.deps import RuntimeDep
 
 STAFF_ROLES = ("admin", "operator")
 
@@ -22,7 +21,7 @@ async def require_staff(
     token = bearer_credential(authorization)
     if token is None:
         raise Unauthorized("Send `Authorization: Bearer <token>`.")
-    settings: WebhookReceiverSettings = runtime.settings
+    settings = runtime.settings
     try:
         claims = decode_token(token, settings)
     except jwt.PyJWTError as exc:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from service_kit.app import RuntimeDep
 from service_kit.problems import problem_responses
-from webhook_receiver.adapters import deliveries
 from webhook_receiver.api.auth import StaffCaller
 from webhook_receiver.api.schemas import DeliveryOut, DeliveryPage
+from webhook_receiver.deps import RuntimeDep
 from webhook_receiver.domain.receipts import Outcome
 
 router = APIRouter(tags=["deliveries"])
@@ -31,8 +31,9 @@ async def list_deliveries(
 ) -> DeliveryPage:
     """Stored webhook receipts, newest first (admin, operator)."""
     async with runtime.uow() as uow:
-        rows = await deliveries.list_recent(
-            uow.session, tenant_id=tenant_id, outcome=outcome, limit=limit
-        )
-    items = [DeliveryOut.model_validate(row._asdict()) for row in rows]
+        recorded = await uow.deliveries.recent(tenant_id=tenant_id, outcome=outcome, limit=limit)
+    items = [
+        DeliveryOut.model_validate({**asdict(r.receipt), "outcome": r.outcome, "reason": r.reason})
+        for r in recorded
+    ]
     return DeliveryPage(items=items, count=len(items))

@@ -15,11 +15,10 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
-from service_kit.app import RuntimeDep
 from service_kit.body_limit import read_capped
 from service_kit.client_ip import client_ip
 from service_kit.ratelimit import Limit, enforce
-from webhook_receiver.settings import WebhookReceiverSettings
+from webhook_receiver.deps import RuntimeDep
 
 
 def claimed_tenant(body: bytes | None) -> UUID | None:
@@ -34,7 +33,7 @@ def claimed_tenant(body: bytes | None) -> UUID | None:
 
 
 async def per_sender(request: Request, runtime: RuntimeDep) -> None:
-    settings: WebhookReceiverSettings = runtime.settings
+    settings = runtime.settings
     raw = await read_capped(request, settings.webhook_max_bytes)
     tenant_id = claimed_tenant(raw.body)
     sender = (

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 
-from service_kit.app import RuntimeDep
 from service_kit.body_limit import read_capped
 from service_kit.problems import problem_responses
 from webhook_receiver import intake
@@ -19,8 +18,8 @@ from webhook_receiver.api.errors import (
 )
 from webhook_receiver.api.limits import SenderLimit
 from webhook_receiver.api.schemas import WebhookAck
+from webhook_receiver.deps import RuntimeDep
 from webhook_receiver.domain.receipts import Outcome, Reason
-from webhook_receiver.settings import WebhookReceiverSettings
 
 # Seconds a sender is asked to wait for a run's announcement to arrive.
 RUN_UNKNOWN_RETRY_AFTER = 2
@@ -59,14 +58,14 @@ _ANSWERS = {
 )
 async def receive_callback(request: Request, response: Response, runtime: RuntimeDep) -> WebhookAck:
     """A pipeline's signed result (ARC or Standard Webhooks), verified over the raw body."""
-    settings: WebhookReceiverSettings = runtime.settings
+    settings = runtime.settings
     now = datetime.now(UTC)
     raw = await read_capped(request, settings.webhook_max_bytes)
     if raw.body is None:
         receipt = intake.new_receipt(request.headers, raw.size, now)
         await intake.refuse_too_large(runtime, receipt)
         raise ContentTooLarge(settings.webhook_max_bytes)
-    decision = await intake.receive(runtime, settings, request.headers, raw.body, now)
+    decision = await intake.receive(runtime, request.headers, raw.body, now)
     if decision.outcome is Outcome.DUPLICATE:
         response.status_code = 200
         return WebhookAck(status="duplicate")

@@ -8,6 +8,12 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from service_kit.webhooks import WebhookRun
+from shared_schemas.api.webhooks import ProvisioningCallback
+from shared_schemas.events.webhook import WebhookReceived, WebhookReceivedData
+
+PRODUCER = "webhook-receiver"
+
 
 class Scheme(StrEnum):
     ARC = "arc"
@@ -66,3 +72,40 @@ class Receipt:
     delivery_key: str | None = None
     tenant_id: UUID | None = None
     pipeline_id: UUID | None = None
+
+    def rejected(self, reason: Reason) -> Recorded:
+        return Recorded(self, Outcome.REJECTED, reason)
+
+    def duplicate(self) -> Recorded:
+        """Verified, and its delivery key was accepted before: it changes nothing."""
+        return Recorded(self, Outcome.DUPLICATE)
+
+    def accepted(
+        self, callback: ProvisioningCallback, run: WebhookRun
+    ) -> tuple[Recorded, WebhookReceived]:
+        """Verified and new: the receipt accepted, and the event the provisioner reacts to."""
+        event = WebhookReceived.build(
+            WebhookReceivedData(
+                delivery_id=self.id,
+                tenant_id=callback.initiator_id,
+                pipeline_id=run.pipeline_id,
+                scheme=self.scheme.value,
+                succeeded=callback.data.status == 1,
+                resources=callback.data.resources,
+                app_plane_url=callback.data.app_plane_url,
+            ),
+            producer=PRODUCER,
+            correlation_id=run.pipeline_id,
+            tenant_id=callback.initiator_id,
+            occurred_at=self.received_at,
+        )
+        return Recorded(self, Outcome.ACCEPTED), event
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A receipt with what became of it: one row of the append-only receipts."""
+
+    receipt: Receipt
+    outcome: Outcome
+    reason: Reason | None = None  # set exactly when rejected
