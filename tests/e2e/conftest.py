@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from service_kit.migrations import drop_database
-from service_kit.testing import SmtpSink, TestInfra, delete_exchange, free_port_base
+from service_kit_testing import SmtpSink, TestInfra, delete_exchange, free_port_base
 
 from .otlp_collector import OtlpCollector
 

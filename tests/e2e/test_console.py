@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 
 from .conftest import ARTIFACTS, Stack  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service_kit.testing import TestInfra, child_processes, worker_processes
+from service_kit_testing import TestInfra, child_processes, worker_processes
 
 from .conftest import NAMES, Stack  # type: ignore[import-not-found]
 from .saga_client import admin_headers, new_tenant, provision, settle  # type: ignore[import-not-found]

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from service_kit.redis_client import close_redis
-from service_kit.testing import SmtpSink, TestInfra
 from service_kit.webhooks import sign_arc, sign_standard
+from service_kit_testing import SmtpSink, TestInfra
 
 from .conftest import ROOT, Stack  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]

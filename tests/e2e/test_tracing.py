@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from service_kit.testing import SmtpSink, TestInfra
+from service_kit_testing import SmtpSink, TestInfra
 
 from .conftest import NAMES, Stack  # type: ignore[import-not-found]
 from .otlp_collector import CollectedSpan, OtlpCollector  # type: ignore[import-not-found]

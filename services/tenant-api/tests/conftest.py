@@ -9,11 +9,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from service_kit.testing import TestInfra, asgi_client, migrate_service, publish_raw, started
 from service_kit.tokens import mint_token
+from service_kit_testing import TestInfra, asgi_client, migrate_service, publish_raw, started
 from shared_schemas.events import Address, LeadVerified, LeadVerifiedData
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
@@ -95,20 +93,6 @@ def verified_lead(infra: TestInfra) -> Callable[..., Awaitable[LeadVerified]]:
         return event
 
     return publish
-
-
-@pytest.fixture
-def sql(settings: TenantApiSettings) -> Callable[..., Awaitable[list[Any]]]:
-    async def run(statement: str, **params: Any) -> list[Any]:
-        engine = create_async_engine(settings.database_url)
-        try:
-            async with engine.begin() as conn:
-                result = await conn.execute(text(statement), params)
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return run
 
 
 @pytest.fixture

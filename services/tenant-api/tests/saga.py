@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_API_KEY_HANDOVER_KEY
-from service_kit.testing import EventTap, TestInfra, publish_raw
+from service_kit_testing import EventTap, TestInfra, publish_raw
 from shared_schemas import Envelope
 from shared_schemas.events import (
     ApiKeyIssued,

@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+import service_kit_testing as kit
 from notifier.adapters.mailer import eml_filename, mailer_from_settings
 from notifier.app import create_app
 from notifier.consumers import build_consumers
 from notifier.domain.notifications import NotificationKind, message_id
 from notifier.settings import NotifierSettings
-from service_kit import testing as kit
 from service_kit.consumer import ConsumerRunner
 from service_kit.runtime import kit_runtime
 from shared_schemas import Envelope

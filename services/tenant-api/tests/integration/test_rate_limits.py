@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from service_kit.testing import TestInfra, delete_exchange
 from service_kit.tokens import mint_token
+from service_kit_testing import TestInfra, delete_exchange
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 

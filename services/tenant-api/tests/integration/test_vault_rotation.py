@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from service_kit.migrations import drop_database, ensure_database, upgrade
-from service_kit.testing import TestInfra, delete_exchange
+from service_kit_testing import TestInfra, delete_exchange
 from tenant_api.cli.vault import ACTOR, rotate
 from tenant_api.settings import TenantApiSettings
 
