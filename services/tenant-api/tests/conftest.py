@@ -16,6 +16,7 @@ from shared_schemas.events import Address, LeadVerified, LeadVerifiedData
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
+from .gateway import bearer
 from .saga import FakeProvisioner
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -60,10 +61,6 @@ def token(settings: TenantApiSettings) -> Callable[..., str]:
         )
 
     return make
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def lead_verified(lead_id: uuid.UUID, email: str) -> LeadVerified:
