@@ -33,7 +33,7 @@ from bench.stats import cpu_ms_per_operation
 from bench.summary import print_summary
 from bench.targets import evaluate
 from bench.wrk_runner import WrkSettings
-from service_kit.testing import free_port_base
+from service_kit_testing import free_port_base
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

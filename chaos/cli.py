@@ -21,7 +21,7 @@ from chaos.scenarios import by_name
 from chaos.single import single_engines, single_target
 from chaos.target import Target
 from deploy.ha import HaStack
-from service_kit.testing import free_port_base, isolated_infra
+from service_kit_testing import free_port_base, isolated_infra
 
 ROOT = Path(__file__).resolve().parents[1]
 # What `--target all` (the default) runs, in this order.

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from chaos.engines import EngineControl, Restartable, Stoppable
 from chaos.target import SERVICES, ServiceControl
-from service_kit.chaos import TcpProxy
+from service_kit_testing import TcpProxy
 
 
 class Fault(Protocol):

@@ -17,7 +17,7 @@ from deploy.ha import HaStack
 from deploy.ha.procs import HaError
 from deploy.ha.services import PROCESSES
 from service_kit.migrations import ensure_database
-from service_kit.testing import TestInfra, isolated_infra
+from service_kit_testing import TestInfra, isolated_infra
 
 # The kit's connection name on the broker: the saga's consumer is the provisioner's.
 CONNECTION_NAME = "provisioner"

@@ -18,9 +18,8 @@ from chaos.processes import ROOT, LocalProcesses
 from chaos.target import OPS_EMAIL, SERVICES, Target
 from deploy.ha import PrivateRedis
 from deploy.ha.procs import free_port
-from service_kit.chaos import TcpProxy, tcp_proxy
 from service_kit.migrations import upgrade
-from service_kit.testing import SmtpSink, TestInfra, free_port_base
+from service_kit_testing import SmtpSink, TcpProxy, TestInfra, free_port_base, tcp_proxy
 
 # Timings for a run that takes faults: retries quick, but no deadline short enough to turn an
 # outage the suite heals into a failed pipeline.

@@ -14,7 +14,7 @@ from chaos.supervised import supervised_target
 from chaos.target import Target
 from deploy.ha import PrivatePostgres, PrivateRabbit, PrivateRedis
 from deploy.ha.procs import free_ports
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 
 
 @dataclass

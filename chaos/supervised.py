@@ -14,7 +14,7 @@ from chaos.local import SETTINGS, PatientSink
 from chaos.processes import ROOT, LocalProcesses
 from chaos.target import SERVICES, Target
 from service_kit.migrations import upgrade
-from service_kit.testing import TestInfra, free_port_base
+from service_kit_testing import TestInfra, free_port_base
 
 
 @asynccontextmanager

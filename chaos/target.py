@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chaos.engines import EngineControl, Restartable
-from service_kit.chaos import TcpProxy
-from service_kit.testing import SmtpSink, TestInfra
+from service_kit_testing import SmtpSink, TcpProxy, TestInfra
 
 SERVICES = ("tenant-api", "lead-verifier", "provisioner", "webhook-receiver", "notifier")
 OPS_EMAIL = "ops@chaos.example"

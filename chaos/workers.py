@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
-from service_kit.testing import child_processes, worker_processes
+from service_kit_testing import child_processes, worker_processes
 
 READY_TIMEOUT = 90.0
 EXIT_TIMEOUT = 30.0

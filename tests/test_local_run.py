@@ -13,6 +13,8 @@ from types import ModuleType
 
 import pytest
 
+from service_kit_testing import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 # As `python deploy/local_run.py` runs it: its folder first on the path, for engines.py.
 sys.path.insert(0, str(ROOT / "deploy"))
@@ -103,12 +105,6 @@ def engine(port: int, wait_seconds: float = 10) -> Engine:
         "its log",
         wait_seconds,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_the_plan_runs_each_command_through_the_shell_and_says_it(

@@ -19,7 +19,7 @@ import httpx
 from bench.http_raw import render
 from bench.scenarios.base import Context, Scenario
 from bench.scenarios.http_load import run_http_scenario
-from service_kit.testing import free_port_base
+from service_kit_testing import free_port_base
 
 DISTINCT_REQUESTS = 1000
 START_TIMEOUT = 30.0

@@ -16,7 +16,7 @@ from chaos.scenarios import by_name
 from chaos.supervised import supervised_target
 from chaos.target import Target
 from deploy.ha import HaStack
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

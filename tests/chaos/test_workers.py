@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chaos.workers import WorkerProcesses
-from service_kit.testing import free_port_base
+from service_kit_testing import free_port_base
 
 SERVICE = "tiny-service"
 APP = """

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from service_kit.migrations import drop_database
-from service_kit.testing import SmtpSink, TestInfra, delete_exchange, free_port_base
+from service_kit_testing import SmtpSink, TestInfra, delete_exchange, free_port_base
 
 from .otlp_collector import OtlpCollector
+from .saga_client import admin_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -134,3 +135,12 @@ def stack(infra: TestInfra, smtp_sink: SmtpSink, otlp_collector: OtlpCollector) 
     }
     with running_stack(infra, "e2e", settings) as stack:
         yield stack
+
+
+@pytest.fixture
+async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway, called as an admin."""
+    async with httpx.AsyncClient(
+        base_url=stack.gateway, headers=admin_headers(infra), timeout=10
+    ) as client:
+        yield client

@@ -15,9 +15,9 @@ from redis.asyncio import Redis
 from service_kit.redis_client import close_redis, redis_client
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_WEBHOOK_RUN_KEY, ServiceSettings
-from service_kit.testing import SmtpSink, TestInfra
 from service_kit.tokens import mint_token
 from service_kit.webhooks import WebhookRun
+from service_kit_testing import SmtpSink, TestInfra
 from shared_schemas.events import Sealed, webhook_run_secret_binding
 from tenant_api.settings import TenantApiSettings
 

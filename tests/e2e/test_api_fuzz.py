@@ -27,8 +27,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from service_kit.testing import TestInfra
 from service_kit.tokens import mint_token
+from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 from .conftest import Stack  # type: ignore[import-not-found]

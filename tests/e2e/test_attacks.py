@@ -13,8 +13,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from service_kit.testing import TestInfra
 from service_kit.tokens import mint_token
+from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 from .conftest import Stack  # type: ignore[import-not-found]

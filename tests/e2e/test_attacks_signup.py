@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 import pytest
 
-from service_kit.testing import SmtpSink, TestInfra
+from service_kit_testing import SmtpSink, TestInfra
 
 from .conftest import Stack  # type: ignore[import-not-found]
 from .polling import eventually  # type: ignore[import-not-found]

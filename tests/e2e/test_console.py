@@ -20,11 +20,10 @@ import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 
 from .conftest import ARTIFACTS, Stack  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]
-    admin_headers,
     new_tenant,
     provision,
     publish_to_queue,
@@ -89,14 +88,6 @@ async def page(browser: Browser, stack: Stack) -> AsyncIterator[Page]:
     finally:
         await context.close()
     assert errors == [], errors
-
-
-@pytest.fixture
-async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=stack.gateway, headers=admin_headers(infra), timeout=10
-    ) as client:
-        yield client
 
 
 async def shot(page: Page, name: str) -> None:

@@ -24,8 +24,8 @@ import httpx
 import pytest
 
 from service_kit.settings import ServiceSettings
-from service_kit.testing import SmtpSink, TestInfra, publish_raw
 from service_kit.topology import QueueNames, dlq_name, queue_names
+from service_kit_testing import SmtpSink, TestInfra, publish_raw
 
 from .conftest import ROOT, Stack  # type: ignore[import-not-found]
 from .polling import eventually  # type: ignore[import-not-found]

@@ -20,7 +20,7 @@ import asyncpg
 import httpx
 import pytest
 
-from service_kit.testing import TestInfra, free_port_base, migrate_service, publish_raw
+from service_kit_testing import TestInfra, free_port_base, migrate_service, publish_raw
 from shared_schemas.events import (
     Contact,
     PlanFacts,

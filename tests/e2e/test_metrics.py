@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service_kit.testing import TestInfra, child_processes, worker_processes
+from service_kit_testing import child_processes, worker_processes
 
 from .conftest import NAMES, Stack  # type: ignore[import-not-found]
-from .saga_client import admin_headers, new_tenant, provision, settle  # type: ignore[import-not-found]
+from .saga_client import new_tenant, provision, settle  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 
@@ -37,14 +36,6 @@ def value(samples: Samples, name: str, **labels: str) -> float:
         for found, v in samples.get(name, [])
         if all(found.get(k) == want for k, want in labels.items())
     )
-
-
-@pytest.fixture
-async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=stack.gateway, headers=admin_headers(infra), timeout=10
-    ) as client:
-        yield client
 
 
 async def test_metrics_after_a_pooled_saga(stack: Stack, gateway: httpx.AsyncClient) -> None:

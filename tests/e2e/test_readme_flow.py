@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 
 from .conftest import ROOT, Stack, running_stack  # type: ignore[import-not-found]
 from .saga_client import admin_headers  # type: ignore[import-not-found]

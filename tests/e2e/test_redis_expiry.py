@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from service_kit.testing import SmtpSink, TestInfra
+from service_kit_testing import SmtpSink, TestInfra
 
 from .conftest import Stack  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]

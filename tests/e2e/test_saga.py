@@ -8,20 +8,18 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from service_kit.redis_client import close_redis
-from service_kit.testing import SmtpSink, TestInfra
 from service_kit.webhooks import sign_arc, sign_standard
+from service_kit_testing import SmtpSink, TestInfra
 
 from .conftest import ROOT, Stack  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]
     TenantData,
-    admin_headers,
     new_tenant,
     pipeline_when,
     provision,
@@ -33,14 +31,6 @@ from .saga_client import (  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 STEPS = ["preflight", "database", "credentials", "infrastructure", "billing"]
-
-
-@pytest.fixture
-async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=stack.gateway, headers=admin_headers(infra), timeout=10
-    ) as client:
-        yield client
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from service_kit.testing import SmtpSink
+from service_kit_testing import SmtpSink
 
 from .conftest import NAMES, ROOT, Stack  # type: ignore[import-not-found]
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from service_kit.testing import SmtpSink, TestInfra
+from service_kit_testing import SmtpSink, TestInfra
 
 from .conftest import NAMES, Stack  # type: ignore[import-not-found]
 from .otlp_collector import CollectedSpan, OtlpCollector  # type: ignore[import-not-found]
@@ -23,6 +23,15 @@ from .saga_client import (  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 PROVISION_ROUTE = "POST /tenants/{tenant_id}/provision"
+# The services the welcome e-mail's trace passes through, from the e-mail back to the request.
+WELCOME_PATH = [
+    "notifier",
+    "tenant-api",
+    "provisioner",
+    "webhook-receiver",
+    "provisioner",
+    "tenant-api",
+]
 SERVER, CLIENT = 2, 3  # OTLP span kinds
 
 
@@ -118,14 +127,10 @@ async def test_a_clients_journey_from_sign_up_to_welcome_is_one_trace_through_al
         "pipeline step infrastructure",
     ]
     assert ancestry(callback, spans)[1].service == "provisioner"
-    assert services_along(ancestry(one(spans, "notifier", "consume tenant.activated"), spans)) == [
-        "notifier",
-        "tenant-api",
-        "provisioner",
-        "webhook-receiver",
-        "provisioner",
-        "tenant-api",
-    ]
+    assert (
+        services_along(ancestry(one(spans, "notifier", "consume tenant.activated"), spans))
+        == WELCOME_PATH
+    )
 
 
 async def test_a_provisioning_without_a_client_trace_is_still_one_trace_from_the_gateway_on(
@@ -158,11 +163,4 @@ async def test_a_provisioning_without_a_client_trace_is_still_one_trace_from_the
     )
     welcome = ancestry(one(spans, "notifier", "consume tenant.activated"), spans)
     assert welcome[-1] == started
-    assert services_along(welcome) == [
-        "notifier",
-        "tenant-api",
-        "provisioner",
-        "webhook-receiver",
-        "provisioner",
-        "tenant-api",
-    ]
+    assert services_along(welcome) == WELCOME_PATH

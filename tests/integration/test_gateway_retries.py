@@ -26,8 +26,15 @@ from lead_verifier.app import create_app as lead_verifier_app
 from lead_verifier.settings import LeadVerifierSettings
 from notifier.app import create_app as notifier_app
 from notifier.settings import NotifierSettings
-from service_kit.chaos import TcpProxy, tcp_proxy
-from service_kit.testing import SmtpSink, TestInfra, migrate_service, served, started
+from service_kit_testing import (
+    SmtpSink,
+    TcpProxy,
+    TestInfra,
+    migrate_service,
+    served,
+    started,
+    tcp_proxy,
+)
 from tenant_api.app import create_app as gateway_app
 from tenant_api.settings import TenantApiSettings
 from tests.e2e.polling import eventually

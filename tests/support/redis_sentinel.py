@@ -21,7 +21,7 @@ from pathlib import Path
 
 from redis import Redis
 
-from service_kit.testing import free_port_base
+from service_kit_testing import free_port_base
 
 MASTER_NAME = "cp-test-master"
 START_TIMEOUT = 20.0

@@ -18,7 +18,7 @@ from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.orm_tables import inbox_table, kit_metadata, outbox_table
 from service_kit.outbox import notify_channel
 from service_kit.settings import ServiceSettings
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 
 SCHEMA = "kit_test"
 

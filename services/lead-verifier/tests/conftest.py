@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from lead_verifier.app import create_app
 from lead_verifier.settings import LeadVerifierSettings
-from service_kit.testing import TestInfra, asgi_client, migrate_service, started
+from service_kit_testing import TestInfra, asgi_client, migrate_service, started
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 

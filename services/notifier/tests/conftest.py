@@ -22,7 +22,7 @@ from notifier.app import create_app
 from notifier.settings import NotifierSettings
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_VERIFICATION_LINK_KEY
-from service_kit.testing import TestInfra, asgi_client, migrate_service, started
+from service_kit_testing import TestInfra, asgi_client, migrate_service, started
 from shared_schemas.events import (
     Contact,
     LeadCreated,

@@ -9,12 +9,10 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit.testing import TestInfra, migrate_service, publish_raw, started
+from service_kit_testing import TestInfra, migrate_service, publish_raw, started
 from shared_schemas import Envelope
 from shared_schemas.events import (
     Contact,
@@ -139,17 +137,3 @@ def tenant_db(settings: ProvisionerSettings) -> Callable[..., Awaitable[Any]]:
             await conn.close()
 
     return fetchval
-
-
-@pytest.fixture
-def sql(settings: ProvisionerSettings) -> Callable[..., Awaitable[list[Any]]]:
-    async def run(statement: str, **params: Any) -> list[Any]:
-        engine = create_async_engine(settings.database_url)
-        try:
-            async with engine.begin() as conn:
-                result = await conn.execute(text(statement), params)
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return run

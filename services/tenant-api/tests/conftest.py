@@ -9,15 +9,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from service_kit.testing import TestInfra, asgi_client, migrate_service, publish_raw, started
 from service_kit.tokens import mint_token
+from service_kit_testing import TestInfra, asgi_client, migrate_service, publish_raw, started
 from shared_schemas.events import Address, LeadVerified, LeadVerifiedData
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
+from .gateway import bearer
 from .saga import FakeProvisioner
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -64,10 +63,6 @@ def token(settings: TenantApiSettings) -> Callable[..., str]:
     return make
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def lead_verified(lead_id: uuid.UUID, email: str) -> LeadVerified:
     return LeadVerified.build(
         LeadVerifiedData(
@@ -95,20 +90,6 @@ def verified_lead(infra: TestInfra) -> Callable[..., Awaitable[LeadVerified]]:
         return event
 
     return publish
-
-
-@pytest.fixture
-def sql(settings: TenantApiSettings) -> Callable[..., Awaitable[list[Any]]]:
-    async def run(statement: str, **params: Any) -> list[Any]:
-        engine = create_async_engine(settings.database_url)
-        try:
-            async with engine.begin() as conn:
-                result = await conn.execute(text(statement), params)
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return run
 
 
 @pytest.fixture

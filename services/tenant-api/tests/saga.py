@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_API_KEY_HANDOVER_KEY
-from service_kit.testing import EventTap, TestInfra, publish_raw
+from service_kit_testing import EventTap, SqlRunner, TestInfra, publish_raw
 from shared_schemas import Envelope
 from shared_schemas.events import (
     ApiKeyIssued,
@@ -39,7 +39,7 @@ from shared_schemas.events import (
 )
 
 T = TypeVar("T")
-Sql = Callable[..., Awaitable[list[Any]]]
+Sql = SqlRunner
 # Step times a little ahead of the pipelines the tests start, as real ones would be.
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
 

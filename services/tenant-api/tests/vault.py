@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
+from service_kit_testing import SqlRunner, asgi_client, started
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-Sql = Callable[..., Awaitable[list[Any]]]
+Sql = SqlRunner
 SECRET = "sk_live_9f8e7d6c5b4a39281706"  # long and unusual: easy to look for in raw bytes
 
 
@@ -25,11 +26,8 @@ def master_key() -> str:
 @asynccontextmanager
 async def gateway(settings: TenantApiSettings) -> AsyncIterator[httpx.AsyncClient]:
     """A tenant-api started (lifespan and all) with these settings, and a client for it."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield client
+    async with started(create_app(settings)) as app, asgi_client(app, "gateway") as client:
+        yield client
 
 
 async def audit_trail(

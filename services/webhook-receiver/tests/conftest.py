@@ -6,19 +6,17 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.db import make_engine
-from service_kit.testing import TestInfra, asgi_client, migrate_service, started
 from service_kit.tokens import mint_token
 from service_kit.webhooks import WebhookRun, new_run, sign_arc, sign_standard
+from service_kit_testing import TestInfra, asgi_client, migrate_service, started
 from shared_schemas.events import (
     WebhookRunFinishedData,
     WebhookRunOpenedData,
@@ -157,17 +155,3 @@ def token(settings: WebhookReceiverSettings) -> Callable[[str], str]:
         return mint_token(settings, role=role, sub=f"test:{role}", ttl=timedelta(minutes=5))
 
     return make
-
-
-@pytest.fixture
-def sql(settings: WebhookReceiverSettings) -> Callable[..., Awaitable[list[Any]]]:
-    async def run(statement: str, **params: Any) -> list[Any]:
-        engine = create_async_engine(settings.database_url)
-        try:
-            async with engine.begin() as conn:
-                result = await conn.execute(text(statement), params)
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return run

@@ -15,12 +15,12 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from service_kit.broker import Broker
-from service_kit.chaos import TcpProxy
 from service_kit.consumer import Consumer
 from service_kit.db import UnitOfWork
 from service_kit.relay import OutboxRelay
 from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
+from service_kit_testing import TcpProxy
 from shared_schemas.events import TenantRef, TenantSuspended
 
 KEY = TenantSuspended.TYPE

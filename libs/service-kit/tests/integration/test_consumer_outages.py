@@ -15,12 +15,11 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import make_url, text
 
-from service_kit.chaos import TcpProxy, tcp_proxy
 from service_kit.consumer import ATTEMPT_HEADER, OUTAGE_HEADER, Consumer
 from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.settings import ServiceSettings
-from service_kit.testing import TestInfra, wait_for_queue_messages
 from service_kit.topology import dlq_name
+from service_kit_testing import TcpProxy, TestInfra, tcp_proxy, wait_for_queue_messages
 
 from ..conftest import SCHEMA, KitDb  # type: ignore[import-not-found]
 from .test_consumer_runner import (  # type: ignore[import-not-found]

@@ -10,10 +10,9 @@ import httpx
 from sqlalchemy import text
 
 from service_kit.app import RuntimeDep, ServiceApp, build_app
-from service_kit.chaos import tcp_proxy
 from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
-from service_kit.testing import served
+from service_kit_testing import served, tcp_proxy
 
 
 def _app(settings: ServiceSettings) -> ServiceApp:

@@ -16,8 +16,8 @@ from service_kit import runtime
 from service_kit.broker import Broker
 from service_kit.runtime import record_dlq_depth, watch_dlq_depth
 from service_kit.settings import ServiceSettings
-from service_kit.testing import TestInfra
 from service_kit.topology import dlq_name
+from service_kit_testing import TestInfra
 
 
 def _depth(queue: str) -> float | None:

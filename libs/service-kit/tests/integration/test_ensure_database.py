@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import make_url
 
 from service_kit.migrations import drop_database, ensure_database
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 
 
 async def test_replicas_racing_to_create_one_database_all_succeed(infra: TestInfra) -> None:

@@ -18,8 +18,8 @@ from service_kit.broker import Broker
 from service_kit.consumer import Consumer, ConsumerRunner
 from service_kit.relay import OutboxRelay
 from service_kit.settings import ServiceSettings
-from service_kit.testing import TestInfra, publish_raw, wait_for_queue_messages
 from service_kit.topology import declare_exchange, dlq_name
+from service_kit_testing import TestInfra, publish_raw, wait_for_queue_messages
 from shared_schemas import Envelope
 from shared_schemas.events import TenantReactivated, TenantRef, TenantSuspended
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from service_kit.broker import Broker
 from service_kit.relay import OutboxRelay
 from service_kit.settings import ServiceSettings
-from service_kit.testing import delete_exchange
+from service_kit_testing import delete_exchange
 from shared_schemas.events import TenantOffboardingRequested, TenantRef, TenantSuspended
 
 KEY = TenantSuspended.TYPE

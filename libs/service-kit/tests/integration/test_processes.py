@@ -19,7 +19,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service_kit.testing import free_port_base, worker_processes
+from service_kit_testing import free_port_base, worker_processes
 
 # The app every worker builds: it counts its requests in the kit's own counter and says which
 # process answered. A module of its own, as a worker imports the factory by name.

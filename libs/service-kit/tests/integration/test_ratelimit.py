@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from service_kit.ratelimit import Limit, LimiterUnavailable, RateLimited, enforce, hit
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 
 
 @pytest.fixture

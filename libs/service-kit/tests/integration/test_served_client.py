@@ -9,7 +9,7 @@ from fastapi import Request
 from service_kit.app import build_app
 from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
-from service_kit.testing import served
+from service_kit_testing import served
 
 INVENTED = {
     "X-Forwarded-For": "203.0.113.9",

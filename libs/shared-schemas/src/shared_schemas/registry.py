@@ -1,10 +1,8 @@
-"""Parse any event from bytes: a discriminated union keyed by `type` and `version`."""
+"""Parse any event from bytes: its model is looked up by `type` and `version`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from shared_schemas import events as ev
 from shared_schemas.envelope import Envelope, EnvelopeHeader
@@ -48,55 +46,6 @@ def event_key(event_type: str, version: int) -> str:
 
 
 REGISTRY: dict[str, type[Envelope]] = {event_key(c.TYPE, c.VERSION): c for c in EVENT_CLASSES}
-
-
-def _discriminate(value: Any) -> str | None:
-    if isinstance(value, dict):
-        # None makes pydantic raise a ValidationError; a bare ValueError would escape it.
-        try:
-            return event_key(str(value.get("type")), int(value.get("version", 0)))
-        except (TypeError, ValueError):
-            return None
-    if isinstance(value, Envelope):
-        return event_key(value.type, value.version)
-    return None
-
-
-AnyEvent = Annotated[
-    Annotated[ev.LeadCreatedV1, Tag(event_key("lead.created", 1))]
-    | Annotated[ev.LeadCreated, Tag(event_key("lead.created", 2))]
-    | Annotated[ev.LeadVerified, Tag(event_key("lead.verified", 1))]
-    | Annotated[ev.TenantOnboarded, Tag(event_key("tenant.onboarded", 1))]
-    | Annotated[ev.TenantProvisioningRequested, Tag(event_key("tenant.provisioning_requested", 1))]
-    | Annotated[ev.StepStarted, Tag(event_key("provisioning.step_started", 1))]
-    | Annotated[ev.StepSucceeded, Tag(event_key("provisioning.step_succeeded", 1))]
-    | Annotated[ev.StepFailed, Tag(event_key("provisioning.step_failed", 1))]
-    | Annotated[ev.StepCompensated, Tag(event_key("provisioning.step_compensated", 1))]
-    | Annotated[ev.WebhookReceived, Tag(event_key("webhook.received", 1))]
-    | Annotated[ev.WebhookRunOpened, Tag(event_key("webhook.run_opened", 1))]
-    | Annotated[ev.WebhookRunFinished, Tag(event_key("webhook.run_finished", 1))]
-    | Annotated[ev.WebhookRunRegistered, Tag(event_key("webhook.run_registered", 1))]
-    | Annotated[ev.ProvisioningCompleted, Tag(event_key("provisioning.completed", 1))]
-    | Annotated[ev.ProvisioningFailed, Tag(event_key("provisioning.failed", 1))]
-    | Annotated[ev.ProvisioningCancelled, Tag(event_key("provisioning.cancelled", 1))]
-    | Annotated[ev.InvoiceIssued, Tag(event_key("billing.invoice_issued", 1))]
-    | Annotated[ev.TenantActivated, Tag(event_key("tenant.activated", 1))]
-    | Annotated[ev.TenantProvisioningFailed, Tag(event_key("tenant.provisioning_failed", 1))]
-    | Annotated[ev.TenantCancelRequested, Tag(event_key("tenant.cancel_requested", 1))]
-    | Annotated[ev.TenantCancelled, Tag(event_key("tenant.cancelled", 1))]
-    | Annotated[ev.TenantProvisioningTimedOut, Tag(event_key("tenant.provisioning_timed_out", 1))]
-    | Annotated[ev.TenantOffboardingRequested, Tag(event_key("tenant.offboarding_requested", 1))]
-    | Annotated[ev.TenantDeprovisioned, Tag(event_key("tenant.deprovisioned", 1))]
-    | Annotated[ev.TenantOffboarded, Tag(event_key("tenant.offboarded", 1))]
-    | Annotated[ev.TenantSuspended, Tag(event_key("tenant.suspended", 1))]
-    | Annotated[ev.TenantReactivated, Tag(event_key("tenant.reactivated", 1))]
-    | Annotated[ev.ApiKeyIssued, Tag(event_key("tenant.api_key_issued", 1))]
-    | Annotated[ev.ApiKeyRevoked, Tag(event_key("tenant.api_key_revoked", 1))]
-    | Annotated[ev.ApiKeyReissueRequested, Tag(event_key("tenant.api_key_reissue_requested", 1))],
-    Discriminator(_discriminate),
-]
-
-ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 
 
 class EventRejected(Exception):

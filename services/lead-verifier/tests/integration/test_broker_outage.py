@@ -14,8 +14,7 @@ from pydantic import SecretStr
 
 from lead_verifier.app import create_app
 from lead_verifier.settings import LeadVerifierSettings
-from service_kit.chaos import tcp_proxy
-from service_kit.testing import asgi_client, started
+from service_kit_testing import asgi_client, started, tcp_proxy
 
 
 def signup_body() -> dict[str, Any]:

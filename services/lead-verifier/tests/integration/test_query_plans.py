@@ -7,7 +7,7 @@ import pytest
 
 from lead_verifier.adapters.leads import VERIFIED_WITH_EMAIL
 from lead_verifier.settings import LeadVerifierSettings
-from service_kit.testing import generic_plan
+from service_kit_testing import generic_plan
 
 
 @pytest.mark.usefixtures("migrated")

@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+import service_kit_testing as kit
 from notifier.adapters.mailer import eml_filename, mailer_from_settings
 from notifier.adapters.unit_of_work import NotificationsUnitOfWork
 from notifier.app import create_app
 from notifier.consumers import build_consumers
 from notifier.domain.notifications import NotificationKind, message_id
 from notifier.settings import NotifierSettings
-from service_kit import testing as kit
 from service_kit.consumer import ConsumerRunner
 from service_kit.outbox import notify_channel
 from service_kit.runtime import kit_runtime

@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
+import service_kit_testing as kit
 from notifier.app import create_app
 from notifier.settings import NotifierSettings
-from service_kit import testing as kit
 from service_kit.topology import dlq_name
 from shared_schemas.events import LeadCreated
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+import service_kit_testing as kit
 from notifier.settings import NotifierSettings
-from service_kit import testing as kit
 from service_kit.sealing import Keyring
 from service_kit.topology import dlq_name
 from shared_schemas.events import LeadCreated, Sealed

@@ -17,8 +17,8 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import service_kit_testing as kit
 from notifier.domain.notifications import NotificationKind, message_id
-from service_kit import testing as kit
 from shared_schemas import Envelope
 
 FailOnce = Callable[[str, str, str], Awaitable[None]]

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+import service_kit_testing as kit
 from notifier.domain.notifications import NotificationKind, message_id
 from notifier.settings import NotifierSettings
-from service_kit import testing as kit
 from service_kit.topology import dlq_name
 from shared_schemas import Envelope
 

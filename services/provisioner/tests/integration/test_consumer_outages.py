@@ -16,9 +16,8 @@ from prometheus_client import REGISTRY
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit.chaos import TcpProxy, tcp_proxy
-from service_kit.testing import TestInfra, started
 from service_kit.topology import dlq_name
+from service_kit_testing import TcpProxy, TestInfra, started, tcp_proxy
 from shared_schemas import Envelope
 from shared_schemas.events import Tier
 

@@ -15,8 +15,7 @@ from sqlalchemy import make_url
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit.chaos import TcpProxy, tcp_proxy
-from service_kit.testing import started
+from service_kit_testing import TcpProxy, started, tcp_proxy
 from shared_schemas import Envelope
 from shared_schemas.events import Tier
 

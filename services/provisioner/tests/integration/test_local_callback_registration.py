@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit.testing import TestInfra, served, started
+from service_kit_testing import TestInfra, served, started
 from shared_schemas import Envelope
 from shared_schemas.events import PipelineRef, TenantCancelRequested, Tier
 

@@ -18,8 +18,8 @@ from fastapi.responses import JSONResponse, Response
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit.testing import TestInfra, served, started
 from service_kit.webhooks import verify_arc
+from service_kit_testing import TestInfra, served, started
 from shared_schemas import Envelope
 from shared_schemas.events import Tier
 

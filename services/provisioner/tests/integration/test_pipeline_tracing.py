@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
-from service_kit.testing import TestInfra, publish_raw
+from service_kit_testing import TestInfra, publish_raw
 from shared_schemas import Envelope
 from shared_schemas.events import Tier
 

@@ -14,9 +14,9 @@ from redis.asyncio import Redis
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit.testing import TestInfra, started, wait_for_queue_messages
 from service_kit.topology import dlq_name, queue_names
 from service_kit.webhooks import WebhookRun
+from service_kit_testing import TestInfra, started, wait_for_queue_messages
 from shared_schemas import Envelope
 from shared_schemas.events import (
     ApiKeyReissueRequested,

@@ -11,7 +11,7 @@ import pytest
 from provisioner.engine import _NEXT_DUE, _STILL_DUE
 from provisioner.handlers import _OTHER_ACTIVE
 from provisioner.settings import ProvisionerSettings
-from service_kit.testing import generic_plan
+from service_kit_testing import generic_plan
 
 
 async def cached_plan(

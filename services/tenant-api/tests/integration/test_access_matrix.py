@@ -12,7 +12,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 from ..gateway import bearer, onboard, tokens, unique_key  # type: ignore[import-not-found]

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from service_kit.testing import TestInfra, served
+from service_kit_testing import TestInfra, served
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from service_kit.runtime import ServiceRuntime
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from tenant_api.dead_letters import repository as repo
 from tenant_api.settings import TenantApiSettings
 

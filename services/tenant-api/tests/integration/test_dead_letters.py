@@ -16,8 +16,8 @@ from service_kit.broker import Broker
 from service_kit.consumer import Consumer, ConsumerRunner
 from service_kit.db import UnitOfWork
 from service_kit.settings import ServiceSettings
-from service_kit.testing import TestInfra, publish_raw, wait_for_queue_messages
 from service_kit.topology import dlq_name
+from service_kit_testing import TestInfra, publish_raw, wait_for_queue_messages
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import lead_verified  # type: ignore[import-not-found]

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from service_kit.testing import TestInfra, publish_raw
 from service_kit.tokens import decode_token, mint_token
+from service_kit_testing import TestInfra, publish_raw
 from tenant_api.app import create_app
 from tenant_api.idempotency.caller import caller_of
 from tenant_api.idempotency.rules import Completed, Pending, fingerprint, storage_key

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from starlette.types import Receive, Scope, Send
 
 from service_kit.redis_client import close_redis, redis_client
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from tenant_api.idempotency.middleware import IdempotencyMiddleware
 from tenant_api.idempotency.rules import Completed, Pending, decode
 from tenant_api.idempotency.store import IdempotencyStore, StoreUnavailable

@@ -13,7 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from service_kit.sealing import Keyring
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]

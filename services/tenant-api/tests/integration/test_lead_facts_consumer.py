@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from service_kit.testing import TestInfra, publish_raw
+from service_kit_testing import TestInfra, publish_raw
 
 from ..conftest import bearer, lead_verified  # type: ignore[import-not-found]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from shared_schemas.events import LeadVerified, PlanFacts, Tier
 
 from ..conftest import bearer  # type: ignore[import-not-found]

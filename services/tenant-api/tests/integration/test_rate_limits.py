@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from service_kit.testing import TestInfra, delete_exchange
 from service_kit.tokens import mint_token
+from service_kit_testing import TestInfra, delete_exchange, free_port
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
@@ -154,10 +153,8 @@ async def test_authenticated_routes_are_limited_per_subject(
 
 
 def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+    """A port free now: nothing listens there."""
+    return free_port()
 
 
 async def test_without_redis_public_routes_and_writes_fail_closed_and_reads_stay_open(
@@ -186,13 +183,6 @@ async def test_without_redis_public_routes_and_writes_fail_closed_and_reads_stay
 
 
 # --- shared between processes ----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @contextmanager

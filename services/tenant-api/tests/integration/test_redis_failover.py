@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from tests.e2e.polling import eventually
 from tests.support.redis_sentinel import SentinelSet, sentinel_set
 

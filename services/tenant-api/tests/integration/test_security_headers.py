@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from tenant_api.app import create_app
 from tenant_api.security import API_CSP
 from tenant_api.settings import TenantApiSettings

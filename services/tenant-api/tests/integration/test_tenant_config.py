@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from tenant_api.app import create_app
 from tenant_api.config.cache import ConfigCache
 from tenant_api.config.reads import read_config

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from service_kit.testing import TestInfra
+from service_kit_testing import TestInfra
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 

@@ -10,16 +10,13 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from service_kit.migrations import drop_database, ensure_database, upgrade
-from service_kit.testing import TestInfra, delete_exchange
+from service_kit_testing import TestInfra, delete_exchange, sql_runner
 from tenant_api.cli.vault import ACTOR, rotate
 from tenant_api.settings import TenantApiSettings
 
@@ -65,16 +62,7 @@ async def configure(
 
 @pytest.fixture
 def sql_own(own_db: str) -> Sql:
-    async def run(statement: str, **params: Any) -> list[Any]:
-        engine = create_async_engine(own_db)
-        try:
-            async with engine.begin() as conn:
-                result = await conn.execute(text(statement), params)
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            await engine.dispose()
-
-    return run
+    return sql_runner(own_db)
 
 
 async def _onboard(client: httpx.AsyncClient, admin: dict[str, str]) -> str:

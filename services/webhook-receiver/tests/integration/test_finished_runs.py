@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from service_kit.testing import TestInfra, publish_raw
 from service_kit.webhooks import WebhookRun
+from service_kit_testing import TestInfra, publish_raw
 from shared_schemas.events import WebhookRunFinished, WebhookRunFinishedData
 from webhook_receiver.settings import WebhookReceiverSettings
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from service_kit.testing import TestInfra
 from service_kit.webhooks import new_run
+from service_kit_testing import TestInfra
 from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from service_kit.retention import PRUNED
-from service_kit.testing import TestInfra, started
+from service_kit_testing import TestInfra, started
 from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
 

@@ -12,9 +12,9 @@ import httpx
 from redis.asyncio import Redis
 
 from service_kit.sealing import Keyring
-from service_kit.testing import TestInfra, publish_raw, wait_for_queue_messages
 from service_kit.topology import queue_names
 from service_kit.webhooks import new_run
+from service_kit_testing import TestInfra, publish_raw, wait_for_queue_messages
 from shared_schemas import Envelope
 from shared_schemas.events import (
     WebhookRunFinished,

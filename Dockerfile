@@ -1,10 +1,21 @@
 # syntax=docker/dockerfile:1
-# notifier image. The build context is the repository root:
-#   docker build -f services/notifier/Dockerfile -t controlplane/notifier .
+# One image recipe for the five services; build arguments say which. The build context is the
+# repository root, e.g.:
+#   docker build --build-arg SERVICE=tenant-api --build-arg MODULE=tenant_api \
+#     --build-arg PORT=8000 -t controlplane/tenant-api .
+# SERVICE is the folder under services/ (and the package uv installs), MODULE what
+# `python -m` runs, PORT where it listens: tenant-api 8000, lead-verifier 8001,
+# provisioner 8002, webhook-receiver 8003, notifier 8004. docker-compose.yml passes all three.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS builder
+ARG SERVICE
+ARG MODULE
+ARG PORT
+# Fail at once, not at a puzzling COPY or uv error, when an argument is missing.
+RUN test -n "$SERVICE" && test -n "$MODULE" && test -n "$PORT" \
+ || { echo "build with --build-arg SERVICE=... MODULE=... PORT=..." >&2; exit 1; }
 COPY --from=ghcr.io/astral-sh/uv:0.9 /uv /uvx /bin/
 # Use the image's own interpreter (the runtime stage has the same one at the same path).
 ENV UV_PYTHON=/usr/local/bin/python3 \
@@ -19,42 +30,49 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY libs/shared-schemas/pyproject.toml libs/shared-schemas/
 COPY libs/service-kit/pyproject.toml libs/service-kit/
+COPY libs/service-kit-testing/pyproject.toml libs/service-kit-testing/
 COPY services/tenant-api/pyproject.toml services/tenant-api/
 COPY services/lead-verifier/pyproject.toml services/lead-verifier/
 COPY services/provisioner/pyproject.toml services/provisioner/
 COPY services/webhook-receiver/pyproject.toml services/webhook-receiver/
 COPY services/notifier/pyproject.toml services/notifier/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --package notifier --frozen --no-dev --no-editable --no-install-workspace
+    uv sync --package "$SERVICE" --frozen --no-dev --no-editable --no-install-workspace
 
 # Then the shared libs and this service, installed as wheels (not editable) so
 # the runtime stage needs only the venv.
 COPY libs/ libs/
-COPY services/notifier/ services/notifier/
+COPY services/${SERVICE}/ services/${SERVICE}/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --package notifier --frozen --no-dev --no-editable
+    uv sync --package "$SERVICE" --frozen --no-dev --no-editable
 
 
 FROM ${PYTHON_IMAGE} AS runtime
+ARG SERVICE
+ARG MODULE
+ARG PORT
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
       --shell /usr/sbin/nologin app
 WORKDIR /app
 COPY --from=builder /app/.venv /app/.venv
 # Migrations are run from /app, as from the repository root.
-COPY services/notifier/alembic.ini services/notifier/
-COPY services/notifier/migrations/ services/notifier/migrations/
-# Without SMTP_URL the notifier writes .eml files here; the app user must own it.
+COPY services/${SERVICE}/alembic.ini services/${SERVICE}/
+COPY services/${SERVICE}/migrations/ services/${SERVICE}/migrations/
+# The notifier's: without SMTP_URL it writes .eml files here, so the app user must own it.
+# The other services have no MAIL_DIR setting and ignore it.
 RUN mkdir -p /app/var/mail && chown app:app /app/var/mail
-ENV MAIL_DIR=/app/var/mail
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    MAIL_DIR=/app/var/mail \
     HOST=0.0.0.0 \
-    PORT=8004
+    PORT=${PORT} \
+    SERVICE_DIR=services/${SERVICE} \
+    SERVICE_MODULE=${MODULE}
 
 USER 10001:10001
-EXPOSE 8004
+EXPOSE ${PORT}
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8004') + '/healthz', timeout=3)"]
-CMD ["sh", "-c", "python -m service_kit.dbsetup && alembic -c services/notifier/alembic.ini upgrade head && exec python -m notifier"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/healthz', timeout=3)"]
+CMD ["sh", "-c", "python -m service_kit.dbsetup && alembic -c \"$SERVICE_DIR/alembic.ini\" upgrade head && exec python -m \"$SERVICE_MODULE\""]

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from service_kit.chaos import TcpProxy, tcp_proxy
+from service_kit_testing import TcpProxy, tcp_proxy
 
 
 async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -42,7 +42,7 @@ def test_after():
 def test_a_hung_phase_fails_with_its_stacks_and_the_run_goes_on(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_hanging=_HANGING)
     result = pytester.runpytest_subprocess(
-        "-p", "service_kit.hang_guard", "-o", "phase_timeout=1", "-o", "asyncio_mode=auto"
+        "-p", "service_kit_testing.hang_guard", "-o", "phase_timeout=1", "-o", "asyncio_mode=auto"
     )
     result.assert_outcomes(passed=2, failed=1, errors=1)
     out = result.stdout.str()
@@ -59,7 +59,9 @@ def test_a_run_past_its_budget_stops_and_fails(pytester: pytest.Pytester) -> Non
         "def test_first():\n    time.sleep(1.2)\n\n"
         "def test_second():\n    pass\n"
     )
-    result = pytester.runpytest_subprocess("-p", "service_kit.hang_guard", "-o", "suite_timeout=1")
+    result = pytester.runpytest_subprocess(
+        "-p", "service_kit_testing.hang_guard", "-o", "suite_timeout=1"
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*the run took longer than suite_timeout (1s)*"])
     result.assert_outcomes(passed=1)  # the second test never started

@@ -6,7 +6,7 @@ import uuid
 
 from redis import Redis
 
-from service_kit.testing import TestInfra, delete_redis_keys
+from service_kit_testing import TestInfra, delete_redis_keys
 
 
 def test_the_run_prefix_and_the_prefixes_derived_from_it_are_emptied(infra: TestInfra) -> None:

@@ -1,0 +1,41 @@
+"""Test machinery for the suites, `make chaos` and `make bench`; never imported by a service.
+
+The pytest plugins are `service_kit_testing.plugin` (fixtures) and
+`service_kit_testing.hang_guard` (a hung test fails with stacks); the root `pyproject.toml`
+loads both. The names below are what tests import.
+"""
+
+from service_kit_testing.apps import asgi_client, migrate_service, served, started
+from service_kit_testing.cleanup import delete_exchange, delete_redis_keys
+from service_kit_testing.events import EventTap, publish_raw, wait_for_queue_messages
+from service_kit_testing.infra import TestInfra, isolated_infra
+from service_kit_testing.plans import generic_plan
+from service_kit_testing.ports import free_port, free_port_base
+from service_kit_testing.processes import child_processes, worker_processes
+from service_kit_testing.smtp import SmtpSink
+from service_kit_testing.sql import SqlRunner, sql_runner
+from service_kit_testing.tcp_proxy import TcpProxy, tcp_proxy
+
+__all__ = [
+    "EventTap",
+    "SmtpSink",
+    "SqlRunner",
+    "TcpProxy",
+    "TestInfra",
+    "asgi_client",
+    "child_processes",
+    "delete_exchange",
+    "delete_redis_keys",
+    "free_port",
+    "free_port_base",
+    "generic_plan",
+    "isolated_infra",
+    "migrate_service",
+    "publish_raw",
+    "served",
+    "sql_runner",
+    "started",
+    "tcp_proxy",
+    "wait_for_queue_messages",
+    "worker_processes",
+]

@@ -1,0 +1,64 @@
+"""pytest plugin (loaded with `-p service_kit_testing.plugin`): a test run's fixtures.
+
+`infra`, the run's isolated infrastructure (`service_kit_testing.infra`), and what tests build
+on it: an event tap, an SMTP sink, recorded spans, and `sql` over a service's database (for a
+directory whose conftest defines `settings`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from service_kit.settings import ServiceSettings
+from service_kit_testing.events import EventTap
+from service_kit_testing.infra import TestInfra, isolated_infra
+from service_kit_testing.smtp import SmtpSink
+from service_kit_testing.spans import recording_spans
+from service_kit_testing.sql import SqlRunner, sql_runner
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[TestInfra]:
+    with isolated_infra(uuid.uuid4().hex[:10]) as made:
+        yield made
+
+
+@pytest.fixture
+async def event_tap(infra: TestInfra) -> Any:
+    taps: list[EventTap] = []
+
+    async def start(*routing_keys: str) -> EventTap:
+        tap = await EventTap(infra).start(*routing_keys)
+        taps.append(tap)
+        return tap
+
+    yield start
+    for tap in taps:
+        await tap.close()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink(host="127.0.0.1", port=0, messages=[])
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+def recorded_spans() -> Iterator[Any]:
+    """Tracing on for one test, every finished span kept in memory (an `InMemorySpanExporter`)."""
+    with recording_spans() as exporter:
+        yield exporter
+
+
+@pytest.fixture
+def sql(settings: ServiceSettings) -> SqlRunner:
+    """Plain SQL on the database of the service whose `settings` the test's directory defines."""
+    return sql_runner(settings.database_url)
