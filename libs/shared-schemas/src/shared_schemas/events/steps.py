@@ -17,7 +17,7 @@ class StepName(StrEnum):
 
 
 # Every plan runs its steps in this order (a tier may leave `infrastructure` out).
-STEP_ORDER: tuple[StepName, ...] = tuple(StepName)
+STEP_ORDER = tuple(StepName)
 
 # A step as events carry it: a known name parses to `StepName`, any other stays text, as
 # before the names were typed. A consumer older than a new step still takes its events (the

@@ -103,18 +103,10 @@ class Pipeline:
         if succeeded:
             done = ev.StepSucceeded(self.step, self.attempt, details)
             return self._move_on(now, completion, app_url).after_events(done)
-        reason = "the external pipeline reported failure"
-        failed = ev.StepAttemptFailed(self.step, self.attempt, reason, False)
-        return self._stop(
-            StopReason.FAILED, now, failure_step=self.step, failure_reason=reason
-        ).after_events(failed)
+        return self._external_step_failed("the external pipeline reported failure", now)
 
     def callback_overdue(self, now: datetime, rules: StepRules) -> Transition:
-        reason = f"no callback within {rules.callback_timeout:.0f}s"
-        failed = ev.StepAttemptFailed(self.step, self.attempt, reason, False)
-        return self._stop(
-            StopReason.FAILED, now, failure_step=self.step, failure_reason=reason
-        ).after_events(failed)
+        return self._external_step_failed(f"no callback within {rules.callback_timeout:.0f}s", now)
 
     def stop_on_request(self, reason: StopReason, now: datetime) -> Transition:
         """Cancel or time out: stop before the next step and compensate."""
@@ -190,6 +182,13 @@ class Pipeline:
             return Transition(self, after, (failed,))
         return self._stop(
             StopReason.FAILED, now, failure_step=self.step, failure_reason=reason, attempt=attempt
+        ).after_events(failed)
+
+    def _external_step_failed(self, reason: str, now: datetime) -> Transition:
+        """The waiting step failed for good (no retry: the run is over); compensate."""
+        failed = ev.StepAttemptFailed(self.step, self.attempt, reason, False)
+        return self._stop(
+            StopReason.FAILED, now, failure_step=self.step, failure_reason=reason
         ).after_events(failed)
 
     def _move_on(
