@@ -195,14 +195,12 @@ class Pipeline:
         self, now: datetime, completion: Completion | None, app_url: str | None = None
     ) -> Transition:
         """The current step is done: run the next one now, or complete the pipeline."""
-        nxt = self.current + 1
-        if nxt < len(self.steps):
+        # Either way the next attempt (of the next step) starts afresh.
+        moved = replace(self, current=self.current + 1, attempt=0, outage_since=None)
+        if moved.current < len(self.steps):
             after = replace(
-                self,
+                moved,
                 status=PipelineStatus.RUNNING,
-                current=nxt,
-                attempt=0,
-                outage_since=None,
                 next_run_at=now,
                 app_url=app_url or self.app_url,
             )
@@ -210,15 +208,7 @@ class Pipeline:
         if completion is None:
             raise ValueError("the last step completes the pipeline: its completion is needed")
         final_url = app_url or self.app_url or completion.default_app_url
-        after = replace(
-            self,
-            status=PipelineStatus.SUCCEEDED,
-            current=nxt,
-            attempt=0,
-            outage_since=None,
-            app_url=final_url,
-            finished_at=now,
-        )
+        after = replace(moved, status=PipelineStatus.SUCCEEDED, app_url=final_url, finished_at=now)
         return Transition(self, after, (ev.Completed(final_url, completion.resources),))
 
     def _stop(
