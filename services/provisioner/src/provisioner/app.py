@@ -12,23 +12,23 @@ from provisioner.adapters.ledger import Ledger
 from provisioner.adapters.local_driver import LocalDriver
 from provisioner.adapters.secrets_box import SecretBox
 from provisioner.adapters.tenant_data import TenantData
+from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.consumers import build_consumers
-from provisioner.deps import Deps
+from provisioner.deps import ProvisionerDeps
 from provisioner.engine import Engine
 from provisioner.settings import ProvisionerSettings
 from service_kit.app import build_app
-from service_kit.db import UnitOfWork
 from service_kit.runtime import BackgroundJob, ServiceRuntime, Wiring
 
-Runtime = ServiceRuntime[ProvisionerSettings, Deps, UnitOfWork]
+Runtime = ServiceRuntime[ProvisionerSettings, ProvisionerDeps, ProvisionerUnitOfWork]
 
 
-async def assemble(runtime: Runtime) -> Wiring[Deps, UnitOfWork]:
+async def assemble(runtime: Runtime) -> Wiring[ProvisionerDeps, ProvisionerUnitOfWork]:
     settings = runtime.settings
     tenant_data = TenantData(settings.tenant_data_dsn)
     driver = make_driver(settings)
     await tenant_data.start()
-    deps = Deps(
+    deps = ProvisionerDeps(
         settings=settings,
         tenant_data=tenant_data,
         ledger=Ledger(runtime.sessions),
@@ -36,11 +36,9 @@ async def assemble(runtime: Runtime) -> Wiring[Deps, UnitOfWork]:
         driver=driver,
         box=SecretBox(settings.tenant_secrets_key.get_secret_value()),
     )
-    background: dict[str, BackgroundJob] = {
-        "engine": partial(Engine(runtime, deps).run_job, runtime)
-    }
+    background: dict[str, BackgroundJob] = {"engine": Engine(runtime.uow, deps).run_job}
     if isinstance(driver, LocalDriver):
-        background["local-driver"] = partial(driver.run_job, runtime)
+        background["local-driver"] = partial(driver.run_job, runtime.sessions)
     return Wiring(
         deps=deps,
         consumers=build_consumers(deps),
@@ -51,7 +49,9 @@ async def assemble(runtime: Runtime) -> Wiring[Deps, UnitOfWork]:
 
 
 def create_app(settings: ProvisionerSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, assemble, unit_of_work=UnitOfWork, uses_redis=True)
+    runtime = ServiceRuntime(
+        settings, assemble, unit_of_work=ProvisionerUnitOfWork, uses_redis=True
+    )
     return build_app(
         runtime,
         title="provisioner",

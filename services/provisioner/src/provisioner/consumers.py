@@ -3,42 +3,32 @@ a tenant's initial API key, and webhook-receiver's word that it knows a run."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from functools import partial
 
 from provisioner import handlers
-from provisioner.deps import Deps
-from service_kit.consumer import Consumer, Handler
-from service_kit.db import UnitOfWork
+from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
+from provisioner.deps import ProvisionerDeps
+from service_kit.consumer import Consumer
 
 
-def _bound(
-    fn: Callable[[Any, UnitOfWork, Deps], Awaitable[None]], deps: Deps
-) -> Handler[UnitOfWork]:
-    async def handle(event: Any, uow: UnitOfWork) -> None:
-        await fn(event, uow, deps)
-
-    return handle
-
-
-def build_consumers(deps: Deps) -> list[Consumer[UnitOfWork]]:
+def build_consumers(deps: ProvisionerDeps) -> list[Consumer[ProvisionerUnitOfWork]]:
     return [
         Consumer(
             name="saga",
             handlers={
-                "tenant.provisioning_requested": _bound(handlers.start_pipeline, deps),
-                "webhook.received": _bound(handlers.finish_external_step, deps),
-                "tenant.cancel_requested": _bound(handlers.cancel, deps),
-                "tenant.provisioning_timed_out": _bound(handlers.time_out, deps),
-                "tenant.offboarding_requested": _bound(handlers.deprovision, deps),
-                "tenant.api_key_reissue_requested": _bound(handlers.reissue_api_key, deps),
+                "tenant.provisioning_requested": partial(handlers.start_pipeline, deps=deps),
+                "webhook.received": partial(handlers.finish_external_step, deps=deps),
+                "tenant.cancel_requested": partial(handlers.cancel, deps=deps),
+                "tenant.provisioning_timed_out": partial(handlers.time_out, deps=deps),
+                "tenant.offboarding_requested": partial(handlers.deprovision, deps=deps),
+                "tenant.api_key_reissue_requested": partial(handlers.reissue_api_key, deps=deps),
             },
         ),
         # Its own queue: a callback waiting for its run's registration never queues behind
         # the saga's work. The handler only writes through its unit of work.
         Consumer(
             name="runs",
-            handlers={"webhook.run_registered": _bound(handlers.callback_due, deps)},
+            handlers={"webhook.run_registered": partial(handlers.callback_due, deps=deps)},
             shares_transactions=True,
         ),
     ]

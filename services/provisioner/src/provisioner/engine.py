@@ -1,76 +1,44 @@
 """The step engine: runs each due pipeline one unit of work at a time, under its row lock.
 
 Several replicas can run it: `FOR UPDATE SKIP LOCKED` hands each pipeline to one of them.
+What a pipeline does next is the domain's answer (`Pipeline`); the engine runs the step,
+asks, and saves and publishes what it is told.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, bindparam, func, or_, select, update
 
 from provisioner import events
-from provisioner.adapters.orm import pipelines, status_in
-from provisioner.deps import Deps
-from provisioner.domain import outage
-from provisioner.domain.pipeline import PipelineStatus, StopReason, retry_delay
-from provisioner.steps import Done, StepFailed, run_step, undo
+from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
+from provisioner.deps import ProvisionerDeps
+from provisioner.domain import events as ev
+from provisioner.domain.outcomes import AttemptFailed, Done, Outcome, StepFailed
+from provisioner.domain.pipeline import Pipeline, Transition
+from provisioner.domain.status import PipelineStatus
+from provisioner.steps import run_step
+from provisioner.undo import undo
 from service_kit import tracing
-from service_kit.db import UnitOfWork
-from service_kit.outage_rules import backoff
 from service_kit.outages import engine_error
-from service_kit.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
-S = PipelineStatus
 
-
-# Built once: every tick of every worker loop asks it.
-_NEXT_DUE = (
-    select(pipelines)
-    .where(
-        or_(
-            status_in(S.RUNNING, S.COMPENSATING) & (pipelines.c.next_run_at <= func.now()),
-            status_in(S.WAITING) & (pipelines.c.waiting_deadline <= func.now()),
-        )
-    )
-    .order_by(pipelines.c.next_run_at)
-    .limit(1)
-    .with_for_update(skip_locked=True)
-)
-
-# The pipeline just worked on, if it is due again at once (its next step, or its compensation).
-# clock_timestamp(): now() is the transaction's start, before the step that made it due.
-_STILL_DUE = (
-    select(pipelines)
-    .where(
-        pipelines.c.id == bindparam("pipeline_id"),
-        status_in(S.RUNNING, S.COMPENSATING),
-        pipelines.c.next_run_at <= func.clock_timestamp(),
-    )
-    .with_for_update()
-)
 # Most units of work one transaction does on one pipeline (five steps and the outcome fit).
 CHAIN_LIMIT = 8
 
-# Built once; the SET clause also takes each column named in the parameters.
-_SET = (
-    update(pipelines)
-    .where(pipelines.c.id == bindparam("pipeline_id"))
-    .values(updated_at=func.now())
-)
-
 
 class Engine:
-    def __init__(self, runtime: ServiceRuntime[Any, Any, Any], deps: Deps) -> None:
-        self._runtime = runtime
+    def __init__(self, units: Callable[[], ProvisionerUnitOfWork], deps: ProvisionerDeps) -> None:
+        self._units = units
         self._deps = deps
 
-    async def run_job(self, runtime: ServiceRuntime[Any, Any, Any]) -> None:
+    async def run_job(self) -> None:
         """As a runtime background job (supervised: restarted if it crashes).
 
         PROVISIONER_WORKERS loops share the due pipelines exactly as replicas do (each row is
@@ -100,252 +68,122 @@ class Engine:
         committing and polling for it again: a pooled tenant's five steps are one transaction.
         Each unit of work is still its own span, and the events of all of them commit together.
         """
-        async with self._runtime.uow() as uow:
-            row = (await uow.session.execute(_NEXT_DUE)).first()
-            if row is None:
+        async with self._units() as uow:
+            pipeline = await uow.pipelines.next_due()
+            if pipeline is None:
                 return False
             structlog.contextvars.bind_contextvars(
-                pipeline_id=str(row.id), tenant_id=str(row.tenant_id)
+                pipeline_id=str(pipeline.id), tenant_id=str(pipeline.tenant_id)
             )
             for _ in range(CHAIN_LIMIT):
-                await self._unit(row, uow)
-                row = (await uow.session.execute(_STILL_DUE, {"pipeline_id": row.id})).first()
-                if row is None:
+                await self._unit(pipeline, uow)
+                pipeline = await uow.pipelines.still_due(pipeline.id)
+                if pipeline is None:
                     break
             await uow.commit()
         return True
 
-    async def _unit(self, row: Row[Any], uow: UnitOfWork) -> None:
-        # Polled, not consumed: the saga's trace comes from the row, where the last unit of
-        # work on this pipeline (a handler, or this engine) left it.
+    async def _unit(self, pipeline: Pipeline, uow: ProvisionerUnitOfWork) -> None:
+        # Polled, not consumed: the saga's trace comes from the pipeline, where the last unit
+        # of work on it (a handler, or this engine) left it.
         with tracing.span(
-            _span_name(row),
-            parent=tracing.extract(row.trace_context),
-            attributes=_span_attributes(row),
+            _span_name(pipeline),
+            parent=tracing.extract(pipeline.trace_context),
+            attributes=_span_attributes(pipeline),
         ):
-            if row.status == S.WAITING:
-                await self._callback_overdue(row, uow)
-            elif row.status == S.COMPENSATING:
-                await self._compensate(row, uow)
+            if pipeline.status is PipelineStatus.WAITING:
+                overdue = pipeline.callback_overdue(datetime.now(UTC), self._deps.rules)
+                await events.record(uow, overdue)
+            elif pipeline.status is PipelineStatus.COMPENSATING:
+                await self._compensate(pipeline, uow)
             else:
-                await self._advance(row, uow)
+                await self._advance(pipeline, uow)
 
-    async def _advance(self, row: Row[Any], uow: UnitOfWork) -> None:
-        step = row.steps[row.current]
-        attempt = row.attempt + 1
-        await events.step_started(uow, row, step, attempt)
+    async def _advance(self, pipeline: Pipeline, uow: ProvisionerUnitOfWork) -> None:
+        await events.record(uow, pipeline.start_attempt())
+        outcome: Outcome
         try:
-            async with uow.session.begin_nested():
-                outcome = await run_step(step, row, uow, self._deps)
+            async with uow.savepoint():
+                outcome = await run_step(pipeline, uow, self._deps)
         except Exception as exc:
             # A `StepFailed` is the step's own verdict, whatever caused it.
-            away = None if isinstance(exc, StepFailed) else engine_error(exc)
-            if away is None or not await self._wait_for_engine(row, uow, step, attempt, away):
-                await self._attempt_failed(row, uow, step, attempt, exc, away)
-            return
-        if isinstance(outcome, Done):
-            await events.step_succeeded(uow, row, step, attempt, outcome.details)
-            await move_on(row, uow, self._deps)
-            return
-        deadline = datetime.now(UTC) + timedelta(
-            seconds=self._deps.settings.provisioner_callback_timeout
-        )
-        await _set(
-            uow,
-            row,
-            status=S.WAITING,
-            attempt=attempt,
-            waiting_deadline=deadline,
-            outage_since=None,
-        )
-        log.info("waiting for the external pipeline's callback", step=step)
+            outcome = AttemptFailed(exc, None if isinstance(exc, StepFailed) else engine_error(exc))
+        completion = await self._deps.completion(pipeline) if isinstance(outcome, Done) else None
+        moved = pipeline.advance(outcome, datetime.now(UTC), self._deps.rules, completion)
+        _log_advance(moved, outcome)
+        await events.record(uow, moved)
 
-    async def _wait_for_engine(
-        self, row: Row[Any], uow: UnitOfWork, step: str, attempt: int, away: BaseException
-    ) -> bool:
-        """Retry the same attempt once the engine may be back; False if the budget is spent."""
-        tolerance = self._deps.settings.provisioner_outage_tolerance
-        now = datetime.now(UTC)
-        wait = outage.wait_for_engine(row.outage_since, now, tolerance)
-        if wait is None:
-            return False
-        tracing.record_error(away)
-        reason = outage.engine_reason(away, (now - wait.since).total_seconds(), tolerance)
-        log.warning("step waits for an engine", step=step, attempt=attempt, error=reason)
-        # Shown on the timeline as a failed try that will be retried; the attempt's number,
-        # and the budget of attempts, stay as they were.
-        await events.step_failed(uow, row, step, attempt, reason, True)
-        await _set(
-            uow, row, outage_since=wait.since, next_run_at=now + timedelta(seconds=wait.delay)
-        )
-        return True
-
-    async def _attempt_failed(
-        self,
-        row: Row[Any],
-        uow: UnitOfWork,
-        step: str,
-        attempt: int,
-        exc: Exception,
-        away: BaseException | None,
-    ) -> None:
-        tracing.record_error(exc)
-        permanent = isinstance(exc, StepFailed) and exc.permanent
-        if isinstance(exc, StepFailed):
-            reason = str(exc)
-        elif away is not None:
-            tolerance = self._deps.settings.provisioner_outage_tolerance
-            reason = f"engine unavailable for over {tolerance:g}s: {type(away).__name__}: {away}"
-        else:
-            reason = f"{type(exc).__name__}: {exc}"
-        will_retry = not permanent and attempt < self._deps.settings.provisioner_step_attempts
-        log.warning(
-            "step attempt failed", step=step, attempt=attempt, error=reason, retry=will_retry
-        )
-        await events.step_failed(uow, row, step, attempt, reason, will_retry)
-        if will_retry:
-            delay = retry_delay(attempt, self._deps.settings.provisioner_step_retry_base)
-            await _set(
-                uow,
-                row,
-                attempt=attempt,
-                next_run_at=datetime.now(UTC) + timedelta(seconds=delay),
-                # An outage past its budget stays one: the next attempt gets no fresh budget.
-                outage_since=row.outage_since if away is not None else None,
-            )
-            return
-        await stop(
-            uow, row, StopReason.FAILED, failure_step=step, failure_reason=reason, attempt=attempt
-        )
-
-    async def _callback_overdue(self, row: Row[Any], uow: UnitOfWork) -> None:
-        step = row.steps[row.current]
-        reason = f"no callback within {self._deps.settings.provisioner_callback_timeout:.0f}s"
-        await events.step_failed(uow, row, step, row.attempt, reason, False)
-        await stop(uow, row, StopReason.FAILED, failure_step=step, failure_reason=reason)
-
-    async def _compensate(self, row: Row[Any], uow: UnitOfWork) -> None:
+    async def _compensate(self, pipeline: Pipeline, uow: ProvisionerUnitOfWork) -> None:
         """Undo everything the ledger lists for this pipeline, newest first; then say why.
 
         Never gives up: what the ledger lists must go, however long an engine is away.
         """
-        for resource in await self._deps.ledger.open(pipeline_id=row.id):
+        for resource in await self._deps.ledger.open(pipeline_id=pipeline.id):
             try:
-                async with uow.session.begin_nested():
+                async with uow.savepoint():
                     await undo(resource, uow, self._deps)
             except Exception as exc:
                 tracing.record_error(exc)
-                await self._compensation_retry(row, uow, resource.name, exc)
+                now, away = datetime.now(UTC), engine_error(exc)
+                blocked = pipeline.compensation_blocked(away, now)
+                if away is None:
+                    log.error(
+                        "compensation failed; will retry", resource=resource.name, error=repr(exc)
+                    )
+                else:
+                    since = blocked.after.outage_since or now
+                    log.warning(
+                        "compensation waits for an engine",
+                        resource=resource.name,
+                        error=f"{type(away).__name__}: {away}",
+                        waited=round((now - since).total_seconds()),
+                    )
+                await events.record(uow, blocked)
                 return
-        for step in reversed(row.steps[: row.current]):
-            await events.step_compensated(uow, row, step)
-        if row.stop_reason == StopReason.CANCEL:
-            await events.cancelled(uow, row)
-            final = S.CANCELLED
-        else:
-            step = row.failure_step or row.steps[row.current]
-            reason = "timeout" if row.stop_reason == StopReason.TIMEOUT else row.failure_reason
-            await events.failed(uow, row, step, reason or "failed")
-            final = S.FAILED
-        await _set(uow, row, status=final, finished_at=datetime.now(UTC), outage_since=None)
-        log.info("pipeline compensated", outcome=final.value)
+        compensated = pipeline.compensated(datetime.now(UTC))
+        await events.record(uow, compensated)
+        log.info("pipeline compensated", outcome=compensated.after.status.value)
 
-    async def _compensation_retry(
-        self, row: Row[Any], uow: UnitOfWork, resource: str, exc: Exception
-    ) -> None:
-        now = datetime.now(UTC)
-        away = engine_error(exc)
-        if away is None:
-            log.error("compensation failed; will retry", resource=resource, error=repr(exc))
-            await _set(uow, row, outage_since=None, next_run_at=now + timedelta(seconds=2))
+
+def _log_advance(moved: Transition, outcome: Outcome) -> None:
+    step = moved.before.step
+    if isinstance(outcome, AttemptFailed):
+        failed = next(e for e in moved.events if isinstance(e, ev.StepAttemptFailed))
+        if moved.waits_for_engine:
+            tracing.record_error(outcome.engine_away or outcome.error)
+            log.warning(
+                "step waits for an engine", step=step, attempt=failed.attempt, error=failed.error
+            )
             return
-        since = row.outage_since or now
-        delay = backoff((now - since).total_seconds())
+        tracing.record_error(outcome.error)
         log.warning(
-            "compensation waits for an engine",
-            resource=resource,
-            error=f"{type(away).__name__}: {away}",
-            waited=round((now - since).total_seconds()),
+            "step attempt failed",
+            step=step,
+            attempt=failed.attempt,
+            error=failed.error,
+            retry=failed.will_retry,
         )
-        await _set(uow, row, outage_since=since, next_run_at=now + timedelta(seconds=delay))
+    elif moved.after.status is PipelineStatus.WAITING:
+        log.info("waiting for the external pipeline's callback", step=step)
+    elif moved.after.status is PipelineStatus.SUCCEEDED:
+        log.info("pipeline succeeded")
 
 
-async def move_on(row: Row[Any], uow: UnitOfWork, deps: Deps, app_url: str | None = None) -> None:
-    """The current step is done: run the next one now, or complete the pipeline.
-
-    Called by the engine, which goes on with the next step itself, and by the callback's
-    handler, which wakes the engine once its transaction has committed.
-    """
-    nxt = row.current + 1
-    if nxt < len(row.steps):
-        await _set(
-            uow,
-            row,
-            status=S.RUNNING,
-            current=nxt,
-            attempt=0,
-            outage_since=None,
-            next_run_at=datetime.now(UTC),
-            **({"app_url": app_url} if app_url else {}),
-        )
-        return
-    final_url = (
-        app_url or row.app_url or deps.settings.tenant_app_url_template.format(key=row.tenant_key)
-    )
-    names = [f"{r.kind}:{r.name}" for r in await deps.ledger.open(pipeline_id=row.id)]
-    await events.completed(uow, row, final_url, names)
-    await _set(
-        uow,
-        row,
-        status=S.SUCCEEDED,
-        current=nxt,
-        attempt=0,
-        outage_since=None,
-        app_url=final_url,
-        finished_at=datetime.now(UTC),
-    )
-    log.info("pipeline succeeded")
-
-
-async def stop(uow: UnitOfWork, row: Row[Any], reason: StopReason, **values: Any) -> None:
-    """Stop before the next step and compensate (at once, by the engine).
-
-    The compensation's own outages are timed from their start, not from the step's.
-    """
-    await _set(
-        uow,
-        row,
-        status=S.COMPENSATING,
-        stop_reason=reason,
-        next_run_at=datetime.now(UTC),
-        outage_since=None,
-        **values,
-    )
-
-
-async def _set(uow: UnitOfWork, row: Row[Any], **values: Any) -> None:
-    # Whoever changes the pipeline last hands its trace to the engine's next unit of work.
-    trace_context = tracing.carrier()
-    if trace_context:
-        values["trace_context"] = trace_context
-    await uow.session.execute(_SET, {"pipeline_id": row.id, **values})
-
-
-def _span_name(row: Row[Any]) -> str:
-    if row.status == S.COMPENSATING:
+def _span_name(pipeline: Pipeline) -> str:
+    if pipeline.status is PipelineStatus.COMPENSATING:
         return "pipeline compensate"
-    step = row.steps[row.current] if row.current < len(row.steps) else "end"
-    if row.status == S.WAITING:
+    step = pipeline.step if pipeline.current < len(pipeline.steps) else "end"
+    if pipeline.status is PipelineStatus.WAITING:
         return f"pipeline {step} callback overdue"
     return f"pipeline step {step}"
 
 
-def _span_attributes(row: Row[Any]) -> dict[str, Any]:
+def _span_attributes(pipeline: Pipeline) -> dict[str, Any]:
     if not tracing.enabled():
         return {}
     return {
-        "controlplane.pipeline_id": str(row.id),
-        "controlplane.tenant_id": str(row.tenant_id),
-        "controlplane.pipeline.status": str(row.status),
-        "controlplane.pipeline.attempt": row.attempt + 1,
+        "controlplane.pipeline_id": str(pipeline.id),
+        "controlplane.tenant_id": str(pipeline.tenant_id),
+        "controlplane.pipeline.status": str(pipeline.status),
+        "controlplane.pipeline.attempt": pipeline.attempt + 1,
     }

@@ -1,4 +1,4 @@
-"""Building the provisioner's events for a pipeline row."""
+"""The provisioner's events: what a pipeline's transition caused, as contracts in the outbox."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row
-
-from service_kit.db import UnitOfWork
+from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
+from provisioner.domain import events as ev
+from provisioner.domain.pipeline import Pipeline, Transition
+from provisioner.producer import PRODUCER
+from shared_schemas import Envelope
 from shared_schemas.events import (
     ProvisioningCancelled,
     ProvisioningCancelledData,
@@ -20,19 +22,61 @@ from shared_schemas.events import (
     StepData,
     StepFailed,
     StepFailedData,
+    StepName,
     StepStarted,
     StepSucceeded,
     StepSucceededData,
 )
 
-PRODUCER = "provisioner"
+
+async def record(uow: ProvisionerUnitOfWork, transition: Transition) -> None:
+    """Publish what the transition caused (through the outbox) and save the pipeline."""
+    for event in transition.events:
+        await uow.outbox.add(contract(transition.before, event))
+    if transition.changes():  # starting an attempt, say, changes nothing yet
+        await uow.pipelines.save(transition)
 
 
-def _ids(pipeline: Row[Any]) -> dict[str, Any]:
-    return {"producer": PRODUCER, "correlation_id": pipeline.id, "tenant_id": pipeline.tenant_id}
+def contract(pipeline: Pipeline, event: ev.PipelineEvent) -> Envelope:
+    ids, p = _ids(pipeline.tenant_id, pipeline.id), pipeline
+    match event:
+        case ev.StepStarted(step, attempt):
+            return StepStarted.build(StepData(**_step(p, step, attempt)), **ids)
+        case ev.StepSucceeded(step, attempt, details):
+            data = StepSucceededData(**_step(p, step, attempt), details=details)
+            return StepSucceeded.build(data, **ids)
+        case ev.StepAttemptFailed(step, attempt, error, will_retry):
+            failed = StepFailedData(
+                **_step(p, step, attempt), error=error[:1000], will_retry=will_retry
+            )
+            return StepFailed.build(failed, **ids)
+        case ev.StepCompensated(step):
+            return StepCompensated.build(StepData(**_step(p, step, 1)), **ids)
+        case ev.Completed(app_url, resources):
+            completed = ProvisioningCompletedData(
+                tenant_id=p.tenant_id, pipeline_id=p.id, app_url=app_url, resources=list(resources)
+            )
+            return ProvisioningCompleted.build(completed, **ids)
+        case ev.Failed(step, reason):
+            stopped = ProvisioningFailedData(
+                tenant_id=p.tenant_id, pipeline_id=p.id, step=step, reason=reason[:1000]
+            )
+            return ProvisioningFailed.build(stopped, **ids)
+        case ev.Cancelled():
+            return cancelled(p.tenant_id, p.id)
 
 
-def _step(pipeline: Row[Any], step: str, attempt: int) -> dict[str, Any]:
+def cancelled(tenant_id: UUID, pipeline_id: UUID) -> ProvisioningCancelled:
+    """Also for a pipeline cancelled before its request came: nothing ran, nothing to undo."""
+    data = ProvisioningCancelledData(tenant_id=tenant_id, pipeline_id=pipeline_id)
+    return ProvisioningCancelled.build(data, **_ids(tenant_id, pipeline_id))
+
+
+def _ids(tenant_id: UUID, pipeline_id: UUID) -> dict[str, Any]:
+    return {"producer": PRODUCER, "correlation_id": pipeline_id, "tenant_id": tenant_id}
+
+
+def _step(pipeline: Pipeline, step: StepName, attempt: int) -> dict[str, Any]:
     return {
         "tenant_id": pipeline.tenant_id,
         "pipeline_id": pipeline.id,
@@ -40,61 +84,3 @@ def _step(pipeline: Row[Any], step: str, attempt: int) -> dict[str, Any]:
         "attempt": max(attempt, 1),
         "at": datetime.now(UTC),
     }
-
-
-async def step_started(uow: UnitOfWork, pipeline: Row[Any], step: str, attempt: int) -> None:
-    await uow.outbox.add(
-        StepStarted.build(StepData(**_step(pipeline, step, attempt)), **_ids(pipeline))
-    )
-
-
-async def step_succeeded(
-    uow: UnitOfWork, pipeline: Row[Any], step: str, attempt: int, details: dict[str, Any]
-) -> None:
-    data = StepSucceededData(**_step(pipeline, step, attempt), details=details)
-    await uow.outbox.add(StepSucceeded.build(data, **_ids(pipeline)))
-
-
-async def step_failed(
-    uow: UnitOfWork, pipeline: Row[Any], step: str, attempt: int, error: str, will_retry: bool
-) -> None:
-    data = StepFailedData(
-        **_step(pipeline, step, attempt), error=error[:1000], will_retry=will_retry
-    )
-    await uow.outbox.add(StepFailed.build(data, **_ids(pipeline)))
-
-
-async def step_compensated(uow: UnitOfWork, pipeline: Row[Any], step: str) -> None:
-    data = StepData(**_step(pipeline, step, 1))
-    await uow.outbox.add(StepCompensated.build(data, **_ids(pipeline)))
-
-
-async def completed(
-    uow: UnitOfWork, pipeline: Row[Any], app_url: str, resources: list[str]
-) -> None:
-    data = ProvisioningCompletedData(
-        tenant_id=pipeline.tenant_id, pipeline_id=pipeline.id, app_url=app_url, resources=resources
-    )
-    await uow.outbox.add(ProvisioningCompleted.build(data, **_ids(pipeline)))
-
-
-async def failed(uow: UnitOfWork, pipeline: Row[Any], step: str, reason: str) -> None:
-    data = ProvisioningFailedData(
-        tenant_id=pipeline.tenant_id, pipeline_id=pipeline.id, step=step, reason=reason[:1000]
-    )
-    await uow.outbox.add(ProvisioningFailed.build(data, **_ids(pipeline)))
-
-
-async def cancelled(uow: UnitOfWork, pipeline: Row[Any]) -> None:
-    data = ProvisioningCancelledData(tenant_id=pipeline.tenant_id, pipeline_id=pipeline.id)
-    await uow.outbox.add(ProvisioningCancelled.build(data, **_ids(pipeline)))
-
-
-async def cancelled_before_start(uow: UnitOfWork, tenant_id: UUID, pipeline_id: UUID) -> None:
-    """A pipeline cancelled before its request came: nothing ran, nothing to undo."""
-    data = ProvisioningCancelledData(tenant_id=tenant_id, pipeline_id=pipeline_id)
-    await uow.outbox.add(
-        ProvisioningCancelled.build(
-            data, producer=PRODUCER, correlation_id=pipeline_id, tenant_id=tenant_id
-        )
-    )

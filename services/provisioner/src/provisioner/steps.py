@@ -1,76 +1,48 @@
-"""The steps' effects and their undoing. Every effect is idempotent and in the ledger first."""
+"""The steps' effects. Every effect is idempotent and in the ledger first."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from sqlalchemy import Row, insert, select, update
-
-from provisioner.adapters import faults as fault_hooks
-from provisioner.adapters import initial_keys, webhook_runs
 from provisioner.adapters.drivers import DriverJob
-from provisioner.adapters.ledger import Ledger
-from provisioner.adapters.orm import api_keys, resources, subscriptions
-from provisioner.deps import Deps
-from provisioner.domain.pipeline import ResourceStatus
+from provisioner.adapters.faults import Faults
+from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
+from provisioner.deps import ProvisionerDeps
+from provisioner.domain.outcomes import Done, StepFailed, Waiting
+from provisioner.domain.pipeline import Pipeline
 from provisioner.domain.plan import PreflightFailed, preflight
-from service_kit.db import UnitOfWork
-from shared_schemas.events import InvoiceIssued, InvoiceIssuedData, PlanFacts, Tier
+from provisioner.domain.resource import ResourceStatus
+from provisioner.producer import PRODUCER
+from shared_schemas.events import InvoiceIssued, InvoiceIssuedData, StepName, Tier
 
-PRODUCER = "provisioner"
-
-
-class StepFailed(Exception):
-    """A step attempt failed; `permanent` ones are not retried."""
-
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
-        super().__init__(reason)
-        self.permanent = permanent
+Step = Callable[[Pipeline, ProvisionerUnitOfWork, ProvisionerDeps], Awaitable[Done]]
 
 
-@dataclass(frozen=True)
-class Done:
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """The step triggered an external pipeline and waits for its callback."""
-
-
-Outcome = Done | Waiting
-
-
-# Built once; each row's values are the parameters.
-_ADD_SUBSCRIPTION = insert(subscriptions)
-
-
-async def run_step(step: str, pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
-    faults = await fault_hooks.load_faults(
-        deps.redis,
-        deps.settings.redis_key_prefix,
-        pipeline.tenant_key,
-        deps.settings.provisioner_faults_enabled,
-    )
+async def run_step(
+    pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: ProvisionerDeps
+) -> Done | Waiting:
+    """Run the pipeline's current step once: done, or waiting for its callback."""
+    step = pipeline.step
+    faults = await deps.faults(pipeline.tenant_key)
     if faults.failing_step == step:
         raise StepFailed(f"injected fault in {step}")
-    if step == "infrastructure":
+    if step is StepName.INFRASTRUCTURE:
         return await _infrastructure(pipeline, uow, deps, faults)
     return await _STEPS[step](pipeline, uow, deps)
 
 
-async def _preflight(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
+async def _preflight(pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: ProvisionerDeps) -> Done:
     name = deps.names(pipeline.tenant_key)
     try:
         preflight(
             key=pipeline.tenant_key,
-            tier=Tier(pipeline.tier),
-            plan=PlanFacts.model_validate(pipeline.plan),
+            tier=pipeline.tier,
+            plan=pipeline.plan,
             reserved=deps.settings.provisioner_reserved_keys,
             key_in_use=await deps.ledger.name_held_by_other(name, pipeline.tenant_id),
             silo_count=await deps.ledger.count_open("schema"),
@@ -81,9 +53,13 @@ async def _preflight(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome
     return Done({"checks": ["plan", "key", "capacity"]})
 
 
-async def _database(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
+async def _database(pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: ProvisionerDeps) -> Done:
     name = deps.names(pipeline.tenant_key)
-    ids = {"tenant_id": pipeline.tenant_id, "pipeline_id": pipeline.id, "step": "database"}
+    ids: dict[str, Any] = {
+        "tenant_id": pipeline.tenant_id,
+        "pipeline_id": pipeline.id,
+        "step": StepName.DATABASE,
+    }
     if pipeline.tier == Tier.SILO:
         schema = await deps.ledger.begin(**ids, kind="schema", name=name)
         await deps.tenant_data.create_schema(name)
@@ -103,16 +79,13 @@ async def _database(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
     return Done({"schema": "pooled", "policy": name})
 
 
-async def _credentials(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
-    existing = await uow.session.scalar(
-        select(api_keys.c.id).where(
-            api_keys.c.pipeline_id == pipeline.id, api_keys.c.revoked_at.is_(None)
-        )
-    )
+async def _credentials(
+    pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: ProvisionerDeps
+) -> Done:
+    existing = await uow.api_keys.live_of(pipeline.id)
     if existing is not None:  # an attempt repeated after the key was made
         return Done({"api_key_id": str(existing)})
-    key_id, prefix = await initial_keys.issue(
-        uow,
+    key_id, prefix = await uow.api_keys.issue(
         deps.settings.handover_keyring(),
         tenant_id=pipeline.tenant_id,
         tenant_key=pipeline.tenant_key,
@@ -123,14 +96,18 @@ async def _credentials(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outco
 
 
 async def _infrastructure(
-    pipeline: Row[Any], uow: UnitOfWork, deps: Deps, faults: fault_hooks.Faults
-) -> Outcome:
-    ids = {"tenant_id": pipeline.tenant_id, "pipeline_id": pipeline.id, "step": "infrastructure"}
+    pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: ProvisionerDeps, faults: Faults
+) -> Waiting:
     # The run, its ledger row and its announcement commit with the step's waiting: the secret
     # exists before anything is triggered, so the callback can always be verified.
-    await Ledger.record_in(uow.session, **ids, kind="webhook_run", name=str(pipeline.tenant_id))
-    run = await webhook_runs.open_run(
-        uow,
+    await uow.ledger.record(
+        tenant_id=pipeline.tenant_id,
+        pipeline_id=pipeline.id,
+        step=StepName.INFRASTRUCTURE,
+        kind="webhook_run",
+        name=str(pipeline.tenant_id),
+    )
+    run = await uow.webhook_runs.open_run(
         deps.settings.run_keyring(),
         tenant_id=pipeline.tenant_id,
         pipeline_id=pipeline.id,
@@ -143,7 +120,7 @@ async def _infrastructure(
             tier=pipeline.tier,
             pipeline_id=pipeline.id,
             run=run,
-            app_url=deps.settings.tenant_app_url_template.format(key=pipeline.tenant_key),
+            app_url=deps.app_url(pipeline.tenant_key),
             hold_callback=faults.hold_callback,
             callback_delay=faults.callback_delay,
         ),
@@ -152,20 +129,22 @@ async def _infrastructure(
     return Waiting()
 
 
-async def _billing(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
-    existing = await uow.session.scalar(
-        select(subscriptions.c.id).where(subscriptions.c.pipeline_id == pipeline.id)
-    )
+async def _billing(pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: ProvisionerDeps) -> Done:
+    existing = await uow.subscriptions.of(pipeline.id)
     if existing is not None:
         return Done({"subscription_id": str(existing)})
-    plan = PlanFacts.model_validate(pipeline.plan)
+    plan = pipeline.plan
     start = datetime.now(UTC)
     end = start + (timedelta(days=365) if plan.billing_period == "yearly" else timedelta(days=30))
     subscription_id = uuid4()
-    ids = {"tenant_id": pipeline.tenant_id, "pipeline_id": pipeline.id, "step": "billing"}
-    await Ledger.record_in(uow.session, **ids, kind="subscription", name=str(subscription_id))
-    await uow.session.execute(
-        _ADD_SUBSCRIPTION,
+    await uow.ledger.record(
+        tenant_id=pipeline.tenant_id,
+        pipeline_id=pipeline.id,
+        step=StepName.BILLING,
+        kind="subscription",
+        name=str(subscription_id),
+    )
+    await uow.subscriptions.add(
         {
             "id": subscription_id,
             "tenant_id": pipeline.tenant_id,
@@ -176,7 +155,7 @@ async def _billing(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
             "period_start": start,
             "period_end": end,
             "status": "ACTIVE",
-        },
+        }
     )
     await uow.outbox.add(
         InvoiceIssued.build(
@@ -198,40 +177,9 @@ async def _billing(pipeline: Row[Any], uow: UnitOfWork, deps: Deps) -> Outcome:
     return Done({"subscription_id": str(subscription_id), "amount": plan.price})
 
 
-_STEPS = {
-    "preflight": _preflight,
-    "database": _database,
-    "credentials": _credentials,
-    "billing": _billing,
+_STEPS: dict[StepName, Step] = {
+    StepName.PREFLIGHT: _preflight,
+    StepName.DATABASE: _database,
+    StepName.CREDENTIALS: _credentials,
+    StepName.BILLING: _billing,
 }
-
-
-async def undo(resource: Row[Any], uow: UnitOfWork, deps: Deps) -> None:
-    """Remove one ledger resource (idempotent), then mark it DELETED."""
-    kind, name = resource.kind, resource.name
-    if kind == "schema":
-        await deps.tenant_data.drop_schema(name)
-    elif kind == "role":
-        await deps.tenant_data.drop_role(name)
-    elif kind == "pooled_tenant":
-        await deps.tenant_data.remove_pooled_tenant(resource.tenant_id)
-    elif kind == "policy":
-        await deps.tenant_data.drop_policy(name)
-    elif kind == "api_key":
-        await initial_keys.revoke(uow, UUID(name), timedelta(seconds=deps.settings.initial_key_ttl))
-    elif kind == "webhook_run":
-        # Kept (finished) until it expires, for duplicate detection; new deliveries are refused.
-        await webhook_runs.finish(uow, resource.pipeline_id)
-    elif kind == "subscription":
-        await uow.session.execute(
-            update(subscriptions)
-            .where(subscriptions.c.id == UUID(name), subscriptions.c.status == "ACTIVE")
-            .values(status="CANCELLED", cancelled_at=datetime.now(UTC))
-        )
-    else:
-        raise ValueError(f"no undo for resource kind {kind!r}")
-    await uow.session.execute(
-        update(resources)
-        .where(resources.c.id == resource.id)
-        .values(status=ResourceStatus.DELETED, updated_at=datetime.now(UTC))
-    )

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from provisioner.engine import _NEXT_DUE, _STILL_DUE
-from provisioner.handlers import _OTHER_ACTIVE
+from provisioner.adapters.pipelines import _NEXT_DUE, _OTHER_ACTIVE, _STILL_DUE
 from provisioner.settings import ProvisionerSettings
 from service_kit_testing import generic_plan
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from provisioner.domain.pipeline import retry_delay
 from provisioner.domain.plan import PreflightFailed, plan_steps, preflight
+from provisioner.domain.status import retry_delay
 from shared_schemas.events import PlanFacts, Tier
 
 PLAN = PlanFacts(

@@ -36,6 +36,7 @@ from shared_schemas.events.provisioning import (
     StepSucceeded,
     StepSucceededData,
 )
+from shared_schemas.events.steps import STEP_ORDER, StepName
 from shared_schemas.events.tenant import (
     PipelineRef,
     PlanFacts,
@@ -73,6 +74,7 @@ from shared_schemas.events.webhook import (
 )
 
 __all__ = [
+    "STEP_ORDER",
     "Address",
     "ApiKeyIssued",
     "ApiKeyIssuedData",
@@ -102,6 +104,7 @@ __all__ = [
     "StepData",
     "StepFailed",
     "StepFailedData",
+    "StepName",
     "StepStarted",
     "StepSucceeded",
     "StepSucceededData",

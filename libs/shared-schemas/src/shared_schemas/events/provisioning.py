@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from shared_schemas.envelope import Contract, Envelope
+from shared_schemas.events.steps import StepField
 
 
 class StepData(Contract):
@@ -16,7 +17,7 @@ class StepData(Contract):
 
     tenant_id: UUID
     pipeline_id: UUID
-    step: str
+    step: StepField
     attempt: int = Field(ge=1)
     at: datetime
 
@@ -90,7 +91,7 @@ class ProvisioningCompleted(Envelope):
 class ProvisioningFailedData(Contract):
     tenant_id: UUID
     pipeline_id: UUID
-    step: str
+    step: StepField
     reason: str
 
 

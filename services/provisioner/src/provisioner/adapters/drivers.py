@@ -11,8 +11,8 @@ from uuid import UUID
 
 import structlog
 
+from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.settings import ProvisionerSettings
-from service_kit.db import UnitOfWork
 from service_kit.http_tracing import traced_client
 from service_kit.webhooks import WebhookRun
 
@@ -32,10 +32,10 @@ class DriverJob:
 
 
 class Driver(Protocol):
-    async def trigger(self, job: DriverJob, uow: UnitOfWork) -> None:
+    async def trigger(self, job: DriverJob, uow: ProvisionerUnitOfWork) -> None:
         """Start the run; inside the step's unit of work, which commits the step's waiting."""
 
-    async def run_registered(self, pipeline_id: UUID, uow: UnitOfWork) -> None:
+    async def run_registered(self, pipeline_id: UUID, uow: ProvisionerUnitOfWork) -> None:
         """webhook-receiver stored the pipeline's run: a callback sent from now on is verified."""
 
     async def close(self) -> None: ...
@@ -44,10 +44,10 @@ class Driver(Protocol):
 class ManualDriver:
     """Triggers nothing: someone calls the webhook by hand (or the deadline fails the step)."""
 
-    async def trigger(self, job: DriverJob, uow: UnitOfWork) -> None:
+    async def trigger(self, job: DriverJob, uow: ProvisionerUnitOfWork) -> None:
         log.info("infrastructure waits for a manual callback", pipeline_id=str(job.pipeline_id))
 
-    async def run_registered(self, pipeline_id: UUID, uow: UnitOfWork) -> None:
+    async def run_registered(self, pipeline_id: UUID, uow: ProvisionerUnitOfWork) -> None:
         return None
 
     async def close(self) -> None:
@@ -62,7 +62,7 @@ class HttpDriver:
         self._callback = settings.webhook_callback_url
         self._client = traced_client(peer="pipeline-trigger", timeout=10)
 
-    async def trigger(self, job: DriverJob, uow: UnitOfWork) -> None:
+    async def trigger(self, job: DriverJob, uow: ProvisionerUnitOfWork) -> None:
         response = await self._client.post(
             self._url,
             json={
@@ -77,7 +77,7 @@ class HttpDriver:
         )
         response.raise_for_status()  # a refused trigger is a failed attempt of the step
 
-    async def run_registered(self, pipeline_id: UUID, uow: UnitOfWork) -> None:
+    async def run_registered(self, pipeline_id: UUID, uow: ProvisionerUnitOfWork) -> None:
         # Triggered at once, not on registration: a third party calls back much later than
         # the run's announcement takes, and one that is quicker is told to try again
         # (401 `webhook-run-unknown` with Retry-After) until the run is known.

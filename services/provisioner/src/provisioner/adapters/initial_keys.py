@@ -9,21 +9,22 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from provisioner.adapters.ledger import Ledger
+from provisioner.adapters.ledger import LedgerEntries
 from provisioner.adapters.orm import api_keys
-from service_kit.db import UnitOfWork
+from provisioner.producer import PRODUCER
+from service_kit.outbox import Outbox
 from service_kit.sealing import Keyring
 from shared_schemas.events import (
     ApiKeyIssued,
     ApiKeyIssuedData,
     ApiKeyRevoked,
     ApiKeyRevokedData,
+    StepName,
     api_key_handover_binding,
 )
-
-PRODUCER = "provisioner"
 
 _ADD = insert(api_keys)
 _REVOKE = (
@@ -32,64 +33,82 @@ _REVOKE = (
     .values(revoked_at=bindparam("at"))
     .returning(api_keys.c.tenant_id, api_keys.c.pipeline_id, api_keys.c.created_at)
 )
+_LIVE_OF_PIPELINE = select(api_keys.c.id).where(
+    api_keys.c.pipeline_id == bindparam("pipeline_id"), api_keys.c.revoked_at.is_(None)
+)
 
 
-async def issue(
-    uow: UnitOfWork,
-    keys: Keyring,
-    *,
-    tenant_id: UUID,
-    tenant_key: str,
-    pipeline_id: UUID,
-    handover_for: timedelta,
-) -> tuple[UUID, str]:
-    """A new key in the ledger and `api_keys` (its hash), its handover in the outbox; the id
-    and the prefix. All in `uow`'s transaction."""
-    key_id = uuid4()
-    plaintext = f"cp_{tenant_key}_{secrets.token_urlsafe(32)}"
-    await Ledger.record_in(
-        uow.session,
-        tenant_id=tenant_id,
-        pipeline_id=pipeline_id,
-        step="credentials",
-        kind="api_key",
-        name=str(key_id),
-    )
-    await uow.session.execute(
-        _ADD,
-        {
-            "id": key_id,
-            "tenant_id": tenant_id,
-            "pipeline_id": pipeline_id,
-            "prefix": plaintext[:12],
-            "key_hash": hashlib.sha256(plaintext.encode()).hexdigest(),
-        },
-    )
-    data = ApiKeyIssuedData(
-        tenant_id=tenant_id,
-        api_key_id=key_id,
-        prefix=plaintext[:12],
-        key=keys.seal(plaintext, api_key_handover_binding(key_id)),
-        expires_at=datetime.now(UTC) + handover_for,
-    )
-    await uow.outbox.add(
-        ApiKeyIssued.build(data, producer=PRODUCER, correlation_id=pipeline_id, tenant_id=tenant_id)
-    )
-    return key_id, plaintext[:12]
+class InitialKeys:
+    def __init__(self, session: AsyncSession, outbox: Outbox, ledger: LedgerEntries) -> None:
+        self._session = session
+        self._outbox = outbox
+        self._ledger = ledger
 
-
-async def revoke(uow: UnitOfWork, key_id: UUID, handover_for: timedelta) -> bool:
-    """Revoke the key and announce it (a handover not yet fetched goes); False if it was not
-    live."""
-    row = (await uow.session.execute(_REVOKE, {"key_id": key_id, "at": datetime.now(UTC)})).first()
-    if row is None:
-        return False
-    data = ApiKeyRevokedData(
-        tenant_id=row.tenant_id, api_key_id=key_id, expires_at=row.created_at + handover_for
-    )
-    await uow.outbox.add(
-        ApiKeyRevoked.build(
-            data, producer=PRODUCER, correlation_id=row.pipeline_id, tenant_id=row.tenant_id
+    async def live_of(self, pipeline_id: UUID) -> UUID | None:
+        """The pipeline's key, if one was made and is not revoked."""
+        found: UUID | None = await self._session.scalar(
+            _LIVE_OF_PIPELINE, {"pipeline_id": pipeline_id}
         )
-    )
-    return True
+        return found
+
+    async def issue(
+        self,
+        keys: Keyring,
+        *,
+        tenant_id: UUID,
+        tenant_key: str,
+        pipeline_id: UUID,
+        handover_for: timedelta,
+    ) -> tuple[UUID, str]:
+        """A new key in the ledger and `api_keys` (its hash), its handover in the outbox; the
+        id and the prefix. All in the unit of work's transaction."""
+        key_id = uuid4()
+        plaintext = f"cp_{tenant_key}_{secrets.token_urlsafe(32)}"
+        await self._ledger.record(
+            tenant_id=tenant_id,
+            pipeline_id=pipeline_id,
+            step=StepName.CREDENTIALS,
+            kind="api_key",
+            name=str(key_id),
+        )
+        await self._session.execute(
+            _ADD,
+            {
+                "id": key_id,
+                "tenant_id": tenant_id,
+                "pipeline_id": pipeline_id,
+                "prefix": plaintext[:12],
+                "key_hash": hashlib.sha256(plaintext.encode()).hexdigest(),
+            },
+        )
+        data = ApiKeyIssuedData(
+            tenant_id=tenant_id,
+            api_key_id=key_id,
+            prefix=plaintext[:12],
+            key=keys.seal(plaintext, api_key_handover_binding(key_id)),
+            expires_at=datetime.now(UTC) + handover_for,
+        )
+        await self._outbox.add(
+            ApiKeyIssued.build(
+                data, producer=PRODUCER, correlation_id=pipeline_id, tenant_id=tenant_id
+            )
+        )
+        return key_id, plaintext[:12]
+
+    async def revoke(self, key_id: UUID, handover_for: timedelta) -> bool:
+        """Revoke the key and announce it (a handover not yet fetched goes); False if it was not
+        live."""
+        row = (
+            await self._session.execute(_REVOKE, {"key_id": key_id, "at": datetime.now(UTC)})
+        ).first()
+        if row is None:
+            return False
+        data = ApiKeyRevokedData(
+            tenant_id=row.tenant_id, api_key_id=key_id, expires_at=row.created_at + handover_for
+        )
+        await self._outbox.add(
+            ApiKeyRevoked.build(
+                data, producer=PRODUCER, correlation_id=row.pipeline_id, tenant_id=row.tenant_id
+            )
+        )
+        return True

@@ -1,7 +1,12 @@
-"""The resource ledger: each row is written in its own transaction, before and after an effect."""
+"""The resource ledger (table `resources`).
+
+`Ledger` writes each row in its own transaction, before and after an effect, and reads what
+is committed; `LedgerEntries` writes in the caller's unit of work, for an effect inside it.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -9,7 +14,8 @@ from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from provisioner.adapters.orm import resources
-from provisioner.domain.pipeline import ResourceStatus
+from provisioner.domain.resource import Resource, ResourceStatus
+from shared_schemas.events import StepName
 
 # Built once; every step writes these around its effects.
 _INSERT = insert(resources)
@@ -46,7 +52,7 @@ class Ledger:
         *,
         tenant_id: UUID,
         pipeline_id: UUID,
-        step: str,
+        step: StepName,
         kind: str,
         name: str,
         details: dict[str, Any] | None = None,
@@ -85,37 +91,13 @@ class Ledger:
             )
         return resource_id
 
-    @staticmethod
-    async def record_in(
-        session: AsyncSession,
-        *,
-        tenant_id: UUID,
-        pipeline_id: UUID,
-        step: str,
-        kind: str,
-        name: str,
-    ) -> None:
-        """For an effect inside the caller's own transaction: row and effect commit together."""
-        await session.execute(
-            _INSERT,
-            {
-                "id": uuid4(),
-                "tenant_id": tenant_id,
-                "pipeline_id": pipeline_id,
-                "step": step,
-                "kind": kind,
-                "name": name,
-                "status": ResourceStatus.CREATED,
-            },
-        )
-
     async def mark(self, resource_id: UUID, status: ResourceStatus) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(_MARK, {"resource_id": resource_id, "new_status": status})
 
     async def open(
         self, *, pipeline_id: UUID | None = None, tenant_id: UUID | None = None
-    ) -> list[Row[Any]]:
+    ) -> list[Resource]:
         """Resources that may exist (created, or caught mid-creation), newest first."""
         query = select(resources).where(resources.c.status != ResourceStatus.DELETED)
         if pipeline_id is not None:
@@ -124,7 +106,7 @@ class Ledger:
             query = query.where(resources.c.tenant_id == tenant_id)
         async with self._sessions() as session:
             rows = await session.execute(query.order_by(resources.c.created_at.desc()))
-            return list(rows.all())
+            return [resource(row) for row in rows]
 
     async def name_held_by_other(self, name: str, tenant_id: UUID) -> bool:
         """Another tenant's resource of this name may exist (its key is in use)."""
@@ -148,3 +130,63 @@ class Ledger:
                 .where(resources.c.kind == kind, resources.c.status != ResourceStatus.DELETED)
             )
             return int(count or 0)
+
+
+# Built once; an undone resource is marked so.
+_DELETED = (
+    update(resources)
+    .where(resources.c.id == bindparam("resource_id"))
+    .values(status=ResourceStatus.DELETED, updated_at=bindparam("at"))
+)
+_LIVE_OF_KIND = (
+    select(resources)
+    .where(
+        resources.c.tenant_id == bindparam("tenant_id"),
+        resources.c.kind == bindparam("kind"),
+        resources.c.status != ResourceStatus.DELETED,
+    )
+    .order_by(resources.c.created_at.desc())
+)
+
+
+class LedgerEntries:
+    """The ledger inside a unit of work: the row commits (or not) with the effect."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(
+        self, *, tenant_id: UUID, pipeline_id: UUID, step: StepName, kind: str, name: str
+    ) -> None:
+        """For an effect inside this transaction: row and effect commit together."""
+        await self._session.execute(
+            _INSERT,
+            {
+                "id": uuid4(),
+                "tenant_id": tenant_id,
+                "pipeline_id": pipeline_id,
+                "step": step,
+                "kind": kind,
+                "name": name,
+                "status": ResourceStatus.CREATED,
+            },
+        )
+
+    async def mark_deleted(self, resource_id: UUID) -> None:
+        await self._session.execute(_DELETED, {"resource_id": resource_id, "at": datetime.now(UTC)})
+
+    async def live(self, tenant_id: UUID, kind: str) -> list[Resource]:
+        """The tenant's resources of `kind` that may exist, newest first."""
+        rows = await self._session.execute(_LIVE_OF_KIND, {"tenant_id": tenant_id, "kind": kind})
+        return [resource(row) for row in rows]
+
+
+def resource(row: Row[Any]) -> Resource:
+    return Resource(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        pipeline_id=row.pipeline_id,
+        kind=row.kind,
+        name=row.name,
+        status=ResourceStatus(row.status),
+    )

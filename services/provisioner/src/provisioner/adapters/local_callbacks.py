@@ -13,6 +13,7 @@ dies holding a lease simply stops renewing it: once it expires, any replica resu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -81,19 +82,55 @@ _RELEASE = update(table).where(_MINE).values(owner=None, leased_until=None)
 _DONE = delete(table).where(_MINE)
 
 
-async def add(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(_ADD, values)
+@dataclass(frozen=True)
+class PendingCallback:
+    """A claimed callback: whom it is for, how to run it, and its outcome once fixed."""
+
+    pipeline_id: UUID
+    tenant_id: UUID
+    tenant_key: str
+    tier: str
+    app_url: str
+    hold_callback: bool
+    callback_delay: float
+    body: str | None
+    stamp: int | None
+    owner: UUID
+    trace_context: dict[str, str] | None
 
 
-async def register(session: AsyncSession, pipeline_id: UUID) -> bool:
-    """Make the pipeline's callback due; False if it was due already or is not pending."""
-    result = await session.execute(_REGISTER, {"pid": pipeline_id})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+class LocalCallbacks:
+    """The pending callbacks inside a unit of work (the step's, or the registration's)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, values: dict[str, Any]) -> None:
+        await self._session.execute(_ADD, values)
+
+    async def register(self, pipeline_id: UUID) -> bool:
+        """Make the pipeline's callback due; False if it was due already or is not pending."""
+        result = await self._session.execute(_REGISTER, {"pid": pipeline_id})
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def claim(session: AsyncSession, owner: UUID, lease: timedelta) -> Row[Any] | None:
+async def claim(session: AsyncSession, owner: UUID, lease: timedelta) -> PendingCallback | None:
     row: Row[Any] | None = (await session.execute(_CLAIM, {"claim": owner, "lease": lease})).first()
-    return row
+    if row is None:
+        return None
+    return PendingCallback(
+        pipeline_id=row.pipeline_id,
+        tenant_id=row.tenant_id,
+        tenant_key=row.tenant_key,
+        tier=row.tier,
+        app_url=row.app_url,
+        hold_callback=row.hold_callback,
+        callback_delay=row.callback_delay,
+        body=row.body,
+        stamp=row.stamp,
+        owner=row.owner,
+        trace_context=row.trace_context,
+    )
 
 
 async def renew(session: AsyncSession, pipeline_id: UUID, owner: UUID, lease: timedelta) -> bool:

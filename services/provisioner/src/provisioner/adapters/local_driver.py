@@ -19,34 +19,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-import httpx
 import structlog
-from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from provisioner.adapters import local_callbacks, webhook_runs
-from provisioner.adapters.callback_answers import Verdict, judge
+from provisioner.adapters.callback_sends import send_until_settled
 from provisioner.adapters.drivers import DriverJob
-from provisioner.adapters.orm import pipelines
-from provisioner.domain.pipeline import PipelineStatus
+from provisioner.adapters.local_callbacks import PendingCallback
+from provisioner.adapters.local_command import callback_body, command_succeeds
+from provisioner.adapters.pipelines import waiting_deadline
+from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.settings import ProvisionerSettings
 from service_kit import tracing
-from service_kit.db import UnitOfWork
 from service_kit.http_tracing import traced_client
-from service_kit.runtime import ServiceRuntime
 from service_kit.tasks import cancel_and_wait
-from service_kit.webhooks import WebhookRun, sign_arc
+from service_kit.webhooks import WebhookRun
 
 log = structlog.get_logger(__name__)
-MAX_BACKOFF = 10.0
 
 
 class LeaseLost(Exception):
@@ -61,10 +55,9 @@ class LocalDriver:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def trigger(self, job: DriverJob, uow: UnitOfWork) -> None:
+    async def trigger(self, job: DriverJob, uow: ProvisionerUnitOfWork) -> None:
         # In the step's transaction: the callback is pending exactly when the step waits.
-        await local_callbacks.add(
-            uow.session,
+        await uow.local_callbacks.add(
             {
                 "pipeline_id": job.pipeline_id,
                 "tenant_id": job.tenant_id,
@@ -79,15 +72,13 @@ class LocalDriver:
         )
         uow.after_commit(self._wake.set)
 
-    async def run_registered(self, pipeline_id: UUID, uow: UnitOfWork) -> None:
+    async def run_registered(self, pipeline_id: UUID, uow: ProvisionerUnitOfWork) -> None:
         # Only now is the callback due: before, webhook-receiver would not know its run.
-        if await local_callbacks.register(uow.session, pipeline_id):
+        if await uow.local_callbacks.register(pipeline_id):
             uow.after_commit(self._wake.set)
 
-    async def run_job(self, runtime: ServiceRuntime[Any, Any, Any]) -> None:
+    async def run_job(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         """As a runtime background job: claim pending callbacks and carry each one out."""
-        assert runtime.sessions is not None
-        sessions = runtime.sessions
         interval = self._settings.provisioner_poll_interval
         try:
             while True:
@@ -102,11 +93,13 @@ class LocalDriver:
         finally:
             await cancel_and_wait(self._tasks)
 
-    async def _claim(self, sessions: async_sessionmaker[AsyncSession]) -> Row[Any] | None:
+    async def _claim(self, sessions: async_sessionmaker[AsyncSession]) -> PendingCallback | None:
         async with sessions() as session, session.begin():
             return await local_callbacks.claim(session, uuid4(), self._lease)
 
-    async def _carry_out(self, sessions: async_sessionmaker[AsyncSession], row: Row[Any]) -> None:
+    async def _carry_out(
+        self, sessions: async_sessionmaker[AsyncSession], row: PendingCallback
+    ) -> None:
         with tracing.span(
             "pipeline infrastructure local run",
             parent=tracing.extract(row.trace_context),
@@ -118,7 +111,7 @@ class LocalDriver:
             await self._carry_out_in_span(sessions, row)
 
     async def _carry_out_in_span(
-        self, sessions: async_sessionmaker[AsyncSession], row: Row[Any]
+        self, sessions: async_sessionmaker[AsyncSession], row: PendingCallback
     ) -> None:
         pipeline_id, owner = row.pipeline_id, row.owner
         bound = log.bind(pipeline_id=str(pipeline_id), tenant_id=str(row.tenant_id))
@@ -150,28 +143,22 @@ class LocalDriver:
     ) -> tuple[WebhookRun, datetime] | None:
         """The run to sign with and the step's callback deadline, while the step waits."""
         async with sessions() as session:
-            pipeline = (
-                await session.execute(
-                    select(pipelines.c.status, pipelines.c.waiting_deadline).where(
-                        pipelines.c.id == pipeline_id
-                    )
-                )
-            ).first()
-            if pipeline is None or pipeline.status != PipelineStatus.WAITING:
+            deadline = await waiting_deadline(session, pipeline_id)
+            if deadline is None:
                 return None
             run = await webhook_runs.waiting(session, self._settings.run_keyring(), pipeline_id)
-        return None if run is None else (run, pipeline.waiting_deadline)
+        return None if run is None else (run, deadline)
 
     async def _call_back(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        row: Row[Any],
+        row: PendingCallback,
         run: WebhookRun,
         deadline: datetime,
     ) -> None:
         body, stamp = row.body, row.stamp
-        if body is None:
-            succeeded = await self._command_ok(row)
+        if body is None or stamp is None:  # fixed together, once
+            succeeded = await command_succeeds(self._settings, row)
             if row.callback_delay:
                 await asyncio.sleep(row.callback_delay)
             async with sessions() as session, session.begin():
@@ -179,75 +166,26 @@ class LocalDriver:
                     session,
                     row.pipeline_id,
                     row.owner,
-                    _callback_body(row, succeeded),
+                    callback_body(row, succeeded),
                     int(time.time() * 1000),
                 )
             if fixed is None:
                 raise LeaseLost
             body, stamp = fixed
-        await self._post(sessions, row, run, body.encode(), stamp, deadline)
+        await send_until_settled(
+            self._client,
+            self._settings.webhook_callback_url,
+            run,
+            body.encode(),
+            stamp,
+            deadline,
+            still_awaited=lambda: self._still_awaited(sessions, row.pipeline_id),
+        )
 
-    async def _command_ok(self, row: Row[Any]) -> bool:
-        command = self._settings.pipeline_local_command
-        if not command:
-            return True
-        env = {
-            **os.environ,
-            "TENANT_ID": str(row.tenant_id),
-            "TENANT_KEY": row.tenant_key,
-            "TENANT_TIER": row.tier,
-            "PIPELINE_ID": str(row.pipeline_id),
-        }
-        proc = await asyncio.create_subprocess_shell(command, env=env)
-        try:
-            async with asyncio.timeout(self._settings.provisioner_callback_timeout):
-                return await proc.wait() == 0
-        except TimeoutError:
-            return False
-        finally:
-            if proc.returncode is None:  # timed out, or the service is stopping
-                proc.kill()
-
-    async def _post(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        row: Row[Any],
-        run: WebhookRun,
-        body: bytes,
-        stamp: int,
-        deadline: datetime,
-    ) -> None:
-        """Send until delivered, refused for good, no longer awaited, or past the deadline."""
-        headers = {
-            "content-type": "application/json",
-            "x-timestamp": str(stamp),
-            "x-signature": sign_arc(run.secret, body, run.context, stamp),
-        }
-        url = self._settings.webhook_callback_url
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = await self._client.post(url, content=body, headers=headers)
-            except httpx.TransportError as exc:
-                verdict, why = Verdict.RETRY, repr(exc)
-            else:
-                verdict, why = judge(response)
-            if verdict is Verdict.DELIVERED:
-                log.info("callback sent", status=response.status_code, attempt=attempt)
-                return
-            if verdict is Verdict.REFUSED:
-                log.error("callback refused for good", refusal=why, attempt=attempt)
-                return
-            pause = min(0.25 * 2**attempt, MAX_BACKOFF)
-            if datetime.now(UTC) + timedelta(seconds=pause) >= deadline:
-                log.error("callback gave up at the step's deadline", refusal=why, attempt=attempt)
-                return
-            log.warning("callback not taken; retrying", refusal=why, attempt=attempt)
-            await asyncio.sleep(pause)
-            if await self._waiting_run(sessions, row.pipeline_id) is None:
-                log.info("callback no longer awaited; stopped retrying", attempt=attempt)
-                return
+    async def _still_awaited(
+        self, sessions: async_sessionmaker[AsyncSession], pipeline_id: UUID
+    ) -> bool:
+        return await self._waiting_run(sessions, pipeline_id) is not None
 
     @contextlib.asynccontextmanager
     async def _leased(
@@ -284,17 +222,3 @@ class LocalDriver:
     async def close(self) -> None:
         await cancel_and_wait(self._tasks)
         await self._client.aclose()
-
-
-def _callback_body(row: Row[Any], succeeded: bool) -> str:
-    return json.dumps(
-        {
-            "initiatorId": str(row.tenant_id),
-            "type": 0,
-            "data": {
-                "status": 1 if succeeded else 0,
-                "resources": [{"kind": "local-pipeline", "tenant": row.tenant_key}],
-                "appPlaneUrl": row.app_url,
-            },
-        }
-    )

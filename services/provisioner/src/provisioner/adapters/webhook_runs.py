@@ -14,7 +14,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from provisioner.adapters.orm import webhook_runs as table
-from service_kit.db import UnitOfWork
+from provisioner.producer import PRODUCER
+from service_kit.outbox import Outbox
 from service_kit.retention import RetentionRule
 from service_kit.sealing import Keyring
 from service_kit.webhooks import WebhookRun, new_run
@@ -27,7 +28,6 @@ from shared_schemas.events import (
     webhook_run_secret_binding,
 )
 
-PRODUCER = "provisioner"
 # A run is pruned this long after it expired: nothing verifies or signs with it any more.
 RETENTION_MARGIN = timedelta(days=1)
 
@@ -49,54 +49,60 @@ def retention() -> RetentionRule:
     return RetentionRule(table, "expires_at", RETENTION_MARGIN)
 
 
-async def open_run(
-    uow: UnitOfWork, keys: Keyring, *, tenant_id: UUID, pipeline_id: UUID, lifetime: timedelta
-) -> WebhookRun:
-    """A new run for the pipeline, recorded and announced in `uow`'s transaction."""
-    run = new_run(pipeline_id)
-    expires_at = datetime.now(UTC) + lifetime
-    sealed = keys.seal(run.secret, webhook_run_secret_binding(pipeline_id))
-    await uow.session.execute(
-        _ADD,
-        {
-            "pipeline_id": pipeline_id,
-            "tenant_id": tenant_id,
-            "context": run.context,
-            "secret": sealed.model_dump(mode="json"),
-            "expires_at": expires_at,
-        },
-    )
-    data = WebhookRunOpenedData(
-        tenant_id=tenant_id,
-        pipeline_id=pipeline_id,
-        context=run.context,
-        secret=sealed,
-        expires_at=expires_at,
-    )
-    await uow.outbox.add(
-        WebhookRunOpened.build(
-            data, producer=PRODUCER, correlation_id=pipeline_id, tenant_id=tenant_id
-        )
-    )
-    return run
+class WebhookRuns:
+    """The runs inside a unit of work: a run and its announcement commit together."""
 
+    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
+        self._session = session
+        self._outbox = outbox
 
-async def finish(uow: UnitOfWork, pipeline_id: UUID) -> bool:
-    """Mark the pipeline's run finished and announce it; False if it was not open."""
-    row = (
-        await uow.session.execute(_FINISH, {"pid": pipeline_id, "at": datetime.now(UTC)})
-    ).first()
-    if row is None:
-        return False
-    data = WebhookRunFinishedData(
-        tenant_id=row.tenant_id, pipeline_id=pipeline_id, expires_at=row.expires_at
-    )
-    await uow.outbox.add(
-        WebhookRunFinished.build(
-            data, producer=PRODUCER, correlation_id=pipeline_id, tenant_id=row.tenant_id
+    async def open_run(
+        self, keys: Keyring, *, tenant_id: UUID, pipeline_id: UUID, lifetime: timedelta
+    ) -> WebhookRun:
+        """A new run for the pipeline, recorded and announced in this transaction."""
+        run = new_run(pipeline_id)
+        expires_at = datetime.now(UTC) + lifetime
+        sealed = keys.seal(run.secret, webhook_run_secret_binding(pipeline_id))
+        await self._session.execute(
+            _ADD,
+            {
+                "pipeline_id": pipeline_id,
+                "tenant_id": tenant_id,
+                "context": run.context,
+                "secret": sealed.model_dump(mode="json"),
+                "expires_at": expires_at,
+            },
         )
-    )
-    return True
+        data = WebhookRunOpenedData(
+            tenant_id=tenant_id,
+            pipeline_id=pipeline_id,
+            context=run.context,
+            secret=sealed,
+            expires_at=expires_at,
+        )
+        await self._outbox.add(
+            WebhookRunOpened.build(
+                data, producer=PRODUCER, correlation_id=pipeline_id, tenant_id=tenant_id
+            )
+        )
+        return run
+
+    async def finish(self, pipeline_id: UUID) -> bool:
+        """Mark the pipeline's run finished and announce it; False if it was not open."""
+        row = (
+            await self._session.execute(_FINISH, {"pid": pipeline_id, "at": datetime.now(UTC)})
+        ).first()
+        if row is None:
+            return False
+        data = WebhookRunFinishedData(
+            tenant_id=row.tenant_id, pipeline_id=pipeline_id, expires_at=row.expires_at
+        )
+        await self._outbox.add(
+            WebhookRunFinished.build(
+                data, producer=PRODUCER, correlation_id=pipeline_id, tenant_id=row.tenant_id
+            )
+        )
+        return True
 
 
 async def waiting(session: AsyncSession, keys: Keyring, pipeline_id: UUID) -> WebhookRun | None:

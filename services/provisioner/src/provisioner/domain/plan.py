@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from shared_schemas.events import PlanFacts, Tier
-
-STEP_ORDER = ("preflight", "database", "credentials", "infrastructure", "billing")
+from shared_schemas.events import STEP_ORDER, PlanFacts, StepName, Tier
 
 
-def plan_steps(tier: Tier, plan: PlanFacts) -> list[str]:
+def plan_steps(tier: Tier, plan: PlanFacts) -> list[StepName]:
     """Every step in order; `infrastructure` only where the plan (or, unset, the tier) wants it."""
     external = plan.external_infrastructure
     if external is None:
         external = tier is Tier.SILO
-    return [s for s in STEP_ORDER if s != "infrastructure" or external]
+    return [s for s in STEP_ORDER if s is not StepName.INFRASTRUCTURE or external]
 
 
 class PreflightFailed(Exception):

@@ -7,8 +7,8 @@ import sys
 import time
 from typing import Any
 
+from shared_schemas.events import STEP_ORDER
 from tenant_api.cli.gateway import CliError, call
-from tenant_api.domain.pipeline import STEP_ORDER
 
 TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
 # A pipeline's outcome and its steps' events reach the read-model through different queues, so

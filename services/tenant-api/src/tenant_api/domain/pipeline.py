@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-STEP_ORDER = ("preflight", "database", "credentials", "infrastructure", "billing")
+from shared_schemas.events import STEP_ORDER
 
 
 class PipelineStatus(StrEnum):

@@ -1,0 +1,33 @@
+"""Undoing what a step made, one ledger resource at a time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
+from provisioner.deps import ProvisionerDeps
+from provisioner.domain.resource import Resource
+
+
+async def undo(resource: Resource, uow: ProvisionerUnitOfWork, deps: ProvisionerDeps) -> None:
+    """Remove one ledger resource (idempotent), then mark it DELETED."""
+    kind, name = resource.kind, resource.name
+    if kind == "schema":
+        await deps.tenant_data.drop_schema(name)
+    elif kind == "role":
+        await deps.tenant_data.drop_role(name)
+    elif kind == "pooled_tenant":
+        await deps.tenant_data.remove_pooled_tenant(resource.tenant_id)
+    elif kind == "policy":
+        await deps.tenant_data.drop_policy(name)
+    elif kind == "api_key":
+        await uow.api_keys.revoke(UUID(name), timedelta(seconds=deps.settings.initial_key_ttl))
+    elif kind == "webhook_run":
+        # Kept (finished) until it expires, for duplicate detection; new deliveries are refused.
+        await uow.webhook_runs.finish(resource.pipeline_id)
+    elif kind == "subscription":
+        await uow.subscriptions.cancel(UUID(name))
+    else:
+        raise ValueError(f"no undo for resource kind {kind!r}")
+    await uow.ledger.mark_deleted(resource.id)
