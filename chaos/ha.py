@@ -10,6 +10,8 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from chaos.local import SETTINGS, PatientSink
 from chaos.target import SERVICES, Target
 from chaos.workers import WorkerProcesses
@@ -83,10 +85,12 @@ def ha_infra(stack: HaStack, run_id: str) -> Iterator[TestInfra]:
     master = f"redis://127.0.0.1:{stack.redis_master()}/0"
     servers = (env["DATABASE_URL"], env["RABBITMQ_URL"], master)
     with isolated_infra(run_id, servers, {k: env[k] for k in NODE_LISTS}) as infra:
-        # Made now, not by the provisioner as it starts: a database created that instant may
-        # not be on the replica yet, and asyncpg stops at the first host's "does not exist"
-        # instead of moving on to the leader.
+        # Made now, not by the provisioner as it starts, and both waited for on every node: a
+        # database created that instant may not be on a replica yet, and asyncpg stops at the
+        # first host's "does not exist" instead of moving on to the leader.
         asyncio.run(ensure_database(infra.tenant_data_dsn))
+        for url in (infra.database_url, infra.tenant_data_dsn):
+            stack.patroni.wait_database_everywhere(str(make_url(url).database))
         yield infra
 
 

@@ -63,13 +63,16 @@ def _http(url: str, body: dict[str, Any] | None = None, *, timeout: float = 3) -
         return raw.decode(errors="replace")
 
 
-def psql(port_list: list[int], sql: str, database: str = "postgres") -> str:
-    """Run `sql` on whichever node accepts writes (libpq's target_session_attrs)."""
+def psql(
+    port_list: list[int], sql: str, database: str = "postgres", *, writable: bool = True
+) -> str:
+    """Run `sql` on whichever node accepts writes (libpq's target_session_attrs), or with
+    `writable=False` on the first node that answers."""
     hosts = ",".join("127.0.0.1" for _ in port_list)
     ports = ",".join(str(p) for p in port_list)
     dsn = (
         f"host={hosts} port={ports} user=postgres dbname={database} connect_timeout=2 "
-        "target_session_attrs=read-write"
+        f"target_session_attrs={'read-write' if writable else 'any'}"
     )
     done = run([str(BIN / "psql"), dsn, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql], timeout=15)
     if done.returncode != 0:
@@ -230,6 +233,20 @@ class PatroniCluster:
         exists = psql(self.ports, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608
         if not exists:
             psql(self.ports, f'CREATE DATABASE "{name}"')
+
+    def wait_database_everywhere(self, name: str, timeout: float = BOOT_TIMEOUT) -> None:
+        """Until every node has database `name`: a client of a multi-host URL stops at the first
+        host's "does not exist", so a database just created on the leader is not usable until
+        the replicas have replayed its creation (longer on a loaded machine)."""
+        query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608 - our own name
+
+        def replicated() -> bool:
+            try:
+                return all(psql([n.pg_port], query, writable=False) for n in self.nodes)
+            except HaError:
+                return False
+
+        wait_for(replicated, f"database {name} on every Patroni node", timeout, self.nodes[0].log)
 
     # --- faults ---------------------------------------------------------------------------
 
