@@ -6,6 +6,7 @@ the new state with its event in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -79,26 +80,29 @@ async def suspend(
     tenant_id: UUID, uow: TenantApiUnitOfWork, now: datetime, reason: str | None
 ) -> None:
     """ACTIVE → SUSPENDED."""
-    tenant = await _locked(uow, tenant_id)
-    await _save(uow, *tenant.suspend(now, reason))
+    await _move(uow, tenant_id, lambda tenant: tenant.suspend(now, reason))
 
 
 async def reactivate(tenant_id: UUID, uow: TenantApiUnitOfWork, now: datetime) -> None:
     """SUSPENDED → ACTIVE."""
-    tenant = await _locked(uow, tenant_id)
-    await _save(uow, *tenant.reactivate(now))
+    await _move(uow, tenant_id, lambda tenant: tenant.reactivate(now))
 
 
 async def offboard(
     tenant_id: UUID, uow: TenantApiUnitOfWork, now: datetime, reason: str | None
 ) -> None:
     """→ DEPROVISIONING; `tenant.deprovisioned` later makes it OFFBOARDED (the record stays)."""
-    tenant = await _locked(uow, tenant_id)
-    await _save(uow, *tenant.offboard(now, reason))
+    await _move(uow, tenant_id, lambda tenant: tenant.offboard(now, reason))
 
 
-async def _save(uow: TenantApiUnitOfWork, tenant: Tenant, event: Envelope) -> None:
-    await uow.tenants.set_status(tenant.id, tenant.status)
+async def _move(
+    uow: TenantApiUnitOfWork,
+    tenant_id: UUID,
+    decide: Callable[[Tenant], tuple[Tenant, Envelope]],
+) -> None:
+    """Lock the tenant, let it decide, save its new status and publish what it said."""
+    moved, event = decide(await _locked(uow, tenant_id))
+    await uow.tenants.set_status(moved.id, moved.status)
     await uow.outbox.add(event)
 
 
