@@ -31,6 +31,7 @@ from tenant_api.pipeline import routes as pipeline
 from tenant_api.pipeline.metrics import watch_pipelines
 from tenant_api.pipeline.sweeper import sweep_stale_pipelines
 from tenant_api.plans import routes as plans
+from tenant_api.runtime import Runtime
 from tenant_api.security import install_security
 from tenant_api.settings import TenantApiSettings
 from tenant_api.tenants import lifecycle_routes as lifecycle
@@ -41,8 +42,6 @@ from tenant_api.vault import routes as credentials
 from tenant_api.vault.keys import VaultKeys
 from tenant_api.web.errors import install_domain_errors
 from tenant_api.web.limits import document_limits
-
-Runtime = ServiceRuntime[TenantApiSettings, TenantApiDeps, TenantApiUnitOfWork]
 
 
 async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWork]:

@@ -11,10 +11,10 @@ from functools import partial
 
 from service_kit.consumer import Consumer
 from tenant_api.invoices import billing
+from tenant_api.leads.facts import record_lead_facts
 from tenant_api.pipeline import outcomes
 from tenant_api.pipeline import steps as pipeline_steps
 from tenant_api.tenants import offboarding
-from tenant_api.tenants.onboarding import record_lead_facts
 from tenant_api.timeline.recorder import record_timeline
 from tenant_api.uow import TenantApiUnitOfWork
 

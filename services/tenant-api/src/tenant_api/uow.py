@@ -10,9 +10,36 @@ from __future__ import annotations
 from typing import Self
 
 from service_kit.db import UnitOfWork
+from tenant_api.contacts.repository import ContactRepository
+from tenant_api.invoices.repository import InvoiceRepository
+from tenant_api.leads.repository import LeadFactsRepository
+from tenant_api.pipeline.repository import PipelineRepository
+from tenant_api.pipeline.step_repository import StepRepository
+from tenant_api.plans.repository import PlanRepository
+from tenant_api.tenants.repository import TenantRepository
+from tenant_api.timeline.repository import TimelineRepository
 
 
 class TenantApiUnitOfWork(UnitOfWork):
+    # Tenants, leads, plans, contacts, pipelines, invoices and the timeline.
+    tenants: TenantRepository
+    lead_facts: LeadFactsRepository
+    plans: PlanRepository
+    contacts: ContactRepository
+    pipelines: PipelineRepository
+    steps: StepRepository
+    invoices: InvoiceRepository
+    timeline: TimelineRepository
+
     async def __aenter__(self) -> Self:
         await super().__aenter__()
+        # Tenants, leads, plans, contacts, pipelines, invoices and the timeline.
+        self.tenants = TenantRepository(self.session)
+        self.lead_facts = LeadFactsRepository(self.session)
+        self.plans = PlanRepository(self.session)
+        self.contacts = ContactRepository(self.session)
+        self.pipelines = PipelineRepository(self.session)
+        self.steps = StepRepository(self.session)
+        self.invoices = InvoiceRepository(self.session)
+        self.timeline = TimelineRepository(self.session)
         return self

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from uuid import UUID
 
 from fastapi import APIRouter, Response
 from pydantic import EmailStr, Field
 
-from service_kit.app import RuntimeDep
-from service_kit.db import UnitOfWork
-from service_kit.problems import NotFound, problem_responses
+from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import AdminCaller, TenantReader
-from tenant_api.contacts import repository as contacts
 from tenant_api.contacts import use_cases as handlers
-from tenant_api.tenants import repository as tenants
+from tenant_api.domain.contacts import ContactChanges, TenantContact
+from tenant_api.domain.errors import TenantNotFound
 from tenant_api.tenants.models import ContactIn, ContactOut
+from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.web.errors import AUTH, NOT_FOUND
 from tenant_api.web.patch import PatchIn
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["contacts"])
 
@@ -58,10 +59,10 @@ async def list_contacts(
     """The tenant's contacts, the primary one first."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
-        if not await tenants.exists(uow.session, tenant_id):
-            raise NotFound("No such tenant.")
-        rows = await contacts.list_for(uow.session, tenant_id)
-    items = [ContactOut.model_validate(r._asdict()) for r in rows]
+        if not await uow.tenants.exists(tenant_id):
+            raise TenantNotFound(tenant_id)
+        found = await uow.contacts.list_for(tenant_id)
+    items = [_out(contact) for contact in found]
     return ContactList(items=items, count=len(items))
 
 
@@ -119,7 +120,7 @@ async def patch_contact(
     runtime: RuntimeDep,
 ) -> ContactOut:
     """Change a contact (admin); making it primary demotes the previous primary at once."""
-    changes = handlers.ContactChanges(
+    changes = ContactChanges(
         first_name=body.first_name,
         last_name=body.last_name,
         email=str(body.email) if body.email is not None else None,
@@ -149,8 +150,9 @@ async def delete_contact(
     return Response(status_code=204)
 
 
-async def _read(uow: UnitOfWork, tenant_id: UUID, contact_id: UUID) -> ContactOut:
-    row = await contacts.get(uow.session, tenant_id, contact_id)
-    if row is None:
-        raise NotFound("No such contact.")
-    return ContactOut.model_validate(row._asdict())
+async def _read(uow: TenantApiUnitOfWork, tenant_id: UUID, contact_id: UUID) -> ContactOut:
+    return _out(await handlers.read_contact(uow, tenant_id, contact_id))
+
+
+def _out(contact: TenantContact) -> ContactOut:
+    return ContactOut.model_validate(asdict(contact))

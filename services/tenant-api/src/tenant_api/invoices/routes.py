@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -10,14 +11,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import Field, field_serializer
 
-from service_kit.app import RuntimeDep
-from service_kit.problems import Conflict, NotFound, problem_responses
+from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import AdminCaller, TenantReader
-from tenant_api.domain.invoice import InvoiceStatus
-from tenant_api.invoices import repository as invoices
-from tenant_api.tenants import repository as tenants
+from tenant_api.domain.errors import InvoiceNotFound, TenantNotFound
+from tenant_api.domain.invoice import Invoice, InvoiceStatus
+from tenant_api.invoices.payments import pay_invoice as pay
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["invoices"])
 
@@ -61,10 +62,10 @@ async def list_invoices(
     """The tenant's invoices, oldest period first, optionally of one status."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
-        if not await tenants.exists(uow.session, tenant_id):
-            raise NotFound("No such tenant.")
-        rows = await invoices.list_for(uow.session, tenant_id, status=status)
-    items = [InvoiceOut.model_validate(r._asdict()) for r in rows]
+        if not await uow.tenants.exists(tenant_id):
+            raise TenantNotFound(tenant_id)
+        found = await uow.invoices.list_for(tenant_id, status=status)
+    items = [_out(invoice) for invoice in found]
     return InvoicePage(items=items, count=len(items))
 
 
@@ -79,10 +80,10 @@ async def get_invoice(
     """One invoice of the tenant."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
-        row = await invoices.get(uow.session, tenant_id, invoice_id)
-    if row is None:
-        raise NotFound("No such invoice.")
-    return InvoiceOut.model_validate(row._asdict())
+        invoice = await uow.invoices.get(tenant_id, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound()
+    return _out(invoice)
 
 
 @router.post(
@@ -97,14 +98,10 @@ async def pay_invoice(
 ) -> InvoiceOut:
     """Record a PENDING invoice as PAID now (admin); paying twice is 409."""
     async with runtime.uow() as uow:
-        paid = await invoices.mark_paid(uow.session, tenant_id, invoice_id)
-        if paid is None:
-            current = await invoices.get(uow.session, tenant_id, invoice_id)
-            if current is None:
-                raise NotFound("No such invoice.")
-            raise Conflict(
-                f"The invoice is {current.status}; only a PENDING invoice can be paid.",
-                invoiceStatus=current.status,
-            )
+        paid = await pay(tenant_id, invoice_id, uow)
         await uow.commit()
-    return InvoiceOut.model_validate(paid._asdict())
+    return _out(paid)
+
+
+def _out(invoice: Invoice) -> InvoiceOut:
+    return InvoiceOut.model_validate(asdict(invoice))

@@ -7,22 +7,20 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Request, Response
-from sqlalchemy.exc import IntegrityError
 
-from service_kit.app import RuntimeDep
-from service_kit.db import UnitOfWork
-from service_kit.problems import Conflict, Forbidden, Unprocessable, problem_responses
+from service_kit.problems import Conflict, Forbidden, problem_responses
 from shared_schemas.api.leads import LeadCreatedOut, SignUpIn, VerifiedOut
 from shared_schemas.events import Address, Contact
 from tenant_api.auth import LeadCaller
 from tenant_api.deps import DepsDep
-from tenant_api.domain.onboarding import DomainMismatch, check_contact_domain
+from tenant_api.domain.onboarding import check_contact_domain
 from tenant_api.idempotency.forwarding import upstream_key_of
-from tenant_api.settings import TenantApiSettings
+from tenant_api.leads.facts import wait_for_lead_facts
 from tenant_api.tenants import onboarding
-from tenant_api.tenants import repository as repo
-from tenant_api.tenants.models import OnboardFromLeadIn, TenantOut
+from tenant_api.tenants.models import OnboardFromLeadIn, TenantOut, tenant_out
+from tenant_api.tenants.repository import commit_new_tenant
 from tenant_api.web.limits import PublicLimit
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 # Sign-up and verify need no token: rate-limited per client IP instead (429, or 503 without Redis).
@@ -96,21 +94,14 @@ async def onboard_from_lead(
     """Create the verified lead's tenant (PENDING_PROVISION) with the lead as primary contact."""
     if principal.lead_id != lead_id:
         raise Forbidden("This onboarding token belongs to another lead.")
-    settings: TenantApiSettings = runtime.settings
     async with runtime.uow() as uow:
-        facts = await onboarding.wait_for_lead_facts(uow, lead_id, within=settings.lead_facts_wait)
+        facts = await wait_for_lead_facts(uow, lead_id, within=runtime.settings.lead_facts_wait)
         if facts is None:
             raise Conflict(
                 "The lead's verification is still being processed; retry in a moment.",
                 headers={"Retry-After": "1"},
             )
-        try:
-            check_contact_domain(facts.email, body.domains)
-        except DomainMismatch as exc:
-            raise Unprocessable(
-                str(exc),
-                errors=[{"loc": ["body", "domains"], "msg": str(exc), "type": "domain_mismatch"}],
-            ) from exc
+        check_contact_domain(facts.email, body.domains, field="domains")
         cmd = onboarding.Onboard(
             key=body.key,
             name=body.name or facts.company_name,
@@ -124,14 +115,7 @@ async def onboard_from_lead(
             lead_id=lead_id,
         )
         tenant_id = await onboarding.onboard(cmd, uow, datetime.now(UTC))
-        await commit_or_conflict(uow)
-        view = await repo.get(uow.session, tenant_id)
-    return TenantOut.model_validate(view)
-
-
-async def commit_or_conflict(uow: UnitOfWork) -> None:
-    """A unique key lost to a concurrent request is a conflict, not a server error."""
-    try:
-        await uow.commit()
-    except IntegrityError as exc:
-        raise Conflict("The tenant key is taken, or this lead already has a tenant.") from exc
+        await commit_new_tenant(uow)
+        view = await uow.tenants.get(tenant_id)
+    assert view is not None, "just committed"
+    return tenant_out(view)

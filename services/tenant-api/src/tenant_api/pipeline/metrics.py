@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
 
 import structlog
 from prometheus_client import Gauge, Histogram
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.metrics import SHARED_SAMPLE
-from service_kit.runtime import ServiceRuntime
-from tenant_api.adapters.orm import pipelines as pipelines_table
-from tenant_api.domain.pipeline import PipelineStatus
-from tenant_api.settings import TenantApiSettings
+from tenant_api.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
@@ -39,28 +33,17 @@ def observe_saga(tier: str, outcome: str, started_at: datetime, finished_at: dat
     )
 
 
-async def count_pipelines(session: AsyncSession) -> dict[str, int]:
-    """Pipelines by status; every known status present (zero when none)."""
-    rows = await session.execute(
-        select(pipelines_table.c.status, func.count()).group_by(pipelines_table.c.status)
-    )
-    counts = {status.value: 0 for status in PipelineStatus}
-    counts.update({status: int(n) for status, n in rows.all()})
-    return counts
-
-
-async def refresh_pipelines_gauge(runtime: ServiceRuntime[Any, Any, Any]) -> dict[str, int]:
-    assert runtime.sessions is not None, "runtime not started"
-    async with runtime.sessions() as session:
-        counts = await count_pipelines(session)
+async def refresh_pipelines_gauge(runtime: Runtime) -> dict[str, int]:
+    async with runtime.uow() as uow:
+        counts = await uow.pipelines.count_by_status()
     for status, n in counts.items():
         PIPELINES.labels(status).set(n)
     return counts
 
 
-async def watch_pipelines(runtime: ServiceRuntime[Any, Any, Any]) -> None:
+async def watch_pipelines(runtime: Runtime) -> None:
     """Background job: refresh `pipelines{status}` every METRICS_PIPELINES_INTERVAL seconds."""
-    settings: TenantApiSettings = runtime.settings
+    settings = runtime.settings
     while True:
         try:
             await refresh_pipelines_gauge(runtime)

@@ -7,144 +7,102 @@ repeated outcome changes nothing.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 import structlog
-from sqlalchemy import Row
 
-from service_kit.db import UnitOfWork
 from shared_schemas import Envelope
-from shared_schemas.events import (
-    PipelineRef,
-    ProvisioningCancelled,
-    ProvisioningCompleted,
-    ProvisioningFailed,
-    TenantActivated,
-    TenantActivatedData,
-    TenantCancelled,
-    TenantProvisioningFailed,
-    TenantProvisioningFailedData,
-)
-from tenant_api import PRODUCER
-from tenant_api.domain.pipeline import ACTIVE_PIPELINE, PipelineStatus
-from tenant_api.domain.status import TenantStatus, transition
-from tenant_api.pipeline import repository as pipelines
+from shared_schemas.events import ProvisioningCancelled, ProvisioningCompleted, ProvisioningFailed
+from tenant_api.domain.pipeline import PipelineStatus
+from tenant_api.domain.pipeline_run import PipelineRun, outcome_applies
+from tenant_api.domain.tenant import Tenant
 from tenant_api.pipeline.metrics import observe_saga
-from tenant_api.tenants import repository as tenants
+from tenant_api.uow import TenantApiUnitOfWork
 
 log = structlog.get_logger(__name__)
 
+Outcome = ProvisioningCompleted | ProvisioningFailed | ProvisioningCancelled
 
-async def complete(event: ProvisioningCompleted, uow: UnitOfWork) -> None:
+
+async def complete(event: ProvisioningCompleted, uow: TenantApiUnitOfWork) -> None:
     """PROVISIONING → ACTIVE, and `tenant.activated` for the welcome e-mail."""
-    tenant = await _finish(
-        event,
+    found = await _current(event, uow)
+    if found is None:
+        return
+    tenant, pipeline = found
+    active, activated = tenant.activate(await uow.tenants.primary_contact(tenant.id), event)
+    await _end(
         uow,
-        TenantStatus.ACTIVE,
+        event,
+        pipeline,
         PipelineStatus.SUCCEEDED,
-        tenant_values={"app_url": event.data.app_url},  # /config's endpoints.appUrl
+        tenant,
+        active,
+        activated,
+        tenant_values={"app_url": active.app_url},  # /config's endpoints.appUrl
     )
-    if tenant is None:
-        return
-    data = TenantActivatedData(
-        tenant_id=tenant.id,
-        key=tenant.key,
-        name=tenant.name,
-        app_url=event.data.app_url,
-        contact=await tenants.primary_contact(uow.session, tenant.id),
-    )
-    await uow.outbox.add(TenantActivated.build(data, **_caused_by(event)))
 
 
-async def fail(event: ProvisioningFailed, uow: UnitOfWork) -> None:
+async def fail(event: ProvisioningFailed, uow: TenantApiUnitOfWork) -> None:
     """PROVISIONING → PROVISION_FAILED (a retry may follow), and `tenant.provisioning_failed`."""
-    d = event.data
-    tenant = await _finish(
-        event,
+    found = await _current(event, uow)
+    if found is None:
+        return
+    tenant, pipeline = found
+    contact = await uow.tenants.primary_contact(tenant.id)
+    failed, failed_event = tenant.fail_provisioning(contact, event)
+    await _end(
         uow,
-        TenantStatus.PROVISION_FAILED,
+        event,
+        pipeline,
         PipelineStatus.FAILED,
-        failure_step=d.step,
-        failure_reason=d.reason,
+        tenant,
+        failed,
+        failed_event,
+        pipeline_values={"failure_step": event.data.step, "failure_reason": event.data.reason},
     )
-    if tenant is None:
-        return
-    data = TenantProvisioningFailedData(
-        tenant_id=tenant.id,
-        pipeline_id=d.pipeline_id,
-        step=d.step,
-        reason=d.reason,
-        contact=await tenants.primary_contact(uow.session, tenant.id),
-    )
-    await uow.outbox.add(TenantProvisioningFailed.build(data, **_caused_by(event)))
 
 
-async def confirm_cancel(event: ProvisioningCancelled, uow: UnitOfWork) -> None:
+async def confirm_cancel(event: ProvisioningCancelled, uow: TenantApiUnitOfWork) -> None:
     """PROVISIONING → CANCELLED once the provisioner has compensated, and `tenant.cancelled`."""
-    d = event.data
-    tenant = await _finish(event, uow, TenantStatus.CANCELLED, PipelineStatus.CANCELLED)
-    if tenant is None:
+    found = await _current(event, uow)
+    if found is None:
         return
-    ref = PipelineRef(tenant_id=d.tenant_id, pipeline_id=d.pipeline_id)
-    await uow.outbox.add(TenantCancelled.build(ref, **_caused_by(event)))
+    tenant, pipeline = found
+    cancelled, cancelled_event = tenant.confirm_cancel(event)
+    await _end(uow, event, pipeline, PipelineStatus.CANCELLED, tenant, cancelled, cancelled_event)
 
 
-async def _finish(
-    event: ProvisioningCompleted | ProvisioningFailed | ProvisioningCancelled,
-    uow: UnitOfWork,
-    tenant_status: TenantStatus,
-    pipeline_status: PipelineStatus,
-    *,
-    tenant_values: dict[str, Any] | None = None,
-    **pipeline_values: Any,
-) -> Row[Any] | None:
-    """The locked tenant, moved on with its pipeline; None if the outcome no longer applies."""
-    tenant_id, pipeline_id = event.data.tenant_id, event.data.pipeline_id
-    tenant = await tenants.lock(uow.session, tenant_id)
-    pipeline = await pipelines.current(uow.session, tenant_id, lock=True)
-    if not _applies(tenant, pipeline, pipeline_id):
+async def _current(event: Outcome, uow: TenantApiUnitOfWork) -> tuple[Tenant, PipelineRun] | None:
+    """The locked tenant and its locked current pipeline; None if the outcome no longer applies."""
+    tenant = await uow.tenants.lock(event.data.tenant_id)
+    pipeline = await uow.pipelines.current(event.data.tenant_id, lock=True)
+    if not outcome_applies(tenant, pipeline, event.data.pipeline_id):
         log.info("outcome of a pipeline that is not running now; ignored", outcome=event.type)
         return None
     assert tenant is not None
-    status = transition(
-        TenantStatus(tenant.status), tenant_status, only_from=TenantStatus.PROVISIONING
-    )
-    await pipelines.set_values(
-        uow.session,
-        pipeline_id,
-        status=pipeline_status,
-        finished_at=event.occurred_at,
-        **pipeline_values,
-    )
-    await tenants.set_status(uow.session, tenant_id, status, **(tenant_values or {}))
     assert pipeline is not None
-    outcome = _outcome(pipeline_status, PipelineStatus(pipeline.status))
-    tier, started_at = tenant.tier, pipeline.started_at
+    return tenant, pipeline
+
+
+async def _end(
+    uow: TenantApiUnitOfWork,
+    event: Outcome,
+    pipeline: PipelineRun,
+    ended: PipelineStatus,
+    before: Tenant,
+    after: Tenant,
+    published: Envelope,
+    *,
+    pipeline_values: dict[str, Any] | None = None,
+    tenant_values: dict[str, Any] | None = None,
+) -> None:
+    """Write the pipeline's end and the tenant's new status, and publish what the tenant said."""
+    await uow.pipelines.set_values(
+        pipeline.id, status=ended, finished_at=event.occurred_at, **(pipeline_values or {})
+    )
+    await uow.tenants.set_status(after.id, after.status, **(tenant_values or {}))
+    outcome = pipeline.saga_outcome(ended)
+    tier, started_at = before.tier, pipeline.started_at
     # Observed once the state change commits: a duplicate or late outcome never gets here.
     uow.after_commit(lambda: observe_saga(tier, outcome, started_at, event.occurred_at))
-    return tenant
-
-
-def _outcome(ended: PipelineStatus, before: PipelineStatus) -> str:
-    """The saga_duration_seconds outcome: a failure the sweeper asked for is a timeout."""
-    if ended == PipelineStatus.FAILED and before == PipelineStatus.TIMING_OUT:
-        return "timeout"
-    return {
-        PipelineStatus.SUCCEEDED: "succeeded",
-        PipelineStatus.FAILED: "failed",
-        PipelineStatus.CANCELLED: "cancelled",
-    }[ended]
-
-
-def _applies(tenant: Row[Any] | None, pipeline: Row[Any] | None, pipeline_id: UUID) -> bool:
-    return (
-        tenant is not None
-        and tenant.status == TenantStatus.PROVISIONING
-        and pipeline is not None
-        and pipeline.id == pipeline_id
-        and pipeline.status in ACTIVE_PIPELINE
-    )
-
-
-def _caused_by(event: Envelope) -> dict[str, Any]:
-    return {"producer": PRODUCER, "correlation_id": event.correlation_id, "causation": event}
+    await uow.outbox.add(published)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
-from sqlalchemy import Row
 
-from service_kit.app import RuntimeDep
 from service_kit.problems import NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
+from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.pipeline import PipelineStatus, StepStatus
-from tenant_api.pipeline import repository as pipelines
-from tenant_api.pipeline import step_repository as steps
-from tenant_api.tenants import repository as tenants
+from tenant_api.pipeline.step_repository import PipelineStep
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["pipelines"])
 
@@ -63,22 +61,23 @@ async def get_pipeline(
     """The tenant's current pipeline: overall status and every step seen so far."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
-        pipeline = await pipelines.current(uow.session, tenant_id)
+        pipeline = await uow.pipelines.current(tenant_id)
         if pipeline is None:
-            if not await tenants.exists(uow.session, tenant_id):
-                raise NotFound("No such tenant.")
+            if not await uow.tenants.exists(tenant_id):
+                raise TenantNotFound(tenant_id)
             raise NotFound("This tenant has no pipeline (it was never provisioned).")
-        rows = await steps.list_for(uow.session, pipeline.id)
-    shown = {k: v for k, v in pipeline._asdict().items() if k in PipelineOut.model_fields}
-    return PipelineOut.model_validate({**shown, "steps": [_step(r) for r in rows]})
+        steps = await uow.steps.list_for(pipeline.id)
+    shown = {k: v for k, v in asdict(pipeline).items() if k in PipelineOut.model_fields}
+    return PipelineOut.model_validate({**shown, "steps": [_step(s) for s in steps]})
 
 
-def _step(row: Row[Any]) -> StepOut:
+def _step(step: PipelineStep) -> StepOut:
+    state = step.state
     return StepOut(
-        name=row.step,
-        status=row.status,
-        attempts=row.attempts,
-        last_error=row.last_error,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
+        name=step.step,
+        status=state.status,
+        attempts=state.attempts,
+        last_error=state.last_error,
+        started_at=state.started_at,
+        finished_at=state.finished_at,
     )

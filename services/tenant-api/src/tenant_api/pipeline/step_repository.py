@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
@@ -42,28 +42,6 @@ _GET_IF_CURRENT = (
     .where(pipelines.c.id == bindparam("pipeline_id"))
 )
 
-
-async def get_if_current(
-    session: AsyncSession, tenant_id: UUID, pipeline_id: UUID, step: str
-) -> tuple[bool, StepState | None]:
-    """Whether the pipeline is the tenant's current one, and the step's state: one statement.
-
-    Run it after locking the pipeline, so the read sees whatever the lock waited for.
-    """
-    row = (
-        await session.execute(
-            _GET_IF_CURRENT, {"tenant_id": tenant_id, "pipeline_id": pipeline_id, "step": step}
-        )
-    ).first()
-    if row is None or not row.is_current:
-        return False, None
-    values = row._asdict()
-    del values["is_current"]
-    if values["status"] is None:
-        return True, None
-    return True, StepState(**{**values, "status": StepStatus(values["status"])})
-
-
 # Built once: the columns come from the parameters; on a conflict the state takes the new values.
 _ROW = insert(pipeline_steps)
 _SAVE = _ROW.on_conflict_do_update(
@@ -72,15 +50,53 @@ _SAVE = _ROW.on_conflict_do_update(
 )
 
 
-async def save(session: AsyncSession, pipeline_id: UUID, step: str, state: StepState) -> None:
-    await session.execute(_SAVE, {"pipeline_id": pipeline_id, "step": step, **asdict(state)})
+@dataclass(frozen=True)
+class PipelineStep:
+    """A step of a pipeline and its read-model state."""
+
+    step: str
+    state: StepState
 
 
-async def list_for(session: AsyncSession, pipeline_id: UUID) -> list[Row[Any]]:
-    """The pipeline's steps in plan order."""
-    rows = (
-        await session.execute(
-            select(pipeline_steps).where(pipeline_steps.c.pipeline_id == pipeline_id)
+class StepRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get_if_current(
+        self, tenant_id: UUID, pipeline_id: UUID, step: str
+    ) -> tuple[bool, StepState | None]:
+        """Whether the pipeline is the tenant's current one, and the step's state: one statement.
+
+        Run it after locking the pipeline, so the read sees whatever the lock waited for.
+        """
+        params = {"tenant_id": tenant_id, "pipeline_id": pipeline_id, "step": step}
+        row = (await self._session.execute(_GET_IF_CURRENT, params)).first()
+        if row is None or not row.is_current:
+            return False, None
+        values = row._asdict()
+        del values["is_current"]
+        if values["status"] is None:
+            return True, None
+        return True, _state(values)
+
+    async def save(self, pipeline_id: UUID, step: str, state: StepState) -> None:
+        await self._session.execute(
+            _SAVE, {"pipeline_id": pipeline_id, "step": step, **asdict(state)}
         )
-    ).all()
-    return sorted(rows, key=lambda row: step_sort_key(row.step))
+
+    async def list_for(self, pipeline_id: UUID) -> list[PipelineStep]:
+        """The pipeline's steps in plan order."""
+        query = select(pipeline_steps).where(pipeline_steps.c.pipeline_id == pipeline_id)
+        rows = (await self._session.execute(query)).all()
+        steps = [PipelineStep(row.step, _state(_state_of(row))) for row in rows]
+        return sorted(steps, key=lambda s: step_sort_key(s.step))
+
+
+def _state_of(row: Row[Any]) -> dict[str, Any]:
+    values = row._asdict()
+    del values["pipeline_id"], values["step"]
+    return values
+
+
+def _state(values: dict[str, Any]) -> StepState:
+    return StepState(**{**values, "status": StepStatus(values["status"])})

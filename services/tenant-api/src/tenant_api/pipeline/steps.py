@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import structlog
 
-from service_kit.db import UnitOfWork
 from shared_schemas.events import StepCompensated, StepFailed, StepStarted, StepSucceeded
 from tenant_api.domain.pipeline import StepEvent, merge
-from tenant_api.pipeline import repository as pipelines
-from tenant_api.pipeline import step_repository as steps
+from tenant_api.uow import TenantApiUnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -28,7 +26,7 @@ def step_event(event: AnyStepEvent) -> StepEvent:
     return StepEvent("compensated", d.attempt, d.at)
 
 
-async def record_step(event: AnyStepEvent, uow: UnitOfWork) -> None:
+async def record_step(event: AnyStepEvent, uow: TenantApiUnitOfWork) -> None:
     """Merge the step event into its row; ignored unless it is of the tenant's current pipeline.
 
     The pipeline's progress time moves on either way: the run named did make that progress.
@@ -36,13 +34,13 @@ async def record_step(event: AnyStepEvent, uow: UnitOfWork) -> None:
     d = event.data
     # The pipeline's lock orders concurrent events of one pipeline (read, merge, write); the
     # update that takes it also records the progress, which only ever moves forward.
-    if not await pipelines.lock_touched(uow.session, d.pipeline_id, d.at):
+    if not await uow.pipelines.lock_touched(d.pipeline_id, d.at):
         log.info("step event of an unknown pipeline; ignored", step=d.step)
         return
-    is_current, state = await steps.get_if_current(uow.session, d.tenant_id, d.pipeline_id, d.step)
+    is_current, state = await uow.steps.get_if_current(d.tenant_id, d.pipeline_id, d.step)
     if not is_current:
         log.info("step event of a pipeline that is not current; ignored", step=d.step)
         return
     merged = merge(state, step_event(event))
     if merged != state:
-        await steps.save(uow.session, d.pipeline_id, d.step, merged)
+        await uow.steps.save(d.pipeline_id, d.step, merged)

@@ -7,26 +7,22 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared_schemas.events import PlanFacts, Tier
 from tenant_api.adapters.orm import plans
+from tenant_api.domain.plan import Plan
 
 
-async def get(session: AsyncSession, plan_id: str) -> Row[Any] | None:
-    return (await session.execute(select(plans).where(plans.c.id == plan_id))).first()
+class PlanRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, plan_id: str) -> Plan | None:
+        row = (await self._session.execute(select(plans).where(plans.c.id == plan_id))).first()
+        return None if row is None else _plan(row)
+
+    async def list_all(self) -> list[Plan]:
+        query = select(plans).order_by(plans.c.price, plans.c.id)
+        return [_plan(row) for row in (await self._session.execute(query)).all()]
 
 
-async def list_all(session: AsyncSession) -> list[Row[Any]]:
-    return list((await session.execute(select(plans).order_by(plans.c.price, plans.c.id))).all())
-
-
-def facts(plan: Row[Any]) -> PlanFacts:
-    """The plan as `tenant.provisioning_requested` carries it to the provisioner."""
-    return PlanFacts(
-        id=plan.id,
-        name=plan.name,
-        tiers=[Tier(t) for t in plan.tiers],
-        price=f"{plan.price:.2f}",
-        currency=plan.currency,
-        billing_period=plan.billing_period,
-        external_infrastructure=plan.external_infrastructure,
-    )
+def _plan(row: Row[Any]) -> Plan:
+    return Plan(**{**row._asdict(), "tiers": tuple(row.tiers)})

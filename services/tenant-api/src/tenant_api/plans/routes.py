@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import Field, field_serializer
 
-from service_kit.app import RuntimeDep
 from service_kit.problems import NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
 from shared_schemas.events import Tier
 from tenant_api.auth import AnyCaller
-from tenant_api.plans import repository as plans
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(tags=["plans"])
 
@@ -48,8 +48,8 @@ class PlanList(ApiModel):
 async def list_plans(principal: AnyCaller, runtime: RuntimeDep) -> PlanList:
     """The plans a tenant can be onboarded on (`planId`), cheapest first."""
     async with runtime.uow() as uow:
-        rows = await plans.list_all(uow.session)
-    items = [PlanOut.model_validate(r._asdict()) for r in rows]
+        found = await uow.plans.list_all()
+    items = [PlanOut.model_validate(asdict(plan)) for plan in found]
     return PlanList(items=items, count=len(items))
 
 
@@ -65,7 +65,7 @@ async def get_plan(
 ) -> PlanOut:
     """One plan of the catalogue."""
     async with runtime.uow() as uow:
-        row = await plans.get(uow.session, plan_id)
-    if row is None:
+        plan = await uow.plans.get(plan_id)
+    if plan is None:
         raise NotFound(f"There is no plan {plan_id!r}; GET /plans lists them.")
-    return PlanOut.model_validate(row._asdict())
+    return PlanOut.model_validate(asdict(plan))

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from service_kit.db import UnitOfWork
-from service_kit.problems import NotFound
-from shared_schemas.events import Address
-from tenant_api.contacts import repository as contacts
-from tenant_api.contacts.use_cases import require_contact_domain
-from tenant_api.tenants import repository as tenants
+from tenant_api.domain.errors import TenantNotFound
+from tenant_api.domain.onboarding import check_contact_domain
+from tenant_api.domain.tenant import PostalAddress
+from tenant_api.uow import TenantApiUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -19,25 +17,24 @@ class EditTenant:
     tenant_id: UUID
     name: str | None = None  # None: unchanged
     domains: list[str] | None = None  # None: unchanged
-    address: Address | None = None
+    address: PostalAddress | None = None
     address_given: bool = False  # with `address` None: remove the address
 
 
-async def edit_tenant(cmd: EditTenant, uow: UnitOfWork) -> None:
+async def edit_tenant(cmd: EditTenant, uow: TenantApiUnitOfWork) -> None:
     """Apply the changes; the primary contact's e-mail domain must stay among the domains."""
-    tenant = await tenants.lock(uow.session, cmd.tenant_id)
+    tenant = await uow.tenants.lock(cmd.tenant_id)
     if tenant is None:
-        raise NotFound("No such tenant.")
+        raise TenantNotFound(cmd.tenant_id)
     values: dict[str, Any] = {}
     if cmd.name is not None and cmd.name != tenant.name:
         values["name"] = cmd.name
     if cmd.domains is not None and cmd.domains != list(tenant.domains):
-        primary = await contacts.primary(uow.session, cmd.tenant_id)
+        primary = await uow.contacts.primary(cmd.tenant_id)
         if primary is not None:
-            require_contact_domain(primary.email, cmd.domains, "domains")
+            check_contact_domain(primary.email, cmd.domains, field="domains")
         values["domains"] = cmd.domains  # shown by /config: `change` bumps its generation
     if cmd.address_given:
-        address = cmd.address.model_dump() if cmd.address else None
-        await tenants.set_address(uow.session, cmd.tenant_id, address)
+        await uow.tenants.set_address(cmd.tenant_id, cmd.address)
     if values or cmd.address_given:
-        await tenants.change(uow.session, cmd.tenant_id, **values)
+        await uow.tenants.change(cmd.tenant_id, **values)

@@ -9,7 +9,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from service_kit.app import RuntimeDep
 from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import AdminCaller, ProvisionCaller
@@ -17,6 +16,7 @@ from tenant_api.domain.roles import Role
 from tenant_api.domain.status import TenantStatus
 from tenant_api.tenants import lifecycle
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["tenant lifecycle"])
 

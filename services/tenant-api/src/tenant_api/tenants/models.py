@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from shared_schemas.api.base import AddressIn, ApiModel
 from shared_schemas.events import Tier
 from tenant_api.domain.onboarding import KEY_PATTERN, normalise_domains
 from tenant_api.domain.status import TenantStatus
+from tenant_api.domain.tenant import TenantView
 from tenant_api.web.patch import PatchIn
 
 
@@ -77,6 +79,18 @@ class TenantOut(ApiModel):
     address: AddressOut | None
     created_at: datetime
     updated_at: datetime
+
+
+def tenant_out(view: TenantView) -> TenantOut:
+    tenant = asdict(view.tenant)
+    shown = {name: tenant[name] for name in TenantOut.model_fields if name in tenant}
+    return TenantOut.model_validate(
+        {
+            **shown,
+            "contacts": [asdict(c) for c in view.contacts],
+            "address": asdict(view.address) if view.address else None,
+        }
+    )
 
 
 class TenantPage(ApiModel):

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import structlog
 
-from service_kit.db import UnitOfWork
-from shared_schemas.events import TenantDeprovisioned, TenantOffboarded, TenantOffboardedData
-from tenant_api import PRODUCER
-from tenant_api.domain.status import TenantStatus, transition
-from tenant_api.tenants import repository as tenants
+from shared_schemas.events import TenantDeprovisioned
+from tenant_api.uow import TenantApiUnitOfWork
 
 log = structlog.get_logger(__name__)
 
 
-async def finish_offboarding(event: TenantDeprovisioned, uow: UnitOfWork) -> None:
+async def finish_offboarding(event: TenantDeprovisioned, uow: TenantApiUnitOfWork) -> None:
     """DEPROVISIONING → OFFBOARDED; the record stays, its resources are gone."""
-    tenant = await tenants.lock(uow.session, event.data.tenant_id)
-    if tenant is None or tenant.status != TenantStatus.DEPROVISIONING:
+    tenant = await uow.tenants.lock(event.data.tenant_id)
+    if tenant is None or not tenant.deprovisioning:
         log.info("tenant.deprovisioned for a tenant not being offboarded; ignored")
         return
-    status = transition(TenantStatus(tenant.status), TenantStatus.OFFBOARDED)
-    await tenants.set_status(uow.session, tenant.id, status)
-    data = TenantOffboardedData(
-        tenant_id=tenant.id,
-        key=tenant.key,
-        contact=await tenants.primary_contact(uow.session, tenant.id),
-    )
-    await uow.outbox.add(
-        TenantOffboarded.build(
-            data, producer=PRODUCER, correlation_id=event.correlation_id, causation=event
-        )
-    )
+    contact = await uow.tenants.primary_contact(tenant.id)
+    offboarded, offboarded_event = tenant.finish_offboarding(contact, event)
+    await uow.tenants.set_status(tenant.id, offboarded.status)
+    await uow.outbox.add(offboarded_event)

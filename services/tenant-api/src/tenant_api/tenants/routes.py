@@ -8,20 +8,21 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from service_kit.app import RuntimeDep
-from service_kit.problems import NotFound, Unprocessable, problem_responses
+from service_kit.problems import Unprocessable, problem_responses
 from shared_schemas.api.instants import Instant
 from shared_schemas.events import Address, Contact, Tier
 from tenant_api.auth import AdminCaller, StaffCaller, TenantReader
-from tenant_api.domain.onboarding import DomainMismatch, check_contact_domain
+from tenant_api.domain.errors import TenantNotFound
+from tenant_api.domain.onboarding import check_contact_domain
 from tenant_api.domain.status import TenantStatus
-from tenant_api.leads.routes import commit_or_conflict
+from tenant_api.domain.tenant import PostalAddress
 from tenant_api.tenants import onboarding
-from tenant_api.tenants import repository as repo
 from tenant_api.tenants.edits import EditTenant, edit_tenant
-from tenant_api.tenants.models import TenantIn, TenantOut, TenantPage, TenantPatchIn
+from tenant_api.tenants.models import TenantIn, TenantOut, TenantPage, TenantPatchIn, tenant_out
+from tenant_api.tenants.repository import TenantFilter, commit_new_tenant
 from tenant_api.web import cursors
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["tenants"])
 
@@ -38,13 +39,7 @@ async def create_tenant(
     runtime: RuntimeDep,
 ) -> TenantOut:
     """Onboard a tenant directly (admin)."""
-    try:
-        check_contact_domain(str(body.contact.email), body.domains)
-    except DomainMismatch as exc:
-        raise Unprocessable(
-            str(exc),
-            errors=[{"loc": ["body", "domains"], "msg": str(exc), "type": "domain_mismatch"}],
-        ) from exc
+    check_contact_domain(str(body.contact.email), body.domains, field="domains")
     cmd = onboarding.Onboard(
         key=body.key,
         name=body.name,
@@ -56,9 +51,10 @@ async def create_tenant(
     )
     async with runtime.uow() as uow:
         tenant_id = await onboarding.onboard(cmd, uow, datetime.now(UTC))
-        await commit_or_conflict(uow)
-        view = await repo.get(uow.session, tenant_id)
-    return TenantOut.model_validate(view)
+        await commit_new_tenant(uow)
+        view = await uow.tenants.get(tenant_id)
+    assert view is not None, "just committed"
+    return tenant_out(view)
 
 
 @router.get(
@@ -92,10 +88,10 @@ async def list_tenants(
             msg, errors=[{"loc": ["query", "createdFrom"], "msg": msg, "type": "invalid_range"}]
         )
     position = cursors.decode(after, param="after") if after else None
-    where = repo.TenantFilter(status, tier, key_prefix, created_from, created_to)
+    where = TenantFilter(status, tier, key_prefix, created_from, created_to)
     async with runtime.uow() as uow:
-        views = await repo.list_page(uow.session, where, before=position, limit=limit + 1)
-    items = [TenantOut.model_validate(v) for v in views[:limit]]
+        views = await uow.tenants.list_page(where, before=position, limit=limit + 1)
+    items = [tenant_out(v) for v in views[:limit]]
     more = len(views) > limit
     cursor = cursors.encode(items[-1].created_at, items[-1].id) if more else None
     return TenantPage(items=items, next_cursor=cursor)
@@ -114,10 +110,10 @@ async def get_tenant(
     """One tenant with its contacts and address (a tenant token sees only its own)."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
-        view = await repo.get(uow.session, tenant_id)
+        view = await uow.tenants.get(tenant_id)
     if view is None:
-        raise NotFound("No such tenant.")
-    return TenantOut.model_validate(view)
+        raise TenantNotFound(tenant_id)
+    return tenant_out(view)
 
 
 @router.patch(
@@ -139,11 +135,12 @@ async def patch_tenant(
         tenant_id=tenant_id,
         name=body.name,
         domains=body.domains,
-        address=Address.model_validate(body.address.model_dump()) if body.address else None,
+        address=PostalAddress(**body.address.model_dump()) if body.address else None,
         address_given="address" in given,
     )
     async with runtime.uow() as uow:
         await edit_tenant(cmd, uow)
         await uow.commit()
-        view = await repo.get(uow.session, tenant_id)
-    return TenantOut.model_validate(view)
+        view = await uow.tenants.get(tenant_id)
+    assert view is not None, "tenants are never deleted"
+    return tenant_out(view)

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert
-
-from service_kit.db import UnitOfWork
 from shared_schemas import Envelope
-from tenant_api.adapters.orm import tenant_events
-
-# Built once: every event the service hears passes here.
-_RECORD = insert(tenant_events).on_conflict_do_nothing()
+from tenant_api.domain.timeline import TimelineEntry
+from tenant_api.uow import TenantApiUnitOfWork
 
 
-async def record_timeline(event: Envelope, uow: UnitOfWork) -> None:
+async def record_timeline(event: Envelope, uow: TenantApiUnitOfWork) -> None:
     """Every event that names a tenant becomes a line of its timeline."""
-    if event.tenant_id is None:
-        return
-    await uow.session.execute(
-        _RECORD,
-        {
-            "event_id": event.id,
-            "tenant_id": event.tenant_id,
-            "type": event.type,
-            "occurred_at": event.occurred_at,
-            "producer": event.producer,
-            "summary": event.type.replace("_", " ").replace(".", ": ", 1),
-            "data": event.model_dump(mode="json")["data"],
-        },
-    )
+    entry = TimelineEntry.of(event)
+    if entry is not None:
+        await uow.timeline.record_once(entry)

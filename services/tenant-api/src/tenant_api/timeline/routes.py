@@ -7,16 +7,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from sqlalchemy import Row
 
-from service_kit.app import RuntimeDep
-from service_kit.problems import NotFound, problem_responses
+from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
-from tenant_api.tenants import repository as tenants
-from tenant_api.timeline import repository as timeline
+from tenant_api.domain.errors import TenantNotFound
+from tenant_api.domain.timeline import TimelineEntry
 from tenant_api.web import cursors
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["timeline"])
 
@@ -53,22 +52,22 @@ async def list_events(
     principal.ensure_tenant(tenant_id)
     position = cursors.decode(after, param="after") if after else None
     async with runtime.uow() as uow:
-        if not await tenants.exists(uow.session, tenant_id):
-            raise NotFound("No such tenant.")
-        rows = await timeline.page(uow.session, tenant_id, after=position, limit=limit + 1)
-    items = [_entry(r) for r in rows]
+        if not await uow.tenants.exists(tenant_id):
+            raise TenantNotFound(tenant_id)
+        lines = await uow.timeline.page(tenant_id, after=position, limit=limit + 1)
+    items = [_entry(line) for line in lines]
     more = len(items) > limit
     items = items[:limit]
     cursor = cursors.encode(items[-1].occurred_at, items[-1].id) if more else None
     return TimelinePage(items=items, next_cursor=cursor)
 
 
-def _entry(row: Row[Any]) -> TimelineEntryOut:
+def _entry(line: TimelineEntry) -> TimelineEntryOut:
     return TimelineEntryOut(
-        id=row.event_id,
-        type=row.type,
-        occurred_at=row.occurred_at,
-        producer=row.producer,
-        summary=row.summary,
-        data=row.data,
+        id=line.event_id,
+        type=line.type,
+        occurred_at=line.occurred_at,
+        producer=line.producer,
+        summary=line.summary,
+        data=dict(line.data),
     )

@@ -1,18 +1,84 @@
-"""Problem answers the routes share, and domain errors mapped to HTTP in one place."""
+"""Problem answers the routes share, and domain errors mapped to HTTP in one place.
+
+Only here do the domain's refusals meet request locations (`loc: ["body", "planId"]`).
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from service_kit.problems import problem_response
+from service_kit.problems import Conflict, NotFound, ProblemError, Unprocessable, problem_response
+from tenant_api.domain.errors import (
+    ContactNotFound,
+    DomainError,
+    InvoiceNotFound,
+    InvoiceNotPayable,
+    KeyTaken,
+    LeadAlreadyOnboarded,
+    OnboardingRaced,
+    PrimaryContactRequired,
+    TenantNotFound,
+    UnknownPlan,
+)
+from tenant_api.domain.onboarding import DomainMismatch
 from tenant_api.domain.status import InvalidTransition
 
 AUTH = {"r401": "Missing or invalid token", "r403": "The role may not do this"}
 NOT_FOUND = "No such tenant (or not yours)"
 
+_PRIMARY_CONTACT = {
+    "demote": "A tenant always has one primary contact: make another contact primary instead.",
+    "delete": "The primary contact cannot be deleted: make another contact primary first.",
+}
+
+
+def problem_of(exc: DomainError) -> ProblemError:
+    """The problem a domain error answers with (the body field it blames, where it is one)."""
+    match exc:
+        case TenantNotFound():
+            return NotFound("No such tenant.")
+        case ContactNotFound():
+            return NotFound("No such contact.")
+        case InvoiceNotFound():
+            return NotFound("No such invoice.")
+        case UnknownPlan(plan_id=plan_id):
+            detail = f"There is no plan {plan_id!r}; GET /plans lists them."
+            return _invalid(detail, field="planId", kind="unknown_plan")
+        case DomainMismatch(field=field):
+            return _invalid(str(exc), field=field, kind="domain_mismatch")
+        case KeyTaken(key=key):
+            return Conflict(f"The tenant key {key!r} is taken.")
+        case LeadAlreadyOnboarded():
+            return Conflict("This lead has already onboarded a tenant.")
+        case OnboardingRaced():
+            return Conflict("The tenant key is taken, or this lead already has a tenant.")
+        case PrimaryContactRequired(action=action):
+            return Conflict(_PRIMARY_CONTACT[action])
+        case InvoiceNotPayable(status=status):
+            detail = f"The invoice is {status}; only a PENDING invoice can be paid."
+            return Conflict(detail, invoiceStatus=status)
+    raise TypeError(f"no problem for {type(exc).__name__}")
+
+
+def _invalid(detail: str, *, field: str, kind: str) -> Unprocessable:
+    return Unprocessable(detail, errors=[{"loc": ["body", field], "msg": detail, "type": kind}])
+
 
 def install_domain_errors(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        problem = problem_of(exc)
+        return problem_response(
+            problem.status,
+            problem.title,
+            slug=problem.slug,
+            detail=problem.detail,
+            instance=request.url.path,
+            headers=problem.headers,
+            **problem.extra,
+        )
+
     @app.exception_handler(InvalidTransition)
     async def _refused(request: Request, exc: InvalidTransition) -> JSONResponse:
         return problem_response(
