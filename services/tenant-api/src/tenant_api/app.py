@@ -14,8 +14,7 @@ from tenant_api.api_keys import routes as api_key
 from tenant_api.api_keys.handover import handover_consumer
 from tenant_api.auth import TokenVerifier
 from tenant_api.config import routes as config
-from tenant_api.config.answers import ConfigAnswers
-from tenant_api.config.generations import ConfigGenerations
+from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.console import routes as console
 from tenant_api.consumers import CONSUMERS
 from tenant_api.contacts import routes as contacts
@@ -31,6 +30,7 @@ from tenant_api.pipeline import routes as pipeline
 from tenant_api.pipeline.metrics import watch_pipelines
 from tenant_api.pipeline.sweeper import sweep_stale_pipelines
 from tenant_api.plans import routes as plans
+from tenant_api.runtime import Runtime
 from tenant_api.security import install_security
 from tenant_api.settings import TenantApiSettings
 from tenant_api.tenants import lifecycle_routes as lifecycle
@@ -42,8 +42,6 @@ from tenant_api.vault.keys import VaultKeys
 from tenant_api.web.errors import install_domain_errors
 from tenant_api.web.limits import document_limits
 
-Runtime = ServiceRuntime[TenantApiSettings, TenantApiDeps, TenantApiUnitOfWork]
-
 
 async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWork]:
     settings = runtime.settings
@@ -51,10 +49,9 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
         lead_verifier=LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout),
         token_verifier=TokenVerifier.from_settings(settings),
         vault_keys=VaultKeys(settings),
-        config_generations=ConfigGenerations(settings),
-        config_answers=ConfigAnswers(),
+        configs=TenantConfigs(settings, runtime.redis, runtime.uow),
     )
-    await deps.config_generations.open()
+    await deps.configs.open()
     return Wiring(
         deps=deps,
         consumers=[*CONSUMERS, handover_consumer(settings.handover_keyring())],
@@ -71,7 +68,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
         close=[
             deps.lead_verifier.aclose,
             deps.token_verifier.aclose,
-            deps.config_generations.close,
+            deps.configs.close,
         ],
     )
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Self
 
 from service_kit.db import UnitOfWork
+from tenant_api.config.repository import TenantConfigRepository
 
 
 class TenantApiUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
+        # config, vault, api_keys, dead_letters
+        self.configs = TenantConfigRepository(self.session)
         return self
