@@ -60,7 +60,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
             "pipelines-gauge": partial(watch_pipelines, runtime),
             "dead-letters": partial(collect_dead_letters, runtime),
         },
-        readiness={"vault": partial(deps.vault_keys.readiness, runtime)},
+        readiness={"vault": partial(deps.vault_keys.readiness, runtime.uow)},
         retention=[
             dead_letter_repository.retention(days(settings.dead_letter_retention_days)),
             key_handovers.retention(),

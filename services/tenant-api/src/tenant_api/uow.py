@@ -11,6 +11,7 @@ from typing import Self
 
 from service_kit.db import UnitOfWork
 from tenant_api.config.repository import TenantConfigRepository
+from tenant_api.vault.repository import VaultRepository
 
 
 class TenantApiUnitOfWork(UnitOfWork):
@@ -18,4 +19,5 @@ class TenantApiUnitOfWork(UnitOfWork):
         await super().__aenter__()
         # config, vault, api_keys, dead_letters
         self.configs = TenantConfigRepository(self.session)
+        self.vault = VaultRepository(self.session)
         return self
