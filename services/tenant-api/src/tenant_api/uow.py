@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Self
 
 from service_kit.db import UnitOfWork
+from tenant_api.api_keys.repository import KeyHandoverRepository
 from tenant_api.config.repository import TenantConfigRepository
 from tenant_api.vault.repository import VaultRepository
 
@@ -20,4 +21,5 @@ class TenantApiUnitOfWork(UnitOfWork):
         # config, vault, api_keys, dead_letters
         self.configs = TenantConfigRepository(self.session)
         self.vault = VaultRepository(self.session)
+        self.key_handovers = KeyHandoverRepository(self.session)
         return self
