@@ -18,9 +18,9 @@ from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.console import routes as console
 from tenant_api.consumers import CONSUMERS
 from tenant_api.contacts import routes as contacts
-from tenant_api.dead_letters import repository as dead_letter_repository
 from tenant_api.dead_letters import routes as dead_letters
 from tenant_api.dead_letters.collector import collect_dead_letters
+from tenant_api.dead_letters.retention import retention as dead_letter_retention
 from tenant_api.deps import TenantApiDeps
 from tenant_api.idempotency import install_idempotency
 from tenant_api.invoices import routes as invoices
@@ -62,7 +62,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
         },
         readiness={"vault": partial(deps.vault_keys.readiness, runtime.uow)},
         retention=[
-            dead_letter_repository.retention(days(settings.dead_letter_retention_days)),
+            dead_letter_retention(days(settings.dead_letter_retention_days)),
             key_handovers.retention(),
         ],
         close=[
@@ -98,6 +98,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
     )
     install_domain_errors(app)
     api_key.install_api_key_errors(app)
+    dead_letters.install_dead_letter_errors(app)
     install_security(app, settings)
     document_limits(app)
     install_idempotency(app, settings)

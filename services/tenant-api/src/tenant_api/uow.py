@@ -12,6 +12,7 @@ from typing import Self
 from service_kit.db import UnitOfWork
 from tenant_api.api_keys.repository import KeyHandoverRepository
 from tenant_api.config.repository import TenantConfigRepository
+from tenant_api.dead_letters.repository import DeadLetterRepository
 from tenant_api.vault.repository import VaultRepository
 
 
@@ -22,4 +23,5 @@ class TenantApiUnitOfWork(UnitOfWork):
         self.configs = TenantConfigRepository(self.session)
         self.vault = VaultRepository(self.session)
         self.key_handovers = KeyHandoverRepository(self.session)
+        self.dead_letters = DeadLetterRepository(self.session)
         return self
