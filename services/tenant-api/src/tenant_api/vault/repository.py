@@ -133,13 +133,7 @@ class VaultRepository:
         return deleted.first() is not None
 
     async def audit(
-        self,
-        *,
-        tenant_id: UUID,
-        provider: str | None,
-        action: Action,
-        actor: str,
-        outcome: Outcome,
+        self, tenant_id: UUID, provider: str | None, action: Action, actor: str, outcome: Outcome
     ) -> None:
         await self._session.execute(
             vault_audit.insert().values(

@@ -80,13 +80,13 @@ async def deny_reveal(
     uow: TenantApiUnitOfWork, *, tenant_id: UUID, provider: str, actor: str
 ) -> None:
     """Someone without the right asked for plaintext: nothing is decrypted, the try is kept."""
-    await _audit(uow, tenant_id, provider, Action.REVEAL, actor, Outcome.DENIED)
+    await uow.vault.audit(tenant_id, provider, Action.REVEAL, actor, Outcome.DENIED)
 
 
 async def delete(uow: TenantApiUnitOfWork, *, tenant_id: UUID, provider: str, actor: str) -> bool:
     if not await uow.vault.delete_credential(tenant_id, provider):
         return False
-    await _audit(uow, tenant_id, provider, Action.DELETE, actor, Outcome.SUCCESS)
+    await uow.vault.audit(tenant_id, provider, Action.DELETE, actor, Outcome.SUCCESS)
     return True
 
 
@@ -138,19 +138,6 @@ async def _audited(
             action=action.value,
             reason=str(exc),
         )
-        await _audit(uow, tenant_id, provider, action, actor, Outcome.FAILURE)
+        await uow.vault.audit(tenant_id, provider, action, actor, Outcome.FAILURE)
         raise
-    await _audit(uow, tenant_id, provider, action, actor, Outcome.SUCCESS)
-
-
-async def _audit(
-    uow: TenantApiUnitOfWork,
-    tenant_id: UUID,
-    provider: str | None,
-    action: Action,
-    actor: str,
-    outcome: Outcome,
-) -> None:
-    await uow.vault.audit(
-        tenant_id=tenant_id, provider=provider, action=action, actor=actor, outcome=outcome
-    )
+    await uow.vault.audit(tenant_id, provider, action, actor, Outcome.SUCCESS)
