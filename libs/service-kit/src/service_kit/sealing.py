@@ -12,7 +12,8 @@ import base64
 import binascii
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -22,7 +23,6 @@ from shared_schemas.events import Sealed
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
-_ENTRY = re.compile(r"^([A-Za-z0-9_-]{1,32}):(.+)$")
 
 
 class KeyringError(ValueError):
@@ -35,34 +35,58 @@ class Unsealable(EventRejected):
     reason = "sealed_value_unreadable"
 
 
+@dataclass(frozen=True)
+class KeyListFormat:
+    """How one kind of key list is written (`<id>:<base64 32 bytes>,…`), and what its messages
+    call the keys; the vault's master keys are such a list too, with versions for ids."""
+
+    entry: re.Pattern[str]  # group 1: the id as written, group 2: the base64 key
+    shape: str = "<key id>:<base64 key>"
+    key: str = "key"
+    key_id: str = "key id"
+
+
+KEY_IDS = KeyListFormat(re.compile(r"^([A-Za-z0-9_-]{1,32}):(.+)$"))
+
+
+def parse_key_list(spec: str, form: KeyListFormat = KEY_IDS) -> list[tuple[str, bytes]]:
+    """The (id, key) entries in order; `KeyringError` for an entry that is malformed."""
+    keys: list[tuple[str, bytes]] = []
+    for position, entry in enumerate(e.strip() for e in spec.split(",") if e.strip()):
+        match = form.entry.match(entry)
+        if match is None:
+            raise KeyringError(f"entry {position + 1} is not `{form.shape}`")
+        try:
+            key = base64.b64decode(match.group(2), validate=True)
+        except binascii.Error as exc:
+            raise KeyringError(f"key {match.group(1)} is not valid base64") from exc
+        keys.append((match.group(1), key))
+    return keys
+
+
+def check_key_list(keys: Sequence[tuple[Hashable, bytes]], form: KeyListFormat = KEY_IDS) -> None:
+    """`KeyringError` unless there is a key, no id twice, and every key is KEY_BYTES long."""
+    if not keys:
+        raise KeyringError(f"no {form.key} is configured")
+    if len(dict(keys)) != len(keys):
+        raise KeyringError(f"a {form.key_id} is listed twice")
+    if any(len(key) != KEY_BYTES for _, key in keys):
+        raise KeyringError(f"every {form.key} must be {KEY_BYTES} bytes")
+
+
 class Keyring:
     """Keys by id; the first one seals, every one opens."""
 
     def __init__(self, keys: Sequence[tuple[str, bytes]]) -> None:
-        if not keys:
-            raise KeyringError("no key is configured")
+        check_key_list(keys)
         self._keys = dict(keys)
-        if len(self._keys) != len(keys):
-            raise KeyringError("a key id is listed twice")
-        if any(len(key) != KEY_BYTES for key in self._keys.values()):
-            raise KeyringError(f"every key must be {KEY_BYTES} bytes")
         self.current = keys[0][0]
         self.ids = tuple(key_id for key_id, _ in keys)
 
     @classmethod
     def parse(cls, spec: str) -> Keyring:
         """`k2:<base64 32 bytes>,k1:<base64 32 bytes>`."""
-        keys: list[tuple[str, bytes]] = []
-        for position, entry in enumerate(e.strip() for e in spec.split(",") if e.strip()):
-            match = _ENTRY.match(entry)
-            if match is None:
-                raise KeyringError(f"entry {position + 1} is not `<key id>:<base64 key>`")
-            try:
-                key = base64.b64decode(match.group(2), validate=True)
-            except binascii.Error as exc:
-                raise KeyringError(f"key {match.group(1)} is not valid base64") from exc
-            keys.append((match.group(1), key))
-        return cls(keys)
+        return cls(parse_key_list(spec))
 
     def __repr__(self) -> str:  # never the keys
         return f"Keyring(ids={list(self.ids)}, current={self.current})"

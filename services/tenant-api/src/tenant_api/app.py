@@ -14,14 +14,13 @@ from tenant_api.api_keys import routes as api_key
 from tenant_api.api_keys.handover import handover_consumer
 from tenant_api.auth import TokenVerifier
 from tenant_api.config import routes as config
-from tenant_api.config.answers import ConfigAnswers
-from tenant_api.config.generations import ConfigGenerations
+from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.console import routes as console
 from tenant_api.consumers import CONSUMERS
 from tenant_api.contacts import routes as contacts
-from tenant_api.dead_letters import repository as dead_letter_repository
 from tenant_api.dead_letters import routes as dead_letters
 from tenant_api.dead_letters.collector import collect_dead_letters
+from tenant_api.dead_letters.retention import retention as dead_letter_retention
 from tenant_api.deps import TenantApiDeps
 from tenant_api.idempotency import install_idempotency
 from tenant_api.invoices import routes as invoices
@@ -50,10 +49,9 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
         lead_verifier=LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout),
         token_verifier=TokenVerifier.from_settings(settings),
         vault_keys=VaultKeys(settings),
-        config_generations=ConfigGenerations(settings),
-        config_answers=ConfigAnswers(),
+        configs=TenantConfigs(settings, runtime.redis, runtime.uow),
     )
-    await deps.config_generations.open()
+    await deps.configs.open()
     return Wiring(
         deps=deps,
         consumers=[*CONSUMERS, handover_consumer(settings.handover_keyring())],
@@ -62,15 +60,15 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
             "pipelines-gauge": partial(watch_pipelines, runtime),
             "dead-letters": partial(collect_dead_letters, runtime),
         },
-        readiness={"vault": partial(deps.vault_keys.readiness, runtime)},
+        readiness={"vault": partial(deps.vault_keys.readiness, runtime.uow)},
         retention=[
-            dead_letter_repository.retention(days(settings.dead_letter_retention_days)),
+            dead_letter_retention(days(settings.dead_letter_retention_days)),
             key_handovers.retention(),
         ],
         close=[
             deps.lead_verifier.aclose,
             deps.token_verifier.aclose,
-            deps.config_generations.close,
+            deps.configs.close,
         ],
     )
 
@@ -99,6 +97,8 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
         ],
     )
     install_domain_errors(app)
+    api_key.install_api_key_errors(app)
+    dead_letters.install_dead_letter_errors(app)
     install_security(app, settings)
     document_limits(app)
     install_idempotency(app, settings)

@@ -9,8 +9,7 @@ from fastapi import Depends
 
 from service_kit.app import RuntimeDep
 from tenant_api.auth import TokenVerifier
-from tenant_api.config.answers import ConfigAnswers
-from tenant_api.config.generations import ConfigGenerations
+from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.leads.lead_verifier_client import LeadVerifierClient
 from tenant_api.vault.keys import VaultKeys
 
@@ -20,8 +19,7 @@ class TenantApiDeps:
     lead_verifier: LeadVerifierClient
     token_verifier: TokenVerifier
     vault_keys: VaultKeys
-    config_generations: ConfigGenerations
-    config_answers: ConfigAnswers
+    configs: TenantConfigs
 
 
 async def get_deps(runtime: RuntimeDep) -> TenantApiDeps:

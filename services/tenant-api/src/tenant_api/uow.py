@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Self
 
 from service_kit.db import UnitOfWork
+from tenant_api.api_keys.repository import KeyHandoverRepository
+from tenant_api.config.repository import TenantConfigRepository
 from tenant_api.contacts.repository import ContactRepository
+from tenant_api.dead_letters.repository import DeadLetterRepository
 from tenant_api.invoices.repository import InvoiceRepository
 from tenant_api.leads.repository import LeadFactsRepository
 from tenant_api.pipeline.repository import PipelineRepository
@@ -18,6 +21,7 @@ from tenant_api.pipeline.step_repository import StepRepository
 from tenant_api.plans.repository import PlanRepository
 from tenant_api.tenants.repository import TenantRepository
 from tenant_api.timeline.repository import TimelineRepository
+from tenant_api.vault.repository import VaultRepository
 
 
 class TenantApiUnitOfWork(UnitOfWork):
@@ -30,6 +34,11 @@ class TenantApiUnitOfWork(UnitOfWork):
     steps: StepRepository
     invoices: InvoiceRepository
     timeline: TimelineRepository
+    # Config, the vault, API key handovers and dead letters.
+    configs: TenantConfigRepository
+    vault: VaultRepository
+    key_handovers: KeyHandoverRepository
+    dead_letters: DeadLetterRepository
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -42,4 +51,9 @@ class TenantApiUnitOfWork(UnitOfWork):
         self.steps = StepRepository(self.session)
         self.invoices = InvoiceRepository(self.session)
         self.timeline = TimelineRepository(self.session)
+        # Config, the vault, API key handovers and dead letters.
+        self.configs = TenantConfigRepository(self.session)
+        self.vault = VaultRepository(self.session)
+        self.key_handovers = KeyHandoverRepository(self.session)
+        self.dead_letters = DeadLetterRepository(self.session)
         return self

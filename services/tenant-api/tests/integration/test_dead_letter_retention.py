@@ -16,7 +16,8 @@ from fastapi import FastAPI
 
 from service_kit.runtime import ServiceRuntime
 from service_kit_testing import TestInfra
-from tenant_api.dead_letters import repository as repo
+from tenant_api.dead_letters.parking import parked_row
+from tenant_api.domain.dead_letters import DISCARDED
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]
@@ -50,23 +51,23 @@ async def park(
             "tenant_id": str(tenant_id),
         }
     ).encode()
-    row = repo.parked_row(
+    row = parked_row(
         queue="retention-test.dlq",
         body=body,
         headers={"x-reason": "retries_exhausted", "x-original-queue": original_queue},
         message_id=str(uuid.uuid4()),
     )
     async with runtime.uow() as uow:
-        assert await repo.park(uow.session, row)
+        assert await uow.dead_letters.park(row)
         await uow.commit()
     return uuid.UUID(str(row["id"]))
 
 
 async def resolve(runtime: ServiceRuntime, sql: Sql, letter: uuid.UUID, *, days_ago: int) -> None:
     async with runtime.uow() as uow:
-        row = await repo.get(uow.session, letter)
-        assert row is not None
-        await repo.act(uow.session, row, action=repo.DISCARDED, actor="test:admin", reason="old")
+        parked = await uow.dead_letters.get(letter)
+        assert parked is not None
+        await uow.dead_letters.act(parked, action=DISCARDED, actor="test:admin", reason="old")
         await uow.commit()
     await sql(
         "UPDATE tenant_api.dead_letters SET resolved_at = now() - make_interval(days => :d)"

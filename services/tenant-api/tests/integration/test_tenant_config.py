@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from service_kit_testing import TestInfra
 from tenant_api.app import create_app
 from tenant_api.config.cache import ConfigCache
-from tenant_api.config.reads import read_config
+from tenant_api.config.tenant_configs import read_config
 from tenant_api.settings import TenantApiSettings
 
 from ..gateway import Token, assert_problem, bearer, onboard, tokens  # type: ignore[import-not-found]

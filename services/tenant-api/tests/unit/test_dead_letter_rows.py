@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from tenant_api.dead_letters.repository import json_safe, parked_row, replay_headers
+from tenant_api.dead_letters.parking import json_safe, parked_row
+from tenant_api.domain.dead_letters import replay_headers
 
 
 def test_a_broker_dead_lettered_message_keeps_its_death_history_as_json() -> None:

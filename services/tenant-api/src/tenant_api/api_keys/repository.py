@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -12,16 +13,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.retention import RetentionRule
-from service_kit.sealing import Keyring
-from shared_schemas.events import (
-    ApiKeyIssuedData,
-    ApiKeyRevokedData,
-    Sealed,
-    api_key_handover_binding,
-)
+from shared_schemas.events import ApiKeyIssuedData, ApiKeyRevokedData, Sealed
 from tenant_api.adapters.orm import api_key_handovers as table
 from tenant_api.adapters.orm import tenants
 from tenant_api.domain.status import TenantStatus
+from tenant_api.tenants.repository import TenantRepository
 
 _issued = insert(table)
 # A key revoked before its handover came stays revoked, with no key to hand out.
@@ -52,38 +48,53 @@ def retention() -> RetentionRule:
     return RetentionRule(table, "expires_at", timedelta(0))
 
 
-async def issued(session: AsyncSession, data: ApiKeyIssuedData, at: datetime) -> None:
-    await session.execute(
-        _ISSUED,
-        {
-            "api_key_id": data.api_key_id,
-            "tenant_id": data.tenant_id,
-            "prefix": data.prefix,
-            "sealed_key": data.key.model_dump(mode="json"),
-            "expires_at": data.expires_at,
-            "issued_at": at,
-        },
-    )
+@dataclass(frozen=True)
+class TakenKey:
+    """A handover just taken (its row deleted in the caller's transaction), still sealed."""
+
+    api_key_id: UUID
+    sealed: Sealed
 
 
-async def revoked(session: AsyncSession, data: ApiKeyRevokedData) -> None:
-    await session.execute(
-        _REVOKED,
-        {
-            "api_key_id": data.api_key_id,
-            "tenant_id": data.tenant_id,
-            "revoked": True,
-            "expires_at": data.expires_at,
-        },
-    )
+class KeyHandoverRepository:
+    """`uow.key_handovers`: initial API keys waiting to be taken, and the tenant they wait for."""
 
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
 
-async def take(session: AsyncSession, keys: Keyring, tenant_id: UUID) -> str | None:
-    """The plaintext key, its row deleted in the caller's transaction; None if none waits.
-    `Unsealable` (and the caller rolls back, keeping the row) if no configured key opens it."""
-    row: Any = (await session.execute(_TAKE, {"tenant_id": tenant_id})).first()
-    if row is None:
-        return None
-    return keys.open(
-        Sealed.model_validate(row.sealed_key), api_key_handover_binding(row.api_key_id)
-    )
+    async def issued(self, data: ApiKeyIssuedData, at: datetime) -> None:
+        await self._session.execute(
+            _ISSUED,
+            {
+                "api_key_id": data.api_key_id,
+                "tenant_id": data.tenant_id,
+                "prefix": data.prefix,
+                "sealed_key": data.key.model_dump(mode="json"),
+                "expires_at": data.expires_at,
+                "issued_at": at,
+            },
+        )
+
+    async def revoked(self, data: ApiKeyRevokedData) -> None:
+        await self._session.execute(
+            _REVOKED,
+            {
+                "api_key_id": data.api_key_id,
+                "tenant_id": data.tenant_id,
+                "revoked": True,
+                "expires_at": data.expires_at,
+            },
+        )
+
+    async def take(self, tenant_id: UUID) -> TakenKey | None:
+        """The waiting key, its row deleted in the caller's transaction; None if none waits."""
+        row: Any = (await self._session.execute(_TAKE, {"tenant_id": tenant_id})).first()
+        if row is None:
+            return None
+        return TakenKey(row.api_key_id, Sealed.model_validate(row.sealed_key))
+
+    async def lock_tenant_status(self, tenant_id: UUID) -> TenantStatus | None:
+        """The tenant's status, its row locked until the transaction ends; None: no such
+        tenant."""
+        tenant = await TenantRepository(self._session).lock(tenant_id)
+        return None if tenant is None else tenant.status

@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import structlog
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 
-from service_kit.app import RuntimeDep
-from service_kit.problems import Conflict, NotFound, problem_responses
+from service_kit.problems import NotFound, problem_response, problem_responses
 from shared_schemas.api.base import ApiModel
-from tenant_api.api_keys import handover as api_keys
-from tenant_api.api_keys import repository as key_handovers
+from tenant_api.api_keys.handover import request_reissue, take_key
 from tenant_api.auth import AdminCaller, KeyReader
+from tenant_api.domain.api_keys import KeyNotReissuable
 from tenant_api.domain.status import TenantStatus
-from tenant_api.settings import TenantApiSettings
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["credentials"])
 log = structlog.get_logger(__name__)
@@ -54,9 +54,8 @@ async def take_api_key(
     """The initial admin API key, once, while the tenant is ACTIVE (INITIAL_KEY_TTL after it
     was made at most); then 404."""
     principal.ensure_tenant(tenant_id)
-    settings: TenantApiSettings = runtime.settings
     async with runtime.uow() as uow:
-        key = await key_handovers.take(uow.session, settings.handover_keyring(), tenant_id)
+        key = await take_key(uow, runtime.settings.handover_keyring(), tenant_id)
         await uow.commit()
     if key is None:
         raise NotFound("No API key is waiting for this tenant (already taken, or expired).")
@@ -77,12 +76,19 @@ async def reissue_api_key(
 ) -> ReissueAccepted:
     """Revoke the tenant's initial admin API key and issue a new one, fetched once as before."""
     async with runtime.uow() as uow:
-        try:
-            status = await api_keys.request_reissue(
-                tenant_id, principal.sub, uow, datetime.now(UTC)
-            )
-        except api_keys.KeyNotReissuable as exc:
-            raise Conflict(str(exc)) from exc
+        status = await request_reissue(tenant_id, principal.sub, uow, datetime.now(UTC))
+        if status is None:
+            raise NotFound("No such tenant.")
         await uow.commit()
     log.info("initial API key re-issue requested", tenant_id=str(tenant_id))
     return ReissueAccepted(tenant_id=tenant_id, status=status)
+
+
+def install_api_key_errors(app: FastAPI) -> None:
+    """The initial key's domain errors as problems (a tenant not ACTIVE: 409)."""
+
+    @app.exception_handler(KeyNotReissuable)
+    async def _not_reissuable(request: Request, exc: KeyNotReissuable) -> JSONResponse:
+        return problem_response(
+            409, "Conflict", slug="conflict", detail=str(exc), instance=request.url.path
+        )

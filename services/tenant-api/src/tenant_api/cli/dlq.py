@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from tenant_api.cli.gateway import CliError, call
+from tenant_api.cli.output import table
 
 BASE = "/admin/dead-letters"
 BATCH = 50
@@ -42,7 +43,7 @@ def ls(args: argparse.Namespace) -> None:
         for d in page["items"]
     ]
     header = ("ID", "SERVICE", "EVENT", "REASON", "STATUS", "STORED", "TENANT", "ORIGINAL QUEUE")
-    _table(header, rows)
+    table(header, rows)
     more = " (more: `GET /admin/dead-letters?after=<nextCursor>`)" if page.get("nextCursor") else ""
     print(f"{len(page['items'])} dead letter(s){more}")
 
@@ -104,7 +105,7 @@ def replay(args: argparse.Namespace) -> None:
     planned = call("POST", f"{BASE}/replay", body={**filters, "dryRun": True, "limit": args.limit})
     total = planned["matched"]
     if args.dry_run:
-        _table(
+        table(
             ("ID", "SERVICE", "EVENT", "REASON", "TENANT", "ORIGINAL QUEUE"),
             [
                 (
@@ -151,12 +152,6 @@ def _too_old(planned: dict[str, Any]) -> None:
 def discard(args: argparse.Namespace) -> None:
     detail = call("POST", f"{BASE}/{args.dead_letter_id}/discard", body={"reason": args.reason})
     print(f"discarded {detail['id']}: {detail['discardedReason']}")
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
-    for row in (header, *rows):
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:

@@ -6,12 +6,12 @@ import argparse
 import json
 import sys
 from datetime import timedelta
-from typing import Any
 from uuid import UUID, uuid4
 
 from service_kit.tokens import mint_token
 from tenant_api.cli import dlq, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
+from tenant_api.cli.output import table
 from tenant_api.domain.roles import Role
 
 
@@ -121,7 +121,7 @@ def _tenants_list(args: argparse.Namespace) -> None:
         (t["id"], t["key"], t["status"], t["tier"], t["name"], t["createdAt"][:19])
         for t in page["items"]
     ]
-    _table(("ID", "KEY", "STATUS", "TIER", "NAME", "CREATED"), rows)
+    table(("ID", "KEY", "STATUS", "TIER", "NAME", "CREATED"), rows)
     more = " (more: `GET /tenants?after=<nextCursor>`)" if page.get("nextCursor") else ""
     print(f"{len(page['items'])} tenant(s){more}")
 
@@ -168,12 +168,6 @@ def _reissue_key(args: argparse.Namespace) -> None:
         f"re-issue requested for {accepted['tenantId']} (Idempotency-Key {key}); take the new "
         f"key with `tenantctl tenants api-key {accepted['tenantId']}`"
     )
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
-    for row in (header, *rows):
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 if __name__ == "__main__":

@@ -14,16 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-
-from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.logging import configure_logging
-from service_kit.outbox import notify_channel
+from tenant_api.adapters.database import DatabaseUnavailable, units_of_work
 from tenant_api.cli.gateway import CliError, settings
 from tenant_api.domain.keyring import KeyringError, MasterKeyring, VaultKeyUnavailable
 from tenant_api.settings import TenantApiSettings
-from tenant_api.vault import repository as repo
+from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault import use_cases as vault
 
 ACTOR = "tenantctl vault rotate"
@@ -56,43 +52,35 @@ async def rotate(
         )
     except KeyringError as exc:
         raise CliError(f"VAULT_MASTER_KEYS: {exc}") from exc
-    engine = make_engine(config.database_url, schema=config.db_schema, pool_size=1)
-    sessions = make_sessionmaker(engine)
-
-    def uow() -> UnitOfWork:
-        return UnitOfWork(sessions, notify_channel(config.db_schema))
-
     report = RotationReport(keyring.current_version, keyring.versions)
     try:
-        async with uow() as u:
-            report.total = await repo.keys_to_rewrap(u.session, keyring.current_version)
-        echo(f"{report.total} data key(s) to re-wrap under master key v{keyring.current_version}")
-        after: UUID | None = None
-        while True:
+        async with units_of_work(config) as uow:
             async with uow() as u:
-                batch = await repo.tenants_to_rewrap(
-                    u.session, keyring.current_version, after=after, limit=batch_size
-                )
-            if not batch:
-                break
-            for tenant_id in batch:
-                await _rewrap_one(uow, keyring, tenant_id, report)
-            after = batch[-1]
-            echo(f"{report.done}/{max(report.total, report.done)}")
-    except DBAPIError as exc:
-        where = make_url(config.database_url).render_as_string(hide_password=True)
-        reason = (str(exc.orig).splitlines() or [type(exc.orig).__name__])[0]
-        raise CliError(f"database error at {where}: {reason}") from exc
-    except OSError as exc:
-        where = make_url(config.database_url).render_as_string(hide_password=True)
-        raise CliError(f"cannot reach the database at {where} ({exc})") from exc
-    finally:
-        await engine.dispose()
+                report.total = await u.vault.keys_to_rewrap(keyring.current_version)
+            current = keyring.current_version
+            echo(f"{report.total} data key(s) to re-wrap under master key v{current}")
+            after: UUID | None = None
+            while True:
+                async with uow() as u:
+                    batch = await u.vault.tenants_to_rewrap(
+                        keyring.current_version, after=after, limit=batch_size
+                    )
+                if not batch:
+                    break
+                for tenant_id in batch:
+                    await _rewrap_one(uow, keyring, tenant_id, report)
+                after = batch[-1]
+                echo(f"{report.done}/{max(report.total, report.done)}")
+    except DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from exc
     return report
 
 
 async def _rewrap_one(
-    uow: Callable[[], UnitOfWork], keyring: MasterKeyring, tenant_id: UUID, report: RotationReport
+    uow: Callable[[], TenantApiUnitOfWork],
+    keyring: MasterKeyring,
+    tenant_id: UUID,
+    report: RotationReport,
 ) -> None:
     async with uow() as u:
         try:

@@ -1,1 +1,2 @@
-"""A tenant's config for its apps (context provider): routes, reads, the cache and generations."""
+"""A tenant's config for its apps (context provider): `TenantConfigs` (the cached read, and why
+it is never stale), its parts, the feature-flag write and the routes."""

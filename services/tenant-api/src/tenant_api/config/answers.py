@@ -1,9 +1,8 @@
 """Rendered `GET /tenants/{id}/config` answers kept in the process, newest generation per tenant.
 
 An answer is the JSON of one config at one generation, so it is exactly as fresh as that
-generation: the route serves it only when it is at least the tenant's committed generation, by
-the argument in handlers/tenant_config.py. A hit costs no Redis round trip, no JSON parse and
-no model validation. Least recently used tenants are forgotten first.
+generation: served only when it is at least the tenant's committed generation (step 2 in
+tenant_configs.py, which says why). Least recently used tenants are forgotten first.
 """
 
 from __future__ import annotations

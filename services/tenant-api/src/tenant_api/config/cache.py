@@ -1,8 +1,8 @@
-"""Tenant configs in Redis, each entry tagged with the generation it was read at.
+"""Tenant configs in Redis, each entry tagged with the generation it was read at (steps 3 and 4
+in tenant_configs.py, which says why it never answers stale).
 
-The cache is an optimisation only: any Redis failure is a miss, and the caller reads
-PostgreSQL. Entries are replaced only by a higher generation (compare-and-set in Lua, one
-atomic step in Redis), so two fills racing never put an older config back.
+Any Redis failure is a miss. Entries are replaced only by a higher generation (compare-and-set
+in Lua), so two fills racing never put an older config back.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """The tenants' committed config generations, read with plain asyncpg on a small pool.
 
-This lookup runs on every `GET /tenants/{id}/config` (handlers/tenant_config.py says why), so it
-skips the ORM session: one autocommit statement, prepared once per connection, no BEGIN or
-ROLLBACK, no pre-ping. Under READ COMMITTED an autocommit statement sees every transaction
-committed before it started — the same guarantee the session's first statement gave.
+This lookup runs on every `GET /tenants/{id}/config` (step 1 in tenant_configs.py, which says
+why it is enough), so it skips the ORM session: one autocommit statement, prepared once per
+connection, no BEGIN or ROLLBACK, no pre-ping.
 """
 
 from __future__ import annotations

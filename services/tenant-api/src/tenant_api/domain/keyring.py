@@ -6,8 +6,6 @@ with the tenant id as associated data, so a wrapped key copied to another tenant
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import re
 from collections.abc import Sequence
@@ -16,9 +14,35 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-KEY_BYTES = 32
-NONCE_BYTES = 12
-_ENTRY = re.compile(r"^v([1-9][0-9]{0,8}):(.+)$")
+from service_kit.sealing import (
+    KEY_BYTES,
+    NONCE_BYTES,
+    KeyListFormat,
+    KeyringError,
+    check_key_list,
+    parse_key_list,
+)
+
+__all__ = [
+    "KEY_BYTES",
+    "MASTER_KEYS",
+    "NONCE_BYTES",
+    "CredentialUnreadable",
+    "KeyringError",
+    "MasterKeyring",
+    "VaultError",
+    "VaultKeyUnavailable",
+    "new_data_key",
+]
+
+# VAULT_MASTER_KEYS: the kit's key list, with versions for ids (a malformed one raises the
+# kit's `KeyringError`, which never carries key material).
+MASTER_KEYS = KeyListFormat(
+    re.compile(r"^(v[1-9][0-9]{0,8}):(.+)$"),
+    shape="v<version>:<base64 key>",
+    key="master key",
+    key_id="master key version",
+)
 
 
 class VaultError(Exception):
@@ -33,10 +57,6 @@ class CredentialUnreadable(VaultError):
     """The sealed credential does not open under its tenant's data key, tenant and provider."""
 
 
-class KeyringError(ValueError):
-    """VAULT_MASTER_KEYS / VAULT_MASTER_KEY_VERSION are malformed (never carries key material)."""
-
-
 def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
 
@@ -45,13 +65,8 @@ class MasterKeyring:
     """Master keys by version; the current one wraps, every one unwraps."""
 
     def __init__(self, keys: Sequence[tuple[int, bytes]], current_version: int | None = None):
-        if not keys:
-            raise KeyringError("no master key is configured")
+        check_key_list(keys, MASTER_KEYS)
         self._keys = dict(keys)
-        if len(self._keys) != len(keys):
-            raise KeyringError("a master key version is listed twice")
-        if any(len(key) != KEY_BYTES for key in self._keys.values()):
-            raise KeyringError(f"every master key must be {KEY_BYTES} bytes")
         self.current_version = keys[0][0] if current_version is None else current_version
         if self.current_version not in self._keys:
             raise KeyringError(f"the current version v{self.current_version} has no key")
@@ -60,16 +75,7 @@ class MasterKeyring:
     @classmethod
     def parse(cls, spec: str, current_version: int | None = None) -> MasterKeyring:
         """`v2:<base64 32 bytes>,v1:<base64 32 bytes>`: the first is current unless told."""
-        keys: list[tuple[int, bytes]] = []
-        for position, entry in enumerate(e.strip() for e in spec.split(",") if e.strip()):
-            match = _ENTRY.match(entry)
-            if match is None:
-                raise KeyringError(f"entry {position + 1} is not `v<version>:<base64 key>`")
-            try:
-                key = base64.b64decode(match.group(2), validate=True)
-            except binascii.Error as exc:
-                raise KeyringError(f"key v{match.group(1)} is not valid base64") from exc
-            keys.append((int(match.group(1)), key))
+        keys = [(int(version[1:]), key) for version, key in parse_key_list(spec, MASTER_KEYS)]
         return cls(keys, current_version)
 
     def __repr__(self) -> str:  # never the keys

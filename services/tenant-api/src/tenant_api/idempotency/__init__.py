@@ -6,23 +6,25 @@ concurrently they are sent; the same key with another request is 422 and runs no
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from service_kit.runtime import ServiceRuntime
 from tenant_api.auth import TokenVerifier
 from tenant_api.idempotency.middleware import IdempotencyMiddleware
 from tenant_api.idempotency.openapi import document_idempotency
 from tenant_api.settings import TenantApiSettings
+
+if TYPE_CHECKING:
+    from tenant_api.runtime import Runtime
 
 __all__ = ["install_idempotency"]
 
 
 def install_idempotency(app: FastAPI, settings: TenantApiSettings) -> None:
     """Wrap the routes (innermost middleware) and document the header in the OpenAPI."""
-    runtime: ServiceRuntime[Any, Any, Any] = app.state.runtime
+    runtime: Runtime = app.state.runtime
 
     async def verify(token: str) -> dict[str, Any]:
         verifier: TokenVerifier = runtime.deps.token_verifier  # the routes' own: the same keys

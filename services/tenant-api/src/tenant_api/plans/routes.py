@@ -3,41 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import Field, field_serializer
 
 from service_kit.problems import NotFound, problem_responses
-from shared_schemas.api.base import ApiModel
-from shared_schemas.events import Tier
 from tenant_api.auth import AnyCaller
+from tenant_api.plans.models import PlanList, PlanOut
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(tags=["plans"])
-
-
-class PlanOut(ApiModel):
-    id: str
-    name: str
-    tiers: list[Tier] = Field(description="Tiers a tenant on this plan may use.")
-    price: Decimal = Field(description="Per billing period, decimal as text, e.g. `49.00`.")
-    currency: str
-    billing_period: str = Field(description="`monthly` or `yearly`.")
-    external_infrastructure: bool | None = Field(
-        description="Whether provisioning runs the external infrastructure step; null: silo only."
-    )
-    limits: dict[str, Any]
-
-    @field_serializer("price")
-    def _price(self, value: Decimal) -> str:
-        return f"{value:.2f}"
-
-
-class PlanList(ApiModel):
-    items: list[PlanOut]
-    count: int
 
 
 @router.get(

@@ -142,7 +142,7 @@ class TenantRepository:
         """Write the tenant's columns; the one way a tenant row changes after onboarding.
 
         A change to any of CONFIG_COLUMNS bumps `config_generation` in the same statement, so
-        in the same transaction: the config cache relies on it (see config/reads.py).
+        in the same transaction: the config cache relies on it (see config/tenant_configs.py).
         """
         if CONFIG_COLUMNS.intersection(values):
             values["config_generation"] = tenants.c.config_generation + 1
@@ -203,19 +203,3 @@ def _without_tenant(row: Row[Any]) -> dict[str, Any]:
     values = row._asdict()
     values.pop("tenant_id")
     return values
-
-
-# Kept for vault/, config/ and api_keys/ until they reach tenants through `uow.tenants`.
-
-
-async def exists(session: AsyncSession, tenant_id: UUID) -> bool:
-    return await TenantRepository(session).exists(tenant_id)
-
-
-async def lock(session: AsyncSession, tenant_id: UUID) -> Row[Any] | None:
-    """The tenant row, locked until the transaction ends."""
-    return (await session.execute(_LOCK, {"tenant_id": tenant_id})).first()
-
-
-async def change(session: AsyncSession, tenant_id: UUID, **values: Any) -> None:
-    await TenantRepository(session).change(tenant_id, **values)

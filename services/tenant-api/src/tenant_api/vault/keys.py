@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import structlog
 
-from service_kit.runtime import ServiceRuntime
 from tenant_api.domain.keyring import KeyringError, MasterKeyring, VaultKeyUnavailable
-from tenant_api.vault import repository as vault
+from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault.settings import VaultSettings
 
 log = structlog.get_logger(__name__)
@@ -33,18 +32,18 @@ class VaultKeys:
             raise VaultKeyUnavailable(self.problem or "no master keys")
         return self._keyring
 
-    async def readiness(self, runtime: ServiceRuntime[Any, Any, Any]) -> str:
+    async def readiness(self, unit_of_work: Callable[[], TenantApiUnitOfWork]) -> str:
         """ "ok" when a key is configured for every version in use and opens a sample of it."""
         if self._keyring is None:
             return f"unavailable: {self.problem}"
-        async with runtime.uow() as uow:
-            samples = await vault.one_key_per_version(uow.session)
-        for row in samples:
-            version = row.master_key_version
+        async with unit_of_work() as uow:
+            samples = await uow.vault.one_key_per_version()
+        for sample in samples:
+            version = sample.master_key_version
             if version in self._verified:
                 continue
             try:
-                self._keyring.unwrap(row.wrapped_key, version, row.tenant_id)
+                self._keyring.unwrap(sample.wrapped_key, version, sample.tenant_id)
             except VaultKeyUnavailable as exc:
                 log.error("vault master key unavailable", reason=str(exc))
                 return f"unavailable: {exc}"

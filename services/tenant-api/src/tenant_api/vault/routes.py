@@ -4,82 +4,31 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_validator
 
-from service_kit.app import RuntimeDep
-from service_kit.db import UnitOfWork
 from service_kit.problems import Forbidden, NotFound, ServiceUnavailable, problem_responses
-from service_kit.runtime import ServiceRuntime
-from shared_schemas.api.base import ApiModel
 from tenant_api.auth import KeyReader
 from tenant_api.deps import DepsDep
 from tenant_api.domain.keyring import CredentialUnreadable, VaultError
 from tenant_api.domain.masking import mask_all
 from tenant_api.domain.roles import Role
-from tenant_api.tenants import repository as tenants
-from tenant_api.vault import repository as vault_repository
+from tenant_api.runtime import Runtime
+from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault import use_cases as vault
 from tenant_api.vault.keys import VaultKeys
+from tenant_api.vault.models import CredentialIn, CredentialList, CredentialOut, CredentialSummary
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["credentials"])
 
 Provider = Annotated[
     str, Path(pattern=r"^[a-z0-9-]{2,50}$", description="e.g. `stripe`, `github-app`.")
 ]
-MAX_ENTRIES, MAX_VALUE_CHARS, MAX_TOTAL_BYTES = 20, 4096, 8192
 VAULT_DOWN = "The vault cannot decrypt (master key unavailable, or the ciphertext was altered)"
-
-
-class CredentialIn(RootModel[dict[str, str]]):
-    """A small JSON object of strings, e.g. `{"clientId": "…", "clientSecret": "…"}`."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "additionalProperties": False,  # names outside the pattern are refused
-            "examples": [{"clientId": "app-123", "clientSecret": "s3cr3t-value"}],
-        }
-    )
-    root: dict[
-        Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")],
-        Annotated[str, StringConstraints(min_length=1, max_length=MAX_VALUE_CHARS)],
-    ] = Field(min_length=1, max_length=MAX_ENTRIES)
-
-    @model_validator(mode="after")
-    def _small(self) -> CredentialIn:
-        size = sum(len(k.encode()) + len(v.encode()) for k, v in self.root.items())
-        if size > MAX_TOTAL_BYTES:
-            raise ValueError(f"names and values may hold {MAX_TOTAL_BYTES} bytes in all")
-        return self
-
-
-class CredentialOut(ApiModel):
-    """One provider's credential: values masked (`ab…yz`, short ones `****`) unless revealed."""
-
-    tenant_id: UUID
-    provider: str
-    masked: bool
-    values: dict[str, str]
-    created_at: datetime
-    updated_at: datetime
-
-
-class CredentialSummary(ApiModel):
-    provider: str
-    created_at: datetime
-    updated_at: datetime
-
-
-class CredentialList(ApiModel):
-    """Which providers the tenant has credentials for; never their values."""
-
-    items: list[CredentialSummary]
-    count: int
 
 
 class VaultKeyUnavailableProblem(ServiceUnavailable):
@@ -123,7 +72,7 @@ async def put_credential(
     """Store or replace the tenant's credential for a provider (admin, or the tenant itself)."""
     principal.ensure_tenant(tenant_id)
     async with _vault_uow(runtime) as uow:
-        if not await tenants.exists(uow.session, tenant_id):
+        if not await uow.vault.tenant_exists(tenant_id):
             raise NotFound("No such tenant.")
         stored = await vault.store(
             uow, keys, tenant_id=tenant_id, provider=provider, values=body.root, actor=principal.sub
@@ -144,10 +93,13 @@ async def list_credentials(
     """The providers the tenant has credentials for (no values)."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
-        if not await tenants.exists(uow.session, tenant_id):
+        if not await uow.vault.tenant_exists(tenant_id):
             raise NotFound("No such tenant.")
-        rows = await vault_repository.providers(uow.session, tenant_id)
-    items = [CredentialSummary.model_validate(r._asdict()) for r in rows]
+        entries = await uow.vault.providers(tenant_id)
+    items = [
+        CredentialSummary(provider=e.provider, created_at=e.created_at, updated_at=e.updated_at)
+        for e in entries
+    ]
     return CredentialList(items=items, count=len(items))
 
 
@@ -217,7 +169,7 @@ async def delete_credential(
 
 
 @asynccontextmanager
-async def _vault_uow(runtime: ServiceRuntime[Any, Any, Any]) -> AsyncIterator[UnitOfWork]:
+async def _vault_uow(runtime: Runtime) -> AsyncIterator[TenantApiUnitOfWork]:
     """Commit on success; on a vault failure commit its audit row, then answer 503."""
     async with runtime.uow() as uow:
         try:

@@ -16,27 +16,13 @@ from uuid import UUID
 
 import structlog
 
-from service_kit.db import UnitOfWork
 from tenant_api.domain.keyring import MasterKeyring, VaultError, VaultKeyUnavailable, new_data_key
 from tenant_api.domain.sealing import open_sealed, seal
-from tenant_api.vault import repository as repo
+from tenant_api.domain.vault import Action, Outcome
+from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault.keys import VaultKeys
 
 log = structlog.get_logger(__name__)
-
-
-class Action(StrEnum):
-    STORE = "store"
-    DECRYPT = "decrypt"  # decrypted for internal use, e.g. a masked read
-    REVEAL = "reveal"  # plaintext handed to the caller
-    DELETE = "delete"
-    REWRAP = "rewrap"
-
-
-class Outcome(StrEnum):
-    SUCCESS = "success"
-    FAILURE = "failure"
-    DENIED = "denied"
 
 
 @dataclass(frozen=True)
@@ -54,7 +40,7 @@ class Rewrap(StrEnum):
 
 
 async def store(
-    uow: UnitOfWork,
+    uow: TenantApiUnitOfWork,
     keys: VaultKeys,
     *,
     tenant_id: UUID,
@@ -66,12 +52,12 @@ async def store(
     async with _audited(uow, tenant_id, provider, Action.STORE, actor):
         data_key = await _data_key(uow, keys, tenant_id, create=True)
         sealed = seal(data_key, values, tenant_id=tenant_id, provider=provider)
-    row = await repo.put_credential(uow.session, tenant_id, provider, sealed)
-    return Credential(dict(values), row.created_at, row.updated_at, created=bool(row.inserted))
+    stored = await uow.vault.put_credential(tenant_id, provider, sealed)
+    return Credential(dict(values), stored.created_at, stored.updated_at, created=stored.inserted)
 
 
 async def read(
-    uow: UnitOfWork,
+    uow: TenantApiUnitOfWork,
     keys: VaultKeys,
     *,
     tenant_id: UUID,
@@ -80,74 +66,66 @@ async def read(
     reveal: bool,
 ) -> Credential | None:
     """The plaintext values (the caller masks them unless revealing); None if there are none."""
-    row = await repo.credential(uow.session, tenant_id, provider)
-    if row is None:
+    found = await uow.vault.credential(tenant_id, provider)
+    if found is None:
         return None
     action = Action.REVEAL if reveal else Action.DECRYPT
     async with _audited(uow, tenant_id, provider, action, actor):
         data_key = await _data_key(uow, keys, tenant_id, create=False)
-        values = open_sealed(data_key, row.ciphertext, tenant_id=tenant_id, provider=provider)
-    return Credential(values, row.created_at, row.updated_at)
+        values = open_sealed(data_key, found.ciphertext, tenant_id=tenant_id, provider=provider)
+    return Credential(values, found.created_at, found.updated_at)
 
 
-async def deny_reveal(uow: UnitOfWork, *, tenant_id: UUID, provider: str, actor: str) -> None:
+async def deny_reveal(
+    uow: TenantApiUnitOfWork, *, tenant_id: UUID, provider: str, actor: str
+) -> None:
     """Someone without the right asked for plaintext: nothing is decrypted, the try is kept."""
-    await repo.audit(
-        uow.session,
-        tenant_id=tenant_id,
-        provider=provider,
-        action=Action.REVEAL,
-        actor=actor,
-        outcome=Outcome.DENIED,
-    )
+    await uow.vault.audit(tenant_id, provider, Action.REVEAL, actor, Outcome.DENIED)
 
 
-async def delete(uow: UnitOfWork, *, tenant_id: UUID, provider: str, actor: str) -> bool:
-    if not await repo.delete_credential(uow.session, tenant_id, provider):
+async def delete(uow: TenantApiUnitOfWork, *, tenant_id: UUID, provider: str, actor: str) -> bool:
+    if not await uow.vault.delete_credential(tenant_id, provider):
         return False
-    await repo.audit(
-        uow.session,
-        tenant_id=tenant_id,
-        provider=provider,
-        action=Action.DELETE,
-        actor=actor,
-        outcome=Outcome.SUCCESS,
-    )
+    await uow.vault.audit(tenant_id, provider, Action.DELETE, actor, Outcome.SUCCESS)
     return True
 
 
-async def rewrap(uow: UnitOfWork, keyring: MasterKeyring, *, tenant_id: UUID, actor: str) -> Rewrap:
+async def rewrap(
+    uow: TenantApiUnitOfWork, keyring: MasterKeyring, *, tenant_id: UUID, actor: str
+) -> Rewrap:
     """Wrap the tenant's data key under the current master key (row locked until commit)."""
-    row = await repo.data_key(uow.session, tenant_id, lock=True)
-    if row is None:
+    stored = await uow.vault.data_key(tenant_id, lock=True)
+    if stored is None:
         return Rewrap.GONE
-    if row.master_key_version == keyring.current_version:
+    if stored.master_key_version == keyring.current_version:
         return Rewrap.CURRENT
     async with _audited(uow, tenant_id, None, Action.REWRAP, actor):
-        _, data_key = keyring.unwrap_any(row.wrapped_key, row.master_key_version, tenant_id)
+        _, data_key = keyring.unwrap_any(stored.wrapped_key, stored.master_key_version, tenant_id)
     version, wrapped = keyring.wrap(data_key, tenant_id)
-    await repo.rewrap_data_key(uow.session, tenant_id, wrapped, version)
+    await uow.vault.rewrap_data_key(tenant_id, wrapped, version)
     return Rewrap.REWRAPPED
 
 
-async def _data_key(uow: UnitOfWork, keys: VaultKeys, tenant_id: UUID, *, create: bool) -> bytes:
+async def _data_key(
+    uow: TenantApiUnitOfWork, keys: VaultKeys, tenant_id: UUID, *, create: bool
+) -> bytes:
     """The tenant's data key, unwrapped with the master key version its row names."""
-    row = await repo.data_key(uow.session, tenant_id)
-    if row is None and create:
+    stored = await uow.vault.data_key(tenant_id)
+    if stored is None and create:
         keyring = keys.keyring()
         data_key = new_data_key()
         version, wrapped = keyring.wrap(data_key, tenant_id)
-        if await repo.add_data_key(uow.session, tenant_id, wrapped, version):
+        if await uow.vault.add_data_key(tenant_id, wrapped, version):
             return data_key
-        row = await repo.data_key(uow.session, tenant_id)  # a concurrent request's key stands
-    if row is None:
+        stored = await uow.vault.data_key(tenant_id)  # a concurrent request's key stands
+    if stored is None:
         raise VaultKeyUnavailable("the tenant has no data key")
-    return keys.keyring().unwrap(row.wrapped_key, row.master_key_version, tenant_id)
+    return keys.keyring().unwrap(stored.wrapped_key, stored.master_key_version, tenant_id)
 
 
 @asynccontextmanager
 async def _audited(
-    uow: UnitOfWork, tenant_id: UUID, provider: str | None, action: Action, actor: str
+    uow: TenantApiUnitOfWork, tenant_id: UUID, provider: str | None, action: Action, actor: str
 ) -> AsyncIterator[None]:
     """Audit the block's outcome; a failure is recorded before the `VaultError` goes on."""
     try:
@@ -160,20 +138,6 @@ async def _audited(
             action=action.value,
             reason=str(exc),
         )
-        await repo.audit(
-            uow.session,
-            tenant_id=tenant_id,
-            provider=provider,
-            action=action,
-            actor=actor,
-            outcome=Outcome.FAILURE,
-        )
+        await uow.vault.audit(tenant_id, provider, action, actor, Outcome.FAILURE)
         raise
-    await repo.audit(
-        uow.session,
-        tenant_id=tenant_id,
-        provider=provider,
-        action=action,
-        actor=actor,
-        outcome=Outcome.SUCCESS,
-    )
+    await uow.vault.audit(tenant_id, provider, action, actor, Outcome.SUCCESS)

@@ -9,7 +9,7 @@ their view during an outage) and writes answer 503 (fail closed).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Request
 
@@ -17,16 +17,17 @@ from service_kit.app import RuntimeDep
 from service_kit.client_ip import client_ip
 from service_kit.problems import PROBLEM_JSON
 from service_kit.ratelimit import Limit, enforce, subject_key
-from service_kit.runtime import ServiceRuntime
 from shared_schemas import Problem
 from tenant_api.settings import TenantApiSettings
+
+if TYPE_CHECKING:  # the runtime's types reach auth, which this module serves
+    from tenant_api.runtime import Runtime
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _settings(runtime: ServiceRuntime[Any, Any, Any]) -> TenantApiSettings:
-    settings: TenantApiSettings = runtime.settings
-    return settings
+def _settings(runtime: Runtime) -> TenantApiSettings:
+    return runtime.settings
 
 
 async def per_client_ip(request: Request, runtime: RuntimeDep) -> None:
@@ -38,7 +39,7 @@ async def per_client_ip(request: Request, runtime: RuntimeDep) -> None:
     await enforce(runtime.redis, "public", key, limit, fail_open=False)
 
 
-async def per_subject(runtime: ServiceRuntime[Any, Any, Any], method: str, subject: str) -> None:
+async def per_subject(runtime: Runtime, method: str, subject: str) -> None:
     """AUTH_API_MAX_REQUESTS per AUTH_API_WINDOW_SECONDS for each token subject.
 
     Called by `auth.require()` once the token is verified, so every route that names its

@@ -1,4 +1,5 @@
-"""tenant-api's runtime as routes receive it: typed, so `uow.tenants` and friends are checked.
+"""tenant-api's runtime as routes receive it: typed, so `runtime.uow()` is tenant-api's unit of
+work and `uow.tenants` and friends are checked.
 
 The kit's own dependency underneath, so a route asking for both gets it resolved once.
 """
