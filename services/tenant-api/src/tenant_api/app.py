@@ -97,8 +97,6 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
         ],
     )
     install_domain_errors(app)
-    api_key.install_api_key_errors(app)
-    dead_letters.install_dead_letter_errors(app)
     install_security(app, settings)
     document_limits(app)
     install_idempotency(app, settings)

@@ -7,14 +7,12 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Response
 
-from service_kit.problems import NotFound, problem_response, problem_responses
+from service_kit.problems import NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.api_keys.handover import request_reissue, take_key
 from tenant_api.auth import AdminCaller, KeyReader
-from tenant_api.domain.api_keys import KeyNotReissuable
 from tenant_api.domain.status import TenantStatus
 from tenant_api.web.errors import AUTH, NOT_FOUND
 from tenant_api.web.runtime import RuntimeDep
@@ -82,13 +80,3 @@ async def reissue_api_key(
         await uow.commit()
     log.info("initial API key re-issue requested", tenant_id=str(tenant_id))
     return ReissueAccepted(tenant_id=tenant_id, status=status)
-
-
-def install_api_key_errors(app: FastAPI) -> None:
-    """The initial key's domain errors as problems (a tenant not ACTIVE: 409)."""
-
-    @app.exception_handler(KeyNotReissuable)
-    async def _not_reissuable(request: Request, exc: KeyNotReissuable) -> JSONResponse:
-        return problem_response(
-            409, "Conflict", slug="conflict", detail=str(exc), instance=request.url.path
-        )

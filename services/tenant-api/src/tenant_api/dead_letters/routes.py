@@ -6,14 +6,12 @@ from typing import Annotated
 from uuid import UUID
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query
 
 from service_kit.problems import (
     Conflict,
     NotFound,
     ProblemError,
-    problem_response,
     problem_responses,
 )
 from shared_schemas.api.instants import Instant
@@ -165,16 +163,6 @@ async def discard(
         )
         await uow.commit()
     return await _detail(runtime, dead_letter_id)
-
-
-def install_dead_letter_errors(app: FastAPI) -> None:
-    """A dead letter not in a state for the action asked: 409, saying why."""
-
-    @app.exception_handler(DeadLetterRefused)
-    async def _refused(request: Request, exc: DeadLetterRefused) -> JSONResponse:
-        return problem_response(
-            409, "Conflict", slug="conflict", detail=str(exc), instance=request.url.path
-        )
 
 
 async def _letter(uow: TenantApiUnitOfWork, dead_letter_id: UUID) -> DeadLetter:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from tenant_api.domain.errors import DomainError
 from tenant_api.domain.status import TenantStatus
 
 
-class KeyNotReissuable(Exception):
+class KeyNotReissuable(DomainError):
     """The tenant is not ACTIVE (the gateway answers 409)."""
 
     def __init__(self, status: TenantStatus) -> None:

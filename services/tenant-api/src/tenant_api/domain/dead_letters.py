@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
+from tenant_api.domain.errors import DomainError
+
 PARKED = "PARKED"
 REPLAYED = "REPLAYED"
 DISCARDED = "DISCARDED"
@@ -43,7 +45,7 @@ class Filters:
     status: str | None = None
 
 
-class DeadLetterRefused(Exception):
+class DeadLetterRefused(DomainError):
     """The letter is not in a state for this action (the gateway answers 409 with the text)."""
 
 

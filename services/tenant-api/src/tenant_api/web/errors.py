@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from service_kit.problems import Conflict, NotFound, ProblemError, Unprocessable, problem_response
+from tenant_api.domain.api_keys import KeyNotReissuable
+from tenant_api.domain.dead_letters import DeadLetterRefused
 from tenant_api.domain.errors import (
     ContactNotFound,
     DomainError,
@@ -58,6 +60,8 @@ def problem_of(exc: DomainError) -> ProblemError:
         case InvoiceNotPayable(status=status):
             detail = f"The invoice is {status}; only a PENDING invoice can be paid."
             return Conflict(detail, invoiceStatus=status)
+        case KeyNotReissuable() | DeadLetterRefused():
+            return Conflict(str(exc))
     raise TypeError(f"no problem for {type(exc).__name__}")
 
 
