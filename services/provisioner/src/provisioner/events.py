@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from provisioner import PRODUCER
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.domain import events as ev
 from provisioner.domain.pipeline import Pipeline, Transition
-from provisioner.producer import PRODUCER
 from shared_schemas import Envelope
 from shared_schemas.events import (
     ProvisioningCancelled,

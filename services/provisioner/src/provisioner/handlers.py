@@ -10,14 +10,13 @@ from uuid import UUID
 
 import structlog
 
-from provisioner import events
+from provisioner import PRODUCER, events
 from provisioner.adapters import faults as fault_hooks
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.deps import ProvisionerDeps
 from provisioner.domain.pipeline import Transition
 from provisioner.domain.plan import plan_steps
 from provisioner.domain.status import InvalidTransition, PipelineStatus, StopReason
-from provisioner.producer import PRODUCER
 from provisioner.undo import undo
 from shared_schemas.events import (
     ApiKeyReissueRequested,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+from provisioner import PRODUCER
 from provisioner.adapters.drivers import DriverJob
 from provisioner.adapters.faults import Faults
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
@@ -17,7 +18,6 @@ from provisioner.domain.outcomes import Done, StepFailed, Waiting
 from provisioner.domain.pipeline import Pipeline
 from provisioner.domain.plan import PreflightFailed, preflight
 from provisioner.domain.resource import ResourceStatus
-from provisioner.producer import PRODUCER
 from shared_schemas.events import InvoiceIssued, InvoiceIssuedData, StepName, Tier
 
 Step = Callable[[Pipeline, ProvisionerUnitOfWork, ProvisionerDeps], Awaitable[Done]]

@@ -12,9 +12,9 @@ from uuid import UUID, uuid4
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from provisioner import PRODUCER
 from provisioner.adapters.ledger import LedgerEntries
 from provisioner.adapters.orm import api_keys
-from provisioner.producer import PRODUCER
 from service_kit.outbox import Outbox
 from service_kit.sealing import Keyring
 from shared_schemas.events import (

@@ -13,8 +13,8 @@ from uuid import UUID
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from provisioner import PRODUCER
 from provisioner.adapters.orm import webhook_runs as table
-from provisioner.producer import PRODUCER
 from service_kit.outbox import Outbox
 from service_kit.retention import RetentionRule
 from service_kit.sealing import Keyring

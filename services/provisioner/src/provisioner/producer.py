@@ -1,3 +1,0 @@
-"""The name every event this service publishes carries as its producer."""
-
-PRODUCER = "provisioner"
