@@ -19,14 +19,13 @@ from provisioner.domain.status import ACTIVE, PipelineStatus, StopReason
 from service_kit import tracing
 from shared_schemas.events import PlanFacts, StepName, TenantProvisioningRequestedData, Tier
 
-S = PipelineStatus
-
 _NEXT_DUE = (
     select(pipelines)
     .where(
         or_(
-            status_in(S.RUNNING, S.COMPENSATING) & (pipelines.c.next_run_at <= func.now()),
-            status_in(S.WAITING) & (pipelines.c.waiting_deadline <= func.now()),
+            status_in(PipelineStatus.RUNNING, PipelineStatus.COMPENSATING)
+            & (pipelines.c.next_run_at <= func.now()),
+            status_in(PipelineStatus.WAITING) & (pipelines.c.waiting_deadline <= func.now()),
         )
     )
     .order_by(pipelines.c.next_run_at)
@@ -39,7 +38,7 @@ _STILL_DUE = (
     select(pipelines)
     .where(
         pipelines.c.id == bindparam("pipeline_id"),
-        status_in(S.RUNNING, S.COMPENSATING),
+        status_in(PipelineStatus.RUNNING, PipelineStatus.COMPENSATING),
         pipelines.c.next_run_at <= func.clock_timestamp(),
     )
     .with_for_update()
@@ -117,7 +116,7 @@ class PipelineRepository:
                 "plan": request.plan.model_dump(mode="json"),
                 "contact": request.contact.model_dump(mode="json"),
                 "run": request.run,
-                "status": S.RUNNING,
+                "status": PipelineStatus.RUNNING,
                 "steps": steps,
                 "correlation_event_id": requested_by,
                 # The engine runs the steps later, from a poll: it continues this trace from here.
@@ -137,7 +136,7 @@ class PipelineRepository:
 async def waiting_deadline(session: AsyncSession, pipeline_id: UUID) -> datetime | None:
     """The callback deadline of the pipeline's step while it waits for one; else None."""
     row = (await session.execute(_WAITING_DEADLINE, {"pipeline_id": pipeline_id})).first()
-    if row is None or row.status != S.WAITING:
+    if row is None or row.status != PipelineStatus.WAITING:
         return None
     deadline: datetime = row.waiting_deadline
     return deadline

@@ -39,7 +39,6 @@ from tenant_api import PRODUCER
 from tenant_api.domain.contacts import TenantContact
 from tenant_api.domain.status import TenantStatus, transition
 
-_S = TenantStatus
 # The events that say only which tenant, and why.
 _RefEvent = TypeVar("_RefEvent", TenantSuspended, TenantReactivated, TenantOffboardingRequested)
 
@@ -70,7 +69,7 @@ class Tenant:
         now: datetime,
     ) -> tuple[Tenant, TenantProvisioningRequested]:
         """PROVISIONING with a new pipeline (run 1, or the next run for a retry)."""
-        moved = self._becoming(_S.PROVISIONING)
+        moved = self._becoming(TenantStatus.PROVISIONING)
         data = TenantProvisioningRequestedData(
             tenant_id=self.id,
             pipeline_id=pipeline_id,
@@ -89,33 +88,33 @@ class Tenant:
 
     def check_cancellable(self) -> None:
         """Only a PROVISIONING tenant can be cancelled (it stays so until the provisioner says)."""
-        transition(self.status, _S.CANCELLED, only_from=_S.PROVISIONING)
+        transition(self.status, TenantStatus.CANCELLED, only_from=TenantStatus.PROVISIONING)
 
     def suspend(self, now: datetime, reason: str | None) -> tuple[Tenant, TenantSuspended]:
         """ACTIVE → SUSPENDED."""
-        return self._becoming(_S.SUSPENDED), self._ref_event(TenantSuspended, now, reason)
+        return self._becoming(TenantStatus.SUSPENDED), self._ref_event(TenantSuspended, now, reason)
 
     def reactivate(self, now: datetime) -> tuple[Tenant, TenantReactivated]:
         """SUSPENDED → ACTIVE (ACTIVE is also where provisioning ends: not from there)."""
-        moved = self._becoming(_S.ACTIVE, only_from=_S.SUSPENDED)
+        moved = self._becoming(TenantStatus.ACTIVE, only_from=TenantStatus.SUSPENDED)
         return moved, self._ref_event(TenantReactivated, now, None)
 
     def offboard(
         self, now: datetime, reason: str | None
     ) -> tuple[Tenant, TenantOffboardingRequested]:
         """→ DEPROVISIONING; `tenant.deprovisioned` later makes it OFFBOARDED."""
-        moved = self._becoming(_S.DEPROVISIONING)
+        moved = self._becoming(TenantStatus.DEPROVISIONING)
         return moved, self._ref_event(TenantOffboardingRequested, now, reason)
 
     @property
     def deprovisioning(self) -> bool:
-        return self.status == _S.DEPROVISIONING
+        return self.status == TenantStatus.DEPROVISIONING
 
     def finish_offboarding(
         self, contact: Contact, cause: TenantDeprovisioned
     ) -> tuple[Tenant, TenantOffboarded]:
         """DEPROVISIONING → OFFBOARDED; the record stays, its resources are gone."""
-        moved = self._becoming(_S.OFFBOARDED)
+        moved = self._becoming(TenantStatus.OFFBOARDED)
         data = TenantOffboardedData(tenant_id=self.id, key=self.key, contact=contact)
         event = TenantOffboarded.build(
             data, producer=PRODUCER, correlation_id=cause.correlation_id, causation=cause
@@ -127,7 +126,7 @@ class Tenant:
     ) -> tuple[Tenant, TenantActivated]:
         """PROVISIONING → ACTIVE at the app URL the pipeline reported (/config shows it)."""
         app_url = cause.data.app_url
-        moved = replace(self._ending_provisioning(_S.ACTIVE), app_url=app_url)
+        moved = replace(self._ending_provisioning(TenantStatus.ACTIVE), app_url=app_url)
         data = TenantActivatedData(
             tenant_id=self.id, key=self.key, name=self.name, app_url=app_url, contact=contact
         )
@@ -145,17 +144,17 @@ class Tenant:
             reason=d.reason,
             contact=contact,
         )
-        moved = self._ending_provisioning(_S.PROVISION_FAILED)
+        moved = self._ending_provisioning(TenantStatus.PROVISION_FAILED)
         return moved, TenantProvisioningFailed.build(data, **_caused_by(cause))
 
     def confirm_cancel(self, cause: ProvisioningCancelled) -> tuple[Tenant, TenantCancelled]:
         """PROVISIONING → CANCELLED once the provisioner has compensated."""
         ref = PipelineRef(tenant_id=cause.data.tenant_id, pipeline_id=cause.data.pipeline_id)
-        moved = self._ending_provisioning(_S.CANCELLED)
+        moved = self._ending_provisioning(TenantStatus.CANCELLED)
         return moved, TenantCancelled.build(ref, **_caused_by(cause))
 
     def _ending_provisioning(self, target: TenantStatus) -> Tenant:
-        return self._becoming(target, only_from=_S.PROVISIONING)
+        return self._becoming(target, only_from=TenantStatus.PROVISIONING)
 
     def _becoming(self, target: TenantStatus, *, only_from: TenantStatus | None = None) -> Tenant:
         return replace(self, status=transition(self.status, target, only_from=only_from))
