@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from service_kit.app import build_app
 from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime, Wiring
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.api_keys import repository as key_handovers
 from tenant_api.api_keys import routes as api_key
 from tenant_api.api_keys.handover import handover_consumer
@@ -36,7 +37,6 @@ from tenant_api.settings import TenantApiSettings
 from tenant_api.tenants import lifecycle_routes as lifecycle
 from tenant_api.tenants import routes as tenants
 from tenant_api.timeline import routes as timeline
-from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault import routes as credentials
 from tenant_api.vault.keys import VaultKeys
 from tenant_api.web.errors import install_domain_errors

@@ -10,13 +10,13 @@ from __future__ import annotations
 from functools import partial
 
 from service_kit.consumer import Consumer
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.invoices import billing
 from tenant_api.leads.facts import record_lead_facts
 from tenant_api.pipeline import outcomes
 from tenant_api.pipeline import steps as pipeline_steps
 from tenant_api.tenants import offboarding
 from tenant_api.timeline.recorder import record_timeline
-from tenant_api.uow import TenantApiUnitOfWork
 
 _shared = partial(Consumer[TenantApiUnitOfWork], shares_transactions=True)
 

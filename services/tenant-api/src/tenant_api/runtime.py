@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from service_kit.runtime import ServiceRuntime
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.deps import TenantApiDeps
 from tenant_api.settings import TenantApiSettings
-from tenant_api.uow import TenantApiUnitOfWork
 
 Runtime = ServiceRuntime[TenantApiSettings, TenantApiDeps, TenantApiUnitOfWork]

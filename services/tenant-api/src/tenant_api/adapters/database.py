@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from service_kit.db import make_engine, make_sessionmaker
 from service_kit.outbox import notify_channel
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.settings import TenantApiSettings
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 class DatabaseUnavailable(Exception):

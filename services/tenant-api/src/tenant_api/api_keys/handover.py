@@ -16,9 +16,9 @@ from shared_schemas.events import (
     api_key_handover_binding,
 )
 from tenant_api import PRODUCER
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.api_keys import ensure_reissuable
 from tenant_api.domain.status import TenantStatus
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 def handover_consumer(keys: Keyring) -> Consumer[TenantApiUnitOfWork]:

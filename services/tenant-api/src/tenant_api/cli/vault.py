@@ -16,10 +16,10 @@ from uuid import UUID
 
 from service_kit.logging import configure_logging
 from tenant_api.adapters.database import DatabaseUnavailable, units_of_work
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.cli.gateway import CliError, settings
 from tenant_api.domain.keyring import KeyringError, MasterKeyring, VaultKeyUnavailable
 from tenant_api.settings import TenantApiSettings
-from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault import use_cases as vault
 
 ACTOR = "tenantctl vault rotate"

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from tenant_api.uow import TenantApiUnitOfWork
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 
 FlagValue = bool | int | float | str
 

@@ -54,13 +54,13 @@ from uuid import UUID
 
 from redis.asyncio import Redis
 
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.config.answers import ConfigAnswers
 from tenant_api.config.cache import CONFIG_READS, ConfigCache
 from tenant_api.config.generations import ConfigGenerations
 from tenant_api.config.models import TenantConfigOut, config_out
 from tenant_api.config.repository import ConfigDocument
 from tenant_api.settings import TenantApiSettings
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 class TenantConfigs:

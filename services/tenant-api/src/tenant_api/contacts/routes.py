@@ -10,12 +10,12 @@ from pydantic import EmailStr, Field
 
 from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.auth import AdminCaller, TenantReader
 from tenant_api.contacts import use_cases as handlers
 from tenant_api.domain.contacts import ContactChanges, TenantContact
 from tenant_api.domain.errors import TenantNotFound
 from tenant_api.tenants.models import ContactIn, ContactOut
-from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.web.errors import AUTH, NOT_FOUND
 from tenant_api.web.patch import PatchIn
 from tenant_api.web.runtime import RuntimeDep

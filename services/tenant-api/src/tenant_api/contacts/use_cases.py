@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.contacts import ContactChanges, TenantContact
 from tenant_api.domain.errors import ContactNotFound, TenantNotFound
 from tenant_api.domain.onboarding import check_contact_domain
 from tenant_api.domain.tenant import Tenant
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 @dataclass(frozen=True)

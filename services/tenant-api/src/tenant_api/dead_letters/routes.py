@@ -15,6 +15,7 @@ from service_kit.problems import (
     problem_responses,
 )
 from shared_schemas.api.instants import Instant
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.auth import StaffCaller
 from tenant_api.dead_letters.models import (
     BulkReplayIn,
@@ -29,7 +30,6 @@ from tenant_api.dead_letters.models import (
 from tenant_api.dead_letters.replay import replay_one, replay_parked
 from tenant_api.domain.dead_letters import DISCARDED, DeadLetter, DeadLetterRefused, Filters
 from tenant_api.runtime import Runtime
-from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.web import cursors
 from tenant_api.web.errors import AUTH
 from tenant_api.web.runtime import RuntimeDep

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.errors import InvoiceNotFound, InvoiceNotPayable
 from tenant_api.domain.invoice import Invoice
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 async def pay_invoice(tenant_id: UUID, invoice_id: UUID, uow: TenantApiUnitOfWork) -> Invoice:

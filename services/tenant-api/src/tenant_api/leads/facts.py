@@ -6,8 +6,8 @@ import asyncio
 from uuid import UUID
 
 from shared_schemas.events import LeadVerified
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.lead import LeadFacts
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 async def record_lead_facts(event: LeadVerified, uow: TenantApiUnitOfWork) -> None:

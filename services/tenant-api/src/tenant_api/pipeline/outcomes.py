@@ -12,11 +12,11 @@ import structlog
 
 from shared_schemas import Envelope
 from shared_schemas.events import ProvisioningCancelled, ProvisioningCompleted, ProvisioningFailed
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.pipeline import PipelineStatus
 from tenant_api.domain.pipeline_run import PipelineRun, outcome_applies
 from tenant_api.domain.tenant import Tenant
 from tenant_api.pipeline.metrics import observe_saga
-from tenant_api.uow import TenantApiUnitOfWork
 
 log = structlog.get_logger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import structlog
 
 from shared_schemas.events import StepCompensated, StepFailed, StepStarted, StepSucceeded
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.pipeline import StepEvent, merge
-from tenant_api.uow import TenantApiUnitOfWork
 
 log = structlog.get_logger(__name__)
 

@@ -14,9 +14,9 @@ from uuid import UUID
 import structlog
 
 from service_kit import tracing
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.pipeline import PipelineStatus
 from tenant_api.runtime import Runtime
-from tenant_api.uow import TenantApiUnitOfWork
 
 log = structlog.get_logger(__name__)
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.onboarding import check_contact_domain
 from tenant_api.domain.tenant import PostalAddress
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 @dataclass(frozen=True)

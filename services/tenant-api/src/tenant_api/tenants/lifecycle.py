@@ -13,11 +13,11 @@ from uuid import UUID, uuid4
 
 from service_kit import tracing
 from shared_schemas import Envelope
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.pipeline import PipelineStatus
 from tenant_api.domain.pipeline_run import PipelineRun
 from tenant_api.domain.tenant import Tenant
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 
 from shared_schemas.events import TenantDeprovisioned
-from tenant_api.uow import TenantApiUnitOfWork
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 
 log = structlog.get_logger(__name__)
 

@@ -14,12 +14,12 @@ from shared_schemas.events import (
     Tier,
 )
 from tenant_api import PRODUCER
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.contacts import TenantContact
 from tenant_api.domain.errors import KeyTaken, LeadAlreadyOnboarded, UnknownPlan
 from tenant_api.domain.onboarding import DEFAULT_PLAN_ID
 from tenant_api.domain.status import TenantStatus
 from tenant_api.domain.tenant import PostalAddress, Tenant
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from shared_schemas import Envelope
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.timeline import TimelineEntry
-from tenant_api.uow import TenantApiUnitOfWork
 
 
 async def record_timeline(event: Envelope, uow: TenantApiUnitOfWork) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import structlog
 
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.keyring import KeyringError, MasterKeyring, VaultKeyUnavailable
-from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault.settings import VaultSettings
 
 log = structlog.get_logger(__name__)

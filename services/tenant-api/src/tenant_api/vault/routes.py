@@ -10,13 +10,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from service_kit.problems import Forbidden, NotFound, ServiceUnavailable, problem_responses
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.auth import KeyReader
 from tenant_api.deps import DepsDep
 from tenant_api.domain.keyring import CredentialUnreadable, VaultError
 from tenant_api.domain.masking import mask_all
 from tenant_api.domain.roles import Role
 from tenant_api.runtime import Runtime
-from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault import use_cases as vault
 from tenant_api.vault.keys import VaultKeys
 from tenant_api.vault.models import CredentialIn, CredentialList, CredentialOut, CredentialSummary

@@ -16,10 +16,10 @@ from uuid import UUID
 
 import structlog
 
+from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.keyring import MasterKeyring, VaultError, VaultKeyUnavailable, new_data_key
 from tenant_api.domain.sealing import open_sealed, seal
 from tenant_api.domain.vault import Action, Outcome
-from tenant_api.uow import TenantApiUnitOfWork
 from tenant_api.vault.keys import VaultKeys
 
 log = structlog.get_logger(__name__)
