@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import structlog
-from aio_pika.abc import AbstractChannel
 from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from service_kit import metrics, tracing
+from service_kit import tracing
 from service_kit.broker import Broker
 from service_kit.consumer import Consumer, ConsumerRunner
 from service_kit.db import UnitOfWork, UowT, make_engine, make_sessionmaker
+from service_kit.dlq_depth import watch_dlq_depth
 from service_kit.outbox import notify_channel
 from service_kit.redis_client import close_redis, redis_client, writable_master
 from service_kit.relay import OutboxRelay
 from service_kit.retention import Pruner, RetentionRule, kit_rules
 from service_kit.settings import ServiceSettings
+from service_kit.supervision import supervise
 from service_kit.tasks import cancel_and_wait
-from service_kit.topology import declare_dlq, dlq_name
 
 log = structlog.get_logger(__name__)
 
@@ -189,7 +188,7 @@ class ServiceRuntime(Generic[SettingsT, DepsT, UowT]):
         return checks
 
     def _spawn(self, name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        self._tasks.append(asyncio.create_task(_supervise(name, job), name=name))
+        self._tasks.append(asyncio.create_task(supervise(name, job), name=name))
 
 
 KitRuntime = ServiceRuntime[ServiceSettings, None, UnitOfWork]
@@ -210,91 +209,3 @@ def kit_runtime(
     return ServiceRuntime(
         settings, assemble, unit_of_work=UnitOfWork, uses_redis=uses_redis, run_relay=run_relay
     )
-
-
-async def record_dlq_depth(broker: Broker, channel: AbstractChannel | None = None) -> int:
-    """Declare (idempotently) the service's DLQ, set `dlq_depth{queue}` to its message count.
-
-    On `channel` if given (left open), else on a channel of its own for this one sample."""
-    own = channel is None
-    sampling = await broker.channel() if channel is None else channel
-    try:
-        queue = await declare_dlq(sampling, broker.settings)
-        count = int(queue.declaration_result.message_count or 0)
-    finally:
-        if own:
-            with contextlib.suppress(Exception):
-                await sampling.close()
-    metrics.DLQ_DEPTH.labels(dlq_name(broker.settings)).set(count)
-    return count
-
-
-async def watch_dlq_depth(broker: Broker) -> None:
-    """Every `METRICS_DLQ_INTERVAL` seconds, record the DLQ's depth; a failed sample is skipped.
-
-    One channel for every sample, opened again only after a failure: a channel's opening is the
-    moment a cancellation (the sample's timeout, or the service stopping) can cost the whole
-    connection, so it should happen once, not every few seconds.
-    """
-    channel: AbstractChannel | None = None
-    try:
-        while True:
-            try:
-                # Not wait_for: on 3.11 it can swallow the cancellation that stops this loop.
-                async with asyncio.timeout(10):
-                    if channel is None or channel.is_closed:
-                        channel = await broker.channel()
-                    await record_dlq_depth(broker, channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("dlq depth sample failed", error=repr(exc))
-                await _discard(broker, channel)
-                channel = None
-            await asyncio.sleep(broker.settings.metrics_dlq_interval)
-    finally:
-        await _discard(broker, channel)
-
-
-async def _discard(broker: Broker, channel: AbstractChannel | None) -> None:
-    # A robust channel waits for a reconnect before it sends anything, closing included: with
-    # the connection gone there is nothing to close, and waiting would hold up a shutdown.
-    if channel is not None and not channel.is_closed and broker.is_connected:
-        with contextlib.suppress(Exception):
-            await channel.close()
-
-
-# A job that ran this long before crashing was healthy, not crash-looping: its next restart waits
-# the first delay again. Twice the longest delay, so a loop that dies at once after each restart
-# (the database still away) never counts as healthy and its backoff keeps growing.
-FIRST_RESTART_DELAY = 1.0
-MAX_RESTART_DELAY = 30.0
-HEALTHY_RUN = 2 * MAX_RESTART_DELAY
-
-
-async def _supervise(
-    name: str,
-    job: Callable[[], Coroutine[Any, Any, None]],
-    *,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
-) -> None:
-    """Keep a background loop alive: log a crash, wait, start it again.
-
-    The wait doubles while the job keeps crashing and starts over once it has run for
-    `HEALTHY_RUN` seconds, so an outage long past does not slow the recovery from the next one.
-    """
-    delay = FIRST_RESTART_DELAY
-    while True:
-        began = clock()
-        try:
-            await job()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if clock() - began >= HEALTHY_RUN:
-                delay = FIRST_RESTART_DELAY
-            log.error("background job crashed; restarting", job=name, error=repr(exc), delay=delay)
-            await sleep(delay)
-            delay = min(delay * 2, MAX_RESTART_DELAY)

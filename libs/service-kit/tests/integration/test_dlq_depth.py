@@ -12,9 +12,9 @@ import pytest
 from aio_pika.abc import AbstractChannel
 from prometheus_client import REGISTRY
 
-from service_kit import runtime
+from service_kit import dlq_depth
 from service_kit.broker import Broker
-from service_kit.runtime import record_dlq_depth, watch_dlq_depth
+from service_kit.dlq_depth import record_dlq_depth, watch_dlq_depth
 from service_kit.settings import ServiceSettings
 from service_kit.topology import dlq_name
 from service_kit_testing import TestInfra
@@ -81,7 +81,7 @@ async def test_the_watcher_samples_on_one_channel_and_replaces_it_once_closed(
     # The channel is closed right after a sample, so that the next one finds it closed. Closed
     # from here at any other moment, a sample already waiting on it would wait for its timeout.
     close_after_sample = asyncio.Event()
-    sample = runtime.record_dlq_depth
+    sample = dlq_depth.record_dlq_depth
 
     async def sample_then_close(broker: Broker, channel: AbstractChannel | None = None) -> int:
         count = await sample(broker, channel)
@@ -91,7 +91,7 @@ async def test_the_watcher_samples_on_one_channel_and_replaces_it_once_closed(
         return count
 
     broker.channel = counted_channel  # type: ignore[method-assign]
-    monkeypatch.setattr(runtime, "record_dlq_depth", sample_then_close)
+    monkeypatch.setattr(dlq_depth, "record_dlq_depth", sample_then_close)
     async with watching(broker):
         await eventually(lambda: _depth(queue) == 0, what="a first sample")
         await broker.publish(b"{}", routing_key=queue, to_queue=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service_kit.runtime import HEALTHY_RUN, _supervise
+from service_kit.supervision import HEALTHY_RUN, supervise
 
 
 class Timeline:
@@ -30,7 +30,7 @@ async def test_the_restart_wait_grows_while_crashing_and_starts_over_after_a_hea
         if runs:
             raise ConnectionRefusedError("database away")
 
-    await _supervise("relay", job, clock=timeline.clock, sleep=timeline.sleep)
+    await supervise("relay", job, clock=timeline.clock, sleep=timeline.sleep)
 
     assert runs == []
     assert timeline.waits == [
