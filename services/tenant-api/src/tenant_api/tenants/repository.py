@@ -17,7 +17,7 @@ from service_kit.db import UnitOfWork
 from shared_schemas.events import Contact, Tier
 from tenant_api.adapters.orm import addresses, contacts, tenants
 from tenant_api.domain.contacts import TenantContact
-from tenant_api.domain.errors import OnboardingRaced
+from tenant_api.domain.errors import OnboardingRaced, TenantNotFound
 from tenant_api.domain.status import TenantStatus
 from tenant_api.domain.tenant import PostalAddress, Tenant, TenantView
 
@@ -132,6 +132,11 @@ class TenantRepository:
 
     async def exists(self, tenant_id: UUID) -> bool:
         return await self._session.scalar(_EXISTS, {"tenant_id": tenant_id}) is not None
+
+    async def ensure_exists(self, tenant_id: UUID) -> None:
+        """TenantNotFound unless the tenant exists: what a tenant's sub-resource reads first."""
+        if not await self.exists(tenant_id):
+            raise TenantNotFound(tenant_id)
 
     async def lock(self, tenant_id: UUID) -> Tenant | None:
         """The tenant, locked until the transaction ends (commands and saga events serialise)."""
