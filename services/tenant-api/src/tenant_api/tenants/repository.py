@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.db import UnitOfWork
+from service_kit.rows import from_row
 from shared_schemas.events import Contact, Tier
 from tenant_api.adapters.orm import addresses, contacts, tenants
 from tenant_api.domain.contacts import TenantContact
@@ -178,19 +179,14 @@ async def commit_new_tenant(uow: UnitOfWork) -> None:
         raise OnboardingRaced() from exc
 
 
-# Served by /config, not with the tenant.
-_NOT_A_TENANT_FIELD = "config_generation"
-
-
 def _tenant(row: Row[Any]) -> Tenant:
-    values = {k: v for k, v in row._asdict().items() if k != _NOT_A_TENANT_FIELD}
-    return Tenant(
-        **{
-            **values,
-            "status": TenantStatus(row.status),
-            "tier": Tier(row.tier),
-            "domains": tuple(row.domains),
-        }
+    # Leaves out config_generation: served by /config, not with the tenant.
+    return from_row(
+        Tenant,
+        row,
+        status=TenantStatus(row.status),
+        tier=Tier(row.tier),
+        domains=tuple(row.domains),
     )
 
 
