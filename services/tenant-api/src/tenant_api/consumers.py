@@ -24,12 +24,15 @@ CONSUMERS = [
     _shared(name="lead-facts", handlers={"lead.verified": record_lead_facts}),
     _shared(
         name="pipeline-steps",
-        handlers={
-            "provisioning.step_started": pipeline_steps.record_step,
-            "provisioning.step_succeeded": pipeline_steps.record_step,
-            "provisioning.step_failed": pipeline_steps.record_step,
-            "provisioning.step_compensated": pipeline_steps.record_step,
-        },
+        handlers=dict.fromkeys(
+            (
+                "provisioning.step_started",
+                "provisioning.step_succeeded",
+                "provisioning.step_failed",
+                "provisioning.step_compensated",
+            ),
+            pipeline_steps.record_step,
+        ),
     ),
     _shared(
         name="pipeline-outcomes",

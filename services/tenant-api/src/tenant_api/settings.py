@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from service_kit.settings import ApiKeyHandoverSettings, JwtSettings, ServiceSettings
 from tenant_api.config.settings import TenantConfigSettings
 from tenant_api.front_door_settings import FrontDoorSettings
 from tenant_api.vault.settings import VaultSettings
+
+
+def _positive(default: float, description: str) -> Any:
+    return Field(default=default, gt=0, description=description)
 
 
 class TenantApiSettings(
@@ -27,30 +33,28 @@ class TenantApiSettings(
     lead_facts_wait: float = 3.0
     jwt_leeway: int = 10
 
-    pipeline_sweep_interval: float = Field(
-        default=5.0, gt=0, description="Seconds between two rounds of the stale-pipeline sweeper."
+    pipeline_sweep_interval: float = _positive(
+        5.0, "Seconds between two rounds of the stale-pipeline sweeper."
     )
-    pipeline_stale_after: float = Field(
-        default=900.0,
-        gt=0,
-        description="Seconds without a step event before a running pipeline is timed out.",
+    pipeline_stale_after: float = _positive(
+        900.0, "Seconds without a step event before a running pipeline is timed out."
     )
     pipeline_sweep_batch: int = Field(
         default=100, ge=1, description="Stale pipelines one sweeper round times out at most."
     )
-    metrics_pipelines_interval: float = Field(
-        default=15.0, gt=0, description="Seconds between two refreshes of the pipelines gauge."
+    metrics_pipelines_interval: float = _positive(
+        15.0, "Seconds between two refreshes of the pipelines gauge."
     )
 
     dlq_services: str = Field(
         default="tenant-api,lead-verifier,provisioner,webhook-receiver,notifier",
         description="Comma-separated services whose DLQs are drained into the parking lot.",
     )
-    dlq_replay_per_second: float = Field(
-        default=50.0, gt=0, description="Messages a bulk dead-letter replay publishes per second."
+    dlq_replay_per_second: float = _positive(
+        50.0, "Messages a bulk dead-letter replay publishes per second."
     )
-    dead_letter_retention_days: float = Field(
-        default=30.0, gt=0, description="Days a replayed or discarded dead letter is kept."
+    dead_letter_retention_days: float = _positive(
+        30.0, "Days a replayed or discarded dead letter is kept."
     )
 
     idempotency_ttl_seconds: int = Field(

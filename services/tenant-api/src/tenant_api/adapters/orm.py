@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,6 +27,21 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData()
+
+
+def _tenant_id(*, primary_key: bool = False) -> Column[Any]:
+    """The owning tenant: its rows go with it (the primary key where one row per tenant)."""
+    if primary_key:
+        return Column(
+            "tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+        )
+    return Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
+
+
+def _stamped(name: str) -> Column[Any]:
+    """A time the database sets when the row is written."""
+    return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
+
 
 # Facts of verified leads, kept from `lead.verified` for onboarding.
 lead_facts = Table(
@@ -66,7 +83,7 @@ tenants = Table(
     ),
     Column("domains", ARRAY(String(253)), nullable=False),
     Column("lead_id", Uuid, unique=True, comment="One tenant per lead."),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _stamped("created_at"),
     Column("feature_flags", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column(
         "config_generation",
@@ -75,7 +92,7 @@ tenants = Table(
         server_default=text("0"),
         comment="Bumped with every change of what GET /tenants/{id}/config returns.",
     ),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _stamped("updated_at"),
     Column("app_url", Text, comment="From the provisioning.completed that activated it."),
     Index("tenants_status_created_idx", "status", "created_at"),
     Index("tenants_created_id_idx", "created_at", "id"),  # the list's keyset order
@@ -85,7 +102,7 @@ contacts = Table(
     "contacts",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    _tenant_id(),
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
     Column("email", String(320), nullable=False),
@@ -102,7 +119,7 @@ contacts = Table(
 addresses = Table(
     "addresses",
     metadata,
-    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    _tenant_id(primary_key=True),
     Column("address", String(200), nullable=False),
     Column("city", String(100), nullable=False),
     Column("state", String(100)),
@@ -129,7 +146,7 @@ pipelines = Table(
     "pipelines",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    _tenant_id(),
     Column("run", Integer, nullable=False),
     Column("status", String(20), nullable=False),
     Column("requested_by", String(200), nullable=False),
@@ -179,7 +196,7 @@ invoices = Table(
     "invoices",
     metadata,
     Column("id", Uuid, primary_key=True, comment="The invoice id from billing.invoice_issued."),
-    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    _tenant_id(),
     Column("pipeline_id", Uuid, nullable=False),
     Column("plan_id", String(100)),
     Column("amount", Numeric(10, 2), nullable=False),
@@ -187,7 +204,7 @@ invoices = Table(
     Column("period_start", DateTime(timezone=True), nullable=False),
     Column("period_end", DateTime(timezone=True), nullable=False),
     Column("status", String(20), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _stamped("created_at"),
     Column("paid_at", DateTime(timezone=True)),
     Index("invoices_tenant_period_idx", "tenant_id", "period_start"),
 )
@@ -197,21 +214,21 @@ invoices = Table(
 tenant_data_keys = Table(
     "tenant_data_keys",
     metadata,
-    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    _tenant_id(primary_key=True),
     Column("wrapped_key", LargeBinary, nullable=False),
     Column("master_key_version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _stamped("created_at"),
     Column("rewrapped_at", DateTime(timezone=True)),
 )
 
 credentials = Table(
     "credentials",
     metadata,
-    Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    _tenant_id(),
     Column("provider", String(50), nullable=False),
     Column("ciphertext", LargeBinary, nullable=False, comment="nonce + AES-GCM(secret JSON)"),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _stamped("created_at"),
+    _stamped("updated_at"),
     PrimaryKeyConstraint("tenant_id", "provider"),
 )
 

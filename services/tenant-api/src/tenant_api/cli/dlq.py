@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from tenant_api.cli.gateway import CliError, call
-from tenant_api.cli.output import table
+from tenant_api.cli.output import page, printed_as_json, table
 
 BASE = "/admin/dead-letters"
 BATCH = 50
@@ -25,12 +25,13 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ls(args: argparse.Namespace) -> None:
-    page = call("GET", BASE, {**_filters(args), "status": args.status, "limit": args.limit})
-    if args.json:
-        print(json.dumps(page, indent=2))
+    answer = call("GET", BASE, {**_filters(args), "status": args.status, "limit": args.limit})
+    if printed_as_json(answer, args.json):
         return
-    rows = [
-        (
+    page(
+        answer,
+        header=("ID", "SERVICE", "EVENT", "REASON", "STATUS", "STORED", "TENANT", "ORIGINAL QUEUE"),
+        row=lambda d: (
             d["id"],
             d["service"],
             d["eventType"] or "-",
@@ -39,19 +40,15 @@ def ls(args: argparse.Namespace) -> None:
             d["storedAt"][:19],
             d["tenantId"] or "-",
             d["originalQueue"] or "-",
-        )
-        for d in page["items"]
-    ]
-    header = ("ID", "SERVICE", "EVENT", "REASON", "STATUS", "STORED", "TENANT", "ORIGINAL QUEUE")
-    table(header, rows)
-    more = " (more: `GET /admin/dead-letters?after=<nextCursor>`)" if page.get("nextCursor") else ""
-    print(f"{len(page['items'])} dead letter(s){more}")
+        ),
+        noun="dead letter",
+        path=BASE,
+    )
 
 
 def show(args: argparse.Namespace) -> None:
     detail = call("GET", f"{BASE}/{args.dead_letter_id}")
-    if args.json:
-        print(json.dumps(detail, indent=2))
+    if printed_as_json(detail, args.json):
         return
     for label in (
         "id",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import timedelta
 from uuid import UUID, uuid4
@@ -11,7 +10,7 @@ from uuid import UUID, uuid4
 from service_kit.tokens import mint_token
 from tenant_api.cli import dlq, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
-from tenant_api.cli.output import table
+from tenant_api.cli.output import page, printed_as_json
 from tenant_api.domain.roles import Role
 
 
@@ -113,23 +112,21 @@ def _token(args: argparse.Namespace) -> None:
 
 
 def _tenants_list(args: argparse.Namespace) -> None:
-    page = call("GET", "/tenants", {"status": args.status, "limit": args.limit})
-    if args.json:
-        print(json.dumps(page, indent=2))
+    answer = call("GET", "/tenants", {"status": args.status, "limit": args.limit})
+    if printed_as_json(answer, args.json):
         return
-    rows = [
-        (t["id"], t["key"], t["status"], t["tier"], t["name"], t["createdAt"][:19])
-        for t in page["items"]
-    ]
-    table(("ID", "KEY", "STATUS", "TIER", "NAME", "CREATED"), rows)
-    more = " (more: `GET /tenants?after=<nextCursor>`)" if page.get("nextCursor") else ""
-    print(f"{len(page['items'])} tenant(s){more}")
+    page(
+        answer,
+        header=("ID", "KEY", "STATUS", "TIER", "NAME", "CREATED"),
+        row=lambda t: (t["id"], t["key"], t["status"], t["tier"], t["name"], t["createdAt"][:19]),
+        noun="tenant",
+        path="/tenants",
+    )
 
 
 def _tenants_show(args: argparse.Namespace) -> None:
     tenant = call("GET", f"/tenants/{args.tenant_id}")
-    if args.json:
-        print(json.dumps(tenant, indent=2))
+    if printed_as_json(tenant, args.json):
         return
     for label, value in (
         ("id", tenant["id"]),

@@ -14,7 +14,6 @@ from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.auth import AdminCaller, TenantReader
 from tenant_api.contacts import use_cases as handlers
 from tenant_api.domain.contacts import ContactChanges, TenantContact
-from tenant_api.domain.errors import TenantNotFound
 from tenant_api.tenants.models import ContactIn, ContactOut
 from tenant_api.web.errors import AUTH, NOT_FOUND
 from tenant_api.web.patch import PatchIn
@@ -59,8 +58,7 @@ async def list_contacts(
     """The tenant's contacts, the primary one first."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
-        if not await uow.tenants.exists(tenant_id):
-            raise TenantNotFound(tenant_id)
+        await uow.tenants.ensure_exists(tenant_id)
         found = await uow.contacts.list_for(tenant_id)
     items = [_out(contact) for contact in found]
     return ContactList(items=items, count=len(items))

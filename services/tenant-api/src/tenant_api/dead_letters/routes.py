@@ -64,18 +64,14 @@ async def list_dead_letters(
     runtime: RuntimeDep,
     filters: Annotated[Filters, Depends(_filters)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    after: Annotated[
-        str | None, Query(max_length=200, description="`nextCursor` of the previous page.")
-    ] = None,
+    after: cursors.After = None,
 ) -> DeadLetterPage:
     """Dead letters of every service, newest first, filtered; cursor-paged."""
-    position = cursors.decode(after, param="after") if after else None
+    position = cursors.position(after)
     async with runtime.uow() as uow:
         letters = await uow.dead_letters.page(filters, before=position, limit=limit + 1)
-    items = [letter_out(letter) for letter in letters]
-    more = len(items) > limit
-    items = items[:limit]
-    cursor = cursors.encode(items[-1].stored_at, items[-1].id) if more else None
+    fetched = [letter_out(letter) for letter in letters]
+    items, cursor = cursors.page(fetched, limit, lambda d: (d.stored_at, d.id))
     return DeadLetterPage(items=items, next_cursor=cursor)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.rows import from_row
 from tenant_api.adapters.orm import invoices
 from tenant_api.domain.invoice import PAYABLE, Invoice, InvoiceStatus, IssuedInvoice
 
@@ -62,7 +63,7 @@ class InvoiceRepository:
 
 
 def _invoice(row: Row[Any]) -> Invoice:
-    return Invoice(**{**row._asdict(), "status": InvoiceStatus(row.status)})
+    return from_row(Invoice, row, status=InvoiceStatus(row.status))
 
 
 def _invoice_or_none(row: Row[Any] | None) -> Invoice | None:

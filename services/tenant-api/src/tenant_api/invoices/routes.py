@@ -14,7 +14,7 @@ from pydantic import Field, field_serializer
 from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import AdminCaller, TenantReader
-from tenant_api.domain.errors import InvoiceNotFound, TenantNotFound
+from tenant_api.domain.errors import InvoiceNotFound
 from tenant_api.domain.invoice import Invoice, InvoiceStatus
 from tenant_api.invoices.payments import pay_invoice as pay
 from tenant_api.web.errors import AUTH, NOT_FOUND
@@ -62,8 +62,7 @@ async def list_invoices(
     """The tenant's invoices, oldest period first, optionally of one status."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
-        if not await uow.tenants.exists(tenant_id):
-            raise TenantNotFound(tenant_id)
+        await uow.tenants.ensure_exists(tenant_id)
         found = await uow.invoices.list_for(tenant_id, status=status)
     items = [_out(invoice) for invoice in found]
     return InvoicePage(items=items, count=len(items))

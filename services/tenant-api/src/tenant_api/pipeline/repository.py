@@ -11,6 +11,7 @@ from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.db import constant
+from service_kit.rows import from_row
 from tenant_api.adapters.orm import pipelines, tenants
 from tenant_api.domain.pipeline import PipelineStatus
 from tenant_api.domain.pipeline_run import PipelineRun
@@ -101,4 +102,4 @@ class PipelineRepository:
 
 
 def _run(row: Row[Any]) -> PipelineRun:
-    return PipelineRun(**{**row._asdict(), "status": PipelineStatus(row.status)})
+    return from_row(PipelineRun, row, status=PipelineStatus(row.status))

@@ -11,7 +11,6 @@ from fastapi import APIRouter
 from service_kit.problems import NotFound, problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
-from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.pipeline import PipelineStatus, StepStatus
 from tenant_api.pipeline.step_repository import PipelineStep
 from tenant_api.web.errors import AUTH, NOT_FOUND
@@ -63,8 +62,7 @@ async def get_pipeline(
     async with runtime.uow() as uow:
         pipeline = await uow.pipelines.current(tenant_id)
         if pipeline is None:
-            if not await uow.tenants.exists(tenant_id):
-                raise TenantNotFound(tenant_id)
+            await uow.tenants.ensure_exists(tenant_id)
             raise NotFound("This tenant has no pipeline (it was never provisioned).")
         steps = await uow.steps.list_for(pipeline.id)
     shown = {k: v for k, v in asdict(pipeline).items() if k in PipelineOut.model_fields}

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.rows import from_row
 from tenant_api.adapters.orm import plans
 from tenant_api.domain.plan import Plan
 
@@ -25,4 +26,4 @@ class PlanRepository:
 
 
 def _plan(row: Row[Any]) -> Plan:
-    return Plan(**{**row._asdict(), "tiers": tuple(row.tiers)})
+    return from_row(Plan, row, tiers=tuple(row.tiers))

@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.db import UnitOfWork
+from service_kit.rows import from_row
 from shared_schemas.events import Contact, Tier
 from tenant_api.adapters.orm import addresses, contacts, tenants
 from tenant_api.domain.contacts import TenantContact
-from tenant_api.domain.errors import OnboardingRaced
+from tenant_api.domain.errors import OnboardingRaced, TenantNotFound
 from tenant_api.domain.status import TenantStatus
 from tenant_api.domain.tenant import PostalAddress, Tenant, TenantView
 
@@ -133,6 +134,11 @@ class TenantRepository:
     async def exists(self, tenant_id: UUID) -> bool:
         return await self._session.scalar(_EXISTS, {"tenant_id": tenant_id}) is not None
 
+    async def ensure_exists(self, tenant_id: UUID) -> None:
+        """TenantNotFound unless the tenant exists: what a tenant's sub-resource reads first."""
+        if not await self.exists(tenant_id):
+            raise TenantNotFound(tenant_id)
+
     async def lock(self, tenant_id: UUID) -> Tenant | None:
         """The tenant, locked until the transaction ends (commands and saga events serialise)."""
         row = (await self._session.execute(_LOCK, {"tenant_id": tenant_id})).first()
@@ -173,19 +179,14 @@ async def commit_new_tenant(uow: UnitOfWork) -> None:
         raise OnboardingRaced() from exc
 
 
-# Served by /config, not with the tenant.
-_NOT_A_TENANT_FIELD = "config_generation"
-
-
 def _tenant(row: Row[Any]) -> Tenant:
-    values = {k: v for k, v in row._asdict().items() if k != _NOT_A_TENANT_FIELD}
-    return Tenant(
-        **{
-            **values,
-            "status": TenantStatus(row.status),
-            "tier": Tier(row.tier),
-            "domains": tuple(row.domains),
-        }
+    # Leaves out config_generation: served by /config, not with the tenant.
+    return from_row(
+        Tenant,
+        row,
+        status=TenantStatus(row.status),
+        tier=Tier(row.tier),
+        domains=tuple(row.domains),
     )
 
 

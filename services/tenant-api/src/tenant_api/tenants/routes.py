@@ -77,9 +77,7 @@ async def list_tenants(
         Instant | None, Query(alias="createdTo", description="Exclusive.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    after: Annotated[
-        str | None, Query(max_length=200, description="`nextCursor` of the previous page.")
-    ] = None,
+    after: cursors.After = None,
 ) -> TenantPage:
     """List tenants newest first, filtered, in cursor pages (admin, operator; never a tenant)."""
     if created_from and created_to and created_from > created_to:
@@ -87,13 +85,13 @@ async def list_tenants(
         raise Unprocessable(
             msg, errors=[{"loc": ["query", "createdFrom"], "msg": msg, "type": "invalid_range"}]
         )
-    position = cursors.decode(after, param="after") if after else None
+    position = cursors.position(after)
     where = TenantFilter(status, tier, key_prefix, created_from, created_to)
     async with runtime.uow() as uow:
         views = await uow.tenants.list_page(where, before=position, limit=limit + 1)
-    items = [tenant_out(v) for v in views[:limit]]
-    more = len(views) > limit
-    cursor = cursors.encode(items[-1].created_at, items[-1].id) if more else None
+    items, cursor = cursors.page(
+        [tenant_out(v) for v in views], limit, lambda t: (t.created_at, t.id)
+    )
     return TenantPage(items=items, next_cursor=cursor)
 
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query
 from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
-from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.timeline import TimelineEntry
 from tenant_api.web import cursors
 from tenant_api.web.errors import AUTH, NOT_FOUND
@@ -44,21 +43,17 @@ async def list_events(
     principal: TenantReader,
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    after: Annotated[
-        str | None, Query(max_length=200, description="`nextCursor` of the previous page.")
-    ] = None,
+    after: cursors.After = None,
 ) -> TimelinePage:
     """The tenant's timeline: API actions, saga events, notifications; oldest first."""
     principal.ensure_tenant(tenant_id)
-    position = cursors.decode(after, param="after") if after else None
+    position = cursors.position(after)
     async with runtime.uow() as uow:
-        if not await uow.tenants.exists(tenant_id):
-            raise TenantNotFound(tenant_id)
+        await uow.tenants.ensure_exists(tenant_id)
         lines = await uow.timeline.page(tenant_id, after=position, limit=limit + 1)
-    items = [_entry(line) for line in lines]
-    more = len(items) > limit
-    items = items[:limit]
-    cursor = cursors.encode(items[-1].occurred_at, items[-1].id) if more else None
+    items, cursor = cursors.page(
+        [_entry(line) for line in lines], limit, lambda e: (e.occurred_at, e.id)
+    )
     return TimelinePage(items=items, next_cursor=cursor)
 
 
