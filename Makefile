@@ -22,33 +22,31 @@ bootstrap: ## Install uv if it is missing
 sync: bootstrap ## Install every package of the workspace (locked versions)
 	@$(UV) sync --frozen --quiet
 
+# $(call apt_install,MISSING,WHAT,DEBIAN'S,PACKAGES,OTHERWISE): when the shell test MISSING holds,
+# install Debian's PACKAGES with apt-get; where there is none, say OTHERWISE and fail.
+define apt_install
+	@if $(1); then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "[make] $(2) not found; installing Debian's $(3)"; \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(4) >/dev/null; \
+		else \
+			echo "[make] $(2) not found and no apt-get here: $(5)" >&2; exit 1; \
+		fi; \
+	fi
+endef
+
 # The console's browser tests drive the system's Chromium; Debian's package provides it.
 CHROMIUM ?= /usr/bin/chromium
 browser: ## Install Chromium for the browser tests if it is missing (Debian/Ubuntu: apt-get)
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-		if command -v apt-get >/dev/null 2>&1; then \
-			echo "[make] $(CHROMIUM) not found; installing Debian's chromium package"; \
-			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
-		else \
-			echo "[make] $(CHROMIUM) not found and no apt-get here: install Chromium and set CHROMIUM=/path/to/chromium" >&2; exit 1; \
-		fi; \
-	fi
+	$(call apt_install,[ ! -x "$(CHROMIUM)" ],$(CHROMIUM),chromium package,chromium,install Chromium and set CHROMIUM=/path/to/chromium)
 
 run: sync ## Set up and run all five services with prefixed logs until Ctrl-C
 	@$(UV) run --frozen python deploy/local_run.py
 
 # The HA stack (deploy/ha/) runs Patroni with etcd; Debian's packages provide them.
 ha-packages: ## Install etcd and Patroni for the HA stack if missing (Debian/Ubuntu: apt-get)
-	@if ! command -v etcd >/dev/null 2>&1 || ! command -v patroni >/dev/null 2>&1; then \
-		if command -v apt-get >/dev/null 2>&1; then \
-			echo "[make] etcd or patroni not found; installing Debian's etcd-server and patroni packages"; \
-			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq etcd-server patroni >/dev/null; \
-		else \
-			echo "[make] etcd or patroni not found and no apt-get here: install etcd (3.4+) and Patroni (3.0+)" >&2; exit 1; \
-		fi; \
-	fi
+	$(call apt_install,! command -v etcd >/dev/null 2>&1 || ! command -v patroni >/dev/null 2>&1,etcd or patroni,etcd-server and patroni packages,etcd-server patroni,install etcd (3.4+) and Patroni (3.0+))
 
 ha: sync ha-packages ## Start the HA stack in var/ha/ (3 RabbitMQ, Patroni x2 + etcd, Redis + sentinels, services x2)
 	@$(UV) run --frozen python -m deploy.ha up
@@ -59,15 +57,7 @@ ha-down: ## Stop everything `make ha` started; HA_WIPE=1 also removes var/ha/
 # The HTTP scenarios of `make bench` are driven by wrk; Debian's package provides it.
 WRK ?= /usr/bin/wrk
 wrk: ## Install wrk for the benchmarks if it is missing (Debian/Ubuntu: apt-get)
-	@if [ ! -x "$(WRK)" ]; then \
-		if command -v apt-get >/dev/null 2>&1; then \
-			echo "[make] $(WRK) not found; installing Debian's wrk package"; \
-			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; \
-		else \
-			echo "[make] $(WRK) not found and no apt-get here: install wrk and set WRK=/path/to/wrk" >&2; exit 1; \
-		fi; \
-	fi
+	$(call apt_install,[ ! -x "$(WRK)" ],$(WRK),wrk package,wrk,install wrk and set WRK=/path/to/wrk)
 
 BENCH_ARGS ?=
 bench: sync wrk ## Benchmark the five services (results and charts in bench/results/); BENCH_ARGS="--only config --duration 10"

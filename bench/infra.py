@@ -12,39 +12,32 @@ from sqlalchemy.engine import make_url
 from service_kit.settings import ServiceSettings
 
 
+class _RunName:
+    """A name the run owns: `template` with its run id in place of `{}`."""
+
+    def __init__(self, template: str) -> None:
+        self._template = template
+
+    def __get__(self, names: StackNames, owner: type[StackNames]) -> str:
+        return self._template.format(names.run_id)
+
+
 @dataclass(frozen=True)
 class StackNames:
     """Everything this run owns, by name, so that it can all be removed afterwards."""
 
     run_id: str
 
+    database = _RunName("cp_bench_{}")
+    tenants_database = _RunName("cp_bench_{}_tenants")
+    exchange = _RunName("cp-bench-{}.events")
+    queue_prefix = _RunName("cp-bench-{}.")
+    redis_prefix = _RunName("cp-bench-{}:")
+    role_prefix = _RunName("b{}_")
+
     @classmethod
     def new(cls) -> StackNames:
         return cls(uuid.uuid4().hex[:8])
-
-    @property
-    def database(self) -> str:
-        return f"cp_bench_{self.run_id}"
-
-    @property
-    def tenants_database(self) -> str:
-        return f"cp_bench_{self.run_id}_tenants"
-
-    @property
-    def exchange(self) -> str:
-        return f"cp-bench-{self.run_id}.events"
-
-    @property
-    def queue_prefix(self) -> str:
-        return f"cp-bench-{self.run_id}."
-
-    @property
-    def redis_prefix(self) -> str:
-        return f"cp-bench-{self.run_id}:"
-
-    @property
-    def role_prefix(self) -> str:
-        return f"b{self.run_id}_"
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,16 @@ target's supervisor, fault proxies or engine control. The scenario holds the fau
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol
 
-from chaos.engines import EngineControl, Restartable, Stoppable
+from chaos.engines import EngineControl
 from chaos.target import SERVICES, ServiceControl
 from service_kit_testing import TcpProxy
+
+Step = Callable[[], Coroutine[Any, Any, None]]
 
 
 class Fault(Protocol):
@@ -17,109 +21,60 @@ class Fault(Protocol):
     async def heal(self) -> None: ...
 
 
-@dataclass
-class NoFault:
-    """The baseline: the same workload and oracle with nothing going wrong."""
-
-    async def inject(self) -> None:
-        return None
-
-    async def heal(self) -> None:
-        return None
+async def nothing() -> None:
+    """No step: the baseline's fault, or a heal the engines see to themselves."""
 
 
-@dataclass
-class ServiceKill:
+@dataclass(frozen=True)
+class Steps:
+    """A fault as its two steps, most of them one call on the target each."""
+
+    inject: Step = nothing
+    heal: Step = nothing
+
+
+def service_kill(services: ServiceControl, service: str) -> Steps:
     """kill -9 of a service's process; healing is the supervisor starting it again."""
-
-    services: ServiceControl
-    service: str
-
-    async def inject(self) -> None:
-        await self.services.kill(self.service)
-
-    async def heal(self) -> None:
-        await self.services.start(self.service)
+    return Steps(partial(services.kill, service), partial(services.start, service))
 
 
-@dataclass
-class RollingRestart:
+def rolling_restart(services: ServiceControl) -> Steps:
     """SIGTERM and start again, one service after the other, each ready before the next."""
 
-    services: ServiceControl
-
-    async def inject(self) -> None:
+    async def inject() -> None:
         for service in SERVICES:
-            await self.services.restart(service)
+            await services.restart(service)
 
-    async def heal(self) -> None:
-        return None
+    return Steps(inject)
 
 
-@dataclass
-class ProxyReset:
+def proxy_reset(proxy: TcpProxy) -> Steps:
     """The engine unreachable: open connections reset, new ones refused."""
-
-    proxy: TcpProxy
-
-    async def inject(self) -> None:
-        await self.proxy.cut()
-
-    async def heal(self) -> None:
-        await self.proxy.restore()
+    return Steps(proxy.cut, proxy.restore)
 
 
-@dataclass
-class ProxyBlackHole:
+def proxy_black_hole(proxy: TcpProxy) -> Steps:
     """The engine silent: connections stay open but nothing arrives either way."""
 
-    proxy: TcpProxy
+    async def inject() -> None:
+        proxy.black_hole()
 
-    async def inject(self) -> None:
-        self.proxy.black_hole()
+    async def heal() -> None:
+        proxy.let_through()
 
-    async def heal(self) -> None:
-        self.proxy.let_through()
+    return Steps(inject, heal)
 
 
-@dataclass
-class ProxyLatency:
+def proxy_latency(proxy: TcpProxy, seconds: float) -> Steps:
     """Every chunk to and from the engine delayed by `seconds`."""
 
-    proxy: TcpProxy
-    seconds: float
+    async def inject() -> None:
+        proxy.latency = seconds
 
-    async def inject(self) -> None:
-        self.proxy.latency = self.seconds
+    async def heal() -> None:
+        proxy.latency = 0.0
 
-    async def heal(self) -> None:
-        self.proxy.latency = 0.0
-
-
-@dataclass
-class EngineRestart:
-    """A single-node engine restarted (a Redis without persistence comes back empty)."""
-
-    engine: Restartable
-
-    async def inject(self) -> None:
-        await self.engine.restart()
-
-    async def heal(self) -> None:
-        return None
-
-
-@dataclass
-class EngineOutage:
-    """A single-node engine stopped for the scenario's hold, then started again."""
-
-    engine: Stoppable
-
-    async def inject(self) -> None:
-        await self.engine.stop()
-
-    async def heal(self) -> None:
-        await self.engine.start()
+    return Steps(inject, heal)
 
 
 @dataclass
@@ -146,36 +101,3 @@ class RabbitNodeStop:
     async def heal(self) -> None:
         if self.node is not None:
             await self.engines.rabbit_start(self.node)
-
-
-@dataclass
-class PgSwitchover:
-    engines: EngineControl
-
-    async def inject(self) -> None:
-        await self.engines.pg_switchover()
-
-    async def heal(self) -> None:
-        return None  # the old leader follows the new one by itself
-
-
-@dataclass
-class PgLeaderKill:
-    engines: EngineControl
-
-    async def inject(self) -> None:
-        await self.engines.pg_kill_leader()
-
-    async def heal(self) -> None:
-        return None  # Patroni promotes the replica; the suite measures how long writes wait
-
-
-@dataclass
-class RedisMasterKill:
-    engines: EngineControl
-
-    async def inject(self) -> None:
-        await self.engines.redis_kill_master()
-
-    async def heal(self) -> None:
-        return None  # Sentinel promotes the replica

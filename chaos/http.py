@@ -61,3 +61,11 @@ def patient_client(
         timeout=15,
         transport=RetryingTransport(patience),
     )
+
+
+async def answers_ready(client: httpx.AsyncClient, base_url: str) -> bool:
+    """Whether the service at `base_url` says it is ready; not answering yet is not ready."""
+    try:
+        return (await client.get(base_url + "/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from chaos.http import answers_ready
 from chaos.target import SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,11 +55,8 @@ class LocalProcesses:
                 process = self.running[service]
                 if process.poll() is not None:
                     raise RuntimeError(f"{service} exited ({process.returncode}); see its log")
-                try:
-                    if (await client.get(self.url(service) + "/readyz")).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
+                if await answers_ready(client, self.url(service)):
+                    return
                 if asyncio.get_running_loop().time() > deadline:
                     raise RuntimeError(f"{service} not ready within {timeout:.0f}s")
                 await asyncio.sleep(0.2)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
+from chaos.http import answers_ready
 from service_kit_testing import child_processes, worker_processes
 
 READY_TIMEOUT = 90.0
@@ -63,13 +64,12 @@ class WorkerProcesses:
         async with httpx.AsyncClient(timeout=2) as client:
             while True:
                 found = self._workers(service)
-                if len(found) >= self.workers and gone not in found:
-                    try:
-                        answer = await client.get(self.urls[service] + "/readyz")
-                        if answer.status_code == 200:
-                            return
-                    except httpx.HTTPError:
-                        pass
+                if (
+                    len(found) >= self.workers
+                    and gone not in found
+                    and await answers_ready(client, self.urls[service])
+                ):
+                    return
                 if asyncio.get_running_loop().time() > deadline:
                     raise RuntimeError(f"{service}: {len(found)} workers, not ready in time")
                 await asyncio.sleep(0.2)

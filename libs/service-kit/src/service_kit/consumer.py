@@ -266,17 +266,7 @@ class ConsumerRunner(Generic[UowT]):
                 headers[OUTAGE_HEADER] = int(outage_since * 1000)
             headers.setdefault("x-original-routing-key", message.routing_key or event.type)
             headers.setdefault("x-original-exchange", message.exchange or "")
-            try:
-                await self._broker.publish(
-                    message.body,
-                    routing_key=self.names.retries[attempt],
-                    headers=headers,
-                    message_id=message.message_id,
-                    to_queue=True,
-                )
-            except Exception as publish_exc:
-                log.error("retry publish failed; requeueing", error=repr(publish_exc))
-                await message.nack(requeue=True)
+            if not await self._move(message, self.names.retries[attempt], headers, "retry"):
                 return
             self._count(event.type, "retried")
             log.info("scheduled retry", attempt=attempt + 1, delay=self._delay(attempt))
@@ -306,24 +296,32 @@ class ConsumerRunner(Generic[UowT]):
         }
         headers.setdefault("x-original-routing-key", message.routing_key or "")
         headers.setdefault("x-original-exchange", message.exchange or "")
-        try:
-            await self._broker.publish(
-                message.body,
-                routing_key=self.names.dlq,
-                headers=headers,
-                message_id=message.message_id,
-                to_queue=True,
-            )
-        except Exception as publish_exc:
-            # Not stored in the DLQ yet, so it must not leave the queue: the delivery limit
-            # still dead-letters it if this keeps happening.
-            log.error("dead-letter publish failed; requeueing", error=repr(publish_exc))
-            await message.nack(requeue=True)
+        if not await self._move(message, self.names.dlq, headers, "dead-letter"):
             return
         log.warning("dead-lettered", reason=reason, error=error[:500])
         tracing.record_error(f"dead-lettered: {reason}")
         self._count(event_type or "unknown", "dead_lettered")
         await self._ack(message)
+
+    async def _move(
+        self, message: AbstractIncomingMessage, queue: str, headers: dict[str, Any], what: str
+    ) -> bool:
+        """Publish the delivery into `queue` (a retry or the DLQ) before it may be acked; False
+        when that failed and it was requeued instead. Not stored elsewhere yet, it must not leave
+        its queue: the delivery limit still dead-letters it if this keeps happening."""
+        try:
+            await self._broker.publish(
+                message.body,
+                routing_key=queue,
+                headers=headers,
+                message_id=message.message_id,
+                to_queue=True,
+            )
+        except Exception as publish_exc:
+            log.error(f"{what} publish failed; requeueing", error=repr(publish_exc))
+            await message.nack(requeue=True)
+            return False
+        return True
 
     async def _requeue(self, message: AbstractIncomingMessage, event_type: str) -> None:
         try:

@@ -18,7 +18,8 @@ class Contract(BaseModel):
 class Envelope(Contract):
     """Metadata shared by every event; subclasses pin `type`, `version` and `data`."""
 
-    # Subclasses set these so that builders and the registry need not repeat them.
+    # An event's pinned `type` and `version`, read from its fields' literals once the class is
+    # built, so that builders and the registry need not repeat them.
     TYPE: ClassVar[str]
     VERSION: ClassVar[int]
 
@@ -31,6 +32,16 @@ class Envelope(Contract):
     causation_id: UUID | None = Field(default=None, description="The event that caused this one.")
     tenant_id: UUID | None = Field(default=None, description="The tenant, once one exists.")
     data: Any
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        pinned_type = cls.model_fields["type"].default
+        pinned_version = cls.model_fields["version"].default
+        if isinstance(pinned_type, str):
+            cls.TYPE = pinned_type
+        if isinstance(pinned_version, int):
+            cls.VERSION = pinned_version
 
     @classmethod
     def build(

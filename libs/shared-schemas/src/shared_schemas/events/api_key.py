@@ -32,8 +32,6 @@ class ApiKeyIssued(Envelope):
     """Producer: provisioner. A tenant's initial admin key was made (by the credentials step,
     or a re-issue); tenant-api hands it out once through `GET /tenants/{id}/api-key`."""
 
-    TYPE = "tenant.api_key_issued"
-    VERSION = 1
     type: Literal["tenant.api_key_issued"] = "tenant.api_key_issued"
     version: Literal[1] = 1
     data: ApiKeyIssuedData
@@ -51,8 +49,6 @@ class ApiKeyRevokedData(Contract):
 class ApiKeyRevoked(Envelope):
     """Producer: provisioner. The key no longer works; a handover not yet fetched is dropped."""
 
-    TYPE = "tenant.api_key_revoked"
-    VERSION = 1
     type: Literal["tenant.api_key_revoked"] = "tenant.api_key_revoked"
     version: Literal[1] = 1
     data: ApiKeyRevokedData
@@ -67,8 +63,6 @@ class ApiKeyReissueRequested(Envelope):
     """Producer: tenant-api. An admin asked for a new initial admin key: the provisioner
     revokes the tenant's live one and issues another."""
 
-    TYPE = "tenant.api_key_reissue_requested"
-    VERSION = 1
     type: Literal["tenant.api_key_reissue_requested"] = "tenant.api_key_reissue_requested"
     version: Literal[1] = 1
     data: ApiKeyReissueRequestedData

@@ -25,8 +25,6 @@ class LeadCreatedV1Data(Contract):
 class LeadCreatedV1(Envelope):
     """Superseded by v2 (its link travelled in plaintext); still read, no longer produced."""
 
-    TYPE = "lead.created"
-    VERSION = 1
     type: Literal["lead.created"] = "lead.created"
     version: Literal[1] = 1
     data: LeadCreatedV1Data
@@ -68,8 +66,6 @@ class LeadCreated(Envelope):
     """A prospective customer signed up; the notifier mails them the verification link
     (or, for an address that already has an account, a hint to sign in instead)."""
 
-    TYPE = "lead.created"
-    VERSION = 2
     type: Literal["lead.created"] = "lead.created"
     version: Literal[2] = 2
     data: LeadCreatedData
@@ -88,8 +84,6 @@ class LeadVerifiedData(Contract):
 class LeadVerified(Envelope):
     """The lead proved it owns its e-mail address; tenant-api keeps these facts for onboarding."""
 
-    TYPE = "lead.verified"
-    VERSION = 1
     type: Literal["lead.verified"] = "lead.verified"
     version: Literal[1] = 1
     data: LeadVerifiedData

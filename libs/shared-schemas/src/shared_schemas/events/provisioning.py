@@ -25,8 +25,6 @@ class StepData(Contract):
 class StepStarted(Envelope):
     """A pipeline step began an attempt."""
 
-    TYPE = "provisioning.step_started"
-    VERSION = 1
     type: Literal["provisioning.step_started"] = "provisioning.step_started"
     version: Literal[1] = 1
     data: StepData
@@ -39,8 +37,6 @@ class StepSucceededData(StepData):
 class StepSucceeded(Envelope):
     """A pipeline step attempt succeeded, with optional details."""
 
-    TYPE = "provisioning.step_succeeded"
-    VERSION = 1
     type: Literal["provisioning.step_succeeded"] = "provisioning.step_succeeded"
     version: Literal[1] = 1
     data: StepSucceededData
@@ -54,8 +50,6 @@ class StepFailedData(StepData):
 class StepFailed(Envelope):
     """A pipeline step attempt failed; `will_retry` says whether another attempt follows."""
 
-    TYPE = "provisioning.step_failed"
-    VERSION = 1
     type: Literal["provisioning.step_failed"] = "provisioning.step_failed"
     version: Literal[1] = 1
     data: StepFailedData
@@ -64,8 +58,6 @@ class StepFailed(Envelope):
 class StepCompensated(Envelope):
     """A completed step's effects were undone (during failure, cancel, timeout)."""
 
-    TYPE = "provisioning.step_compensated"
-    VERSION = 1
     type: Literal["provisioning.step_compensated"] = "provisioning.step_compensated"
     version: Literal[1] = 1
     data: StepData
@@ -81,8 +73,6 @@ class ProvisioningCompletedData(Contract):
 class ProvisioningCompleted(Envelope):
     """Every step succeeded; tenant-api marks the tenant ACTIVE."""
 
-    TYPE = "provisioning.completed"
-    VERSION = 1
     type: Literal["provisioning.completed"] = "provisioning.completed"
     version: Literal[1] = 1
     data: ProvisioningCompletedData
@@ -98,8 +88,6 @@ class ProvisioningFailedData(Contract):
 class ProvisioningFailed(Envelope):
     """A step failed past its retries (or the pipeline timed out); compensation is done."""
 
-    TYPE = "provisioning.failed"
-    VERSION = 1
     type: Literal["provisioning.failed"] = "provisioning.failed"
     version: Literal[1] = 1
     data: ProvisioningFailedData
@@ -113,8 +101,6 @@ class ProvisioningCancelledData(Contract):
 class ProvisioningCancelled(Envelope):
     """The pipeline stopped on request and its completed steps were compensated."""
 
-    TYPE = "provisioning.cancelled"
-    VERSION = 1
     type: Literal["provisioning.cancelled"] = "provisioning.cancelled"
     version: Literal[1] = 1
     data: ProvisioningCancelledData
@@ -134,8 +120,6 @@ class InvoiceIssuedData(Contract):
 class InvoiceIssued(Envelope):
     """The billing step opened a subscription; tenant-api records the first invoice."""
 
-    TYPE = "billing.invoice_issued"
-    VERSION = 1
     type: Literal["billing.invoice_issued"] = "billing.invoice_issued"
     version: Literal[1] = 1
     data: InvoiceIssuedData

@@ -27,8 +27,6 @@ class TenantOnboardedData(Contract):
 class TenantOnboarded(Envelope):
     """A tenant record exists, status PENDING_PROVISION."""
 
-    TYPE = "tenant.onboarded"
-    VERSION = 1
     type: Literal["tenant.onboarded"] = "tenant.onboarded"
     version: Literal[1] = 1
     data: TenantOnboardedData
@@ -63,8 +61,6 @@ class TenantProvisioningRequestedData(Contract):
 class TenantProvisioningRequested(Envelope):
     """tenant-api moved the tenant to PROVISIONING; the provisioner starts a pipeline."""
 
-    TYPE = "tenant.provisioning_requested"
-    VERSION = 1
     type: Literal["tenant.provisioning_requested"] = "tenant.provisioning_requested"
     version: Literal[1] = 1
     data: TenantProvisioningRequestedData
@@ -81,8 +77,6 @@ class TenantActivatedData(Contract):
 class TenantActivated(Envelope):
     """The tenant is ACTIVE; the notifier sends the welcome e-mail."""
 
-    TYPE = "tenant.activated"
-    VERSION = 1
     type: Literal["tenant.activated"] = "tenant.activated"
     version: Literal[1] = 1
     data: TenantActivatedData
@@ -99,8 +93,6 @@ class TenantProvisioningFailedData(Contract):
 class TenantProvisioningFailed(Envelope):
     """The tenant is PROVISION_FAILED; the notifier alerts its contact and the operators."""
 
-    TYPE = "tenant.provisioning_failed"
-    VERSION = 1
     type: Literal["tenant.provisioning_failed"] = "tenant.provisioning_failed"
     version: Literal[1] = 1
     data: TenantProvisioningFailedData
@@ -114,8 +106,6 @@ class PipelineRef(Contract):
 class TenantCancelRequested(Envelope):
     """An admin asked to cancel a running pipeline; the provisioner stops and compensates."""
 
-    TYPE = "tenant.cancel_requested"
-    VERSION = 1
     type: Literal["tenant.cancel_requested"] = "tenant.cancel_requested"
     version: Literal[1] = 1
     data: PipelineRef
@@ -124,8 +114,6 @@ class TenantCancelRequested(Envelope):
 class TenantCancelled(Envelope):
     """The tenant is CANCELLED after its pipeline was compensated."""
 
-    TYPE = "tenant.cancelled"
-    VERSION = 1
     type: Literal["tenant.cancelled"] = "tenant.cancelled"
     version: Literal[1] = 1
     data: PipelineRef
@@ -140,8 +128,6 @@ class TenantProvisioningTimedOutData(Contract):
 class TenantProvisioningTimedOut(Envelope):
     """The sweeper found no progress for PIPELINE_STALE_AFTER; the provisioner compensates."""
 
-    TYPE = "tenant.provisioning_timed_out"
-    VERSION = 1
     type: Literal["tenant.provisioning_timed_out"] = "tenant.provisioning_timed_out"
     version: Literal[1] = 1
     data: TenantProvisioningTimedOutData
@@ -155,8 +141,6 @@ class TenantRef(Contract):
 class TenantOffboardingRequested(Envelope):
     """`DELETE /tenants/{id}`: the provisioner removes what the ledger says exists."""
 
-    TYPE = "tenant.offboarding_requested"
-    VERSION = 1
     type: Literal["tenant.offboarding_requested"] = "tenant.offboarding_requested"
     version: Literal[1] = 1
     data: TenantRef
@@ -170,8 +154,6 @@ class TenantDeprovisionedData(Contract):
 class TenantDeprovisioned(Envelope):
     """Producer: provisioner. Every resource of the tenant is gone."""
 
-    TYPE = "tenant.deprovisioned"
-    VERSION = 1
     type: Literal["tenant.deprovisioned"] = "tenant.deprovisioned"
     version: Literal[1] = 1
     data: TenantDeprovisionedData
@@ -186,8 +168,6 @@ class TenantOffboardedData(Contract):
 class TenantOffboarded(Envelope):
     """The tenant is OFFBOARDED; its record is kept, its resources are gone."""
 
-    TYPE = "tenant.offboarded"
-    VERSION = 1
     type: Literal["tenant.offboarded"] = "tenant.offboarded"
     version: Literal[1] = 1
     data: TenantOffboardedData
@@ -196,8 +176,6 @@ class TenantOffboarded(Envelope):
 class TenantSuspended(Envelope):
     """The tenant is SUSPENDED."""
 
-    TYPE = "tenant.suspended"
-    VERSION = 1
     type: Literal["tenant.suspended"] = "tenant.suspended"
     version: Literal[1] = 1
     data: TenantRef
@@ -206,8 +184,6 @@ class TenantSuspended(Envelope):
 class TenantReactivated(Envelope):
     """The tenant is ACTIVE again after a suspension."""
 
-    TYPE = "tenant.reactivated"
-    VERSION = 1
     type: Literal["tenant.reactivated"] = "tenant.reactivated"
     version: Literal[1] = 1
     data: TenantRef

@@ -26,8 +26,6 @@ class WebhookReceivedData(Contract):
 class WebhookReceived(Envelope):
     """A verified callback from an external pipeline arrived; the provisioner finishes its step."""
 
-    TYPE = "webhook.received"
-    VERSION = 1
     type: Literal["webhook.received"] = "webhook.received"
     version: Literal[1] = 1
     data: WebhookReceivedData
@@ -53,8 +51,6 @@ class WebhookRunOpened(Envelope):
     """Producer: provisioner. An external pipeline was triggered; webhook-receiver keeps the
     run so that it can verify the pipeline's signed callback."""
 
-    TYPE = "webhook.run_opened"
-    VERSION = 1
     type: Literal["webhook.run_opened"] = "webhook.run_opened"
     version: Literal[1] = 1
     data: WebhookRunOpenedData
@@ -70,8 +66,6 @@ class WebhookRunFinished(Envelope):
     """Producer: provisioner. The run awaits no callback any more: a delivery it accepted is
     still answered "duplicate", a new one is refused."""
 
-    TYPE = "webhook.run_finished"
-    VERSION = 1
     type: Literal["webhook.run_finished"] = "webhook.run_finished"
     version: Literal[1] = 1
     data: WebhookRunFinishedData
@@ -86,8 +80,6 @@ class WebhookRunRegistered(Envelope):
     """Producer: webhook-receiver. It stored the run `webhook.run_opened` announced and now
     verifies the run's callbacks: a callback the provisioner sends itself is due from here."""
 
-    TYPE = "webhook.run_registered"
-    VERSION = 1
     type: Literal["webhook.run_registered"] = "webhook.run_registered"
     version: Literal[1] = 1
     data: WebhookRunRegisteredData

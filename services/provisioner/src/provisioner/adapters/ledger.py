@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from provisioner.adapters.orm import resources
 from provisioner.domain.resource import Resource, ResourceStatus
+from service_kit.rows import from_row
 from shared_schemas.events import StepName
 
 # Built once; every step writes these around its effects.
@@ -182,11 +183,4 @@ class LedgerEntries:
 
 
 def resource(row: Row[Any]) -> Resource:
-    return Resource(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        pipeline_id=row.pipeline_id,
-        kind=row.kind,
-        name=row.name,
-        status=ResourceStatus(row.status),
-    )
+    return from_row(Resource, row, status=ResourceStatus(row.status))

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from provisioner.adapters.orm import local_callbacks as table
 from provisioner.adapters.orm import webhook_runs
+from service_kit.rows import from_row
 
 _FREE = or_(table.c.leased_until.is_(None), table.c.leased_until < func.now())
 _RUN_AWAITS = exists().where(
@@ -118,19 +119,7 @@ async def claim(session: AsyncSession, owner: UUID, lease: timedelta) -> Pending
     row: Row[Any] | None = (await session.execute(_CLAIM, {"claim": owner, "lease": lease})).first()
     if row is None:
         return None
-    return PendingCallback(
-        pipeline_id=row.pipeline_id,
-        tenant_id=row.tenant_id,
-        tenant_key=row.tenant_key,
-        tier=row.tier,
-        app_url=row.app_url,
-        hold_callback=row.hold_callback,
-        callback_delay=row.callback_delay,
-        body=row.body,
-        stamp=row.stamp,
-        owner=row.owner,
-        trace_context=row.trace_context,
-    )
+    return from_row(PendingCallback, row)
 
 
 async def renew(session: AsyncSession, pipeline_id: UUID, owner: UUID, lease: timedelta) -> bool:

@@ -17,6 +17,7 @@ from provisioner.adapters.orm import pipelines, status_in
 from provisioner.domain.pipeline import Pipeline, Transition
 from provisioner.domain.status import ACTIVE, PipelineStatus, StopReason
 from service_kit import tracing
+from service_kit.rows import from_row
 from shared_schemas.events import PlanFacts, StepName, TenantProvisioningRequestedData, Tier
 
 _NEXT_DUE = (
@@ -147,23 +148,13 @@ def _pipeline(row: Row[Any] | None) -> Pipeline | None:
 
 
 def _from_row(row: Row[Any]) -> Pipeline:
-    return Pipeline(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        tenant_key=row.tenant_key,
+    return from_row(
+        Pipeline,
+        row,
         tier=Tier(row.tier),
         plan=PlanFacts.model_validate(row.plan),
         steps=tuple(StepName(step) for step in row.steps),
         status=PipelineStatus(row.status),
-        current=row.current,
-        attempt=row.attempt,
-        next_run_at=row.next_run_at,
-        waiting_deadline=row.waiting_deadline,
-        outage_since=row.outage_since,
         stop_reason=None if row.stop_reason is None else StopReason(row.stop_reason),
         failure_step=None if row.failure_step is None else StepName(row.failure_step),
-        failure_reason=row.failure_reason,
-        app_url=row.app_url,
-        finished_at=row.finished_at,
-        trace_context=row.trace_context,
     )
