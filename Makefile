@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 SERVICES := tenant-api lead-verifier provisioner webhook-receiver notifier
 
-.PHONY: help bootstrap sync browser wrk ha-packages ha ha-down run bench chaos test lint fmt typecheck migrate schemas check-schemas clean
+.PHONY: help bootstrap sync browser wrk ha-packages ha ha-down run bench chaos test lint fmt typecheck migrate schemas clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
