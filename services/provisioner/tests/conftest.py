@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit_testing import TestInfra, migrate_service, publish_raw, started
+from service_kit_testing import TestInfra, publish_raw, service_fixtures
 from shared_schemas import Envelope
 from shared_schemas.events import (
     Contact,
@@ -27,6 +25,7 @@ from shared_schemas.events import (
 )
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="provisioner")
 STANDARD = PlanFacts(
     id="standard",
     name="Standard",
@@ -35,11 +34,6 @@ STANDARD = PlanFacts(
     currency="USD",
     billing_period="monthly",
 )
-
-
-@pytest.fixture(scope="session")
-async def migrated(infra: TestInfra) -> None:
-    await migrate_service(SERVICE_DIR, infra)
 
 
 @pytest.fixture
@@ -51,19 +45,6 @@ def settings(infra: TestInfra) -> ProvisionerSettings:
         provisioner_step_retry_base=0.05,
         provisioner_poll_interval=0.05,
     )
-
-
-@pytest.fixture
-async def app(settings: ProvisionerSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    async with started(create_app(settings)) as application:
-        yield application
-
-
-@pytest.fixture
-async def redis(settings: ProvisionerSettings) -> AsyncIterator[Redis]:
-    client = Redis.from_url(settings.redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
 
 
 def request(

@@ -14,10 +14,12 @@ from service_kit_testing.ports import free_port, free_port_base
 from service_kit_testing.processes import child_processes, worker_processes
 from service_kit_testing.smtp import SmtpSink
 from service_kit_testing.sql import SqlRunner, sql_runner
+from service_kit_testing.suite import ServiceFixtures, service_fixtures
 from service_kit_testing.tcp_proxy import TcpProxy, tcp_proxy
 
 __all__ = [
     "EventTap",
+    "ServiceFixtures",
     "SmtpSink",
     "SqlRunner",
     "TcpProxy",
@@ -33,6 +35,7 @@ __all__ = [
     "migrate_service",
     "publish_raw",
     "served",
+    "service_fixtures",
     "sql_runner",
     "started",
     "tcp_proxy",

@@ -1,17 +1,18 @@
 """pytest plugin (loaded with `-p service_kit_testing.plugin`): a test run's fixtures.
 
 `infra`, the run's isolated infrastructure (`service_kit_testing.infra`), and what tests build
-on it: an event tap, an SMTP sink, recorded spans, and `sql` over a service's database (for a
-directory whose conftest defines `settings`).
+on it: an event tap, an SMTP sink, recorded spans, a Redis client, and `sql` over a service's
+database (for a directory whose conftest defines `settings`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from service_kit.settings import ServiceSettings
 from service_kit_testing.events import EventTap
@@ -56,6 +57,14 @@ def recorded_spans() -> Iterator[Any]:
     """Tracing on for one test, every finished span kept in memory (an `InMemorySpanExporter`)."""
     with recording_spans() as exporter:
         yield exporter
+
+
+@pytest.fixture
+async def redis(infra: TestInfra) -> AsyncIterator[Redis]:
+    """A client of the run's Redis that answers in text (a test's own keys go under its prefix)."""
+    client = Redis.from_url(infra.redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture
