@@ -47,6 +47,23 @@ def settings(infra: TestInfra) -> ProvisionerSettings:
     )
 
 
+@pytest.fixture
+def driver_settings(infra: TestInfra, migrated: None) -> Callable[[str], ProvisionerSettings]:
+    """Settings for the local pipeline driver, its callbacks sent to a receiver at `url`."""
+
+    def settings_for(url: str) -> ProvisionerSettings:
+        settings: ProvisionerSettings = infra.settings(
+            ProvisionerSettings,
+            pipeline_driver="local",
+            webhook_callback_url=url + "/webhooks/provisioning",
+            provisioner_poll_interval=0.05,
+            provisioner_callback_timeout=60,
+        )
+        return settings
+
+    return settings_for
+
+
 def request(
     tier: Tier, *, plan: PlanFacts = STANDARD, key: str | None = None
 ) -> TenantProvisioningRequested:

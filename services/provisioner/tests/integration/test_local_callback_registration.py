@@ -13,12 +13,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from fastapi.responses import Response
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit_testing import TestInfra, served, started
+from service_kit_testing import served, started
 from shared_schemas import Envelope
 from shared_schemas.events import PipelineRef, TenantCancelRequested, Tier
 
@@ -28,21 +27,6 @@ from .test_pipelines import waiting_run  # type: ignore[import-not-found]
 
 Publish = Callable[[Envelope], Awaitable[None]]
 Sql = Callable[..., Awaitable[list[Any]]]
-
-
-@pytest.fixture
-def driver_settings(infra: TestInfra, migrated: None) -> Callable[[str], ProvisionerSettings]:
-    def settings_for(url: str) -> ProvisionerSettings:
-        settings: ProvisionerSettings = infra.settings(
-            ProvisionerSettings,
-            pipeline_driver="local",
-            webhook_callback_url=url + "/webhooks/provisioning",
-            provisioner_poll_interval=0.05,
-            provisioner_callback_timeout=60,
-        )
-        return settings
-
-    return settings_for
 
 
 def senders(stand_in: StandIn) -> list[uuid.UUID]:

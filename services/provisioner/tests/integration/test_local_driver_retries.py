@@ -12,14 +12,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
 from service_kit.webhooks import verify_arc
-from service_kit_testing import TestInfra, served, started
+from service_kit_testing import served, started
 from shared_schemas import Envelope
 from shared_schemas.events import Tier
 
@@ -57,21 +56,6 @@ class StandIn:
         return app
 
 
-@pytest.fixture
-def local(infra: TestInfra, migrated: None) -> Callable[[str], ProvisionerSettings]:
-    def settings_for(url: str) -> ProvisionerSettings:
-        settings: ProvisionerSettings = infra.settings(
-            ProvisionerSettings,
-            pipeline_driver="local",
-            webhook_callback_url=url + "/webhooks/provisioning",
-            provisioner_poll_interval=0.05,
-            provisioner_callback_timeout=60,
-        )
-        return settings
-
-    return settings_for
-
-
 async def callback_done(sql: Sql, pipeline_id: uuid.UUID) -> None:
     """The driver is through with the callback (delivered, or refused for good)."""
     for _ in range(400):
@@ -85,7 +69,7 @@ async def callback_done(sql: Sql, pipeline_id: uuid.UUID) -> None:
 
 
 async def test_unknown_run_and_unavailable_are_retried_until_delivered(
-    local: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
+    driver_settings: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
 ) -> None:
     stand_in = StandIn(
         [
@@ -95,7 +79,7 @@ async def test_unknown_run_and_unavailable_are_retried_until_delivered(
         ]
     )
     async with served(stand_in.app()) as url:
-        settings = local(url)
+        settings = driver_settings(url)
         async with started(create_app(settings)):
             req = request(Tier.SILO)
             await publish(req)
@@ -111,11 +95,11 @@ async def test_unknown_run_and_unavailable_are_retried_until_delivered(
 
 
 async def test_a_bad_signature_is_final(
-    local: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
+    driver_settings: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
 ) -> None:
     stand_in = StandIn([problem(401, "unauthorized"), Response(status_code=202)])
     async with served(stand_in.app()) as url:
-        settings = local(url)
+        settings = driver_settings(url)
         async with started(create_app(settings)):
             req = request(Tier.SILO)
             await publish(req)

@@ -25,6 +25,7 @@ from shared_schemas.events import (
     Sealed,
     TenantCancelRequested,
     TenantOffboardingRequested,
+    TenantProvisioningRequested,
     TenantProvisioningTimedOut,
     TenantProvisioningTimedOutData,
     TenantRef,
@@ -84,6 +85,16 @@ async def waiting_run(sql: Sql, settings: ProvisionerSettings, tenant_id: uuid.U
             return run
         await asyncio.sleep(0.05)
     raise AssertionError("the infrastructure step never stored its webhook run")
+
+
+async def silo_request_waiting(
+    publish: Publish, sql: Sql, settings: ProvisionerSettings
+) -> TenantProvisioningRequested:
+    """A silo tenant's request, published and waiting for its infrastructure callback."""
+    req = request(Tier.SILO)
+    await publish(req)
+    await waiting_run(sql, settings, req.data.tenant_id)
+    return req
 
 
 async def resources_gone(
@@ -278,13 +289,10 @@ async def test_external_failure_compensates(
     publish: Publish,
     tenant_db: Fetch,
     sql: Sql,
-    redis: Redis,
     settings: ProvisionerSettings,
 ) -> None:
     tap = await event_tap("provisioning.*")
-    req = request(Tier.SILO)
-    await publish(req)
-    await waiting_run(sql, settings, req.data.tenant_id)
+    req = await silo_request_waiting(publish, sql, settings)
     await publish(callback(req, succeeded=False))
     failed = await outcome(tap, req.data.tenant_id, "provisioning.failed")
     assert failed.data.step == "infrastructure"
@@ -301,13 +309,10 @@ async def test_cancel_while_waiting_compensates_and_a_late_callback_changes_noth
     publish: Publish,
     tenant_db: Fetch,
     sql: Sql,
-    redis: Redis,
     settings: ProvisionerSettings,
 ) -> None:
     tap = await event_tap("provisioning.*")
-    req = request(Tier.SILO)
-    await publish(req)
-    await waiting_run(sql, settings, req.data.tenant_id)
+    req = await silo_request_waiting(publish, sql, settings)
     ref = PipelineRef(tenant_id=req.data.tenant_id, pipeline_id=req.data.pipeline_id)
     await publish(
         TenantCancelRequested.build(
@@ -339,13 +344,10 @@ async def test_timeout_compensates_with_reason_timeout(
     publish: Publish,
     tenant_db: Fetch,
     sql: Sql,
-    redis: Redis,
     settings: ProvisionerSettings,
 ) -> None:
     tap = await event_tap("provisioning.*")
-    req = request(Tier.SILO)
-    await publish(req)
-    await waiting_run(sql, settings, req.data.tenant_id)
+    req = await silo_request_waiting(publish, sql, settings)
     from datetime import UTC, datetime
 
     timed_out = TenantProvisioningTimedOut.build(
