@@ -10,8 +10,7 @@ import pytest
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit_testing import TestInfra, publish_raw, service_fixtures
-from shared_schemas import Envelope
+from service_kit_testing import TestInfra, service_fixtures
 from shared_schemas.events import (
     Contact,
     PlanFacts,
@@ -113,14 +112,6 @@ def registered(req: TenantProvisioningRequested) -> WebhookRunRegistered:
         correlation_id=d.pipeline_id,
         tenant_id=d.tenant_id,
     )
-
-
-@pytest.fixture
-def publish(infra: TestInfra) -> Callable[[Envelope], Awaitable[None]]:
-    async def send(event: Envelope) -> None:
-        await publish_raw(infra, event.type, event.model_dump_json().encode())
-
-    return send
 
 
 @pytest.fixture

@@ -7,7 +7,13 @@ loads both. The names below are what tests import.
 
 from service_kit_testing.apps import asgi_client, migrate_service, served, started
 from service_kit_testing.cleanup import delete_exchange, delete_redis_keys
-from service_kit_testing.events import EventTap, publish_raw, wait_for_queue_messages
+from service_kit_testing.events import (
+    EventTap,
+    Publish,
+    publish_event,
+    publish_raw,
+    wait_for_queue_messages,
+)
 from service_kit_testing.infra import TestInfra, isolated_infra
 from service_kit_testing.plans import generic_plan
 from service_kit_testing.ports import free_port, free_port_base
@@ -19,6 +25,7 @@ from service_kit_testing.tcp_proxy import TcpProxy, tcp_proxy
 
 __all__ = [
     "EventTap",
+    "Publish",
     "ServiceFixtures",
     "SmtpSink",
     "SqlRunner",
@@ -33,6 +40,7 @@ __all__ = [
     "generic_plan",
     "isolated_infra",
     "migrate_service",
+    "publish_event",
     "publish_raw",
     "served",
     "service_fixtures",

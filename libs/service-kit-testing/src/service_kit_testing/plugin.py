@@ -1,8 +1,8 @@
 """pytest plugin (loaded with `-p service_kit_testing.plugin`): a test run's fixtures.
 
 `infra`, the run's isolated infrastructure (`service_kit_testing.infra`), and what tests build
-on it: an event tap, an SMTP sink, recorded spans, a Redis client, and `sql` over a service's
-database (for a directory whose conftest defines `settings`).
+on it: an event tap, publishing, an SMTP sink, recorded spans, a Redis client, and `sql` over
+a service's database (for a directory whose conftest defines `settings`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import pytest
 from redis.asyncio import Redis
 
 from service_kit.settings import ServiceSettings
-from service_kit_testing.events import EventTap
+from service_kit_testing.events import EventTap, Publish, publish_event
 from service_kit_testing.infra import TestInfra, isolated_infra
 from service_kit_testing.smtp import SmtpSink
 from service_kit_testing.spans import recording_spans
 from service_kit_testing.sql import SqlRunner, sql_runner
+from shared_schemas import Envelope
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +41,16 @@ async def event_tap(infra: TestInfra) -> Any:
     yield start
     for tap in taps:
         await tap.close()
+
+
+@pytest.fixture
+def publish(infra: TestInfra) -> Publish:
+    """Publish an event to the run's exchange, as its producer would."""
+
+    async def send(event: Envelope) -> None:
+        await publish_event(infra, event)
+
+    return send
 
 
 @pytest.fixture(scope="session")

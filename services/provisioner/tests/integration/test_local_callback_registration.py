@@ -17,15 +17,13 @@ from fastapi.responses import Response
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit_testing import served, started
-from shared_schemas import Envelope
+from service_kit_testing import Publish, served, started
 from shared_schemas.events import PipelineRef, TenantCancelRequested, Tier
 
 from ..conftest import registered, request  # type: ignore[import-not-found]
 from .test_local_driver_retries import StandIn, callback_done  # type: ignore[import-not-found]
 from .test_pipelines import waiting_run  # type: ignore[import-not-found]
 
-Publish = Callable[[Envelope], Awaitable[None]]
 Sql = Callable[..., Awaitable[list[Any]]]
 
 

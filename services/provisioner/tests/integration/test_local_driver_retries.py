@@ -18,14 +18,12 @@ from fastapi.responses import JSONResponse, Response
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
 from service_kit.webhooks import verify_arc
-from service_kit_testing import served, started
-from shared_schemas import Envelope
+from service_kit_testing import Publish, served, started
 from shared_schemas.events import Tier
 
 from ..conftest import registered, request  # type: ignore[import-not-found]
 from .test_pipelines import waiting_run  # type: ignore[import-not-found]
 
-Publish = Callable[[Envelope], Awaitable[None]]
 Sql = Callable[..., Awaitable[list[Any]]]
 PROBLEMS = "https://controlplane.dev/problems/"
 

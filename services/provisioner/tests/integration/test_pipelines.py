@@ -16,8 +16,7 @@ from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
 from service_kit.topology import dlq_name, queue_names
 from service_kit.webhooks import WebhookRun
-from service_kit_testing import TestInfra, started, wait_for_queue_messages
-from shared_schemas import Envelope
+from service_kit_testing import Publish, TestInfra, started, wait_for_queue_messages
 from shared_schemas.events import (
     ApiKeyReissueRequested,
     ApiKeyReissueRequestedData,
@@ -36,7 +35,6 @@ from shared_schemas.events import (
 
 from ..conftest import callback, request  # type: ignore[import-not-found]
 
-Publish = Callable[[Envelope], Awaitable[None]]
 Fetch = Callable[..., Awaitable[Any]]
 Sql = Callable[..., Awaitable[list[Any]]]
 
