@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
+from fastapi import FastAPI
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit_testing import TestInfra, service_fixtures
+from service_kit_testing import TestInfra, served, service_fixtures, started
 from shared_schemas.events import (
     Contact,
     PlanFacts,
@@ -23,6 +25,7 @@ from shared_schemas.events import (
     WebhookRunRegisteredData,
 )
 
+LocalDriver = Callable[[FastAPI], AbstractAsyncContextManager[ProvisionerSettings]]
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="provisioner")
 STANDARD = PlanFacts(
@@ -47,20 +50,24 @@ def settings(infra: TestInfra) -> ProvisionerSettings:
 
 
 @pytest.fixture
-def driver_settings(infra: TestInfra, migrated: None) -> Callable[[str], ProvisionerSettings]:
-    """Settings for the local pipeline driver, its callbacks sent to a receiver at `url`."""
+def local_driver(infra: TestInfra, migrated: None) -> LocalDriver:
+    """The provisioner started with its local pipeline driver, its callbacks sent to
+    `receiver` (served for the block); the block gets the settings it runs on."""
 
-    def settings_for(url: str) -> ProvisionerSettings:
-        settings: ProvisionerSettings = infra.settings(
-            ProvisionerSettings,
-            pipeline_driver="local",
-            webhook_callback_url=url + "/webhooks/provisioning",
-            provisioner_poll_interval=0.05,
-            provisioner_callback_timeout=60,
-        )
-        return settings
+    @asynccontextmanager
+    async def start(receiver: FastAPI) -> AsyncIterator[ProvisionerSettings]:
+        async with served(receiver) as url:
+            settings: ProvisionerSettings = infra.settings(
+                ProvisionerSettings,
+                pipeline_driver="local",
+                webhook_callback_url=url + "/webhooks/provisioning",
+                provisioner_poll_interval=0.05,
+                provisioner_callback_timeout=60,
+            )
+            async with started(create_app(settings)):
+                yield settings
 
-    return settings_for
+    return start
 
 
 def request(

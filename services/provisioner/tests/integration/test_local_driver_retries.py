@@ -15,14 +15,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from provisioner.app import create_app
-from provisioner.settings import ProvisionerSettings
 from service_kit.webhooks import verify_arc
-from service_kit_testing import Publish, served, started
+from service_kit_testing import Publish
 from shared_schemas.events import Tier
 
-from ..conftest import registered, request  # type: ignore[import-not-found]
-from .test_pipelines import waiting_run  # type: ignore[import-not-found]
+from ..conftest import LocalDriver, registered, request  # type: ignore[import-not-found]
+from .test_pipelines import silo_request_waiting, waiting_run  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 PROBLEMS = "https://controlplane.dev/problems/"
@@ -67,7 +65,7 @@ async def callback_done(sql: Sql, pipeline_id: uuid.UUID) -> None:
 
 
 async def test_unknown_run_and_unavailable_are_retried_until_delivered(
-    driver_settings: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
+    local_driver: LocalDriver, publish: Publish, sql: Sql
 ) -> None:
     stand_in = StandIn(
         [
@@ -76,14 +74,12 @@ async def test_unknown_run_and_unavailable_are_retried_until_delivered(
             Response(status_code=202),
         ]
     )
-    async with served(stand_in.app()) as url:
-        settings = driver_settings(url)
-        async with started(create_app(settings)):
-            req = request(Tier.SILO)
-            await publish(req)
-            run = await waiting_run(sql, settings, req.data.tenant_id)
-            await publish(registered(req))
-            await callback_done(sql, req.data.pipeline_id)
+    async with local_driver(stand_in.app()) as settings:
+        req = request(Tier.SILO)
+        await publish(req)
+        run = await waiting_run(sql, settings, req.data.tenant_id)
+        await publish(registered(req))
+        await callback_done(sql, req.data.pipeline_id)
     assert len(stand_in.received) == 3
     # The same signed delivery each time, signed with the run kept in PostgreSQL.
     assert len({body for _, body in stand_in.received}) == 1
@@ -93,15 +89,11 @@ async def test_unknown_run_and_unavailable_are_retried_until_delivered(
 
 
 async def test_a_bad_signature_is_final(
-    driver_settings: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
+    local_driver: LocalDriver, publish: Publish, sql: Sql
 ) -> None:
     stand_in = StandIn([problem(401, "unauthorized"), Response(status_code=202)])
-    async with served(stand_in.app()) as url:
-        settings = driver_settings(url)
-        async with started(create_app(settings)):
-            req = request(Tier.SILO)
-            await publish(req)
-            await waiting_run(sql, settings, req.data.tenant_id)
-            await publish(registered(req))
-            await callback_done(sql, req.data.pipeline_id)
+    async with local_driver(stand_in.app()) as settings:
+        req = await silo_request_waiting(publish, sql, settings)
+        await publish(registered(req))
+        await callback_done(sql, req.data.pipeline_id)
     assert len(stand_in.received) == 1
