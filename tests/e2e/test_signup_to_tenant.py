@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,24 +12,9 @@ import pytest
 from service_kit_testing import SmtpSink
 from tests.e2e.saga_client import lead_sign_up
 
-from .conftest import NAMES, ROOT, Stack  # type: ignore[import-not-found]
+from .conftest import NAMES, Stack  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
-
-
-async def tenantctl(stack: Stack, *args: str) -> str:
-    """What `tenantctl ARGS` prints, run as an operator would against the stack's gateway."""
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "tenant_api.cli.main", *args],
-        cwd=ROOT,
-        env={**stack.env, "GATEWAY_URL": stack.gateway},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    return done.stdout
 
 
 def test_all_five_services_are_ready(stack: Stack) -> None:
@@ -105,8 +87,8 @@ async def test_sign_up_verify_and_onboard(stack: Stack, smtp_sink: SmtpSink) -> 
         assert contact["isPrimary"] is True
         assert {k: tenant["address"][k] for k in address} == address
 
-    shown = await tenantctl(stack, "tenants", "show", tenant["id"], "--json")
-    assert json.loads(shown) == tenant
-    listed = await tenantctl(stack, "tenants", "list")
-    row = next(line for line in listed.splitlines() if line.startswith(tenant["id"]))
+    shown = await stack.tenantctl("tenants", "show", tenant["id"], "--json", timeout=30, check=True)
+    assert json.loads(shown.stdout) == tenant
+    listed = await stack.tenantctl("tenants", "list", timeout=30, check=True)
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(tenant["id"]))
     assert row.split()[1:4] == [tenant["key"], "PENDING_PROVISION", "silo"]
