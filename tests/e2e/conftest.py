@@ -43,6 +43,21 @@ class Stack:
     def gateway(self) -> str:
         return self.url("tenant-api")
 
+    async def tenantctl(
+        self, *args: str, timeout: float = 120, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """`tenantctl ARGS` as an operator runs it against this stack's gateway."""
+        return await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "tenant_api.cli.main", *args],
+            cwd=ROOT,
+            env={**self.env, "GATEWAY_URL": self.gateway},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=check,
+        )
+
 
 def _all_ready(stack: Stack) -> bool:
     try:

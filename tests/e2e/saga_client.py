@@ -44,20 +44,23 @@ async def new_tenant(gateway: httpx.AsyncClient, tier: str) -> dict[str, Any]:
     return tenant
 
 
+def lead_sign_up(email: str, **more: Any) -> dict[str, Any]:
+    """The body of a sign-up (`POST /leads`) by Ada Lovelace at `email`."""
+    return {
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "companyName": "Analytical Engines",
+        "email": email,
+        **more,
+    }
+
+
 async def sign_up_and_onboard(
     public: httpx.AsyncClient, smtp_sink: SmtpSink, tier: str
 ) -> tuple[dict[str, Any], str]:
     """A lead signs up, verifies with the e-mailed code, onboards its tenant: (tenant, token)."""
     email = f"ada-{uuid.uuid4().hex[:8]}@engines.example"
-    signed_up = await public.post(
-        "/leads",
-        json={
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-            "companyName": "Analytical Engines",
-            "email": email,
-        },
-    )
+    signed_up = await public.post("/leads", json=lead_sign_up(email))
     assert signed_up.status_code == 201, signed_up.text
     lead_id = signed_up.json()["id"]
     mail = await smtp_sink.wait_for(email)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -27,7 +25,7 @@ from service_kit.settings import ServiceSettings
 from service_kit.topology import QueueNames, dlq_name, queue_names
 from service_kit_testing import SmtpSink, TestInfra, publish_raw
 
-from .conftest import ROOT, Stack  # type: ignore[import-not-found]
+from .conftest import Stack  # type: ignore[import-not-found]
 from .polling import eventually  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]
     admin_headers,
@@ -104,22 +102,8 @@ async def timeline(gateway: httpx.AsyncClient, tenant_id: str) -> list[dict[str,
     return items
 
 
-async def tenantctl(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    """`tenantctl ARGS` as an operator runs it against the stack's gateway."""
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "tenant_api.cli.main", *args],
-        cwd=ROOT,
-        env={**stack.env, "GATEWAY_URL": stack.gateway},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 async def ok(stack: Stack, *args: str) -> str:
-    done = await tenantctl(stack, *args)
+    done = await stack.tenantctl(*args)
     assert done.returncode == 0, (args, done.stdout, done.stderr)
     return done.stdout
 
@@ -317,12 +301,12 @@ async def test_tenantctl_replays_the_fixed_message_and_discards_the_poison(
     assert done["replayedAt"] is not None
     (action,) = done["actions"]
     assert (action["action"], action["actor"], action["reason"]) == ("REPLAYED", "tenantctl", None)
-    again = await tenantctl(stack, "dlq", "replay", exhausted_id)
+    again = await stack.tenantctl("dlq", "replay", exhausted_id)
     assert again.returncode == 1
     assert again.stderr.strip() == (
         "tenantctl: 409: This dead letter is REPLAYED; only PARKED ones are replayed."
     )
-    assert (await tenantctl(stack, "dlq", "replay", exhausted_id, "--dry-run")).returncode == 1
+    assert (await stack.tenantctl("dlq", "replay", exhausted_id, "--dry-run")).returncode == 1
     replay_entries = [
         e for e in await timeline(gateway, tenant_id) if e["type"] == "dead_letter.replayed"
     ]
@@ -330,10 +314,10 @@ async def test_tenantctl_replays_the_fixed_message_and_discards_the_poison(
 
     # Discarding needs a reason; a blank one is no reason.
     poison_id = parked.poison["id"]
-    no_reason = await tenantctl(stack, "dlq", "discard", poison_id)
+    no_reason = await stack.tenantctl("dlq", "discard", poison_id)
     assert no_reason.returncode == 2
     assert "--reason" in no_reason.stderr
-    blank = await tenantctl(stack, "dlq", "discard", poison_id, "--reason", "  ")
+    blank = await stack.tenantctl("dlq", "discard", poison_id, "--reason", "  ")
     assert blank.returncode == 1
     assert blank.stderr.strip() == "tenantctl: 422: reason: String should have at least 1 character"
     assert (await detail(gateway, poison_id))["status"] == "PARKED"
@@ -366,7 +350,7 @@ async def test_tenantctl_replays_the_fixed_message_and_discards_the_poison(
         "actor": "tenantctl",
         "reason": why,
     }
-    refused = await tenantctl(stack, "dlq", "discard", poison_id, "--reason", why)
+    refused = await stack.tenantctl("dlq", "discard", poison_id, "--reason", why)
     assert refused.returncode == 1
     assert "only PARKED ones are discarded" in refused.stderr
 

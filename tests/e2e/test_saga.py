@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 import uuid
 from typing import Any
@@ -17,7 +15,7 @@ from service_kit.redis_client import close_redis
 from service_kit.webhooks import sign_arc, sign_standard
 from service_kit_testing import SmtpSink, TestInfra
 
-from .conftest import ROOT, Stack  # type: ignore[import-not-found]
+from .conftest import Stack  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]
     TenantData,
     new_tenant,
@@ -260,27 +258,16 @@ async def test_tenantctl_provisions_and_follows_the_steps_live(
     gateway: httpx.AsyncClient, stack: Stack
 ) -> None:
     tenant = await new_tenant(gateway, "pooled")
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [
-            sys.executable,
-            "-m",
-            "tenant_api.cli.main",
-            "tenants",
-            "provision",
-            tenant["id"],
-            "--watch",
-            "--interval",
-            "0.2",
-            "--timeout",
-            "60",
-        ],
-        cwd=ROOT,
-        env={**stack.env, "GATEWAY_URL": stack.gateway},
-        capture_output=True,
-        text=True,
+    result = await stack.tenantctl(
+        "tenants",
+        "provision",
+        tenant["id"],
+        "--watch",
+        "--interval",
+        "0.2",
+        "--timeout",
+        "60",
         timeout=90,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     final = result.stdout.strip().splitlines()[-5:]

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,8 +10,9 @@ import httpx
 import pytest
 
 from service_kit_testing import SmtpSink
+from tests.e2e.saga_client import lead_sign_up
 
-from .conftest import NAMES, ROOT, Stack  # type: ignore[import-not-found]
+from .conftest import NAMES, Stack  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 
@@ -36,13 +34,7 @@ async def test_sign_up_verify_and_onboard(stack: Stack, smtp_sink: SmtpSink) -> 
     async with httpx.AsyncClient(base_url=stack.gateway, timeout=10) as gateway:
         signed_up = await gateway.post(
             "/leads",
-            json={
-                "firstName": "Ada",
-                "lastName": "Lovelace",
-                "companyName": "Analytical Engines",
-                "email": email,
-                "address": address,
-            },
+            json=lead_sign_up(email, address=address),
             headers={"X-Request-ID": "e2e-signup"},
         )
         assert signed_up.status_code == 201, signed_up.text
@@ -95,25 +87,8 @@ async def test_sign_up_verify_and_onboard(stack: Stack, smtp_sink: SmtpSink) -> 
         assert contact["isPrimary"] is True
         assert {k: tenant["address"][k] for k in address} == address
 
-    shown = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "tenant_api.cli.main", "tenants", "show", tenant["id"], "--json"],
-        cwd=ROOT,
-        env={**stack.env, "GATEWAY_URL": stack.gateway},
-        capture_output=True,
-        check=True,
-        timeout=30,
-    )
+    shown = await stack.tenantctl("tenants", "show", tenant["id"], "--json", timeout=30, check=True)
     assert json.loads(shown.stdout) == tenant
-    listed = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "tenant_api.cli.main", "tenants", "list"],
-        cwd=ROOT,
-        env={**stack.env, "GATEWAY_URL": stack.gateway},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
+    listed = await stack.tenantctl("tenants", "list", timeout=30, check=True)
     row = next(line for line in listed.stdout.splitlines() if line.startswith(tenant["id"]))
     assert row.split()[1:4] == [tenant["key"], "PENDING_PROVISION", "silo"]

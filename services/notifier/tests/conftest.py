@@ -10,10 +10,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, cast
 
-import httpx
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -22,7 +20,7 @@ from notifier.app import create_app
 from notifier.settings import NotifierSettings
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_VERIFICATION_LINK_KEY
-from service_kit_testing import TestInfra, asgi_client, migrate_service, started
+from service_kit_testing import TestInfra, service_fixtures
 from shared_schemas.events import (
     Contact,
     LeadCreated,
@@ -37,6 +35,7 @@ from shared_schemas.events import (
 )
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="notifier")
 OPS_EMAIL = "ops@operators.example"
 
 
@@ -116,11 +115,6 @@ def closed_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-async def migrated(infra: TestInfra) -> None:
-    await migrate_service(SERVICE_DIR, infra)
-
-
 @pytest.fixture
 def settings(infra: TestInfra, smtp: SmtpSink, tmp_path: Path) -> NotifierSettings:
     return cast(
@@ -132,18 +126,6 @@ def settings(infra: TestInfra, smtp: SmtpSink, tmp_path: Path) -> NotifierSettin
             ops_email=OPS_EMAIL,
         ),
     )
-
-
-@pytest.fixture
-async def app(settings: NotifierSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    async with started(create_app(settings)) as application:
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(app, "notifier") as c:
-        yield c
 
 
 # The key the notifier's settings hold by default: what lead-verifier seals with by default.

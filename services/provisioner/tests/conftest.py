@@ -2,18 +2,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit_testing import TestInfra, migrate_service, publish_raw, started
-from shared_schemas import Envelope
+from service_kit_testing import TestInfra, served, service_fixtures, started
 from shared_schemas.events import (
     Contact,
     PlanFacts,
@@ -26,7 +25,9 @@ from shared_schemas.events import (
     WebhookRunRegisteredData,
 )
 
+LocalDriver = Callable[[FastAPI], AbstractAsyncContextManager[ProvisionerSettings]]
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="provisioner")
 STANDARD = PlanFacts(
     id="standard",
     name="Standard",
@@ -35,11 +36,6 @@ STANDARD = PlanFacts(
     currency="USD",
     billing_period="monthly",
 )
-
-
-@pytest.fixture(scope="session")
-async def migrated(infra: TestInfra) -> None:
-    await migrate_service(SERVICE_DIR, infra)
 
 
 @pytest.fixture
@@ -54,16 +50,24 @@ def settings(infra: TestInfra) -> ProvisionerSettings:
 
 
 @pytest.fixture
-async def app(settings: ProvisionerSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    async with started(create_app(settings)) as application:
-        yield application
+def local_driver(infra: TestInfra, migrated: None) -> LocalDriver:
+    """The provisioner started with its local pipeline driver, its callbacks sent to
+    `receiver` (served for the block); the block gets the settings it runs on."""
 
+    @asynccontextmanager
+    async def start(receiver: FastAPI) -> AsyncIterator[ProvisionerSettings]:
+        async with served(receiver) as url:
+            settings: ProvisionerSettings = infra.settings(
+                ProvisionerSettings,
+                pipeline_driver="local",
+                webhook_callback_url=url + "/webhooks/provisioning",
+                provisioner_poll_interval=0.05,
+                provisioner_callback_timeout=60,
+            )
+            async with started(create_app(settings)):
+                yield settings
 
-@pytest.fixture
-async def redis(settings: ProvisionerSettings) -> AsyncIterator[Redis]:
-    client = Redis.from_url(settings.redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
+    return start
 
 
 def request(
@@ -115,14 +119,6 @@ def registered(req: TenantProvisioningRequested) -> WebhookRunRegistered:
         correlation_id=d.pipeline_id,
         tenant_id=d.tenant_id,
     )
-
-
-@pytest.fixture
-def publish(infra: TestInfra) -> Callable[[Envelope], Awaitable[None]]:
-    async def send(event: Envelope) -> None:
-        await publish_raw(infra, event.type, event.model_dump_json().encode())
-
-    return send
 
 
 @pytest.fixture

@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from service_kit.tokens import mint_token
-from service_kit_testing import TestInfra, asgi_client, migrate_service, publish_raw, started
+from service_kit_testing import (
+    TestInfra,
+    publish_raw,
+    service_fixtures,
+)
 from shared_schemas.events import Address, LeadVerified, LeadVerifiedData
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
@@ -20,11 +23,7 @@ from .gateway import bearer
 from .saga import FakeProvisioner
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-async def migrated(infra: TestInfra) -> None:
-    await migrate_service(SERVICE_DIR, infra)
+migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="gateway")
 
 
 @pytest.fixture
@@ -39,18 +38,6 @@ def settings(infra: TestInfra) -> TenantApiSettings:
         public_api_max_attempts=10_000,
         auth_api_max_requests=100_000,
     )
-
-
-@pytest.fixture
-async def app(settings: TenantApiSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    async with started(create_app(settings)) as application:
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(app, "gateway") as c:
-        yield c
 
 
 @pytest.fixture

@@ -3,20 +3,17 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
-from fastapi import FastAPI
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.db import make_engine
 from service_kit.tokens import mint_token
 from service_kit.webhooks import WebhookRun, new_run, sign_arc, sign_standard
-from service_kit_testing import TestInfra, asgi_client, migrate_service, started
+from service_kit_testing import TestInfra, service_fixtures
 from shared_schemas.events import (
     WebhookRunFinishedData,
     WebhookRunOpenedData,
@@ -27,35 +24,12 @@ from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-async def migrated(infra: TestInfra) -> None:
-    await migrate_service(SERVICE_DIR, infra)
+migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="webhooks")
 
 
 @pytest.fixture
 def settings(infra: TestInfra) -> WebhookReceiverSettings:
     return infra.settings(WebhookReceiverSettings)
-
-
-@pytest.fixture
-async def app(settings: WebhookReceiverSettings, migrated: None) -> AsyncIterator[FastAPI]:
-    async with started(create_app(settings)) as application:
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(app, "webhooks") as c:
-        yield c
-
-
-@pytest.fixture
-async def redis(infra: TestInfra) -> AsyncIterator[Redis]:
-    client = Redis.from_url(infra.redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
 
 
 def opened_data(

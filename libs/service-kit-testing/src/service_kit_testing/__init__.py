@@ -7,17 +7,26 @@ loads both. The names below are what tests import.
 
 from service_kit_testing.apps import asgi_client, migrate_service, served, started
 from service_kit_testing.cleanup import delete_exchange, delete_redis_keys
-from service_kit_testing.events import EventTap, publish_raw, wait_for_queue_messages
+from service_kit_testing.events import (
+    EventTap,
+    Publish,
+    publish_event,
+    publish_raw,
+    wait_for_queue_messages,
+)
 from service_kit_testing.infra import TestInfra, isolated_infra
 from service_kit_testing.plans import generic_plan
 from service_kit_testing.ports import free_port, free_port_base
 from service_kit_testing.processes import child_processes, worker_processes
 from service_kit_testing.smtp import SmtpSink
 from service_kit_testing.sql import SqlRunner, sql_runner
+from service_kit_testing.suite import ServiceFixtures, service_fixtures
 from service_kit_testing.tcp_proxy import TcpProxy, tcp_proxy
 
 __all__ = [
     "EventTap",
+    "Publish",
+    "ServiceFixtures",
     "SmtpSink",
     "SqlRunner",
     "TcpProxy",
@@ -31,8 +40,10 @@ __all__ = [
     "generic_plan",
     "isolated_infra",
     "migrate_service",
+    "publish_event",
     "publish_raw",
     "served",
+    "service_fixtures",
     "sql_runner",
     "started",
     "tcp_proxy",

@@ -4,11 +4,14 @@ publishing as any producer would, and taking messages from a queue (a DLQ, a ret
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from service_kit.settings import ServiceSettings
 from service_kit_testing.infra import TestInfra
+from shared_schemas import Envelope
+
+Publish = Callable[[Envelope], Awaitable[None]]
 
 
 class EventTap:
@@ -104,6 +107,11 @@ async def publish_raw(
             mandatory=True,
             timeout=5,
         )
+
+
+async def publish_event(infra: TestInfra, event: Envelope) -> None:
+    """Publish an event to this run's exchange under its type, as its producer would."""
+    await publish_raw(infra, event.type, event.model_dump_json().encode())
 
 
 async def wait_for_queue_messages(

@@ -1,24 +1,26 @@
 """pytest plugin (loaded with `-p service_kit_testing.plugin`): a test run's fixtures.
 
 `infra`, the run's isolated infrastructure (`service_kit_testing.infra`), and what tests build
-on it: an event tap, an SMTP sink, recorded spans, and `sql` over a service's database (for a
-directory whose conftest defines `settings`).
+on it: an event tap, publishing, an SMTP sink, recorded spans, a Redis client, and `sql` over
+a service's database (for a directory whose conftest defines `settings`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from service_kit.settings import ServiceSettings
-from service_kit_testing.events import EventTap
+from service_kit_testing.events import EventTap, Publish, publish_event
 from service_kit_testing.infra import TestInfra, isolated_infra
 from service_kit_testing.smtp import SmtpSink
 from service_kit_testing.spans import recording_spans
 from service_kit_testing.sql import SqlRunner, sql_runner
+from shared_schemas import Envelope
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +43,16 @@ async def event_tap(infra: TestInfra) -> Any:
         await tap.close()
 
 
+@pytest.fixture
+def publish(infra: TestInfra) -> Publish:
+    """Publish an event to the run's exchange, as its producer would."""
+
+    async def send(event: Envelope) -> None:
+        await publish_event(infra, event)
+
+    return send
+
+
 @pytest.fixture(scope="session")
 def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink(host="127.0.0.1", port=0, messages=[])
@@ -56,6 +68,14 @@ def recorded_spans() -> Iterator[Any]:
     """Tracing on for one test, every finished span kept in memory (an `InMemorySpanExporter`)."""
     with recording_spans() as exporter:
         yield exporter
+
+
+@pytest.fixture
+async def redis(infra: TestInfra) -> AsyncIterator[Redis]:
+    """A client of the run's Redis that answers in text (a test's own keys go under its prefix)."""
+    client = Redis.from_url(infra.redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

@@ -19,14 +19,19 @@ from service_kit.consumer import ATTEMPT_HEADER, OUTAGE_HEADER, Consumer
 from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.settings import ServiceSettings
 from service_kit.topology import dlq_name
-from service_kit_testing import TcpProxy, TestInfra, tcp_proxy, wait_for_queue_messages
+from service_kit_testing import (
+    TcpProxy,
+    TestInfra,
+    publish_event,
+    tcp_proxy,
+    wait_for_queue_messages,
+)
 
 from ..conftest import SCHEMA, KitDb  # type: ignore[import-not-found]
 from .test_consumer_runner import (  # type: ignore[import-not-found]
     KEY,
     RunConsumer,
     effect_handler,
-    publish,
     reactivated,
     ready_messages,
     run_consumer,
@@ -116,7 +121,7 @@ async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_
     await proxy.cut()
     events = [reactivated() for _ in range(3)]
     for event in events:
-        await publish(infra, event)
+        await publish_event(infra, event)
 
     await eventually(lambda: runner.held == 3, what="every delivery held")
     assert sample("consumer_held_deliveries", name) == 3
@@ -159,7 +164,7 @@ async def test_an_outage_past_the_tolerance_goes_through_the_tiers_without_a_fre
     )
     await proxy.cut()
     event = reactivated()
-    await publish(infra, event)
+    await publish_event(infra, event)
 
     (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=10)
     assert dead.headers["x-reason"] == "retries_exhausted"
@@ -197,7 +202,7 @@ async def test_a_failure_that_is_no_engine_outage_goes_to_the_tiers_at_once(
         Consumer(name=name, handlers={KEY: failing}, foreign_errors=(MailServerDown,))
     )
     event = reactivated()
-    await publish(infra, event)
+    await publish_event(infra, event)
 
     # With a tolerance of 60 s, a held delivery would not be here within seconds.
     (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8)
@@ -222,7 +227,7 @@ async def test_stopping_returns_a_held_delivery_to_its_queue_and_a_later_runner_
     first = await run_consumer(consumer, uow_factory=sessions.uow)
     await proxy.cut()
     event = reactivated()
-    await publish(infra, event)
+    await publish_event(infra, event)
     await eventually(lambda: first.held == 1, what="the delivery held")
 
     await first.stop()

@@ -21,7 +21,7 @@ from service_kit.broker import Broker
 from service_kit.consumer import ATTEMPT_HEADER, Consumer, ConsumerRunner
 from service_kit.settings import ServiceSettings
 from service_kit.topology import dlq_name
-from service_kit_testing import TestInfra, publish_raw, wait_for_queue_messages
+from service_kit_testing import TestInfra, publish_event, publish_raw, wait_for_queue_messages
 from shared_schemas import Envelope
 from shared_schemas.events import TenantReactivated, TenantRef, TenantSuspended
 
@@ -56,10 +56,6 @@ def reactivated() -> TenantReactivated:
     return TenantReactivated.build(
         TenantRef(tenant_id=tenant_id), producer="kit-test", correlation_id=uuid.uuid4()
     )
-
-
-async def publish(infra: TestInfra, event: Envelope) -> None:
-    await publish_raw(infra, event.type, event.model_dump_json().encode())
 
 
 async def ready_messages(infra: TestInfra, queue: str) -> int:
@@ -131,8 +127,8 @@ async def test_the_same_event_twice_takes_effect_once(
         Consumer(name="dedupe", handlers={KEY: effect_handler(kit_db, calls)})
     )
     event = reactivated()
-    await publish(infra, event)
-    await publish(infra, event)
+    await publish_event(infra, event)
+    await publish_event(infra, event)
 
     await eventually(lambda: len(runner.deliveries) == 2, what="both deliveries handled")
     assert await kit_db.effects(event.id) == ["done"]
@@ -151,7 +147,7 @@ async def test_a_crash_between_commit_and_ack_redelivers_and_the_inbox_dedupes(
 
     first = await run_consumer(consumer, after_commit=crash_once)
     event = reactivated()
-    await publish(infra, event)
+    await publish_event(infra, event)
     await eventually(lambda: len(first.deliveries) == 1, what="first delivery")
     assert await kit_db.effects(event.id) == ["done"], "committed before the crash"
     # The crashed process's connection goes away with the delivery still unacked.
@@ -186,7 +182,7 @@ async def test_poison_goes_to_the_dlq_at_once_and_does_not_block_the_queue(
     await publish_raw(infra, KEY, malformed)
     await publish_raw(infra, KEY, json.dumps(unknown).encode())
     valid = reactivated()
-    await publish(infra, valid)
+    await publish_event(infra, valid)
 
     dead = await wait_for_queue_messages(infra, dlq_name(settings), count=2, timeout=5.0)
     by_reason = {m.headers["x-reason"]: m for m in dead}
@@ -228,7 +224,7 @@ async def test_a_transient_failure_is_retried_after_each_delay_then_succeeds(
 
     runner = await run_consumer(Consumer(name="flaky", handlers={KEY: flaky}))
     event = reactivated()
-    await publish(infra, event)
+    await publish_event(infra, event)
 
     await eventually(lambda: len(runner.deliveries) == 3, timeout=5.0, what="three deliveries")
     assert len(seen_at) == 3
@@ -256,7 +252,7 @@ async def test_a_handler_that_always_fails_ends_in_the_dlq_with_its_history(
 
     runner = await run_consumer(Consumer(name="broken", handlers={KEY: broken}))
     event = reactivated()
-    await publish(infra, event)
+    await publish_event(infra, event)
 
     (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8.0)
     headers = dead.headers
@@ -291,7 +287,7 @@ async def test_an_event_without_a_handler_is_dead_lettered(
     event = TenantSuspended.build(
         TenantRef(tenant_id=tenant_id), producer="kit-test", correlation_id=uuid.uuid4()
     )
-    await publish(infra, event)
+    await publish_event(infra, event)
 
     (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=5.0)
     assert dead.headers["x-reason"] == "no_handler"
@@ -347,7 +343,7 @@ async def grouped_run(
     held; once the broker has handed every delivery over (nothing ready), the first goes on."""
     runner = await run_consumer(Consumer(name=name, handlers={KEY: held}, shares_transactions=True))
     for event in events:
-        await publish(infra, event)
+        await publish_event(infra, event)
     await eventually(
         lambda: _nothing_ready(infra, runner.names.main), what="every delivery handed over"
     )

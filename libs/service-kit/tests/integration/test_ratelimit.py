@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 
 from service_kit.ratelimit import Limit, LimiterUnavailable, RateLimited, enforce, hit
 from service_kit_testing import TestInfra
-
-
-@pytest.fixture
-async def redis(infra: TestInfra) -> AsyncIterator[Redis]:
-    client = Redis.from_url(infra.redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
 
 
 def fresh_key(infra: TestInfra) -> str:

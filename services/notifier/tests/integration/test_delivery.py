@@ -27,10 +27,6 @@ from shared_schemas.events import LeadCreated
 LEAD_VERIFICATION = NotificationKind.LEAD_VERIFICATION
 
 
-async def publish(infra: kit.TestInfra, event: LeadCreated) -> None:
-    await kit.publish_raw(infra, event.type, event.model_dump_json().encode())
-
-
 def parts(message: Any) -> tuple[str, str]:
     text = message.get_body(("plain",)).get_content()
     rich = message.get_body(("html",)).get_content()
@@ -46,7 +42,7 @@ async def test_verification_email_arrives_with_the_link_in_both_parts(
     opened_link: Callable[[LeadCreated], str],
 ) -> None:
     event = lead_created(first_name="Ada", company_name="Analytical Engines")
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
     (message,) = await smtp.wait_for(1)
     text, rich = parts(message)
     url = opened_link(event)
@@ -73,8 +69,8 @@ async def test_the_same_event_twice_sends_one_email_and_keeps_one_row(
 ) -> None:
     event = lead_created()
     duplicates = probe.consumed("duplicate")
-    await publish(infra, event)
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
+    await kit.publish_event(infra, event)
     await probe.until(lambda: probe.consumed("duplicate") == duplicates + 1, 10, "the duplicate")
     assert len(smtp.messages) == 1
     assert len(await probe.notifications(event.id)) == 1
@@ -110,7 +106,7 @@ async def test_a_crash_between_commit_and_ack_is_redelivered_and_sends_once(
     runner = ConsumerRunner(consumer, doomed.broker, uow, after_commit=freeze)
     await runner.start()
     event = lead_created()
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
     await asyncio.wait_for(committed.wait(), 10)
     assert len(await smtp.wait_for(1)) == 1
     assert len(await probe.notifications(event.id)) == 1
@@ -144,7 +140,7 @@ async def test_without_smtp_url_the_mail_folder_and_dev_mailbox_show_it(
     processed = probe.consumed("processed")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        await publish(infra, event)
+        await kit.publish_event(infra, event)
         await probe.until(lambda: probe.consumed("processed") > processed, 10, "the e-mail")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as client:

@@ -16,10 +16,6 @@ from service_kit.topology import dlq_name
 from shared_schemas.events import LeadCreated
 
 
-async def publish(infra: kit.TestInfra, event: LeadCreated) -> None:
-    await kit.publish_raw(infra, event.type, event.model_dump_json().encode())
-
-
 async def test_poison_goes_to_the_dlq_at_once_and_does_not_block_the_next_message(
     app: FastAPI,
     settings: NotifierSettings,
@@ -32,7 +28,7 @@ async def test_poison_goes_to_the_dlq_at_once_and_does_not_block_the_next_messag
     await kit.publish_raw(infra, "lead.created", b'{"id": "not json')
     await kit.publish_raw(infra, "lead.created", json.dumps(future).encode())
     valid = lead_created()
-    await publish(infra, valid)
+    await kit.publish_event(infra, valid)
 
     dead = await kit.wait_for_queue_messages(infra, dlq_name(settings), count=2)
     by_reason = {m.headers["x-reason"]: m for m in dead}
@@ -62,7 +58,7 @@ async def test_smtp_down_retries_with_delay_then_dead_letters(
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         started = time.monotonic()
-        await publish(infra, event)
+        await kit.publish_event(infra, event)
         (dead,) = await kit.wait_for_queue_messages(infra, dlq_name(settings), timeout=10)
         elapsed = time.monotonic() - started
     assert probe.consumed("retried") == retried + 2
@@ -91,7 +87,7 @@ async def test_a_transient_smtp_refusal_is_retried_and_delivered_once(
     smtp.refuse_next = 1
     event = lead_created()
     retried = probe.consumed("retried")
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
     (message,) = await smtp.wait_for(1)
     assert opened_link(event) in message.get_body(("plain",)).get_content()
 

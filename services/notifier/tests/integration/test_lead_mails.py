@@ -20,10 +20,6 @@ from shared_schemas.events import LeadCreated, Sealed
 OTHER_KEY = Keyring.parse(f"k9:{base64.b64encode(b'9' * 32).decode()}")
 
 
-async def publish(infra: kit.TestInfra, event: LeadCreated) -> None:
-    await kit.publish_raw(infra, event.type, event.model_dump_json().encode())
-
-
 def _tampered(sealed: Sealed) -> Sealed:
     raw = bytearray(base64.urlsafe_b64decode(sealed.ciphertext))
     raw[-1] ^= 1
@@ -45,8 +41,8 @@ async def test_a_link_no_key_opens_is_dead_lettered_at_once_with_its_reason(
     moved = lead_created(verification_link=good.data.verification_link, lead_id=uuid.uuid4())
     retried = probe.consumed("retried")
     for event in (unknown_key, tampered, moved):
-        await publish(infra, event)
-    await publish(infra, good)
+        await kit.publish_event(infra, event)
+    await kit.publish_event(infra, good)
 
     dead = await kit.wait_for_queue_messages(infra, dlq_name(settings), count=3)
     by_id = {json.loads(m.body)["id"]: m for m in dead}
@@ -73,7 +69,7 @@ async def test_an_address_with_an_account_gets_a_sign_in_hint_and_no_code(
     lead_created: Callable[..., LeadCreated],
 ) -> None:
     event = lead_created(account_exists=True, verification_link=None, code_expires_at=None)
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
 
     (message,) = await smtp.wait_for(1)
     text = message.get_body(("plain",)).get_content()

@@ -61,10 +61,6 @@ async def fail_once(infra: kit.TestInfra, migrated: None) -> AsyncIterator[FailO
     await engine.dispose()
 
 
-async def publish(infra: kit.TestInfra, event: Envelope) -> None:
-    await kit.publish_raw(infra, event.type, event.model_dump_json().encode())
-
-
 async def handled(probe: Any, event: Envelope) -> None:
     """The event's delivery has committed (its inbox row is there)."""
     for _ in range(500):
@@ -86,7 +82,7 @@ async def test_a_redelivery_after_sent_sends_nothing(
     # The handler's transaction (its inbox row) fails at COMMIT, after the server accepted the
     # e-mail: as a kill -9 there would, the event is delivered again.
     await fail_once("inbox", "AFTER INSERT AT COMMIT", f"NEW.event_id = '{event.id}'")
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
 
     await handled(probe, event)
 
@@ -114,7 +110,7 @@ async def test_a_crash_before_sent_is_recorded_sends_one_copy_with_the_same_mess
         "BEFORE INSERT OR UPDATE",
         f"NEW.event_id = '{event.id}' AND NEW.status = 'SENT'",
     )
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
 
     await handled(probe, event)
 
@@ -126,7 +122,7 @@ async def test_a_crash_before_sent_is_recorded_sends_one_copy_with_the_same_mess
     assert (row.attempts, row.message_id, row.last_error) == (2, expected, None)
     # Redelivered once more (a publisher's duplicate): nothing more goes out.
     duplicates = probe.consumed("duplicate", event.type)
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
     await probe.until(
         lambda: probe.consumed("duplicate", event.type) > duplicates, 10, "the duplicate"
     )

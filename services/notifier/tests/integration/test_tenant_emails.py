@@ -20,10 +20,6 @@ CONTACT_KIND = NotificationKind.PROVISIONING_FAILED_CONTACT.value
 OPS_KIND = NotificationKind.PROVISIONING_FAILED_OPS.value
 
 
-async def publish(infra: kit.TestInfra, event: Envelope) -> None:
-    await kit.publish_raw(infra, event.type, event.model_dump_json().encode())
-
-
 def parts(message: Any) -> tuple[str, str]:
     """The plain text and the HTML (unescaped) of a message."""
     text = message.get_body(("plain",)).get_content()
@@ -44,7 +40,7 @@ async def test_welcome_email_names_the_tenant_and_links_to_its_app(
 ) -> None:
     event = tenant_activated(name="Compiler Works", app_url="https://compiler.app.example/home")
     contact = event.data.contact
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
     (message,) = await smtp.wait_for(1)
     assert smtp.recipients == [[contact.email]]
     assert message["To"].addresses[0].display_name == "Grace Hopper"
@@ -69,7 +65,7 @@ async def test_welcome_without_an_app_url_links_to_app_base_url_and_key(
     tenant_activated: Callable[..., Any],
 ) -> None:
     event = tenant_activated(app_url=None)
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
     (message,) = await smtp.wait_for(1)
     assert settings.app_base_url == "http://localhost:3000"
     text, rich = parts(message)
@@ -87,7 +83,7 @@ async def test_provisioning_failed_tells_the_contact_and_the_operators_once_each
 ) -> None:
     event = provisioning_failed(step="database", reason="schema tenant_acme: permission denied")
     data = event.data
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
     await smtp.wait_for(2)
     (notice,) = smtp.to(data.contact.email)
     (alert,) = smtp.to(settings.ops_email)
@@ -124,7 +120,7 @@ async def test_offboarding_notice_reaches_the_contact(
     tenant_offboarded: Callable[..., Any],
 ) -> None:
     event = tenant_offboarded()
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
     (message,) = await smtp.wait_for(1)
     assert smtp.recipients == [[event.data.contact.email]]
     assert message["Subject"] == f"Your tenant {event.data.key} has been offboarded"
@@ -154,8 +150,8 @@ async def test_the_same_event_twice_sends_each_email_once(
 ) -> None:
     event = request.getfixturevalue(factory)()
     duplicates = probe.consumed("duplicate", event.type)
-    await publish(infra, event)
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
+    await kit.publish_event(infra, event)
     await probe.until(
         lambda: probe.consumed("duplicate", event.type) == duplicates + 1, 10, "the duplicate"
     )
@@ -181,7 +177,7 @@ async def test_one_refused_email_is_retried_without_resending_the_other(
     contact, ops = event.data.contact.email, settings.ops_email
     smtp.refuse_to[ops if refused == "ops" else contact] = 1
     retried = probe.consumed("retried", event.type)
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
 
     contact_row = await probe.notification(event.id, "SENT", kind=CONTACT_KIND)
     ops_row = await probe.notification(event.id, "SENT", kind=OPS_KIND)
@@ -215,7 +211,7 @@ async def test_a_dead_lettered_alert_replayed_later_sends_only_what_is_missing(
     event = provisioning_failed()
     contact, ops = event.data.contact.email, settings.ops_email
     smtp.refuse_to[ops] = 1 + len(settings.retry_delays)  # every attempt
-    await publish(infra, event)
+    await kit.publish_event(infra, event)
     dead = await kit.wait_for_queue_messages(infra, dlq_name(settings), timeout=10)
     (letter,) = [m for m in dead if json.loads(m.body)["id"] == str(event.id)]
     assert letter.headers["x-reason"] == "retries_exhausted"

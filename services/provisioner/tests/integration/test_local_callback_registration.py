@@ -13,36 +13,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from fastapi.responses import Response
 
-from provisioner.app import create_app
-from provisioner.settings import ProvisionerSettings
-from service_kit_testing import TestInfra, served, started
-from shared_schemas import Envelope
+from service_kit_testing import Publish
 from shared_schemas.events import PipelineRef, TenantCancelRequested, Tier
 
-from ..conftest import registered, request  # type: ignore[import-not-found]
+from ..conftest import LocalDriver, registered, request  # type: ignore[import-not-found]
 from .test_local_driver_retries import StandIn, callback_done  # type: ignore[import-not-found]
-from .test_pipelines import waiting_run  # type: ignore[import-not-found]
+from .test_pipelines import silo_request_waiting, waiting_run  # type: ignore[import-not-found]
 
-Publish = Callable[[Envelope], Awaitable[None]]
 Sql = Callable[..., Awaitable[list[Any]]]
-
-
-@pytest.fixture
-def driver_settings(infra: TestInfra, migrated: None) -> Callable[[str], ProvisionerSettings]:
-    def settings_for(url: str) -> ProvisionerSettings:
-        settings: ProvisionerSettings = infra.settings(
-            ProvisionerSettings,
-            pipeline_driver="local",
-            webhook_callback_url=url + "/webhooks/provisioning",
-            provisioner_poll_interval=0.05,
-            provisioner_callback_timeout=60,
-        )
-        return settings
-
-    return settings_for
 
 
 def senders(stand_in: StandIn) -> list[uuid.UUID]:
@@ -58,58 +38,51 @@ async def pending(sql: Sql, pipeline_id: uuid.UUID) -> list[Any]:
 
 
 async def test_a_callback_is_sent_only_after_its_runs_registration(
-    driver_settings: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
+    local_driver: LocalDriver, publish: Publish, sql: Sql
 ) -> None:
     stand_in = StandIn([Response(status_code=202)])
-    async with served(stand_in.app()) as url:
-        settings = driver_settings(url)
-        async with started(create_app(settings)):
-            first, second = request(Tier.SILO), request(Tier.SILO)
-            await publish(first)
-            await waiting_run(sql, settings, first.data.tenant_id)
-            await publish(second)
-            await waiting_run(sql, settings, second.data.tenant_id)
-            # Only the later one is registered. The driver takes due callbacks oldest first
-            # and at once: had the first been due, it would have reached the receiver first.
-            await publish(registered(second))
-            await callback_done(sql, second.data.pipeline_id)
-            assert senders(stand_in) == [second.data.tenant_id]
-            (waiting,) = await pending(sql, first.data.pipeline_id)
-            assert (waiting.owner, waiting.registered_at) == (None, None)  # never claimed
+    async with local_driver(stand_in.app()) as settings:
+        first, second = request(Tier.SILO), request(Tier.SILO)
+        await publish(first)
+        await waiting_run(sql, settings, first.data.tenant_id)
+        await publish(second)
+        await waiting_run(sql, settings, second.data.tenant_id)
+        # Only the later one is registered. The driver takes due callbacks oldest first
+        # and at once: had the first been due, it would have reached the receiver first.
+        await publish(registered(second))
+        await callback_done(sql, second.data.pipeline_id)
+        assert senders(stand_in) == [second.data.tenant_id]
+        (waiting,) = await pending(sql, first.data.pipeline_id)
+        assert (waiting.owner, waiting.registered_at) == (None, None)  # never claimed
 
-            await publish(registered(first))
-            await publish(registered(first))  # a redelivery changes nothing
-            await callback_done(sql, first.data.pipeline_id)
+        await publish(registered(first))
+        await publish(registered(first))  # a redelivery changes nothing
+        await callback_done(sql, first.data.pipeline_id)
     # Sent once the run was registered, exactly once, and taken at the first try.
     assert senders(stand_in) == [second.data.tenant_id, first.data.tenant_id]
 
 
 async def test_a_callback_never_registered_is_dropped_once_its_run_stops_waiting(
-    driver_settings: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
+    local_driver: LocalDriver, publish: Publish, sql: Sql
 ) -> None:
     stand_in = StandIn([Response(status_code=202)])
-    async with served(stand_in.app()) as url:
-        settings = driver_settings(url)
-        async with started(create_app(settings)):
-            req = request(Tier.SILO)
-            d = req.data
-            await publish(req)
-            await waiting_run(sql, settings, d.tenant_id)
-            assert await pending(sql, d.pipeline_id)
-            # The registration never comes; the step stops waiting (a cancel here, the
-            # step's callback deadline otherwise) and finishes the run.
-            await publish(
-                TenantCancelRequested.build(
-                    PipelineRef(tenant_id=d.tenant_id, pipeline_id=d.pipeline_id),
-                    producer="tenant-api",
-                    correlation_id=d.pipeline_id,
-                    tenant_id=d.tenant_id,
-                )
+    async with local_driver(stand_in.app()) as settings:
+        d = (await silo_request_waiting(publish, sql, settings)).data
+        assert await pending(sql, d.pipeline_id)
+        # The registration never comes; the step stops waiting (a cancel here, the
+        # step's callback deadline otherwise) and finishes the run.
+        await publish(
+            TenantCancelRequested.build(
+                PipelineRef(tenant_id=d.tenant_id, pipeline_id=d.pipeline_id),
+                producer="tenant-api",
+                correlation_id=d.pipeline_id,
+                tenant_id=d.tenant_id,
             )
-            await callback_done(sql, d.pipeline_id)
-            finished = await sql(
-                "SELECT finished_at FROM provisioner.webhook_runs WHERE pipeline_id = :p",
-                p=d.pipeline_id,
-            )
+        )
+        await callback_done(sql, d.pipeline_id)
+        finished = await sql(
+            "SELECT finished_at FROM provisioner.webhook_runs WHERE pipeline_id = :p",
+            p=d.pipeline_id,
+        )
     assert finished[0].finished_at is not None
     assert stand_in.received == []

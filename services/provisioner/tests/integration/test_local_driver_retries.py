@@ -12,21 +12,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from provisioner.app import create_app
-from provisioner.settings import ProvisionerSettings
 from service_kit.webhooks import verify_arc
-from service_kit_testing import TestInfra, served, started
-from shared_schemas import Envelope
+from service_kit_testing import Publish
 from shared_schemas.events import Tier
 
-from ..conftest import registered, request  # type: ignore[import-not-found]
-from .test_pipelines import waiting_run  # type: ignore[import-not-found]
+from ..conftest import LocalDriver, registered, request  # type: ignore[import-not-found]
+from .test_pipelines import silo_request_waiting, waiting_run  # type: ignore[import-not-found]
 
-Publish = Callable[[Envelope], Awaitable[None]]
 Sql = Callable[..., Awaitable[list[Any]]]
 PROBLEMS = "https://controlplane.dev/problems/"
 
@@ -57,21 +52,6 @@ class StandIn:
         return app
 
 
-@pytest.fixture
-def local(infra: TestInfra, migrated: None) -> Callable[[str], ProvisionerSettings]:
-    def settings_for(url: str) -> ProvisionerSettings:
-        settings: ProvisionerSettings = infra.settings(
-            ProvisionerSettings,
-            pipeline_driver="local",
-            webhook_callback_url=url + "/webhooks/provisioning",
-            provisioner_poll_interval=0.05,
-            provisioner_callback_timeout=60,
-        )
-        return settings
-
-    return settings_for
-
-
 async def callback_done(sql: Sql, pipeline_id: uuid.UUID) -> None:
     """The driver is through with the callback (delivered, or refused for good)."""
     for _ in range(400):
@@ -85,7 +65,7 @@ async def callback_done(sql: Sql, pipeline_id: uuid.UUID) -> None:
 
 
 async def test_unknown_run_and_unavailable_are_retried_until_delivered(
-    local: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
+    local_driver: LocalDriver, publish: Publish, sql: Sql
 ) -> None:
     stand_in = StandIn(
         [
@@ -94,14 +74,12 @@ async def test_unknown_run_and_unavailable_are_retried_until_delivered(
             Response(status_code=202),
         ]
     )
-    async with served(stand_in.app()) as url:
-        settings = local(url)
-        async with started(create_app(settings)):
-            req = request(Tier.SILO)
-            await publish(req)
-            run = await waiting_run(sql, settings, req.data.tenant_id)
-            await publish(registered(req))
-            await callback_done(sql, req.data.pipeline_id)
+    async with local_driver(stand_in.app()) as settings:
+        req = request(Tier.SILO)
+        await publish(req)
+        run = await waiting_run(sql, settings, req.data.tenant_id)
+        await publish(registered(req))
+        await callback_done(sql, req.data.pipeline_id)
     assert len(stand_in.received) == 3
     # The same signed delivery each time, signed with the run kept in PostgreSQL.
     assert len({body for _, body in stand_in.received}) == 1
@@ -111,15 +89,11 @@ async def test_unknown_run_and_unavailable_are_retried_until_delivered(
 
 
 async def test_a_bad_signature_is_final(
-    local: Callable[[str], ProvisionerSettings], publish: Publish, sql: Sql
+    local_driver: LocalDriver, publish: Publish, sql: Sql
 ) -> None:
     stand_in = StandIn([problem(401, "unauthorized"), Response(status_code=202)])
-    async with served(stand_in.app()) as url:
-        settings = local(url)
-        async with started(create_app(settings)):
-            req = request(Tier.SILO)
-            await publish(req)
-            await waiting_run(sql, settings, req.data.tenant_id)
-            await publish(registered(req))
-            await callback_done(sql, req.data.pipeline_id)
+    async with local_driver(stand_in.app()) as settings:
+        req = await silo_request_waiting(publish, sql, settings)
+        await publish(registered(req))
+        await callback_done(sql, req.data.pipeline_id)
     assert len(stand_in.received) == 1

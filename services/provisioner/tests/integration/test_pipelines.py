@@ -16,8 +16,7 @@ from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
 from service_kit.topology import dlq_name, queue_names
 from service_kit.webhooks import WebhookRun
-from service_kit_testing import TestInfra, started, wait_for_queue_messages
-from shared_schemas import Envelope
+from service_kit_testing import Publish, TestInfra, started, wait_for_queue_messages
 from shared_schemas.events import (
     ApiKeyReissueRequested,
     ApiKeyReissueRequestedData,
@@ -25,6 +24,7 @@ from shared_schemas.events import (
     Sealed,
     TenantCancelRequested,
     TenantOffboardingRequested,
+    TenantProvisioningRequested,
     TenantProvisioningTimedOut,
     TenantProvisioningTimedOutData,
     TenantRef,
@@ -35,7 +35,6 @@ from shared_schemas.events import (
 
 from ..conftest import callback, request  # type: ignore[import-not-found]
 
-Publish = Callable[[Envelope], Awaitable[None]]
 Fetch = Callable[..., Awaitable[Any]]
 Sql = Callable[..., Awaitable[list[Any]]]
 
@@ -84,6 +83,16 @@ async def waiting_run(sql: Sql, settings: ProvisionerSettings, tenant_id: uuid.U
             return run
         await asyncio.sleep(0.05)
     raise AssertionError("the infrastructure step never stored its webhook run")
+
+
+async def silo_request_waiting(
+    publish: Publish, sql: Sql, settings: ProvisionerSettings
+) -> TenantProvisioningRequested:
+    """A silo tenant's request, published and waiting for its infrastructure callback."""
+    req = request(Tier.SILO)
+    await publish(req)
+    await waiting_run(sql, settings, req.data.tenant_id)
+    return req
 
 
 async def resources_gone(
@@ -278,13 +287,10 @@ async def test_external_failure_compensates(
     publish: Publish,
     tenant_db: Fetch,
     sql: Sql,
-    redis: Redis,
     settings: ProvisionerSettings,
 ) -> None:
     tap = await event_tap("provisioning.*")
-    req = request(Tier.SILO)
-    await publish(req)
-    await waiting_run(sql, settings, req.data.tenant_id)
+    req = await silo_request_waiting(publish, sql, settings)
     await publish(callback(req, succeeded=False))
     failed = await outcome(tap, req.data.tenant_id, "provisioning.failed")
     assert failed.data.step == "infrastructure"
@@ -301,13 +307,10 @@ async def test_cancel_while_waiting_compensates_and_a_late_callback_changes_noth
     publish: Publish,
     tenant_db: Fetch,
     sql: Sql,
-    redis: Redis,
     settings: ProvisionerSettings,
 ) -> None:
     tap = await event_tap("provisioning.*")
-    req = request(Tier.SILO)
-    await publish(req)
-    await waiting_run(sql, settings, req.data.tenant_id)
+    req = await silo_request_waiting(publish, sql, settings)
     ref = PipelineRef(tenant_id=req.data.tenant_id, pipeline_id=req.data.pipeline_id)
     await publish(
         TenantCancelRequested.build(
@@ -339,13 +342,10 @@ async def test_timeout_compensates_with_reason_timeout(
     publish: Publish,
     tenant_db: Fetch,
     sql: Sql,
-    redis: Redis,
     settings: ProvisionerSettings,
 ) -> None:
     tap = await event_tap("provisioning.*")
-    req = request(Tier.SILO)
-    await publish(req)
-    await waiting_run(sql, settings, req.data.tenant_id)
+    req = await silo_request_waiting(publish, sql, settings)
     from datetime import UTC, datetime
 
     timed_out = TenantProvisioningTimedOut.build(

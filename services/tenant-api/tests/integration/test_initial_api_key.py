@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -13,20 +13,12 @@ import pytest
 from redis.asyncio import Redis
 
 from service_kit.sealing import Keyring
-from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
-
-
-@pytest.fixture
-async def redis(infra: TestInfra) -> AsyncIterator[Redis]:
-    client = Redis.from_url(infra.redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
 
 
 async def active_with_key(saga: FakeProvisioner, sql: Sql, plaintext: str) -> Any:

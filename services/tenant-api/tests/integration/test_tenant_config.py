@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -43,13 +43,6 @@ def settings(infra: TestInfra) -> TenantApiSettings:
 @pytest.fixture
 def token(settings: TenantApiSettings) -> Token:
     return tokens(settings)
-
-
-@pytest.fixture
-async def redis(infra: TestInfra) -> AsyncIterator[Redis]:
-    client = Redis.from_url(infra.redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
 
 
 def cache_reads(source: str) -> float:

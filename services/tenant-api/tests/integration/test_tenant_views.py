@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-import pytest
 from redis.asyncio import Redis
 
-from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, at, processed  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
-
-
-@pytest.fixture
-async def redis(infra: TestInfra) -> AsyncIterator[Redis]:
-    client = Redis.from_url(infra.redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
 
 
 async def test_invoices_are_recorded_once_and_listed(
