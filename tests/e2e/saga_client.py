@@ -12,6 +12,7 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
+from provisioner.adapters.faults import fault_key
 from service_kit.redis_client import close_redis, redis_client
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_WEBHOOK_RUN_KEY, ServiceSettings
@@ -216,7 +217,7 @@ def redis_for(infra: TestInfra) -> Redis:
 
 async def set_fault(infra: TestInfra, key: str, value: str | None) -> None:
     redis = redis_for(infra)
-    name = f"{infra.env['REDIS_KEY_PREFIX']}fault:{key}"
+    name = fault_key(infra.env["REDIS_KEY_PREFIX"], key)
     try:
         if value is None:
             await redis.delete(name)

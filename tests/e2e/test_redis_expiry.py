@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from provisioner.adapters.faults import fault_key
 from service_kit_testing import SmtpSink, TestInfra
 
 from .conftest import Stack  # type: ignore[import-not-found]
@@ -70,7 +71,7 @@ async def test_every_record_a_tenant_leaves_in_redis_expires(
         forever = [
             key
             for key in keys
-            if not key.startswith(f"{prefix}fault:") and await redis.pttl(key) == -1
+            if not key.startswith(fault_key(prefix, "")) and await redis.pttl(key) == -1
         ]
     finally:
         await redis.aclose()

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from provisioner.adapters.faults import fault_key
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
 from service_kit.topology import dlq_name, queue_names
@@ -260,7 +261,7 @@ async def test_a_failing_step_is_retried_then_everything_is_compensated(
 ) -> None:
     tap = await event_tap("provisioning.*")
     req = request(tier)
-    await redis.set(f"{settings.redis_key_prefix}fault:{req.data.key}", f"fail:{step}")
+    await redis.set(fault_key(settings.redis_key_prefix, req.data.key), f"fail:{step}")
     await publish(req)
     if tier is Tier.SILO and step == "billing":
         await waiting_run(sql, settings, req.data.tenant_id)
@@ -448,7 +449,7 @@ async def test_a_handler_error_fault_dead_letters_the_request_after_its_retries(
 ) -> None:
     tap = await event_tap("provisioning.*")
     req = request(Tier.POOLED)
-    fault = f"{settings.redis_key_prefix}fault:{req.data.key}"
+    fault = fault_key(settings.redis_key_prefix, req.data.key)
     await redis.set(fault, "handler-error")
     await publish(req)
     message = await _dead_lettered(infra, dlq_name(settings), req.id)
