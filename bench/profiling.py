@@ -68,7 +68,9 @@ def stop(profilers: list[Profiler]) -> tuple[dict[str, str], dict[str, str]]:
         try:
             profiler.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            # Reaped too, or the Popen outlives its process as a zombie and warns when collected.
             profiler.process.kill()
+            profiler.process.wait()
         if profiler.output.exists():
             written[profiler.service] = str(profiler.output)
             profiler.log.unlink(missing_ok=True)
