@@ -108,7 +108,8 @@ def problem_response(
     )
 
 
-def _answer(request: Request, exc: ProblemError) -> JSONResponse:
+def answer_problem(request: Request, exc: ProblemError) -> JSONResponse:
+    """The RFC 9457 answer to `request` for a raised (or mapped) problem."""
     return problem_response(
         exc.status,
         exc.title,
@@ -130,7 +131,7 @@ def answer_domain_errors(
         async def _domain(
             request: Request, exc: Exception, problem: type[ProblemError] = problem
         ) -> JSONResponse:
-            return _answer(request, problem(str(exc)))
+            return answer_problem(request, problem(str(exc)))
 
         app.add_exception_handler(error, _domain)
 
@@ -138,7 +139,7 @@ def answer_domain_errors(
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return _answer(request, exc)
+        return answer_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,7 +8,14 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from service_kit.problems import Conflict, NotFound, ProblemError, Unprocessable, problem_response
+from service_kit.problems import (
+    Conflict,
+    NotFound,
+    ProblemError,
+    Unprocessable,
+    answer_problem,
+    problem_response,
+)
 from tenant_api.domain.api_keys import KeyNotReissuable
 from tenant_api.domain.dead_letters import DeadLetterRefused
 from tenant_api.domain.errors import (
@@ -72,16 +79,7 @@ def _invalid(detail: str, *, field: str, kind: str) -> Unprocessable:
 def install_domain_errors(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        problem = problem_of(exc)
-        return problem_response(
-            problem.status,
-            problem.title,
-            slug=problem.slug,
-            detail=problem.detail,
-            instance=request.url.path,
-            headers=problem.headers,
-            **problem.extra,
-        )
+        return answer_problem(request, problem_of(exc))
 
     @app.exception_handler(InvalidTransition)
     async def _refused(request: Request, exc: InvalidTransition) -> JSONResponse:
