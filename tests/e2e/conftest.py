@@ -104,13 +104,13 @@ def running_stack(infra: TestInfra, name: str, settings: dict[str, str]) -> Iter
             stderr=subprocess.STDOUT,
         )
         stack = Stack(port_base=port_base, env=env, database_url=database, process=process, log=log)
-        deadline = time.monotonic() + 90
-        while not _all_ready(stack):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"stack did not become ready; see {log}")
-            time.sleep(0.3)
+        # A stack that never became ready is removed too: its database and exchange exist.
         try:
+            deadline = time.monotonic() + 90
+            while not _all_ready(stack):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"stack did not become ready; see {log}")
+                time.sleep(0.3)
             yield stack
         finally:
             process.send_signal(signal.SIGINT)
