@@ -1,19 +1,10 @@
-"""idempotency keys: a retried sign-up or verification answers as the first did
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2027-01-12 10:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""idempotency keys: a retried sign-up or verification answers as the first did"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0003'
-down_revision: str | None = '0002'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0003'
+down_revision = '0002'
 
 
 def upgrade() -> None:

@@ -1,18 +1,9 @@
-"""retention indexes
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-05 12:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""retention indexes"""
 
 from service_kit.migrations import create_retention_indexes, drop_retention_indexes
 
-revision: str = '0002'
-down_revision: str | None = '0001'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0002'
+down_revision = '0001'
 
 
 def upgrade() -> None:

@@ -1,20 +1,11 @@
-"""local driver's pending callbacks
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-30 10:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""local driver's pending callbacks"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0005'
-down_revision: str | None = '0004'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0005'
+down_revision = '0004'
 
 
 def upgrade() -> None:

@@ -1,19 +1,10 @@
-"""local callbacks due once webhook-receiver registered their run
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-14 10:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""local callbacks due once webhook-receiver registered their run"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0009'
-down_revision: str | None = '0008'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0009'
+down_revision = '0008'
 
 
 def upgrade() -> None:

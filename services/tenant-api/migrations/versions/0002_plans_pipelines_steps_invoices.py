@@ -1,21 +1,13 @@
-"""plans pipelines steps invoices
+"""plans pipelines steps invoices"""
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-23 10:06:09.249282
-"""
-
-from collections.abc import Sequence
 from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0002'
-down_revision: str | None = '0001'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0002'
+down_revision = '0001'
 
 # Frozen copy of the seeded catalogue; later changes to plans are new migrations.
 plans = sa.table(

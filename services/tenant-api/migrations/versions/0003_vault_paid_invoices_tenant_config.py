@@ -1,20 +1,11 @@
-"""vault, paid invoices, tenant config
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-23 10:23:03.302861
-"""
-
-from collections.abc import Sequence
+"""vault, paid invoices, tenant config"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0003'
-down_revision: str | None = '0002'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0003'
+down_revision = '0002'
 
 
 def upgrade() -> None:

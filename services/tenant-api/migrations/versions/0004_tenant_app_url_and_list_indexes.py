@@ -1,20 +1,11 @@
-"""tenant app url, keyset and contacts indexes
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-23 10:29:41.446804
-"""
-
-from collections.abc import Sequence
+"""tenant app url, keyset and contacts indexes"""
 
 import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0004'
-down_revision: str | None = '0003'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0004'
+down_revision = '0003'
 
 
 def upgrade() -> None:

@@ -1,20 +1,11 @@
-"""dead letter parking lot
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-23 11:12:03.225324
-"""
-
-from collections.abc import Sequence
+"""dead letter parking lot"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0005'
-down_revision: str | None = '0004'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0005'
+down_revision = '0004'
 
 
 def upgrade() -> None:

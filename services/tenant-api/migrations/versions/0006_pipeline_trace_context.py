@@ -1,20 +1,11 @@
-"""pipeline trace context
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-24 09:20:17.540331
-"""
-
-from collections.abc import Sequence
+"""pipeline trace context"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0006'
-down_revision: str | None = '0005'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0006'
+down_revision = '0005'
 
 
 def upgrade() -> None:

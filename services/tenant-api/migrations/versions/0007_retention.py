@@ -1,21 +1,12 @@
-"""retention: indexes for the pruner, resolved dead letters' time, actions kept as audit
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-05 12:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""retention: indexes for the pruner, resolved dead letters' time, actions kept as audit"""
 
 import sqlalchemy as sa
 from alembic import op
 
 from service_kit.migrations import create_retention_indexes, drop_retention_indexes
 
-revision: str = '0007'
-down_revision: str | None = '0006'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0007'
+down_revision = '0006'
 
 
 def upgrade() -> None:

@@ -1,20 +1,11 @@
-"""initial API key handovers, out of Redis
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-12 10:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""initial API key handovers, out of Redis"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0008'
-down_revision: str | None = '0007'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0008'
+down_revision = '0007'
 
 
 def upgrade() -> None:
