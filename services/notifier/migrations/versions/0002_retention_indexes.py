@@ -1,14 +1,9 @@
-"""retention indexes"""
+"""retention indexes: the kit's, as every service has them"""
 
-from service_kit.migrations import create_retention_indexes, drop_retention_indexes
+from service_kit.migrations import create_retention_indexes as upgrade
+from service_kit.migrations import drop_retention_indexes as downgrade
+
+__all__ = ["downgrade", "upgrade"]
 
 revision = '0002'
 down_revision = '0001'
-
-
-def upgrade() -> None:
-    create_retention_indexes()
-
-
-def downgrade() -> None:
-    drop_retention_indexes()
