@@ -6,50 +6,41 @@ Alembic migrations create them there alongside its own tables.
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    Uuid,
-    func,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-kit_metadata = MetaData()
+kit_metadata = sa.MetaData()
 
-outbox_table = Table(
+outbox_table = sa.Table(
     "outbox",
     kit_metadata,
-    Column("id", Uuid, primary_key=True, comment="The event id."),
-    Column("event_type", String(100), nullable=False),
-    Column("routing_key", String(200), nullable=False),
-    Column("payload", LargeBinary, nullable=False, comment="Exact bytes to publish."),
-    Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("published_at", DateTime(timezone=True)),
-    Column("attempts", Integer, nullable=False, server_default=text("0")),
-    Column("last_error", Text),
-    Column("next_attempt_at", DateTime(timezone=True)),
-    Index("outbox_pending_idx", "created_at", postgresql_where=text("published_at IS NULL")),
+    sa.Column("id", sa.Uuid, primary_key=True, comment="The event id."),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("routing_key", sa.String(200), nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False, comment="Exact bytes to publish."),
+    sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("published_at", sa.DateTime(timezone=True)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("last_error", sa.Text),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+    sa.Index("outbox_pending_idx", "created_at", postgresql_where=sa.text("published_at IS NULL")),
     # The retention job's delete looks published rows up by age.
-    Index(
-        "outbox_published_idx", "published_at", postgresql_where=text("published_at IS NOT NULL")
+    sa.Index(
+        "outbox_published_idx", "published_at", postgresql_where=sa.text("published_at IS NOT NULL")
     ),
 )
 
-inbox_table = Table(
+inbox_table = sa.Table(
     "inbox",
     kit_metadata,
-    Column("event_id", Uuid, primary_key=True),
-    Column("consumer", String(100), primary_key=True),
-    Column("event_type", String(100), nullable=False),
-    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("inbox_processed_idx", "processed_at"),
+    sa.Column("event_id", sa.Uuid, primary_key=True),
+    sa.Column("consumer", sa.String(100), primary_key=True),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column(
+        "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Index("inbox_processed_idx", "processed_at"),
 )

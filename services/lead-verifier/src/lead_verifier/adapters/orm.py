@@ -2,62 +2,54 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    func,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-metadata = MetaData()
+metadata = sa.MetaData()
 
-leads = Table(
+leads = sa.Table(
     "leads",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("first_name", String(100), nullable=False),
-    Column("last_name", String(100), nullable=False),
-    Column("company_name", String(200), nullable=False),
-    Column("email", String(320), nullable=False, comment="Lower-cased."),
-    Column("address", JSONB),
-    Column("status", String(20), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("verified_at", DateTime(timezone=True)),
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("first_name", sa.String(100), nullable=False),
+    sa.Column("last_name", sa.String(100), nullable=False),
+    sa.Column("company_name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False, comment="Lower-cased."),
+    sa.Column("address", JSONB),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("verified_at", sa.DateTime(timezone=True)),
     # A retried sign-up (same key) finds its lead here instead of making a second one.
-    Column(
+    sa.Column(
         "idempotency_key",
-        String(64),
+        sa.String(64),
         unique=True,
         comment="sha256 of the sign-up's Idempotency-Key (scoped by the gateway), if it had one",
     ),
     # At most one verified lead per address: a second sign-up for it is refused (409).
-    Index(
+    sa.Index(
         "leads_verified_email_uq",
         "email",
         unique=True,
-        postgresql_where=text("status = 'VERIFIED'"),
+        postgresql_where=sa.text("status = 'VERIFIED'"),
     ),
 )
 
-verification_codes = Table(
+verification_codes = sa.Table(
     "verification_codes",
     metadata,
-    Column("lead_id", Uuid, ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
-    Column("code_digest", String(64), nullable=False, comment="sha256 of the code, never the code"),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default=text("0")),
-    Column("used_at", DateTime(timezone=True)),
-    Column(
+    sa.Column("lead_id", sa.Uuid, sa.ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "code_digest", sa.String(64), nullable=False, comment="sha256 of the code, never the code"
+    ),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("used_at", sa.DateTime(timezone=True)),
+    sa.Column(
         "used_with_key",
-        String(64),
+        sa.String(64),
         comment="sha256 of the Idempotency-Key of the verification that used the code",
     ),
 )

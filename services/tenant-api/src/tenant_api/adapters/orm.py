@@ -4,310 +4,306 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    Numeric,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    Uuid,
-    func,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-metadata = MetaData()
+metadata = sa.MetaData()
 
 
-def _tenant_id(*, primary_key: bool = False) -> Column[Any]:
+def _tenant_id(*, primary_key: bool = False) -> sa.Column[Any]:
     """The owning tenant: its rows go with it (the primary key where one row per tenant)."""
     if primary_key:
-        return Column(
-            "tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+        return sa.Column(
+            "tenant_id", sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
         )
-    return Column("tenant_id", Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
+    return sa.Column(
+        "tenant_id", sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
+    )
 
 
-def _stamped(name: str) -> Column[Any]:
+def _stamped(name: str) -> sa.Column[Any]:
     """A time the database sets when the row is written."""
-    return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
 # Facts of verified leads, kept from `lead.verified` for onboarding.
-lead_facts = Table(
+lead_facts = sa.Table(
     "lead_facts",
     metadata,
-    Column("lead_id", Uuid, primary_key=True),
-    Column("first_name", String(100), nullable=False),
-    Column("last_name", String(100), nullable=False),
-    Column("company_name", String(200), nullable=False),
-    Column("email", String(320), nullable=False),
-    Column("address", JSONB),
-    Column("verified_at", DateTime(timezone=True), nullable=False),
+    sa.Column("lead_id", sa.Uuid, primary_key=True),
+    sa.Column("first_name", sa.String(100), nullable=False),
+    sa.Column("last_name", sa.String(100), nullable=False),
+    sa.Column("company_name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("address", JSONB),
+    sa.Column("verified_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # The catalogue of plans, seeded by migration 0002; `tenant.provisioning_requested` carries one.
-plans = Table(
+plans = sa.Table(
     "plans",
     metadata,
-    Column("id", String(100), primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("tiers", ARRAY(String(20)), nullable=False),
-    Column("price", Numeric(10, 2), nullable=False, comment="Per billing period."),
-    Column("currency", String(3), nullable=False),
-    Column("billing_period", String(10), nullable=False, comment="monthly or yearly"),
-    Column("external_infrastructure", Boolean, comment="Unset: the silo tier only."),
-    Column("limits", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("tiers", ARRAY(sa.String(20)), nullable=False),
+    sa.Column("price", sa.Numeric(10, 2), nullable=False, comment="Per billing period."),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("billing_period", sa.String(10), nullable=False, comment="monthly or yearly"),
+    sa.Column("external_infrastructure", sa.Boolean, comment="Unset: the silo tier only."),
+    sa.Column("limits", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
 )
 
-tenants = Table(
+tenants = sa.Table(
     "tenants",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("key", String(20), nullable=False, unique=True),
-    Column("name", String(200), nullable=False),
-    Column("status", String(30), nullable=False),
-    Column("tier", String(20), nullable=False),
-    Column(
-        "plan_id", String(100), ForeignKey("plans.id", name="tenants_plan_id_fkey"), nullable=False
-    ),
-    Column("domains", ARRAY(String(253)), nullable=False),
-    Column("lead_id", Uuid, unique=True, comment="One tenant per lead."),
-    _stamped("created_at"),
-    Column("feature_flags", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-    Column(
-        "config_generation",
-        BigInteger,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("key", sa.String(20), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("tier", sa.String(20), nullable=False),
+    sa.Column(
+        "plan_id",
+        sa.String(100),
+        sa.ForeignKey("plans.id", name="tenants_plan_id_fkey"),
         nullable=False,
-        server_default=text("0"),
+    ),
+    sa.Column("domains", ARRAY(sa.String(253)), nullable=False),
+    sa.Column("lead_id", sa.Uuid, unique=True, comment="One tenant per lead."),
+    _stamped("created_at"),
+    sa.Column("feature_flags", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column(
+        "config_generation",
+        sa.BigInteger,
+        nullable=False,
+        server_default=sa.text("0"),
         comment="Bumped with every change of what GET /tenants/{id}/config returns.",
     ),
     _stamped("updated_at"),
-    Column("app_url", Text, comment="From the provisioning.completed that activated it."),
-    Index("tenants_status_created_idx", "status", "created_at"),
-    Index("tenants_created_id_idx", "created_at", "id"),  # the list's keyset order
+    sa.Column("app_url", sa.Text, comment="From the provisioning.completed that activated it."),
+    sa.Index("tenants_status_created_idx", "status", "created_at"),
+    sa.Index("tenants_created_id_idx", "created_at", "id"),  # the list's keyset order
 )
 
-contacts = Table(
+contacts = sa.Table(
     "contacts",
     metadata,
-    Column("id", Uuid, primary_key=True),
+    sa.Column("id", sa.Uuid, primary_key=True),
     _tenant_id(),
-    Column("first_name", String(100), nullable=False),
-    Column("last_name", String(100), nullable=False),
-    Column("email", String(320), nullable=False),
-    Column("is_primary", Boolean, nullable=False, server_default=text("false")),
-    Index("contacts_tenant_idx", "tenant_id"),
-    Index(
+    sa.Column("first_name", sa.String(100), nullable=False),
+    sa.Column("last_name", sa.String(100), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("is_primary", sa.Boolean, nullable=False, server_default=sa.text("false")),
+    sa.Index("contacts_tenant_idx", "tenant_id"),
+    sa.Index(
         "contacts_one_primary_uq",
         "tenant_id",
         unique=True,
-        postgresql_where=text("is_primary"),
+        postgresql_where=sa.text("is_primary"),
     ),
 )
 
-addresses = Table(
+addresses = sa.Table(
     "addresses",
     metadata,
     _tenant_id(primary_key=True),
-    Column("address", String(200), nullable=False),
-    Column("city", String(100), nullable=False),
-    Column("state", String(100)),
-    Column("zip", String(20)),
-    Column("country", String(100), nullable=False),
+    sa.Column("address", sa.String(200), nullable=False),
+    sa.Column("city", sa.String(100), nullable=False),
+    sa.Column("state", sa.String(100)),
+    sa.Column("zip", sa.String(20)),
+    sa.Column("country", sa.String(100), nullable=False),
 )
 
 # The tenant's timeline: every event that names it, as it arrived.
-tenant_events = Table(
+tenant_events = sa.Table(
     "tenant_events",
     metadata,
-    Column("event_id", Uuid, primary_key=True),
-    Column("tenant_id", Uuid, nullable=False),
-    Column("type", String(100), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("producer", String(100), nullable=False),
-    Column("summary", Text, nullable=False),
-    Column("data", JSONB, nullable=False),
-    Index("tenant_events_tenant_time_idx", "tenant_id", "occurred_at"),
+    sa.Column("event_id", sa.Uuid, primary_key=True),
+    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("producer", sa.String(100), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("data", JSONB, nullable=False),
+    sa.Index("tenant_events_tenant_time_idx", "tenant_id", "occurred_at"),
 )
 
 # One row per provisioning run; the tenant's current pipeline is its highest `run`.
-pipelines = Table(
+pipelines = sa.Table(
     "pipelines",
     metadata,
-    Column("id", Uuid, primary_key=True),
+    sa.Column("id", sa.Uuid, primary_key=True),
     _tenant_id(),
-    Column("run", Integer, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("requested_by", String(200), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("last_progress_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("cancel_requested_at", DateTime(timezone=True)),
-    Column("failure_step", String(50)),
-    Column("failure_reason", Text),
-    Column(
+    sa.Column("run", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("requested_by", sa.String(200), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_progress_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("cancel_requested_at", sa.DateTime(timezone=True)),
+    sa.Column("failure_step", sa.String(50)),
+    sa.Column("failure_reason", sa.Text),
+    sa.Column(
         "trace_context",
         JSONB,
         comment="W3C traceparent/tracestate of the request that started it.",
     ),
-    UniqueConstraint("tenant_id", "run", name="pipelines_tenant_run_uq"),
-    Index(
+    sa.UniqueConstraint("tenant_id", "run", name="pipelines_tenant_run_uq"),
+    sa.Index(
         "pipelines_one_active_per_tenant_uq",
         "tenant_id",
         unique=True,
-        postgresql_where=text("status IN ('RUNNING', 'TIMING_OUT')"),
+        postgresql_where=sa.text("status IN ('RUNNING', 'TIMING_OUT')"),
     ),
-    Index(
+    sa.Index(
         "pipelines_running_progress_idx",
         "last_progress_at",
-        postgresql_where=text("status = 'RUNNING'"),
+        postgresql_where=sa.text("status = 'RUNNING'"),
     ),
 )
 
 # The read-model of each pipeline step, merged from step events in any order.
-pipeline_steps = Table(
+pipeline_steps = sa.Table(
     "pipeline_steps",
     metadata,
-    Column("pipeline_id", Uuid, ForeignKey("pipelines.id", ondelete="CASCADE"), nullable=False),
-    Column("step", String(50), nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("status_attempt", Integer, nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("last_error", Text),
-    Column("error_attempt", Integer),
-    Column("started_at", DateTime(timezone=True)),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("updated_by_event_at", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("pipeline_id", "step"),
+    sa.Column(
+        "pipeline_id", sa.Uuid, sa.ForeignKey("pipelines.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("step", sa.String(50), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("status_attempt", sa.Integer, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("error_attempt", sa.Integer),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_by_event_at", sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint("pipeline_id", "step"),
 )
 
-invoices = Table(
+invoices = sa.Table(
     "invoices",
     metadata,
-    Column("id", Uuid, primary_key=True, comment="The invoice id from billing.invoice_issued."),
+    sa.Column(
+        "id", sa.Uuid, primary_key=True, comment="The invoice id from billing.invoice_issued."
+    ),
     _tenant_id(),
-    Column("pipeline_id", Uuid, nullable=False),
-    Column("plan_id", String(100)),
-    Column("amount", Numeric(10, 2), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("period_start", DateTime(timezone=True), nullable=False),
-    Column("period_end", DateTime(timezone=True), nullable=False),
-    Column("status", String(20), nullable=False),
+    sa.Column("pipeline_id", sa.Uuid, nullable=False),
+    sa.Column("plan_id", sa.String(100)),
+    sa.Column("amount", sa.Numeric(10, 2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
     _stamped("created_at"),
-    Column("paid_at", DateTime(timezone=True)),
-    Index("invoices_tenant_period_idx", "tenant_id", "period_start"),
+    sa.Column("paid_at", sa.DateTime(timezone=True)),
+    sa.Index("invoices_tenant_period_idx", "tenant_id", "period_start"),
 )
 
 # Credential vault: one data key per tenant, wrapped by a versioned master key (envelope
 # encryption); credentials sealed with AES-GCM under the tenant's data key.
-tenant_data_keys = Table(
+tenant_data_keys = sa.Table(
     "tenant_data_keys",
     metadata,
     _tenant_id(primary_key=True),
-    Column("wrapped_key", LargeBinary, nullable=False),
-    Column("master_key_version", Integer, nullable=False),
+    sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
+    sa.Column("master_key_version", sa.Integer, nullable=False),
     _stamped("created_at"),
-    Column("rewrapped_at", DateTime(timezone=True)),
+    sa.Column("rewrapped_at", sa.DateTime(timezone=True)),
 )
 
-credentials = Table(
+credentials = sa.Table(
     "credentials",
     metadata,
     _tenant_id(),
-    Column("provider", String(50), nullable=False),
-    Column("ciphertext", LargeBinary, nullable=False, comment="nonce + AES-GCM(secret JSON)"),
+    sa.Column("provider", sa.String(50), nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False, comment="nonce + AES-GCM(secret JSON)"),
     _stamped("created_at"),
     _stamped("updated_at"),
-    PrimaryKeyConstraint("tenant_id", "provider"),
+    sa.PrimaryKeyConstraint("tenant_id", "provider"),
 )
 
-vault_audit = Table(
+vault_audit = sa.Table(
     "vault_audit",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("tenant_id", Uuid, nullable=False),
-    Column("provider", String(50)),
-    Column("action", String(30), nullable=False, comment="store, decrypt, delete, rewrap"),
-    Column("actor", String(200), nullable=False),
-    Column("outcome", String(20), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("vault_audit_tenant_idx", "tenant_id", "at"),
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    sa.Column("provider", sa.String(50)),
+    sa.Column("action", sa.String(30), nullable=False, comment="store, decrypt, delete, rewrap"),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("vault_audit_tenant_idx", "tenant_id", "at"),
 )
 
 # The dead-letter parking lot: every service's DLQ drained into rows an operator can act on.
-dead_letters = Table(
+dead_letters = sa.Table(
     "dead_letters",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("service", String(100), nullable=False),
-    Column("queue", String(255), nullable=False),
-    Column("dedupe_key", String(300), nullable=False),
-    Column("original_queue", String(255)),
-    Column("original_exchange", String(255)),
-    Column("original_routing_key", String(255)),
-    Column("message_id", String(255)),
-    Column("event_id", Uuid),
-    Column("event_type", String(100)),
-    Column("tenant_id", Uuid),
-    Column("correlation_id", Uuid),
-    Column("reason", String(100), nullable=False),
-    Column("error", Text),
-    Column("headers", JSONB, nullable=False),
-    Column("body", LargeBinary, nullable=False),
-    Column("body_text", Text),
-    Column("dead_lettered_at", DateTime(timezone=True)),
-    Column("stored_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("status", String(20), nullable=False, server_default="PARKED"),
-    Column("replayed_at", DateTime(timezone=True)),
-    Column("resolved_at", DateTime(timezone=True), comment="When it was replayed or discarded."),
-    Column("replay_count", Integer, nullable=False, server_default="0"),
-    Column("discarded_reason", Text),
-    Column("acted_by", String(200)),
-    UniqueConstraint("queue", "dedupe_key", name="dead_letters_queue_dedupe_uq"),
-    Index("dead_letters_stored_idx", "stored_at", "id"),
-    Index("dead_letters_status_idx", "status", "service"),
-    Index(
-        "dead_letters_resolved_idx", "resolved_at", postgresql_where=text("resolved_at IS NOT NULL")
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("service", sa.String(100), nullable=False),
+    sa.Column("queue", sa.String(255), nullable=False),
+    sa.Column("dedupe_key", sa.String(300), nullable=False),
+    sa.Column("original_queue", sa.String(255)),
+    sa.Column("original_exchange", sa.String(255)),
+    sa.Column("original_routing_key", sa.String(255)),
+    sa.Column("message_id", sa.String(255)),
+    sa.Column("event_id", sa.Uuid),
+    sa.Column("event_type", sa.String(100)),
+    sa.Column("tenant_id", sa.Uuid),
+    sa.Column("correlation_id", sa.Uuid),
+    sa.Column("reason", sa.String(100), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("headers", JSONB, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("body_text", sa.Text),
+    sa.Column("dead_lettered_at", sa.DateTime(timezone=True)),
+    sa.Column(
+        "stored_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("status", sa.String(20), nullable=False, server_default="PARKED"),
+    sa.Column("replayed_at", sa.DateTime(timezone=True)),
+    sa.Column(
+        "resolved_at", sa.DateTime(timezone=True), comment="When it was replayed or discarded."
+    ),
+    sa.Column("replay_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("discarded_reason", sa.Text),
+    sa.Column("acted_by", sa.String(200)),
+    sa.UniqueConstraint("queue", "dedupe_key", name="dead_letters_queue_dedupe_uq"),
+    sa.Index("dead_letters_stored_idx", "stored_at", "id"),
+    sa.Index("dead_letters_status_idx", "status", "service"),
+    sa.Index(
+        "dead_letters_resolved_idx",
+        "resolved_at",
+        postgresql_where=sa.text("resolved_at IS NOT NULL"),
     ),
 )
 
-dead_letter_actions = Table(
+dead_letter_actions = sa.Table(
     "dead_letter_actions",
     metadata,
-    Column("id", Uuid, primary_key=True),
+    sa.Column("id", sa.Uuid, primary_key=True),
     # No foreign key: the audit outlives the letter it names, which retention deletes.
-    Column("dead_letter_id", Uuid, nullable=False, index=True),
-    Column("action", String(20), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("reason", Text),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    sa.Column("dead_letter_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
 # The initial admin API key on its way to the tenant, sealed as `tenant.api_key_issued` carried
 # it (API_KEY_HANDOVER_KEYS): taken once by `GET /tenants/{id}/api-key`, which deletes the row
 # as it reads it. A revocation that came first leaves a row with `revoked` and no key, so that
 # the late `issued` is never handed out; either goes at `expires_at` (retention).
-api_key_handovers = Table(
+api_key_handovers = sa.Table(
     "api_key_handovers",
     metadata,
-    Column("api_key_id", Uuid, primary_key=True),
-    Column("tenant_id", Uuid, nullable=False),
-    Column("prefix", String(12)),
-    Column("sealed_key", JSONB, comment="Sealed (key_id, nonce, ciphertext); never plaintext."),
-    Column("revoked", Boolean, nullable=False, server_default=text("false")),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("issued_at", DateTime(timezone=True)),
-    Index("api_key_handovers_tenant_idx", "tenant_id"),
-    Index("api_key_handovers_expires_idx", "expires_at"),
+    sa.Column("api_key_id", sa.Uuid, primary_key=True),
+    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    sa.Column("prefix", sa.String(12)),
+    sa.Column("sealed_key", JSONB, comment="Sealed (key_id, nonce, ciphertext); never plaintext."),
+    sa.Column("revoked", sa.Boolean, nullable=False, server_default=sa.text("false")),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("issued_at", sa.DateTime(timezone=True)),
+    sa.Index("api_key_handovers_tenant_idx", "tenant_id"),
+    sa.Index("api_key_handovers_expires_idx", "expires_at"),
 )

@@ -2,72 +2,65 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Column,
-    DateTime,
-    Index,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    func,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-metadata = MetaData()
+metadata = sa.MetaData()
 
-deliveries = Table(
+deliveries = sa.Table(
     "deliveries",
     metadata,
-    Column("id", Uuid, primary_key=True, comment="The receipt id (deliveryId)."),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("scheme", String(10), nullable=False, comment="arc or standard"),
-    Column(
+    sa.Column("id", sa.Uuid, primary_key=True, comment="The receipt id (deliveryId)."),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("scheme", sa.String(10), nullable=False, comment="arc or standard"),
+    sa.Column(
         "delivery_key",
-        String(255),
+        sa.String(255),
         comment="webhook-id, or sha256 of the ARC signature; as sent (unverified) if rejected",
     ),
-    Column("tenant_id", Uuid, comment="initiatorId of the body; unverified if rejected"),
-    Column("pipeline_id", Uuid, comment="The run's pipeline, once a run was found."),
-    Column("outcome", String(10), nullable=False),
-    Column("reason", String(30), comment="Why a delivery was rejected."),
-    Column("body_sha256", String(64), comment="Absent when the body was not read (too large)."),
-    Column("size", BigInteger, nullable=False, comment="Bytes received or declared."),
-    Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-    CheckConstraint(
+    sa.Column("tenant_id", sa.Uuid, comment="initiatorId of the body; unverified if rejected"),
+    sa.Column("pipeline_id", sa.Uuid, comment="The run's pipeline, once a run was found."),
+    sa.Column("outcome", sa.String(10), nullable=False),
+    sa.Column("reason", sa.String(30), comment="Why a delivery was rejected."),
+    sa.Column(
+        "body_sha256", sa.String(64), comment="Absent when the body was not read (too large)."
+    ),
+    sa.Column("size", sa.BigInteger, nullable=False, comment="Bytes received or declared."),
+    sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.CheckConstraint(
         "outcome IN ('accepted', 'duplicate', 'rejected')", name="deliveries_outcome_ck"
     ),
-    CheckConstraint("(outcome = 'rejected') = (reason IS NOT NULL)", name="deliveries_reason_ck"),
+    sa.CheckConstraint(
+        "(outcome = 'rejected') = (reason IS NOT NULL)", name="deliveries_reason_ck"
+    ),
     # The durable replay guard: one accepted delivery per key and tenant, for ever.
-    Index(
+    sa.Index(
         "deliveries_accepted_key_uq",
         "tenant_id",
         "delivery_key",
         unique=True,
-        postgresql_where=text("outcome = 'accepted'"),
+        postgresql_where=sa.text("outcome = 'accepted'"),
     ),
-    Index("deliveries_received_idx", "received_at"),
-    Index("deliveries_tenant_received_idx", "tenant_id", "received_at"),
+    sa.Index("deliveries_received_idx", "received_at"),
+    sa.Index("deliveries_tenant_received_idx", "tenant_id", "received_at"),
 )
 
 # The provisioner's runs, as `webhook.run_opened` / `webhook.run_finished` announce them. Either
 # may come first: a `finished` before its `opened` leaves a row with no secret yet, which the
 # `opened` completes, and the run is finished from the start.
-webhook_runs = Table(
+webhook_runs = sa.Table(
     "webhook_runs",
     metadata,
-    Column("pipeline_id", Uuid, primary_key=True),
-    Column("tenant_id", Uuid, nullable=False),
-    Column("context", String(64), comment="Absent until the run's announcement came."),
-    Column("secret", JSONB, comment="Sealed (key_id, nonce, ciphertext), as announced."),
-    Column("opened_at", DateTime(timezone=True), comment="When the provisioner opened it."),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("finished", Boolean, nullable=False, server_default=text("false")),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("webhook_runs_tenant_idx", "tenant_id", "opened_at"),
-    Index("webhook_runs_expires_idx", "expires_at"),
+    sa.Column("pipeline_id", sa.Uuid, primary_key=True),
+    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    sa.Column("context", sa.String(64), comment="Absent until the run's announcement came."),
+    sa.Column("secret", JSONB, comment="Sealed (key_id, nonce, ciphertext), as announced."),
+    sa.Column("opened_at", sa.DateTime(timezone=True), comment="When the provisioner opened it."),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished", sa.Boolean, nullable=False, server_default=sa.text("false")),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Index("webhook_runs_tenant_idx", "tenant_id", "opened_at"),
+    sa.Index("webhook_runs_expires_idx", "expires_at"),
 )
