@@ -6,10 +6,18 @@ Alembic migrations create them there alongside its own tables.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 kit_metadata = sa.MetaData()
+
+
+def stamped(name: str) -> sa.Column[Any]:
+    """A time the database sets when the row is written (every service's tables have some)."""
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+
 
 outbox_table = sa.Table(
     "outbox",
@@ -19,9 +27,7 @@ outbox_table = sa.Table(
     sa.Column("routing_key", sa.String(200), nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False, comment="Exact bytes to publish."),
     sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("created_at"),
     sa.Column("published_at", sa.DateTime(timezone=True)),
     sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("last_error", sa.Text),
@@ -39,8 +45,6 @@ inbox_table = sa.Table(
     sa.Column("event_id", sa.Uuid, primary_key=True),
     sa.Column("consumer", sa.String(100), primary_key=True),
     sa.Column("event_type", sa.String(100), nullable=False),
-    sa.Column(
-        "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("processed_at"),
     sa.Index("inbox_processed_idx", "processed_at"),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from service_kit.orm_tables import stamped
+
 metadata = sa.MetaData()
 
 leads = sa.Table(
@@ -17,9 +19,7 @@ leads = sa.Table(
     sa.Column("email", sa.String(320), nullable=False, comment="Lower-cased."),
     sa.Column("address", JSONB),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("created_at"),
     sa.Column("verified_at", sa.DateTime(timezone=True)),
     # A retried sign-up (same key) finds its lead here instead of making a second one.
     sa.Column(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from service_kit.orm_tables import stamped
+
 metadata = sa.MetaData()
 
 notifications = sa.Table(
@@ -20,9 +22,7 @@ notifications = sa.Table(
         "message_id", sa.String(300), nullable=False, comment="Deterministic per event and kind."
     ),
     sa.Column("transport", sa.String(20), nullable=False),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("created_at"),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
     sa.Column("last_error", sa.Text),
     # One e-mail of each kind per event, however often the event is delivered.

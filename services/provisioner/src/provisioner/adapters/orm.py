@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from service_kit.db import constant
+from service_kit.orm_tables import stamped
 
 metadata = sa.MetaData()
 
@@ -26,9 +27,7 @@ pipelines = sa.Table(
     sa.Column("steps", ARRAY(sa.String(30)), nullable=False),
     sa.Column("current", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("attempt", sa.Integer, nullable=False, server_default=sa.text("0")),
-    sa.Column(
-        "next_run_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("next_run_at"),
     sa.Column("waiting_deadline", sa.DateTime(timezone=True)),
     sa.Column(
         "outage_since",
@@ -45,12 +44,8 @@ pipelines = sa.Table(
         JSONB,
         comment="W3C traceparent/tracestate the next unit of work continues.",
     ),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
-    sa.Column(
-        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("created_at"),
+    stamped("updated_at"),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Index(
         "pipelines_due_idx",
@@ -77,9 +72,7 @@ stops_before_start = sa.Table(
     sa.Column("pipeline_id", sa.Uuid, primary_key=True),
     sa.Column("tenant_id", sa.Uuid, nullable=False),
     sa.Column("reason", sa.String(20), nullable=False),
-    sa.Column(
-        "stopped_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("stopped_at"),
 )
 
 # The resource ledger: a row before and after every effect, so undoing removes what exists.
@@ -94,12 +87,8 @@ resources = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("details", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
-    sa.Column(
-        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("created_at"),
+    stamped("updated_at"),
     sa.Index("resources_tenant_idx", "tenant_id", "created_at"),
     sa.Index("resources_pipeline_idx", "pipeline_id", "created_at"),
 )
@@ -114,9 +103,7 @@ api_keys = sa.Table(
     sa.Column(
         "key_hash", sa.String(64), nullable=False, unique=True, comment="sha256; never the key"
     ),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("created_at"),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
 )
 
@@ -132,9 +119,7 @@ subscriptions = sa.Table(
     sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
     sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("created_at"),
     sa.Column("cancelled_at", sa.DateTime(timezone=True)),
 )
 
@@ -176,9 +161,7 @@ local_callbacks = sa.Table(
         comment="When webhook-receiver said it stored the run (webhook.run_registered): "
         "the callback is due from then.",
     ),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("created_at"),
 )
 
 # The webhook run of each external step: its secret, sealed at rest under WEBHOOK_RUN_KEYS, so
@@ -194,8 +177,6 @@ webhook_runs = sa.Table(
     sa.Column("secret", JSONB, nullable=False, comment="Sealed (key_id, nonce, ciphertext)."),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column(
-        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("created_at"),
     sa.Index("webhook_runs_expires_idx", "expires_at"),
 )

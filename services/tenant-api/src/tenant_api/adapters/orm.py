@@ -7,6 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from service_kit.orm_tables import stamped
+
 metadata = sa.MetaData()
 
 
@@ -19,11 +21,6 @@ def _tenant_id(*, primary_key: bool = False) -> sa.Column[Any]:
     return sa.Column(
         "tenant_id", sa.Uuid, sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False
     )
-
-
-def _stamped(name: str) -> sa.Column[Any]:
-    """A time the database sets when the row is written."""
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
 # Facts of verified leads, kept from `lead.verified` for onboarding.
@@ -69,7 +66,7 @@ tenants = sa.Table(
     ),
     sa.Column("domains", ARRAY(sa.String(253)), nullable=False),
     sa.Column("lead_id", sa.Uuid, unique=True, comment="One tenant per lead."),
-    _stamped("created_at"),
+    stamped("created_at"),
     sa.Column("feature_flags", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column(
         "config_generation",
@@ -78,7 +75,7 @@ tenants = sa.Table(
         server_default=sa.text("0"),
         comment="Bumped with every change of what GET /tenants/{id}/config returns.",
     ),
-    _stamped("updated_at"),
+    stamped("updated_at"),
     sa.Column("app_url", sa.Text, comment="From the provisioning.completed that activated it."),
     sa.Index("tenants_status_created_idx", "status", "created_at"),
     sa.Index("tenants_created_id_idx", "created_at", "id"),  # the list's keyset order
@@ -194,7 +191,7 @@ invoices = sa.Table(
     sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
     sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
-    _stamped("created_at"),
+    stamped("created_at"),
     sa.Column("paid_at", sa.DateTime(timezone=True)),
     sa.Index("invoices_tenant_period_idx", "tenant_id", "period_start"),
 )
@@ -207,7 +204,7 @@ tenant_data_keys = sa.Table(
     _tenant_id(primary_key=True),
     sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
     sa.Column("master_key_version", sa.Integer, nullable=False),
-    _stamped("created_at"),
+    stamped("created_at"),
     sa.Column("rewrapped_at", sa.DateTime(timezone=True)),
 )
 
@@ -217,8 +214,8 @@ credentials = sa.Table(
     _tenant_id(),
     sa.Column("provider", sa.String(50), nullable=False),
     sa.Column("ciphertext", sa.LargeBinary, nullable=False, comment="nonce + AES-GCM(secret JSON)"),
-    _stamped("created_at"),
-    _stamped("updated_at"),
+    stamped("created_at"),
+    stamped("updated_at"),
     sa.PrimaryKeyConstraint("tenant_id", "provider"),
 )
 
@@ -231,7 +228,7 @@ vault_audit = sa.Table(
     sa.Column("action", sa.String(30), nullable=False, comment="store, decrypt, delete, rewrap"),
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("outcome", sa.String(20), nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    stamped("at"),
     sa.Index("vault_audit_tenant_idx", "tenant_id", "at"),
 )
 
@@ -257,9 +254,7 @@ dead_letters = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
     sa.Column("body_text", sa.Text),
     sa.Column("dead_lettered_at", sa.DateTime(timezone=True)),
-    sa.Column(
-        "stored_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("stored_at"),
     sa.Column("status", sa.String(20), nullable=False, server_default="PARKED"),
     sa.Column("replayed_at", sa.DateTime(timezone=True)),
     sa.Column(
@@ -287,7 +282,7 @@ dead_letter_actions = sa.Table(
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("reason", sa.Text),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    stamped("at"),
 )
 
 # The initial admin API key on its way to the tenant, sealed as `tenant.api_key_issued` carried

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from service_kit.orm_tables import stamped
+
 metadata = sa.MetaData()
 
 deliveries = sa.Table(
@@ -58,9 +60,7 @@ webhook_runs = sa.Table(
     sa.Column("opened_at", sa.DateTime(timezone=True), comment="When the provisioner opened it."),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished", sa.Boolean, nullable=False, server_default=sa.text("false")),
-    sa.Column(
-        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    ),
+    stamped("updated_at"),
     sa.Index("webhook_runs_tenant_idx", "tenant_id", "opened_at"),
     sa.Index("webhook_runs_expires_idx", "expires_at"),
 )
