@@ -13,30 +13,7 @@ from service_kit.sealing import Keyring
 from service_kit.settings import DEV_API_KEY_HANDOVER_KEY
 from service_kit_testing import EventTap, SqlRunner, TestInfra, publish_raw
 from shared_schemas import Envelope
-from shared_schemas.events import (
-    ApiKeyIssued,
-    ApiKeyIssuedData,
-    ApiKeyRevoked,
-    ApiKeyRevokedData,
-    InvoiceIssued,
-    InvoiceIssuedData,
-    ProvisioningCancelled,
-    ProvisioningCancelledData,
-    ProvisioningCompleted,
-    ProvisioningCompletedData,
-    ProvisioningFailed,
-    ProvisioningFailedData,
-    StepCompensated,
-    StepData,
-    StepFailed,
-    StepFailedData,
-    StepStarted,
-    StepSucceeded,
-    StepSucceededData,
-    TenantDeprovisioned,
-    TenantDeprovisionedData,
-    api_key_handover_binding,
-)
+from shared_schemas import events as contracts
 
 T = TypeVar("T")
 Sql = SqlRunner
@@ -73,42 +50,50 @@ class FakeProvisioner:
         }
 
     def started(self, step: str, attempt: int, when: datetime) -> Envelope:
-        return StepStarted.build(StepData(**self._step(step, attempt, when)), **self._ids())
+        return contracts.StepStarted.build(
+            contracts.StepData(**self._step(step, attempt, when)), **self._ids()
+        )
 
     def succeeded(self, step: str, attempt: int, when: datetime) -> Envelope:
-        data = StepSucceededData(**self._step(step, attempt, when), details={"ok": True})
-        return StepSucceeded.build(data, **self._ids())
+        data = contracts.StepSucceededData(**self._step(step, attempt, when), details={"ok": True})
+        return contracts.StepSucceeded.build(data, **self._ids())
 
     def failed(
         self, step: str, attempt: int, when: datetime, error: str, *, will_retry: bool
     ) -> Envelope:
-        data = StepFailedData(**self._step(step, attempt, when), error=error, will_retry=will_retry)
-        return StepFailed.build(data, **self._ids())
+        data = contracts.StepFailedData(
+            **self._step(step, attempt, when), error=error, will_retry=will_retry
+        )
+        return contracts.StepFailed.build(data, **self._ids())
 
     def compensated(self, step: str, when: datetime) -> Envelope:
-        return StepCompensated.build(StepData(**self._step(step, 1, when)), **self._ids())
+        return contracts.StepCompensated.build(
+            contracts.StepData(**self._step(step, 1, when)), **self._ids()
+        )
 
     def completed(self, app_url: str = "https://app.example/t") -> Envelope:
-        data = ProvisioningCompletedData(
+        data = contracts.ProvisioningCompletedData(
             tenant_id=self.tenant_id,
             pipeline_id=self.pipeline_id,
             app_url=app_url,
             resources=["schema"],
         )
-        return ProvisioningCompleted.build(data, **self._ids())
+        return contracts.ProvisioningCompleted.build(data, **self._ids())
 
     def failed_pipeline(self, step: str, reason: str) -> Envelope:
-        data = ProvisioningFailedData(
+        data = contracts.ProvisioningFailedData(
             tenant_id=self.tenant_id, pipeline_id=self.pipeline_id, step=step, reason=reason
         )
-        return ProvisioningFailed.build(data, **self._ids())
+        return contracts.ProvisioningFailed.build(data, **self._ids())
 
     def cancelled(self) -> Envelope:
-        data = ProvisioningCancelledData(tenant_id=self.tenant_id, pipeline_id=self.pipeline_id)
-        return ProvisioningCancelled.build(data, **self._ids())
+        data = contracts.ProvisioningCancelledData(
+            tenant_id=self.tenant_id, pipeline_id=self.pipeline_id
+        )
+        return contracts.ProvisioningCancelled.build(data, **self._ids())
 
-    def invoice(self, amount: str = "49.00", plan_id: str = "standard") -> InvoiceIssued:
-        data = InvoiceIssuedData(
+    def invoice(self, amount: str = "49.00", plan_id: str = "standard") -> contracts.InvoiceIssued:
+        data = contracts.InvoiceIssuedData(
             tenant_id=self.tenant_id,
             pipeline_id=self.pipeline_id,
             invoice_id=uuid.uuid4(),
@@ -118,32 +103,34 @@ class FakeProvisioner:
             period_start=at(0),
             period_end=at(30 * 86400),
         )
-        return InvoiceIssued.build(data, **self._ids())
+        return contracts.InvoiceIssued.build(data, **self._ids())
 
     def deprovisioned(self) -> Envelope:
-        data = TenantDeprovisionedData(tenant_id=self.tenant_id, resources_removed=["schema"])
-        return TenantDeprovisioned.build(data, **self._ids())
+        data = contracts.TenantDeprovisionedData(
+            tenant_id=self.tenant_id, resources_removed=["schema"]
+        )
+        return contracts.TenantDeprovisioned.build(data, **self._ids())
 
-    def key_issued(self, plaintext: str, key_id: uuid.UUID | None = None) -> ApiKeyIssued:
+    def key_issued(self, plaintext: str, key_id: uuid.UUID | None = None) -> contracts.ApiKeyIssued:
         """The initial key's handover, sealed under the development API_KEY_HANDOVER_KEYS."""
         key_id = key_id or uuid.uuid4()
         keys = Keyring.parse(f"dev:{DEV_API_KEY_HANDOVER_KEY}")
-        data = ApiKeyIssuedData(
+        data = contracts.ApiKeyIssuedData(
             tenant_id=self.tenant_id,
             api_key_id=key_id,
             prefix=plaintext[:12],
-            key=keys.seal(plaintext, api_key_handover_binding(key_id)),
+            key=keys.seal(plaintext, contracts.api_key_handover_binding(key_id)),
             expires_at=datetime.now(UTC) + timedelta(hours=1),
         )
-        return ApiKeyIssued.build(data, **self._ids())
+        return contracts.ApiKeyIssued.build(data, **self._ids())
 
-    def key_revoked(self, key_id: uuid.UUID) -> ApiKeyRevoked:
-        data = ApiKeyRevokedData(
+    def key_revoked(self, key_id: uuid.UUID) -> contracts.ApiKeyRevoked:
+        data = contracts.ApiKeyRevokedData(
             tenant_id=self.tenant_id,
             api_key_id=key_id,
             expires_at=datetime.now(UTC) + timedelta(hours=1),
         )
-        return ApiKeyRevoked.build(data, **self._ids())
+        return contracts.ApiKeyRevoked.build(data, **self._ids())
 
     async def publish(self, *events: Envelope) -> None:
         for event in events:

@@ -11,22 +11,7 @@ from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.domain import events as ev
 from provisioner.domain.pipeline import Pipeline, Transition
 from shared_schemas import Envelope
-from shared_schemas.events import (
-    ProvisioningCancelled,
-    ProvisioningCancelledData,
-    ProvisioningCompleted,
-    ProvisioningCompletedData,
-    ProvisioningFailed,
-    ProvisioningFailedData,
-    StepCompensated,
-    StepData,
-    StepFailed,
-    StepFailedData,
-    StepName,
-    StepStarted,
-    StepSucceeded,
-    StepSucceededData,
-)
+from shared_schemas import events as contracts
 
 
 async def record(uow: ProvisionerUnitOfWork, transition: Transition) -> None:
@@ -41,42 +26,42 @@ def contract(pipeline: Pipeline, event: ev.PipelineEvent) -> Envelope:
     ids, p = _ids(pipeline.tenant_id, pipeline.id), pipeline
     match event:
         case ev.StepStarted(step, attempt):
-            return StepStarted.build(StepData(**_step(p, step, attempt)), **ids)
+            return contracts.StepStarted.build(contracts.StepData(**_step(p, step, attempt)), **ids)
         case ev.StepSucceeded(step, attempt, details):
-            data = StepSucceededData(**_step(p, step, attempt), details=details)
-            return StepSucceeded.build(data, **ids)
+            data = contracts.StepSucceededData(**_step(p, step, attempt), details=details)
+            return contracts.StepSucceeded.build(data, **ids)
         case ev.StepAttemptFailed(step, attempt, error, will_retry):
-            failed = StepFailedData(
+            failed = contracts.StepFailedData(
                 **_step(p, step, attempt), error=error[:1000], will_retry=will_retry
             )
-            return StepFailed.build(failed, **ids)
+            return contracts.StepFailed.build(failed, **ids)
         case ev.StepCompensated(step):
-            return StepCompensated.build(StepData(**_step(p, step, 1)), **ids)
+            return contracts.StepCompensated.build(contracts.StepData(**_step(p, step, 1)), **ids)
         case ev.Completed(app_url, resources):
-            completed = ProvisioningCompletedData(
+            completed = contracts.ProvisioningCompletedData(
                 tenant_id=p.tenant_id, pipeline_id=p.id, app_url=app_url, resources=list(resources)
             )
-            return ProvisioningCompleted.build(completed, **ids)
+            return contracts.ProvisioningCompleted.build(completed, **ids)
         case ev.Failed(step, reason):
-            stopped = ProvisioningFailedData(
+            stopped = contracts.ProvisioningFailedData(
                 tenant_id=p.tenant_id, pipeline_id=p.id, step=step, reason=reason[:1000]
             )
-            return ProvisioningFailed.build(stopped, **ids)
+            return contracts.ProvisioningFailed.build(stopped, **ids)
         case ev.Cancelled():
             return cancelled(p.tenant_id, p.id)
 
 
-def cancelled(tenant_id: UUID, pipeline_id: UUID) -> ProvisioningCancelled:
+def cancelled(tenant_id: UUID, pipeline_id: UUID) -> contracts.ProvisioningCancelled:
     """Also for a pipeline cancelled before its request came: nothing ran, nothing to undo."""
-    data = ProvisioningCancelledData(tenant_id=tenant_id, pipeline_id=pipeline_id)
-    return ProvisioningCancelled.build(data, **_ids(tenant_id, pipeline_id))
+    data = contracts.ProvisioningCancelledData(tenant_id=tenant_id, pipeline_id=pipeline_id)
+    return contracts.ProvisioningCancelled.build(data, **_ids(tenant_id, pipeline_id))
 
 
 def _ids(tenant_id: UUID, pipeline_id: UUID) -> dict[str, Any]:
     return {"producer": PRODUCER, "correlation_id": pipeline_id, "tenant_id": tenant_id}
 
 
-def _step(pipeline: Pipeline, step: StepName, attempt: int) -> dict[str, Any]:
+def _step(pipeline: Pipeline, step: contracts.StepName, attempt: int) -> dict[str, Any]:
     return {
         "tenant_id": pipeline.tenant_id,
         "pipeline_id": pipeline.id,
