@@ -19,7 +19,6 @@ from tenant_api.domain.vault import (
     StoredCredential,
     WrappedDataKey,
 )
-from tenant_api.tenants.repository import TenantRepository
 
 
 def _data_key(row: Row[Any]) -> WrappedDataKey:
@@ -31,9 +30,6 @@ class VaultRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-
-    async def tenant_exists(self, tenant_id: UUID) -> bool:
-        return await TenantRepository(self._session).exists(tenant_id)
 
     async def data_key(self, tenant_id: UUID, *, lock: bool = False) -> WrappedDataKey | None:
         query = select(tenant_data_keys).where(tenant_data_keys.c.tenant_id == tenant_id)

@@ -72,8 +72,7 @@ async def put_credential(
     """Store or replace the tenant's credential for a provider (admin, or the tenant itself)."""
     principal.ensure_tenant(tenant_id)
     async with _vault_uow(runtime) as uow:
-        if not await uow.vault.tenant_exists(tenant_id):
-            raise NotFound("No such tenant.")
+        await uow.tenants.ensure_exists(tenant_id)
         stored = await vault.store(
             uow, keys, tenant_id=tenant_id, provider=provider, values=body.root, actor=principal.sub
         )
@@ -93,8 +92,7 @@ async def list_credentials(
     """The providers the tenant has credentials for (no values)."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
-        if not await uow.vault.tenant_exists(tenant_id):
-            raise NotFound("No such tenant.")
+        await uow.tenants.ensure_exists(tenant_id)
         entries = await uow.vault.providers(tenant_id)
     items = [
         CredentialSummary(provider=e.provider, created_at=e.created_at, updated_at=e.updated_at)
