@@ -16,13 +16,7 @@ from typing import Any
 
 import asyncpg
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench import charts, fsync, machine, profiling, results
 from bench.infra import Infrastructure, StackNames

@@ -23,14 +23,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 from service_kit_testing import TestInfra
 
 from .conftest import ARTIFACTS, Stack  # type: ignore[import-not-found]
-from .saga_client import (  # type: ignore[import-not-found]
-    new_tenant,
-    provision,
-    publish_to_queue,
-    set_fault,
-    settle,
-    token_for,
-)
+from .saga_client import new_tenant, provision, publish_to_queue, set_fault, settle, token_for  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 SHOTS = ARTIFACTS / "console"

@@ -27,13 +27,7 @@ from service_kit_testing import SmtpSink, TestInfra, publish_raw
 
 from .conftest import Stack  # type: ignore[import-not-found]
 from .polling import eventually  # type: ignore[import-not-found]
-from .saga_client import (  # type: ignore[import-not-found]
-    admin_headers,
-    new_tenant,
-    provision,
-    set_fault,
-    settle,
-)
+from .saga_client import admin_headers, new_tenant, provision, set_fault, settle  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 POISON = b'{"type": "tenant.activated", "data": '  # cut short: not JSON

@@ -12,14 +12,7 @@ from service_kit_testing import SmtpSink, TestInfra
 
 from .conftest import NAMES, Stack  # type: ignore[import-not-found]
 from .otlp_collector import CollectedSpan, OtlpCollector  # type: ignore[import-not-found]
-from .saga_client import (  # type: ignore[import-not-found]
-    admin_headers,
-    mails_to,
-    new_tenant,
-    provision,
-    settle,
-    sign_up_and_onboard,
-)
+from .saga_client import admin_headers, mails_to, new_tenant, provision, settle, sign_up_and_onboard  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 PROVISION_ROUTE = "POST /tenants/{tenant_id}/provision"

@@ -12,12 +12,7 @@ import pytest
 from provisioner.domain import events as ev
 from provisioner.domain.outcomes import AttemptFailed, Completion, Done, StepFailed, Waiting
 from provisioner.domain.pipeline import Pipeline
-from provisioner.domain.status import (
-    InvalidTransition,
-    PipelineStatus,
-    StepRules,
-    StopReason,
-)
+from provisioner.domain.status import InvalidTransition, PipelineStatus, StepRules, StopReason
 from shared_schemas.events import PlanFacts, StepName, Tier
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -11,13 +11,7 @@ import httpx
 from service_kit_testing import TestInfra
 
 from ..conftest import bearer  # type: ignore[import-not-found]
-from ..saga import (  # type: ignore[import-not-found]
-    FakeProvisioner,
-    Sql,
-    eventually,
-    processed,
-    tenant_event,
-)
+from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 NewTenant = Callable[..., Awaitable[dict[str, Any]]]

@@ -14,13 +14,7 @@ import httpx
 from shared_schemas import Envelope
 
 from ..conftest import bearer  # type: ignore[import-not-found]
-from ..saga import (  # type: ignore[import-not-found]
-    FakeProvisioner,
-    Sql,
-    at,
-    eventually,
-    processed,
-)
+from ..saga import FakeProvisioner, Sql, at, eventually, processed  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 

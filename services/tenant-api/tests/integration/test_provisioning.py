@@ -12,14 +12,7 @@ from service_kit_testing import TestInfra
 from shared_schemas.events import LeadVerified, PlanFacts, Tier
 
 from ..conftest import bearer  # type: ignore[import-not-found]
-from ..saga import (  # type: ignore[import-not-found]
-    FakeProvisioner,
-    Sql,
-    at,
-    eventually,
-    processed,
-    tenant_event,
-)
+from ..saga import FakeProvisioner, Sql, at, eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 NewTenant = Callable[..., Awaitable[dict[str, Any]]]
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]

@@ -16,11 +16,7 @@ from service_kit.topology import queue_names
 from service_kit.webhooks import new_run
 from service_kit_testing import TestInfra, publish_raw, wait_for_queue_messages
 from shared_schemas import Envelope
-from shared_schemas.events import (
-    WebhookRunFinished,
-    WebhookRunFinishedData,
-    WebhookRunOpened,
-)
+from shared_schemas.events import WebhookRunFinished, WebhookRunFinishedData, WebhookRunOpened
 from webhook_receiver.settings import WebhookReceiverSettings
 
 from ..conftest import arc_headers, callback_body, opened_data  # type: ignore[import-not-found]

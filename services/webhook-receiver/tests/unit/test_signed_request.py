@@ -5,11 +5,7 @@ import hashlib
 import pytest
 
 from webhook_receiver.domain.receipts import Reason, Scheme, headers_subset
-from webhook_receiver.domain.signed_request import (
-    SignedRequest,
-    detect_scheme,
-    read_signed_request,
-)
+from webhook_receiver.domain.signed_request import SignedRequest, detect_scheme, read_signed_request
 
 STANDARD = {"webhook-id": "msg_1", "webhook-timestamp": "1700000000", "webhook-signature": "v1,x"}
 ARC = {"x-signature": "AB" * 32, "x-timestamp": "1700000000000"}

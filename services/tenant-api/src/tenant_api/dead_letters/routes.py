@@ -8,12 +8,7 @@ from uuid import UUID
 import structlog
 from fastapi import APIRouter, Depends, Query
 
-from service_kit.problems import (
-    Conflict,
-    NotFound,
-    ProblemError,
-    problem_responses,
-)
+from service_kit.problems import Conflict, NotFound, ProblemError, problem_responses
 from shared_schemas.api.instants import Instant
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.auth import StaffCaller

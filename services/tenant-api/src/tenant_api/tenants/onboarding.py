@@ -6,13 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from shared_schemas.events import (
-    Address,
-    Contact,
-    TenantOnboarded,
-    TenantOnboardedData,
-    Tier,
-)
+from shared_schemas.events import Address, Contact, TenantOnboarded, TenantOnboardedData, Tier
 from tenant_api import PRODUCER
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.contacts import TenantContact
