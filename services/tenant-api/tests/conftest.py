@@ -10,16 +10,12 @@ import httpx
 import pytest
 
 from service_kit.tokens import mint_token
-from service_kit_testing import (
-    TestInfra,
-    publish_raw,
-    service_fixtures,
-)
+from service_kit_testing import TestInfra, publish_raw, service_fixtures
 from shared_schemas.events import Address, LeadVerified, LeadVerifiedData
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-from .gateway import bearer
+from .gateway import bearer, gateway_settings
 from .saga import FakeProvisioner
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -28,12 +24,10 @@ migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="gateway"
 
 @pytest.fixture
 def settings(infra: TestInfra) -> TenantApiSettings:
-    # Nothing listens on port 9: the gateway must answer 503 for /leads, not hang.
     # Every test shares one client IP and `test:<role>` subjects: limits out of the way here;
     # test_rate_limits.py checks them with small limits and Redis keys of its own.
-    return infra.settings(
-        TenantApiSettings,
-        lead_verifier_url="http://127.0.0.1:9",
+    return gateway_settings(
+        infra,
         lead_facts_wait=5.0,
         public_api_max_attempts=10_000,
         auth_api_max_requests=100_000,

@@ -12,9 +12,19 @@ from typing import Any
 import httpx
 
 from service_kit.tokens import mint_token
+from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 Token = Callable[..., str]
+# Nothing listens on port 9: the gateway answers 503 for /leads at once instead of hanging.
+NO_LEAD_VERIFIER = "http://127.0.0.1:9"
+
+
+def gateway_settings(infra: TestInfra, **overrides: Any) -> TenantApiSettings:
+    """The gateway's settings for a test: no lead-verifier behind it, then the test's own."""
+    values: dict[str, Any] = {"lead_verifier_url": NO_LEAD_VERIFIER, **overrides}
+    settings: TenantApiSettings = infra.settings(TenantApiSettings, **values)
+    return settings
 
 
 def tokens(settings: TenantApiSettings) -> Token:

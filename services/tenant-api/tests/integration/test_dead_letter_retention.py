@@ -21,6 +21,7 @@ from tenant_api.domain.dead_letters import DISCARDED
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import gateway_settings  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 
@@ -28,9 +29,8 @@ Sql = Callable[..., Awaitable[list[Any]]]
 @pytest.fixture
 def settings(infra: TestInfra) -> TenantApiSettings:
     # Rounds close together, so the test waits on the job it would otherwise wait minutes for.
-    return infra.settings(
-        TenantApiSettings,
-        lead_verifier_url="http://127.0.0.1:9",
+    return gateway_settings(
+        infra,
         dead_letter_retention_days=30,
         retention_interval=0.1,
     )

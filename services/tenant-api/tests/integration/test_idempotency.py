@@ -22,6 +22,7 @@ from tenant_api.idempotency.store import IdempotencyStore
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer, lead_verified  # type: ignore[import-not-found]
+from ..gateway import gateway_settings as shared_settings  # type: ignore[import-not-found]
 from ..saga import processed  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
@@ -30,13 +31,8 @@ PROBLEMS = "https://controlplane.dev/problems/"
 
 
 def gateway_settings(infra: TestInfra, **overrides: Any) -> TenantApiSettings:
-    values: dict[str, Any] = {
-        "lead_verifier_url": "http://127.0.0.1:9",  # nothing listens: /leads answers 503
-        "redis_key_prefix": infra.redis_prefix("idem"),  # keys of this test only
-        **overrides,
-    }
-    settings: TenantApiSettings = infra.settings(TenantApiSettings, **values)
-    return settings
+    """With Redis keys of this test only."""
+    return shared_settings(infra, **{"redis_key_prefix": infra.redis_prefix("idem"), **overrides})
 
 
 @asynccontextmanager

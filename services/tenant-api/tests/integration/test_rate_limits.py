@@ -24,6 +24,7 @@ from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import NO_LEAD_VERIFIER, gateway_settings  # type: ignore[import-not-found]
 
 SIGN_UP = {
     "firstName": "Ada",
@@ -38,7 +39,6 @@ STARTUP_SECONDS = 90
 def limited(infra: TestInfra, **overrides: Any) -> TenantApiSettings:
     """Settings with small limits and Redis keys of their own (no other test shares them)."""
     values: dict[str, Any] = {
-        "lead_verifier_url": "http://127.0.0.1:9",  # nothing listens: 503 once past the limit
         "redis_key_prefix": f"cp-test-rl-{uuid.uuid4().hex[:8]}:",
         "public_api_max_attempts": 3,
         "public_api_window_seconds": 2,
@@ -46,7 +46,7 @@ def limited(infra: TestInfra, **overrides: Any) -> TenantApiSettings:
         "auth_api_window_seconds": 2,
         **overrides,
     }
-    settings: TenantApiSettings = infra.settings(TenantApiSettings, **values)
+    settings: TenantApiSettings = gateway_settings(infra, **values)
     return settings
 
 
@@ -246,7 +246,7 @@ def two_gateways(infra: TestInfra, migrated: None, tmp_path: Path) -> Iterator[l
         "EVENTS_EXCHANGE": exchange,
         "QUEUE_PREFIX": f"cp-test-{infra.run_id}.rl-{run}.",
         "REDIS_KEY_PREFIX": f"cp-test-rl-{run}:",
-        "LEAD_VERIFIER_URL": "http://127.0.0.1:9",
+        "LEAD_VERIFIER_URL": NO_LEAD_VERIFIER,
         "PUBLIC_API_MAX_ATTEMPTS": "4",
         "PUBLIC_API_WINDOW_SECONDS": "30",
         "AUTH_API_MAX_REQUESTS": "4",

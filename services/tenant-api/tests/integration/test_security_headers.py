@@ -13,18 +13,17 @@ from fastapi import FastAPI
 from service_kit_testing import TestInfra
 from tenant_api.app import create_app
 from tenant_api.security import API_CSP
-from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import gateway_settings  # type: ignore[import-not-found]
 
 ALLOWED = "https://console.example"
 
 
 @pytest.fixture
 async def hardened(infra: TestInfra, migrated: None) -> AsyncIterator[httpx.AsyncClient]:
-    settings = infra.settings(
-        TenantApiSettings,
-        lead_verifier_url="http://127.0.0.1:9",
+    settings = gateway_settings(
+        infra,
         redis_key_prefix=infra.redis_prefix("hdr"),
         hsts_seconds=31536000,
         cors_allow_origins=f"{ALLOWED}, https://admin.example",

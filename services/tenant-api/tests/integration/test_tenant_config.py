@@ -23,7 +23,7 @@ from tenant_api.config.cache import ConfigCache
 from tenant_api.config.tenant_configs import read_config
 from tenant_api.settings import TenantApiSettings
 
-from ..gateway import Token, assert_problem, bearer, onboard, tokens  # type: ignore[import-not-found]
+from ..gateway import Token, assert_problem, bearer, gateway_settings, onboard, tokens  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, processed  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
@@ -32,9 +32,8 @@ Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 @pytest.fixture
 def settings(infra: TestInfra) -> TenantApiSettings:
     # Two replicas' worth of requests from a handful of subjects: no rate limit in the way.
-    return infra.settings(
-        TenantApiSettings,
-        lead_verifier_url="http://127.0.0.1:9",
+    return gateway_settings(
+        infra,
         public_api_url="https://api.controlplane.test",
         auth_api_max_requests=100_000,
     )

@@ -15,6 +15,7 @@ from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import gateway_settings  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
@@ -22,9 +23,8 @@ Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 
 @pytest.fixture
 def settings(infra: TestInfra) -> TenantApiSettings:
-    return infra.settings(
-        TenantApiSettings,
-        lead_verifier_url="http://127.0.0.1:9",
+    return gateway_settings(
+        infra,
         pipeline_stale_after=2.0,
         pipeline_sweep_interval=0.2,
     )

@@ -21,7 +21,7 @@ from tenant_api.cli.vault import ACTOR, rotate
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import SERVICE_DIR, bearer  # type: ignore[import-not-found]
-from ..gateway import tenantctl  # type: ignore[import-not-found]
+from ..gateway import gateway_settings, tenantctl  # type: ignore[import-not-found]
 from ..vault import Sql, audit_trail, gateway, master_key  # type: ignore[import-not-found]
 
 Secrets = dict[tuple[str, str], dict[str, str]]
@@ -46,10 +46,9 @@ async def configure(
     run = f"{infra.run_id}-vault"
 
     def make(keys: str) -> TenantApiSettings:
-        return infra.settings(
-            TenantApiSettings,
+        return gateway_settings(
+            infra,
             database_url=own_db,
-            lead_verifier_url="http://127.0.0.1:9",
             events_exchange=f"cp-test-{run}.events",
             queue_prefix=f"cp-test-{run}.",
             redis_key_prefix=f"cp-test-{run}:",
