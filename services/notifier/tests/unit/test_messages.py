@@ -7,13 +7,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import cast
 
-from notifier.domain.messages import (
-    RenderedMail,
-    clip,
-    compose,
-    render_lead_verification,
-    sender_domain,
-)
+from notifier.domain import messages
 from notifier.domain.notifications import NotificationKind, message_id
 from shared_schemas.events import LeadCreatedV1Data
 
@@ -35,8 +29,8 @@ def data(**over: object) -> LeadCreatedV1Data:
     return LeadCreatedV1Data.model_validate(values)
 
 
-def verification(lead: LeadCreatedV1Data) -> RenderedMail:
-    return render_lead_verification(
+def verification(lead: LeadCreatedV1Data) -> messages.RenderedMail:
+    return messages.render_lead_verification(
         lead, verification_url=lead.verification_url, expires_at=lead.code_expires_at
     )
 
@@ -76,12 +70,13 @@ def test_message_id_is_deterministic_per_event_and_kind() -> None:
     assert (
         message_id(event_id, kind, "cp.example") == f"<{uuid.uuid5(event_id, kind).hex}@cp.example>"
     )
-    assert sender_domain("Control Plane <no-reply@controlplane.local>") == "controlplane.local"
+    sender = "Control Plane <no-reply@controlplane.local>"
+    assert messages.sender_domain(sender) == "controlplane.local"
 
 
 def test_compose_builds_multipart_alternative_with_plain_text_first() -> None:
     mail = verification(data(first_name="Zoë"))
-    composed = compose(
+    composed = messages.compose(
         mail,
         sender="Control Plane <no-reply@cp.example>",
         to_name="Zoë\nLovelace",
@@ -106,12 +101,13 @@ def test_compose_builds_multipart_alternative_with_plain_text_first() -> None:
 def test_compose_encodes_non_ascii_headers_and_no_value_can_add_a_header() -> None:
     to_address = "zoe@engines.example"
     mail = verification(data(first_name="Zoë"))
-    mail = RenderedMail(
-        subject=clip("Bienvenue chez Café Zoë — " + "é" * 120 + "\r\nBcc: evil@example.com"),
+    subject = "Bienvenue chez Café Zoë — " + "é" * 120 + "\r\nBcc: evil@example.com"
+    mail = messages.RenderedMail(
+        subject=messages.clip(subject),
         text=mail.text,
         html=mail.html,
     )
-    wire = compose(
+    wire = messages.compose(
         mail,
         sender="Contrôle <no-reply@cp.example>",
         to_name="Zoë Müller\r\nBcc: evil@example.com",

@@ -7,14 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from notifier.domain.messages import (
-    app_url,
-    clip,
-    render_provisioning_failed_contact,
-    render_provisioning_failed_ops,
-    render_tenant_offboarded,
-    render_tenant_welcome,
-)
+from notifier.domain import messages
 from notifier.settings import NotifierSettings
 from shared_schemas.events import (
     Contact,
@@ -71,7 +64,7 @@ def offboarded(**over: object) -> TenantOffboardedData:
 
 
 def test_welcome_carries_name_key_and_app_url_in_both_parts() -> None:
-    mail = render_tenant_welcome(activated(), app_base_url=BASE)
+    mail = messages.render_tenant_welcome(activated(), app_base_url=BASE)
     assert mail.subject == "Welcome aboard: Compiler Works is ready"
     for part in (mail.text, html.unescape(mail.html)):
         assert "Hello Grace," in part
@@ -84,9 +77,9 @@ def test_welcome_carries_name_key_and_app_url_in_both_parts() -> None:
 @pytest.mark.parametrize("reported", [None, "", "javascript:alert(1)", "data:text/html,x"])
 def test_welcome_falls_back_to_the_base_url_and_key(reported: str | None) -> None:
     data = activated(app_url=reported)
-    assert app_url(data, BASE) == "http://localhost:3000/cobol"
-    assert app_url(data, BASE + "/") == "http://localhost:3000/cobol"
-    mail = render_tenant_welcome(data, app_base_url=BASE)
+    assert messages.app_url(data, BASE) == "http://localhost:3000/cobol"
+    assert messages.app_url(data, BASE + "/") == "http://localhost:3000/cobol"
+    mail = messages.render_tenant_welcome(data, app_base_url=BASE)
     assert 'href="http://localhost:3000/cobol"' in mail.html
     assert "javascript" not in mail.html
     assert "http://localhost:3000/cobol" in mail.text
@@ -94,7 +87,7 @@ def test_welcome_falls_back_to_the_base_url_and_key(reported: str | None) -> Non
 
 def test_welcome_escapes_the_html_and_keeps_the_subject_on_one_short_line() -> None:
     name = 'Tom & "Jerry" <script>x</script>\r\nBcc: evil@example.com ' + "x" * 300
-    mail = render_tenant_welcome(
+    mail = messages.render_tenant_welcome(
         activated(name=name, contact=contact(first_name="<b>Ada</b>")), app_base_url=BASE
     )
     assert "<script>" not in mail.html
@@ -108,7 +101,7 @@ def test_welcome_escapes_the_html_and_keeps_the_subject_on_one_short_line() -> N
 
 
 def test_failure_notice_to_the_contact_apologises_without_internals() -> None:
-    mail = render_provisioning_failed_contact(failed())
+    mail = messages.render_provisioning_failed_contact(failed())
     assert mail.subject == "We are sorry: setting up your tenant did not complete"
     for part in (mail.text, html.unescape(mail.html)):
         assert "Hello Grace," in part
@@ -120,7 +113,7 @@ def test_failure_notice_to_the_contact_apologises_without_internals() -> None:
 
 
 def test_failure_alert_to_ops_has_tenant_pipeline_step_and_reason() -> None:
-    mail = render_provisioning_failed_ops(failed(), occurred_at=AT)
+    mail = messages.render_provisioning_failed_ops(failed(), occurred_at=AT)
     assert mail.subject == f"[ops] Provisioning failed: tenant {TENANT}, step credentials"
     for part in (mail.text, html.unescape(mail.html)):
         assert str(TENANT) in part
@@ -133,7 +126,7 @@ def test_failure_alert_to_ops_has_tenant_pipeline_step_and_reason() -> None:
 
 
 def test_failure_alert_keeps_an_odd_step_name_out_of_the_subject_lines() -> None:
-    mail = render_provisioning_failed_ops(
+    mail = messages.render_provisioning_failed_ops(
         failed(step="db\r\nBcc: x@y " + "s" * 200), occurred_at=AT
     )
     assert "\n" not in mail.subject
@@ -142,7 +135,7 @@ def test_failure_alert_keeps_an_odd_step_name_out_of_the_subject_lines() -> None
 
 
 def test_offboarding_notice_names_the_key() -> None:
-    mail = render_tenant_offboarded(offboarded())
+    mail = messages.render_tenant_offboarded(offboarded())
     assert mail.subject == "Your tenant cobol has been offboarded"
     for part in (mail.text, html.unescape(mail.html)):
         assert "Hello Grace," in part
@@ -151,15 +144,15 @@ def test_offboarding_notice_names_the_key() -> None:
 
 
 def test_offboarding_notice_escapes_the_key_in_html() -> None:
-    mail = render_tenant_offboarded(offboarded(key="<i>k</i>"))
+    mail = messages.render_tenant_offboarded(offboarded(key="<i>k</i>"))
     assert "<i>k</i>" not in mail.html
     assert "&lt;i&gt;k&lt;/i&gt;" in mail.html
 
 
 def test_clip() -> None:
-    assert clip("  a \n b ") == "a b"
-    assert clip("x" * 10, 10) == "x" * 10
-    assert clip("x" * 11, 10) == "x" * 7 + "..."
+    assert messages.clip("  a \n b ") == "a b"
+    assert messages.clip("x" * 10, 10) == "x" * 10
+    assert messages.clip("x" * 11, 10) == "x" * 7 + "..."
 
 
 def test_ops_email_and_app_base_url_settings() -> None:
