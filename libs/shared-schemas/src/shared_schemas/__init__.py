@@ -1,6 +1,6 @@
 """Contracts shared by every service: the event envelope, every event model, the problem model."""
 
-from shared_schemas.envelope import Envelope
+from shared_schemas.envelope import Actor, Envelope
 from shared_schemas.problems import FieldProblem, Problem
 from shared_schemas.registry import (
     EVENT_CLASSES,
@@ -12,6 +12,7 @@ from shared_schemas.registry import (
 
 __all__ = [
     "EVENT_CLASSES",
+    "Actor",
     "Envelope",
     "EventRejected",
     "FieldProblem",

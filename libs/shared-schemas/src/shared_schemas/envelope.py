@@ -6,13 +6,27 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 
 class Contract(BaseModel):
     """Base for event bodies: strict about unknown fields, immutable once built."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Actor(Contract):
+    """Who asked for what an event records: a token's subject and role, or a service."""
+
+    sub: str = Field(min_length=1, max_length=200, description="The caller's subject.")
+    role: str = Field(min_length=1, max_length=50, description="admin, operator, tenant, lead.")
 
 
 class Envelope(Contract):
@@ -31,7 +45,19 @@ class Envelope(Contract):
     correlation_id: UUID = Field(description="One per saga: the lead, then the tenant's pipeline.")
     causation_id: UUID | None = Field(default=None, description="The event that caused this one.")
     tenant_id: UUID | None = Field(default=None, description="The tenant, once one exists.")
+    actor: Actor | None = Field(
+        default=None,
+        description="Who asked for it; the causing event's actor when a service reacts to one.",
+    )
     data: Any
+
+    @model_serializer(mode="wrap")
+    def _actor_only_when_known(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # An event nobody in particular asked for travels exactly as before `actor` existed.
+        dumped = handler(self)
+        if isinstance(dumped, dict) and dumped.get("actor") is None:
+            dumped.pop("actor", None)
+        return dumped
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -53,8 +79,9 @@ class Envelope(Contract):
         causation: Envelope | None = None,
         tenant_id: UUID | None = None,
         occurred_at: datetime | None = None,
+        actor: Actor | None = None,
     ) -> Self:
-        """Create an event of this class; causation and tenant default from the causing event."""
+        """Create an event of this class; tenant and actor default from the causing event."""
         return cls(
             type=cls.TYPE,
             version=cls.VERSION,
@@ -63,6 +90,7 @@ class Envelope(Contract):
             correlation_id=correlation_id,
             causation_id=causation.id if causation else None,
             tenant_id=tenant_id or (causation.tenant_id if causation else None),
+            actor=actor or (causation.actor if causation else None),
             data=data,
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+from shared_schemas import Actor
 from shared_schemas.events import (
     PipelineRef,
     ProvisioningCancelled,
@@ -58,3 +59,24 @@ def test_build_without_a_cause_has_no_causation_and_an_aware_timestamp() -> None
     assert event.tenant_id is None
     assert event.occurred_at.utcoffset() == UTC.utcoffset(None)
     assert abs((datetime.now(UTC) - event.occurred_at).total_seconds()) < 60
+
+
+def test_a_reaction_inherits_the_actor_of_its_cause_unless_it_names_its_own() -> None:
+    admin, service = Actor(sub="ops:grace", role="admin"), Actor(sub="sweeper", role="service")
+    cause = TenantCancelRequested.build(
+        REF, producer="tenant-api", correlation_id=PIPELINE, tenant_id=TENANT, actor=admin
+    )
+
+    inherited = ProvisioningCancelled.build(
+        CANCELLED, producer="provisioner", correlation_id=PIPELINE, causation=cause
+    )
+    own = ProvisioningCancelled.build(
+        CANCELLED, producer="provisioner", correlation_id=PIPELINE, causation=cause, actor=service
+    )
+    unprompted = ProvisioningCancelled.build(
+        CANCELLED, producer="provisioner", correlation_id=PIPELINE
+    )
+
+    assert (inherited.actor, own.actor, unprompted.actor) == (admin, service, None)
+    assert "actor" not in unprompted.model_dump(mode="json"), "unchanged on the wire"
+    assert TenantCancelRequested.model_validate_json(cause.model_dump_json()).actor == admin

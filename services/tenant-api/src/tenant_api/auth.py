@@ -19,6 +19,7 @@ from fastapi import Depends, Header, Request
 from service_kit.app import RuntimeDep
 from service_kit.problems import Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from service_kit.tokens import bearer_credential, decode_token
+from shared_schemas import Actor
 from tenant_api.adapters.jwks import JwksKeys, JwksUnavailable
 from tenant_api.adapters.verified_tokens import VerifiedTokens
 from tenant_api.domain.roles import Role
@@ -32,6 +33,11 @@ class Principal:
     role: Role
     tenant_id: UUID | None = None
     lead_id: UUID | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """As events record who asked for them."""
+        return Actor(sub=self.sub[:200], role=self.role.value)
 
     def can_see_tenant(self, tenant_id: UUID) -> bool:
         if self.role in (Role.ADMIN, Role.OPERATOR):

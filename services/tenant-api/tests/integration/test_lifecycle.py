@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from service_kit_testing import TestInfra
+from shared_schemas import Actor
 
 from ..conftest import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
@@ -93,6 +94,18 @@ async def test_suspend_and_reactivate(
     assert suspended.json()["status"] == "SUSPENDED"
     (event,) = await tenant_event(tap, "tenant.suspended", saga.tenant_id)
     assert event.data.reason == "unpaid"
+    assert event.actor == Actor(sub="test:admin", role="admin")
+
+    async def timeline() -> dict[str, Any] | None:
+        page = (await client.get(f"{url}/events", headers=admin, params={"limit": 200})).json()
+        seen = {e["type"]: e for e in page["items"]}
+        return seen if "tenant.suspended" in seen else None
+
+    lines = await eventually(timeline, what="the suspension on the timeline")
+    # Who asked is kept with the entry; what the saga did on its own names nobody.
+    assert lines["tenant.suspended"]["actor"] == {"sub": "test:admin", "role": "admin"}
+    assert lines["tenant.provisioning_requested"]["actor"]["role"] == "admin"
+    assert lines["provisioning.completed"]["actor"] is None
     assert (await get_tenant(client, token, saga.tenant_id))["status"] == "SUSPENDED"
     assert (await client.post(f"{url}/suspend", headers=admin)).status_code == 409
 

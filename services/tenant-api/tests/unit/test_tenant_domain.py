@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from shared_schemas import Actor
 from shared_schemas.events import Tier
 from tenant_api.domain.contacts import ContactChanges, TenantContact
 from tenant_api.domain.errors import PrimaryContactRequired
@@ -15,6 +16,7 @@ from tenant_api.domain.status import InvalidTransition, TenantStatus
 from tenant_api.domain.tenant import Tenant
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+ADMIN = Actor(sub="ops:grace", role="admin")
 
 
 def tenant(status: TenantStatus) -> Tenant:
@@ -38,21 +40,22 @@ def contact(*, primary: bool, email: str = "ada@acme.io") -> TenantContact:
 
 def test_suspending_an_active_tenant_returns_it_suspended_and_the_event() -> None:
     active = tenant(TenantStatus.ACTIVE)
-    suspended, event = active.suspend(NOW, "unpaid")
+    suspended, event = active.suspend(NOW, "unpaid", ADMIN)
     assert suspended.status is TenantStatus.SUSPENDED
     assert active.status is TenantStatus.ACTIVE  # frozen: the old one is unchanged
-    assert (event.type, event.tenant_id, event.data.reason) == (
+    assert (event.type, event.tenant_id, event.data.reason, event.actor) == (
         "tenant.suspended",
         active.id,
         "unpaid",
+        ADMIN,
     )
 
 
 def test_reactivating_reaches_active_only_from_suspended() -> None:
     with pytest.raises(InvalidTransition):
-        tenant(TenantStatus.PROVISIONING).reactivate(NOW)
-    back, _ = tenant(TenantStatus.SUSPENDED).reactivate(NOW)
-    assert back.status is TenantStatus.ACTIVE
+        tenant(TenantStatus.PROVISIONING).reactivate(NOW, ADMIN)
+    back, event = tenant(TenantStatus.SUSPENDED).reactivate(NOW, ADMIN)
+    assert (back.status, event.actor) == (TenantStatus.ACTIVE, ADMIN)
 
 
 def test_only_a_provisioning_tenant_can_be_cancelled() -> None:

@@ -121,6 +121,7 @@ tenant_events = sa.Table(
     sa.Column("producer", sa.String(100), nullable=False),
     sa.Column("summary", sa.Text, nullable=False),
     sa.Column("data", JSONB, nullable=False),
+    sa.Column("actor", JSONB, comment="Who asked for it ({sub, role}); null: the system."),
     sa.Index("tenant_events_tenant_time_idx", "tenant_id", "occurred_at"),
 )
 

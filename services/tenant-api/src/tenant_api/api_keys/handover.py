@@ -8,6 +8,7 @@ from uuid import UUID
 
 from service_kit.consumer import Consumer
 from service_kit.sealing import Keyring
+from shared_schemas import Actor
 from shared_schemas.events import (
     ApiKeyIssued,
     ApiKeyReissueRequested,
@@ -49,7 +50,7 @@ async def take_key(uow: TenantApiUnitOfWork, keys: Keyring, tenant_id: UUID) -> 
 
 
 async def request_reissue(
-    tenant_id: UUID, requested_by: str, uow: TenantApiUnitOfWork, now: datetime
+    tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime
 ) -> TenantStatus | None:
     """Ask the provisioner for a new initial key (it revokes the live one); None: no such
     tenant. `KeyNotReissuable` unless the tenant is ACTIVE."""
@@ -59,11 +60,12 @@ async def request_reissue(
     ensure_reissuable(status)
     await uow.outbox.add(
         ApiKeyReissueRequested.build(
-            ApiKeyReissueRequestedData(tenant_id=tenant_id, requested_by=requested_by[:200]),
+            ApiKeyReissueRequestedData(tenant_id=tenant_id, requested_by=actor.sub),
             producer=PRODUCER,
             correlation_id=tenant_id,
             tenant_id=tenant_id,
             occurred_at=now,
+            actor=actor,
         )
     )
     return status

@@ -74,7 +74,7 @@ async def reissue_api_key(
 ) -> ReissueAccepted:
     """Revoke the tenant's initial admin API key and issue a new one, fetched once as before."""
     async with runtime.uow() as uow:
-        status = await request_reissue(tenant_id, principal.sub, uow, datetime.now(UTC))
+        status = await request_reissue(tenant_id, principal.actor, uow, datetime.now(UTC))
         if status is None:
             raise NotFound("No such tenant.")
         await uow.commit()

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from shared_schemas import Actor
 from shared_schemas.events import (
     PipelineRef,
     TenantCancelRequested,
@@ -41,7 +42,7 @@ class PipelineRun:
     failure_reason: str | None
     trace_context: Mapping[str, Any] | None  # the request that started it (W3C trace context)
 
-    def request_cancel(self, now: datetime) -> TenantCancelRequested | None:
+    def request_cancel(self, now: datetime, actor: Actor | None) -> TenantCancelRequested | None:
         """The cancel request to publish; None if it was asked for already (once is enough)."""
         if self.cancel_requested_at is not None:
             return None
@@ -51,6 +52,7 @@ class PipelineRun:
             correlation_id=self.id,
             tenant_id=self.tenant_id,
             occurred_at=now,
+            actor=actor,
         )
 
     def time_out(self, now: datetime) -> TenantProvisioningTimedOut:

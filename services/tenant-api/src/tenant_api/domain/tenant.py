@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from shared_schemas import Envelope
+from shared_schemas import Actor, Envelope
 from shared_schemas.events import (
     Contact,
     PipelineRef,
@@ -67,6 +67,7 @@ class Tenant:
         contact: Contact,
         requested_by: str,
         now: datetime,
+        actor: Actor | None,
     ) -> tuple[Tenant, TenantProvisioningRequested]:
         """PROVISIONING with a new pipeline (run 1, or the next run for a retry)."""
         moved = self._becoming(TenantStatus.PROVISIONING)
@@ -82,7 +83,12 @@ class Tenant:
             run=run,
         )
         event = TenantProvisioningRequested.build(
-            data, producer=PRODUCER, correlation_id=pipeline_id, tenant_id=self.id, occurred_at=now
+            data,
+            producer=PRODUCER,
+            correlation_id=pipeline_id,
+            tenant_id=self.id,
+            occurred_at=now,
+            actor=actor,
         )
         return moved, event
 
@@ -90,21 +96,24 @@ class Tenant:
         """Only a PROVISIONING tenant can be cancelled (it stays so until the provisioner says)."""
         transition(self.status, TenantStatus.CANCELLED, only_from=TenantStatus.PROVISIONING)
 
-    def suspend(self, now: datetime, reason: str | None) -> tuple[Tenant, TenantSuspended]:
+    def suspend(
+        self, now: datetime, reason: str | None, actor: Actor | None
+    ) -> tuple[Tenant, TenantSuspended]:
         """ACTIVE → SUSPENDED."""
-        return self._becoming(TenantStatus.SUSPENDED), self._ref_event(TenantSuspended, now, reason)
+        moved = self._becoming(TenantStatus.SUSPENDED)
+        return moved, self._ref_event(TenantSuspended, now, reason, actor)
 
-    def reactivate(self, now: datetime) -> tuple[Tenant, TenantReactivated]:
+    def reactivate(self, now: datetime, actor: Actor | None) -> tuple[Tenant, TenantReactivated]:
         """SUSPENDED → ACTIVE (ACTIVE is also where provisioning ends: not from there)."""
         moved = self._becoming(TenantStatus.ACTIVE, only_from=TenantStatus.SUSPENDED)
-        return moved, self._ref_event(TenantReactivated, now, None)
+        return moved, self._ref_event(TenantReactivated, now, None, actor)
 
     def offboard(
-        self, now: datetime, reason: str | None
+        self, now: datetime, reason: str | None, actor: Actor | None
     ) -> tuple[Tenant, TenantOffboardingRequested]:
         """→ DEPROVISIONING; `tenant.deprovisioned` later makes it OFFBOARDED."""
         moved = self._becoming(TenantStatus.DEPROVISIONING)
-        return moved, self._ref_event(TenantOffboardingRequested, now, reason)
+        return moved, self._ref_event(TenantOffboardingRequested, now, reason, actor)
 
     @property
     def deprovisioning(self) -> bool:
@@ -159,13 +168,16 @@ class Tenant:
     def _becoming(self, target: TenantStatus, *, only_from: TenantStatus | None = None) -> Tenant:
         return replace(self, status=transition(self.status, target, only_from=only_from))
 
-    def _ref_event(self, event: type[_RefEvent], now: datetime, reason: str | None) -> _RefEvent:
+    def _ref_event(
+        self, event: type[_RefEvent], now: datetime, reason: str | None, actor: Actor | None
+    ) -> _RefEvent:
         return event.build(
             TenantRef(tenant_id=self.id, reason=reason),
             producer=PRODUCER,
             correlation_id=self.id,
             tenant_id=self.id,
             occurred_at=now,
+            actor=actor,
         )
 
 

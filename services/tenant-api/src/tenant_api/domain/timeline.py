@@ -20,6 +20,7 @@ class TimelineEntry:
     producer: str
     summary: str
     data: Mapping[str, Any]
+    actor: Mapping[str, str] | None = None  # {sub, role}; None: the system did it
 
     @classmethod
     def of(cls, event: Envelope) -> TimelineEntry | None:
@@ -34,4 +35,5 @@ class TimelineEntry:
             producer=event.producer,
             summary=event.type.replace("_", " ").replace(".", ": ", 1),
             data=event.model_dump(mode="json")["data"],
+            actor=event.actor.model_dump() if event.actor else None,
         )

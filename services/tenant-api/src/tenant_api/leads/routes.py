@@ -113,6 +113,7 @@ async def onboard_from_lead(
             ),
             address=Address.model_validate(facts.address) if facts.address else None,
             lead_id=lead_id,
+            actor=principal.actor,
         )
         tenant_id = await onboarding.onboard(cmd, uow, datetime.now(UTC))
         await commit_new_tenant(uow)

@@ -12,7 +12,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from service_kit import tracing
-from shared_schemas import Envelope
+from shared_schemas import Actor, Envelope
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.pipeline import PipelineStatus
@@ -23,7 +23,7 @@ from tenant_api.domain.tenant import Tenant
 @dataclass(frozen=True)
 class Provision:
     tenant_id: UUID
-    requested_by: str
+    actor: Actor
     lead_id: UUID | None = None  # set for a lead's onboarding token: only that lead's tenant
 
 
@@ -39,7 +39,7 @@ async def provision(cmd: Provision, uow: TenantApiUnitOfWork, now: datetime) -> 
         tenant_id=tenant.id,
         run=await uow.pipelines.next_run(tenant.id),
         status=PipelineStatus.RUNNING,
-        requested_by=cmd.requested_by,
+        requested_by=cmd.actor.sub,
         started_at=now,
         last_progress_at=now,
         finished_at=None,
@@ -54,8 +54,9 @@ async def provision(cmd: Provision, uow: TenantApiUnitOfWork, now: datetime) -> 
         run=pipeline.run,
         plan=plan.facts(),
         contact=await uow.tenants.primary_contact(tenant.id),
-        requested_by=cmd.requested_by,
+        requested_by=cmd.actor.sub,
         now=now,
+        actor=cmd.actor,
     )
     await uow.pipelines.add(pipeline)
     await uow.tenants.set_status(tenant.id, provisioning.status)
@@ -63,13 +64,13 @@ async def provision(cmd: Provision, uow: TenantApiUnitOfWork, now: datetime) -> 
     return pipeline.id
 
 
-async def cancel(tenant_id: UUID, uow: TenantApiUnitOfWork, now: datetime) -> UUID:
+async def cancel(tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime) -> UUID:
     """Ask the provisioner to stop; the tenant stays PROVISIONING until it answers."""
     tenant = await _locked(uow, tenant_id)
     tenant.check_cancellable()
     pipeline = await uow.pipelines.current(tenant_id, lock=True)
     assert pipeline is not None, "a PROVISIONING tenant has a pipeline"
-    event = pipeline.request_cancel(now)
+    event = pipeline.request_cancel(now, actor)
     if event is not None:  # asking twice publishes once
         await uow.pipelines.set_values(pipeline.id, cancel_requested_at=now)
         await uow.outbox.add(event)
@@ -77,22 +78,24 @@ async def cancel(tenant_id: UUID, uow: TenantApiUnitOfWork, now: datetime) -> UU
 
 
 async def suspend(
-    tenant_id: UUID, uow: TenantApiUnitOfWork, now: datetime, reason: str | None
+    tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime, reason: str | None
 ) -> None:
     """ACTIVE → SUSPENDED."""
-    await _move(uow, tenant_id, lambda tenant: tenant.suspend(now, reason))
+    await _move(uow, tenant_id, lambda tenant: tenant.suspend(now, reason, actor))
 
 
-async def reactivate(tenant_id: UUID, uow: TenantApiUnitOfWork, now: datetime) -> None:
+async def reactivate(
+    tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime
+) -> None:
     """SUSPENDED → ACTIVE."""
-    await _move(uow, tenant_id, lambda tenant: tenant.reactivate(now))
+    await _move(uow, tenant_id, lambda tenant: tenant.reactivate(now, actor))
 
 
 async def offboard(
-    tenant_id: UUID, uow: TenantApiUnitOfWork, now: datetime, reason: str | None
+    tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime, reason: str | None
 ) -> None:
     """→ DEPROVISIONING; `tenant.deprovisioned` later makes it OFFBOARDED (the record stays)."""
-    await _move(uow, tenant_id, lambda tenant: tenant.offboard(now, reason))
+    await _move(uow, tenant_id, lambda tenant: tenant.offboard(now, reason, actor))
 
 
 async def _move(

@@ -72,7 +72,7 @@ async def provision(
     """Start provisioning, or retry it: a new pipeline (next run); the tenant is PROVISIONING."""
     cmd = lifecycle.Provision(
         tenant_id=tenant_id,
-        requested_by=principal.sub,
+        actor=principal.actor,
         lead_id=principal.lead_id if principal.role is Role.LEAD else None,
     )
     pipeline_id = await _committed(runtime, partial(lifecycle.provision, cmd))
@@ -84,7 +84,7 @@ async def provision(
 @_accepted("POST", "/{tenant_id}/cancel", "The tenant is not PROVISIONING")
 async def cancel(tenant_id: UUID, principal: AdminCaller, runtime: RuntimeDep) -> ActionAccepted:
     """Ask the running pipeline to stop; the tenant becomes CANCELLED once it is undone."""
-    pipeline_id = await _committed(runtime, partial(lifecycle.cancel, tenant_id))
+    pipeline_id = await _committed(runtime, partial(lifecycle.cancel, tenant_id, principal.actor))
     return ActionAccepted(
         tenant_id=tenant_id, status=TenantStatus.PROVISIONING, pipeline_id=pipeline_id
     )
@@ -95,7 +95,9 @@ async def suspend(
     tenant_id: UUID, principal: AdminCaller, runtime: RuntimeDep, reason: Reason = None
 ) -> ActionAccepted:
     """Suspend an ACTIVE tenant."""
-    await _committed(runtime, lambda uow, now: lifecycle.suspend(tenant_id, uow, now, reason))
+    await _committed(
+        runtime, lambda uow, now: lifecycle.suspend(tenant_id, principal.actor, uow, now, reason)
+    )
     return ActionAccepted(tenant_id=tenant_id, status=TenantStatus.SUSPENDED)
 
 
@@ -104,7 +106,7 @@ async def reactivate(
     tenant_id: UUID, principal: AdminCaller, runtime: RuntimeDep
 ) -> ActionAccepted:
     """Make a SUSPENDED tenant ACTIVE again."""
-    await _committed(runtime, partial(lifecycle.reactivate, tenant_id))
+    await _committed(runtime, partial(lifecycle.reactivate, tenant_id, principal.actor))
     return ActionAccepted(tenant_id=tenant_id, status=TenantStatus.ACTIVE)
 
 
@@ -113,5 +115,7 @@ async def offboard(
     tenant_id: UUID, principal: AdminCaller, runtime: RuntimeDep, reason: Reason = None
 ) -> ActionAccepted:
     """Offboard: remove the tenant's resources; the record stays (OFFBOARDED when done)."""
-    await _committed(runtime, lambda uow, now: lifecycle.offboard(tenant_id, uow, now, reason))
+    await _committed(
+        runtime, lambda uow, now: lifecycle.offboard(tenant_id, principal.actor, uow, now, reason)
+    )
     return ActionAccepted(tenant_id=tenant_id, status=TenantStatus.DEPROVISIONING)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from shared_schemas import Actor
 from shared_schemas.events import Address, Contact, TenantOnboarded, TenantOnboardedData, Tier
 from tenant_api import PRODUCER
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
@@ -25,6 +26,7 @@ class Onboard:
     domains: list[str]
     contact: Contact
     address: Address | None
+    actor: Actor
     lead_id: UUID | None = None
 
 
@@ -76,6 +78,7 @@ async def onboard(cmd: Onboard, uow: TenantApiUnitOfWork, now: datetime) -> UUID
             correlation_id=cmd.lead_id or tenant.id,
             tenant_id=tenant.id,
             occurred_at=now,
+            actor=cmd.actor,
         )
     )
     return tenant.id

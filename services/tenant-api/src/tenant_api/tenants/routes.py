@@ -48,6 +48,7 @@ async def create_tenant(
         domains=body.domains,
         contact=Contact.model_validate(body.contact.model_dump()),
         address=Address.model_validate(body.address.model_dump()) if body.address else None,
+        actor=principal.actor,
     )
     async with runtime.uow() as uow:
         tenant_id = await onboarding.onboard(cmd, uow, datetime.now(UTC))

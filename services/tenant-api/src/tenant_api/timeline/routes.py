@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
@@ -19,6 +20,11 @@ from tenant_api.web.runtime import RuntimeDep
 router = APIRouter(prefix="/tenants", tags=["timeline"])
 
 
+class ActorOut(ApiModel):
+    sub: str
+    role: str
+
+
 class TimelineEntryOut(ApiModel):
     id: UUID
     type: str
@@ -26,6 +32,7 @@ class TimelineEntryOut(ApiModel):
     producer: str
     summary: str
     data: dict[str, Any]
+    actor: ActorOut | None = Field(description="Who asked for it; null: the system did it.")
 
 
 class TimelinePage(ApiModel):
@@ -65,4 +72,5 @@ def _entry(line: TimelineEntry) -> TimelineEntryOut:
         producer=line.producer,
         summary=line.summary,
         data=dict(line.data),
+        actor=ActorOut.model_validate(line.actor) if line.actor else None,
     )

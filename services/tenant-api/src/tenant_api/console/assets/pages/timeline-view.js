@@ -30,7 +30,8 @@ export function timelineView(items) {
       h("li", { class: "timeline-item", "data-type": e.type },
         h("div", { class: "timeline-meta" },
           time(e.occurredAt, { short: true }),
-          h("span", { class: "muted" }, e.producer)),
+          h("span", { class: "muted" }, e.producer),
+          e.actor ? h("span", { class: "timeline-actor" }, `by ${e.actor.sub} (${e.actor.role})`) : null),
         h("div", { class: "timeline-text" },
           h("code", { class: "event-type" }, e.type),
           facts(e))))));
