@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from service_kit.settings import ServiceSettings
 from service_kit_testing.events import EventTap, Publish, publish_event
 from service_kit_testing.infra import TestInfra, isolated_infra
+from service_kit_testing.servers import unreachable_servers
 from service_kit_testing.smtp import SmtpSink
 from service_kit_testing.spans import recording_spans
 from service_kit_testing.sql import SqlRunner, sql_runner
@@ -25,6 +26,17 @@ from shared_schemas import Envelope
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[TestInfra]:
+    # Stop the run at once, saying what is missing, when a server does not answer: otherwise
+    # every test that needs one fails on its own, in a flood of connection errors.
+    down = unreachable_servers()
+    if down:
+        pytest.exit(
+            "not reachable: "
+            + "; ".join(down)
+            + ". `make run` starts missing servers (docker compose, or the system's packages)"
+            " and prints the command for each.",
+            returncode=4,
+        )
     with isolated_infra(uuid.uuid4().hex[:10]) as made:
         yield made
 

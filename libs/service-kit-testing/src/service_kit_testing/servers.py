@@ -37,6 +37,29 @@ def discover_servers(stack: ExitStack, servers: Servers | None = None) -> Server
     return db, mq, rd
 
 
+def unreachable_servers(servers: Servers | None = None) -> list[str]:
+    """Lines naming each server a run would use that does not accept a connection; empty when
+    all answer, or when throwaway containers will stand in for them."""
+    db, mq, rd = servers or configured_servers()
+    if not (db or mq or rd) and _docker_engine():
+        return []  # `discover_servers` starts containers for whatever is down
+    wanted = (
+        ("PostgreSQL", "TEST_DATABASE_URL", db or DEFAULTS.database_url, 5432),
+        ("RabbitMQ", "TEST_RABBITMQ_URL", mq or DEFAULTS.rabbitmq_url.get_secret_value(), 5672),
+        ("Redis", "TEST_REDIS_URL", rd or DEFAULTS.redis_url, 6379),
+    )
+    return [
+        f"{name} at {_where(url, port)} ({variable} to use another)"
+        for name, variable, url, port in wanted
+        if not _reachable(url, port)
+    ]
+
+
+def _where(url: str, default_port: int) -> str:
+    parts = urlsplit(url.replace("+asyncpg", ""))
+    return f"{parts.hostname or '127.0.0.1'}:{parts.port or default_port}"
+
+
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url.replace("+asyncpg", ""))
     try:
