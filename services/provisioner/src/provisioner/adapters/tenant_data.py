@@ -18,6 +18,7 @@ log = structlog.get_logger(__name__)
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _PASSWORD = re.compile(r"[A-Za-z0-9]{16,128}")
+_ROLE_EXISTS = "SELECT 1 FROM pg_roles WHERE rolname = $1"
 # Advisory lock id held, in the DDL's own transaction, by everything that changes the pooled
 # schema's tables, policies or grants: its setup (once, whatever the replicas), every CREATE/DROP
 # POLICY, and every role's grants and DROP OWNED. DROP POLICY takes the table's lock weakly, then
@@ -132,9 +133,31 @@ class TenantData:
     async def drop_role(self, role: str) -> None:
         """Its objects and grants, then the role. Under the pooled lock: its grants may be there."""
         async with self._pooled_ddl() as conn:
-            if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+            if await conn.fetchval(_ROLE_EXISTS, role):
                 await conn.execute(f"DROP OWNED BY {ident(role)}")
                 await conn.execute(f"DROP ROLE {ident(role)}")
+
+    async def can_log_in(self, role: str) -> bool:
+        """False for a role that may not log in, or does not exist."""
+        return await self._exists("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", role)
+
+    async def refuse_login(self, role: str) -> int:
+        """NOLOGIN, then end the role's open sessions in any database (a session ended before
+        the ALTER could have logged in again); how many were ended."""
+        assert self._pool is not None, "start() first"
+        if not await self._exists(_ROLE_EXISTS, role):
+            return 0
+        await self._execute(f"ALTER ROLE {ident(role)} NOLOGIN")
+        ended: int = await self._pool.fetchval(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
+            " FROM pg_stat_activity WHERE usename = $1",
+            role,
+        )
+        return ended
+
+    async def allow_login(self, role: str) -> None:
+        if await self._exists(_ROLE_EXISTS, role):
+            await self._execute(f"ALTER ROLE {ident(role)} LOGIN")
 
     async def schema_exists(self, schema: str) -> bool:
         return await self._exists("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema)
@@ -173,5 +196,5 @@ class TenantData:
 async def _create_role(conn: asyncpg.Connection, role: str, password: str) -> None:
     if not _PASSWORD.fullmatch(password):
         raise ValueError("generated password has unexpected characters")
-    if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+    if not await conn.fetchval(_ROLE_EXISTS, role):
         await conn.execute(f"CREATE ROLE {ident(role)} LOGIN PASSWORD '{password}'")
