@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from provisioner.settings import ProvisionerSettings
-from service_kit_testing import Publish, SqlRunner
+from service_kit_testing import EventTap, Publish, SqlRunner
 from shared_schemas import Actor
 from shared_schemas.events import (
     TenantOffboardingRequested,
@@ -29,7 +29,6 @@ from ..conftest import ConnectAs, Provisioned  # type: ignore[import-not-found]
 Fetch = Callable[..., Awaitable[Any]]
 Request = TenantProvisioningRequested
 E = TypeVar("E", TenantSuspended, TenantReactivated, TenantOffboardingRequested)
-ACCESS_EVENTS = ("tenant.access_suspended", "tenant.access_restored")
 ADMIN = Actor(sub="test:admin", role="admin")
 NOT_PERMITTED = "not permitted to log in"
 # However the client learns that the server ended its session.
@@ -60,6 +59,19 @@ def role(settings: ProvisionerSettings) -> Callable[[Request], str]:
     return lambda req: settings.tenant_role_prefix + req.data.key
 
 
+@pytest.fixture
+async def tap(event_tap: Any) -> EventTap:
+    return await event_tap(
+        "tenant.access_suspended", "tenant.access_restored", "tenant.deprovisioned"
+    )
+
+
+@pytest.fixture
+async def tenants(provisioned: Provisioned) -> tuple[Request, Request]:
+    """A silo and a pooled tenant, ACTIVE."""
+    return await provisioned(Tier.SILO), await provisioned(Tier.POOLED)
+
+
 async def no_sessions_left(tenant_db: Fetch, role: str) -> None:
     """Wait until the server has ended every session of the role."""
     for _ in range(200):
@@ -79,16 +91,15 @@ async def login_marks(sql: SqlRunner, req: Request) -> list[tuple[str, str]]:
 
 
 async def test_suspension_turns_the_tenants_logins_off_and_reactivation_turns_them_back_on(
-    provisioned: Provisioned,
+    tenants: tuple[Request, Request],
     connect_as: ConnectAs,
-    event_tap: Any,
+    tap: EventTap,
     publish: Publish,
     tenant_db: Fetch,
     sql: SqlRunner,
     role: Callable[[Request], str],
 ) -> None:
-    silo, pooled = await provisioned(Tier.SILO), await provisioned(Tier.POOLED)
-    tap = await event_tap(*ACCESS_EVENTS)
+    silo, pooled = tenants
     sessions = {silo.id: await connect_as(silo), pooled.id: await connect_as(pooled)}
     await sessions[pooled.id].execute(INSERT, pooled.data.tenant_id, '{"who": "pooled"}')
 
@@ -139,16 +150,15 @@ async def test_suspension_turns_the_tenants_logins_off_and_reactivation_turns_th
 
 
 async def test_reactivation_gives_back_only_the_logins_the_suspension_took(
-    provisioned: Provisioned,
+    tenants: tuple[Request, Request],
     connect_as: ConnectAs,
-    event_tap: Any,
+    tap: EventTap,
     publish: Publish,
     tenant_db: Fetch,
     sql: SqlRunner,
     role: Callable[[Request], str],
 ) -> None:
-    silo, pooled = await provisioned(Tier.SILO), await provisioned(Tier.POOLED)
-    tap = await event_tap(*ACCESS_EVENTS)
+    silo, pooled = tenants
     await tenant_db(f'ALTER ROLE "{role(silo)}" NOLOGIN')  # an operator turned it off before
 
     await publish(told(TenantSuspended, silo))
@@ -171,7 +181,7 @@ async def test_reactivation_gives_back_only_the_logins_the_suspension_took(
 async def test_a_suspension_older_than_the_last_reactivation_changes_nothing(
     provisioned: Provisioned,
     connect_as: ConnectAs,
-    event_tap: Any,
+    tap: EventTap,
     publish: Publish,
     sql: SqlRunner,
     role: Callable[[Request], str],
@@ -179,7 +189,6 @@ async def test_a_suspension_older_than_the_last_reactivation_changes_nothing(
     """The suspension's handling failed and was retried; the reactivation that followed it
     went first."""
     pooled = await provisioned(Tier.POOLED)
-    tap = await event_tap(*ACCESS_EVENTS)
     suspended_at = datetime.now(UTC)
     late = told(TenantSuspended, pooled, at=suspended_at)
     await publish(told(TenantReactivated, pooled, at=suspended_at + timedelta(seconds=1)))
@@ -204,14 +213,13 @@ async def test_a_suspension_older_than_the_last_reactivation_changes_nothing(
 async def test_a_suspension_cut_short_before_its_alter_is_finished_when_redelivered(
     provisioned: Provisioned,
     connect_as: ConnectAs,
-    event_tap: Any,
+    tap: EventTap,
     publish: Publish,
     sql: SqlRunner,
     role: Callable[[Request], str],
 ) -> None:
     """The process died after the ledger row and before the ALTER: the role still logs in."""
     silo = await provisioned(Tier.SILO)
-    tap = await event_tap(*ACCESS_EVENTS)
     (made,) = await sql(
         "SELECT pipeline_id FROM provisioner.resources WHERE tenant_id = :t AND kind = 'role'",
         t=silo.data.tenant_id,
@@ -241,15 +249,14 @@ async def test_a_suspension_cut_short_before_its_alter_is_finished_when_redelive
 
 
 async def test_offboarding_a_suspended_tenant_removes_its_roles_and_policy(
-    provisioned: Provisioned,
-    event_tap: Any,
+    tenants: tuple[Request, Request],
+    tap: EventTap,
     publish: Publish,
     tenant_db: Fetch,
     sql: SqlRunner,
     role: Callable[[Request], str],
 ) -> None:
-    silo, pooled = await provisioned(Tier.SILO), await provisioned(Tier.POOLED)
-    tap = await event_tap(*ACCESS_EVENTS, "tenant.deprovisioned")
+    silo, pooled = tenants
     for req in (silo, pooled):
         await publish(told(TenantSuspended, req))
         await tap.wait_for("tenant.access_suspended", where=of(req))
