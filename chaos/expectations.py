@@ -15,14 +15,12 @@ def expected_resources(script: Script) -> dict[str, int]:
             "active subscription": 1,
             "ledger api_key CREATED": 1,
             "ledger subscription CREATED": 1,
+            # Silo or pooled, the tenant's own login role.
+            "role": 1,
+            "ledger role CREATED": 1,
         }
         if script.tier == "silo":
-            resources |= {
-                "schema": 1,
-                "role": 1,
-                "ledger schema CREATED": 1,
-                "ledger role CREATED": 1,
-            }
+            resources |= {"schema": 1, "ledger schema CREATED": 1}
         else:
             resources |= {
                 "pooled row": 1,

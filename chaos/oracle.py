@@ -44,6 +44,7 @@ CONSUMERS: dict[tuple[str, str], set[str] | None] = {
         "tenant.api_key_reissue_requested",
     },
     ("provisioner", "runs"): {"webhook.run_registered"},
+    ("provisioner", "access"): {"tenant.suspended", "tenant.reactivated"},
     ("webhook_receiver", "runs"): {"webhook.run_opened", "webhook.run_finished"},
     ("notifier", "emails"): {
         "lead.created",

@@ -13,6 +13,8 @@ import httpx
 from redis.asyncio import Redis
 
 from provisioner.adapters.faults import fault_key
+from provisioner.adapters.secrets_box import SecretBox
+from provisioner.settings import DEV_SECRETS_KEY
 from service_kit.redis_client import close_redis, redis_client
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_WEBHOOK_RUN_KEY, ServiceSettings
@@ -163,6 +165,26 @@ class TenantData:
     async def policy(self, key: str) -> bool:
         sql = "SELECT 1 FROM pg_policies WHERE schemaname = 'pooled' AND policyname = $1"
         return bool(await self._val(self.infra.tenant_data_dsn, sql, self.prefix + key))
+
+    async def logs_in(self, tenant: dict[str, Any]) -> bool:
+        """Whether the tenant's own role may log in to the tenant-data database, with the
+        password its ledger row keeps sealed (under the stack's development TENANT_SECRETS_KEY)."""
+        role = self.prefix + tenant["key"]
+        sealed = await self._val(
+            self.database_url.replace("+asyncpg", ""),
+            "SELECT details->>'password' FROM provisioner.resources"
+            " WHERE tenant_id = $1 AND kind = 'role' AND status = 'CREATED'",
+            uuid.UUID(tenant["id"]),
+        )
+        password = SecretBox(DEV_SECRETS_KEY).open(sealed, bound_to=f"{tenant['id']}:{role}")
+        try:
+            conn = await asyncpg.connect(self.infra.tenant_data_dsn, user=role, password=password)
+        except asyncpg.InvalidAuthorizationSpecificationError as exc:
+            if "not permitted to log in" in str(exc):
+                return False
+            raise
+        await conn.close()
+        return True
 
     async def live_key_hashes(self, tenant_id: str) -> int:
         dsn = self.database_url.replace("+asyncpg", "")

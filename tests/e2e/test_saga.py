@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from service_kit.webhooks import sign_arc, sign_standard
 from service_kit_testing import SmtpSink, TestInfra
 
 from .conftest import Stack  # type: ignore[import-not-found]
+from .polling import eventually  # type: ignore[import-not-found]
 from .saga_client import (  # type: ignore[import-not-found]
     TenantData,
     new_tenant,
@@ -45,9 +47,9 @@ async def test_provisioning_reaches_active_with_real_resources(
     active = await settle(gateway, tenant["id"])
     assert active["status"] == "ACTIVE"
 
+    assert await data.role(tenant["key"]), "silo or pooled, a login role of its own"
     if tier == "silo":
         assert await data.schema(tenant["key"])
-        assert await data.role(tenant["key"])
     else:
         assert await data.pooled_row(tenant["id"])
         assert await data.policy(tenant["key"])
@@ -240,6 +242,26 @@ async def test_offboarding_an_active_tenant_removes_its_resources(
     await provision(gateway, tenant["id"])
     assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
     assert await data.policy(tenant["key"])
+    assert await data.logs_in(tenant)
+
+    # Suspended, the tenant's database role is refused; reactivated, it logs in again.
+    url = f"/tenants/{tenant['id']}"
+    assert (await gateway.post(f"{url}/suspend")).status_code == 202
+
+    async def refused() -> bool:
+        return not await data.logs_in(tenant)
+
+    await eventually(refused, what="the suspended tenant's login refused")
+    assert (await gateway.post(f"{url}/reactivate")).status_code == 202
+    await eventually(partial(data.logs_in, tenant), what="the reactivated tenant's login")
+
+    async def on_the_timeline() -> bool:
+        page = (await gateway.get(f"{url}/events", params={"limit": 200})).json()
+        said = {(e["type"], e["actor"]["role"]) for e in page["items"] if e["actor"]}
+        return {("tenant.access_suspended", "admin"), ("tenant.access_restored", "admin")} <= said
+
+    await eventually(on_the_timeline, what="what suspension and reactivation did, on the timeline")
+
     gone = await gateway.delete(f"/tenants/{tenant['id']}")
     assert gone.status_code == 202
     offboarded = await settle(gateway, tenant["id"], want={"OFFBOARDED"})

@@ -10,9 +10,10 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 
+from provisioner.adapters.secrets_box import SecretBox
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
-from service_kit_testing import TestInfra, served, service_fixtures, started
+from service_kit_testing import Publish, SqlRunner, TestInfra, served, service_fixtures, started
 from shared_schemas.events import (
     Contact,
     PlanFacts,
@@ -26,6 +27,8 @@ from shared_schemas.events import (
 )
 
 LocalDriver = Callable[[FastAPI], AbstractAsyncContextManager[ProvisionerSettings]]
+Provisioned = Callable[[Tier], Awaitable[TenantProvisioningRequested]]
+ConnectAs = Callable[[TenantProvisioningRequested], Awaitable[asyncpg.Connection]]
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="provisioner")
 STANDARD = PlanFacts(
@@ -133,3 +136,44 @@ def tenant_db(settings: ProvisionerSettings) -> Callable[..., Awaitable[Any]]:
             await conn.close()
 
     return fetchval
+
+
+@pytest.fixture
+def provisioned(app: FastAPI, publish: Publish, event_tap: Any) -> Provisioned:
+    """A tenant of the tier provisioned to the end, with no external step: its request."""
+
+    async def provision(tier: Tier) -> TenantProvisioningRequested:
+        tap = await event_tap("#")  # every event the pipeline publishes has a route
+        req = request(tier, plan=STANDARD.model_copy(update={"external_infrastructure": False}))
+        await publish(req)
+        (done,) = await tap.wait_for(
+            "provisioning.completed", where=lambda e: e.tenant_id == req.data.tenant_id
+        )
+        assert done.data.pipeline_id == req.data.pipeline_id
+        return req
+
+    return provision
+
+
+@pytest.fixture
+async def connect_as(settings: ProvisionerSettings, sql: SqlRunner) -> AsyncIterator[ConnectAs]:
+    """A session of the tenant-data database as the tenant's own role, with the password its
+    ledger row keeps sealed (what the tenant would be given); closed after the test."""
+    box = SecretBox(settings.tenant_secrets_key.get_secret_value())
+    sessions: list[asyncpg.Connection] = []
+
+    async def connect(req: TenantProvisioningRequested) -> asyncpg.Connection:
+        role = settings.tenant_role_prefix + req.data.key
+        (row,) = await sql(
+            "SELECT details->>'password' AS sealed FROM provisioner.resources"
+            " WHERE tenant_id = :t AND kind = 'role' AND status = 'CREATED'",
+            t=req.data.tenant_id,
+        )
+        password = box.open(row.sealed, bound_to=f"{req.data.tenant_id}:{role}")
+        conn = await asyncpg.connect(settings.tenant_data_dsn, user=role, password=password)
+        sessions.append(conn)
+        return conn
+
+    yield connect
+    for conn in sessions:
+        conn.terminate()  # some were ended by the server on purpose

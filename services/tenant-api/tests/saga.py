@@ -132,6 +132,18 @@ class FakeProvisioner:
         )
         return contracts.ApiKeyRevoked.build(data, **self._ids())
 
+    def access_changed(
+        self,
+        kind: type[contracts.TenantAccessSuspended] | type[contracts.TenantAccessRestored],
+        cause: Envelope,
+        roles: list[str],
+    ) -> Envelope:
+        """The provisioner's answer to a suspension or reactivation: it inherits the actor."""
+        data = contracts.TenantAccessData(tenant_id=self.tenant_id, roles=roles)
+        return kind.build(
+            data, producer="provisioner", correlation_id=cause.correlation_id, causation=cause
+        )
+
     async def publish(self, *events: Envelope) -> None:
         for event in events:
             await publish_raw(self.infra, event.type, event.model_dump_json().encode())

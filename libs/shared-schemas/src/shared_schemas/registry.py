@@ -35,6 +35,8 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     ev.TenantOffboarded,
     ev.TenantSuspended,
     ev.TenantReactivated,
+    ev.TenantAccessSuspended,
+    ev.TenantAccessRestored,
     ev.ApiKeyIssued,
     ev.ApiKeyRevoked,
     ev.ApiKeyReissueRequested,

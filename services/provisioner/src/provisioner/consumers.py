@@ -1,11 +1,12 @@
 """What the provisioner consumes: the saga's requests, verified callbacks, requests to re-issue
-a tenant's initial API key, and webhook-receiver's word that it knows a run."""
+a tenant's initial API key, webhook-receiver's word that it knows a run, and tenants'
+suspensions and reactivations."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from provisioner import handlers
+from provisioner import access, handlers
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.deps import ProvisionerDeps
 from service_kit.consumer import Consumer
@@ -30,5 +31,13 @@ def build_consumers(deps: ProvisionerDeps) -> list[Consumer[ProvisionerUnitOfWor
             name="runs",
             handlers={"webhook.run_registered": partial(handlers.callback_due, deps=deps)},
             shares_transactions=True,
+        ),
+        # Its own queue too: a suspension takes effect without waiting behind pipelines' work.
+        Consumer(
+            name="access",
+            handlers={
+                "tenant.suspended": partial(access.suspend, deps=deps),
+                "tenant.reactivated": partial(access.restore, deps=deps),
+            },
         ),
     ]

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import structlog
 
-from provisioner import PRODUCER, events
+from provisioner import PRODUCER, access, events
 from provisioner.adapters import faults as fault_hooks
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.deps import ProvisionerDeps
@@ -109,6 +109,7 @@ async def deprovision(
 ) -> None:
     """Remove every resource the ledger lists for the tenant, newest first."""
     tenant_id = event.data.tenant_id
+    await access.hold(uow, tenant_id)
     running = await uow.pipelines.locked_active_of(tenant_id)
     removed: list[str] = []
     for resource in await deps.ledger.open(tenant_id=tenant_id):

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -64,19 +65,33 @@ async def _database(pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: Provis
         schema = await deps.ledger.begin(**ids, kind="schema", name=name)
         await deps.tenant_data.create_schema(name)
         await deps.ledger.mark(schema, ResourceStatus.CREATED)
-        password = secrets.token_hex(24)
-        sealed = deps.box.seal(password, bound_to=f"{pipeline.tenant_id}:{name}")
-        role = await deps.ledger.begin(**ids, kind="role", name=name, details={"password": sealed})
-        await deps.tenant_data.create_role(name, password, name)
-        await deps.ledger.mark(role, ResourceStatus.CREATED)
+        await _login_role(ids, name, deps, partial(deps.tenant_data.create_silo_role, schema=name))
         return Done({"schema": name, "role": name})
     row = await deps.ledger.begin(**ids, kind="pooled_tenant", name=name)
     await deps.tenant_data.add_pooled_tenant(pipeline.tenant_id, pipeline.tenant_key)
     await deps.ledger.mark(row, ResourceStatus.CREATED)
+    # The role before its policy: a policy names its role, and a role no policy names sees
+    # nothing, so no moment between the two shows it anyone's rows.
+    await _login_role(ids, name, deps, deps.tenant_data.create_pooled_role)
     policy = await deps.ledger.begin(**ids, kind="policy", name=name)
-    await deps.tenant_data.add_policy(name, pipeline.tenant_id)
+    await deps.tenant_data.add_policy(name, pipeline.tenant_id, role=name)
     await deps.ledger.mark(policy, ResourceStatus.CREATED)
-    return Done({"schema": "pooled", "policy": name})
+    return Done({"schema": "pooled", "role": name, "policy": name})
+
+
+async def _login_role(
+    ids: dict[str, Any],
+    name: str,
+    deps: ProvisionerDeps,
+    create: Callable[[str, str], Awaitable[None]],
+) -> None:
+    """The tenant's login role, its password sealed into its ledger row (bound to the tenant
+    and the role) before the role exists, and never handed to anyone."""
+    password = secrets.token_hex(24)
+    sealed = deps.box.seal(password, bound_to=f"{ids['tenant_id']}:{name}")
+    role = await deps.ledger.begin(**ids, kind="role", name=name, details={"password": sealed})
+    await create(name, password)
+    await deps.ledger.mark(role, ResourceStatus.CREATED)
 
 
 async def _credentials(

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.deps import ProvisionerDeps
+from provisioner.domain.access import LOGIN_SUSPENDED
 from provisioner.domain.resource import Resource
 
 
@@ -21,6 +22,8 @@ async def undo(resource: Resource, uow: ProvisionerUnitOfWork, deps: Provisioner
         await deps.tenant_data.remove_pooled_tenant(resource.tenant_id)
     elif kind == "policy":
         await deps.tenant_data.drop_policy(name)
+    elif kind == LOGIN_SUSPENDED:
+        pass  # the role goes with its own resource, older in the ledger: never given back first
     elif kind == "api_key":
         await uow.api_keys.revoke(UUID(name), timedelta(seconds=deps.settings.initial_key_ttl))
     elif kind == "webhook_run":

@@ -145,8 +145,11 @@ async def test_pooled_tenant_is_provisioned(
         == req.data.key
     )
     assert await tenant_db(
-        "SELECT 1 FROM pg_policies WHERE schemaname = 'pooled' AND policyname = $1", name
-    )
+        "SELECT roles = ARRAY[$1]::name[] FROM pg_policies"
+        " WHERE schemaname = 'pooled' AND policyname = $1",
+        name,
+    ), "the tenant's policy is its own role's"
+    assert await tenant_db("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", name)
     # Handed over sealed, in the outbox: nothing of it in Redis.
     (issued,) = mine(tap, "tenant.api_key_issued", req.data.tenant_id)
     assert issued.data.prefix not in issued.data.key.ciphertext
@@ -405,7 +408,7 @@ async def test_offboarding_removes_every_resource(
     await publish(offboard)
     gone = await outcome(tap, req.data.tenant_id, "tenant.deprovisioned")
     kinds = sorted(r.split(":")[0] for r in gone.data.resources_removed)
-    assert kinds == ["api_key", "policy", "pooled_tenant", "subscription"]
+    assert kinds == ["api_key", "policy", "pooled_tenant", "role", "subscription"]
     await resources_gone(settings, req, tenant_db, sql)
 
 

@@ -1,4 +1,5 @@
-"""Row-level-security DDL in the pooled schema for many tenants at once: no deadlock."""
+"""Row-level-security DDL and grants in the pooled schema for many tenants at once: no deadlock,
+no concurrent catalog update."""
 
 from __future__ import annotations
 
@@ -25,11 +26,13 @@ async def tenant_data(settings: ProvisionerSettings) -> AsyncIterator[TenantData
 
 async def _provision(data: TenantData, name: str, tenant_id: uuid.UUID) -> None:
     await data.add_pooled_tenant(tenant_id, name[-12:])
-    await data.add_policy(name, tenant_id)
+    await data.create_pooled_role(name, uuid.uuid4().hex)
+    await data.add_policy(name, tenant_id, role=name)
 
 
 async def _compensate(data: TenantData, name: str, tenant_id: uuid.UUID) -> None:
     await data.drop_policy(name)
+    await data.drop_role(name)
     await data.remove_pooled_tenant(tenant_id)
 
 
@@ -48,6 +51,7 @@ async def test_concurrent_pooled_provisionings_and_compensations_do_not_deadlock
             *(_provision(tenant_data, n, t) for n, t in arriving.items()),
             return_exceptions=True,
         )
+        # Deadlocks (DROP POLICY) and "tuple concurrently updated" (GRANTs on one table) among them.
         deadlocks = [r for r in results if isinstance(r, asyncpg.DeadlockDetectedError)]
         assert deadlocks == []
         assert [r for r in results if isinstance(r, BaseException)] == []
@@ -63,6 +67,13 @@ async def test_concurrent_pooled_provisionings_and_compensations_do_not_deadlock
                 prefix,
             )
         }
+        roles = {
+            r["rolname"]
+            for r in await conn.fetch(
+                "SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])",
+                [*leaving, *arriving],
+            )
+        }
         tenants = {
             r["tenant_id"]
             for r in await conn.fetch(
@@ -75,4 +86,5 @@ async def test_concurrent_pooled_provisionings_and_compensations_do_not_deadlock
     # After an odd number of rounds the first set is provisioned, the second compensated.
     assert set(leaving) <= policies
     assert not set(arriving) & policies
+    assert roles == set(leaving)
     assert tenants == set(leaving.values())

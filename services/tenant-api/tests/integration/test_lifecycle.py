@@ -10,6 +10,7 @@ import httpx
 
 from service_kit_testing import TestInfra
 from shared_schemas import Actor
+from shared_schemas import events as contracts
 
 from ..conftest import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
@@ -95,15 +96,23 @@ async def test_suspend_and_reactivate(
     (event,) = await tenant_event(tap, "tenant.suspended", saga.tenant_id)
     assert event.data.reason == "unpaid"
     assert event.actor == Actor(sub="test:admin", role="admin")
+    # What the provisioner did about it, under the admin's name.
+    role = f"tenant_{saga.tenant_id.hex[:8]}"
+    await saga.publish(saga.access_changed(contracts.TenantAccessSuspended, event, [role]))
 
     async def timeline() -> dict[str, Any] | None:
         page = (await client.get(f"{url}/events", headers=admin, params={"limit": 200})).json()
         seen = {e["type"]: e for e in page["items"]}
-        return seen if "tenant.suspended" in seen else None
+        return seen if "tenant.access_suspended" in seen else None
 
-    lines = await eventually(timeline, what="the suspension on the timeline")
+    lines = await eventually(timeline, what="the suspension's effect on the timeline")
     # Who asked is kept with the entry; what the saga did on its own names nobody.
     assert lines["tenant.suspended"]["actor"] == {"sub": "test:admin", "role": "admin"}
+    assert lines["tenant.access_suspended"]["actor"] == {"sub": "test:admin", "role": "admin"}
+    assert lines["tenant.access_suspended"]["data"] == {
+        "tenant_id": str(saga.tenant_id),
+        "roles": [role],
+    }
     assert lines["tenant.provisioning_requested"]["actor"]["role"] == "admin"
     assert lines["provisioning.completed"]["actor"] is None
     assert (await get_tenant(client, token, saga.tenant_id))["status"] == "SUSPENDED"
@@ -111,9 +120,18 @@ async def test_suspend_and_reactivate(
 
     reactivated = await client.post(f"{url}/reactivate", headers=admin)
     assert reactivated.status_code == 202
-    await tenant_event(tap, "tenant.reactivated", saga.tenant_id)
+    (back,) = await tenant_event(tap, "tenant.reactivated", saga.tenant_id)
     assert (await get_tenant(client, token, saga.tenant_id))["status"] == "ACTIVE"
     assert (await client.post(f"{url}/reactivate", headers=admin)).status_code == 409
+    await saga.publish(saga.access_changed(contracts.TenantAccessRestored, back, [role]))
+
+    async def restored() -> dict[str, Any] | None:
+        found = await timeline()
+        return found if found and "tenant.access_restored" in found else None
+
+    lines = await eventually(restored, what="the reactivation's effect on the timeline")
+    assert lines["tenant.access_restored"]["actor"] == {"sub": "test:admin", "role": "admin"}
+    assert lines["tenant.access_restored"]["data"]["roles"] == [role]
     tenant_token = bearer(token("tenant", tenant_id=saga.tenant_id))
     assert (await client.post(f"{url}/suspend", headers=tenant_token)).status_code == 403
 

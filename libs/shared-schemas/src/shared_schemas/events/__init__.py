@@ -1,5 +1,10 @@
 """Every event model, grouped by what it is about."""
 
+from shared_schemas.events.access import (
+    TenantAccessData,
+    TenantAccessRestored,
+    TenantAccessSuspended,
+)
 from shared_schemas.events.api_key import (
     ApiKeyIssued,
     ApiKeyIssuedData,
@@ -108,6 +113,9 @@ __all__ = [
     "StepStarted",
     "StepSucceeded",
     "StepSucceededData",
+    "TenantAccessData",
+    "TenantAccessRestored",
+    "TenantAccessSuspended",
     "TenantActivated",
     "TenantActivatedData",
     "TenantCancelRequested",

@@ -123,6 +123,23 @@ subscriptions = sa.Table(
     sa.Column("cancelled_at", sa.DateTime(timezone=True)),
 )
 
+# Each tenant's newest suspension or reactivation the provisioner applied: one that happened
+# before it (late, or replayed) changes nothing.
+tenant_access = sa.Table(
+    "tenant_access",
+    metadata,
+    sa.Column("tenant_id", sa.Uuid, primary_key=True),
+    sa.Column("suspended", sa.Boolean, nullable=False),
+    sa.Column(
+        "as_of",
+        sa.DateTime(timezone=True),
+        nullable=False,
+        comment="occurred_at of the event applied.",
+    ),
+    sa.Column("event_id", sa.Uuid, nullable=False),
+    stamped("updated_at"),
+)
+
 
 def status_in(*statuses: StrEnum) -> sa.ColumnElement[bool]:
     """`pipelines.status IN (...)` with the statuses as constants in the SQL, as the partial

@@ -13,6 +13,7 @@ from provisioner.adapters.local_callbacks import LocalCallbacks
 from provisioner.adapters.pipelines import PipelineRepository
 from provisioner.adapters.stops import StopsBeforeStart
 from provisioner.adapters.subscriptions import Subscriptions
+from provisioner.adapters.tenant_access import TenantAccess
 from provisioner.adapters.webhook_runs import WebhookRuns
 from service_kit.db import UnitOfWork
 
@@ -27,6 +28,7 @@ class ProvisionerUnitOfWork(UnitOfWork):
     subscriptions: Subscriptions
     webhook_runs: WebhookRuns
     local_callbacks: LocalCallbacks
+    tenant_access: TenantAccess
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -38,6 +40,7 @@ class ProvisionerUnitOfWork(UnitOfWork):
         self.subscriptions = Subscriptions(session)
         self.webhook_runs = WebhookRuns(session, self.outbox)
         self.local_callbacks = LocalCallbacks(session)
+        self.tenant_access = TenantAccess(session)
         return self
 
     async def serialise(self, key: str) -> None:

@@ -1,0 +1,48 @@
+"""Each tenant's newest suspension or reactivation applied (table `tenant_access`)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from provisioner.adapters.orm import tenant_access as table
+from provisioner.domain.access import AccessChange
+
+_LAST = select(table.c.suspended, table.c.as_of, table.c.event_id).where(
+    table.c.tenant_id == bindparam("tenant_id")
+)
+_upsert = insert(table)
+_RECORD = _upsert.on_conflict_do_update(
+    index_elements=[table.c.tenant_id],
+    set_={
+        "suspended": _upsert.excluded.suspended,
+        "as_of": _upsert.excluded.as_of,
+        "event_id": _upsert.excluded.event_id,
+        "updated_at": func.now(),
+    },
+)
+
+
+class TenantAccess:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def last(self, tenant_id: UUID) -> AccessChange | None:
+        row = (await self._session.execute(_LAST, {"tenant_id": tenant_id})).first()
+        if row is None:
+            return None
+        return AccessChange(suspended=row.suspended, as_of=row.as_of, event_id=row.event_id)
+
+    async def record(self, tenant_id: UUID, change: AccessChange) -> None:
+        await self._session.execute(
+            _RECORD,
+            {
+                "tenant_id": tenant_id,
+                "suspended": change.suspended,
+                "as_of": change.as_of,
+                "event_id": change.event_id,
+            },
+        )
