@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import orjson
 
@@ -57,8 +58,8 @@ def _json(content: Any) -> bytes:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)  # amounts exactly as stored
+    if isinstance(value, Decimal | UUID):  # amounts exactly as stored; asyncpg's own UUIDs
+        return str(value)
     if hasattr(value, "items"):  # a read-only mapping
         return dict(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
