@@ -10,6 +10,7 @@ ExportFailed, and the message goes through the retry tiers to the DLQ with that 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from provisioner.adapters.tenant_data_export import export_pooled, export_schema
 from provisioner.deps import ProvisionerDeps
@@ -22,16 +23,15 @@ _DATA = ("schema", "pooled_tenant")
 
 
 async def export_before_removal(
-    export: ExportRef, resources: Sequence[Resource], deps: ProvisionerDeps
+    tenant_id: UUID, export: ExportRef, resources: Sequence[Resource], deps: ProvisionerDeps
 ) -> list[ExportedFile]:
     """The files of the tenant's data in the export's folder (written now, or before)."""
-    data = [r for r in resources if r.kind in _DATA]
-    if not data:
-        return []  # nothing provisioned holds data
-    tenant_id = data[0].tenant_id
     done = await deps.ledger.created_details(tenant_id, EXPORT, str(export.export_id))
     if done is not None:
         return [ExportedFile.model_validate(f) for f in done["files"]]
+    data = [r for r in resources if r.kind in _DATA]
+    if not data:
+        return []  # nothing provisioned holds data
     resource_id = await deps.ledger.begin(
         tenant_id=tenant_id,
         pipeline_id=data[0].pipeline_id,  # the data's pipeline made what is exported

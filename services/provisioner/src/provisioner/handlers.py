@@ -113,7 +113,9 @@ async def deprovision(
     d = event.data
     running = await uow.pipelines.locked_active_of(d.tenant_id)
     resources = [r for r in await deps.ledger.open(tenant_id=d.tenant_id) if r.kind != EXPORT]
-    exported = await export_before_removal(d.export, resources, deps) if d.export else []
+    exported = (
+        await export_before_removal(d.tenant_id, d.export, resources, deps) if d.export else []
+    )
     removed: list[str] = []
     for resource in resources:
         await undo(resource, uow, deps)
