@@ -25,10 +25,10 @@ from shared_schemas.events import (
     Sealed,
     TenantCancelRequested,
     TenantOffboardingRequested,
+    TenantOffboardingRequestedData,
     TenantProvisioningRequested,
     TenantProvisioningTimedOut,
     TenantProvisioningTimedOutData,
-    TenantRef,
     Tier,
     api_key_handover_binding,
     webhook_run_secret_binding,
@@ -399,7 +399,7 @@ async def test_offboarding_removes_every_resource(
     await publish(req)
     await outcome(tap, req.data.tenant_id, "provisioning.completed")
     offboard = TenantOffboardingRequested.build(
-        TenantRef(tenant_id=req.data.tenant_id),
+        TenantOffboardingRequestedData(tenant_id=req.data.tenant_id),
         producer="tenant-api",
         correlation_id=req.data.tenant_id,
         tenant_id=req.data.tenant_id,
