@@ -144,7 +144,8 @@ class Workload:
         settled = await self._settle(gateway, tenant["id"])
         if script.ending is Ending.OFFBOARDED and settled == "ACTIVE":
             run.phase = "offboarding"
-            gone = await gateway.delete(f"/tenants/{tenant['id']}")
+            # At once: a DELETE without `now` would wait out OFFBOARDING_GRACE_DAYS.
+            gone = await gateway.delete(f"/tenants/{tenant['id']}", params={"now": "true"})
             assert gone.status_code == 202, gone.text
             settled = await self._settle(gateway, tenant["id"], want={"OFFBOARDED"})
         run.status = settled

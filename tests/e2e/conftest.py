@@ -123,8 +123,15 @@ def running_stack(infra: TestInfra, name: str, settings: dict[str, str]) -> Iter
 
 
 @pytest.fixture(scope="session")
-def stack(infra: TestInfra, smtp_sink: SmtpSink, otlp_collector: OtlpCollector) -> Iterator[Stack]:
+def stack(
+    infra: TestInfra,
+    smtp_sink: SmtpSink,
+    otlp_collector: OtlpCollector,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
     settings = {
+        # Offboarding exports of tenant-api and the provisioner, in one folder of the run's.
+        "EXPORT_URL": tmp_path_factory.mktemp("exports").as_uri(),
         "SMTP_URL": smtp_sink.url,
         "APP_VALIDATE_URL": "https://app.example/validate",
         "LOG_FORMAT": "json",

@@ -34,7 +34,7 @@ def flow_steps() -> dict[int, str]:
     before, *parts = re.split(r"^# (\d+)\. ", block, flags=re.MULTILINE)
     assert not before.strip(), "every line of the block belongs to a numbered step"
     steps = {int(n): f"# {n}. {text}" for n, text in zip(parts[::2], parts[1::2], strict=True)}
-    assert list(steps) == list(range(8)), "the flow's steps are numbered 0 to 7"
+    assert list(steps) == list(range(9)), "the flow's steps are numbered 0 to 8"
     return steps
 
 
@@ -44,7 +44,9 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def file_mail_stack(infra: TestInfra, mail_dir: Path) -> Iterator[Stack]:
+def file_mail_stack(
+    infra: TestInfra, mail_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """`make run`'s defaults: no SMTP_URL, so mail is written as files (here into a folder of
     the test's own, so a running `make run`'s var/mail/ is left alone)."""
     # Its own Redis prefix: the per-address sign-up limit (10 a minute, as in the README) must
@@ -52,6 +54,7 @@ def file_mail_stack(infra: TestInfra, mail_dir: Path) -> Iterator[Stack]:
     settings = {
         "SMTP_URL": "",
         "MAIL_DIR": str(mail_dir),
+        "EXPORT_URL": tmp_path_factory.mktemp("exports").as_uri(),
         "REDIS_KEY_PREFIX": f"cp-test-{infra.run_id}:readme:",
     }
     with running_stack(infra, "readme", settings) as stack:
@@ -202,11 +205,19 @@ def test_the_readme_flow_runs_as_written_with_uv_only_in_tools(
     lived = shell.run(steps[7]).replace(" ", "")
     suspended, reactivated = lived.index('"SUSPENDED"'), lived.rindex('"ACTIVE"')
     assert suspended < reactivated
+
+    offboarding = shell.run(steps[8])
+    compact = offboarding.replace(" ", "")
+    scheduled, restored = compact.index('"OFFBOARDING_SCHEDULED"'), compact.rindex('"ACTIVE"')
+    assert scheduled < restored
+    assert f"{tenant_id} is DEPROVISIONING: exporting, then removing" in offboarding
     with httpx.Client(base_url=stack.gateway, headers=admin_headers(infra), timeout=10) as gw:
         wait_for(
             "the tenant offboarded",
             lambda: gw.get(f"/tenants/{tenant_id}").json()["status"] == "OFFBOARDED",
         )
+        (export,) = gw.get(f"/tenants/{tenant_id}/exports").json()["items"]
+        assert export["status"] == "COMPLETE"
     wait_for(
         "the offboarding e-mail",
         lambda: any("offboarded" in s for s in subjects_to(mail_dir, ada)),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 import uuid
 from functools import partial
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
@@ -235,17 +238,17 @@ async def test_a_redis_wipe_while_a_tenant_awaits_its_callback_does_not_fail_it(
     assert active["status"] == "ACTIVE"
 
 
-async def test_offboarding_an_active_tenant_removes_its_resources(
-    gateway: httpx.AsyncClient, data: TenantData, smtp_sink: SmtpSink
+async def test_offboarding_waits_a_grace_is_restored_then_exports_before_removing(
+    gateway: httpx.AsyncClient, data: TenantData, smtp_sink: SmtpSink, stack: Stack
 ) -> None:
     tenant = await new_tenant(gateway, "pooled")
+    url = f"/tenants/{tenant['id']}"
     await provision(gateway, tenant["id"])
     assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
     assert await data.policy(tenant["key"])
     assert await data.logs_in(tenant)
 
     # Suspended, the tenant's database role is refused; reactivated, it logs in again.
-    url = f"/tenants/{tenant['id']}"
     assert (await gateway.post(f"{url}/suspend")).status_code == 202
 
     async def refused() -> bool:
@@ -262,11 +265,29 @@ async def test_offboarding_an_active_tenant_removes_its_resources(
 
     await eventually(on_the_timeline, what="what suspension and reactivation did, on the timeline")
 
-    gone = await gateway.delete(f"/tenants/{tenant['id']}")
-    assert gone.status_code == 202
+    scheduled = await gateway.delete(url)
+    assert scheduled.json()["status"] == "OFFBOARDING_SCHEDULED", scheduled.text
+    restored = await gateway.post(f"{url}/restore")
+    assert restored.json()["status"] == "ACTIVE", restored.text
+    assert await data.policy(tenant["key"]), "nothing was removed during the grace"
+
+    now = await gateway.delete(url, params={"now": "true"})
+    assert now.json()["status"] == "DEPROVISIONING", now.text
     offboarded = await settle(gateway, tenant["id"], want={"OFFBOARDED"})
     assert offboarded["key"] == tenant["key"], "the record remains"
     await data.nothing_left(tenant)
+    (export,) = (await gateway.get(f"{url}/exports")).json()["items"]
+    assert export["status"] == "COMPLETE"
+    folder = Path(unquote(urlsplit(export["location"]).path))
+    manifest = json.loads((folder / "MANIFEST.json").read_bytes())
+    assert {f["path"] for f in manifest["files"]} >= {
+        "tenant-api/tenant.json",
+        "tenant-api/timeline.jsonl",
+        "provisioner/pooled/records.csv",
+    }
+    for file in manifest["files"]:
+        body = (folder / file["path"]).read_bytes()
+        assert (hashlib.sha256(body).hexdigest(), len(body)) == (file["sha256"], file["size"])
     email = tenant["contacts"][0]["email"]
     for _ in range(100):
         mails = [m for m in smtp_sink.messages if email in m["To"]]
@@ -274,6 +295,7 @@ async def test_offboarding_an_active_tenant_removes_its_resources(
             break
         await asyncio.sleep(0.1)
     assert len(mails) == 2
+    assert str(folder) in mails[1].get_body(("plain",)).get_content()
 
 
 async def test_tenantctl_provisions_and_follows_the_steps_live(

@@ -16,7 +16,12 @@ from service_kit.broker import Broker
 from service_kit.relay import OutboxRelay
 from service_kit.settings import ServiceSettings
 from service_kit_testing import delete_exchange
-from shared_schemas.events import TenantOffboardingRequested, TenantRef, TenantSuspended
+from shared_schemas.events import (
+    TenantOffboardingRequested,
+    TenantOffboardingRequestedData,
+    TenantRef,
+    TenantSuspended,
+)
 
 KEY = TenantSuspended.TYPE
 
@@ -187,7 +192,9 @@ async def test_an_unroutable_event_stays_in_the_outbox(
     await lonely.connect()
     tenant_id = uuid.uuid4()
     orphan = TenantOffboardingRequested.build(
-        TenantRef(tenant_id=tenant_id), producer="kit-test", correlation_id=uuid.uuid4()
+        TenantOffboardingRequestedData(tenant_id=tenant_id),
+        producer="kit-test",
+        correlation_id=uuid.uuid4(),
     )
     try:
         await commit_events(kit_db, [orphan])

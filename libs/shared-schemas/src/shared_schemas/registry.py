@@ -30,6 +30,8 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     ev.TenantCancelRequested,
     ev.TenantCancelled,
     ev.TenantProvisioningTimedOut,
+    ev.TenantOffboardingScheduled,
+    ev.TenantOffboardingCancelled,
     ev.TenantOffboardingRequested,
     ev.TenantDeprovisioned,
     ev.TenantOffboarded,

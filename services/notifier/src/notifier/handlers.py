@@ -21,6 +21,7 @@ from notifier.domain.messages import (
     sender_domain,
 )
 from notifier.domain.notifications import Delivery, NotificationKind, message_id
+from service_kit.exports import fetch_hint
 from service_kit.sealing import Keyring
 from shared_schemas import Envelope
 from shared_schemas.events import (
@@ -173,6 +174,7 @@ async def on_tenant_provisioning_failed(
 async def on_tenant_offboarded(
     event: TenantOffboarded, uow: NotificationsUnitOfWork, out: Outgoing
 ) -> None:
-    """Tell the tenant's contact that the tenant is gone."""
-    mail = render_tenant_offboarded(event.data)
+    """Tell the tenant's contact that the tenant is gone, and where its data export is."""
+    location = event.data.export_location
+    mail = render_tenant_offboarded(event.data, fetch_hint(location) if location else None)
     await send_to_contact(out, event, NotificationKind.TENANT_OFFBOARDED, mail, event.data.contact)

@@ -135,6 +135,22 @@ async def test_offboarding_notice_reaches_the_contact(
     assert (row.kind, row.attempts) == ("tenant_offboarded", 1)
 
 
+async def test_offboarding_notice_tells_where_the_export_is(
+    app: FastAPI,
+    infra: kit.TestInfra,
+    smtp: Any,
+    tenant_offboarded: Callable[..., Any],
+) -> None:
+    folder = "/srv/exports/acme-1f0e/5a7c"
+    event = tenant_offboarded(export_location=f"file://{folder}")
+    await kit.publish_event(infra, event)
+    (message,) = await smtp.wait_for(1)
+    for part in parts(message):
+        assert "A copy of your data was exported" in part
+        assert folder in part  # the path, for a file:// export
+        assert "file://" not in part
+
+
 @pytest.mark.parametrize(
     ("factory", "emails"),
     [("tenant_activated", 1), ("provisioning_failed", 2), ("tenant_offboarded", 1)],

@@ -18,6 +18,7 @@ from provisioner.deps import ProvisionerDeps
 from provisioner.engine import Engine
 from provisioner.settings import ProvisionerSettings
 from service_kit.app import build_app
+from service_kit.exports import open_store
 from service_kit.runtime import BackgroundJob, ServiceRuntime, Wiring
 
 Runtime = ServiceRuntime[ProvisionerSettings, ProvisionerDeps, ProvisionerUnitOfWork]
@@ -35,6 +36,7 @@ async def assemble(runtime: Runtime) -> Wiring[ProvisionerDeps, ProvisionerUnitO
         redis=runtime.redis,
         driver=driver,
         box=SecretBox(settings.tenant_secrets_key.get_secret_value()),
+        exports=open_store(settings),
     )
     background: dict[str, BackgroundJob] = {"engine": Engine(runtime.uow, deps).run_job}
     if isinstance(driver, LocalDriver):

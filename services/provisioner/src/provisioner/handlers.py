@@ -17,6 +17,7 @@ from provisioner.deps import ProvisionerDeps
 from provisioner.domain.pipeline import Transition
 from provisioner.domain.plan import plan_steps
 from provisioner.domain.status import InvalidTransition, PipelineStatus, StopReason
+from provisioner.exporting import EXPORT, export_before_removal
 from provisioner.undo import undo
 from shared_schemas.events import (
     ApiKeyReissueRequested,
@@ -107,19 +108,29 @@ async def time_out(
 async def deprovision(
     event: TenantOffboardingRequested, uow: ProvisionerUnitOfWork, deps: ProvisionerDeps
 ) -> None:
-    """Remove every resource the ledger lists for the tenant, newest first."""
-    tenant_id = event.data.tenant_id
-    await access.hold(uow, tenant_id)
-    running = await uow.pipelines.locked_active_of(tenant_id)
+    """Export the tenant's data if asked (nothing is removed unless that worked), then remove
+    every resource the ledger lists for the tenant, newest first."""
+    d = event.data
+    await access.hold(uow, d.tenant_id)
+    running = await uow.pipelines.locked_active_of(d.tenant_id)
+    resources = [r for r in await deps.ledger.open(tenant_id=d.tenant_id) if r.kind != EXPORT]
+    exported = (
+        await export_before_removal(d.tenant_id, d.export, resources, deps) if d.export else []
+    )
     removed: list[str] = []
-    for resource in await deps.ledger.open(tenant_id=tenant_id):
+    for resource in resources:
         await undo(resource, uow, deps)
         removed.append(resource.label)
     for pipeline in running:  # nothing is left for them to do
         await events.record(uow, pipeline.abandon(datetime.now(UTC)))
     await uow.outbox.add(
         TenantDeprovisioned.build(
-            TenantDeprovisionedData(tenant_id=tenant_id, resources_removed=removed),
+            TenantDeprovisionedData(
+                tenant_id=d.tenant_id,
+                resources_removed=removed,
+                export_id=d.export.export_id if d.export else None,
+                exported_files=exported,
+            ),
             producer=PRODUCER,
             correlation_id=event.correlation_id,
             causation=event,

@@ -8,13 +8,16 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from service_kit.database_urls import keeps_every_host
+from service_kit.exports import ExportSettings
 from service_kit.settings import ApiKeyHandoverSettings, ServiceSettings, WebhookRunKeySettings
 
 # A development key (32 bytes, base64): fine on a laptop, refused in production.
 DEV_SECRETS_KEY = "ZGV2LW9ubHktdGVuYW50LXNlY3JldHMta2V5LTMyYiE="
 
 
-class ProvisionerSettings(ServiceSettings, WebhookRunKeySettings, ApiKeyHandoverSettings):
+class ProvisionerSettings(
+    ServiceSettings, WebhookRunKeySettings, ApiKeyHandoverSettings, ExportSettings
+):
     service_name: str = "provisioner"
     db_schema: str = "provisioner"
     port: int = 8002

@@ -7,6 +7,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from service_kit.app import build_app
+from service_kit.exports import open_store
 from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime, Wiring
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
@@ -23,6 +24,7 @@ from tenant_api.dead_letters import routes as dead_letters
 from tenant_api.dead_letters.collector import collect_dead_letters
 from tenant_api.dead_letters.retention import retention as dead_letter_retention
 from tenant_api.deps import TenantApiDeps
+from tenant_api.exports import routes as exports
 from tenant_api.idempotency import install_idempotency
 from tenant_api.invoices import routes as invoices
 from tenant_api.leads import routes as leads
@@ -36,6 +38,8 @@ from tenant_api.security import install_security
 from tenant_api.settings import TenantApiSettings
 from tenant_api.tenants import lifecycle_routes as lifecycle
 from tenant_api.tenants import routes as tenants
+from tenant_api.tenants.offboarding import offboarding_consumer
+from tenant_api.tenants.offboarding_due import start_due_offboardings
 from tenant_api.timeline import routes as timeline
 from tenant_api.vault import routes as credentials
 from tenant_api.vault.keys import VaultKeys
@@ -50,13 +54,19 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
         token_verifier=TokenVerifier.from_settings(settings),
         vault_keys=VaultKeys(settings),
         configs=TenantConfigs(settings, runtime.redis, runtime.uow),
+        exports=open_store(settings),
     )
     await deps.configs.open()
     return Wiring(
         deps=deps,
-        consumers=[*CONSUMERS, handover_consumer(settings.handover_keyring())],
+        consumers=[
+            *CONSUMERS,
+            handover_consumer(settings.handover_keyring()),
+            offboarding_consumer(deps.exports),
+        ],
         background={
             "sweeper": partial(sweep_stale_pipelines, runtime),
+            "offboarding-due": partial(start_due_offboardings, runtime),
             "pipelines-gauge": partial(watch_pipelines, runtime),
             "dead-letters": partial(collect_dead_letters, runtime),
         },
@@ -92,6 +102,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
             config.router,
             api_key.router,
             credentials.router,
+            exports.router,
             dead_letters.router,
             console.router,
         ],

@@ -3,6 +3,7 @@ tenants' timelines. One queue per concern, so a failing one never holds up the o
 
 Every handler here only writes tenant-api's own tables through its unit of work, so each
 consumer lets deliveries that wait together share a transaction (`shares_transactions`).
+Offboarding's, which also writes the export's manifest, is `tenants.offboarding`'s.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from tenant_api.invoices import billing
 from tenant_api.leads.facts import record_lead_facts
 from tenant_api.pipeline import outcomes
 from tenant_api.pipeline import steps as pipeline_steps
-from tenant_api.tenants import offboarding
 from tenant_api.timeline.recorder import record_timeline
 
 _shared = partial(Consumer[TenantApiUnitOfWork], shares_transactions=True)
@@ -43,7 +43,6 @@ CONSUMERS = [
         },
     ),
     _shared(name="invoices", handlers={"billing.invoice_issued": billing.record_invoice}),
-    _shared(name="offboarding", handlers={"tenant.deprovisioned": offboarding.finish_offboarding}),
     # Bound to every event: the timeline, and so every published event has a route.
     _shared(name="timeline", bindings=["#"], fallback=record_timeline),
 ]

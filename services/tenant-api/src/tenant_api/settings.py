@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field
 
+from service_kit.exports import ExportSettings
 from service_kit.settings import ApiKeyHandoverSettings, JwtSettings, ServiceSettings
 from tenant_api.config.settings import TenantConfigSettings
 from tenant_api.front_door_settings import FrontDoorSettings
@@ -23,6 +25,7 @@ class TenantApiSettings(
     VaultSettings,
     TenantConfigSettings,
     ApiKeyHandoverSettings,
+    ExportSettings,
 ):
     service_name: str = "tenant-api"
     db_schema: str = "tenant_api"
@@ -44,6 +47,18 @@ class TenantApiSettings(
     )
     metrics_pipelines_interval: float = _positive(
         15.0, "Seconds between two refreshes of the pipelines gauge."
+    )
+
+    offboarding_grace_days: float = Field(
+        default=30.0,
+        ge=0,
+        description="Days an offboarded tenant stays restorable (fractions for tests: 0.0001).",
+    )
+    offboarding_due_interval: float = _positive(
+        5.0, "Seconds between two looks for offboardings whose grace has ended."
+    )
+    offboarding_due_batch: int = Field(
+        default=20, ge=1, description="Due offboardings one round starts at most."
     )
 
     dlq_services: str = Field(
@@ -69,6 +84,10 @@ class TenantApiSettings(
         le=60,
         description="Seconds a claim lives unless its running request renews it.",
     )
+
+    @property
+    def offboarding_grace(self) -> timedelta:
+        return timedelta(days=self.offboarding_grace_days)
 
     @property
     def dlq_service_names(self) -> list[str]:

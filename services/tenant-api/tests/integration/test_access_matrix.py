@@ -142,6 +142,12 @@ def matrix() -> list[Call]:
         Call("POST", "/tenants/{tenant_id}/cancel", {**admin_write, "admin": 409}),
         Call("POST", "/tenants/{tenant_id}/suspend", {**admin_write, "admin": 409}),
         Call("POST", "/tenants/{tenant_id}/reactivate", {**admin_write, "admin": 409}),
+        Call("POST", "/tenants/{tenant_id}/restore", {**admin_write, "admin": 409}),
+        Call(
+            "GET",
+            "/tenants/{tenant_id}/exports",
+            {"lead": 403, "tenant_b": 404, "operator": 403, "tenant_a": 200, "admin": 200},
+        ),
         # Provision: admin or the lead that onboarded the tenant (this lead did not: 404).
         Call(
             "POST",

@@ -138,17 +138,72 @@ class TenantRef(Contract):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class TenantOffboardingScheduledData(Contract):
+    tenant_id: UUID
+    due_at: datetime = Field(description="When the export and removal start, unless restored.")
+    previous_status: str = Field(description="The status a restore goes back to.")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class TenantOffboardingScheduled(Envelope):
+    """`DELETE /tenants/{id}`: OFFBOARDING_SCHEDULED (read-only) until `due_at`."""
+
+    type: Literal["tenant.offboarding_scheduled"] = "tenant.offboarding_scheduled"
+    version: Literal[1] = 1
+    data: TenantOffboardingScheduledData
+
+
+class TenantOffboardingCancelledData(Contract):
+    tenant_id: UUID
+    restored_status: str = Field(description="The status the tenant is back in.")
+
+
+class TenantOffboardingCancelled(Envelope):
+    """`POST /tenants/{id}/restore` during the grace: the scheduled offboarding is off."""
+
+    type: Literal["tenant.offboarding_cancelled"] = "tenant.offboarding_cancelled"
+    version: Literal[1] = 1
+    data: TenantOffboardingCancelledData
+
+
+class ExportRef(Contract):
+    """Where a tenant's export goes: `location` is `EXPORT_URL` + `folder`."""
+
+    export_id: UUID
+    folder: str = Field(max_length=300, description="`<tenant-key>-<tenant-id>/<export-id>`.")
+    location: str = Field(max_length=2000, description="The folder's URL (file:// or s3://).")
+
+
+class ExportedFile(Contract):
+    """One file of an export, relative to its folder."""
+
+    path: str = Field(max_length=500)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0, description="Bytes.")
+
+
+class TenantOffboardingRequestedData(TenantRef):
+    export: ExportRef | None = Field(
+        default=None, description="Export the tenant's data here before removing anything."
+    )
+
+
 class TenantOffboardingRequested(Envelope):
-    """`DELETE /tenants/{id}`: the provisioner removes what the ledger says exists."""
+    """The provisioner exports the tenant's data (if asked), then removes what the ledger
+    says exists."""
 
     type: Literal["tenant.offboarding_requested"] = "tenant.offboarding_requested"
     version: Literal[1] = 1
-    data: TenantRef
+    data: TenantOffboardingRequestedData
 
 
 class TenantDeprovisionedData(Contract):
     tenant_id: UUID
     resources_removed: list[str]
+    export_id: UUID | None = Field(default=None, description="The export it wrote, if asked.")
+    exported_files: list[ExportedFile] = Field(
+        default_factory=list, description="The files it wrote to the export's folder."
+    )
 
 
 class TenantDeprovisioned(Envelope):
@@ -163,6 +218,9 @@ class TenantOffboardedData(Contract):
     tenant_id: UUID
     key: str
     contact: Contact
+    export_location: str | None = Field(
+        default=None, max_length=2000, description="The export's folder (file:// or s3://)."
+    )
 
 
 class TenantOffboarded(Envelope):

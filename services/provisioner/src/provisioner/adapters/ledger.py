@@ -109,6 +109,30 @@ class Ledger:
             rows = await session.execute(query.order_by(resources.c.created_at.desc()))
             return [resource(row) for row in rows]
 
+    async def created_details(self, tenant_id: UUID, kind: str, name: str) -> dict[str, Any] | None:
+        """The details of the tenant's CREATED resource of this kind and name; None: not made
+        (or only begun)."""
+        async with self._sessions() as session:
+            found: dict[str, Any] | None = await session.scalar(
+                select(resources.c.details).where(
+                    resources.c.tenant_id == tenant_id,
+                    resources.c.kind == kind,
+                    resources.c.name == name,
+                    resources.c.status == ResourceStatus.CREATED,
+                )
+            )
+            return found
+
+    async def mark_created(self, resource_id: UUID, details: dict[str, Any]) -> None:
+        """The effect is done; `details` records what it made."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                _SET_DETAILS, {"resource_id": resource_id, "new_details": details}
+            )
+            await session.execute(
+                _MARK, {"resource_id": resource_id, "new_status": ResourceStatus.CREATED}
+            )
+
     async def name_held_by_other(self, name: str, tenant_id: UUID) -> bool:
         """Another tenant's resource of this name may exist (its key is in use)."""
         async with self._sessions() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from uuid import UUID
 
 import asyncpg
@@ -96,6 +96,11 @@ class TenantData:
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
+
+    def connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """A connection of the pool for the caller's own statements (an export's COPY)."""
+        assert self._pool is not None, "start() first"
+        return self._pool.acquire()  # type: ignore[no-any-return]
 
     async def _execute(self, sql: str, *args: object) -> None:
         assert self._pool is not None, "start() first"

@@ -77,8 +77,15 @@ tenants = sa.Table(
     ),
     stamped("updated_at"),
     sa.Column("app_url", sa.Text, comment="From the provisioning.completed that activated it."),
+    sa.Column("offboarding_due_at", sa.DateTime(timezone=True), comment="End of the grace."),
+    sa.Column("offboarding_from", sa.String(30), comment="The status a restore goes back to."),
     sa.Index("tenants_status_created_idx", "status", "created_at"),
     sa.Index("tenants_created_id_idx", "created_at", "id"),  # the list's keyset order
+    sa.Index(
+        "tenants_offboarding_due_idx",
+        "offboarding_due_at",
+        postgresql_where=sa.text("status = 'OFFBOARDING_SCHEDULED'"),
+    ),
 )
 
 contacts = sa.Table(
@@ -195,6 +202,27 @@ invoices = sa.Table(
     stamped("created_at"),
     sa.Column("paid_at", sa.DateTime(timezone=True)),
     sa.Index("invoices_tenant_period_idx", "tenant_id", "period_start"),
+)
+
+# Offboarding exports: tenant-api's files when it starts one, the provisioner's added with
+# MANIFEST.json once `tenant.deprovisioned` reports them; kept with the tenant's record.
+tenant_exports = sa.Table(
+    "tenant_exports",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True, comment="The export id."),
+    _tenant_id(),
+    sa.Column("location", sa.Text, nullable=False, comment="EXPORT_URL + folder."),
+    sa.Column("status", sa.String(20), nullable=False, comment="WRITING, then COMPLETE."),
+    sa.Column(
+        "files",
+        JSONB,
+        nullable=False,
+        server_default=sa.text("'[]'::jsonb"),
+        comment="[{service, path, sha256, size}]",
+    ),
+    stamped("started_at"),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),
+    sa.Index("tenant_exports_tenant_idx", "tenant_id", "started_at"),
 )
 
 # Credential vault: one data key per tenant, wrapped by a versioned master key (envelope

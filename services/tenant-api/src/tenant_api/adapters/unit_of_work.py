@@ -14,6 +14,7 @@ from tenant_api.api_keys.repository import KeyHandoverRepository
 from tenant_api.config.repository import TenantConfigRepository
 from tenant_api.contacts.repository import ContactRepository
 from tenant_api.dead_letters.repository import DeadLetterRepository
+from tenant_api.exports.repository import ExportRepository
 from tenant_api.invoices.repository import InvoiceRepository
 from tenant_api.leads.repository import LeadFactsRepository
 from tenant_api.pipeline.repository import PipelineRepository
@@ -34,11 +35,12 @@ class TenantApiUnitOfWork(UnitOfWork):
     steps: StepRepository
     invoices: InvoiceRepository
     timeline: TimelineRepository
-    # Config, the vault, API key handovers and dead letters.
+    # Config, the vault, API key handovers, dead letters and offboarding exports.
     configs: TenantConfigRepository
     vault: VaultRepository
     key_handovers: KeyHandoverRepository
     dead_letters: DeadLetterRepository
+    exports: ExportRepository
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -51,9 +53,10 @@ class TenantApiUnitOfWork(UnitOfWork):
         self.steps = StepRepository(self.session)
         self.invoices = InvoiceRepository(self.session)
         self.timeline = TimelineRepository(self.session)
-        # Config, the vault, API key handovers and dead letters.
+        # Config, the vault, API key handovers, dead letters and offboarding exports.
         self.configs = TenantConfigRepository(self.session)
         self.vault = VaultRepository(self.session)
         self.key_handovers = KeyHandoverRepository(self.session)
         self.dead_letters = DeadLetterRepository(self.session)
+        self.exports = ExportRepository(self.session)
         return self

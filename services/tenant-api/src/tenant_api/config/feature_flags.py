@@ -21,6 +21,7 @@ async def set_feature_flags(
     current = await uow.configs.lock_feature_flags(tenant_id)
     if current is None:
         return False
+    await uow.tenants.ensure_writable(tenant_id)  # read-only during an offboarding's grace
     if _canonical(current) != _canonical(flags):
         await uow.configs.replace_feature_flags(tenant_id, dict(flags))
     return True

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.contacts import ContactChanges, TenantContact
-from tenant_api.domain.errors import ContactNotFound, TenantNotFound
+from tenant_api.domain.errors import ContactNotFound
 from tenant_api.domain.onboarding import check_contact_domain
 from tenant_api.domain.tenant import Tenant
 
@@ -73,7 +73,4 @@ async def read_contact(
 
 
 async def _locked_tenant(uow: TenantApiUnitOfWork, tenant_id: UUID) -> Tenant:
-    tenant = await uow.tenants.lock(tenant_id)
-    if tenant is None:
-        raise TenantNotFound(tenant_id)
-    return tenant
+    return await uow.tenants.ensure_writable(tenant_id)

@@ -56,3 +56,11 @@ class InvoiceNotPayable(DomainError):
     def __init__(self, status: str) -> None:
         super().__init__(f"an invoice in {status} cannot be paid")
         self.status = status
+
+
+class OffboardingScheduled(DomainError):
+    """During the offboarding grace a tenant is read-only: restore it first."""
+
+    def __init__(self, tenant_id: UUID) -> None:
+        super().__init__("offboarding is scheduled; restore it first")
+        self.tenant_id = tenant_id

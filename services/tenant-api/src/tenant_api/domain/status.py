@@ -12,6 +12,7 @@ class TenantStatus(StrEnum):
     SUSPENDED = "SUSPENDED"
     PROVISION_FAILED = "PROVISION_FAILED"
     CANCELLED = "CANCELLED"
+    OFFBOARDING_SCHEDULED = "OFFBOARDING_SCHEDULED"  # read-only; restore undoes it
     DEPROVISIONING = "DEPROVISIONING"
     OFFBOARDED = "OFFBOARDED"
 
@@ -20,10 +21,13 @@ _S = TenantStatus
 TRANSITIONS: dict[TenantStatus, frozenset[TenantStatus]] = {
     _S.PENDING_PROVISION: frozenset({_S.PROVISIONING, _S.DEPROVISIONING}),
     _S.PROVISIONING: frozenset({_S.ACTIVE, _S.PROVISION_FAILED, _S.CANCELLED}),
-    _S.ACTIVE: frozenset({_S.SUSPENDED, _S.DEPROVISIONING}),
-    _S.SUSPENDED: frozenset({_S.ACTIVE, _S.DEPROVISIONING}),
+    # DEPROVISIONING at once from ACTIVE or SUSPENDED only when an admin skips the grace.
+    _S.ACTIVE: frozenset({_S.SUSPENDED, _S.OFFBOARDING_SCHEDULED, _S.DEPROVISIONING}),
+    _S.SUSPENDED: frozenset({_S.ACTIVE, _S.OFFBOARDING_SCHEDULED, _S.DEPROVISIONING}),
     _S.PROVISION_FAILED: frozenset({_S.PROVISIONING, _S.DEPROVISIONING}),
     _S.CANCELLED: frozenset({_S.PROVISIONING, _S.DEPROVISIONING}),
+    # Restore goes back to the status it came from (the tenant remembers which).
+    _S.OFFBOARDING_SCHEDULED: frozenset({_S.ACTIVE, _S.SUSPENDED, _S.DEPROVISIONING}),
     _S.DEPROVISIONING: frozenset({_S.OFFBOARDED}),
     _S.OFFBOARDED: frozenset(),
 }

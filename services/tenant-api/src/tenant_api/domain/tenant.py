@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
 from shared_schemas import Actor, Envelope
 from shared_schemas.events import (
     Contact,
+    ExportRef,
     PipelineRef,
     PlanFacts,
     ProvisioningCancelled,
@@ -25,7 +26,12 @@ from shared_schemas.events import (
     TenantDeprovisioned,
     TenantOffboarded,
     TenantOffboardedData,
+    TenantOffboardingCancelled,
+    TenantOffboardingCancelledData,
     TenantOffboardingRequested,
+    TenantOffboardingRequestedData,
+    TenantOffboardingScheduled,
+    TenantOffboardingScheduledData,
     TenantProvisioningFailed,
     TenantProvisioningFailedData,
     TenantProvisioningRequested,
@@ -37,10 +43,16 @@ from shared_schemas.events import (
 )
 from tenant_api import PRODUCER
 from tenant_api.domain.contacts import TenantContact
-from tenant_api.domain.status import TenantStatus, transition
+from tenant_api.domain.errors import OffboardingScheduled
+from tenant_api.domain.status import InvalidTransition, TenantStatus, transition
 
 # The events that say only which tenant, and why.
-_RefEvent = TypeVar("_RefEvent", TenantSuspended, TenantReactivated, TenantOffboardingRequested)
+_RefEvent = TypeVar("_RefEvent", TenantSuspended, TenantReactivated)
+
+# Provisioned: removing it loses data, so DELETE gives it a grace and offboarding exports first.
+_HOLDS_DATA = frozenset(
+    {TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.OFFBOARDING_SCHEDULED}
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,17 @@ class Tenant:
     updated_at: datetime
     feature_flags: Mapping[str, Any] = field(default_factory=dict)
     app_url: str | None = None
+    offboarding_due_at: datetime | None = None
+    offboarding_from: TenantStatus | None = None  # where a restore goes back to
+
+    def check_writable(self) -> None:
+        """During the offboarding grace the tenant is read-only (reads still work)."""
+        if self.status is TenantStatus.OFFBOARDING_SCHEDULED:
+            raise OffboardingScheduled(self.id)
+
+    @property
+    def holds_data(self) -> bool:
+        return self.status in _HOLDS_DATA
 
     def provision(
         self,
@@ -70,6 +93,7 @@ class Tenant:
         actor: Actor | None,
     ) -> tuple[Tenant, TenantProvisioningRequested]:
         """PROVISIONING with a new pipeline (run 1, or the next run for a retry)."""
+        self.check_writable()
         moved = self._becoming(TenantStatus.PROVISIONING)
         data = TenantProvisioningRequestedData(
             tenant_id=self.id,
@@ -94,37 +118,74 @@ class Tenant:
 
     def check_cancellable(self) -> None:
         """Only a PROVISIONING tenant can be cancelled (it stays so until the provisioner says)."""
+        self.check_writable()
         transition(self.status, TenantStatus.CANCELLED, only_from=TenantStatus.PROVISIONING)
 
     def suspend(
         self, now: datetime, reason: str | None, actor: Actor | None
     ) -> tuple[Tenant, TenantSuspended]:
         """ACTIVE → SUSPENDED."""
+        self.check_writable()
         moved = self._becoming(TenantStatus.SUSPENDED)
         return moved, self._ref_event(TenantSuspended, now, reason, actor)
 
     def reactivate(self, now: datetime, actor: Actor | None) -> tuple[Tenant, TenantReactivated]:
         """SUSPENDED → ACTIVE (ACTIVE is also where provisioning ends: not from there)."""
+        self.check_writable()
         moved = self._becoming(TenantStatus.ACTIVE, only_from=TenantStatus.SUSPENDED)
         return moved, self._ref_event(TenantReactivated, now, None, actor)
 
+    def schedule_offboarding(
+        self, now: datetime, grace: timedelta, reason: str | None, actor: Actor | None
+    ) -> tuple[Tenant, TenantOffboardingScheduled]:
+        """ACTIVE or SUSPENDED → OFFBOARDING_SCHEDULED until `now + grace`, remembering which."""
+        if not self.holds_data:  # nothing provisioned to lose: offboard() at once instead
+            raise InvalidTransition(self.status, TenantStatus.OFFBOARDING_SCHEDULED)
+        due_at = now + grace
+        moved = replace(
+            self._becoming(TenantStatus.OFFBOARDING_SCHEDULED),
+            offboarding_due_at=due_at,
+            offboarding_from=self.status,
+        )
+        data = TenantOffboardingScheduledData(
+            tenant_id=self.id, due_at=due_at, previous_status=self.status.value, reason=reason
+        )
+        return moved, TenantOffboardingScheduled.build(data, **self._asked(now, actor))
+
+    def restore(
+        self, now: datetime, actor: Actor | None
+    ) -> tuple[Tenant, TenantOffboardingCancelled]:
+        """OFFBOARDING_SCHEDULED → the status it came from (only during the grace)."""
+        back = self.offboarding_from or TenantStatus.ACTIVE
+        moved = replace(
+            self._becoming(back, only_from=TenantStatus.OFFBOARDING_SCHEDULED),
+            offboarding_due_at=None,
+            offboarding_from=None,
+        )
+        data = TenantOffboardingCancelledData(tenant_id=self.id, restored_status=back.value)
+        return moved, TenantOffboardingCancelled.build(data, **self._asked(now, actor))
+
     def offboard(
-        self, now: datetime, reason: str | None, actor: Actor | None
+        self, now: datetime, reason: str | None, actor: Actor | None, export: ExportRef | None
     ) -> tuple[Tenant, TenantOffboardingRequested]:
-        """→ DEPROVISIONING; `tenant.deprovisioned` later makes it OFFBOARDED."""
+        """→ DEPROVISIONING: the provisioner exports to `export` (if any), then removes;
+        `tenant.deprovisioned` later makes it OFFBOARDED."""
         moved = self._becoming(TenantStatus.DEPROVISIONING)
-        return moved, self._ref_event(TenantOffboardingRequested, now, reason, actor)
+        data = TenantOffboardingRequestedData(tenant_id=self.id, reason=reason, export=export)
+        return moved, TenantOffboardingRequested.build(data, **self._asked(now, actor))
 
     @property
     def deprovisioning(self) -> bool:
         return self.status == TenantStatus.DEPROVISIONING
 
     def finish_offboarding(
-        self, contact: Contact, cause: TenantDeprovisioned
+        self, contact: Contact, cause: TenantDeprovisioned, export_location: str | None
     ) -> tuple[Tenant, TenantOffboarded]:
-        """DEPROVISIONING → OFFBOARDED; the record stays, its resources are gone."""
+        """DEPROVISIONING → OFFBOARDED; the record (and the export) stays, its resources go."""
         moved = self._becoming(TenantStatus.OFFBOARDED)
-        data = TenantOffboardedData(tenant_id=self.id, key=self.key, contact=contact)
+        data = TenantOffboardedData(
+            tenant_id=self.id, key=self.key, contact=contact, export_location=export_location
+        )
         event = TenantOffboarded.build(
             data, producer=PRODUCER, correlation_id=cause.correlation_id, causation=cause
         )
@@ -171,14 +232,17 @@ class Tenant:
     def _ref_event(
         self, event: type[_RefEvent], now: datetime, reason: str | None, actor: Actor | None
     ) -> _RefEvent:
-        return event.build(
-            TenantRef(tenant_id=self.id, reason=reason),
-            producer=PRODUCER,
-            correlation_id=self.id,
-            tenant_id=self.id,
-            occurred_at=now,
-            actor=actor,
-        )
+        return event.build(TenantRef(tenant_id=self.id, reason=reason), **self._asked(now, actor))
+
+    def _asked(self, now: datetime, actor: Actor | None) -> dict[str, Any]:
+        """How a command's event is built: about this tenant, correlated by it, by `actor`."""
+        return {
+            "producer": PRODUCER,
+            "correlation_id": self.id,
+            "tenant_id": self.id,
+            "occurred_at": now,
+            "actor": actor,
+        }
 
 
 def _caused_by(event: Envelope) -> dict[str, Any]:

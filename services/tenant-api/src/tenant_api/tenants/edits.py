@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
-from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.onboarding import check_contact_domain
 from tenant_api.domain.tenant import PostalAddress
 
@@ -23,9 +22,7 @@ class EditTenant:
 
 async def edit_tenant(cmd: EditTenant, uow: TenantApiUnitOfWork) -> None:
     """Apply the changes; the primary contact's e-mail domain must stay among the domains."""
-    tenant = await uow.tenants.lock(cmd.tenant_id)
-    if tenant is None:
-        raise TenantNotFound(cmd.tenant_id)
+    tenant = await uow.tenants.ensure_writable(cmd.tenant_id)
     values: dict[str, Any] = {}
     if cmd.name is not None and cmd.name != tenant.name:
         values["name"] = cmd.name

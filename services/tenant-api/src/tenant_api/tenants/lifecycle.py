@@ -1,4 +1,4 @@
-"""Commands on a tenant's life cycle: provision, cancel, suspend, reactivate, offboard.
+"""Commands on a tenant's life cycle: provision, cancel, suspend, reactivate, offboard, restore.
 
 Each locks the tenant, lets the tenant decide (InvalidTransition: nothing changed), and writes
 the new state with its event in the same transaction.
@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from service_kit import tracing
+from service_kit.exports import FileExportStore
 from shared_schemas import Actor, Envelope
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.pipeline import PipelineStatus
 from tenant_api.domain.pipeline_run import PipelineRun
+from tenant_api.domain.status import TenantStatus
 from tenant_api.domain.tenant import Tenant
+from tenant_api.tenants.offboarding import start_removal
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,46 @@ async def reactivate(
     await _move(uow, tenant_id, lambda tenant: tenant.reactivate(now, actor))
 
 
+@dataclass(frozen=True)
+class Offboard:
+    tenant_id: UUID
+    actor: Actor
+    reason: str | None
+    grace: timedelta
+    at_once: bool = False  # an admin's `?now=true`: no grace
+
+
 async def offboard(
-    tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime, reason: str | None
-) -> None:
-    """→ DEPROVISIONING; `tenant.deprovisioned` later makes it OFFBOARDED (the record stays)."""
-    await _move(uow, tenant_id, lambda tenant: tenant.offboard(now, reason, actor))
+    cmd: Offboard, uow: TenantApiUnitOfWork, now: datetime, store: FileExportStore
+) -> TenantStatus:
+    """A provisioned tenant gets a grace (OFFBOARDING_SCHEDULED, read-only) unless `at_once`;
+    otherwise, or with nothing provisioned, export (if it holds data) and remove at once."""
+    tenant = await _locked(uow, cmd.tenant_id)
+    if tenant.holds_data and not cmd.at_once:
+        scheduled, event = tenant.schedule_offboarding(now, cmd.grace, cmd.reason, cmd.actor)
+        await uow.tenants.set_status(
+            scheduled.id,
+            scheduled.status,
+            offboarding_due_at=scheduled.offboarding_due_at,
+            offboarding_from=scheduled.offboarding_from,
+        )
+        await uow.outbox.add(event)
+        return scheduled.status
+    moved = await start_removal(uow, store, tenant, now=now, reason=cmd.reason, actor=cmd.actor)
+    return moved.status
+
+
+async def restore(
+    tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime
+) -> TenantStatus:
+    """OFFBOARDING_SCHEDULED → the status it came from, during the grace only."""
+    tenant = await _locked(uow, tenant_id)
+    restored, event = tenant.restore(now, actor)
+    await uow.tenants.set_status(
+        restored.id, restored.status, offboarding_due_at=None, offboarding_from=None
+    )
+    await uow.outbox.add(event)
+    return restored.status
 
 
 async def _move(

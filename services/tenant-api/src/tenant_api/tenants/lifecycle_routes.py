@@ -1,4 +1,5 @@
-"""Acting on a tenant: provision (or retry), cancel, suspend, reactivate, offboard (DELETE)."""
+"""Acting on a tenant: provision (or retry), cancel, suspend, reactivate, offboard (DELETE),
+restore."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.auth import AdminCaller, ProvisionCaller
+from tenant_api.deps import DepsDep
 from tenant_api.domain.roles import Role
 from tenant_api.domain.status import TenantStatus
 from tenant_api.runtime import Runtime
@@ -110,12 +112,42 @@ async def reactivate(
     return ActionAccepted(tenant_id=tenant_id, status=TenantStatus.ACTIVE)
 
 
-@_accepted("DELETE", "/{tenant_id}", "Provisioning, already offboarding, or offboarded")
+AtOnce = Annotated[
+    bool, Query(description="Skip the grace: export the tenant's data and remove it at once.")
+]
+
+
+@_accepted(
+    "DELETE",
+    "/{tenant_id}",
+    "Provisioning, offboarding already scheduled (without `now`), deprovisioning or offboarded",
+)
 async def offboard(
-    tenant_id: UUID, principal: AdminCaller, runtime: RuntimeDep, reason: Reason = None
+    tenant_id: UUID,
+    principal: AdminCaller,
+    runtime: RuntimeDep,
+    deps: DepsDep,
+    reason: Reason = None,
+    now: AtOnce = False,
 ) -> ActionAccepted:
-    """Offboard: remove the tenant's resources; the record stays (OFFBOARDED when done)."""
-    await _committed(
-        runtime, lambda uow, now: lifecycle.offboard(tenant_id, principal.actor, uow, now, reason)
+    """Offboard. An ACTIVE or SUSPENDED tenant is OFFBOARDING_SCHEDULED for
+    OFFBOARDING_GRACE_DAYS (read-only; `POST /restore` undoes it), then exported and removed;
+    with `now=true`, or with nothing provisioned, that starts at once (DEPROVISIONING)."""
+    cmd = lifecycle.Offboard(
+        tenant_id=tenant_id,
+        actor=principal.actor,
+        reason=reason,
+        grace=runtime.settings.offboarding_grace,
+        at_once=now,
     )
-    return ActionAccepted(tenant_id=tenant_id, status=TenantStatus.DEPROVISIONING)
+    status = await _committed(
+        runtime, lambda uow, at: lifecycle.offboard(cmd, uow, at, deps.exports)
+    )
+    return ActionAccepted(tenant_id=tenant_id, status=status)
+
+
+@_accepted("POST", "/{tenant_id}/restore", "No offboarding is scheduled (outside the grace)")
+async def restore(tenant_id: UUID, principal: AdminCaller, runtime: RuntimeDep) -> ActionAccepted:
+    """Call off a scheduled offboarding: back to the status the tenant had (ACTIVE or SUSPENDED)."""
+    status = await _committed(runtime, partial(lifecycle.restore, tenant_id, principal.actor))
+    return ActionAccepted(tenant_id=tenant_id, status=status)

@@ -79,6 +79,12 @@ class TenantOut(ApiModel):
     address: AddressOut | None
     created_at: datetime
     updated_at: datetime
+    offboarding_due_at: datetime | None = Field(
+        default=None, description="OFFBOARDING_SCHEDULED: when export and removal start."
+    )
+    offboarding_from: TenantStatus | None = Field(
+        default=None, description="OFFBOARDING_SCHEDULED: the status a restore goes back to."
+    )
 
 
 def tenant_out(view: TenantView) -> TenantOut:

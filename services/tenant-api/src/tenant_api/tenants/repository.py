@@ -144,6 +144,29 @@ class TenantRepository:
         row = (await self._session.execute(_LOCK, {"tenant_id": tenant_id})).first()
         return None if row is None else _tenant(row)
 
+    async def ensure_writable(self, tenant_id: UUID) -> Tenant:
+        """The tenant, locked; TenantNotFound, or OffboardingScheduled during the grace."""
+        tenant = await self.lock(tenant_id)
+        if tenant is None:
+            raise TenantNotFound(tenant_id)
+        tenant.check_writable()
+        return tenant
+
+    async def lock_due_offboardings(self, now: datetime, limit: int) -> list[Tenant]:
+        """Tenants whose offboarding grace has ended, locked; rows another transaction holds
+        are skipped (SKIP LOCKED), so replicas never start the same one twice."""
+        query = (
+            select(tenants)
+            .where(
+                tenants.c.status == TenantStatus.OFFBOARDING_SCHEDULED,
+                tenants.c.offboarding_due_at <= now,
+            )
+            .order_by(tenants.c.offboarding_due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_tenant(row) for row in (await self._session.execute(query)).all()]
+
     async def change(self, tenant_id: UUID, **values: Any) -> None:
         """Write the tenant's columns; the one way a tenant row changes after onboarding.
 
@@ -187,12 +210,14 @@ def _tenant(row: Row[Any]) -> Tenant:
         status=TenantStatus(row.status),
         tier=Tier(row.tier),
         domains=tuple(row.domains),
+        offboarding_from=TenantStatus(row.offboarding_from) if row.offboarding_from else None,
     )
 
 
 def _new_tenant_row(tenant: Tenant) -> dict[str, Any]:
     values = _fields(tenant)
-    del values["feature_flags"], values["app_url"]  # the columns' defaults
+    for defaulted in ("feature_flags", "app_url", "offboarding_due_at", "offboarding_from"):
+        del values[defaulted]  # the columns' defaults
     return {**values, "domains": list(tenant.domains)}
 
 

@@ -72,7 +72,7 @@ async def put_credential(
     """Store or replace the tenant's credential for a provider (admin, or the tenant itself)."""
     principal.ensure_tenant(tenant_id)
     async with _vault_uow(runtime) as uow:
-        await uow.tenants.ensure_exists(tenant_id)
+        await uow.tenants.ensure_writable(tenant_id)
         stored = await vault.store(
             uow, keys, tenant_id=tenant_id, provider=provider, values=body.root, actor=principal.sub
         )
@@ -157,6 +157,7 @@ async def delete_credential(
     """Remove the tenant's credential for a provider (admin, or the tenant itself)."""
     principal.ensure_tenant(tenant_id)
     async with runtime.uow() as uow:
+        await uow.tenants.ensure_writable(tenant_id)
         deleted = await vault.delete(
             uow, tenant_id=tenant_id, provider=provider, actor=principal.sub
         )

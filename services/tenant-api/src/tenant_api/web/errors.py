@@ -8,10 +8,12 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from service_kit.exports import ExportFailed
 from service_kit.problems import (
     Conflict,
     NotFound,
     ProblemError,
+    ServiceUnavailable,
     Unprocessable,
     answer_problem,
     problem_response,
@@ -25,6 +27,7 @@ from tenant_api.domain.errors import (
     InvoiceNotPayable,
     KeyTaken,
     LeadAlreadyOnboarded,
+    OffboardingScheduled,
     OnboardingRaced,
     PrimaryContactRequired,
     TenantNotFound,
@@ -67,6 +70,8 @@ def problem_of(exc: DomainError) -> ProblemError:
         case InvoiceNotPayable(status=status):
             detail = f"The invoice is {status}; only a PENDING invoice can be paid."
             return Conflict(detail, invoiceStatus=status)
+        case OffboardingScheduled():
+            return Conflict(str(exc), tenantStatus="OFFBOARDING_SCHEDULED")
         case KeyNotReissuable() | DeadLetterRefused():
             return Conflict(str(exc))
     raise TypeError(f"no problem for {type(exc).__name__}")
@@ -80,6 +85,12 @@ def install_domain_errors(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         return answer_problem(request, problem_of(exc))
+
+    @app.exception_handler(ExportFailed)
+    async def _export_failed(request: Request, exc: ExportFailed) -> JSONResponse:
+        # Nothing was changed: the export comes before the tenant moves on.
+        detail = "The export store refused the tenant's export; nothing was changed."
+        return answer_problem(request, ServiceUnavailable(detail, headers={"Retry-After": "30"}))
 
     @app.exception_handler(InvalidTransition)
     async def _refused(request: Request, exc: InvalidTransition) -> JSONResponse:

@@ -4,12 +4,12 @@ import { h } from "./dom.js";
 
 // Tone decides the colour; the words are always there too, so colour is never the only cue.
 const TONES = {
-  ACTIVE: "ok", SUCCEEDED: "ok", REPLAYED: "ok",
+  ACTIVE: "ok", SUCCEEDED: "ok", REPLAYED: "ok", COMPLETE: "ok",
   PROVISIONING: "busy", DEPROVISIONING: "busy", RUNNING: "busy", IN_PROGRESS: "busy",
-  COMPENSATING: "busy", TIMING_OUT: "busy",
+  COMPENSATING: "busy", TIMING_OUT: "busy", WRITING: "busy",
   PENDING_PROVISION: "idle", PENDING: "idle", OFFBOARDED: "idle", DISCARDED: "idle",
   SKIPPED: "idle",
-  SUSPENDED: "warn", CANCELLED: "warn", COMPENSATED: "warn",
+  SUSPENDED: "warn", CANCELLED: "warn", COMPENSATED: "warn", OFFBOARDING_SCHEDULED: "warn",
   PROVISION_FAILED: "bad", FAILED: "bad", PARKED: "bad",
 };
 

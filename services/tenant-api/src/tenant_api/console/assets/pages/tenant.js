@@ -9,6 +9,7 @@ import { badge, words } from "../format.js";
 import { announce } from "../live.js";
 import { setTitle } from "../router.js";
 import { card, loading, pageHeading, problemCallout } from "../views.js";
+import { getExports, offboardingView } from "./offboarding-view.js";
 import { pipelineView, stepChanges } from "./pipeline-view.js";
 import { tenantDetails } from "./tenant-details.js";
 import { timelineView } from "./timeline-view.js";
@@ -32,6 +33,7 @@ export function renderTenant(main, { params, signal }) {
   const pipelineBody = h("div", {}, loading("Loading the pipeline…"));
   const timelineBody = h("div", {}, loading("Loading the timeline…"));
   const detailsBody = h("div", {}, loading());
+  const offboardingBody = h("div", {}, loading());
   const problems = h("div");
   main.append(
     heading, subtitle, problems,
@@ -39,7 +41,8 @@ export function renderTenant(main, { params, signal }) {
       h("div", { class: "stack" },
         card("Pipeline", indicator, pipelineBody),
         card("Timeline", timelineBody)),
-      h("div", { class: "stack" }, card("Details", detailsBody))),
+      h("div", { class: "stack" },
+        card("Details", detailsBody), card("Offboarding and exports", offboardingBody))),
   );
 
   let tenant = null;
@@ -109,12 +112,16 @@ export function renderTenant(main, { params, signal }) {
   }
 
   async function full() {
-    const [t, p, events] = await Promise.all([
+    const [t, p, events, exports] = await Promise.all([
       api(`/tenants/${tenantId}`, { signal }), getPipeline(), getTimeline(),
+      getExports(tenantId, signal),
     ]);
     showTenant(t);
     showPipeline(p);
     replace(timelineBody, timelineView(events));
+    replace(offboardingBody, offboardingView(t, exports, {
+      onRestored: (answer) => announce(`Restored: the tenant is ${words(answer.status)}.`),
+    }));
   }
 
   async function loop() {

@@ -9,7 +9,7 @@ import { dataTable, emptyState, loading, pageHeading, problemCallout } from "../
 
 const PAGE = 50;
 const STATUSES = ["PENDING_PROVISION", "PROVISIONING", "ACTIVE", "SUSPENDED", "PROVISION_FAILED",
-  "CANCELLED", "DEPROVISIONING", "OFFBOARDED"];
+  "CANCELLED", "OFFBOARDING_SCHEDULED", "DEPROVISIONING", "OFFBOARDED"];
 const FIELDS = [
   { name: "status", label: "Status", type: "select",
     options: [["", "Any status"], ...STATUSES.map((s) => [s, s])] },
