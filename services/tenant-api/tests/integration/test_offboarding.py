@@ -16,13 +16,11 @@ import pytest
 from fastapi import FastAPI
 
 from service_kit.runtime import ServiceRuntime
-from service_kit_testing import TestInfra
 from shared_schemas import Actor
 from shared_schemas import events as contracts
-from tenant_api.settings import TenantApiSettings
 from tenant_api.tenants.offboarding_due import start_due_once
 
-from ..gateway import assert_problem, bearer, gateway_settings  # type: ignore[import-not-found]
+from ..gateway import assert_problem, bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, tenant_event  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
@@ -32,17 +30,8 @@ READ_ONLY = "offboarding is scheduled; restore it first"
 
 @pytest.fixture
 def exports_dir(tmp_path: Path) -> Path:
+    """Where the conftest's settings put this test's exports."""
     return tmp_path / "exports"
-
-
-@pytest.fixture
-def settings(infra: TestInfra, exports_dir: Path) -> TenantApiSettings:
-    return gateway_settings(
-        infra,
-        public_api_max_attempts=10_000,
-        auth_api_max_requests=100_000,
-        export_url=exports_dir.as_uri(),
-    )
 
 
 @pytest.fixture
