@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 from fastapi import FastAPI
 
 from provisioner.settings import ProvisionerSettings
@@ -32,23 +31,6 @@ from .test_pipelines import _dead_lettered, outcome, resources_gone, waiting_run
 
 Fetch = Callable[..., Awaitable[Any]]
 Sql = Callable[..., Awaitable[list[Any]]]
-
-
-@pytest.fixture
-def exports_dir(tmp_path: Path) -> Path:
-    return tmp_path / "exports"
-
-
-@pytest.fixture
-def settings(infra: TestInfra, exports_dir: Path) -> ProvisionerSettings:
-    return infra.settings(
-        ProvisionerSettings,
-        pipeline_driver="manual",
-        provisioner_step_attempts=2,
-        provisioner_step_retry_base=0.05,
-        provisioner_poll_interval=0.05,
-        export_url=exports_dir.as_uri(),
-    )
 
 
 async def provisioned(

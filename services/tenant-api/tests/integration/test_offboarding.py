@@ -59,6 +59,15 @@ async def status_is(
     return bool((await tenant_json(client, token, tenant_id))["status"] == status)
 
 
+async def due_within_the_hour(sql: Sql, tenant_ids: list[uuid.UUID]) -> None:
+    """Due soon, not yet: the app's own job (real time) leaves them to the test's rounds."""
+    await sql(
+        "UPDATE tenant_api.tenants SET offboarding_due_at = now() + interval '1 hour' "
+        "WHERE id = ANY(:ids)",
+        ids=tenant_ids,
+    )
+
+
 async def test_delete_schedules_a_read_only_grace_and_restore_undoes_it(
     client: httpx.AsyncClient, token: Callable[..., str], active: Provisioning, event_tap: Any
 ) -> None:
@@ -237,12 +246,7 @@ async def test_two_due_jobs_racing_start_each_offboarding_once(
     mine = [s.tenant_id for s in sagas]
     for tenant_id in mine:
         assert (await client.delete(f"/tenants/{tenant_id}", headers=admin)).status_code == 202
-    # Due within the hour: the app's own job (real time) leaves them to the rounds below.
-    await sql(
-        "UPDATE tenant_api.tenants SET offboarding_due_at = now() + interval '1 hour' "
-        "WHERE id = ANY(:ids)",
-        ids=mine,
-    )
+    await due_within_the_hour(sql, mine)
     runtime: ServiceRuntime = app.state.runtime
     later = datetime.now(UTC) + timedelta(hours=2)
 
@@ -300,11 +304,7 @@ async def test_a_refused_export_changes_nothing(
 
     # Scheduled, then due: the job leaves it scheduled and tries again next round.
     assert (await client.delete(url, headers=admin)).status_code == 202
-    await sql(
-        "UPDATE tenant_api.tenants SET offboarding_due_at = now() + interval '1 hour' "
-        "WHERE id = :id",
-        id=saga.tenant_id,
-    )
+    await due_within_the_hour(sql, [saga.tenant_id])
     runtime: ServiceRuntime = app.state.runtime
     async with runtime.uow() as uow:
         started, due = await start_due_once(
