@@ -15,7 +15,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from provisioner.settings import ProvisionerSettings
-from service_kit.exports import FileExportStore
+from service_kit.exports import open_store
 from service_kit.topology import dlq_name
 from service_kit_testing import Publish, TestInfra
 from shared_schemas.events import (
@@ -50,7 +50,7 @@ def offboarding(
     req: TenantProvisioningRequested, settings: ProvisionerSettings
 ) -> TenantOffboardingRequested:
     d = req.data
-    export = FileExportStore(settings.export_url).ref(d.key, d.tenant_id, uuid.uuid4())
+    export = open_store(settings).ref(d.key, d.tenant_id, uuid.uuid4())
     return offboarding_to(req, export)
 
 
