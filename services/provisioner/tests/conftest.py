@@ -42,13 +42,20 @@ STANDARD = PlanFacts(
 
 
 @pytest.fixture
-def settings(infra: TestInfra) -> ProvisionerSettings:
+def exports_dir(tmp_path: Path) -> Path:
+    """Where the test's offboarding exports go."""
+    return tmp_path / "exports"
+
+
+@pytest.fixture
+def settings(infra: TestInfra, exports_dir: Path) -> ProvisionerSettings:
     return infra.settings(
         ProvisionerSettings,
         pipeline_driver="manual",
         provisioner_step_attempts=2,
         provisioner_step_retry_base=0.05,
         provisioner_poll_interval=0.05,
+        export_url=exports_dir.as_uri(),
     )
 
 

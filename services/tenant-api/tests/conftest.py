@@ -23,14 +23,16 @@ migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="gateway"
 
 
 @pytest.fixture
-def settings(infra: TestInfra) -> TenantApiSettings:
+def settings(infra: TestInfra, tmp_path: Path) -> TenantApiSettings:
     # Every test shares one client IP and `test:<role>` subjects: limits out of the way here;
-    # test_rate_limits.py checks them with small limits and Redis keys of its own.
+    # test_rate_limits.py checks them with small limits and Redis keys of its own. Offboarding
+    # exports go to the test's own folder.
     return gateway_settings(
         infra,
         lead_facts_wait=5.0,
         public_api_max_attempts=10_000,
         auth_api_max_requests=100_000,
+        export_url=(tmp_path / "exports").as_uri(),
     )
 
 

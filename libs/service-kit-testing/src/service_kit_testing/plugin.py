@@ -1,8 +1,8 @@
 """pytest plugin (loaded with `-p service_kit_testing.plugin`): a test run's fixtures.
 
 `infra`, the run's isolated infrastructure (`service_kit_testing.infra`), and what tests build
-on it: an event tap, publishing, an SMTP sink, recorded spans, a Redis client, and `sql` over
-a service's database (for a directory whose conftest defines `settings`).
+on it: an event tap, publishing, an SMTP sink, an S3 server, recorded spans, a Redis client,
+and `sql` over a service's database (for a directory whose conftest defines `settings`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from service_kit.settings import ServiceSettings
 from service_kit_testing.events import EventTap, Publish, publish_event
 from service_kit_testing.infra import TestInfra, isolated_infra
+from service_kit_testing.s3 import S3_ENV, S3Server, s3_server
 from service_kit_testing.servers import unreachable_servers
 from service_kit_testing.smtp import SmtpSink
 from service_kit_testing.spans import recording_spans
@@ -73,6 +74,21 @@ def smtp_sink() -> Iterator[SmtpSink]:
         yield sink
     finally:
         sink.stop()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto's, in a process of its own), for the run."""
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_export_url(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`s3://<a new bucket>/exports`, with boto3's credentials and region set for the test."""
+    for name, value in S3_ENV.items():
+        monkeypatch.setenv(name, value)
+    return f"s3://{s3.new_bucket()}/exports"
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ def build_consumers(
         ops_email=settings.ops_email,
         app_base_url=settings.app_base_url,
         links=settings.link_keyring(),
+        exports=settings,
     )
     # The routing keys are these event types: each one is bound to the `emails` queue.
     return [

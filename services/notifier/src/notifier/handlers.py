@@ -21,7 +21,7 @@ from notifier.domain.messages import (
     sender_domain,
 )
 from notifier.domain.notifications import Delivery, NotificationKind, message_id
-from service_kit.exports import fetch_hint
+from service_kit.exports import ExportSettings, fetch_links
 from service_kit.sealing import Keyring
 from shared_schemas import Envelope
 from shared_schemas.events import (
@@ -47,6 +47,7 @@ class Outgoing:
     ops_email: str
     app_base_url: str
     links: Keyring  # opens the verification links sealed in `lead.created`
+    exports: ExportSettings  # where an offboarded tenant's export is fetched from
 
 
 async def send(
@@ -176,5 +177,6 @@ async def on_tenant_offboarded(
 ) -> None:
     """Tell the tenant's contact that the tenant is gone, and where its data export is."""
     location = event.data.export_location
-    mail = render_tenant_offboarded(event.data, fetch_hint(location) if location else None)
+    links = await fetch_links(location, out.exports) if location else []
+    mail = render_tenant_offboarded(event.data, links)
     await send_to_contact(out, event, NotificationKind.TENANT_OFFBOARDED, mail, event.data.contact)

@@ -6,12 +6,13 @@ import re
 
 from pydantic import SecretStr, field_validator
 
+from service_kit.exports import ExportSettings
 from service_kit.settings import ServiceSettings, VerificationLinkSettings
 
 _BARE_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
 
 
-class NotifierSettings(ServiceSettings, VerificationLinkSettings):
+class NotifierSettings(ServiceSettings, VerificationLinkSettings, ExportSettings):
     service_name: str = "notifier"
     db_schema: str = "notifier"
     port: int = 8004

@@ -135,7 +135,7 @@ def test_failure_alert_keeps_an_odd_step_name_out_of_the_subject_lines() -> None
 
 
 def test_offboarding_notice_names_the_key() -> None:
-    mail = messages.render_tenant_offboarded(offboarded(), None)
+    mail = messages.render_tenant_offboarded(offboarded(), [])
     assert mail.subject == "Your tenant cobol has been offboarded"
     for part in (mail.text, html.unescape(mail.html)):
         assert "Hello Grace," in part
@@ -146,7 +146,7 @@ def test_offboarding_notice_names_the_key() -> None:
 
 def test_offboarding_notice_says_where_the_export_is() -> None:
     where = "/srv/exports/cobol-6f1c/0b7e"
-    mail = messages.render_tenant_offboarded(offboarded(), where)
+    mail = messages.render_tenant_offboarded(offboarded(), [where])
     for part in (mail.text, html.unescape(mail.html)):
         assert "Fetch it here:" in part
         assert where in part
@@ -154,7 +154,7 @@ def test_offboarding_notice_says_where_the_export_is() -> None:
 
 
 def test_offboarding_notice_escapes_the_key_and_the_link_in_html() -> None:
-    mail = messages.render_tenant_offboarded(offboarded(key="<i>k</i>"), "/x/<b>y</b>")
+    mail = messages.render_tenant_offboarded(offboarded(key="<i>k</i>"), ["/x/<b>y</b>"])
     assert "<i>k</i>" not in mail.html
     assert "&lt;i&gt;k&lt;/i&gt;" in mail.html
     assert "&lt;b&gt;y&lt;/b&gt;" in mail.html

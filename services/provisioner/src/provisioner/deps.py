@@ -17,7 +17,7 @@ from provisioner.domain.outcomes import Completion
 from provisioner.domain.pipeline import Pipeline
 from provisioner.domain.status import StepRules
 from provisioner.settings import ProvisionerSettings
-from service_kit.exports import FileExportStore
+from service_kit.exports import ExportStore
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class ProvisionerDeps:
     redis: Redis
     driver: Driver
     box: SecretBox
-    exports: FileExportStore
+    exports: ExportStore
     # Set once a transaction made a pipeline due: the engine's loops look at once.
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 from fastapi import FastAPI
 
 from provisioner.settings import ProvisionerSettings
-from service_kit.exports import FileExportStore
+from service_kit.exports import open_store
 from service_kit.topology import dlq_name
 from service_kit_testing import Publish, TestInfra
 from shared_schemas.events import (
@@ -32,23 +31,6 @@ from .test_pipelines import _dead_lettered, outcome, resources_gone, waiting_run
 
 Fetch = Callable[..., Awaitable[Any]]
 Sql = Callable[..., Awaitable[list[Any]]]
-
-
-@pytest.fixture
-def exports_dir(tmp_path: Path) -> Path:
-    return tmp_path / "exports"
-
-
-@pytest.fixture
-def settings(infra: TestInfra, exports_dir: Path) -> ProvisionerSettings:
-    return infra.settings(
-        ProvisionerSettings,
-        pipeline_driver="manual",
-        provisioner_step_attempts=2,
-        provisioner_step_retry_base=0.05,
-        provisioner_poll_interval=0.05,
-        export_url=exports_dir.as_uri(),
-    )
 
 
 async def provisioned(
@@ -68,7 +50,7 @@ def offboarding(
     req: TenantProvisioningRequested, settings: ProvisionerSettings
 ) -> TenantOffboardingRequested:
     d = req.data
-    export = FileExportStore(settings.export_url).ref(d.key, d.tenant_id, uuid.uuid4())
+    export = open_store(settings).ref(d.key, d.tenant_id, uuid.uuid4())
     return offboarding_to(req, export)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from service_kit.app import RuntimeDep
-from service_kit.exports import FileExportStore
+from service_kit.exports import ExportStore
 from tenant_api.auth import TokenVerifier
 from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.leads.lead_verifier_client import LeadVerifierClient
@@ -21,7 +21,7 @@ class TenantApiDeps:
     token_verifier: TokenVerifier
     vault_keys: VaultKeys
     configs: TenantConfigs
-    exports: FileExportStore
+    exports: ExportStore
 
 
 async def get_deps(runtime: RuntimeDep) -> TenantApiDeps:

@@ -16,13 +16,11 @@ import pytest
 from fastapi import FastAPI
 
 from service_kit.runtime import ServiceRuntime
-from service_kit_testing import TestInfra
 from shared_schemas import Actor
 from shared_schemas import events as contracts
-from tenant_api.settings import TenantApiSettings
 from tenant_api.tenants.offboarding_due import start_due_once
 
-from ..gateway import assert_problem, bearer, gateway_settings  # type: ignore[import-not-found]
+from ..gateway import assert_problem, bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, tenant_event  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
@@ -32,17 +30,8 @@ READ_ONLY = "offboarding is scheduled; restore it first"
 
 @pytest.fixture
 def exports_dir(tmp_path: Path) -> Path:
+    """Where the conftest's settings put this test's exports."""
     return tmp_path / "exports"
-
-
-@pytest.fixture
-def settings(infra: TestInfra, exports_dir: Path) -> TenantApiSettings:
-    return gateway_settings(
-        infra,
-        public_api_max_attempts=10_000,
-        auth_api_max_requests=100_000,
-        export_url=exports_dir.as_uri(),
-    )
 
 
 @pytest.fixture
@@ -68,6 +57,15 @@ async def status_is(
     client: httpx.AsyncClient, token: Callable[..., str], tenant_id: Any, status: str
 ) -> bool:
     return bool((await tenant_json(client, token, tenant_id))["status"] == status)
+
+
+async def due_within_the_hour(sql: Sql, tenant_ids: list[uuid.UUID]) -> None:
+    """Due soon, not yet: the app's own job (real time) leaves them to the test's rounds."""
+    await sql(
+        "UPDATE tenant_api.tenants SET offboarding_due_at = now() + interval '1 hour' "
+        "WHERE id = ANY(:ids)",
+        ids=tenant_ids,
+    )
 
 
 async def test_delete_schedules_a_read_only_grace_and_restore_undoes_it(
@@ -248,12 +246,7 @@ async def test_two_due_jobs_racing_start_each_offboarding_once(
     mine = [s.tenant_id for s in sagas]
     for tenant_id in mine:
         assert (await client.delete(f"/tenants/{tenant_id}", headers=admin)).status_code == 202
-    # Due within the hour: the app's own job (real time) leaves them to the rounds below.
-    await sql(
-        "UPDATE tenant_api.tenants SET offboarding_due_at = now() + interval '1 hour' "
-        "WHERE id = ANY(:ids)",
-        ids=mine,
-    )
+    await due_within_the_hour(sql, mine)
     runtime: ServiceRuntime = app.state.runtime
     later = datetime.now(UTC) + timedelta(hours=2)
 
@@ -311,11 +304,7 @@ async def test_a_refused_export_changes_nothing(
 
     # Scheduled, then due: the job leaves it scheduled and tries again next round.
     assert (await client.delete(url, headers=admin)).status_code == 202
-    await sql(
-        "UPDATE tenant_api.tenants SET offboarding_due_at = now() + interval '1 hour' "
-        "WHERE id = :id",
-        id=saga.tenant_id,
-    )
+    await due_within_the_hour(sql, [saga.tenant_id])
     runtime: ServiceRuntime = app.state.runtime
     async with runtime.uow() as uow:
         started, due = await start_due_once(

@@ -113,14 +113,18 @@ async def test_config_shows_the_tenant_and_follows_every_change(
     await client.patch(f"/tenants/{saga.tenant_id}", json={"name": "Renamed"}, headers=admin)
     assert (await client.get(url, headers=admin)).json()["generation"] == generation
 
-    # Offboarding: DEPROVISIONING at once, OFFBOARDED once the provisioner is done.
+    # Offboarding: scheduled, then DEPROVISIONING at once, OFFBOARDED once the provisioner is
+    # done; each a new generation.
     assert (await client.delete(f"/tenants/{saga.tenant_id}", headers=admin)).status_code == 202
+    assert (await client.get(url, headers=admin)).json()["status"] == "OFFBOARDING_SCHEDULED"
+    now = await client.delete(f"/tenants/{saga.tenant_id}", params={"now": "true"}, headers=admin)
+    assert now.status_code == 202
     assert (await client.get(url, headers=admin)).json()["status"] == "DEPROVISIONING"
     deprovisioned = saga.deprovisioned()
     await saga.publish(deprovisioned)
     await processed(sql, "offboarding", [deprovisioned])
     final = (await client.get(url, headers=admin)).json()
-    assert (final["status"], final["generation"]) == ("OFFBOARDED", generation + 2)
+    assert (final["status"], final["generation"]) == ("OFFBOARDED", generation + 3)
 
 
 async def test_a_failed_or_cancelled_pipeline_shows_too(

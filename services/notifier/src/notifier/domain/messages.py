@@ -146,13 +146,14 @@ def render_provisioning_failed_ops(
     )
 
 
-def render_tenant_offboarded(data: TenantOffboardedData, export_link: str | None) -> RenderedMail:
-    """`export_link`: where the contact fetches the tenant's export (a path or a URL), if any."""
+def render_tenant_offboarded(data: TenantOffboardedData, export_links: list[str]) -> RenderedMail:
+    """`export_links`: where the contact fetches the tenant's export (its folder's path, or a
+    presigned link per file); none when there is no export."""
     key = one_line(data.key)
     context = {
         "first_name": one_line(data.contact.first_name),
         "key": key,
-        "export_link": one_line(export_link) if export_link else None,
+        "export_links": [one_line(link) for link in export_links],
     }
     return _render("tenant_offboarded", f"Your tenant {clip(key)} has been offboarded", context)
 

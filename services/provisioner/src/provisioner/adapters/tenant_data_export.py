@@ -12,7 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
-from service_kit.exports import FileExportStore
+from service_kit.exports import ExportStore
 from shared_schemas.events import ExportedFile
 
 _TABLES = """
@@ -55,7 +55,7 @@ def _file_name(name: str) -> str:
 
 async def export_schema(
     conn: asyncpg.Connection,
-    store: FileExportStore,
+    store: ExportStore,
     folder: str,
     schema: str,
     written: list[ExportedFile],
@@ -81,7 +81,7 @@ async def export_schema(
 
 async def export_pooled(
     conn: asyncpg.Connection,
-    store: FileExportStore,
+    store: ExportStore,
     folder: str,
     tenant_id: UUID,
     written: list[ExportedFile],

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import orjson
 
-from service_kit.exports import FileExportStore
+from service_kit.exports import ExportStore
 from shared_schemas.events import ExportedFile, ExportRef
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.exports import ExportEntry
@@ -24,7 +24,7 @@ _TIMELINE_PAGE = 500
 
 
 async def write_records(
-    uow: TenantApiUnitOfWork, store: FileExportStore, tenant: Tenant, ref: ExportRef
+    uow: TenantApiUnitOfWork, store: ExportStore, tenant: Tenant, ref: ExportRef
 ) -> list[ExportEntry]:
     """Write the tenant's records to the export; ExportFailed if the store refuses."""
     view = await uow.tenants.get(tenant.id)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from service_kit import tracing
-from service_kit.exports import FileExportStore
+from service_kit.exports import ExportStore
 from shared_schemas import Actor, Envelope
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.errors import TenantNotFound
@@ -104,7 +104,7 @@ class Offboard:
 
 
 async def offboard(
-    cmd: Offboard, uow: TenantApiUnitOfWork, now: datetime, store: FileExportStore
+    cmd: Offboard, uow: TenantApiUnitOfWork, now: datetime, store: ExportStore
 ) -> TenantStatus:
     """A provisioned tenant gets a grace (OFFBOARDING_SCHEDULED, read-only) unless `at_once`;
     otherwise, or with nothing provisioned, export (if it holds data) and remove at once."""

@@ -20,7 +20,7 @@ import orjson
 import structlog
 
 from service_kit.consumer import Consumer
-from service_kit.exports import FileExportStore, export_folder
+from service_kit.exports import ExportStore, export_folder
 from shared_schemas import Actor
 from shared_schemas.events import ExportedFile, TenantDeprovisioned
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
@@ -34,7 +34,7 @@ PROVISIONER = "provisioner"
 
 async def start_removal(
     uow: TenantApiUnitOfWork,
-    store: FileExportStore,
+    store: ExportStore,
     tenant: Tenant,
     *,
     now: datetime,
@@ -54,7 +54,7 @@ async def start_removal(
 
 
 async def finish_offboarding(
-    event: TenantDeprovisioned, uow: TenantApiUnitOfWork, store: FileExportStore
+    event: TenantDeprovisioned, uow: TenantApiUnitOfWork, store: ExportStore
 ) -> None:
     """DEPROVISIONING → OFFBOARDED; the record and the export stay, its resources are gone."""
     tenant = await uow.tenants.lock(event.data.tenant_id)
@@ -82,7 +82,7 @@ async def finish_offboarding(
     await uow.outbox.add(offboarded_event)
 
 
-def offboarding_consumer(store: FileExportStore) -> Consumer[TenantApiUnitOfWork]:
+def offboarding_consumer(store: ExportStore) -> Consumer[TenantApiUnitOfWork]:
     """Its own transaction per delivery: the handler writes MANIFEST.json besides its rows."""
     return Consumer(
         name="offboarding",

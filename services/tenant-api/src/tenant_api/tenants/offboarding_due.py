@@ -14,7 +14,7 @@ from uuid import UUID
 
 import structlog
 
-from service_kit.exports import ExportFailed, FileExportStore
+from service_kit.exports import ExportFailed, ExportStore
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.runtime import Runtime
 from tenant_api.tenants.offboarding import start_removal
@@ -24,7 +24,7 @@ GRACE_ENDED = "offboarding grace ended"
 
 
 async def start_due_once(
-    uow: TenantApiUnitOfWork, store: FileExportStore, *, now: datetime, batch: int
+    uow: TenantApiUnitOfWork, store: ExportStore, *, now: datetime, batch: int
 ) -> tuple[list[UUID], int]:
     """Start up to `batch` due offboardings: the ids started, and how many were due."""
     due = await uow.tenants.lock_due_offboardings(now, batch)
