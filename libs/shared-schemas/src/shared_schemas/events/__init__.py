@@ -71,6 +71,7 @@ from shared_schemas.events.tenant import (
 )
 from shared_schemas.events.tenant_edits import (
     Changes,
+    FlagValue,
     SecretChange,
     TenantContactAdded,
     TenantContactAddedData,
@@ -108,6 +109,7 @@ __all__ = [
     "Changes",
     "Contact",
     "CredentialRef",
+    "FlagValue",
     "InvoiceIssued",
     "InvoiceIssuedData",
     "LeadCreated",

@@ -38,6 +38,7 @@ from shared_schemas.events import (
 from tenant_api import PRODUCER
 from tenant_api.domain.contacts import TenantContact
 from tenant_api.domain.status import TenantStatus, transition
+from tenant_api.domain.tenant_events import about_tenant
 
 # The events that say only which tenant, and why.
 _RefEvent = TypeVar("_RefEvent", TenantSuspended, TenantReactivated, TenantOffboardingRequested)
@@ -171,14 +172,8 @@ class Tenant:
     def _ref_event(
         self, event: type[_RefEvent], now: datetime, reason: str | None, actor: Actor | None
     ) -> _RefEvent:
-        return event.build(
-            TenantRef(tenant_id=self.id, reason=reason),
-            producer=PRODUCER,
-            correlation_id=self.id,
-            tenant_id=self.id,
-            occurred_at=now,
-            actor=actor,
-        )
+        data = TenantRef(tenant_id=self.id, reason=reason)
+        return about_tenant(event, data, tenant_id=self.id, now=now, actor=actor)
 
 
 def _caused_by(event: Envelope) -> dict[str, Any]:

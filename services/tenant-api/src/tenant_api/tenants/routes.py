@@ -128,17 +128,21 @@ async def get_tenant(
 async def patch_tenant(
     tenant_id: UUID, body: TenantPatchIn, principal: AdminCaller, runtime: RuntimeDep
 ) -> TenantOut:
-    """Change a tenant's name, domains or address (admin); status is never writable here."""
+    """Change a tenant's name, domains or address (admin); status is never writable here.
+
+    A change is recorded on the tenant's timeline as `tenant.updated`, with each changed field
+    before and after; a request that changes nothing records nothing."""
     given = body.model_fields_set
     cmd = EditTenant(
         tenant_id=tenant_id,
+        actor=principal.actor,
         name=body.name,
         domains=body.domains,
         address=PostalAddress(**body.address.model_dump()) if body.address else None,
         address_given="address" in given,
     )
     async with runtime.uow() as uow:
-        await edit_tenant(cmd, uow)
+        await edit_tenant(cmd, uow, datetime.now(UTC))
         await uow.commit()
         view = await uow.tenants.get(tenant_id)
     assert view is not None, "tenants are never deleted"
