@@ -90,5 +90,6 @@ def _audit_clauses(where: AuditFilter) -> list[Any]:
     if where.type_prefix is not None:
         clauses.append(c.type.startswith(where.type_prefix, autoescape=True))
     if where.only_actions:
-        clauses.append(c.actor.is_not(None))
+        # Not `actor IS NOT NULL`: rows written before `none_as_null` hold a JSON null there.
+        clauses.append(_actor("sub").is_not(None))
     return clauses
