@@ -6,7 +6,8 @@ import { h, replace } from "../dom.js";
 import { filterForm, hashFor, instant, values } from "../filters.js";
 import { shortId, time } from "../format.js";
 import { announce } from "../live.js";
-import { dataTable, emptyState, loading, pageHeading, problemCallout } from "../views.js";
+import { pagedList } from "../paging.js";
+import { emptyState, pageHeading, problemCallout } from "../views.js";
 import { facts } from "./timeline-view.js";
 
 const PAGE = 50;
@@ -65,7 +66,7 @@ export function renderAudit(main, { query, signal }) {
     extra: exports,
     onApply(filterValues) {
       const target = hashFor("/audit", filterValues);
-      if (window.location.hash === target) load(current());
+      if (window.location.hash === target) list.load(current());
       else window.location.hash = target;
     },
   });
@@ -78,63 +79,21 @@ export function renderAudit(main, { query, signal }) {
     results,
   );
 
-  let params = query;
-  let items = [];
-  let generation = 0;
   const current = () => new URLSearchParams(
     Object.entries(values(form, FIELDS)).filter(([, v]) => v !== ""));
-
-  async function fetchPage(p, after) {
-    return api(`/admin/audit${qs({ ...apiFilters(p), limit: PAGE, after })}`, { signal });
-  }
-
-  function show(nextCursor) {
-    if (!items.length) {
-      replace(results, emptyState("No entries match these filters.",
-        "Widen the time window, or clear the filters."));
-      return;
-    }
-    const more = nextCursor
-      ? h("button", { type: "button", class: "btn btn-secondary", onclick: async (event) => {
-        event.currentTarget.disabled = true;
-        try {
-          const page = await fetchPage(params, nextCursor);
-          const seen = items.length;
-          items = items.concat(page.items);
-          show(page.nextCursor);
-          announce(`${page.items.length} more entries loaded.`);
-          results.querySelectorAll("tbody tr a")[seen]?.focus();
-        } catch (error) {
-          if (error.name !== "AbortError") results.append(problemCallout(error));
-        }
-      } }, "Load more")
-      : null;
-    replace(results,
-      h("p", { class: "result-count" },
-        `${items.length} entr${items.length === 1 ? "y" : "ies"}${nextCursor ? " so far" : ""}`),
-      dataTable({
-        caption: "Audit trail, newest first",
-        columns: COLUMNS,
-        rows: items,
-        rowAttrs: (e) => ({ "data-entry-id": e.id, "data-type": e.type }),
-      }),
-      more ? h("div", { class: "more" }, more) : null);
-  }
-
-  async function load(p) {
-    params = p;
-    const mine = ++generation;
-    replace(results, loading("Loading the audit trail…"));
-    try {
-      const page = await fetchPage(p);
-      if (mine !== generation) return;
-      items = page.items;
-      show(page.nextCursor);
-    } catch (error) {
-      if (error.name === "AbortError" || mine !== generation) return;
-      replace(results, problemCallout(error, { retry: () => load(p) }));
-    }
-  }
+  const list = pagedList(results, {
+    fetchPage: (p, after) =>
+      api(`/admin/audit${qs({ ...apiFilters(p), limit: PAGE, after })}`, { signal }),
+    nouns: ["entry", "entries"],
+    empty: () => emptyState("No entries match these filters.",
+      "Widen the time window, or clear the filters."),
+    table: {
+      caption: "Audit trail, newest first",
+      columns: COLUMNS,
+      rowAttrs: (e) => ({ "data-entry-id": e.id, "data-type": e.type }),
+    },
+    rowLink: "tbody tr a",
+  });
 
   // Every entry matching the filters in the form, saved as the file the API names. The
   // export needs the bearer token, so it is fetched here rather than followed as a link.
@@ -160,11 +119,11 @@ export function renderAudit(main, { query, signal }) {
     }
   }
 
-  load(query);
+  list.load(query);
   return {
     update(next) {
       for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? f.default ?? "";
-      load(next);
+      list.load(next);
     },
   };
 }
