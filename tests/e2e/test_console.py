@@ -9,6 +9,8 @@ to test-artifacts/console/.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import os
 import re
@@ -406,3 +408,82 @@ async def test_a_dead_letter_is_discarded_only_with_a_reason(
     await page.keyboard.press("Escape")
     await expect(ask).to_be_hidden()
     assert (await status_of(gateway, other))["discardedReason"] == "x"
+
+
+async def audited_edits(gateway: httpx.AsyncClient) -> dict[str, Any]:
+    """A tenant renamed, given a contact and feature flags; once all four actions are on the
+    audit trail (with its onboarding)."""
+    tenant = await new_tenant(gateway, "pooled")
+    url = f"/tenants/{tenant['id']}"
+    renamed = await gateway.patch(url, json={"name": f"Renamed {tenant['key']}"})
+    assert renamed.status_code == 200, renamed.text
+    contact = {"firstName": "Ada", "lastName": "Lovelace", "email": f"ada@{tenant['key']}.example"}
+    assert (await gateway.post(f"{url}/contacts", json=contact)).status_code == 201
+    flags = await gateway.put(f"{url}/config/feature-flags", json={"beta": True})
+    assert flags.status_code == 200, flags.text
+    deadline = asyncio.get_running_loop().time() + 20
+    while asyncio.get_running_loop().time() < deadline:
+        trail = await gateway.get(
+            "/admin/audit", params={"tenant": tenant["id"], "onlyActions": "true"}
+        )
+        assert trail.status_code == 200, trail.text
+        if len(trail.json()["items"]) == 4:
+            return tenant
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the audit trail never showed the four actions on {tenant['id']}")
+
+
+async def test_the_audit_page_filters_and_exports_with_the_keyboard(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra
+) -> None:
+    tenant = await audited_edits(gateway)
+    await sign_in(page, infra)
+    nav = page.get_by_role("navigation", name="Main")
+    await nav.get_by_role("link", name="Audit").click()
+    await expect(heading(page)).to_have_text("Audit")
+    await expect(heading(page)).to_be_focused()
+    await expect(page).to_have_title("Audit · Control plane console")
+    await expect(nav.get_by_role("link", name="Audit")).to_have_attribute("aria-current", "page")
+
+    await page.get_by_label("Entries").select_option("true")
+    await page.get_by_label("Tenant ID").fill(tenant["id"])
+    await page.get_by_label("Tenant ID").press("Enter")
+    await expect(page).to_have_url(re.compile(f"tenant={tenant['id']}"))
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(4)
+    types = await rows.evaluate_all("rows => rows.map(r => r.dataset.type)")
+    assert types == [
+        "tenant.feature_flags_changed",
+        "tenant.contact_added",
+        "tenant.updated",
+        "tenant.onboarded",
+    ]
+    renamed = rows.nth(2)
+    await expect(renamed).to_contain_text(f"name: Tenant {tenant['key']} → Renamed {tenant['key']}")
+    await expect(renamed).to_contain_text("e2e:admin (admin)")
+    await expect(rows.nth(0)).to_contain_text("beta: none → true")
+    await expect(rows.nth(1)).to_contain_text(f"Ada Lovelace <ada@{tenant['key']}.example>")
+    await shot(page, "audit")
+
+    # The export takes the filters in the form, and is a button the keyboard reaches.
+    await page.get_by_label("Event type").fill("tenant.contact_*")
+    await page.get_by_label("Event type").press("Enter")
+    await expect(rows).to_have_count(1)
+    async with page.expect_download() as csv_download:
+        await page.get_by_role("button", name="Export CSV").focus()
+        await page.keyboard.press("Enter")
+    saved = await (await csv_download.value).path()
+    header, *lines = list(csv.reader(io.StringIO(saved.read_text())))
+    assert header[:4] == ["id", "occurredAt", "tenantId", "type"]
+    assert [(line[2], line[3], line[4]) for line in lines] == [
+        (tenant["id"], "tenant.contact_added", "e2e:admin")
+    ]
+    await expect(page.locator(".export-status")).to_contain_text("Saved audit-")
+
+    await page.get_by_label("Event type").fill("")
+    async with page.expect_download() as jsonl_download:
+        await page.get_by_role("button", name="Export JSON lines").click()
+    download = await jsonl_download.value
+    assert download.suggested_filename.endswith(".jsonl")
+    exported = [json.loads(line) for line in (await download.path()).read_text().splitlines()]
+    assert [e["type"] for e in exported] == types

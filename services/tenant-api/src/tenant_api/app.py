@@ -14,6 +14,7 @@ from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.api_keys import repository as key_handovers
 from tenant_api.api_keys import routes as api_key
 from tenant_api.api_keys.handover import handover_consumer
+from tenant_api.audit import routes as audit
 from tenant_api.auth import TokenVerifier
 from tenant_api.config import routes as config
 from tenant_api.config.tenant_configs import TenantConfigs
@@ -104,6 +105,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
             credentials.router,
             exports.router,
             dead_letters.router,
+            audit.router,
             console.router,
         ],
     )

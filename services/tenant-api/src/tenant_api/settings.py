@@ -72,6 +72,13 @@ class TenantApiSettings(
         30.0, "Days a replayed or discarded dead letter is kept."
     )
 
+    audit_export_batch: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Timeline entries one query of an audit export reads (a keyset batch).",
+    )
+
     idempotency_ttl_seconds: int = Field(
         default=86400, ge=1, description="Seconds an Idempotency-Key's first answer is kept."
     )

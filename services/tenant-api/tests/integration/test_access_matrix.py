@@ -180,6 +180,15 @@ def matrix() -> list[Call]:
             {**dlq_denied, "operator": 200, "admin": 200},
             body={"dryRun": True},
         ),
+        # The audit trail across tenants: operators and admins, a tenant never (not even its
+        # own entries: it reads those on its timeline).
+        Call("GET", "/admin/audit", {**dlq_denied, "operator": 200, "admin": 200}),
+        Call(
+            "GET",
+            "/admin/audit",
+            {**dlq_denied, "operator": 200, "admin": 200},
+            query={"tenant": "{tenant_id}", "format": "jsonl"},
+        ),
         Call(
             "POST",
             "/leads/{lead_id}/tenants",
@@ -241,7 +250,9 @@ async def test_every_route_and_role_gives_the_documented_status(
     for call in matrix():
         covered.add((call.method, call.path))
         url = call.path.format(**values)
-        query = {k: (a["key"][:4] if v == "A" else v) for k, v in call.query.items()}
+        query = {
+            k: (a["key"][:4] if v == "A" else v.format(**values)) for k, v in call.query.items()
+        }
         for role in ROLES:
             body = call.body
             if body == "new-tenant":

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from service_kit.runtime import ServiceRuntime
 from service_kit_testing import TestInfra
+from shared_schemas import Actor
 from tenant_api.dead_letters.parking import parked_row
 from tenant_api.domain.dead_letters import DISCARDED
 from tenant_api.settings import TenantApiSettings
@@ -67,7 +68,8 @@ async def resolve(runtime: ServiceRuntime, sql: Sql, letter: uuid.UUID, *, days_
     async with runtime.uow() as uow:
         parked = await uow.dead_letters.get(letter)
         assert parked is not None
-        await uow.dead_letters.act(parked, action=DISCARDED, actor="test:admin", reason="old")
+        admin = Actor(sub="test:admin", role="admin")
+        await uow.dead_letters.act(parked, action=DISCARDED, actor=admin, reason="old")
         await uow.commit()
     await sql(
         "UPDATE tenant_api.dead_letters SET resolved_at = now() - make_interval(days => :d)"

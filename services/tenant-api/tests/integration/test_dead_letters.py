@@ -219,8 +219,9 @@ async def test_a_message_put_in_a_dlq_is_parked_and_bulk_replayed_onto_the_timel
     assert "x-attempt" not in message.headers
 
     timeline = await client.get(f"/tenants/{tenant['id']}/events", headers=admin)
-    types = [e["type"] for e in timeline.json()["items"]]
-    assert "dead_letter.replayed" in types
+    (replayed,) = [e for e in timeline.json()["items"] if e["type"] == "dead_letter.replayed"]
+    # Who replayed it is the entry's actor, as for every action on the timeline.
+    assert replayed["actor"] == {"sub": replayed["data"]["actor"], "role": "admin"}
     listed = await client.get(
         "/admin/dead-letters", params={"tenantId": tenant["id"]}, headers=admin
     )

@@ -128,8 +128,18 @@ tenant_events = sa.Table(
     sa.Column("producer", sa.String(100), nullable=False),
     sa.Column("summary", sa.Text, nullable=False),
     sa.Column("data", JSONB, nullable=False),
-    sa.Column("actor", JSONB, comment="Who asked for it ({sub, role}); null: the system."),
-    sa.Index("tenant_events_tenant_time_idx", "tenant_id", "occurred_at"),
+    sa.Column(
+        "actor",
+        JSONB(none_as_null=True),
+        comment="Who asked for it ({sub, role}); null: the system.",
+    ),
+    # The keyset order (occurred_at, event_id), alone for the audit across tenants, led by the
+    # tenant for its timeline, and by the actor's subject for the audit of one actor.
+    sa.Index("tenant_events_time_id_idx", "occurred_at", "event_id"),
+    sa.Index("tenant_events_tenant_time_id_idx", "tenant_id", "occurred_at", "event_id"),
+    sa.Index(
+        "tenant_events_actor_time_idx", sa.text("(actor ->> 'sub')"), "occurred_at", "event_id"
+    ),
 )
 
 # One row per provisioning run; the tenant's current pipeline is its highest `run`.

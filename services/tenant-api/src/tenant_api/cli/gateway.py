@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 from pydantic import ValidationError
@@ -35,24 +35,54 @@ def call(
     timeout: float = 10,
     headers: dict[str, str] | None = None,
 ) -> Any:
-    base = os.environ.get("GATEWAY_URL", GATEWAY_URL)
-    token = os.environ.get("TENANTCTL_TOKEN") or mint_token(
-        settings(), role="admin", sub="tenantctl", ttl=timedelta(minutes=5)
-    )
+    base, auth = _gateway()
     try:
         response = httpx.request(
             method,
             base + path,
-            params={k: v for k, v in (params or {}).items() if v is not None},
+            params=_given(params),
             json=body,
-            headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+            headers={**(headers or {}), **auth},
             timeout=timeout,
         )
     except httpx.TransportError as exc:
-        raise CliError(f"cannot reach the gateway at {base} ({exc}); is `make run` up?") from exc
+        raise _unreachable(base, exc) from exc
     if response.status_code >= 400:
         raise CliError(f"{response.status_code}: {problem_text(response)}")
     return response.json() if response.content else None
+
+
+def download(path: str, params: dict[str, Any], out: BinaryIO, *, timeout: float = 60) -> None:
+    """Copy an answer the gateway streams (an export) to `out` as it arrives."""
+    base, auth = _gateway()
+    try:
+        with httpx.stream(
+            "GET", base + path, params=_given(params), headers=auth, timeout=timeout
+        ) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise CliError(f"{response.status_code}: {problem_text(response)}")
+            for chunk in response.iter_bytes():
+                out.write(chunk)
+    except httpx.TransportError as exc:
+        raise _unreachable(base, exc) from exc
+
+
+def _gateway() -> tuple[str, dict[str, str]]:
+    """The gateway's base URL and the Authorization header to call it with."""
+    base = os.environ.get("GATEWAY_URL", GATEWAY_URL)
+    token = os.environ.get("TENANTCTL_TOKEN") or mint_token(
+        settings(), role="admin", sub="tenantctl", ttl=timedelta(minutes=5)
+    )
+    return base, {"Authorization": f"Bearer {token}"}
+
+
+def _given(params: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (params or {}).items() if v is not None}
+
+
+def _unreachable(base: str, exc: httpx.TransportError) -> CliError:
+    return CliError(f"cannot reach the gateway at {base} ({exc}); is `make run` up?")
 
 
 def problem_text(response: httpx.Response) -> str:

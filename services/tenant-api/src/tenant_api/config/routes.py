@@ -5,6 +5,7 @@ config/tenant_configs.py explains why a cached answer is never older than a comm
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -48,9 +49,14 @@ async def put_feature_flags(
     runtime: RuntimeDep,
     deps: DepsDep,
 ) -> TenantConfigOut:
-    """Replace the tenant's feature flags (admin); answers the config that now holds."""
+    """Replace the tenant's feature flags (admin); answers the config that now holds.
+
+    A change is recorded on the tenant's timeline as `tenant.feature_flags_changed`."""
     async with runtime.uow() as uow:
-        if not await set_feature_flags(tenant_id, body.root, uow):
+        found = await set_feature_flags(
+            tenant_id, body.root, uow, actor=principal.actor, now=datetime.now(UTC)
+        )
+        if not found:
             raise NotFound("No such tenant.")
         await uow.commit()
         config = await deps.configs.read_in(uow, tenant_id)

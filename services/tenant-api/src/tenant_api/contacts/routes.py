@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -78,10 +79,11 @@ async def create_contact(
         first_name=body.first_name,
         last_name=body.last_name,
         email=str(body.email),
+        actor=principal.actor,
         is_primary=body.is_primary,
     )
     async with runtime.uow() as uow:
-        contact_id = await handlers.add_contact(tenant_id, new, uow)
+        contact_id = await handlers.add_contact(tenant_id, new, uow, datetime.now(UTC))
         await uow.commit()
         return await _read(uow, tenant_id, contact_id)
 
@@ -124,8 +126,9 @@ async def patch_contact(
         email=str(body.email) if body.email is not None else None,
         is_primary=body.is_primary,
     )
+    cmd = handlers.EditContact(tenant_id, contact_id, changes, principal.actor)
     async with runtime.uow() as uow:
-        await handlers.edit_contact(tenant_id, contact_id, changes, uow)
+        await handlers.edit_contact(cmd, uow, datetime.now(UTC))
         await uow.commit()
         return await _read(uow, tenant_id, contact_id)
 
@@ -143,7 +146,9 @@ async def delete_contact(
 ) -> Response:
     """Delete a contact (admin); the primary one cannot be deleted (409)."""
     async with runtime.uow() as uow:
-        await handlers.remove_contact(tenant_id, contact_id, uow)
+        await handlers.remove_contact(
+            tenant_id, contact_id, principal.actor, uow, datetime.now(UTC)
+        )
         await uow.commit()
     return Response(status_code=204)
 

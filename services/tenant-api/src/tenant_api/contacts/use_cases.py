@@ -7,8 +7,10 @@ changes of one tenant run one at a time; the unique partial index is the last li
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
 
+from shared_schemas import Actor
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.contacts import ContactChanges, TenantContact
 from tenant_api.domain.errors import ContactNotFound
@@ -21,14 +23,26 @@ class NewContact:
     first_name: str
     last_name: str
     email: str
+    actor: Actor
     is_primary: bool = False
 
 
-async def add_contact(tenant_id: UUID, new: NewContact, uow: TenantApiUnitOfWork) -> UUID:
+@dataclass(frozen=True)
+class EditContact:
+    tenant_id: UUID
+    contact_id: UUID
+    changes: ContactChanges
+    actor: Actor
+
+
+async def add_contact(
+    tenant_id: UUID, new: NewContact, uow: TenantApiUnitOfWork, now: datetime
+) -> UUID:
     """Add a contact; as primary, the previous primary stops being one (same transaction)."""
     tenant = await _locked_tenant(uow, tenant_id)
     check_contact_domain(new.email, tenant.domains, field="email")
-    primary = new.is_primary or await uow.contacts.primary(tenant_id) is None
+    current = await uow.contacts.primary(tenant_id)
+    primary = new.is_primary or current is None
     if primary:
         await uow.contacts.unset_primary(tenant_id)
     contact = TenantContact(
@@ -39,28 +53,42 @@ async def add_contact(tenant_id: UUID, new: NewContact, uow: TenantApiUnitOfWork
         is_primary=primary,
     )
     await uow.contacts.add(tenant_id, contact)
+    demoted = current.id if primary and current is not None else None
+    await uow.outbox.add(contact.added(tenant_id, demoted, now, new.actor))
     return contact.id
 
 
-async def edit_contact(
-    tenant_id: UUID, contact_id: UUID, changes: ContactChanges, uow: TenantApiUnitOfWork
-) -> None:
-    """Change a contact; making it primary demotes the other one, in the same transaction."""
-    tenant = await _locked_tenant(uow, tenant_id)
-    contact = await read_contact(uow, tenant_id, contact_id)
-    effective = contact.edit(changes, tenant.domains)
+async def edit_contact(cmd: EditContact, uow: TenantApiUnitOfWork, now: datetime) -> None:
+    """Change a contact; making it primary demotes the other one, in the same transaction.
+    An edit that changes nothing writes nothing."""
+    tenant = await _locked_tenant(uow, cmd.tenant_id)
+    contact = await read_contact(uow, cmd.tenant_id, cmd.contact_id)
+    effective = contact.edit(cmd.changes, tenant.domains)
+    edited = contact.edited(effective)
+    demoted = None
     if effective.is_primary:
-        await uow.contacts.unset_primary(tenant_id)
-    if effective.given():
-        await uow.contacts.change(contact_id, effective)
+        previous = await uow.contacts.primary(cmd.tenant_id)
+        demoted = previous.id if previous is not None else None
+    event = contact.updated(
+        edited, tenant_id=cmd.tenant_id, demoted=demoted, now=now, actor=cmd.actor
+    )
+    if event is None:
+        return
+    if effective.is_primary:
+        await uow.contacts.unset_primary(cmd.tenant_id)
+    await uow.contacts.change(cmd.contact_id, effective)
+    await uow.outbox.add(event)
 
 
-async def remove_contact(tenant_id: UUID, contact_id: UUID, uow: TenantApiUnitOfWork) -> None:
+async def remove_contact(
+    tenant_id: UUID, contact_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime
+) -> None:
     """Delete a contact other than the primary (promote another one first)."""
     await _locked_tenant(uow, tenant_id)
     contact = await read_contact(uow, tenant_id, contact_id)
     contact.check_removable()
     await uow.contacts.remove(contact_id)
+    await uow.outbox.add(contact.removed(tenant_id, now, actor))
 
 
 async def read_contact(

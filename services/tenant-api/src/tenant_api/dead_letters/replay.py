@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 import structlog
 
 from service_kit.retention import days
+from shared_schemas import Actor
 from tenant_api.domain.dead_letters import REPLAYED, DeadLetter, Filters, replay_headers
 from tenant_api.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
 
-async def replay_one(runtime: Runtime, letter: DeadLetter, actor: str) -> None:
+async def replay_one(runtime: Runtime, letter: DeadLetter, actor: Actor) -> None:
     """`NotReplayable` unless PARKED, with an original queue and inside the replay window."""
     window = days(runtime.settings.dead_letter_replay_days)
     letter.ensure_replayable(datetime.now(UTC), window)
@@ -35,7 +36,7 @@ class BulkReplay:
 
 
 async def replay_parked(
-    runtime: Runtime, filters: Filters, limit: int, *, actor: str, dry_run: bool
+    runtime: Runtime, filters: Filters, limit: int, *, actor: Actor, dry_run: bool
 ) -> BulkReplay:
     """The oldest PARKED letters matching `filters` (up to `limit`), replayed unless `dry_run`,
     paced by DLQ_REPLAY_PER_SECOND; one that cannot be published stays PARKED, counted failed.
@@ -66,7 +67,7 @@ async def replay_parked(
     return BulkReplay(letters, too_old, replayed, failed)
 
 
-async def _replay(runtime: Runtime, letter: DeadLetter, actor: str) -> None:
+async def _replay(runtime: Runtime, letter: DeadLetter, actor: Actor) -> None:
     assert letter.original_queue is not None, "checked by ensure_resendable"
     await runtime.broker.publish(
         bytes(letter.body),

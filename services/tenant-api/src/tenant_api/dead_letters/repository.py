@@ -11,6 +11,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared_schemas import Actor
 from tenant_api.adapters.orm import dead_letter_actions, dead_letters, tenant_events
 from tenant_api.dead_letters import repository_queries as queries
 from tenant_api.dead_letters.parking import ParkedRow
@@ -71,9 +72,10 @@ class DeadLetterRepository:
         ]
 
     async def act(
-        self, letter: DeadLetter, *, action: str, actor: str, reason: str | None = None
+        self, letter: DeadLetter, *, action: str, actor: Actor, reason: str | None = None
     ) -> None:
-        """Mark REPLAYED or DISCARDED, audit it, and put it on the tenant's timeline."""
+        """Mark REPLAYED or DISCARDED, audit it, and put it on the tenant's timeline (with
+        who did it, as every entry names its actor)."""
         now = datetime.now(UTC)
         c = dead_letters.c
         if action == REPLAYED:
@@ -81,14 +83,14 @@ class DeadLetterRepository:
                 "status": REPLAYED,
                 "replayed_at": now,
                 "replay_count": c.replay_count + 1,
-                "acted_by": actor,
+                "acted_by": actor.sub,
                 "resolved_at": now,
             }
         else:
             values = {
                 "status": DISCARDED,
                 "discarded_reason": reason,
-                "acted_by": actor,
+                "acted_by": actor.sub,
                 "resolved_at": now,
             }
         await self._session.execute(update(dead_letters).where(c.id == letter.id).values(**values))
@@ -97,7 +99,7 @@ class DeadLetterRepository:
                 id=uuid.uuid4(),
                 dead_letter_id=letter.id,
                 action=action,
-                actor=actor,
+                actor=actor.sub,
                 reason=reason,
                 at=now,
             )
@@ -117,9 +119,10 @@ class DeadLetterRepository:
                         "service": letter.service,
                         "eventId": str(letter.event_id) if letter.event_id else None,
                         "eventType": letter.event_type,
-                        "actor": actor,
+                        "actor": actor.sub,
                         "reason": reason,
                     },
+                    actor=actor.model_dump(),
                 )
             )
 

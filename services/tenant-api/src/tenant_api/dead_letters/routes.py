@@ -88,7 +88,7 @@ async def replay_many(
         body.service, body.event_type, body.tenant_id, body.reason, body.from_, body.to
     )
     done = await replay_parked(
-        runtime, filters, body.limit, actor=principal.sub, dry_run=body.dry_run
+        runtime, filters, body.limit, actor=principal.actor, dry_run=body.dry_run
     )
     return BulkReplayOut(
         dry_run=body.dry_run,
@@ -124,7 +124,7 @@ async def replay(
     async with runtime.uow() as uow:
         letter = await _letter(uow, dead_letter_id)
     try:
-        await replay_one(runtime, letter, principal.sub)
+        await replay_one(runtime, letter, principal.actor)
     except (DeadLetterRefused, ProblemError):
         raise
     except Exception as exc:
@@ -150,7 +150,7 @@ async def discard(
         letter = await _letter(uow, dead_letter_id)
         letter.ensure_discardable()
         await uow.dead_letters.act(
-            letter, action=DISCARDED, actor=principal.sub, reason=body.reason
+            letter, action=DISCARDED, actor=principal.actor, reason=body.reason
         )
         await uow.commit()
     return await _detail(runtime, dead_letter_id)

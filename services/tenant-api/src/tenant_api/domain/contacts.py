@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
+from shared_schemas import Actor
+from shared_schemas.events import (
+    Contact,
+    TenantContactAdded,
+    TenantContactAddedData,
+    TenantContactRemoved,
+    TenantContactRemovedData,
+    TenantContactUpdated,
+    TenantContactUpdatedData,
+)
+from tenant_api.domain.changes import changes as changed_fields
 from tenant_api.domain.errors import PrimaryContactRequired
 from tenant_api.domain.onboarding import check_contact_domain
+from tenant_api.domain.tenant_events import about_tenant
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,59 @@ class TenantContact:
         if self.is_primary:
             raise PrimaryContactRequired("delete")
 
+    def edited(self, effective: ContactChanges) -> TenantContact:
+        """This contact with the changes `edit` found effective."""
+        return TenantContact(
+            id=self.id,
+            first_name=_either(effective.first_name, self.first_name),
+            last_name=_either(effective.last_name, self.last_name),
+            email=_either(effective.email, self.email),
+            is_primary=_either(effective.is_primary, self.is_primary),
+        )
+
+    def added(
+        self, tenant_id: UUID, demoted: UUID | None, now: datetime, actor: Actor | None
+    ) -> TenantContactAdded:
+        """The event of this new contact (`demoted`: the primary it replaced as such)."""
+        data = TenantContactAddedData(
+            tenant_id=tenant_id,
+            contact_id=self.id,
+            contact=self._contact(),
+            is_primary=self.is_primary,
+            demoted_contact_id=demoted,
+        )
+        return about_tenant(TenantContactAdded, data, tenant_id=tenant_id, now=now, actor=actor)
+
+    def updated(
+        self,
+        edited: TenantContact,
+        *,
+        tenant_id: UUID,
+        demoted: UUID | None,
+        now: datetime,
+        actor: Actor | None,
+    ) -> TenantContactUpdated | None:
+        """The event of the edit from this contact to `edited`; None when nothing changed."""
+        changed = changed_fields(self._shown(), edited._shown())
+        if not changed:
+            return None
+        data = TenantContactUpdatedData(
+            tenant_id=tenant_id, contact_id=self.id, changes=changed, demoted_contact_id=demoted
+        )
+        return about_tenant(TenantContactUpdated, data, tenant_id=tenant_id, now=now, actor=actor)
+
+    def removed(self, tenant_id: UUID, now: datetime, actor: Actor | None) -> TenantContactRemoved:
+        data = TenantContactRemovedData(
+            tenant_id=tenant_id, contact_id=self.id, contact=self._contact()
+        )
+        return about_tenant(TenantContactRemoved, data, tenant_id=tenant_id, now=now, actor=actor)
+
+    def _contact(self) -> Contact:
+        return Contact(first_name=self.first_name, last_name=self.last_name, email=self.email)
+
+    def _shown(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "id"}
+
 
 @dataclass(frozen=True)
 class ContactChanges:
@@ -49,3 +118,7 @@ class ContactChanges:
         """The fields that change, by name (their column names)."""
         values = ((f.name, getattr(self, f.name)) for f in fields(self))
         return {name: value for name, value in values if value is not None}
+
+
+def _either(new: T | None, old: T) -> T:
+    return old if new is None else new

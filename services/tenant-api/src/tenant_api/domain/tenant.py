@@ -45,6 +45,7 @@ from tenant_api import PRODUCER
 from tenant_api.domain.contacts import TenantContact
 from tenant_api.domain.errors import OffboardingScheduled
 from tenant_api.domain.status import InvalidTransition, TenantStatus, transition
+from tenant_api.domain.tenant_events import about_tenant
 
 # The events that say only which tenant, and why.
 _RefEvent = TypeVar("_RefEvent", TenantSuspended, TenantReactivated)
@@ -232,7 +233,8 @@ class Tenant:
     def _ref_event(
         self, event: type[_RefEvent], now: datetime, reason: str | None, actor: Actor | None
     ) -> _RefEvent:
-        return event.build(TenantRef(tenant_id=self.id, reason=reason), **self._asked(now, actor))
+        data = TenantRef(tenant_id=self.id, reason=reason)
+        return about_tenant(event, data, tenant_id=self.id, now=now, actor=actor)
 
     def _asked(self, now: datetime, actor: Actor | None) -> dict[str, Any]:
         """How a command's event is built: about this tenant, correlated by it, by `actor`."""

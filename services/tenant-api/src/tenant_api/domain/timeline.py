@@ -9,6 +9,14 @@ from typing import Any
 from uuid import UUID
 
 from shared_schemas import Envelope
+from shared_schemas.events import (
+    TenantContactUpdated,
+    TenantCredentialDeleted,
+    TenantCredentialRevealed,
+    TenantCredentialStored,
+    TenantFeatureFlagsChanged,
+    TenantUpdated,
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,26 @@ class TimelineEntry:
             type=event.type,
             occurred_at=event.occurred_at,
             producer=event.producer,
-            summary=event.type.replace("_", " ").replace(".", ": ", 1),
+            summary=summary(event),
             data=event.model_dump(mode="json")["data"],
             actor=event.actor.model_dump() if event.actor else None,
         )
+
+
+def summary(event: Envelope) -> str:
+    """One line for people: the event's type in words, and which fields or provider it names."""
+    text = event.type.replace("_", " ").replace(".", ": ", 1)
+    match event:
+        case TenantUpdated(data=d) | TenantContactUpdated(data=d):
+            return f"{text}: {', '.join(d.changes)}"
+        case TenantFeatureFlagsChanged(data=d):
+            return f"{text}: {', '.join([*d.added, *d.removed, *d.changed])}"
+        case TenantCredentialRevealed(data=d) if not d.allowed:
+            return f"tenant: credential reveal refused: {d.provider}"
+        case (
+            TenantCredentialStored(data=d)
+            | TenantCredentialRevealed(data=d)
+            | TenantCredentialDeleted(data=d)
+        ):
+            return f"{text}: {d.provider}"
+    return text

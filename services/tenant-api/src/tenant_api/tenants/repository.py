@@ -182,6 +182,10 @@ class TenantRepository:
     async def set_status(self, tenant_id: UUID, status: TenantStatus, **values: Any) -> None:
         await self.change(tenant_id, status=status, **values)
 
+    async def address(self, tenant_id: UUID) -> PostalAddress | None:
+        row = (await self._session.execute(_ADDRESSES_BY_TENANT, {"ids": [tenant_id]})).first()
+        return None if row is None else PostalAddress(**_without_tenant(row))
+
     async def set_address(self, tenant_id: UUID, address: PostalAddress | None) -> None:
         """Replace the tenant's address; None removes it."""
         await self._session.execute(delete(addresses).where(addresses.c.tenant_id == tenant_id))

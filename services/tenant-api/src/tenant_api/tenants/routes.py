@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from service_kit.problems import Unprocessable, problem_responses
+from service_kit.problems import problem_responses
 from shared_schemas.api.instants import Instant
 from shared_schemas.events import Address, Contact, Tier
 from tenant_api.auth import AdminCaller, StaffCaller, TenantReader
@@ -23,6 +23,7 @@ from tenant_api.tenants.repository import TenantFilter, commit_new_tenant
 from tenant_api.web import cursors
 from tenant_api.web.errors import AUTH, NOT_FOUND
 from tenant_api.web.runtime import RuntimeDep
+from tenant_api.web.windows import check_window
 
 router = APIRouter(prefix="/tenants", tags=["tenants"])
 
@@ -81,11 +82,7 @@ async def list_tenants(
     after: cursors.After = None,
 ) -> TenantPage:
     """List tenants newest first, filtered, in cursor pages (admin, operator; never a tenant)."""
-    if created_from and created_to and created_from > created_to:
-        msg = "createdFrom is after createdTo"
-        raise Unprocessable(
-            msg, errors=[{"loc": ["query", "createdFrom"], "msg": msg, "type": "invalid_range"}]
-        )
+    check_window(created_from, created_to, start_param="createdFrom", end_param="createdTo")
     position = cursors.position(after)
     where = TenantFilter(status, tier, key_prefix, created_from, created_to)
     async with runtime.uow() as uow:
@@ -128,17 +125,21 @@ async def get_tenant(
 async def patch_tenant(
     tenant_id: UUID, body: TenantPatchIn, principal: AdminCaller, runtime: RuntimeDep
 ) -> TenantOut:
-    """Change a tenant's name, domains or address (admin); status is never writable here."""
+    """Change a tenant's name, domains or address (admin); status is never writable here.
+
+    A change is recorded on the tenant's timeline as `tenant.updated`, with each changed field
+    before and after; a request that changes nothing records nothing."""
     given = body.model_fields_set
     cmd = EditTenant(
         tenant_id=tenant_id,
+        actor=principal.actor,
         name=body.name,
         domains=body.domains,
         address=PostalAddress(**body.address.model_dump()) if body.address else None,
         address_given="address" in given,
     )
     async with runtime.uow() as uow:
-        await edit_tenant(cmd, uow)
+        await edit_tenant(cmd, uow, datetime.now(UTC))
         await uow.commit()
         view = await uow.tenants.get(tenant_id)
     assert view is not None, "tenants are never deleted"

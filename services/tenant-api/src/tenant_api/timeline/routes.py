@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import Field
 
 from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
-from tenant_api.domain.timeline import TimelineEntry
+from tenant_api.timeline.models import TimelineEntryOut, entry_out
 from tenant_api.web import cursors
 from tenant_api.web.errors import AUTH, NOT_FOUND
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["timeline"])
-
-
-class ActorOut(ApiModel):
-    sub: str
-    role: str
-
-
-class TimelineEntryOut(ApiModel):
-    id: UUID
-    type: str
-    occurred_at: datetime
-    producer: str
-    summary: str
-    data: dict[str, Any]
-    actor: ActorOut | None = Field(description="Who asked for it; null: the system did it.")
 
 
 class TimelinePage(ApiModel):
@@ -59,18 +42,6 @@ async def list_events(
         await uow.tenants.ensure_exists(tenant_id)
         lines = await uow.timeline.page(tenant_id, after=position, limit=limit + 1)
     items, cursor = cursors.page(
-        [_entry(line) for line in lines], limit, lambda e: (e.occurred_at, e.id)
+        [entry_out(line) for line in lines], limit, lambda e: (e.occurred_at, e.id)
     )
     return TimelinePage(items=items, next_cursor=cursor)
-
-
-def _entry(line: TimelineEntry) -> TimelineEntryOut:
-    return TimelineEntryOut(
-        id=line.event_id,
-        type=line.type,
-        occurred_at=line.occurred_at,
-        producer=line.producer,
-        summary=line.summary,
-        data=dict(line.data),
-        actor=ActorOut.model_validate(line.actor) if line.actor else None,
-    )

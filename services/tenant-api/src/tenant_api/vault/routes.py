@@ -74,7 +74,12 @@ async def put_credential(
     async with _vault_uow(runtime) as uow:
         await uow.tenants.ensure_writable(tenant_id)
         stored = await vault.store(
-            uow, keys, tenant_id=tenant_id, provider=provider, values=body.root, actor=principal.sub
+            uow,
+            keys,
+            tenant_id=tenant_id,
+            provider=provider,
+            values=body.root,
+            actor=principal.actor,
         )
     response.status_code = 201 if stored.created else 200
     response.headers["Cache-Control"] = "no-store"
@@ -128,13 +133,13 @@ async def get_credential(
     if reveal and principal.role is not Role.ADMIN:
         async with runtime.uow() as uow:
             await vault.deny_reveal(
-                uow, tenant_id=tenant_id, provider=provider, actor=principal.sub
+                uow, tenant_id=tenant_id, provider=provider, actor=principal.actor
             )
             await uow.commit()
         raise Forbidden("Only an admin may reveal a credential; read it masked instead.")
     async with _vault_uow(runtime) as uow:
         found = await vault.read(
-            uow, keys, tenant_id=tenant_id, provider=provider, actor=principal.sub, reveal=reveal
+            uow, keys, tenant_id=tenant_id, provider=provider, actor=principal.actor, reveal=reveal
         )
     if found is None:
         raise NotFound(f"No `{provider}` credential for this tenant.")
@@ -159,7 +164,7 @@ async def delete_credential(
     async with runtime.uow() as uow:
         await uow.tenants.ensure_writable(tenant_id)
         deleted = await vault.delete(
-            uow, tenant_id=tenant_id, provider=provider, actor=principal.sub
+            uow, tenant_id=tenant_id, provider=provider, actor=principal.actor
         )
         await uow.commit()
     if not deleted:

@@ -3,6 +3,8 @@
 Every decrypt, store, delete and rewrap leaves a `vault_audit` row, successful or not. When the
 vault fails (a key missing or wrong, a ciphertext altered) the handler records the failure and
 raises a `VaultError`; the boundary commits the audit row and answers without any plaintext.
+A store, a reveal (or its refusal) and a delete also go on the tenant's timeline as events
+naming the provider and the caller, never a value.
 """
 
 from __future__ import annotations
@@ -16,9 +18,19 @@ from uuid import UUID
 
 import structlog
 
+from shared_schemas import Actor, Envelope
+from shared_schemas.events import (
+    CredentialRef,
+    TenantCredentialDeleted,
+    TenantCredentialRevealed,
+    TenantCredentialRevealedData,
+    TenantCredentialStored,
+    TenantCredentialStoredData,
+)
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.keyring import MasterKeyring, VaultError, VaultKeyUnavailable, new_data_key
 from tenant_api.domain.sealing import open_sealed, seal
+from tenant_api.domain.tenant_events import about_tenant
 from tenant_api.domain.vault import Action, Outcome
 from tenant_api.vault.keys import VaultKeys
 
@@ -46,13 +58,17 @@ async def store(
     tenant_id: UUID,
     provider: str,
     values: Mapping[str, str],
-    actor: str,
+    actor: Actor,
 ) -> Credential:
     """Seal the values under the tenant's data key (created on first use), insert or replace."""
-    async with _audited(uow, tenant_id, provider, Action.STORE, actor):
+    async with _audited(uow, tenant_id, provider, Action.STORE, actor.sub):
         data_key = await _data_key(uow, keys, tenant_id, create=True)
         sealed = seal(data_key, values, tenant_id=tenant_id, provider=provider)
     stored = await uow.vault.put_credential(tenant_id, provider, sealed)
+    data = TenantCredentialStoredData(
+        tenant_id=tenant_id, provider=provider, created=stored.inserted
+    )
+    await _tell(uow, TenantCredentialStored, data, actor)
     return Credential(dict(values), stored.created_at, stored.updated_at, created=stored.inserted)
 
 
@@ -62,7 +78,7 @@ async def read(
     *,
     tenant_id: UUID,
     provider: str,
-    actor: str,
+    actor: Actor,
     reveal: bool,
 ) -> Credential | None:
     """The plaintext values (the caller masks them unless revealing); None if there are none."""
@@ -70,23 +86,29 @@ async def read(
     if found is None:
         return None
     action = Action.REVEAL if reveal else Action.DECRYPT
-    async with _audited(uow, tenant_id, provider, action, actor):
+    async with _audited(uow, tenant_id, provider, action, actor.sub):
         data_key = await _data_key(uow, keys, tenant_id, create=False)
         values = open_sealed(data_key, found.ciphertext, tenant_id=tenant_id, provider=provider)
+    if reveal:
+        await _revealed(uow, tenant_id, provider, actor, allowed=True)
     return Credential(values, found.created_at, found.updated_at)
 
 
 async def deny_reveal(
-    uow: TenantApiUnitOfWork, *, tenant_id: UUID, provider: str, actor: str
+    uow: TenantApiUnitOfWork, *, tenant_id: UUID, provider: str, actor: Actor
 ) -> None:
     """Someone without the right asked for plaintext: nothing is decrypted, the try is kept."""
-    await uow.vault.audit(tenant_id, provider, Action.REVEAL, actor, Outcome.DENIED)
+    await uow.vault.audit(tenant_id, provider, Action.REVEAL, actor.sub, Outcome.DENIED)
+    await _revealed(uow, tenant_id, provider, actor, allowed=False)
 
 
-async def delete(uow: TenantApiUnitOfWork, *, tenant_id: UUID, provider: str, actor: str) -> bool:
+async def delete(uow: TenantApiUnitOfWork, *, tenant_id: UUID, provider: str, actor: Actor) -> bool:
     if not await uow.vault.delete_credential(tenant_id, provider):
         return False
-    await uow.vault.audit(tenant_id, provider, Action.DELETE, actor, Outcome.SUCCESS)
+    await uow.vault.audit(tenant_id, provider, Action.DELETE, actor.sub, Outcome.SUCCESS)
+    await _tell(
+        uow, TenantCredentialDeleted, CredentialRef(tenant_id=tenant_id, provider=provider), actor
+    )
     return True
 
 
@@ -121,6 +143,20 @@ async def _data_key(
     if stored is None:
         raise VaultKeyUnavailable("the tenant has no data key")
     return keys.keyring().unwrap(stored.wrapped_key, stored.master_key_version, tenant_id)
+
+
+async def _revealed(
+    uow: TenantApiUnitOfWork, tenant_id: UUID, provider: str, actor: Actor, *, allowed: bool
+) -> None:
+    data = TenantCredentialRevealedData(tenant_id=tenant_id, provider=provider, allowed=allowed)
+    await _tell(uow, TenantCredentialRevealed, data, actor)
+
+
+async def _tell(
+    uow: TenantApiUnitOfWork, event: type[Envelope], data: CredentialRef, actor: Actor
+) -> None:
+    """Put the vault's event on the tenant's timeline, in the transaction of what it says."""
+    await uow.outbox.add(about_tenant(event, data, tenant_id=data.tenant_id, now=None, actor=actor))
 
 
 @asynccontextmanager

@@ -18,9 +18,10 @@ const UNREACHABLE = {
   detail: "The console could not reach tenant-api. Is it running?",
 };
 
-export async function api(path, { method = "GET", body, signal, token } = {}) {
+// The answer to one call, or an ApiError (a problem, or the gateway out of reach).
+async function send(path, { method = "GET", body, signal, token, accept }) {
   const bearer = token ?? session.token();
-  const headers = { Accept: "application/json, application/problem+json" };
+  const headers = { Accept: `${accept}, application/problem+json` };
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
@@ -37,28 +38,48 @@ export async function api(path, { method = "GET", body, signal, token } = {}) {
     if (error.name === "AbortError") throw error;
     throw new ApiError(0, UNREACHABLE);
   }
-  const text = await response.text();
-  let data = null;
+  if (!response.ok) throw await refusal(response, token);
+  return response;
+}
+
+async function refusal(response, token) {
+  let problem = null;
   try {
-    data = text ? JSON.parse(text) : null;
+    const text = await response.text();
+    problem = text ? JSON.parse(text) : null;
   } catch {
-    data = null;
+    problem = null;
   }
-  if (!response.ok) {
-    const problem = data && typeof data === "object"
-      ? data
-      : { title: response.statusText || `HTTP ${response.status}` };
-    const error = new ApiError(
-      response.status, problem, Number(response.headers.get("Retry-After")) || null,
-    );
-    // A token that stopped working (expired, key rotated) ends the session; a sign-in
-    // attempt passes its own token and shows the problem itself.
-    if (response.status === 401 && token === undefined) {
-      window.dispatchEvent(new CustomEvent("console:unauthorized", { detail: error }));
-    }
-    throw error;
+  if (!problem || typeof problem !== "object") {
+    problem = { title: response.statusText || `HTTP ${response.status}` };
   }
-  return data;
+  const error = new ApiError(
+    response.status, problem, Number(response.headers.get("Retry-After")) || null,
+  );
+  // A token that stopped working (expired, key rotated) ends the session; a sign-in
+  // attempt passes its own token and shows the problem itself.
+  if (response.status === 401 && token === undefined) {
+    window.dispatchEvent(new CustomEvent("console:unauthorized", { detail: error }));
+  }
+  return error;
+}
+
+export async function api(path, options = {}) {
+  const response = await send(path, { ...options, accept: "application/json" });
+  const text = await response.text();
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+// A file the API answers as an attachment (an export): its bytes and the name it gave.
+export async function download(path, { signal } = {}) {
+  const response = await send(path, { signal, accept: "*/*" });
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "download";
+  return { blob: await response.blob(), name };
 }
 
 // `?a=1&b=2` from an object, leaving out empty values.

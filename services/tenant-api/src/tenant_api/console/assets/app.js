@@ -8,6 +8,7 @@ import { renderTenants } from "./pages/tenants.js";
 import { renderTenant } from "./pages/tenant.js";
 import { renderDeadLetters } from "./pages/dead-letters.js";
 import { renderDeadLetter } from "./pages/dead-letter.js";
+import { renderAudit } from "./pages/audit.js";
 import { renderNotFound } from "./pages/not-found.js";
 
 const UUID = "([0-9a-fA-F-]{36})";
@@ -19,6 +20,7 @@ const routes = [
     render: renderDeadLetters },
   { pattern: new RegExp(`^/dead-letters/${UUID}$`), section: "dead-letters",
     title: "Dead letter", render: renderDeadLetter },
+  { pattern: /^\/audit$/, section: "audit", title: "Audit", render: renderAudit },
 ];
 const notFound = { title: "Not found", render: renderNotFound };
 

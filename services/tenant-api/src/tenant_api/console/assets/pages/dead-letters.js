@@ -7,7 +7,8 @@ import { h, replace } from "../dom.js";
 import { filterForm, hashFor, instant, values } from "../filters.js";
 import { badge, shortId, time } from "../format.js";
 import { announce } from "../live.js";
-import { dataTable, emptyState, loading, pageHeading, problemCallout } from "../views.js";
+import { pagedList } from "../paging.js";
+import { emptyState, pageHeading, problemCallout } from "../views.js";
 
 const PAGE = 50;
 const SERVICES = ["tenant-api", "lead-verifier", "provisioner", "webhook-receiver", "notifier"];
@@ -67,7 +68,7 @@ export function renderDeadLetters(main, { query, signal }) {
     extra: bulk,
     onApply(filterValues) {
       const target = hashFor("/dead-letters", filterValues);
-      if (window.location.hash === target) load(current());
+      if (window.location.hash === target) list.load(current());
       else window.location.hash = target;
     },
   });
@@ -80,67 +81,24 @@ export function renderDeadLetters(main, { query, signal }) {
     results,
   );
 
-  let params = query;
-  let items = [];
-  let generation = 0;
   const current = () => new URLSearchParams(
     Object.entries(values(form, FIELDS)).filter(([, v]) => v !== ""));
+  const list = pagedList(results, {
+    fetchPage: (p, after) =>
+      api(`/admin/dead-letters${qs({ ...apiFilters(p), limit: PAGE, after })}`, { signal }),
+    nouns: ["dead letter", "dead letters"],
+    empty: (p) => emptyState("No dead letters match these filters.",
+      p.get("status") === ANY ? "Nothing has been dead-lettered."
+        : "Try “Any status”, or clear the filters."),
+    table: {
+      caption: "Dead letters",
+      columns: COLUMNS,
+      onOpen: (d) => { window.location.hash = `#/dead-letters/${d.id}`; },
+      rowAttrs: (d) => ({ "data-dead-letter-id": d.id }),
+    },
+  });
 
   bulk.addEventListener("click", () => bulkReplay(current()));
-
-  async function fetchPage(p, after) {
-    return api(`/admin/dead-letters${qs({ ...apiFilters(p), limit: PAGE, after })}`, { signal });
-  }
-
-  function show(nextCursor) {
-    if (!items.length) {
-      replace(results, emptyState("No dead letters match these filters.",
-        params.get("status") === ANY ? "Nothing has been dead-lettered."
-          : "Try “Any status”, or clear the filters."));
-      return;
-    }
-    const more = nextCursor
-      ? h("button", { type: "button", class: "btn btn-secondary", onclick: async (event) => {
-        event.currentTarget.disabled = true;
-        try {
-          const page = await fetchPage(params, nextCursor);
-          const seen = items.length;
-          items = items.concat(page.items);
-          show(page.nextCursor);
-          announce(`${page.items.length} more dead letters loaded.`);
-          results.querySelectorAll("a.row-link")[seen]?.focus();
-        } catch (error) {
-          if (error.name !== "AbortError") results.append(problemCallout(error));
-        }
-      } }, "Load more")
-      : null;
-    replace(results,
-      h("p", { class: "result-count" },
-        `${items.length} dead letter${items.length === 1 ? "" : "s"}${nextCursor ? " so far" : ""}`),
-      dataTable({
-        caption: "Dead letters",
-        columns: COLUMNS,
-        rows: items,
-        onOpen: (d) => { window.location.hash = `#/dead-letters/${d.id}`; },
-        rowAttrs: (d) => ({ "data-dead-letter-id": d.id }),
-      }),
-      more ? h("div", { class: "more" }, more) : null);
-  }
-
-  async function load(p) {
-    params = p;
-    const mine = ++generation;
-    replace(results, loading("Loading dead letters…"));
-    try {
-      const page = await fetchPage(p);
-      if (mine !== generation) return;
-      items = page.items;
-      show(page.nextCursor);
-    } catch (error) {
-      if (error.name === "AbortError" || mine !== generation) return;
-      replace(results, problemCallout(error, { retry: () => load(p) }));
-    }
-  }
 
   async function bulkReplay(p) {
     const filters = apiFilters(p, { withStatus: false });
@@ -180,15 +138,15 @@ export function renderDeadLetters(main, { query, signal }) {
     });
     if (result) {
       announce(`Replayed ${result.replayed} of ${result.matched}; ${result.failed} failed.`);
-      load(params);
+      list.reload();
     }
   }
 
-  load(query);
+  list.load(query);
   return {
     update(next) {
       for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? f.default ?? "";
-      load(next);
+      list.load(next);
     },
   };
 }

@@ -1,11 +1,11 @@
 // Tenants: newest first, filtered by a form whose values live in the hash, paged by cursor.
 
 import { api, query as qs } from "../api.js";
-import { h, replace } from "../dom.js";
+import { h } from "../dom.js";
 import { filterForm, hashFor, instant } from "../filters.js";
 import { badge, time } from "../format.js";
-import { announce } from "../live.js";
-import { dataTable, emptyState, loading, pageHeading, problemCallout } from "../views.js";
+import { pagedList } from "../paging.js";
+import { emptyState, pageHeading } from "../views.js";
 
 const PAGE = 50;
 const STATUSES = ["PENDING_PROVISION", "PROVISIONING", "ACTIVE", "SUSPENDED", "PROVISION_FAILED",
@@ -38,7 +38,8 @@ export function renderTenants(main, { query, signal }) {
     query,
     onApply(values) {
       const target = hashFor("/tenants", values);
-      if (window.location.hash === target) load(new URLSearchParams(target.split("?")[1] ?? ""));
+      const params = new URLSearchParams(target.split("?")[1] ?? "");
+      if (window.location.hash === target) list.load(params);
       else window.location.hash = target;
     },
   });
@@ -48,11 +49,8 @@ export function renderTenants(main, { query, signal }) {
     results,
   );
 
-  let items = [];
-  let generation = 0;
-
-  async function fetchPage(params, after) {
-    return api(`/tenants${qs({
+  const list = pagedList(results, {
+    fetchPage: (params, after) => api(`/tenants${qs({
       status: params.get("status"),
       tier: params.get("tier"),
       keyPrefix: params.get("keyPrefix"),
@@ -60,65 +58,22 @@ export function renderTenants(main, { query, signal }) {
       createdTo: instant(params.get("createdTo")),
       limit: PAGE,
       after,
-    })}`, { signal });
-  }
-
-  function show(nextCursor, params) {
-    if (!items.length) {
-      replace(results, emptyState("No tenants match these filters.",
-        "Clear the filters, or onboard a tenant with POST /tenants."));
-      return;
-    }
-    const more = nextCursor
-      ? h("button", { type: "button", class: "btn btn-secondary", onclick: async (event) => {
-        const button = event.currentTarget;
-        button.disabled = true;
-        button.textContent = "Loading…";
-        try {
-          const page = await fetchPage(params, nextCursor);
-          const seen = items.length;
-          items = items.concat(page.items);
-          show(page.nextCursor, params);
-          announce(`${page.items.length} more tenants loaded.`);
-          // Keyboard users carry on from the first new row, not from the top.
-          results.querySelectorAll("a.row-link")[seen]?.focus();
-        } catch (error) {
-          if (error.name !== "AbortError") results.append(problemCallout(error));
-        }
-      } }, "Load more")
-      : null;
-    replace(results,
-      h("p", { class: "result-count", "aria-live": "polite" },
-        `${items.length} tenant${items.length === 1 ? "" : "s"}${nextCursor ? " so far" : ""}`),
-      dataTable({
-        caption: "Tenants",
-        columns: COLUMNS,
-        rows: items,
-        onOpen: (t) => { window.location.hash = `#/tenants/${t.id}`; },
-        rowAttrs: (t) => ({ "data-tenant-id": t.id, "data-key": t.key }),
-      }),
-      more ? h("div", { class: "more" }, more) : null);
-  }
-
-  async function load(params) {
-    const mine = ++generation;
-    replace(results, loading("Loading tenants…"));
-    try {
-      const page = await fetchPage(params);
-      if (mine !== generation) return;
-      items = page.items;
-      show(page.nextCursor, params);
-    } catch (error) {
-      if (error.name === "AbortError" || mine !== generation) return;
-      replace(results, problemCallout(error, { retry: () => load(params) }));
-    }
-  }
-
-  load(query);
+    })}`, { signal }),
+    nouns: ["tenant", "tenants"],
+    empty: () => emptyState("No tenants match these filters.",
+      "Clear the filters, or onboard a tenant with POST /tenants."),
+    table: {
+      caption: "Tenants",
+      columns: COLUMNS,
+      onOpen: (t) => { window.location.hash = `#/tenants/${t.id}`; },
+      rowAttrs: (t) => ({ "data-tenant-id": t.id, "data-key": t.key }),
+    },
+  });
+  list.load(query);
   return {
     update(next) {
       for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? "";
-      load(next);
+      list.load(next);
     },
   };
 }

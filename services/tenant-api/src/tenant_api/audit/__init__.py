@@ -1,0 +1,1 @@
+"""The audit trail: every tenant's timeline entries, filtered, paged and exported."""
