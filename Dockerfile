@@ -62,6 +62,9 @@ COPY services/${SERVICE}/migrations/ services/${SERVICE}/migrations/
 # The notifier's: without SMTP_URL it writes .eml files here, so the app user must own it.
 # The other services have no MAIL_DIR setting and ignore it.
 RUN mkdir -p /app/var/mail && chown app:app /app/var/mail
+# Offboarding exports (tenant-api, provisioner) when EXPORT_URL is a directory: a volume
+# mounted here starts owned by the app user.
+RUN mkdir -p /exports && chown app:app /exports
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -487,3 +487,40 @@ async def test_the_audit_page_filters_and_exports_with_the_keyboard(
     assert download.suggested_filename.endswith(".jsonl")
     exported = [json.loads(line) for line in (await download.path()).read_text().splitlines()]
     assert [e["type"] for e in exported] == types
+
+
+async def test_a_scheduled_offboarding_is_restored_from_the_page_and_its_export_listed(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra
+) -> None:
+    tenant = await new_tenant(gateway, "pooled")
+    await provision(gateway, tenant["id"])
+    assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
+    assert (await gateway.delete(f"/tenants/{tenant['id']}")).status_code == 202
+    # An admin: restoring is theirs (an operator's token sees the card, not the exports).
+    await page.goto("/console")
+    await page.get_by_label("Bearer token").fill(token_for(infra, "admin"))
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(heading(page)).to_have_text("Tenants")
+    await page.goto(f"/console#/tenants/{tenant['id']}")
+    status = page.locator("#tenant-status [data-status]")
+    await expect(status).to_have_attribute("data-status", "OFFBOARDING_SCHEDULED")
+    card = page.get_by_role("region", name="Offboarding and exports")
+    await expect(card).to_contain_text("Offboarding is scheduled")
+    await expect(card.locator("time")).to_have_count(1)  # when it is due
+    await shot(page, "tenant-offboarding-scheduled")
+
+    await card.get_by_role("button", name="Restore").click()
+    dialog = page.get_by_role("dialog", name="Restore this tenant?")
+    await expect(dialog).to_contain_text("goes back to Active")
+    await dialog.get_by_role("button", name="Restore").click()
+    await expect(dialog).to_be_hidden()
+    await expect(status).to_have_attribute("data-status", "ACTIVE")
+    await expect(card.get_by_role("button", name="Restore")).to_have_count(0)
+
+    now = await gateway.delete(f"/tenants/{tenant['id']}", params={"now": "true"})
+    assert now.status_code == 202, now.text
+    await expect(status).to_have_attribute("data-status", "OFFBOARDED", timeout=30_000)
+    await expect(card.locator('[data-status="COMPLETE"]')).to_have_count(1)
+    await expect(card.get_by_role("cell", name="MANIFEST.json")).to_have_count(1)
+    await expect(card.get_by_role("cell", name="provisioner/pooled/records.csv")).to_have_count(1)
+    await shot(page, "tenant-offboarded-export")

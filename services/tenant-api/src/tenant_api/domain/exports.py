@@ -8,9 +8,10 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from service_kit.exports import MANIFEST
 from shared_schemas.events import ExportedFile
 
-MANIFEST = "MANIFEST.json"
+__all__ = ["MANIFEST", "ExportEntry", "ExportStatus", "TenantExport"]
 
 
 class ExportStatus(StrEnum):
