@@ -1,12 +1,16 @@
 """Every event model, grouped by what it is about."""
 
 from shared_schemas.events.api_key import (
+    ApiKeyCreated,
+    ApiKeyFacts,
     ApiKeyIssued,
     ApiKeyIssuedData,
     ApiKeyReissueRequested,
     ApiKeyReissueRequestedData,
     ApiKeyRevoked,
     ApiKeyRevokedData,
+    ApiKeyRotated,
+    ApiKeyRotatedData,
     api_key_handover_binding,
 )
 from shared_schemas.events.common import Address, Contact, Sealed, Tier
@@ -76,12 +80,16 @@ from shared_schemas.events.webhook import (
 __all__ = [
     "STEP_ORDER",
     "Address",
+    "ApiKeyCreated",
+    "ApiKeyFacts",
     "ApiKeyIssued",
     "ApiKeyIssuedData",
     "ApiKeyReissueRequested",
     "ApiKeyReissueRequestedData",
     "ApiKeyRevoked",
     "ApiKeyRevokedData",
+    "ApiKeyRotated",
+    "ApiKeyRotatedData",
     "Contact",
     "InvoiceIssued",
     "InvoiceIssuedData",
