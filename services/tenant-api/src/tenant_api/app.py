@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from service_kit.app import build_app
 from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime, Wiring
+from tenant_api.adapters.autocommit_pool import AutocommitPool
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.api_keys import repository as key_handovers
 from tenant_api.api_keys import routes as api_key
@@ -45,13 +46,14 @@ from tenant_api.web.limits import document_limits
 
 async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWork]:
     settings = runtime.settings
+    hot = AutocommitPool(settings)
+    await hot.open()
     deps = TenantApiDeps(
         lead_verifier=LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout),
         token_verifier=TokenVerifier.from_settings(settings),
         vault_keys=VaultKeys(settings),
-        configs=TenantConfigs(settings, runtime.redis, runtime.uow),
+        configs=TenantConfigs(settings, runtime.redis, runtime.uow, hot),
     )
-    await deps.configs.open()
     return Wiring(
         deps=deps,
         consumers=[*CONSUMERS, handover_consumer(settings.handover_keyring())],
@@ -68,7 +70,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
         close=[
             deps.lead_verifier.aclose,
             deps.token_verifier.aclose,
-            deps.configs.close,
+            hot.close,
         ],
     )
 
