@@ -18,7 +18,7 @@ from shared_schemas.events import (
 )
 from tenant_api import PRODUCER
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
-from tenant_api.domain.api_keys import ensure_reissuable
+from tenant_api.domain.api_keys import ensure_issuable
 from tenant_api.domain.status import TenantStatus
 
 
@@ -53,11 +53,11 @@ async def request_reissue(
     tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime
 ) -> TenantStatus | None:
     """Ask the provisioner for a new initial key (it revokes the live one); None: no such
-    tenant. `KeyNotReissuable` unless the tenant is ACTIVE."""
+    tenant. `KeyNotIssuable` unless the tenant is ACTIVE."""
     status = await uow.key_handovers.lock_tenant_status(tenant_id)
     if status is None:
         return None
-    ensure_reissuable(status)
+    ensure_issuable(status)
     await uow.outbox.add(
         ApiKeyReissueRequested.build(
             ApiKeyReissueRequestedData(tenant_id=tenant_id, requested_by=actor.sub),
