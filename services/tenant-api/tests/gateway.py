@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from service_kit.tokens import mint_token
-from service_kit_testing import TestInfra
+from service_kit_testing import TestInfra, asgi_client, started
+from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
 Token = Callable[..., str]
@@ -25,6 +27,14 @@ def gateway_settings(infra: TestInfra, **overrides: Any) -> TenantApiSettings:
     values: dict[str, Any] = {"lead_verifier_url": NO_LEAD_VERIFIER, **overrides}
     settings: TenantApiSettings = infra.settings(TenantApiSettings, **values)
     return settings
+
+
+@asynccontextmanager
+async def gateway(settings: TenantApiSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """Another tenant-api (a replica, or one with other settings) on the test's database and
+    broker, started with its lifespan, and a client for it."""
+    async with started(create_app(settings)) as app, asgi_client(app, "gateway") as client:
+        yield client
 
 
 def tokens(settings: TenantApiSettings) -> Token:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from service_kit.app import RuntimeDep
+from tenant_api.api_keys.verification import KeyVerifier
 from tenant_api.auth import TokenVerifier
 from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.leads.lead_verifier_client import LeadVerifierClient
@@ -20,6 +21,7 @@ class TenantApiDeps:
     token_verifier: TokenVerifier
     vault_keys: VaultKeys
     configs: TenantConfigs
+    key_verifier: KeyVerifier
 
 
 async def get_deps(runtime: RuntimeDep) -> TenantApiDeps:

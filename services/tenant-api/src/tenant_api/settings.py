@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from service_kit.settings import ApiKeyHandoverSettings, JwtSettings, ServiceSettings
+from tenant_api.api_keys.settings import ApiKeySettings
 from tenant_api.config.settings import TenantConfigSettings
 from tenant_api.front_door_settings import FrontDoorSettings
 from tenant_api.vault.settings import VaultSettings
@@ -23,6 +24,7 @@ class TenantApiSettings(
     VaultSettings,
     TenantConfigSettings,
     ApiKeyHandoverSettings,
+    ApiKeySettings,
 ):
     service_name: str = "tenant-api"
     db_schema: str = "tenant_api"

@@ -4,6 +4,7 @@ one change and announce."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -19,6 +20,7 @@ from tenant_api.domain.api_keys import (
     NewKey,
     Refusal,
     ensure_issuable,
+    refusal,
     tenant_refusal,
     valid_scopes,
 )
@@ -85,21 +87,29 @@ def test_scopes_are_checked_and_kept_once_in_order() -> None:
         valid_scopes([f"s{i}" for i in range(21)])
 
 
+def refused(key: ApiKey, now: datetime, tenant: TenantStatus = TenantStatus.ACTIVE) -> Any:
+    return refusal(
+        revoked_at=key.revoked_at, expires_at=key.expires_at, tenant_status=tenant, now=now
+    )
+
+
 def test_a_key_works_until_it_expires_or_is_revoked() -> None:
     key = created(expires_in=timedelta(hours=1))
 
     assert key.is_usable(NOW)
-    assert key.refusal(NOW) is None
+    assert refused(key, NOW) is None
     assert key.status(NOW, replaced=False) is KeyStatus.ACTIVE
     later = NOW + timedelta(hours=1)
     assert not key.is_usable(later)
-    assert key.refusal(later) is Refusal.EXPIRED
+    assert refused(key, later) is Refusal.EXPIRED
+    assert refused(key, later, TenantStatus.SUSPENDED) is Refusal.EXPIRED  # the key's own first
+    assert refused(key, NOW, TenantStatus.SUSPENDED) is Refusal.TENANT_SUSPENDED
     assert key.status(later, replaced=False) is KeyStatus.EXPIRED
     decided = key.revoke(actor=OWNER, now=NOW)
     assert decided is not None
     revoked, event = decided
-    assert revoked.refusal(NOW) is Refusal.REVOKED
-    assert revoked.refusal(later) is Refusal.REVOKED  # revoked says more than expired
+    assert refused(revoked, NOW) is Refusal.REVOKED
+    assert refused(revoked, later) is Refusal.REVOKED  # revoked says more than expired
     assert revoked.status(NOW, replaced=True) is KeyStatus.REVOKED
     assert (event.type, event.actor, event.data.api_key_id) == (
         "tenant.api_key_revoked",

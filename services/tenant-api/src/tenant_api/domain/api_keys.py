@@ -121,6 +121,25 @@ def tenant_refusal(status: TenantStatus) -> Refusal | None:
     return _TENANT_REFUSALS.get(status, Refusal.TENANT_NOT_ACTIVE)
 
 
+def refusal(
+    *,
+    revoked_at: datetime | None,
+    expires_at: datetime | None,
+    tenant_status: TenantStatus,
+    now: datetime,
+) -> Refusal | None:
+    """Why a key whose secret matched is refused, checked in this order; None: it works."""
+    if revoked_at is not None:
+        return Refusal.REVOKED
+    if _expired(expires_at, now):
+        return Refusal.EXPIRED
+    return tenant_refusal(tenant_status)
+
+
+def _expired(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and now >= expires_at
+
+
 @dataclass(frozen=True)
 class NewKey:
     """What a fresh key is made of: its id, its public id (from the minted text)."""
@@ -194,7 +213,7 @@ class ApiKey:
         )
 
     def is_usable(self, now: datetime) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+        return self.revoked_at is None and not _expired(self.expires_at, now)
 
     def status(self, now: datetime, *, replaced: bool) -> KeyStatus:
         """As listed; `replaced`: a newer key was rotated from this one."""
@@ -203,12 +222,6 @@ class ApiKey:
         if not self.is_usable(now):
             return KeyStatus.EXPIRED
         return KeyStatus.ROTATING if replaced else KeyStatus.ACTIVE
-
-    def refusal(self, now: datetime) -> Refusal | None:
-        """Why this key itself (its secret already matched) is refused; None: it works."""
-        if self.revoked_at is not None:
-            return Refusal.REVOKED
-        return None if self.is_usable(now) else Refusal.EXPIRED
 
     def rotate(
         self, new: NewKey, *, overlap: timedelta, actor: Actor, now: datetime

@@ -14,15 +14,11 @@ from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
 from tenant_api.domain.timeline import TimelineEntry
 from tenant_api.web import cursors
+from tenant_api.web.actors import ActorOut
 from tenant_api.web.errors import AUTH, NOT_FOUND
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["timeline"])
-
-
-class ActorOut(ApiModel):
-    sub: str
-    role: str
 
 
 class TimelineEntryOut(ApiModel):
