@@ -17,6 +17,8 @@ from service_kit_testing import TestInfra, asgi_client, started
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
+from .saga import FakeProvisioner
+
 Token = Callable[..., str]
 # Nothing listens on port 9: the gateway answers 503 for /leads at once instead of hanging.
 NO_LEAD_VERIFIER = "http://127.0.0.1:9"
@@ -81,6 +83,18 @@ async def onboard(
     assert response.status_code == 201, response.text
     tenant: dict[str, Any] = response.json()
     return tenant
+
+
+async def start_provisioning(
+    client: httpx.AsyncClient, token: Token, infra: TestInfra
+) -> FakeProvisioner:
+    """A tenant onboarded by an admin, its provisioning started; the provisioner's side of it."""
+    tenant = await onboard(client, token)
+    started = await client.post(
+        f"/tenants/{tenant['id']}/provision", headers=bearer(token("admin"))
+    )
+    assert started.status_code == 202, started.text
+    return FakeProvisioner(infra, uuid.UUID(tenant["id"]), uuid.UUID(started.json()["pipelineId"]))
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:

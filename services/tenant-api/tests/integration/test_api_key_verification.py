@@ -15,7 +15,18 @@ from tenant_api.settings import TenantApiSettings
 
 from ..api_keys import Provisioning, active_tenant, listed, make_key, verify  # type: ignore[import-not-found]
 from ..gateway import assert_problem, bearer, gateway  # type: ignore[import-not-found]
-from ..saga import Sql, eventually  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, Sql, eventually  # type: ignore[import-not-found]
+
+Keyed = tuple[FakeProvisioner, dict[str, Any]]
+
+
+@pytest.fixture
+async def keyed(
+    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
+) -> Keyed:
+    """An ACTIVE tenant and a key an admin made for it (its plaintext in `apiKey`)."""
+    saga = await active_tenant(provisioning, sql)
+    return saga, await make_key(client, token("admin"), saga.tenant_id)
 
 
 async def test_an_active_key_answers_its_tenants_facts_and_follows_its_config(
@@ -51,10 +62,9 @@ async def test_an_active_key_answers_its_tenants_facts_and_follows_its_config(
 
 
 async def test_a_wrong_secret_and_an_unknown_key_get_the_same_answer(
-    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
+    client: httpx.AsyncClient, keyed: Keyed
 ) -> None:
-    saga = await active_tenant(provisioning, sql)
-    key = await make_key(client, token("admin"), saga.tenant_id)
+    _, key = keyed
     public_id = key["publicId"]
     other = api_keys.mint()
 
@@ -128,15 +138,9 @@ async def test_a_suspended_tenants_keys_are_refused_until_it_is_reactivated(
 
 
 async def test_another_replica_refuses_a_revoked_key_on_its_very_next_call(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    sql: Sql,
-    settings: TenantApiSettings,
+    client: httpx.AsyncClient, token: Callable[..., str], keyed: Keyed, settings: TenantApiSettings
 ) -> None:
-    saga = await active_tenant(provisioning, sql)
-    admin = token("admin")
-    key = await make_key(client, admin, saga.tenant_id)
+    saga, key = keyed
     async with gateway(settings) as replica:
         assert (await verify(client, key["apiKey"]))["active"] is True
         assert (await verify(replica, key["apiKey"]))["active"] is True
@@ -144,7 +148,7 @@ async def test_another_replica_refuses_a_revoked_key_on_its_very_next_call(
             await verify(replica, key["apiKey"])
 
         revoked = await client.delete(
-            f"/tenants/{saga.tenant_id}/api-keys/{key['id']}", headers=bearer(admin)
+            f"/tenants/{saga.tenant_id}/api-keys/{key['id']}", headers=bearer(token("admin"))
         )
         assert revoked.status_code == 204
 
@@ -194,15 +198,10 @@ async def test_during_a_rotation_both_keys_work_then_only_the_new_one(
 
 
 async def test_last_use_is_written_at_most_once_within_the_resolution(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    sql: Sql,
-    settings: TenantApiSettings,
+    client: httpx.AsyncClient, token: Callable[..., str], keyed: Keyed, settings: TenantApiSettings
 ) -> None:
-    saga = await active_tenant(provisioning, sql)
+    saga, key = keyed
     admin = token("admin")
-    key = await make_key(client, admin, saga.tenant_id)
     assert (await listed(client, admin, saga.tenant_id))[key["id"]]["lastUsedAt"] is None
 
     await verify(client, key["apiKey"])

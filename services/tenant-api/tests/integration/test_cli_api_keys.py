@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 
 import httpx
 
@@ -14,8 +13,8 @@ from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
 from ..api_keys import verify  # type: ignore[import-not-found]
-from ..gateway import bearer, onboard, tenantctl, tokens  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, processed  # type: ignore[import-not-found]
+from ..gateway import start_provisioning, tenantctl, tokens  # type: ignore[import-not-found]
+from ..saga import Sql, processed  # type: ignore[import-not-found]
 
 
 async def test_create_list_rotate_and_revoke_keys_from_the_command_line(
@@ -25,19 +24,14 @@ async def test_create_list_rotate_and_revoke_keys_from_the_command_line(
         env = {**os.environ, **infra.env, "GATEWAY_URL": url}
         token = tokens(settings)
         async with httpx.AsyncClient(base_url=url) as client:
-            tenant = await onboard(client, token)
-            started = await client.post(
-                f"/tenants/{tenant['id']}/provision", headers=bearer(token("admin"))
-            )
-            saga = FakeProvisioner(
-                infra, uuid.UUID(tenant["id"]), uuid.UUID(started.json()["pipelineId"])
-            )
+            saga = await start_provisioning(client, token, infra)
+            tenant_id = str(saga.tenant_id)
             completed = saga.completed()
             await saga.publish(completed)
             await processed(sql, "pipeline-outcomes", [completed])
 
             code, out, err = await tenantctl(
-                env, "keys", "create", tenant["id"], "--name", "orders", "--scope", "orders:read"
+                env, "keys", "create", tenant_id, "--name", "orders", "--scope", "orders:read"
             )
             assert code == 0, err
             created = out.strip()
@@ -46,7 +40,7 @@ async def test_create_list_rotate_and_revoke_keys_from_the_command_line(
             accepted = await verify(client, created)
             assert (accepted["active"], accepted["scopes"]) == (True, ["orders:read"])
 
-            code, out, err = await tenantctl(env, "keys", "list", tenant["id"], "--json")
+            code, out, err = await tenantctl(env, "keys", "list", tenant_id, "--json")
             assert code == 0, err
             (key,) = json.loads(out)["items"]
             assert (key["id"], key["name"], key["status"]) == (
@@ -57,14 +51,14 @@ async def test_create_list_rotate_and_revoke_keys_from_the_command_line(
             assert created not in out
 
             code, out, err = await tenantctl(
-                env, "keys", "rotate", tenant["id"], key["id"], "--overlap", "0"
+                env, "keys", "rotate", tenant_id, key["id"], "--overlap", "0"
             )
             assert code == 0, err
             successor = out.strip()
             assert await verify(client, created) == {"active": False, "reason": "expired"}
             assert (await verify(client, successor))["active"] is True
 
-            code, out, err = await tenantctl(env, "keys", "list", tenant["id"])
+            code, out, err = await tenantctl(env, "keys", "list", tenant_id)
             assert code == 0, err
             lines = out.splitlines()
             assert lines[0].split()[:4] == ["ID", "PUBLIC", "ID", "NAME"]
@@ -72,12 +66,12 @@ async def test_create_list_rotate_and_revoke_keys_from_the_command_line(
             assert lines[-1] == "2 key(s)"
 
             successor_id = (await verify(client, successor))["keyId"]
-            code, out, err = await tenantctl(env, "keys", "revoke", tenant["id"], successor_id)
+            code, out, err = await tenantctl(env, "keys", "revoke", tenant_id, successor_id)
             assert (code, out, err) == (0, f"revoked {successor_id}\n", "")
             assert await verify(client, successor) == {"active": False, "reason": "revoked"}
 
             code, out, err = await tenantctl(
-                env, "keys", "create", tenant["id"], "--name", "x", "--scope", "Bad Scope"
+                env, "keys", "create", tenant_id, "--name", "x", "--scope", "Bad Scope"
             )
             assert (code, out) == (1, "")
             assert err.startswith("tenantctl: 422: scopes: Invalid scope 'Bad Scope'")
