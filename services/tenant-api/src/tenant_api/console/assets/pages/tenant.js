@@ -40,10 +40,9 @@ export function renderTenant(main, { params, signal }) {
     h("div", { class: "tenant-grid" },
       h("div", { class: "stack" },
         card("Pipeline", indicator, pipelineBody),
+        card("API keys", apiKeysCard(tenantId, { signal })),
         card("Timeline", timelineBody)),
-      h("div", { class: "stack" },
-        card("Details", detailsBody),
-        card("API keys", apiKeysCard(tenantId, { signal })))),
+      h("div", { class: "stack" }, card("Details", detailsBody))),
   );
 
   let tenant = null;

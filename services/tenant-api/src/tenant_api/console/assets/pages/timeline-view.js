@@ -13,6 +13,7 @@ function facts(e) {
   if (d.requested_by) parts.push(h("span", { class: "fact" }, `by ${d.requested_by}`));
   if (d.amount && d.currency) parts.push(h("span", { class: "fact" }, `${d.amount} ${d.currency}`));
   if (d.app_url) parts.push(h("span", { class: "fact mono" }, d.app_url));
+  if (d.public_id) parts.push(h("span", { class: "fact mono" }, `cpk_${d.public_id}_…`));
   if (d.will_retry !== undefined) {
     parts.push(h("span", { class: "fact" }, d.will_retry ? "will retry" : "no more retries"));
   }
