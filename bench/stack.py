@@ -90,6 +90,7 @@ class BenchStack:
             # not the rate limiter.
             "PUBLIC_API_MAX_ATTEMPTS": UNLIMITED,
             "AUTH_API_MAX_REQUESTS": UNLIMITED,
+            "API_KEY_VERIFY_MAX_REQUESTS": UNLIMITED,
             "WEBHOOK_MAX_PER_WINDOW": UNLIMITED,
             **self.overrides,
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.scenarios.base import Scenario
 from bench.scenarios.baseline import Baseline
-from bench.scenarios.reads import ConfigReads, TenantReads
+from bench.scenarios.reads import ConfigReads, KeyVerifications, TenantReads
 from bench.scenarios.saga import SagaSteady, SagaThroughput
 from bench.scenarios.signup import SignUp
 from bench.scenarios.webhooks import WebhookIngest
@@ -16,6 +16,7 @@ SCENARIOS: dict[str, type[Scenario]] = {
         SagaSteady,
         WebhookIngest,
         ConfigReads,
+        KeyVerifications,
         TenantReads,
         SignUp,
         Baseline,

@@ -48,3 +48,19 @@ async def active_tenants(ctx: Context, count: int, timeout: float = 120.0) -> li
                 await asyncio.sleep(0.2)
     ctx.shared["active_tenants"] = tenants
     return tenants
+
+
+async def tenant_api_keys(ctx: Context, tenants: list[dict[str, Any]]) -> list[str]:
+    """One API key per tenant, made by an admin (once per run, then shared)."""
+    if cached := ctx.shared.get("api_keys"):
+        return list(cached)
+    token = ctx.stack.token("admin", "bench:admin")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=ctx.stack.gateway, headers=headers, timeout=10) as api:
+        keys = []
+        for tenant in tenants:
+            made = await api.post(f"/tenants/{tenant['id']}/api-keys", json={"name": "bench"})
+            made.raise_for_status()
+            keys.append(made.json()["apiKey"])
+    ctx.shared["api_keys"] = keys
+    return keys

@@ -94,9 +94,9 @@ def heading(page: Page) -> Any:
     return page.get_by_role("heading", level=1)
 
 
-async def sign_in(page: Page, infra: TestInfra) -> None:
+async def sign_in(page: Page, infra: TestInfra, role: str = "operator") -> None:
     await page.goto("/console")
-    await page.get_by_label("Bearer token").fill(token_for(infra, "operator"))
+    await page.get_by_label("Bearer token").fill(token_for(infra, role))
     await page.get_by_role("button", name="Sign in").click()
     await expect(heading(page)).to_have_text("Tenants")
 
@@ -247,6 +247,78 @@ async def test_leaving_a_tenant_page_stops_its_polling(
     async with page.expect_response("**/admin/dead-letters?**"):
         await page.get_by_role("button", name="Apply filters").click()
     assert calls[seen:] == []
+
+
+async def test_the_api_keys_card_shows_a_new_key_once_rotates_and_revokes(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra
+) -> None:
+    tenant = await new_tenant(gateway, "pooled")
+    await provision(gateway, tenant["id"])
+    assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
+    await sign_in(page, infra, "admin")
+    await page.evaluate(f"location.hash = '#/tenants/{tenant['id']}'")
+    await expect(heading(page)).to_have_text(tenant["name"])
+    card = page.get_by_role("region", name="API keys")
+    # The provisioner's key is listed, never shown.
+    initial = card.locator('tr[data-key-name="initial"]')
+    await expect(initial.locator("[data-status]")).to_have_attribute("data-status", "active")
+    await expect(initial).to_contain_text("admin")
+
+    await card.get_by_role("button", name="New key…").click()
+    dialog = page.get_by_role("dialog", name="New API key")
+    await dialog.get_by_label("Name").fill("orders")
+    await dialog.get_by_label("Scopes").fill("orders:read, orders:write")
+    await dialog.get_by_role("button", name="Create key").click()
+    shown = page.get_by_role("dialog", name="Key created: store it now")
+    secret = shown.get_by_label("API key “orders”")
+    await expect(secret).to_have_value(re.compile(r"^cpk_[a-z2-7]{12}_"))
+    await expect(secret).to_be_focused()
+    first_key = await secret.input_value()
+    await shot(page, "api-key-created")
+    await shown.get_by_role("button", name="I have stored it").click()
+    await expect(shown).to_be_hidden()
+    orders = card.locator('tr[data-key-name="orders"]')
+    await expect(orders).to_have_count(1)
+    await expect(orders).to_contain_text("orders:write")
+    assert first_key not in await page.content()  # gone with its dialog
+    checked = (await gateway.post("/api-keys/verify", json={"apiKey": first_key})).json()
+    assert (checked["active"], checked["scopes"]) == (True, ["orders:read", "orders:write"])
+
+    await card.get_by_role("button", name="Rotate orders").click()
+    rotation = page.get_by_role("dialog", name="Rotate “orders”?")
+    await rotation.get_by_label("Overlap (seconds)").fill("0")
+    await rotation.get_by_role("button", name="Rotate").click()
+    shown = page.get_by_role("dialog", name="Key rotated: store it now")
+    second_key = await shown.get_by_label("API key “orders”").input_value()
+    await shown.get_by_role("button", name="I have stored it").click()
+    await expect(orders).to_have_count(2)
+    statuses = orders.locator("[data-status]")
+    await expect(statuses).to_have_text(["Active", "Expired"])  # newest first
+    assert second_key != first_key
+    refused = (await gateway.post("/api-keys/verify", json={"apiKey": first_key})).json()
+    assert refused == {"active": False, "reason": "expired"}
+
+    await card.get_by_role("button", name="Revoke orders").first.click()
+    confirm = page.get_by_role("dialog", name="Revoke “orders”?")
+    await confirm.get_by_role("button", name="Revoke").click()
+    await expect(statuses).to_have_text(["Revoked", "Expired"])
+    await shot(page, "api-keys-revoked")
+    refused = (await gateway.post("/api-keys/verify", json={"apiKey": second_key})).json()
+    assert refused == {"active": False, "reason": "revoked"}
+
+
+async def test_an_operator_sees_a_tenants_keys_but_no_way_to_change_them(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra
+) -> None:
+    tenant = await new_tenant(gateway, "pooled")
+    await provision(gateway, tenant["id"])
+    assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
+    await sign_in(page, infra)
+    await page.evaluate(f"location.hash = '#/tenants/{tenant['id']}'")
+    card = page.get_by_role("region", name="API keys")
+
+    await expect(card.locator('tr[data-key-name="initial"]')).to_have_count(1)
+    await expect(card.get_by_role("button")).to_have_count(0)
 
 
 def malformed_event(tenant_id: str) -> bytes:

@@ -201,6 +201,11 @@ def test_the_readme_flow_runs_as_written_with_uv_only_in_tools(
     assert "tenant.activated" in looked, "the timeline"
     assert '"status":"PENDING"' in looked.replace(" ", ""), "the first invoice"
     assert f'"tenantId":"{tenant_id}","apiKey":"' in looked.replace(" ", ""), "the first API key"
+    checked, refused = looked.index('"active":true'), looked.index('"reason":"revoked"')
+    assert checked < refused, "a key made, checked, revoked, refused"
+    assert f'"tenantId":"{tenant_id}","tenantKey":"engines"' in looked
+    assert '"scopes":["orders:read"]' in looked
+    assert shell.value("KEY").startswith("cpk_")
 
     lived = shell.run(steps[7]).replace(" ", "")
     suspended, reactivated = lived.index('"SUSPENDED"'), lived.rindex('"ACTIVE"')

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from service_kit.tokens import mint_token
-from service_kit_testing import TestInfra
+from service_kit_testing import TestInfra, asgi_client, started
+from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
+
+from .saga import FakeProvisioner
 
 Token = Callable[..., str]
 # Nothing listens on port 9: the gateway answers 503 for /leads at once instead of hanging.
@@ -25,6 +29,14 @@ def gateway_settings(infra: TestInfra, **overrides: Any) -> TenantApiSettings:
     values: dict[str, Any] = {"lead_verifier_url": NO_LEAD_VERIFIER, **overrides}
     settings: TenantApiSettings = infra.settings(TenantApiSettings, **values)
     return settings
+
+
+@asynccontextmanager
+async def gateway(settings: TenantApiSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """Another tenant-api (a replica, or one with other settings) on the test's database and
+    broker, started with its lifespan, and a client for it."""
+    async with started(create_app(settings)) as app, asgi_client(app, "gateway") as client:
+        yield client
 
 
 def tokens(settings: TenantApiSettings) -> Token:
@@ -71,6 +83,18 @@ async def onboard(
     assert response.status_code == 201, response.text
     tenant: dict[str, Any] = response.json()
     return tenant
+
+
+async def start_provisioning(
+    client: httpx.AsyncClient, token: Token, infra: TestInfra
+) -> FakeProvisioner:
+    """A tenant onboarded by an admin, its provisioning started; the provisioner's side of it."""
+    tenant = await onboard(client, token)
+    started = await client.post(
+        f"/tenants/{tenant['id']}/provision", headers=bearer(token("admin"))
+    )
+    assert started.status_code == 202, started.text
+    return FakeProvisioner(infra, uuid.UUID(tenant["id"]), uuid.UUID(started.json()["pipelineId"]))
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from service_kit import api_keys
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_API_KEY_HANDOVER_KEY
 from service_kit_testing import EventTap, SqlRunner, TestInfra, publish_raw
@@ -112,15 +113,20 @@ class FakeProvisioner:
         return contracts.TenantDeprovisioned.build(data, **self._ids())
 
     def key_issued(self, plaintext: str, key_id: uuid.UUID | None = None) -> contracts.ApiKeyIssued:
-        """The initial key's handover, sealed under the development API_KEY_HANDOVER_KEYS."""
+        """The initial key's handover, sealed under the development API_KEY_HANDOVER_KEYS; a
+        key of the `cpk_` shape comes with what tenant-api registers, as the provisioner's."""
         key_id = key_id or uuid.uuid4()
         keys = Keyring.parse(f"dev:{DEV_API_KEY_HANDOVER_KEY}")
+        public_id = api_keys.public_id_of(plaintext)
         data = contracts.ApiKeyIssuedData(
             tenant_id=self.tenant_id,
             api_key_id=key_id,
             prefix=plaintext[:12],
             key=keys.seal(plaintext, contracts.api_key_handover_binding(key_id)),
             expires_at=datetime.now(UTC) + timedelta(hours=1),
+            public_id=public_id,
+            key_hash=None if public_id is None else api_keys.digest(plaintext),
+            scopes=None if public_id is None else ["admin"],
         )
         return contracts.ApiKeyIssued.build(data, **self._ids())
 

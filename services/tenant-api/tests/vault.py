@@ -1,18 +1,12 @@
-"""Test helpers for the credential vault: master keys, gateways with given keys, audit rows."""
+"""Test helpers for the credential vault: master keys and audit rows."""
 
 from __future__ import annotations
 
 import base64
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
-
-from service_kit_testing import SqlRunner, asgi_client, started
-from tenant_api.app import create_app
-from tenant_api.settings import TenantApiSettings
+from service_kit_testing import SqlRunner
 
 Sql = SqlRunner
 SECRET = "sk_live_9f8e7d6c5b4a39281706"  # long and unusual: easy to look for in raw bytes
@@ -21,13 +15,6 @@ SECRET = "sk_live_9f8e7d6c5b4a39281706"  # long and unusual: easy to look for in
 def master_key() -> str:
     """A fresh 32-byte master key, base64."""
     return base64.b64encode(os.urandom(32)).decode()
-
-
-@asynccontextmanager
-async def gateway(settings: TenantApiSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """A tenant-api started (lifespan and all) with these settings, and a client for it."""
-    async with started(create_app(settings)) as app, asgi_client(app, "gateway") as client:
-        yield client
 
 
 async def audit_trail(

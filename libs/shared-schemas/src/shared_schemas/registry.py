@@ -50,6 +50,8 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     ev.ApiKeyIssued,
     ev.ApiKeyRevoked,
     ev.ApiKeyReissueRequested,
+    ev.ApiKeyCreated,
+    ev.ApiKeyRotated,
 )
 
 

@@ -156,7 +156,6 @@ async def reissue_api_key(
     key_id, _ = await uow.api_keys.issue(
         deps.settings.handover_keyring(),
         tenant_id=tenant_id,
-        tenant_key=pipeline.tenant_key,
         pipeline_id=pipeline.id,
         handover_for=timedelta(seconds=deps.settings.initial_key_ttl),
     )

@@ -103,7 +103,6 @@ async def _credentials(
     key_id, prefix = await uow.api_keys.issue(
         deps.settings.handover_keyring(),
         tenant_id=pipeline.tenant_id,
-        tenant_key=pipeline.tenant_key,
         pipeline_id=pipeline.id,
         handover_for=timedelta(seconds=deps.settings.initial_key_ttl),
     )

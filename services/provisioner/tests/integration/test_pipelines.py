@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from provisioner.adapters.faults import fault_key
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
+from service_kit import api_keys
 from service_kit.topology import dlq_name, queue_names
 from service_kit.webhooks import WebhookRun
 from service_kit_testing import Publish, TestInfra, started, wait_for_queue_messages
@@ -159,6 +160,10 @@ async def test_pooled_tenant_is_provisioned(
         issued.data.key, api_key_handover_binding(issued.data.api_key_id)
     )
     assert plaintext.startswith(issued.data.prefix)
+    # In the shape tenant-api verifies, with what it needs to register the key.
+    assert api_keys.public_id_of(plaintext) == issued.data.public_id
+    assert issued.data.key_hash == api_keys.digest(plaintext)
+    assert issued.data.scopes == ["admin"]
     assert await redis.get(f"{settings.redis_key_prefix}initial-key:{req.data.tenant_id}") is None
     stored = await sql(
         "SELECT key_hash FROM provisioner.api_keys WHERE tenant_id = :t", t=req.data.tenant_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
 from fastapi import FastAPI
@@ -10,11 +11,15 @@ from service_kit.app import build_app
 from service_kit.exports import open_store
 from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime, Wiring
+from tenant_api.adapters.autocommit_pool import AutocommitPool
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
+from tenant_api.api_keys import key_routes as api_keys
 from tenant_api.api_keys import repository as key_handovers
 from tenant_api.api_keys import routes as api_key
+from tenant_api.api_keys import verify_routes as key_checks
 from tenant_api.api_keys.handover import handover_consumer
 from tenant_api.audit import routes as audit
+from tenant_api.api_keys.verification import KeyVerifier
 from tenant_api.auth import TokenVerifier
 from tenant_api.config import routes as config
 from tenant_api.config.tenant_configs import TenantConfigs
@@ -50,14 +55,16 @@ from tenant_api.web.limits import document_limits
 
 async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWork]:
     settings = runtime.settings
+    hot = AutocommitPool(settings)
+    await hot.open()
     deps = TenantApiDeps(
         lead_verifier=LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout),
         token_verifier=TokenVerifier.from_settings(settings),
         vault_keys=VaultKeys(settings),
-        configs=TenantConfigs(settings, runtime.redis, runtime.uow),
+        configs=TenantConfigs(settings, runtime.redis, runtime.uow, hot),
         exports=open_store(settings),
+        key_verifier=KeyVerifier(hot, timedelta(seconds=settings.api_key_last_used_resolution)),
     )
-    await deps.configs.open()
     return Wiring(
         deps=deps,
         consumers=[
@@ -79,7 +86,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
         close=[
             deps.lead_verifier.aclose,
             deps.token_verifier.aclose,
-            deps.configs.close,
+            hot.close,
         ],
     )
 
@@ -102,6 +109,8 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
             contacts.router,
             config.router,
             api_key.router,
+            api_keys.router,
+            key_checks.router,
             credentials.router,
             exports.router,
             dead_letters.router,

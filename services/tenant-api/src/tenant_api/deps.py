@@ -9,6 +9,7 @@ from fastapi import Depends
 
 from service_kit.app import RuntimeDep
 from service_kit.exports import ExportStore
+from tenant_api.api_keys.verification import KeyVerifier
 from tenant_api.auth import TokenVerifier
 from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.leads.lead_verifier_client import LeadVerifierClient
@@ -22,6 +23,7 @@ class TenantApiDeps:
     vault_keys: VaultKeys
     configs: TenantConfigs
     exports: ExportStore
+    key_verifier: KeyVerifier
 
 
 async def get_deps(runtime: RuntimeDep) -> TenantApiDeps:

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from service_kit.exports import ExportSettings
 from service_kit.settings import ApiKeyHandoverSettings, JwtSettings, ServiceSettings
+from tenant_api.api_keys.settings import ApiKeySettings
 from tenant_api.config.settings import TenantConfigSettings
 from tenant_api.front_door_settings import FrontDoorSettings
 from tenant_api.vault.settings import VaultSettings
@@ -26,6 +27,7 @@ class TenantApiSettings(
     TenantConfigSettings,
     ApiKeyHandoverSettings,
     ExportSettings,
+    ApiKeySettings,
 ):
     service_name: str = "tenant-api"
     db_schema: str = "tenant_api"

@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from service_kit import api_keys
 from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
@@ -46,6 +47,7 @@ def matrix() -> list[Call]:
     staff_read = {"lead": 403, "tenant_b": 404, "operator": 200, "tenant_a": 200, "admin": 200}
     admin_write = {"lead": 403, "tenant_b": 403, "operator": 403, "tenant_a": 403}
     dlq_denied = {"lead": 403, "tenant_b": 403, "tenant_a": 403}
+    key_write = {"lead": 403, "tenant_b": 404, "operator": 403}
     return [
         # The operator console's shell and assets: static, public, no data in them.
         Call("GET", "/console", EVERYONE),
@@ -137,6 +139,27 @@ def matrix() -> list[Call]:
             {"lead": 403, "tenant_b": 404, "operator": 403, "tenant_a": 404, "admin": 404},
         ),
         Call("POST", "/tenants/{tenant_id}/api-key/reissue", {**admin_write, "admin": 409}),
+        # Tenant A's initial key is registered; A is not ACTIVE, so no key is made or rotated,
+        # but any key is revoked (tenant A first: the admin's then changes nothing, 204 again).
+        Call("GET", "/tenants/{tenant_id}/api-keys", staff_read),
+        Call(
+            "POST",
+            "/tenants/{tenant_id}/api-keys",
+            {**key_write, "tenant_a": 409, "admin": 409},
+            body={"name": "ci"},
+        ),
+        Call(
+            "POST",
+            "/tenants/{tenant_id}/api-keys/{key_id}/rotate",
+            {**key_write, "tenant_a": 409, "admin": 409},
+        ),
+        Call(
+            "DELETE",
+            "/tenants/{tenant_id}/api-keys/{key_id}",
+            {**key_write, "tenant_a": 204, "admin": 204},
+        ),
+        # Holding a key is the credential: anyone may ask, and the answer is about the key.
+        Call("POST", "/api-keys/verify", EVERYONE, body={"apiKey": "cpk_notakey"}),
         Call("GET", "/tenants/{tenant_id}/events", staff_read),
         # PENDING_PROVISION: none of these transitions is allowed (409, nothing changes).
         Call("POST", "/tenants/{tenant_id}/cancel", {**admin_write, "admin": 409}),
@@ -222,7 +245,8 @@ async def test_every_route_and_role_gives_the_documented_status(
         return bool(listed.json()["items"])
 
     await eventually(invoice_listed, what="tenant A's invoice")
-    handover = provisioner.key_issued("cp_initial_key")
+    initial_key = api_keys.mint().plaintext
+    handover = provisioner.key_issued(initial_key)
     await provisioner.publish(handover)
     await processed(sql, "api-keys", [handover])
 
@@ -243,8 +267,9 @@ async def test_every_route_and_role_gives_the_documented_status(
         "lead_id": str(uuid.uuid4()),
         "dead_letter_id": str(uuid.uuid4()),
         "asset": "app.js",
+        "key_id": str(handover.data.api_key_id),
     }
-    secrets_of_a = (a["id"], a["key"], "ann@a.example", "s3cr3t", "cp_initial_key")
+    secrets_of_a = (a["id"], a["key"], "ann@a.example", "s3cr3t", initial_key)
     mismatches: list[str] = []
     covered: set[tuple[str, str]] = set()
     for call in matrix():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from typing import Any
 
 import httpx
@@ -12,8 +11,8 @@ from service_kit_testing import TestInfra, served
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-from ..gateway import bearer, onboard, tenantctl, tokens  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, processed, tenant_event  # type: ignore[import-not-found]
+from ..gateway import start_provisioning, tenantctl, tokens  # type: ignore[import-not-found]
+from ..saga import Sql, processed, tenant_event  # type: ignore[import-not-found]
 
 
 async def test_reissue_and_take_the_key_from_the_command_line(
@@ -24,14 +23,9 @@ async def test_reissue_and_take_the_key_from_the_command_line(
         env = {**os.environ, **infra.env, "GATEWAY_URL": url}
         token = tokens(settings)
         async with httpx.AsyncClient(base_url=url) as client:
-            tenant = await onboard(client, token)
-            started = await client.post(
-                f"/tenants/{tenant['id']}/provision", headers=bearer(token("admin"))
-            )
-        saga = FakeProvisioner(
-            infra, uuid.UUID(tenant["id"]), uuid.UUID(started.json()["pipelineId"])
-        )
-        code, out, err = await tenantctl(env, "tenants", "reissue-key", tenant["id"])
+            saga = await start_provisioning(client, token, infra)
+        tenant_id = str(saga.tenant_id)
+        code, out, err = await tenantctl(env, "tenants", "reissue-key", tenant_id)
         assert (code, out) == (1, "")
         assert err.startswith("tenantctl: 409: The tenant is PROVISIONING")
 
@@ -39,12 +33,12 @@ async def test_reissue_and_take_the_key_from_the_command_line(
         await saga.publish(issued, completed)
         await processed(sql, "api-keys", [issued])
         await processed(sql, "pipeline-outcomes", [completed])
-        code, out, err = await tenantctl(env, "tenants", "reissue-key", tenant["id"])
+        code, out, err = await tenantctl(env, "tenants", "reissue-key", tenant_id)
         assert (code, err) == (0, "")
-        assert f"tenantctl tenants api-key {tenant['id']}" in out
+        assert f"tenantctl tenants api-key {tenant_id}" in out
         await tenant_event(tap, "tenant.api_key_reissue_requested", saga.tenant_id)
 
-        code, out, err = await tenantctl(env, "tenants", "api-key", tenant["id"])
+        code, out, err = await tenantctl(env, "tenants", "api-key", tenant_id)
         assert (code, out, err) == (0, "cp_cli_key\n", "")
-        code, out, err = await tenantctl(env, "tenants", "api-key", tenant["id"])
+        code, out, err = await tenantctl(env, "tenants", "api-key", tenant_id)
         assert (code, out) == (1, "")

@@ -14,7 +14,8 @@ from tenant_api.domain.keyring import MasterKeyring
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import bearer  # type: ignore[import-not-found]
-from ..vault import SECRET, Sql, audit_trail, gateway, master_key  # type: ignore[import-not-found]
+from ..gateway import gateway  # type: ignore[import-not-found]
+from ..vault import SECRET, Sql, audit_trail, master_key  # type: ignore[import-not-found]
 
 NewTenant = Callable[..., Awaitable[dict[str, Any]]]
 BODY = {"clientId": "initech-app-000123", "clientSecret": SECRET, "region": "eu"}

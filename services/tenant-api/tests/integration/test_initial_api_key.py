@@ -1,20 +1,24 @@
 """The initial API key: kept sealed in PostgreSQL, handed out once to an ACTIVE tenant only,
-dropped when revoked, and re-issued on an admin's request."""
+registered so that it verifies, dropped and refused when revoked, and re-issued on an admin's
+request."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from redis.asyncio import Redis
 
+from service_kit import api_keys
 from service_kit.sealing import Keyring
 from tenant_api.settings import TenantApiSettings
 
+from ..api_keys import listed, verify  # type: ignore[import-not-found]
 from ..conftest import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
 
@@ -85,8 +89,38 @@ async def test_a_failed_tenants_key_is_never_handed_out(
         assert "cp_secret_f" not in answer.text
 
 
+async def test_the_key_handed_over_verifies_as_the_tenants_admin_key(
+    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
+) -> None:
+    saga = await provisioning()
+    issued = await active_with_key(saga, sql, api_keys.mint().plaintext)
+    # The same key announced again (another event): registered once, as it was.
+    again = issued.model_copy(update={"id": uuid.uuid4(), "occurred_at": datetime.now(UTC)})
+    await saga.publish(again)
+    await processed(sql, "api-keys", [again])
+    own = token("tenant", tenant_id=saga.tenant_id)
+    taken = await client.get(f"/tenants/{saga.tenant_id}/api-key", headers=bearer(own))
+    plaintext = taken.json()["apiKey"]
+
+    answer = await verify(client, plaintext)
+
+    assert answer["active"] is True
+    assert (answer["keyId"], answer["tenantId"], answer["scopes"]) == (
+        str(issued.data.api_key_id),
+        str(saga.tenant_id),
+        ["admin"],
+    )
+    (key,) = (await listed(client, own, saga.tenant_id)).values()
+    assert (key["name"], key["origin"], key["publicId"], key["status"]) == (
+        "initial",
+        "initial",
+        issued.data.public_id,
+        "active",
+    )
+
+
 @pytest.mark.parametrize("revoked_first", [False, True], ids=["in-order", "revoked-first"])
-async def test_a_revoked_key_is_dropped_whatever_the_order(
+async def test_a_revoked_key_is_dropped_and_refused_whatever_the_order(
     client: httpx.AsyncClient,
     token: Callable[..., str],
     provisioning: Provisioning,
@@ -94,7 +128,8 @@ async def test_a_revoked_key_is_dropped_whatever_the_order(
     revoked_first: bool,
 ) -> None:
     saga = await provisioning()
-    issued = saga.key_issued("cp_secret_r")
+    plaintext = api_keys.mint().plaintext
+    issued = saga.key_issued(plaintext)
     revoked = saga.key_revoked(issued.data.api_key_id)
     completed = saga.completed()
     await saga.publish(*([revoked, issued] if revoked_first else [issued, revoked]), completed)
@@ -102,6 +137,9 @@ async def test_a_revoked_key_is_dropped_whatever_the_order(
     await processed(sql, "pipeline-outcomes", [completed])
     answer = await client.get(f"/tenants/{saga.tenant_id}/api-key", headers=bearer(token("admin")))
     assert answer.status_code == 404, answer.text
+    assert await verify(client, plaintext) == {"active": False, "reason": "revoked"}
+    (key,) = (await listed(client, token("admin"), saga.tenant_id)).values()
+    assert (key["id"], key["status"]) == (str(issued.data.api_key_id), "revoked")
 
 
 async def test_a_key_no_configured_key_opens_is_dead_lettered(

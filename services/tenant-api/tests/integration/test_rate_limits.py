@@ -1,5 +1,5 @@
 """Rate limits in Redis: exact, reset after the window, shared between gateway processes, and
-what happens without Redis (public routes and writes closed, reads open)."""
+what happens without Redis (public routes and writes closed, reads and key checks open)."""
 
 from __future__ import annotations
 
@@ -127,6 +127,22 @@ async def test_forwarded_for_counts_only_behind_a_trusted_proxy(
         assert (await direct.post("/leads", json=SIGN_UP, headers=spoofed[1])).status_code == 429
 
 
+async def test_key_checks_have_a_window_of_their_own_per_client_ip(
+    infra: TestInfra, migrated: None
+) -> None:
+    settings = limited(infra, api_key_verify_max_requests=2, api_key_verify_window_seconds=30)
+    check = {"apiKey": "cpk_abcdefghijkl_" + "a" * 43}
+    async with gateway(settings, peer=("192.0.2.7", 5000)) as first:
+        for _ in range(2):
+            answer = await first.post("/api-keys/verify", json=check)
+            assert answer.json() == {"active": False, "reason": "unknown"}
+        assert_limited(await first.post("/api-keys/verify", json=check), 30)
+        # Sign-up's window is another one.
+        assert (await first.post("/leads", json=SIGN_UP)).status_code == 503
+    async with gateway(settings, peer=("192.0.2.8", 5000)) as second:
+        assert (await second.post("/api-keys/verify", json=check)).status_code == 200
+
+
 async def test_authenticated_routes_are_limited_per_subject(
     infra: TestInfra, migrated: None
 ) -> None:
@@ -157,7 +173,7 @@ def closed_port() -> int:
     return free_port()
 
 
-async def test_without_redis_public_routes_and_writes_fail_closed_and_reads_stay_open(
+async def test_without_redis_public_routes_and_writes_fail_closed_reads_and_key_checks_go_on(
     infra: TestInfra, migrated: None, new_tenant: Callable[..., Awaitable[dict[str, Any]]]
 ) -> None:
     tenant = await new_tenant()  # through the healthy gateway of the conftest
@@ -170,6 +186,11 @@ async def test_without_redis_public_routes_and_writes_fail_closed_and_reads_stay
         assert sign_up.json()["type"].endswith("/unavailable")
         assert "limits" in sign_up.json()["detail"]
         assert sign_up.headers["retry-after"].isdigit()
+
+        # Key checks go on: their limit only bounds load (and their answer needs no Redis).
+        for _ in range(5):
+            checked = await client.post("/api-keys/verify", json={"apiKey": "cpk_nothing"})
+            assert checked.json() == {"active": False, "reason": "unknown"}
 
         # Reads are not refused for want of a counter (and are not counted).
         for _ in range(5):

@@ -21,8 +21,12 @@ from tenant_api.cli.vault import ACTOR, rotate
 from tenant_api.settings import TenantApiSettings
 
 from ..conftest import SERVICE_DIR, bearer  # type: ignore[import-not-found]
-from ..gateway import gateway_settings, tenantctl  # type: ignore[import-not-found]
-from ..vault import Sql, audit_trail, gateway, master_key  # type: ignore[import-not-found]
+from ..gateway import (  # type: ignore[import-not-found]
+    gateway,  # type: ignore[import-not-found]
+    gateway_settings,
+    tenantctl,
+)
+from ..vault import Sql, audit_trail, master_key  # type: ignore[import-not-found]
 
 Secrets = dict[tuple[str, str], dict[str, str]]
 

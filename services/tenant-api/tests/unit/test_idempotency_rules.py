@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tenant_api.idempotency.rules import (
     is_kept,
     kept_headers,
     replay_headers,
+    secret_withheld,
     storage_key,
     upstream_key,
     validate_key,
@@ -168,6 +170,18 @@ async def test_callers_are_verified_identities_credentials_or_addresses() -> Non
     assert code.startswith("credential:")
     assert forged != code
     assert await caller_of(_scope([]), verify, ()) == "ip:10.0.0.7"
+
+
+def test_an_answer_that_revealed_a_secret_is_kept_as_a_409_without_it() -> None:
+    kept = secret_withheld("fp", 201, "/tenants/t/api-keys")
+
+    assert (kept.fingerprint, kept.status) == ("fp", 409)
+    assert kept.headers == (("content-type", "application/problem+json"),)
+    problem = json.loads(kept.body)
+    assert problem["type"].endswith("/secret-not-replayed")
+    assert (problem["status"], problem["instance"]) == (409, "/tenants/t/api-keys")
+    assert "succeeded (201)" in problem["detail"]
+    assert decode(encode(kept)) == kept
 
 
 def test_the_spec_gets_the_header_on_writes_only_once() -> None:

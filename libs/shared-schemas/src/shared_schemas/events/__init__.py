@@ -6,12 +6,16 @@ from shared_schemas.events.access import (
     TenantAccessSuspended,
 )
 from shared_schemas.events.api_key import (
+    ApiKeyCreated,
+    ApiKeyFacts,
     ApiKeyIssued,
     ApiKeyIssuedData,
     ApiKeyReissueRequested,
     ApiKeyReissueRequestedData,
     ApiKeyRevoked,
     ApiKeyRevokedData,
+    ApiKeyRotated,
+    ApiKeyRotatedData,
     api_key_handover_binding,
 )
 from shared_schemas.events.common import Address, Contact, Sealed, Tier
@@ -112,6 +116,8 @@ from shared_schemas.events.webhook import (
 __all__ = [
     "STEP_ORDER",
     "Address",
+    "ApiKeyCreated",
+    "ApiKeyFacts",
     "ApiKeyIssued",
     "ApiKeyIssuedData",
     "ApiKeyReissueRequested",
@@ -119,6 +125,8 @@ __all__ = [
     "ApiKeyRevoked",
     "ApiKeyRevokedData",
     "Changes",
+    "ApiKeyRotated",
+    "ApiKeyRotatedData",
     "Contact",
     "CredentialRef",
     "ExportRef",

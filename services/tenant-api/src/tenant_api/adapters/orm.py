@@ -341,3 +341,28 @@ api_key_handovers = sa.Table(
     sa.Index("api_key_handovers_tenant_idx", "tenant_id"),
     sa.Index("api_key_handovers_expires_idx", "expires_at"),
 )
+
+# The tenants' API keys, which `POST /api-keys/verify` checks: only the SHA-256 of each key is
+# kept (the key's secret is 256 random bits). `public_id` is the lookup id inside the key; it is
+# null only on the marker a revocation leaves when it arrives before its key's registration.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _tenant_id(),
+    sa.Column("public_id", sa.String(12), unique=True),
+    sa.Column("key_hash", sa.String(64), comment="sha256 of the whole key, hex; never the key"),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("scopes", ARRAY(sa.Text), nullable=False),
+    stamped("created_at"),
+    sa.Column("created_by", JSONB, comment="Who made it ({sub, role}); null: the system."),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),
+    sa.Column("last_used_at", sa.DateTime(timezone=True), comment="At most once a minute."),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column(
+        "rotated_from", sa.Uuid, sa.ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("origin", sa.String(10), nullable=False),
+    sa.CheckConstraint("origin IN ('initial', 'api')", name="api_keys_origin_ck"),
+    sa.Index("api_keys_tenant_created_idx", "tenant_id", "created_at"),
+)

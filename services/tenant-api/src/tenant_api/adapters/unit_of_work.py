@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Self
 
 from service_kit.db import UnitOfWork
+from tenant_api.api_keys.registry import ApiKeyRepository
 from tenant_api.api_keys.repository import KeyHandoverRepository
 from tenant_api.config.repository import TenantConfigRepository
 from tenant_api.contacts.repository import ContactRepository
@@ -35,9 +36,10 @@ class TenantApiUnitOfWork(UnitOfWork):
     steps: StepRepository
     invoices: InvoiceRepository
     timeline: TimelineRepository
-    # Config, the vault, API key handovers, dead letters and offboarding exports.
+    # Config, the vault, API keys, their handovers, dead letters and offboarding exports.
     configs: TenantConfigRepository
     vault: VaultRepository
+    api_keys: ApiKeyRepository
     key_handovers: KeyHandoverRepository
     dead_letters: DeadLetterRepository
     exports: ExportRepository
@@ -53,9 +55,10 @@ class TenantApiUnitOfWork(UnitOfWork):
         self.steps = StepRepository(self.session)
         self.invoices = InvoiceRepository(self.session)
         self.timeline = TimelineRepository(self.session)
-        # Config, the vault, API key handovers, dead letters and offboarding exports.
+        # Config, the vault, API keys, their handovers, dead letters and offboarding exports.
         self.configs = TenantConfigRepository(self.session)
         self.vault = VaultRepository(self.session)
+        self.api_keys = ApiKeyRepository(self.session)
         self.key_handovers = KeyHandoverRepository(self.session)
         self.dead_letters = DeadLetterRepository(self.session)
         self.exports = ExportRepository(self.session)

@@ -1,1 +1,2 @@
-"""A tenant's initial API key: handed over sealed by the provisioner, read once, re-issued."""
+"""A tenant's API keys: the initial key (handed over sealed by the provisioner, read once,
+re-issued), keys made, rotated and revoked through the API, and their verification."""

@@ -1,5 +1,5 @@
-"""The initial admin API key: its handover from the provisioner, taken once, and an admin's
-re-issue."""
+"""The initial admin API key: its handover from the provisioner, taken once, its place among the
+tenant's keys (so it verifies), and an admin's re-issue."""
 
 from __future__ import annotations
 
@@ -18,20 +18,27 @@ from shared_schemas.events import (
 )
 from tenant_api import PRODUCER
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
-from tenant_api.domain.api_keys import ensure_reissuable
+from tenant_api.domain.api_keys import ApiKey, ensure_issuable
 from tenant_api.domain.status import TenantStatus
 
 
 def handover_consumer(keys: Keyring) -> Consumer[TenantApiUnitOfWork]:
+    """The provisioner's `issued` and everyone's `revoked`, in any order, each any number of
+    times: the handover waits (or is dropped), and the key is registered (or revoked)."""
+
     async def issued(event: ApiKeyIssued, uow: TenantApiUnitOfWork) -> None:
         d = event.data
         # A key no configured key opens could never be handed out: dead-lettered now, with
         # the reason (`sealed_value_unreadable`), rather than a 500 when the tenant asks.
         keys.open(d.key, api_key_handover_binding(d.api_key_id))
         await uow.key_handovers.issued(d, event.occurred_at)
+        if d.public_id is not None and d.key_hash is not None:  # not a key of the `cp_` shape
+            key = ApiKey.initial(d, at=event.occurred_at, actor=event.actor)
+            await uow.api_keys.register(key, d.key_hash)
 
     async def revoked(event: ApiKeyRevoked, uow: TenantApiUnitOfWork) -> None:
         await uow.key_handovers.revoked(event.data)
+        await uow.api_keys.revoked(event.data.tenant_id, event.data.api_key_id, event.occurred_at)
 
     return Consumer(
         name="api-keys",
@@ -53,11 +60,11 @@ async def request_reissue(
     tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime
 ) -> TenantStatus | None:
     """Ask the provisioner for a new initial key (it revokes the live one); None: no such
-    tenant. `KeyNotReissuable` unless the tenant is ACTIVE."""
+    tenant. `KeyNotIssuable` unless the tenant is ACTIVE."""
     status = await uow.key_handovers.lock_tenant_status(tenant_id)
     if status is None:
         return None
-    ensure_reissuable(status)
+    ensure_issuable(status)
     await uow.outbox.add(
         ApiKeyReissueRequested.build(
             ApiKeyReissueRequestedData(tenant_id=tenant_id, requested_by=actor.sub),

@@ -1,4 +1,5 @@
-"""`tenantctl`: the operators' command line (dev tokens, tenants, dead letters, audit)."""
+"""`tenantctl`: the operators' command line (dev tokens, tenants, API keys, dead letters,
+audit)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 from service_kit.tokens import mint_token
-from tenant_api.cli import audit, dlq, offboarding, pipeline
+from tenant_api.cli import audit, dlq, keys, offboarding, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
 from tenant_api.cli.output import page, printed_as_json
 from tenant_api.domain.roles import Role
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     reissue.set_defaults(run=_reissue_key)
     pipeline.add_commands(sub)
     offboarding.add_commands(sub)
+    keys.add_commands(commands)
     _add_vault_commands(commands)
     dlq.add_commands(commands)
     audit.add_commands(commands)

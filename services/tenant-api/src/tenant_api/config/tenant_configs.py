@@ -1,7 +1,7 @@
 """`TenantConfigs`: the tenant config (context provider), read through caches that never answer
 stale. The one place that explains why; its parts are `generations.py` (the committed
-generation, plain asyncpg), `answers.py` (rendered answers in the process) and `cache.py`
-(Redis, with a Lua compare-and-set).
+generation, plain asyncpg on the gateway's `AutocommitPool`), `answers.py` (rendered answers in
+the process) and `cache.py` (Redis, with a Lua compare-and-set).
 
 Writes. Everything GET /tenants/{id}/config shows lives in the tenant's row (status, tier,
 plan, domains, feature flags, app URL) or in the plan catalogue. Every change to those columns
@@ -21,7 +21,7 @@ older generation replace a newer one. Writers never need to reach either cache.
 
 Read (`TenantConfigs.read`), in this order:
   1. G = the tenant's committed generation, from PostgreSQL: a primary-key lookup of one
-     bigint, one autocommit statement on a small asyncpg pool of its own (no ORM session, no
+     bigint, one autocommit statement on the gateway's small asyncpg pool (no ORM session, no
      BEGIN or ROLLBACK, no pre-ping);
   2. the answer this process rendered last for the tenant: if its generation is >= G, answer it
      (no Redis round trip, no JSON parse, no model validation);
@@ -54,6 +54,7 @@ from uuid import UUID
 
 from redis.asyncio import Redis
 
+from tenant_api.adapters.autocommit_pool import AutocommitPool
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.config.answers import ConfigAnswers
 from tenant_api.config.cache import CONFIG_READS, ConfigCache
@@ -64,27 +65,20 @@ from tenant_api.settings import TenantApiSettings
 
 
 class TenantConfigs:
-    """Opened with the service (the generations' pool), closed with it."""
-
     def __init__(
         self,
         settings: TenantApiSettings,
         redis: Redis,
         unit_of_work: Callable[[], TenantApiUnitOfWork],
+        pool: AutocommitPool,
     ) -> None:
-        self._generations = ConfigGenerations(settings)
+        self._generations = ConfigGenerations(pool)
         self._answers = ConfigAnswers()
         self._cache = ConfigCache(
             redis, settings.redis_key_prefix, settings.tenant_config_cache_ttl
         )
         self._unit_of_work = unit_of_work
         self._api_base_url = settings.public_api_url
-
-    async def open(self) -> None:
-        await self._generations.open()
-
-    async def close(self) -> None:
-        await self._generations.close()
 
     async def read(self, tenant_id: UUID) -> bytes | None:
         """The config answer (JSON), no older than any write committed before the call; None:

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.middleware import Middleware
 
 from tenant_api.auth import TokenVerifier
 from tenant_api.idempotency.middleware import IdempotencyMiddleware
 from tenant_api.idempotency.openapi import document_idempotency
+from tenant_api.idempotency.rules import ONE_TIME_REVEAL
 from tenant_api.settings import TenantApiSettings
 
 if TYPE_CHECKING:
     from tenant_api.runtime import Runtime
 
-__all__ = ["install_idempotency"]
+__all__ = ["install_idempotency", "reveals_secret"]
 
 
 def install_idempotency(app: FastAPI, settings: TenantApiSettings) -> None:
@@ -38,3 +39,9 @@ def install_idempotency(app: FastAPI, settings: TenantApiSettings) -> None:
         )
     )
     document_idempotency(app)
+
+
+def reveals_secret(request: Request) -> None:
+    """Mark the answer as revealing a secret once: under an Idempotency-Key, its retries get a
+    409 saying it succeeded, never the secret, which is not stored."""
+    request.scope[ONE_TIME_REVEAL] = True

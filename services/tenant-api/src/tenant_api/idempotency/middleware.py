@@ -19,6 +19,7 @@ from tenant_api.idempotency.forwarding import remember_upstream_key
 from tenant_api.idempotency.rules import (
     HEADER,
     METHODS,
+    ONE_TIME_REVEAL,
     Completed,
     Decision,
     InvalidKey,
@@ -27,6 +28,7 @@ from tenant_api.idempotency.rules import (
     fingerprint,
     is_kept,
     kept_headers,
+    secret_withheld,
     storage_key,
     upstream_key,
     validate_key,
@@ -168,6 +170,8 @@ class IdempotencyMiddleware:
             kept = Completed(
                 claim.fingerprint, answer.status, kept_headers(answer.headers), answer.body
             )
+            if scope.get(ONE_TIME_REVEAL) and 200 <= answer.status < 300:
+                kept = secret_withheld(claim.fingerprint, answer.status, scope["path"])
             try:
                 if not await store.complete(name, claim, kept):
                     log.warning("idempotency claim expired before the answer; not kept")

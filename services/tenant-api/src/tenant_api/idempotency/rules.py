@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 HEADER = "Idempotency-Key"
+PROBLEM_JSON = "application/problem+json"
 REPLAYED_HEADER = "Idempotent-Replayed"
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY_LENGTH = 255
@@ -32,6 +33,8 @@ KEPT_HEADERS = frozenset(
 # any answer that tells the client when to come back (Retry-After: "not yet", never final).
 RETRYABLE_4XX = frozenset({408, 425, 429})
 RETRY_AFTER = b"retry-after"
+# Set on the request's scope by a route whose answer reveals a secret once (a new API key).
+ONE_TIME_REVEAL = "controlplane.one_time_reveal"
 
 
 class InvalidKey(ValueError):
@@ -151,6 +154,25 @@ def is_kept(status: int, headers: Iterable[tuple[bytes, bytes]] = ()) -> bool:
     if any(k.lower() == RETRY_AFTER for k, _ in headers):
         return False
     return 200 <= status < 300 or (400 <= status < 500 and status not in RETRYABLE_4XX)
+
+
+def secret_withheld(request_fingerprint: str, status: int, path: str) -> Completed:
+    """What is kept of a successful answer that revealed a secret: not the secret (it was to
+    be shown once, and the store is no place for it), but the fact, as a 409 for every retry.
+    The effect still happens once."""
+    detail = (
+        f"The request with this {HEADER} succeeded ({status}); its answer held a secret, "
+        "shown once and not kept. List what it made to find it."
+    )
+    problem = {
+        "type": "https://controlplane.dev/problems/secret-not-replayed",
+        "title": "Conflict",
+        "status": 409,
+        "detail": detail,
+        "instance": path,
+    }
+    body = json.dumps(problem, separators=(",", ":")).encode()
+    return Completed(request_fingerprint, 409, (("content-type", PROBLEM_JSON),), body)
 
 
 def kept_headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:

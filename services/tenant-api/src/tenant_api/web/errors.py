@@ -18,7 +18,12 @@ from service_kit.problems import (
     answer_problem,
     problem_response,
 )
-from tenant_api.domain.api_keys import KeyNotReissuable
+from tenant_api.domain.api_keys import (
+    ApiKeyNotFound,
+    InvalidScopes,
+    KeyNotIssuable,
+    KeyNotRotatable,
+)
 from tenant_api.domain.dead_letters import DeadLetterRefused
 from tenant_api.domain.errors import (
     ContactNotFound,
@@ -54,6 +59,10 @@ def problem_of(exc: DomainError) -> ProblemError:
             return NotFound("No such contact.")
         case InvoiceNotFound():
             return NotFound("No such invoice.")
+        case ApiKeyNotFound():
+            return NotFound("No such API key.")
+        case InvalidScopes():
+            return _invalid(str(exc), field="scopes", kind="invalid_scope")
         case UnknownPlan(plan_id=plan_id):
             detail = f"There is no plan {plan_id!r}; GET /plans lists them."
             return _invalid(detail, field="planId", kind="unknown_plan")
@@ -72,7 +81,9 @@ def problem_of(exc: DomainError) -> ProblemError:
             return Conflict(detail, invoiceStatus=status)
         case OffboardingScheduled():
             return Conflict(str(exc), tenantStatus="OFFBOARDING_SCHEDULED")
-        case KeyNotReissuable() | DeadLetterRefused():
+        case KeyNotIssuable(status=status):
+            return Conflict(str(exc), tenantStatus=status.value)
+        case KeyNotRotatable() | DeadLetterRefused():
             return Conflict(str(exc))
     raise TypeError(f"no problem for {type(exc).__name__}")
 

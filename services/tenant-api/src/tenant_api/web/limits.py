@@ -1,9 +1,12 @@
 """The gateway's rate limits, as dependencies: per client IP on public routes, per subject after.
 
 Public routes (sign-up, verify) share one window per client IP and fail closed: without Redis
-they answer 503, since they are what a brute-force or spam run would hit. Authenticated
-routes count per token subject; without Redis reads go on (fail open, so operators keep
-their view during an outage) and writes answer 503 (fail closed).
+they answer 503, since they are what a brute-force or spam run would hit. API key verification
+has a window of its own per client IP, as large as a tenant's services need, and fails open: a
+256-bit secret is not guessed however many tries go through, the limit only bounds load, and
+every tenant's services would stop with Redis. Authenticated routes count per token subject;
+without Redis reads go on (fail open, so operators keep their view during an outage) and writes
+answer 503 (fail closed).
 """
 
 from __future__ import annotations
@@ -33,10 +36,24 @@ def _settings(runtime: Runtime) -> TenantApiSettings:
 async def per_client_ip(request: Request, runtime: RuntimeDep) -> None:
     """PUBLIC_API_MAX_ATTEMPTS per PUBLIC_API_WINDOW_SECONDS for each client IP (429 past it)."""
     settings = _settings(runtime)
-    ip = client_ip(request, settings.trusted_proxies)
     limit = Limit(settings.public_api_max_attempts, settings.public_api_window_seconds)
-    key = f"{settings.redis_key_prefix}ratelimit:public:{ip}"
-    await enforce(runtime.redis, "public", key, limit, fail_open=False)
+    await _per_ip(request, runtime, "public", limit, fail_open=False)
+
+
+async def key_checks_per_client_ip(request: Request, runtime: RuntimeDep) -> None:
+    """API_KEY_VERIFY_MAX_REQUESTS per API_KEY_VERIFY_WINDOW_SECONDS for each client IP."""
+    settings = _settings(runtime)
+    limit = Limit(settings.api_key_verify_max_requests, settings.api_key_verify_window_seconds)
+    await _per_ip(request, runtime, "api-key-verify", limit, fail_open=True)
+
+
+async def _per_ip(
+    request: Request, runtime: Runtime, bucket: str, limit: Limit, *, fail_open: bool
+) -> None:
+    settings = _settings(runtime)
+    ip = client_ip(request, settings.trusted_proxies)
+    key = f"{settings.redis_key_prefix}ratelimit:{bucket}:{ip}"
+    await enforce(runtime.redis, bucket, key, limit, fail_open=fail_open)
 
 
 async def per_subject(runtime: Runtime, method: str, subject: str) -> None:
@@ -52,6 +69,7 @@ async def per_subject(runtime: Runtime, method: str, subject: str) -> None:
 
 
 PublicLimit = Depends(per_client_ip)
+KeyCheckLimit = Depends(key_checks_per_client_ip)
 
 
 def document_limits(app: FastAPI) -> None:

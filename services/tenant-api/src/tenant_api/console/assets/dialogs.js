@@ -23,14 +23,15 @@ function busy(dialog, controls, on) {
   for (const control of controls) control.disabled = on;
 }
 
-function frame({ title, children, confirm, cancel }) {
+// `cancel`, the second button, closes the dialog unless `cancelCloses` is false.
+function frame({ title, children, confirm, cancel, cancelCloses = true }) {
   const titleId = uid("dialog-title");
   const form = h("form", { method: "dialog", class: "dialog-body", novalidate: true },
     h("h2", { id: titleId }, title),
     children,
     h("div", { class: "dialog-actions" }, cancel, confirm));
   const dialog = h("dialog", { class: "dialog", "aria-labelledby": titleId }, form);
-  cancel.addEventListener("click", () => dialog.close());
+  if (cancelCloses) cancel.addEventListener("click", () => dialog.close());
   return { dialog, form };
 }
 
@@ -101,5 +102,85 @@ export function askReason({ title, message, label, confirmLabel, run }) {
     });
     open(dialog, { onCancel: () => resolve(null) });
     input.focus();
+  });
+}
+
+// A small form: one input per field; `run(values)` gets the trimmed values by name (the API
+// validates them: its problems are shown in the dialog, at the fields they name).
+export function askFields({ title, message, fields, confirmLabel, run }) {
+  return new Promise((resolve) => {
+    const inputs = fields.map((f) => {
+      const id = uid(f.name);
+      const input = h("input", {
+        id, name: f.name, type: f.type ?? "text", required: f.required ?? false,
+        placeholder: f.placeholder ?? null, min: f.min ?? null, max: f.max ?? null,
+        "aria-describedby": f.hint ? `${id}-hint` : null,
+      });
+      const hint = f.hint ? h("p", { id: `${id}-hint`, class: "field-hint" }, f.hint) : null;
+      return { f, input, row: h("div", { class: "field" }, h("label", { for: id }, f.label), input, hint) };
+    });
+    const error = h("div", { class: "dialog-error" });
+    const confirm = h("button", { type: "submit", class: "btn btn-primary" }, confirmLabel);
+    const cancel = h("button", { type: "button", class: "btn btn-secondary" }, "Cancel");
+    const { dialog, form } = frame({
+      title, children: [message, inputs.map((i) => i.row), error], confirm, cancel,
+    });
+    const controls = [confirm, cancel, ...inputs.map((i) => i.input)];
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.replaceChildren();
+      const values = Object.fromEntries(inputs.map((i) => [i.f.name, i.input.value.trim()]));
+      busy(dialog, controls, true);
+      try {
+        const result = await run(values);
+        dialog.close("done");
+        resolve(result);
+      } catch (err) {
+        busy(dialog, controls, false);
+        error.replaceChildren(problemCallout(err));
+        inputs[0].input.focus();
+      }
+    });
+    open(dialog, { onCancel: () => resolve(null) });
+    inputs[0].input.focus();
+  });
+}
+
+// Shows a secret this one time, selected for copying; resolves when the operator is done.
+export function showSecret({ title, message, secret, label }) {
+  return new Promise((resolve) => {
+    const id = uid("secret");
+    const field = h("input", {
+      id, class: "mono secret", readonly: true, value: secret, spellcheck: "false",
+      autocomplete: "off", "aria-describedby": `${id}-hint`,
+    });
+    const hint = h("p", { id: `${id}-hint`, class: "field-hint" },
+      "It is not kept: once this dialog closes, nobody can show it again.");
+    const done = h("button", { type: "submit", class: "btn btn-primary" }, "I have stored it");
+    const copy = h("button", { type: "button", class: "btn btn-secondary" }, "Copy");
+    const { dialog, form } = frame({
+      title,
+      children: [message, h("div", { class: "field" }, h("label", { for: id }, label), field, hint)],
+      confirm: done,
+      cancel: copy,
+      cancelCloses: false,
+    });
+    copy.addEventListener("click", async () => {
+      field.select();
+      try {
+        await navigator.clipboard.writeText(secret);
+        copy.textContent = "Copied";
+      } catch {
+        copy.textContent = "Selected: copy it";
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      dialog.close("done");
+    });
+    open(dialog, { onCancel: () => {} });
+    dialog.addEventListener("close", () => resolve(), { once: true });
+    field.focus();
+    field.select();
   });
 }

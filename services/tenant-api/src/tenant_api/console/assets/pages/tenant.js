@@ -1,4 +1,5 @@
-// One tenant: details, its pipeline's steps and its timeline, live. While anything is in
+// One tenant: details, its API keys, its pipeline's steps and its timeline, live (the keys
+// reload after each action on them, not with the loop). While anything is in
 // flight it polls every second; at rest it only checks the tenant every few seconds and
 // reloads the rest when that changes (someone started provisioning, say). Leaving the page
 // aborts the signal, which ends the loop and any fetch under way.
@@ -10,6 +11,7 @@ import { announce } from "../live.js";
 import { setTitle } from "../router.js";
 import { card, loading, pageHeading, problemCallout } from "../views.js";
 import { getExports, offboardingView } from "./offboarding-view.js";
+import { apiKeysCard } from "./api-keys-view.js";
 import { pipelineView, stepChanges } from "./pipeline-view.js";
 import { tenantDetails } from "./tenant-details.js";
 import { timelineView } from "./timeline-view.js";
@@ -40,6 +42,7 @@ export function renderTenant(main, { params, signal }) {
     h("div", { class: "tenant-grid" },
       h("div", { class: "stack" },
         card("Pipeline", indicator, pipelineBody),
+        card("API keys", apiKeysCard(tenantId, { signal })),
         card("Timeline", timelineBody)),
       h("div", { class: "stack" },
         card("Details", detailsBody), card("Offboarding and exports", offboardingBody))),

@@ -65,6 +65,7 @@ export function facts(e) {
   if (d.requested_by) parts.push(fact(`by ${d.requested_by}`));
   if (d.amount && d.currency) parts.push(fact(`${d.amount} ${d.currency}`));
   if (d.app_url) parts.push(h("span", { class: "fact mono" }, d.app_url));
+  if (d.public_id) parts.push(h("span", { class: "fact mono" }, `cpk_${d.public_id}_…`));
   if (d.will_retry !== undefined) {
     parts.push(fact(d.will_retry ? "will retry" : "no more retries"));
   }

@@ -1,10 +1,11 @@
-"""The config read's generation lookup serves waiting readers in the order they came."""
+"""The hot statements' pool serves waiting callers in the order they came."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 
+from tenant_api.adapters.autocommit_pool import AutocommitPool
 from tenant_api.config.generations import ConfigGenerations
 from tenant_api.settings import TenantApiSettings
 
@@ -14,8 +15,9 @@ async def test_lookups_waiting_for_a_connection_are_served_first_come_first_serv
 ) -> None:
     # One connection, and a new reader arriving at every turn of the loop while others wait:
     # a newcomer that took the connection ahead of the waiting readers would finish out of order.
-    generations = ConfigGenerations(settings, max_connections=1)
-    await generations.open()
+    pool = AutocommitPool(settings, max_connections=1)
+    await pool.open()
+    generations = ConfigGenerations(pool)
     finished: list[int] = []
 
     async def read(n: int) -> None:
@@ -29,5 +31,5 @@ async def test_lookups_waiting_for_a_connection_are_served_first_come_first_serv
             await asyncio.sleep(0)
         await asyncio.gather(*readers)
     finally:
-        await generations.close()
+        await pool.close()
     assert finished == sorted(finished)
