@@ -18,8 +18,8 @@ from tenant_api.api_keys import repository as key_handovers
 from tenant_api.api_keys import routes as api_key
 from tenant_api.api_keys import verify_routes as key_checks
 from tenant_api.api_keys.handover import handover_consumer
-from tenant_api.audit import routes as audit
 from tenant_api.api_keys.verification import KeyVerifier
+from tenant_api.audit import routes as audit
 from tenant_api.auth import TokenVerifier
 from tenant_api.config import routes as config
 from tenant_api.config.tenant_configs import TenantConfigs

@@ -12,7 +12,6 @@ from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
 from tenant_api.timeline.models import TimelineEntryOut, entry_out
 from tenant_api.web import cursors
-from tenant_api.web.actors import ActorOut
 from tenant_api.web.errors import AUTH, NOT_FOUND
 from tenant_api.web.runtime import RuntimeDep
 
