@@ -180,6 +180,7 @@ def test_a_revoked_or_expired_key_is_not_rotated() -> None:
     [
         (TenantStatus.ACTIVE, None),
         (TenantStatus.SUSPENDED, Refusal.TENANT_SUSPENDED),
+        (TenantStatus.OFFBOARDING_SCHEDULED, Refusal.TENANT_OFFBOARDING),
         (TenantStatus.DEPROVISIONING, Refusal.TENANT_OFFBOARDING),
         (TenantStatus.OFFBOARDED, Refusal.TENANT_OFFBOARDED),
         (TenantStatus.PENDING_PROVISION, Refusal.TENANT_NOT_ACTIVE),

@@ -64,6 +64,7 @@ class Refusal(StrEnum):
 
 _TENANT_REFUSALS = {
     TenantStatus.SUSPENDED: Refusal.TENANT_SUSPENDED,
+    TenantStatus.OFFBOARDING_SCHEDULED: Refusal.TENANT_OFFBOARDING,  # read-only in its grace
     TenantStatus.DEPROVISIONING: Refusal.TENANT_OFFBOARDING,
     TenantStatus.OFFBOARDED: Refusal.TENANT_OFFBOARDED,
 }
