@@ -7,6 +7,7 @@ code's digest or anything else that could verify it.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 from uuid import UUID
 
@@ -81,17 +82,11 @@ def _filter(query: LeadFilters) -> LeadFilter:
 
 
 def lead_out(lead: Lead) -> LeadOut:
-    """What operators see of a lead: its own fields, listed one by one (nothing else goes out)."""
+    """What operators see of a lead: the fields `LeadOut` names, and nothing else of it."""
+    fields = asdict(lead)
     return LeadOut.model_validate(
         {
-            "id": lead.id,
-            "first_name": lead.first_name,
-            "last_name": lead.last_name,
-            "company_name": lead.company_name,
-            "email": lead.email,
+            **{name: fields[name] for name in LeadOut.model_fields},
             "address": lead.address.model_dump() if lead.address else None,
-            "status": lead.status.value,
-            "created_at": lead.created_at,
-            "verified_at": lead.verified_at,
         }
     )
