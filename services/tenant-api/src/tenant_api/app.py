@@ -26,6 +26,7 @@ from tenant_api.deps import TenantApiDeps
 from tenant_api.idempotency import install_idempotency
 from tenant_api.invoices import routes as invoices
 from tenant_api.leads import routes as leads
+from tenant_api.leads import staff_routes as lead_views
 from tenant_api.leads.lead_verifier_client import LeadVerifierClient
 from tenant_api.pipeline import routes as pipeline
 from tenant_api.pipeline.metrics import watch_pipelines
@@ -46,7 +47,9 @@ from tenant_api.web.limits import document_limits
 async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWork]:
     settings = runtime.settings
     deps = TenantApiDeps(
-        lead_verifier=LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout),
+        lead_verifier=LeadVerifierClient(
+            settings.lead_verifier_url, settings.upstream_timeout, settings.internal_api_token
+        ),
         token_verifier=TokenVerifier.from_settings(settings),
         vault_keys=VaultKeys(settings),
         configs=TenantConfigs(settings, runtime.redis, runtime.uow),
@@ -82,6 +85,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
         routers=[
             leads.public,
             leads.router,
+            lead_views.router,
             plans.router,
             tenants.router,
             lifecycle.router,

@@ -6,7 +6,12 @@ from typing import Any
 
 from pydantic import Field
 
-from service_kit.settings import ApiKeyHandoverSettings, JwtSettings, ServiceSettings
+from service_kit.settings import (
+    ApiKeyHandoverSettings,
+    InternalApiSettings,
+    JwtSettings,
+    ServiceSettings,
+)
 from tenant_api.config.settings import TenantConfigSettings
 from tenant_api.front_door_settings import FrontDoorSettings
 from tenant_api.vault.settings import VaultSettings
@@ -23,6 +28,7 @@ class TenantApiSettings(
     VaultSettings,
     TenantConfigSettings,
     ApiKeyHandoverSettings,
+    InternalApiSettings,
 ):
     service_name: str = "tenant-api"
     db_schema: str = "tenant_api"
