@@ -1,4 +1,4 @@
-"""`tenantctl`: the operators' command line (dev tokens, tenants, dead letters)."""
+"""`tenantctl`: the operators' command line (dev tokens, tenants, leads, dead letters)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 from service_kit.tokens import mint_token
-from tenant_api.cli import dlq, pipeline
+from tenant_api.cli import dlq, leads, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
 from tenant_api.cli.output import page, printed_as_json
 from tenant_api.domain.roles import Role
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.set_defaults(run=_token)
 
-    tenants = commands.add_parser("tenants", help="list and show tenants")
+    tenants = commands.add_parser("tenants", help="list, show and count tenants")
     sub = tenants.add_subparsers(required=True, metavar="ACTION")
     listing = sub.add_parser("list", help="newest first")
     listing.add_argument("--status", help="e.g. ACTIVE, PENDING_PROVISION")
@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
         "--idempotency-key", help="repeat it to retry safely (default: a new one per call)"
     )
     reissue.set_defaults(run=_reissue_key)
+    leads.add_tenant_count(sub)
     pipeline.add_commands(sub)
+    leads.add_commands(commands)
     _add_vault_commands(commands)
     dlq.add_commands(commands)
     return parser
