@@ -7,7 +7,8 @@ import { h, replace } from "../dom.js";
 import { filterForm, hashFor, instant, values } from "../filters.js";
 import { badge, shortId, time } from "../format.js";
 import { announce } from "../live.js";
-import { dataTable, emptyState, loading, pageHeading, problemCallout } from "../views.js";
+import { pagedResults } from "../paging.js";
+import { dataTable, pageHeading, problemCallout } from "../views.js";
 
 const PAGE = 50;
 const SERVICES = ["tenant-api", "lead-verifier", "provisioner", "webhook-receiver", "notifier"];
@@ -81,65 +82,32 @@ export function renderDeadLetters(main, { query, signal }) {
   );
 
   let params = query;
-  let items = [];
-  let generation = 0;
   const current = () => new URLSearchParams(
     Object.entries(values(form, FIELDS)).filter(([, v]) => v !== ""));
 
   bulk.addEventListener("click", () => bulkReplay(current()));
 
-  async function fetchPage(p, after) {
-    return api(`/admin/dead-letters${qs({ ...apiFilters(p), limit: PAGE, after })}`, { signal });
-  }
+  const list = pagedResults({
+    results,
+    noun: "dead letter",
+    plural: "dead letters",
+    fetchPage: (p, after) =>
+      api(`/admin/dead-letters${qs({ ...apiFilters(p), limit: PAGE, after })}`, { signal }),
+    empty: (p) => ["No dead letters match these filters.",
+      p.get("status") === ANY ? "Nothing has been dead-lettered."
+        : "Try “Any status”, or clear the filters."],
+    table: (items) => dataTable({
+      caption: "Dead letters",
+      columns: COLUMNS,
+      rows: items,
+      onOpen: (d) => { window.location.hash = `#/dead-letters/${d.id}`; },
+      rowAttrs: (d) => ({ "data-dead-letter-id": d.id }),
+    }),
+  });
 
-  function show(nextCursor) {
-    if (!items.length) {
-      replace(results, emptyState("No dead letters match these filters.",
-        params.get("status") === ANY ? "Nothing has been dead-lettered."
-          : "Try “Any status”, or clear the filters."));
-      return;
-    }
-    const more = nextCursor
-      ? h("button", { type: "button", class: "btn btn-secondary", onclick: async (event) => {
-        event.currentTarget.disabled = true;
-        try {
-          const page = await fetchPage(params, nextCursor);
-          const seen = items.length;
-          items = items.concat(page.items);
-          show(page.nextCursor);
-          announce(`${page.items.length} more dead letters loaded.`);
-          results.querySelectorAll("a.row-link")[seen]?.focus();
-        } catch (error) {
-          if (error.name !== "AbortError") results.append(problemCallout(error));
-        }
-      } }, "Load more")
-      : null;
-    replace(results,
-      h("p", { class: "result-count" },
-        `${items.length} dead letter${items.length === 1 ? "" : "s"}${nextCursor ? " so far" : ""}`),
-      dataTable({
-        caption: "Dead letters",
-        columns: COLUMNS,
-        rows: items,
-        onOpen: (d) => { window.location.hash = `#/dead-letters/${d.id}`; },
-        rowAttrs: (d) => ({ "data-dead-letter-id": d.id }),
-      }),
-      more ? h("div", { class: "more" }, more) : null);
-  }
-
-  async function load(p) {
+  function load(p) {
     params = p;
-    const mine = ++generation;
-    replace(results, loading("Loading dead letters…"));
-    try {
-      const page = await fetchPage(p);
-      if (mine !== generation) return;
-      items = page.items;
-      show(page.nextCursor);
-    } catch (error) {
-      if (error.name === "AbortError" || mine !== generation) return;
-      replace(results, problemCallout(error, { retry: () => load(p) }));
-    }
+    return list.load(p);
   }
 
   async function bulkReplay(p) {
