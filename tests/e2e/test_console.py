@@ -1,7 +1,8 @@
 """The operator console in a real browser (the system's Chromium) against the running stack.
 
 Each test signs in as an operator and looks where an operator would: the tenants list and a
-tenant's live pipeline, the dead-letter parking lot with replay and discard. A script error or
+tenant's live pipeline, the leads with their counts, the dead-letter parking lot with replay and
+discard. A script error or
 a Content-Security-Policy violation on any page fails the test. Screenshots of every page go
 to test-artifacts/console/.
 """
@@ -319,6 +320,71 @@ async def test_an_operator_sees_a_tenants_keys_but_no_way_to_change_them(
 
     await expect(card.locator('tr[data-key-name="initial"]')).to_have_count(1)
     await expect(card.get_by_role("button")).to_have_count(0)
+
+
+async def test_leads_are_filtered_counted_and_opened(
+    page: Page, gateway: httpx.AsyncClient, infra: TestInfra
+) -> None:
+    tenant = await new_tenant(gateway, "pooled")
+    domain = f"l{uuid.uuid4().hex[:10]}.example"
+    leads = []
+    for i in range(3):
+        body = {
+            "firstName": "Ada",
+            "lastName": f"Lovelace{i}",
+            "companyName": "Analytical Engines",
+            "email": f"ada{i}@{domain}",
+            "address": {"address": "1 Loom St", "city": "London", "zip": "N1", "country": "GB"},
+        }
+        signed_up = await gateway.post("/leads", json=body)
+        assert signed_up.status_code == 201, signed_up.text
+        leads.append(signed_up.json()["id"])
+    await sign_in(page, infra)
+
+    # The tenants page counts what matches beside the list.
+    await page.get_by_label("Key starts with").fill(tenant["key"])
+    await page.get_by_role("button", name="Apply filters").click()
+    await expect(page.locator("tbody tr")).to_have_count(1)
+    await expect(page.locator(".result-count")).to_have_text("1 tenant")
+    await expect(page.locator(".result-count")).to_have_attribute("data-total", "1")
+
+    nav = page.get_by_role("navigation", name="Main")
+    await nav.get_by_role("link", name="Leads").click()
+    await expect(heading(page)).to_have_text("Leads")
+    await expect(heading(page)).to_be_focused()
+    await expect(page).to_have_title("Leads · Control plane console")
+    await expect(nav.get_by_role("link", name="Leads")).to_have_attribute("aria-current", "page")
+    await page.get_by_label("E-mail domain").fill(domain.upper())
+    await page.get_by_role("button", name="Apply filters").click()
+    await expect(page).to_have_url(re.compile("emailDomain="))
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(3)
+    assert await rows.evaluate_all("rows => rows.map(r => r.dataset.leadId)") == leads[::-1]
+    await expect(page.locator(".result-count")).to_have_text("3 leads")
+    await expect(rows.first.locator("[data-status]")).to_have_text("Pending")
+    await shot(page, "leads")
+
+    await page.get_by_label("Status").select_option("VERIFIED")
+    await page.get_by_role("button", name="Apply filters").click()
+    await expect(page.get_by_text("No leads match these filters.")).to_be_visible()
+    await page.go_back()
+    await expect(rows).to_have_count(3)
+
+    await rows.nth(2).get_by_role("link", name="Ada Lovelace0").click()
+    await expect(heading(page)).to_have_text("Ada Lovelace0")
+    await expect(heading(page)).to_be_focused()
+    await expect(page).to_have_title("Lead Ada Lovelace0 · Control plane console")
+    await expect(page.locator("#lead-status [data-status]")).to_have_attribute(
+        "data-status", "PENDING"
+    )
+    details = page.locator("dl.details")
+    await expect(details).to_contain_text(f"ada0@{domain}")
+    await expect(details).to_contain_text("Analytical Engines")
+    await expect(details).to_contain_text(leads[0])
+    await shot(page, "lead")
+    crumbs = page.get_by_role("navigation", name="Breadcrumb")
+    await crumbs.get_by_role("link", name="Leads").click()
+    await expect(heading(page)).to_have_text("Leads")
 
 
 def malformed_event(tenant_id: str) -> bytes:

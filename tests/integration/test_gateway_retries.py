@@ -19,25 +19,15 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from lead_verifier.app import create_app as lead_verifier_app
-from lead_verifier.settings import LeadVerifierSettings
 from notifier.app import create_app as notifier_app
 from notifier.settings import NotifierSettings
-from service_kit_testing import (
-    SmtpSink,
-    TcpProxy,
-    TestInfra,
-    migrate_service,
-    served,
-    started,
-    tcp_proxy,
-)
+from service_kit_testing import SmtpSink, TcpProxy, TestInfra, migrate_service, started
 from tenant_api.app import create_app as gateway_app
 from tenant_api.settings import TenantApiSettings
 from tests.e2e.polling import eventually
+from tests.integration.proxied_lead_verifier import proxied_lead_verifier
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 PROBLEM = "application/problem+json"
@@ -60,21 +50,15 @@ class Stage:
 
 @pytest.fixture
 async def stage(infra: TestInfra, smtp_sink: SmtpSink) -> AsyncIterator[Stage]:
-    for service in ("lead-verifier", "notifier", "tenant-api"):
+    for service in ("notifier", "tenant-api"):
         await migrate_service(SERVICES / service, infra)
-    url = make_url(infra.database_url)
     async with AsyncExitStack() as stack:
-        proxy = await stack.enter_async_context(
-            tcp_proxy(url.host or "127.0.0.1", url.port or 5432)
-        )
-        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        verifier = infra.settings(LeadVerifierSettings, database_url=proxied)
-        verifier_url = await stack.enter_async_context(served(lead_verifier_app(verifier)))
+        verifier = await stack.enter_async_context(proxied_lead_verifier(infra))
         notifier = infra.settings(NotifierSettings, smtp_url=smtp_sink.url)
         await stack.enter_async_context(started(notifier_app(notifier)))
         settings = infra.settings(
             TenantApiSettings,
-            lead_verifier_url=verifier_url,
+            lead_verifier_url=verifier.url,
             upstream_timeout=1.0,
             redis_key_prefix=infra.redis_prefix("retries"),
             public_api_max_attempts=10_000,
@@ -84,7 +68,7 @@ async def stage(infra: TestInfra, smtp_sink: SmtpSink) -> AsyncIterator[Stage]:
         client = await stack.enter_async_context(
             httpx.AsyncClient(transport=transport, base_url="http://gateway")
         )
-        yield Stage(client, proxy, infra.database_url)
+        yield Stage(client, verifier.database, infra.database_url)
 
 
 async def timed_out(stage: Stage, path: str, **request: Any) -> httpx.Response:

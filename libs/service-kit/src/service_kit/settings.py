@@ -19,6 +19,7 @@ DEV_VERIFICATION_LINK_KEY = "ZGV2LW9ubHktdmVyaWZpY2F0aW9uLWxpbmsta2V5ISE="
 # Likewise for the webhook runs' secrets and the initial API keys on their way between services.
 DEV_WEBHOOK_RUN_KEY = "ZGV2LW9ubHktd2ViaG9vay1ydW4ta2V5LTMyYnl0ZXM="
 DEV_API_KEY_HANDOVER_KEY = "ZGV2LW9ubHktYXBpLWtleS1oYW5kb3Zlci1rZXkhISE="
+DEV_INTERNAL_API_TOKEN = "dev-only-internal-api-token-change-me-0123456789"  # noqa: S105 - refused in production
 
 
 class ServiceSettings(BaseSettings):
@@ -212,6 +213,28 @@ class JwtSettings(BaseSettings):
             raise ValueError("JWT_SECRET must be set to a real secret in production")
         if len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
+        return self
+
+
+class InternalApiSettings(BaseSettings):
+    """Mixin for the gateway (sends it) and lead-verifier (requires it on its staff reads)."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    internal_api_token: SecretStr = Field(
+        default=SecretStr(DEV_INTERNAL_API_TOKEN),
+        description="Shared by tenant-api and lead-verifier: the gateway's credential for "
+        "lead-verifier's internal routes.",
+    )
+
+    @model_validator(mode="after")
+    def _real_internal_token(self) -> InternalApiSettings:
+        token = self.internal_api_token.get_secret_value()
+        if len(token) < 32:
+            raise ValueError("INTERNAL_API_TOKEN must be at least 32 characters")
+        production = getattr(self, "environment", "development") == "production"
+        if production and token == DEV_INTERNAL_API_TOKEN:
+            raise ValueError("INTERNAL_API_TOKEN must be set to a real secret in production")
         return self
 
 

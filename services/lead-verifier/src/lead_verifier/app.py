@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lead_verifier.adapters.unit_of_work import LeadsUnitOfWork
+from lead_verifier.api import lead_views
 from lead_verifier.api.errors import install_domain_errors
 from lead_verifier.api.routes import router
 from lead_verifier.deps import LeadVerifierDeps, Runtime
@@ -23,8 +24,9 @@ def create_app(settings: LeadVerifierSettings) -> FastAPI:
     app = build_app(
         runtime,
         title="lead-verifier",
-        description="Lead sign-up and e-mail verification (internal; reached via the gateway).",
-        routers=[router],
+        description="Lead sign-up and e-mail verification, and operators' views of the leads "
+        "(internal; reached via the gateway).",
+        routers=[router, lead_views.router],
     )
     install_domain_errors(app)
     return app

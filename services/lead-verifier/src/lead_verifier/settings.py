@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from service_kit.settings import JwtSettings, ServiceSettings, VerificationLinkSettings
+from service_kit.settings import (
+    InternalApiSettings,
+    JwtSettings,
+    ServiceSettings,
+    VerificationLinkSettings,
+)
 
 
-class LeadVerifierSettings(ServiceSettings, JwtSettings, VerificationLinkSettings):
+class LeadVerifierSettings(
+    ServiceSettings, JwtSettings, VerificationLinkSettings, InternalApiSettings
+):
     service_name: str = "lead-verifier"
     db_schema: str = "lead_verifier"
     port: int = 8001

@@ -34,6 +34,7 @@ from tenant_api.exports import routes as exports
 from tenant_api.idempotency import install_idempotency
 from tenant_api.invoices import routes as invoices
 from tenant_api.leads import routes as leads
+from tenant_api.leads import staff_routes as lead_views
 from tenant_api.leads.lead_verifier_client import LeadVerifierClient
 from tenant_api.pipeline import routes as pipeline
 from tenant_api.pipeline.metrics import watch_pipelines
@@ -58,7 +59,9 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
     hot = AutocommitPool(settings)
     await hot.open()
     deps = TenantApiDeps(
-        lead_verifier=LeadVerifierClient(settings.lead_verifier_url, settings.upstream_timeout),
+        lead_verifier=LeadVerifierClient(
+            settings.lead_verifier_url, settings.upstream_timeout, settings.internal_api_token
+        ),
         token_verifier=TokenVerifier.from_settings(settings),
         vault_keys=VaultKeys(settings),
         configs=TenantConfigs(settings, runtime.redis, runtime.uow, hot),
@@ -100,6 +103,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
         routers=[
             leads.public,
             leads.router,
+            lead_views.router,
             plans.router,
             tenants.router,
             lifecycle.router,

@@ -8,7 +8,12 @@ from typing import Any
 from pydantic import Field
 
 from service_kit.exports import ExportSettings
-from service_kit.settings import ApiKeyHandoverSettings, JwtSettings, ServiceSettings
+from service_kit.settings import (
+    ApiKeyHandoverSettings,
+    InternalApiSettings,
+    JwtSettings,
+    ServiceSettings,
+)
 from tenant_api.api_keys.settings import ApiKeySettings
 from tenant_api.config.settings import TenantConfigSettings
 from tenant_api.front_door_settings import FrontDoorSettings
@@ -28,6 +33,7 @@ class TenantApiSettings(
     ApiKeyHandoverSettings,
     ExportSettings,
     ApiKeySettings,
+    InternalApiSettings,
 ):
     service_name: str = "tenant-api"
     db_schema: str = "tenant_api"

@@ -48,6 +48,8 @@ def matrix() -> list[Call]:
     admin_write = {"lead": 403, "tenant_b": 403, "operator": 403, "tenant_a": 403}
     dlq_denied = {"lead": 403, "tenant_b": 403, "tenant_a": 403}
     key_write = {"lead": 403, "tenant_b": 404, "operator": 403}
+    # No lead-verifier behind this gateway: staff get past the gateway's checks to its 503.
+    lead_views = {"lead": 403, "tenant_b": 403, "tenant_a": 403, "operator": 503, "admin": 503}
     return [
         # The operator console's shell and assets: static, public, no data in them.
         Call("GET", "/console", EVERYONE),
@@ -73,6 +75,11 @@ def matrix() -> list[Call]:
             "/tenants",
             {"lead": 403, "tenant_b": 403, "operator": 200, "tenant_a": 403, "admin": 200},
             query={"keyPrefix": "A"},
+        ),
+        Call(
+            "GET",
+            "/tenants/count",
+            {"lead": 403, "tenant_b": 403, "operator": 200, "tenant_a": 403, "admin": 200},
         ),
         Call("GET", "/tenants/{tenant_id}", staff_read),
         Call(
@@ -212,6 +219,9 @@ def matrix() -> list[Call]:
             {**dlq_denied, "operator": 200, "admin": 200},
             query={"tenant": "{tenant_id}", "format": "jsonl"},
         ),
+        Call("GET", "/leads", lead_views),
+        Call("GET", "/leads/count", lead_views),
+        Call("GET", "/leads/{lead_id}", lead_views),
         Call(
             "POST",
             "/leads/{lead_id}/tenants",

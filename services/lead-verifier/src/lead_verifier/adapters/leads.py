@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,8 +11,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lead_verifier.adapters import lead_queries
 from lead_verifier.adapters.orm import leads
-from lead_verifier.domain.errors import EmailAlreadyVerified
+from lead_verifier.domain.errors import EmailAlreadyVerified, LeadNotFound
+from lead_verifier.domain.lead_filter import LeadFilter
 from lead_verifier.domain.leads import Lead, LeadStatus
 from service_kit.db import constant
 from service_kit.rows import from_row
@@ -31,6 +34,7 @@ _INSERT_KEYED_LEAD = (
     .returning(leads.c.id)
 )
 _LEAD_WITH_KEY = select(leads.c.id).where(leads.c.idempotency_key == bindparam("key"))
+_LEAD_BY_ID = select(leads).where(leads.c.id == bindparam("lead_id"))
 
 
 def lead_from_row(row: Any) -> Lead:
@@ -42,6 +46,24 @@ def lead_from_row(row: Any) -> Lead:
 class Leads:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def get(self, lead_id: UUID) -> Lead:
+        """The lead; `LeadNotFound` if there is none."""
+        row = (await self._session.execute(_LEAD_BY_ID, {"lead_id": lead_id})).first()
+        if row is None:
+            raise LeadNotFound("No such lead.")
+        return lead_from_row(row)
+
+    async def page(
+        self, where: LeadFilter, *, before: tuple[datetime, UUID] | None, limit: int
+    ) -> list[Lead]:
+        """Up to `limit` leads newest first, strictly after the (created_at, id) position
+        `before`: a total order, so a cursor is stable while leads sign up."""
+        rows = await self._session.execute(lead_queries.page(where, before=before, limit=limit))
+        return [lead_from_row(row) for row in rows]
+
+    async def count(self, where: LeadFilter) -> int:
+        return int(await self._session.scalar(lead_queries.count(where)) or 0)
 
     async def verified_with_email(self, email: str) -> bool:
         return await self._session.scalar(VERIFIED_WITH_EMAIL, {"email": email}) is not None

@@ -53,3 +53,14 @@ verification_codes = sa.Table(
         comment="sha256 of the Idempotency-Key of the verification that used the code",
     ),
 )
+
+# The part after the last `@`. Written with constants, never parameters, so that a query's
+# expression is the index's own and a cached plan can use it.
+lead_email_domain = sa.func.split_part(
+    leads.c.email, sa.literal_column("'@'"), sa.literal_column("-1")
+)
+
+# Operators' lists: newest first, by (created_at, id), with or without one of these filters.
+sa.Index("leads_created_idx", leads.c.created_at, leads.c.id)
+sa.Index("leads_status_created_idx", leads.c.status, leads.c.created_at, leads.c.id)
+sa.Index("leads_email_domain_created_idx", lead_email_domain, leads.c.created_at, leads.c.id)

@@ -6,3 +6,7 @@ from __future__ import annotations
 class EmailAlreadyVerified(Exception):
     """Another lead with this e-mail address is verified: at most one may be. The message says
     so to the caller."""
+
+
+class LeadNotFound(Exception):
+    """No lead has this id."""

@@ -1,5 +1,5 @@
-"""`tenantctl`: the operators' command line (dev tokens, tenants, API keys, dead letters,
-audit)."""
+"""`tenantctl`: the operators' command line (dev tokens, tenants, leads, API keys, dead
+letters, audit)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 from service_kit.tokens import mint_token
-from tenant_api.cli import audit, dlq, keys, offboarding, pipeline
+from tenant_api.cli import audit, dlq, keys, leads, offboarding, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
 from tenant_api.cli.output import page, printed_as_json
 from tenant_api.domain.roles import Role
@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.set_defaults(run=_token)
 
-    tenants = commands.add_parser("tenants", help="list, show, offboard and restore tenants")
+    tenants = commands.add_parser("tenants", help="list, show, count, offboard and restore tenants")
     sub = tenants.add_subparsers(required=True, metavar="ACTION")
     listing = sub.add_parser("list", help="newest first")
     listing.add_argument("--status", help="e.g. ACTIVE, PENDING_PROVISION")
@@ -64,9 +64,11 @@ def _parser() -> argparse.ArgumentParser:
         "--idempotency-key", help="repeat it to retry safely (default: a new one per call)"
     )
     reissue.set_defaults(run=_reissue_key)
+    leads.add_tenant_count(sub)
     pipeline.add_commands(sub)
     offboarding.add_commands(sub)
     keys.add_commands(commands)
+    leads.add_commands(commands)
     _add_vault_commands(commands)
     dlq.add_commands(commands)
     audit.add_commands(commands)

@@ -97,21 +97,20 @@ class TenantRepository:
         Ordered by (created_at, id) descending, so the order is total and a keyset cursor is
         stable while tenants are added.
         """
-        query = select(tenants.c.id).order_by(tenants.c.created_at.desc(), tenants.c.id.desc())
-        if where.status:
-            query = query.where(tenants.c.status == where.status)
-        if where.tier:
-            query = query.where(tenants.c.tier == where.tier)
-        if where.key_prefix:
-            query = query.where(tenants.c.key.startswith(where.key_prefix, autoescape=True))
-        if where.created_from:
-            query = query.where(tenants.c.created_at >= where.created_from)
-        if where.created_to:
-            query = query.where(tenants.c.created_at < where.created_to)
+        query = (
+            select(tenants.c.id)
+            .where(*_where(where))
+            .order_by(tenants.c.created_at.desc(), tenants.c.id.desc())
+        )
         if before is not None:
             query = query.where(tuple_(tenants.c.created_at, tenants.c.id) < tuple_(*before))
         ids = list((await self._session.scalars(query.limit(limit))).all())
         return await self._views(ids)
+
+    async def count(self, where: TenantFilter) -> int:
+        """How many tenants `list_page` pages through with the same filter."""
+        query = select(func.count()).select_from(tenants).where(*_where(where))
+        return int(await self._session.scalar(query) or 0)
 
     async def _views(self, ids: Sequence[UUID]) -> list[TenantView]:
         """Tenants by id (order kept) with contacts and address, in three queries in all."""
@@ -204,6 +203,23 @@ async def commit_new_tenant(uow: UnitOfWork) -> None:
         await uow.commit()
     except IntegrityError as exc:
         raise OnboardingRaced() from exc
+
+
+def _where(where: TenantFilter) -> list[Any]:
+    """A filter's clauses: the list's and the count's are the same."""
+    c = tenants.c
+    clauses: list[Any] = []
+    if where.status:
+        clauses.append(c.status == where.status)
+    if where.tier:
+        clauses.append(c.tier == where.tier)
+    if where.key_prefix:
+        clauses.append(c.key.startswith(where.key_prefix, autoescape=True))
+    if where.created_from:
+        clauses.append(c.created_at >= where.created_from)
+    if where.created_to:
+        clauses.append(c.created_at < where.created_to)
+    return clauses
 
 
 def _tenant(row: Row[Any]) -> Tenant:

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from service_kit.problems import problem_responses
+from service_kit.problems import Unprocessable, problem_responses
+from shared_schemas.api.counts import CountOut
 from shared_schemas.api.instants import Instant
 from shared_schemas.events import Address, Contact, Tier
 from tenant_api.auth import AdminCaller, StaffCaller, TenantReader
@@ -23,7 +24,6 @@ from tenant_api.tenants.repository import TenantFilter, commit_new_tenant
 from tenant_api.web import cursors
 from tenant_api.web.errors import AUTH, NOT_FOUND
 from tenant_api.web.runtime import RuntimeDep
-from tenant_api.web.windows import check_window
 
 router = APIRouter(prefix="/tenants", tags=["tenants"])
 
@@ -59,6 +59,29 @@ async def create_tenant(
     return tenant_out(view)
 
 
+async def _tenant_filter(
+    status: Annotated[TenantStatus | None, Query()] = None,
+    tier: Annotated[Tier | None, Query()] = None,
+    key_prefix: Annotated[str | None, Query(alias="keyPrefix", pattern=r"^[a-z0-9]{1,20}$")] = None,
+    created_from: Annotated[
+        Instant | None, Query(alias="createdFrom", description="Inclusive.")
+    ] = None,
+    created_to: Annotated[
+        Instant | None, Query(alias="createdTo", description="Exclusive.")
+    ] = None,
+) -> TenantFilter:
+    """The filters of `GET /tenants`, which `GET /tenants/count` takes too."""
+    if created_from and created_to and created_from > created_to:
+        msg = "createdFrom is after createdTo"
+        raise Unprocessable(
+            msg, errors=[{"loc": ["query", "createdFrom"], "msg": msg, "type": "invalid_range"}]
+        )
+    return TenantFilter(status, tier, key_prefix, created_from, created_to)
+
+
+Filtered = Annotated[TenantFilter, Depends(_tenant_filter)]
+
+
 @router.get(
     "",
     response_model=TenantPage,
@@ -69,28 +92,30 @@ async def create_tenant(
 async def list_tenants(
     principal: StaffCaller,
     runtime: RuntimeDep,
-    status: Annotated[TenantStatus | None, Query()] = None,
-    tier: Annotated[Tier | None, Query()] = None,
-    key_prefix: Annotated[str | None, Query(alias="keyPrefix", pattern=r"^[a-z0-9]{1,20}$")] = None,
-    created_from: Annotated[
-        Instant | None, Query(alias="createdFrom", description="Inclusive.")
-    ] = None,
-    created_to: Annotated[
-        Instant | None, Query(alias="createdTo", description="Exclusive.")
-    ] = None,
+    where: Filtered,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     after: cursors.After = None,
 ) -> TenantPage:
     """List tenants newest first, filtered, in cursor pages (admin, operator; never a tenant)."""
-    check_window(created_from, created_to, start_param="createdFrom", end_param="createdTo")
     position = cursors.position(after)
-    where = TenantFilter(status, tier, key_prefix, created_from, created_to)
     async with runtime.uow() as uow:
         views = await uow.tenants.list_page(where, before=position, limit=limit + 1)
     items, cursor = cursors.page(
         [tenant_out(v) for v in views], limit, lambda t: (t.created_at, t.id)
     )
     return TenantPage(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/count",
+    response_model=CountOut,
+    responses=problem_responses(**AUTH, r422="Invalid filter, or createdFrom after createdTo"),
+)
+async def count_tenants(principal: StaffCaller, runtime: RuntimeDep, where: Filtered) -> CountOut:
+    """How many tenants `GET /tenants` lists with the same filters, every page (admin, operator;
+    never a tenant, which cannot list them either)."""
+    async with runtime.uow() as uow:
+        return CountOut(count=await uow.tenants.count(where))
 
 
 @router.get(

@@ -6,6 +6,8 @@ import { Router, focusHeading, setTitle } from "./router.js";
 import { renderSignIn } from "./pages/signin.js";
 import { renderTenants } from "./pages/tenants.js";
 import { renderTenant } from "./pages/tenant.js";
+import { renderLeads } from "./pages/leads.js";
+import { renderLead } from "./pages/lead.js";
 import { renderDeadLetters } from "./pages/dead-letters.js";
 import { renderDeadLetter } from "./pages/dead-letter.js";
 import { renderAudit } from "./pages/audit.js";
@@ -16,6 +18,8 @@ const routes = [
   { pattern: /^\/tenants$/, section: "tenants", title: "Tenants", render: renderTenants },
   { pattern: new RegExp(`^/tenants/${UUID}$`), section: "tenants", title: "Tenant",
     render: renderTenant },
+  { pattern: /^\/leads$/, section: "leads", title: "Leads", render: renderLeads },
+  { pattern: new RegExp(`^/leads/${UUID}$`), section: "leads", title: "Lead", render: renderLead },
   { pattern: /^\/dead-letters$/, section: "dead-letters", title: "Dead letters",
     render: renderDeadLetters },
   { pattern: new RegExp(`^/dead-letters/${UUID}$`), section: "dead-letters",

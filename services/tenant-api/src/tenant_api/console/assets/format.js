@@ -4,7 +4,7 @@ import { h } from "./dom.js";
 
 // Tone decides the colour; the words are always there too, so colour is never the only cue.
 const TONES = {
-  ACTIVE: "ok", SUCCEEDED: "ok", REPLAYED: "ok", COMPLETE: "ok",
+  ACTIVE: "ok", SUCCEEDED: "ok", REPLAYED: "ok", COMPLETE: "ok", VERIFIED: "ok",
   PROVISIONING: "busy", DEPROVISIONING: "busy", RUNNING: "busy", IN_PROGRESS: "busy",
   COMPENSATING: "busy", TIMING_OUT: "busy", WRITING: "busy",
   PENDING_PROVISION: "idle", PENDING: "idle", OFFBOARDED: "idle", DISCARDED: "idle",

@@ -1,22 +1,33 @@
-// A list read in cursor pages: the first page whenever the filters change, "Load more" for
-// the next (keyboard focus goes on to the first new row), and problems shown in its place.
+// A filtered list in cursor pages, with the count of everything that matches beside it:
+// "Showing 50 of 132 tenants". The count comes from the list's own `/count` route with the
+// same filters; a list without one, or whose count cannot be had, shows "50 tenants so far".
 
 import { h, replace } from "./dom.js";
 import { announce } from "./live.js";
-import { dataTable, loading, problemCallout } from "./views.js";
+import { emptyState, loading, problemCallout } from "./views.js";
 
-// results: the element the list lives in. fetchPage(params, after) → {items, nextCursor};
-// nouns: [one, many]; empty(params) → what to show for no items; table: dataTable's options
-// but rows; rowLink: the selector of each row's link.
-export function pagedList(results, { fetchPage, nouns, empty, table, rowLink = "a.row-link" }) {
-  const [one, many] = nouns;
-  let params = new URLSearchParams();
+// fetchPage(params, after) and fetchCount(params) (optional) call the API; table(items) draws
+// the rows; empty is [title, text], or a function of the params that gives them; rowLink is
+// the selector of each row's link, where "Load more" leaves the keyboard focus.
+export function pagedResults({
+  results, noun, plural, fetchPage, fetchCount = null, table, empty, rowLink = "a.row-link",
+}) {
   let items = [];
+  let total = null;
   let generation = 0;
+  const many = (n) => (n === 1 ? noun : plural);
 
-  function show(nextCursor) {
+  function summary(nextCursor) {
+    if (total === null) {
+      return `${items.length} ${many(items.length)}${nextCursor ? " so far" : ""}`;
+    }
+    if (!nextCursor && items.length >= total) return `${items.length} ${many(items.length)}`;
+    return `Showing ${items.length} of ${total} ${many(total)}`;
+  }
+
+  function show(nextCursor, params) {
     if (!items.length) {
-      replace(results, empty(params));
+      replace(results, emptyState(...(typeof empty === "function" ? empty(params) : empty)));
       return;
     }
     const more = nextCursor
@@ -28,8 +39,8 @@ export function pagedList(results, { fetchPage, nouns, empty, table, rowLink = "
           const page = await fetchPage(params, nextCursor);
           const seen = items.length;
           items = items.concat(page.items);
-          show(page.nextCursor);
-          announce(`${page.items.length} more ${many} loaded.`);
+          show(page.nextCursor, params);
+          announce(`${page.items.length} more ${many(page.items.length)} loaded.`);
           // Keyboard users carry on from the first new row, not from the top.
           results.querySelectorAll(rowLink)[seen]?.focus();
         } catch (error) {
@@ -38,26 +49,31 @@ export function pagedList(results, { fetchPage, nouns, empty, table, rowLink = "
       } }, "Load more")
       : null;
     replace(results,
-      h("p", { class: "result-count", "aria-live": "polite" },
-        `${items.length} ${items.length === 1 ? one : many}${nextCursor ? " so far" : ""}`),
-      dataTable({ ...table, rows: items }),
+      h("p", { class: "result-count", "aria-live": "polite", "data-total": total ?? "" },
+        summary(nextCursor)),
+      table(items),
       more ? h("div", { class: "more" }, more) : null);
   }
 
-  async function load(next) {
-    params = next;
+  async function load(params) {
     const mine = ++generation;
-    replace(results, loading(`Loading ${many}…`));
+    replace(results, loading(`Loading ${plural}…`));
+    // The count is asked for alongside the first page; a count that fails costs only itself.
+    const counting = fetchCount
+      ? fetchCount(params).then((answer) => answer.count, () => null)
+      : Promise.resolve(null);
     try {
-      const page = await fetchPage(next);
+      const page = await fetchPage(params);
+      const count = await counting;
       if (mine !== generation) return;
       items = page.items;
-      show(page.nextCursor);
+      total = count;
+      show(page.nextCursor, params);
     } catch (error) {
       if (error.name === "AbortError" || mine !== generation) return;
-      replace(results, problemCallout(error, { retry: () => load(next) }));
+      replace(results, problemCallout(error, { retry: () => load(params) }));
     }
   }
 
-  return { load, reload: () => load(params) };
+  return { load };
 }

@@ -6,8 +6,8 @@ import { h, replace } from "../dom.js";
 import { filterForm, hashFor, instant, values } from "../filters.js";
 import { shortId, time } from "../format.js";
 import { announce } from "../live.js";
-import { pagedList } from "../paging.js";
-import { emptyState, pageHeading, problemCallout } from "../views.js";
+import { pagedResults } from "../paging.js";
+import { dataTable, pageHeading, problemCallout } from "../views.js";
 import { facts } from "./timeline-view.js";
 
 const PAGE = 50;
@@ -81,17 +81,19 @@ export function renderAudit(main, { query, signal }) {
 
   const current = () => new URLSearchParams(
     Object.entries(values(form, FIELDS)).filter(([, v]) => v !== ""));
-  const list = pagedList(results, {
+  const list = pagedResults({
+    results,
+    noun: "entry",
+    plural: "entries",
     fetchPage: (p, after) =>
       api(`/admin/audit${qs({ ...apiFilters(p), limit: PAGE, after })}`, { signal }),
-    nouns: ["entry", "entries"],
-    empty: () => emptyState("No entries match these filters.",
-      "Widen the time window, or clear the filters."),
-    table: {
+    empty: ["No entries match these filters.", "Widen the time window, or clear the filters."],
+    table: (items) => dataTable({
       caption: "Audit trail, newest first",
       columns: COLUMNS,
+      rows: items,
       rowAttrs: (e) => ({ "data-entry-id": e.id, "data-type": e.type }),
-    },
+    }),
     rowLink: "tbody tr a",
   });
 

@@ -7,8 +7,8 @@ import { h, replace } from "../dom.js";
 import { filterForm, hashFor, instant, values } from "../filters.js";
 import { badge, shortId, time } from "../format.js";
 import { announce } from "../live.js";
-import { pagedList } from "../paging.js";
-import { emptyState, pageHeading, problemCallout } from "../views.js";
+import { pagedResults } from "../paging.js";
+import { dataTable, pageHeading, problemCallout } from "../views.js";
 
 const PAGE = 50;
 const SERVICES = ["tenant-api", "lead-verifier", "provisioner", "webhook-receiver", "notifier"];
@@ -68,7 +68,7 @@ export function renderDeadLetters(main, { query, signal }) {
     extra: bulk,
     onApply(filterValues) {
       const target = hashFor("/dead-letters", filterValues);
-      if (window.location.hash === target) list.load(current());
+      if (window.location.hash === target) load(current());
       else window.location.hash = target;
     },
   });
@@ -81,24 +81,34 @@ export function renderDeadLetters(main, { query, signal }) {
     results,
   );
 
+  let params = query;
   const current = () => new URLSearchParams(
     Object.entries(values(form, FIELDS)).filter(([, v]) => v !== ""));
-  const list = pagedList(results, {
-    fetchPage: (p, after) =>
-      api(`/admin/dead-letters${qs({ ...apiFilters(p), limit: PAGE, after })}`, { signal }),
-    nouns: ["dead letter", "dead letters"],
-    empty: (p) => emptyState("No dead letters match these filters.",
-      p.get("status") === ANY ? "Nothing has been dead-lettered."
-        : "Try “Any status”, or clear the filters."),
-    table: {
-      caption: "Dead letters",
-      columns: COLUMNS,
-      onOpen: (d) => { window.location.hash = `#/dead-letters/${d.id}`; },
-      rowAttrs: (d) => ({ "data-dead-letter-id": d.id }),
-    },
-  });
 
   bulk.addEventListener("click", () => bulkReplay(current()));
+
+  const list = pagedResults({
+    results,
+    noun: "dead letter",
+    plural: "dead letters",
+    fetchPage: (p, after) =>
+      api(`/admin/dead-letters${qs({ ...apiFilters(p), limit: PAGE, after })}`, { signal }),
+    empty: (p) => ["No dead letters match these filters.",
+      p.get("status") === ANY ? "Nothing has been dead-lettered."
+        : "Try “Any status”, or clear the filters."],
+    table: (items) => dataTable({
+      caption: "Dead letters",
+      columns: COLUMNS,
+      rows: items,
+      onOpen: (d) => { window.location.hash = `#/dead-letters/${d.id}`; },
+      rowAttrs: (d) => ({ "data-dead-letter-id": d.id }),
+    }),
+  });
+
+  function load(p) {
+    params = p;
+    return list.load(p);
+  }
 
   async function bulkReplay(p) {
     const filters = apiFilters(p, { withStatus: false });
@@ -138,15 +148,15 @@ export function renderDeadLetters(main, { query, signal }) {
     });
     if (result) {
       announce(`Replayed ${result.replayed} of ${result.matched}; ${result.failed} failed.`);
-      list.reload();
+      load(params);
     }
   }
 
-  list.load(query);
+  load(query);
   return {
     update(next) {
       for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? f.default ?? "";
-      list.load(next);
+      load(next);
     },
   };
 }

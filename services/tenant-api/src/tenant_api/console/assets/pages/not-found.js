@@ -5,7 +5,7 @@ export function renderNotFound(main) {
   main.append(
     pageHeading("Page not found"),
     emptyState("There is no such page in the console.",
-      "Use the navigation above: Tenants or Dead letters."),
+      "Use the navigation above: Tenants, Leads or Dead letters."),
     h("p", {}, h("a", { href: "#/tenants" }, "Go to tenants")),
   );
 }

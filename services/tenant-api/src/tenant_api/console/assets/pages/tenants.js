@@ -1,15 +1,16 @@
-// Tenants: newest first, filtered by a form whose values live in the hash, paged by cursor.
+// Tenants: newest first, filtered by a form whose values live in the hash, paged by cursor,
+// with how many match beside the list.
 
 import { api, query as qs } from "../api.js";
 import { h } from "../dom.js";
 import { filterForm, hashFor, instant } from "../filters.js";
 import { badge, time } from "../format.js";
-import { pagedList } from "../paging.js";
-import { emptyState, pageHeading } from "../views.js";
+import { pagedResults } from "../paging.js";
+import { dataTable, pageHeading } from "../views.js";
 
 const PAGE = 50;
 const STATUSES = ["PENDING_PROVISION", "PROVISIONING", "ACTIVE", "SUSPENDED", "PROVISION_FAILED",
-  "CANCELLED", "OFFBOARDING_SCHEDULED", "DEPROVISIONING", "OFFBOARDED"];
+  "CANCELLED", "DEPROVISIONING", "OFFBOARDED"];
 const FIELDS = [
   { name: "status", label: "Status", type: "select",
     options: [["", "Any status"], ...STATUSES.map((s) => [s, s])] },
@@ -30,6 +31,17 @@ const COLUMNS = [
   { label: "Created", cell: (t) => time(t.createdAt, { short: true }) },
 ];
 
+// The filters as GET /tenants and GET /tenants/count take them.
+function apiFilters(params) {
+  return {
+    status: params.get("status"),
+    tier: params.get("tier"),
+    keyPrefix: params.get("keyPrefix"),
+    createdFrom: instant(params.get("createdFrom")),
+    createdTo: instant(params.get("createdTo")),
+  };
+}
+
 export function renderTenants(main, { query, signal }) {
   const results = h("div", { class: "results" });
   const form = filterForm({
@@ -38,9 +50,12 @@ export function renderTenants(main, { query, signal }) {
     query,
     onApply(values) {
       const target = hashFor("/tenants", values);
-      const params = new URLSearchParams(target.split("?")[1] ?? "");
-      if (window.location.hash === target) list.load(params);
-      else window.location.hash = target;
+      // The same filters again: the hash does not change, so load here.
+      if (window.location.hash === target) {
+        list.load(new URLSearchParams(target.split("?")[1] ?? ""));
+      } else {
+        window.location.hash = target;
+      }
     },
   });
   main.append(
@@ -49,26 +64,24 @@ export function renderTenants(main, { query, signal }) {
     results,
   );
 
-  const list = pagedList(results, {
-    fetchPage: (params, after) => api(`/tenants${qs({
-      status: params.get("status"),
-      tier: params.get("tier"),
-      keyPrefix: params.get("keyPrefix"),
-      createdFrom: instant(params.get("createdFrom")),
-      createdTo: instant(params.get("createdTo")),
-      limit: PAGE,
-      after,
-    })}`, { signal }),
-    nouns: ["tenant", "tenants"],
-    empty: () => emptyState("No tenants match these filters.",
-      "Clear the filters, or onboard a tenant with POST /tenants."),
-    table: {
+  const list = pagedResults({
+    results,
+    noun: "tenant",
+    plural: "tenants",
+    fetchPage: (params, after) =>
+      api(`/tenants${qs({ ...apiFilters(params), limit: PAGE, after })}`, { signal }),
+    fetchCount: (params) => api(`/tenants/count${qs(apiFilters(params))}`, { signal }),
+    empty: ["No tenants match these filters.",
+      "Clear the filters, or onboard a tenant with POST /tenants."],
+    table: (items) => dataTable({
       caption: "Tenants",
       columns: COLUMNS,
+      rows: items,
       onOpen: (t) => { window.location.hash = `#/tenants/${t.id}`; },
       rowAttrs: (t) => ({ "data-tenant-id": t.id, "data-key": t.key }),
-    },
+    }),
   });
+
   list.load(query);
   return {
     update(next) {
