@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import time
 import uuid
 from functools import partial
@@ -60,7 +61,7 @@ async def test_provisioning_reaches_active_with_real_resources(
 
     key = await gateway.get(f"/tenants/{tenant['id']}/api-key")
     assert key.status_code == 200
-    assert key.json()["apiKey"].startswith(f"cp_{tenant['key']}_")
+    assert re.fullmatch(r"cpk_[a-z2-7]{12}_[A-Za-z0-9_-]{43}", key.json()["apiKey"])
     assert (await gateway.get(f"/tenants/{tenant['id']}/api-key")).status_code == 404
 
     invoices = (await gateway.get(f"/tenants/{tenant['id']}/invoices")).json()

@@ -17,6 +17,7 @@ from service_kit_testing import EventTap, Publish, SqlRunner
 from shared_schemas import Actor
 from shared_schemas.events import (
     TenantOffboardingRequested,
+    TenantOffboardingRequestedData,
     TenantProvisioningRequested,
     TenantReactivated,
     TenantRef,
@@ -40,8 +41,10 @@ MINE = "SELECT tenant_id, payload->>'who' AS who FROM pooled.records"
 def told(kind: type[E], req: Request, *, at: datetime | None = None) -> E:
     """What tenant-api publishes when an admin acts on the tenant."""
     tenant_id = req.data.tenant_id
+    # Offboarding's request carries data of its own (an export it may ask for), a TenantRef too.
+    data = TenantOffboardingRequestedData if kind is TenantOffboardingRequested else TenantRef
     return kind.build(
-        TenantRef(tenant_id=tenant_id),
+        data(tenant_id=tenant_id),
         producer="tenant-api",
         correlation_id=tenant_id,
         tenant_id=tenant_id,

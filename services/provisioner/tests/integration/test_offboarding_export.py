@@ -228,6 +228,7 @@ async def test_a_refused_export_removes_nothing_and_dead_letters_after_its_retri
         "api_key",
         "policy",
         "pooled_tenant",
+        "role",
         "subscription",
     ]
     assert not [
