@@ -94,6 +94,15 @@ class VaultRepository:
             else SealedCredential(row.ciphertext, row.created_at, row.updated_at)
         )
 
+    async def issued_at(self, tenant_id: UUID, provider: str) -> datetime | None:
+        """When the stored credential was issued (None: none, or stored through the API)."""
+        found: datetime | None = await self._session.scalar(
+            select(credentials.c.issued_at).where(
+                credentials.c.tenant_id == tenant_id, credentials.c.provider == provider
+            )
+        )
+        return found
+
     async def providers(self, tenant_id: UUID) -> list[ProviderEntry]:
         """Provider names with their times; never the ciphertext."""
         query = (

@@ -80,6 +80,10 @@ async def store_if_newer(
 ) -> Credential | None:
     """As `store`; with `issued_at`, None (nothing written or told) when the stored credential
     was issued at or after it."""
+    if issued_at is not None:
+        known = await uow.vault.issued_at(tenant_id, provider)
+        if known is not None and known >= issued_at:
+            return None  # stale: nothing is sealed, stored or audited
     async with _audited(uow, tenant_id, provider, Action.STORE, actor.sub):
         data_key = await _data_key(uow, keys, tenant_id, create=True)
         sealed = seal(data_key, values, tenant_id=tenant_id, provider=provider)
