@@ -35,6 +35,7 @@ CONSUMERS: dict[tuple[str, str], set[str] | None] = {
     ("tenant_api", "offboarding"): {"tenant.deprovisioned"},
     ("tenant_api", "timeline"): None,
     ("tenant_api", "api-keys"): {"tenant.api_key_issued", "tenant.api_key_revoked"},
+    ("tenant_api", "database-credentials"): {"tenant.database_credentials_issued"},
     ("provisioner", "saga"): {
         "tenant.provisioning_requested",
         "webhook.received",
@@ -44,7 +45,11 @@ CONSUMERS: dict[tuple[str, str], set[str] | None] = {
         "tenant.api_key_reissue_requested",
     },
     ("provisioner", "runs"): {"webhook.run_registered"},
-    ("provisioner", "access"): {"tenant.suspended", "tenant.reactivated"},
+    ("provisioner", "access"): {
+        "tenant.suspended",
+        "tenant.reactivated",
+        "tenant.database_password_rotation_requested",
+    },
     ("webhook_receiver", "runs"): {"webhook.run_opened", "webhook.run_finished"},
     ("notifier", "emails"): {
         "lead.created",

@@ -13,7 +13,7 @@ from service_kit import api_keys
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_API_KEY_HANDOVER_KEY
 from service_kit_testing import EventTap, SqlRunner, TestInfra, publish_raw
-from shared_schemas import Envelope
+from shared_schemas import Actor, Envelope
 from shared_schemas import events as contracts
 
 T = TypeVar("T")
@@ -137,6 +137,30 @@ class FakeProvisioner:
             expires_at=datetime.now(UTC) + timedelta(hours=1),
         )
         return contracts.ApiKeyRevoked.build(data, **self._ids())
+
+    def database_issued(
+        self, password: str, *, issued_at: datetime, actor: Actor | None = None
+    ) -> contracts.DatabaseCredentialsIssued:
+        """A pooled tenant's database login, sealed as the provisioner hands it over."""
+        keys = Keyring.parse(f"dev:{DEV_API_KEY_HANDOVER_KEY}")
+        connection = contracts.DatabaseConnection(
+            host="db.example",
+            port=5432,
+            database="tenant_data",
+            role="tenant_acme",
+            password=password,
+            pooled_table="pooled.records",
+            row_tenant_id=self.tenant_id,
+            issued_at=issued_at,
+        )
+        data = contracts.DatabaseCredentialsIssuedData(
+            tenant_id=self.tenant_id,
+            connection=keys.seal(
+                connection.model_dump_json(),
+                contracts.database_credentials_binding(self.tenant_id),
+            ),
+        )
+        return contracts.DatabaseCredentialsIssued.build(data, **self._ids(), actor=actor)
 
     def access_changed(
         self,

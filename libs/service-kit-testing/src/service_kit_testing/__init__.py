@@ -15,6 +15,7 @@ from service_kit_testing.events import (
     wait_for_queue_messages,
 )
 from service_kit_testing.infra import TestInfra, isolated_infra
+from service_kit_testing.passwords import server_accepts_password
 from service_kit_testing.plans import generic_plan
 from service_kit_testing.ports import free_port, free_port_base
 from service_kit_testing.processes import child_processes, worker_processes
@@ -43,6 +44,7 @@ __all__ = [
     "publish_event",
     "publish_raw",
     "served",
+    "server_accepts_password",
     "service_fixtures",
     "sql_runner",
     "started",

@@ -52,6 +52,8 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     ev.ApiKeyReissueRequested,
     ev.ApiKeyCreated,
     ev.ApiKeyRotated,
+    ev.DatabaseCredentialsIssued,
+    ev.DatabasePasswordRotationRequested,
 )
 
 

@@ -1,12 +1,12 @@
 """What the provisioner consumes: the saga's requests, verified callbacks, requests to re-issue
 a tenant's initial API key, webhook-receiver's word that it knows a run, and tenants'
-suspensions and reactivations."""
+suspensions, reactivations and database password rotations."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from provisioner import access, handlers
+from provisioner import access, database_logins, handlers
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
 from provisioner.deps import ProvisionerDeps
 from service_kit.consumer import Consumer
@@ -38,6 +38,9 @@ def build_consumers(deps: ProvisionerDeps) -> list[Consumer[ProvisionerUnitOfWor
             handlers={
                 "tenant.suspended": partial(access.suspend, deps=deps),
                 "tenant.reactivated": partial(access.restore, deps=deps),
+                "tenant.database_password_rotation_requested": partial(
+                    database_logins.rotate_password, deps=deps
+                ),
             },
         ),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
@@ -25,6 +26,10 @@ class ProvisionerSettings(
     tenant_data_dsn: Annotated[str, keeps_every_host("TENANT_DATA_DSN")] = (
         "postgresql://postgres@127.0.0.1:5432/tenant_data"
     )
+    # Where tenants connect, when not where the provisioner does (a proxy, a public name):
+    # handed over in `tenant.database_credentials_issued`. Unset: TENANT_DATA_DSN's first host.
+    tenant_data_public_host: str | None = None
+    tenant_data_public_port: int | None = Field(default=None, ge=1, le=65535)
     tenant_role_prefix: str = "tenant_"
     tenant_secrets_key: SecretStr = SecretStr(DEV_SECRETS_KEY)
     tenant_app_url_template: str = "https://{key}.app.localhost"
@@ -55,6 +60,18 @@ class ProvisionerSettings(
     pipeline_local_command: str = ""
     pipeline_trigger_url: str = ""
     webhook_callback_url: str = "http://127.0.0.1:8003/webhooks/provisioning"
+
+    def tenant_data_address(self) -> tuple[str, int, str]:
+        """Host, port and database name tenants are told to connect to."""
+        parts = urlsplit(self.tenant_data_dsn)
+        query = parse_qs(parts.query)  # several hosts are given as `?host=h1,h2&port=p1,p2`
+        host = parts.hostname or query.get("host", ["127.0.0.1"])[0].split(",")[0]
+        port = parts.port or int(query.get("port", ["5432"])[0].split(",")[0])
+        return (
+            self.tenant_data_public_host or host,
+            self.tenant_data_public_port or port,
+            parts.path.lstrip("/") or "postgres",
+        )
 
     @field_validator("provisioner_reserved_keys", mode="before")
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,7 +9,7 @@ from functools import partial
 from typing import Any
 from uuid import uuid4
 
-from provisioner import PRODUCER
+from provisioner import PRODUCER, database_logins
 from provisioner.adapters.drivers import DriverJob
 from provisioner.adapters.faults import Faults
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
@@ -66,6 +65,7 @@ async def _database(pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: Provis
         await deps.tenant_data.create_schema(name)
         await deps.ledger.mark(schema, ResourceStatus.CREATED)
         await _login_role(ids, name, deps, partial(deps.tenant_data.create_silo_role, schema=name))
+        await _hand_over(pipeline, uow, deps, name)
         return Done({"schema": name, "role": name})
     row = await deps.ledger.begin(**ids, kind="pooled_tenant", name=name)
     await deps.tenant_data.add_pooled_tenant(pipeline.tenant_id, pipeline.tenant_key)
@@ -76,7 +76,22 @@ async def _database(pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: Provis
     policy = await deps.ledger.begin(**ids, kind="policy", name=name)
     await deps.tenant_data.add_policy(name, pipeline.tenant_id, role=name)
     await deps.ledger.mark(policy, ResourceStatus.CREATED)
+    await _hand_over(pipeline, uow, deps, name)
     return Done({"schema": "pooled", "role": name, "policy": name})
+
+
+async def _hand_over(
+    pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: ProvisionerDeps, role: str
+) -> None:
+    """The login's connection to tenant-api, in the step's own transaction."""
+    await database_logins.issue(
+        uow,
+        deps,
+        tenant_id=pipeline.tenant_id,
+        role=role,
+        tier=pipeline.tier,
+        correlation_id=pipeline.id,
+    )
 
 
 async def _login_role(
@@ -86,9 +101,9 @@ async def _login_role(
     create: Callable[[str, str], Awaitable[None]],
 ) -> None:
     """The tenant's login role, its password sealed into its ledger row (bound to the tenant
-    and the role) before the role exists, and never handed to anyone."""
-    password = secrets.token_hex(24)
-    sealed = deps.box.seal(password, bound_to=f"{ids['tenant_id']}:{name}")
+    and the role) before the role exists; what is handed over is read back from there."""
+    password = database_logins.new_password()
+    sealed = database_logins.sealed_password(deps, ids["tenant_id"], name, password)
     role = await deps.ledger.begin(**ids, kind="role", name=name, details={"password": sealed})
     await create(name, password)
     await deps.ledger.mark(role, ResourceStatus.CREATED)

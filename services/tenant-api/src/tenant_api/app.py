@@ -26,6 +26,8 @@ from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.console import routes as console
 from tenant_api.consumers import CONSUMERS
 from tenant_api.contacts import routes as contacts
+from tenant_api.database import routes as database
+from tenant_api.database.handover import database_credentials_consumer
 from tenant_api.dead_letters import routes as dead_letters
 from tenant_api.dead_letters.collector import collect_dead_letters
 from tenant_api.dead_letters.retention import retention as dead_letter_retention
@@ -73,6 +75,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
         consumers=[
             *CONSUMERS,
             handover_consumer(settings.handover_keyring()),
+            database_credentials_consumer(settings.handover_keyring(), deps.vault_keys),
             offboarding_consumer(deps.exports),
         ],
         background={
@@ -116,6 +119,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
             api_keys.router,
             key_checks.router,
             credentials.router,
+            database.router,
             exports.router,
             dead_letters.router,
             audit.router,

@@ -146,6 +146,11 @@ def matrix() -> list[Call]:
             {"lead": 403, "tenant_b": 404, "operator": 403, "tenant_a": 404, "admin": 404},
         ),
         Call("POST", "/tenants/{tenant_id}/api-key/reissue", {**admin_write, "admin": 409}),
+        Call(
+            "POST",
+            "/tenants/{tenant_id}/database/rotate-password",  # A is not ACTIVE
+            {"lead": 403, "tenant_b": 404, "operator": 403, "tenant_a": 409, "admin": 409},
+        ),
         # Tenant A's initial key is registered; A is not ACTIVE, so no key is made or rotated,
         # but any key is revoked (tenant A first: the admin's then changes nothing, 204 again).
         Call("GET", "/tenants/{tenant_id}/api-keys", staff_read),

@@ -27,6 +27,14 @@ from shared_schemas.events.credentials import (
     TenantCredentialStored,
     TenantCredentialStoredData,
 )
+from shared_schemas.events.database import (
+    DatabaseConnection,
+    DatabaseCredentialsIssued,
+    DatabaseCredentialsIssuedData,
+    DatabasePasswordRotationRequested,
+    DatabasePasswordRotationRequestedData,
+    database_credentials_binding,
+)
 from shared_schemas.events.lead import (
     LeadCreated,
     LeadCreatedData,
@@ -129,6 +137,11 @@ __all__ = [
     "Changes",
     "Contact",
     "CredentialRef",
+    "DatabaseConnection",
+    "DatabaseCredentialsIssued",
+    "DatabaseCredentialsIssuedData",
+    "DatabasePasswordRotationRequested",
+    "DatabasePasswordRotationRequestedData",
     "ExportRef",
     "ExportedFile",
     "FlagValue",
@@ -212,6 +225,7 @@ __all__ = [
     "WebhookRunRegistered",
     "WebhookRunRegisteredData",
     "api_key_handover_binding",
+    "database_credentials_binding",
     "verification_link_binding",
     "webhook_run_secret_binding",
 ]

@@ -133,6 +133,13 @@ class Ledger:
                 _MARK, {"resource_id": resource_id, "new_status": ResourceStatus.CREATED}
             )
 
+    async def set_details(self, resource_id: UUID, details: dict[str, Any]) -> None:
+        """Replace what the row records (committed before the effect it is about)."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                _SET_DETAILS, {"resource_id": resource_id, "new_details": details}
+            )
+
     async def name_held_by_other(self, name: str, tenant_id: UUID) -> bool:
         """Another tenant's resource of this name may exist (its key is in use)."""
         async with self._sessions() as session:

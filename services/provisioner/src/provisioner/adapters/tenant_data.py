@@ -149,6 +149,11 @@ class TenantData:
                 await conn.execute(f"DROP OWNED BY {ident(role)}")
                 await conn.execute(f"DROP ROLE {ident(role)}")
 
+    async def set_password(self, role: str, password: str) -> None:
+        """A new password for an existing role; its sessions stay open (they logged in)."""
+        _check_password(password)
+        await self._execute(f"ALTER ROLE {ident(role)} PASSWORD '{password}'")
+
     async def can_log_in(self, role: str) -> bool:
         """False for a role that may not log in, or does not exist."""
         return await self._exists("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", role)
@@ -205,8 +210,13 @@ class TenantData:
             await conn.execute(f"DROP POLICY IF EXISTS {ident(policy)} ON pooled.records")
 
 
-async def _create_role(conn: asyncpg.Connection, role: str, password: str) -> None:
+def _check_password(password: str) -> None:
+    # It is written into the statement (ALTER/CREATE ROLE take no parameters).
     if not _PASSWORD.fullmatch(password):
         raise ValueError("generated password has unexpected characters")
+
+
+async def _create_role(conn: asyncpg.Connection, role: str, password: str) -> None:
+    _check_password(password)
     if not await conn.fetchval(_ROLE_EXISTS, role):
         await conn.execute(f"CREATE ROLE {ident(role)} LOGIN PASSWORD '{password}'")

@@ -255,6 +255,12 @@ credentials = sa.Table(
     sa.Column("ciphertext", sa.LargeBinary, nullable=False, comment="nonce + AES-GCM(secret JSON)"),
     stamped("created_at"),
     stamped("updated_at"),
+    sa.Column(
+        "issued_at",
+        sa.DateTime(timezone=True),
+        nullable=True,
+        comment="Set by its issuer (the provisioner); null: stored through the API.",
+    ),
     sa.PrimaryKeyConstraint("tenant_id", "provider"),
 )
 

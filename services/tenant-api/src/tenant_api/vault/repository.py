@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -93,6 +94,15 @@ class VaultRepository:
             else SealedCredential(row.ciphertext, row.created_at, row.updated_at)
         )
 
+    async def issued_at(self, tenant_id: UUID, provider: str) -> datetime | None:
+        """When the stored credential was issued (None: none, or stored through the API)."""
+        found: datetime | None = await self._session.scalar(
+            select(credentials.c.issued_at).where(
+                credentials.c.tenant_id == tenant_id, credentials.c.provider == provider
+            )
+        )
+        return found
+
     async def providers(self, tenant_id: UUID) -> list[ProviderEntry]:
         """Provider names with their times; never the ciphertext."""
         query = (
@@ -103,22 +113,42 @@ class VaultRepository:
         return [ProviderEntry(*row) for row in await self._session.execute(query)]
 
     async def put_credential(
-        self, tenant_id: UUID, provider: str, ciphertext: bytes
-    ) -> StoredCredential:
-        """Insert or replace."""
+        self,
+        tenant_id: UUID,
+        provider: str,
+        ciphertext: bytes,
+        *,
+        issued_at: datetime | None = None,
+    ) -> StoredCredential | None:
+        """Insert or replace. With `issued_at` (an issuer's credential), a stored one issued at
+        or after it stays, and the answer is None."""
         new = insert(credentials).values(
-            tenant_id=tenant_id, provider=provider, ciphertext=ciphertext
+            tenant_id=tenant_id, provider=provider, ciphertext=ciphertext, issued_at=issued_at
+        )
+        newer = (
+            None
+            if issued_at is None
+            else credentials.c.issued_at.is_(None) | (credentials.c.issued_at < issued_at)
         )
         statement = new.on_conflict_do_update(
             index_elements=["tenant_id", "provider"],
-            set_={"ciphertext": new.excluded.ciphertext, "updated_at": func.now()},
+            set_={
+                "ciphertext": new.excluded.ciphertext,
+                "issued_at": new.excluded.issued_at,
+                "updated_at": func.now(),
+            },
+            where=newer,
         ).returning(
             credentials.c.created_at,
             credentials.c.updated_at,
             literal_column("xmax = 0").label("inserted"),  # PostgreSQL: no prior row version
         )
-        row = (await self._session.execute(statement)).one()
-        return StoredCredential(row.created_at, row.updated_at, bool(row.inserted))
+        row = (await self._session.execute(statement)).first()
+        return (
+            None
+            if row is None
+            else StoredCredential(row.created_at, row.updated_at, bool(row.inserted))
+        )
 
     async def delete_credential(self, tenant_id: UUID, provider: str) -> bool:
         deleted = await self._session.execute(

@@ -61,10 +61,35 @@ async def store(
     actor: Actor,
 ) -> Credential:
     """Seal the values under the tenant's data key (created on first use), insert or replace."""
+    stored = await store_if_newer(
+        uow, keys, tenant_id=tenant_id, provider=provider, values=values, actor=actor
+    )
+    assert stored is not None, "a store without `issued_at` always writes"
+    return stored
+
+
+async def store_if_newer(
+    uow: TenantApiUnitOfWork,
+    keys: VaultKeys,
+    *,
+    tenant_id: UUID,
+    provider: str,
+    values: Mapping[str, str],
+    actor: Actor,
+    issued_at: datetime | None = None,
+) -> Credential | None:
+    """As `store`; with `issued_at`, None (nothing written or told) when the stored credential
+    was issued at or after it."""
+    if issued_at is not None:
+        known = await uow.vault.issued_at(tenant_id, provider)
+        if known is not None and known >= issued_at:
+            return None  # stale: nothing is sealed, stored or audited
     async with _audited(uow, tenant_id, provider, Action.STORE, actor.sub):
         data_key = await _data_key(uow, keys, tenant_id, create=True)
         sealed = seal(data_key, values, tenant_id=tenant_id, provider=provider)
-    stored = await uow.vault.put_credential(tenant_id, provider, sealed)
+    stored = await uow.vault.put_credential(tenant_id, provider, sealed, issued_at=issued_at)
+    if stored is None:
+        return None
     data = TenantCredentialStoredData(
         tenant_id=tenant_id, provider=provider, created=stored.inserted
     )

@@ -24,6 +24,7 @@ from tenant_api.domain.api_keys import (
     KeyNotIssuable,
     KeyNotRotatable,
 )
+from tenant_api.domain.database_login import PasswordNotRotatable
 from tenant_api.domain.dead_letters import DeadLetterRefused
 from tenant_api.domain.errors import (
     ContactNotFound,
@@ -81,7 +82,7 @@ def problem_of(exc: DomainError) -> ProblemError:
             return Conflict(detail, invoiceStatus=status)
         case OffboardingScheduled():
             return Conflict(str(exc), tenantStatus="OFFBOARDING_SCHEDULED")
-        case KeyNotIssuable(status=status):
+        case KeyNotIssuable(status=status) | PasswordNotRotatable(status=status):
             return Conflict(str(exc), tenantStatus=status.value)
         case KeyNotRotatable() | DeadLetterRefused():
             return Conflict(str(exc))
