@@ -30,7 +30,7 @@ async def active(saga: FakeProvisioner, sql: Sql) -> None:
     await processed(sql, "pipeline-outcomes", [completed])
 
 
-async def test_the_handover_is_kept_newest_first_read_masked_and_revealed_to_an_admin(
+async def test_the_handover_is_kept_newest_first_read_masked_and_revealed_to_its_tenant(
     client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
 ) -> None:
     saga = await provisioning()
@@ -60,7 +60,11 @@ async def test_the_handover_is_kept_newest_first_read_masked_and_revealed_to_an_
             "issued_at": "…",
         }
     )
-    assert (await client.get(url, params={"reveal": "true"}, headers=own)).status_code == 403
+    # Handed over to be used: the tenant reveals its own login (audited), as an admin may.
+    mine = await client.get(url, params={"reveal": "true"}, headers=own)
+    assert mine.status_code == 200, mine.text
+    assert (mine.json()["masked"], mine.json()["values"]["password"]) == (False, OLD)
+    assert mine.headers["cache-control"] == "no-store"
 
     # A rotation's newer password replaces it; the older, delivered late, does not come back.
     newer = saga.database_issued(NEW, issued_at=now + timedelta(seconds=5), actor=ADMIN)
@@ -96,7 +100,7 @@ async def test_the_handover_is_kept_newest_first_read_masked_and_revealed_to_an_
     stores = [(actor, outcome) for _, action, actor, outcome in trail if action == "store"]
     assert stores == [("provisioner", "success"), (ADMIN.sub, "success")]  # not the stale one
     assert ("database", "reveal", "test:admin", "success") in trail
-    assert ("database", "reveal", "test:tenant", "denied") in trail
+    assert ("database", "reveal", "test:tenant", "success") in trail
 
 
 async def test_a_rotation_is_requested_by_the_tenant_or_an_admin_for_an_active_tenant_only(

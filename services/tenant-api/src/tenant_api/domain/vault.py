@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from tenant_api.domain.roles import Role
+
 
 @dataclass(frozen=True)
 class WrappedDataKey:
@@ -55,3 +57,9 @@ class Outcome(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
     DENIED = "denied"
+
+
+def may_reveal(role: Role, provider: str, tenant_revealable: frozenset[str]) -> bool:
+    """An admin may reveal any credential; a tenant only those handed to it to be used (its
+    database login, by default); nobody else any. Every reveal, and every refusal, is audited."""
+    return role is Role.ADMIN or (role is Role.TENANT and provider in tenant_revealable)

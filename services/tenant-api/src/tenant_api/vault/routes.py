@@ -15,7 +15,7 @@ from tenant_api.auth import KeyReader
 from tenant_api.deps import DepsDep
 from tenant_api.domain.keyring import CredentialUnreadable, VaultError
 from tenant_api.domain.masking import mask_all
-from tenant_api.domain.roles import Role
+from tenant_api.domain.vault import may_reveal
 from tenant_api.runtime import Runtime
 from tenant_api.vault import use_cases as vault
 from tenant_api.vault.keys import VaultKeys
@@ -111,7 +111,8 @@ async def list_credentials(
     response_model=CredentialOut,
     responses=problem_responses(
         r401="Missing or invalid token",
-        r403="The role may not do this (only an admin may reveal)",
+        r403="The role may not do this (only an admin may reveal, and a tenant its own database"
+        " login or what VAULT_TENANT_REVEALABLE names)",
         r404="No such tenant (or not yours), or no credential for this provider",
         r422="Invalid id or provider",
         r503=VAULT_DOWN,
@@ -125,18 +126,24 @@ async def get_credential(
     keys: VaultKeysDep,
     response: Response,
     reveal: Annotated[
-        bool, Query(description="Plaintext values instead of masked ones (admin only; audited).")
+        bool,
+        Query(
+            description="Plaintext values instead of masked ones (admin; a tenant for the"
+            " providers VAULT_TENANT_REVEALABLE names, `database` by default; audited)."
+        ),
     ] = False,
 ) -> CredentialOut:
-    """The credential with its values masked, or in plaintext with `reveal=true` (admin)."""
+    """The credential with its values masked, or in plaintext with `reveal=true` (admin; the
+    tenant itself for what it was handed to use, such as its database login)."""
     principal.ensure_tenant(tenant_id)
-    if reveal and principal.role is not Role.ADMIN:
+    revealable = runtime.settings.tenant_revealable
+    if reveal and not may_reveal(principal.role, provider, revealable):
         async with runtime.uow() as uow:
             await vault.deny_reveal(
                 uow, tenant_id=tenant_id, provider=provider, actor=principal.actor
             )
             await uow.commit()
-        raise Forbidden("Only an admin may reveal a credential; read it masked instead.")
+        raise Forbidden("This credential is revealed only to an admin; read it masked instead.")
     async with _vault_uow(runtime) as uow:
         found = await vault.read(
             uow, keys, tenant_id=tenant_id, provider=provider, actor=principal.actor, reveal=reveal

@@ -21,6 +21,16 @@ class VaultSettings(BaseSettings):
     vault_master_key_version: int | None = Field(
         default=None, ge=1, description="The version that wraps new data keys (default: first)."
     )
+    vault_tenant_revealable: str = Field(
+        default="database",
+        pattern=r"^([a-z0-9-]{2,50}(,[a-z0-9-]{2,50})*)?$",
+        description="Providers whose credential a tenant may reveal for itself (comma-separated):"
+        " by default its database login, which the provisioner hands over to be used.",
+    )
+
+    @property
+    def tenant_revealable(self) -> frozenset[str]:
+        return frozenset(p for p in self.vault_tenant_revealable.split(",") if p)
 
     @model_validator(mode="after")
     def _refuse_dev_vault_key(self) -> VaultSettings:
