@@ -16,7 +16,7 @@ from bench.stack import BenchStack
 
 LEDGER = {
     "silo": {"schema", "role", "api_key", "webhook_run", "subscription"},
-    "pooled": {"pooled_tenant", "policy", "api_key", "subscription"},
+    "pooled": {"pooled_tenant", "policy", "role", "api_key", "subscription"},
 }
 MAX_EXAMPLES = 10
 
