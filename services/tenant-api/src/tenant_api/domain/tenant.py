@@ -151,7 +151,9 @@ class Tenant:
         data = TenantOffboardingScheduledData(
             tenant_id=self.id, due_at=due_at, previous_status=self.status.value, reason=reason
         )
-        return moved, TenantOffboardingScheduled.build(data, **self._asked(now, actor))
+        return moved, about_tenant(
+            TenantOffboardingScheduled, data, tenant_id=self.id, now=now, actor=actor
+        )
 
     def restore(
         self, now: datetime, actor: Actor | None
@@ -164,7 +166,9 @@ class Tenant:
             offboarding_from=None,
         )
         data = TenantOffboardingCancelledData(tenant_id=self.id, restored_status=back.value)
-        return moved, TenantOffboardingCancelled.build(data, **self._asked(now, actor))
+        return moved, about_tenant(
+            TenantOffboardingCancelled, data, tenant_id=self.id, now=now, actor=actor
+        )
 
     def offboard(
         self, now: datetime, reason: str | None, actor: Actor | None, export: ExportRef | None
@@ -173,7 +177,9 @@ class Tenant:
         `tenant.deprovisioned` later makes it OFFBOARDED."""
         moved = self._becoming(TenantStatus.DEPROVISIONING)
         data = TenantOffboardingRequestedData(tenant_id=self.id, reason=reason, export=export)
-        return moved, TenantOffboardingRequested.build(data, **self._asked(now, actor))
+        return moved, about_tenant(
+            TenantOffboardingRequested, data, tenant_id=self.id, now=now, actor=actor
+        )
 
     @property
     def deprovisioning(self) -> bool:
@@ -235,16 +241,6 @@ class Tenant:
     ) -> _RefEvent:
         data = TenantRef(tenant_id=self.id, reason=reason)
         return about_tenant(event, data, tenant_id=self.id, now=now, actor=actor)
-
-    def _asked(self, now: datetime, actor: Actor | None) -> dict[str, Any]:
-        """How a command's event is built: about this tenant, correlated by it, by `actor`."""
-        return {
-            "producer": PRODUCER,
-            "correlation_id": self.id,
-            "tenant_id": self.id,
-            "occurred_at": now,
-            "actor": actor,
-        }
 
 
 def _caused_by(event: Envelope) -> dict[str, Any]:
