@@ -272,6 +272,8 @@ def two_gateways(infra: TestInfra, migrated: None, tmp_path: Path) -> Iterator[l
         "PUBLIC_API_WINDOW_SECONDS": "30",
         "AUTH_API_MAX_REQUESTS": "4",
         "AUTH_API_WINDOW_SECONDS": "30",
+        "API_KEY_VERIFY_MAX_REQUESTS": "4",
+        "API_KEY_VERIFY_WINDOW_SECONDS": "30",
         "LOG_LEVEL": "WARNING",
     }
     try:
@@ -292,3 +294,8 @@ async def test_limits_are_shared_by_two_gateway_processes(
         assert public == [503, 503, 503, 503, 429, 429]  # 4 in all, whichever process answered
         reads = [(await http.get(url + "/plans", headers=token)).status_code for url in (a, b) * 3]
         assert reads == [200, 200, 200, 200, 429, 429]
+        # Key checks: limited per client address, as the socket gives it, across processes.
+        check = {"apiKey": "cpk_abcdefghijkl_" + "a" * 43}
+        checks = [(await http.post(url + "/api-keys/verify", json=check)) for url in (a, b) * 3]
+        assert [c.status_code for c in checks] == [200, 200, 200, 200, 429, 429]
+        assert checks[0].json() == {"active": False, "reason": "unknown"}
