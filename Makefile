@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 SERVICES := tenant-api lead-verifier provisioner webhook-receiver notifier
 
-.PHONY: help bootstrap sync browser wrk ha-packages ha ha-down run bench chaos test lint fmt typecheck migrate schemas clean
+.PHONY: help bootstrap sync browser identity-provider wrk ha-packages ha ha-down run bench chaos test lint fmt typecheck migrate schemas clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -41,6 +41,15 @@ CHROMIUM ?= /usr/bin/chromium
 browser: ## Install Chromium for the browser tests if it is missing (Debian/Ubuntu: apt-get)
 	$(call apt_install,[ ! -x "$(CHROMIUM)" ],$(CHROMIUM),chromium package,chromium,install Chromium and set CHROMIUM=/path/to/chromium)
 
+# The identity tests run a real OpenID provider (npm's oidc-provider) under Node.
+IDP_DIR := libs/service-kit-testing/identity-provider
+identity-provider: ## Install Node.js (Debian/Ubuntu: apt-get) and the tests' OpenID provider if missing
+	$(call apt_install,! command -v npm >/dev/null 2>&1,Node.js with npm,nodejs and npm packages,nodejs npm,install Node.js 20+ with npm)
+	@if [ ! -d "$(IDP_DIR)/node_modules/oidc-provider" ]; then \
+		echo "[make] installing the tests' OpenID provider (npm ci in $(IDP_DIR))"; \
+		npm ci --prefix "$(IDP_DIR)" --no-audit --no-fund --loglevel=error; \
+	fi
+
 run: sync ## Set up and run all five services with prefixed logs until Ctrl-C
 	@$(UV) run --frozen python deploy/local_run.py
 
@@ -67,7 +76,7 @@ CHAOS_ARGS ?=
 chaos: sync ha-packages ## Faults while tenants go through the saga (local, single-node, HA), judged by an oracle (var/chaos/); CHAOS_ARGS="--target ha --tenants 6"
 	@$(UV) run --frozen python -m chaos $(CHAOS_ARGS)
 
-test: sync browser ha-packages ## Set up and run the whole suite: lint, types, then every test
+test: sync browser identity-provider ha-packages ## Set up and run the whole suite: lint, types, then every test
 	@$(MAKE) --no-print-directory lint typecheck
 	@$(UV) run --frozen pytest -q
 

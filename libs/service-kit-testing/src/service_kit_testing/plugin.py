@@ -1,8 +1,9 @@
 """pytest plugin (loaded with `-p service_kit_testing.plugin`): a test run's fixtures.
 
 `infra`, the run's isolated infrastructure (`service_kit_testing.infra`), and what tests build
-on it: an event tap, publishing, an SMTP sink, an S3 server, recorded spans, a Redis client,
-and `sql` over a service's database (for a directory whose conftest defines `settings`).
+on it: an event tap, publishing, an SMTP sink, an S3 server, an OpenID provider, recorded spans,
+a Redis client, and `sql` over a service's database (for a directory whose conftest defines
+`settings`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from redis.asyncio import Redis
 
 from service_kit.settings import ServiceSettings
 from service_kit_testing.events import EventTap, Publish, publish_event
+from service_kit_testing.identity import IdentityProvider, identity_provider
 from service_kit_testing.infra import TestInfra, isolated_infra
 from service_kit_testing.s3 import S3_ENV, S3Server, s3_server
 from service_kit_testing.servers import unreachable_servers
@@ -81,6 +83,14 @@ def s3() -> Iterator[S3Server]:
     """A real S3-compatible server (moto's, in a process of its own), for the run."""
     with s3_server() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[IdentityProvider]:
+    """A real OpenID provider (Node's oidc-provider) for the run; tests add their own accounts
+    and register their own clients."""
+    with identity_provider() as provider:
+        yield provider
 
 
 @pytest.fixture
