@@ -46,17 +46,20 @@ def decode_token(
     leeway: int = 10,
     key: Any = None,
     algorithm: str = ALGORITHM,
+    issuer: str | None = None,
+    audience: str | None = None,
 ) -> dict[str, Any]:
     """Verified claims, or `jwt.PyJWTError`. The algorithm is pinned: `alg` is never trusted.
 
-    By default HS256 with JWT_SECRET; a verifier of RS256 tokens passes the JWKS public key.
+    By default HS256 with JWT_SECRET; a verifier of RS256 tokens passes the JWKS public key
+    (and, for an OpenID provider's tokens, that provider's issuer and the API's audience).
     """
     claims: dict[str, Any] = jwt.decode(
         token,
         settings.jwt_secret.get_secret_value() if key is None else key,
         algorithms=[algorithm],
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
+        audience=audience or settings.jwt_audience,
+        issuer=issuer or settings.jwt_issuer,
         leeway=leeway,
         options={"require": ["exp", "iat", "iss", "aud", "sub"]},
     )

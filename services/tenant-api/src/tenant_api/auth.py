@@ -1,16 +1,23 @@
 """Who is calling: bearer JWT verification and role checks, one mechanism for every route.
 
-The algorithm is pinned by JWT_ALGORITHM: HS256 with JWT_SECRET, or RS256 with the identity
-provider's keys (JWKS, by `kid`). A token in any other algorithm (`none`, or HS256 when RS256
-is configured and the reverse) is refused before any key is looked up. `exp`, `iat`, `iss`,
-`aud` and `sub` are required; `exp`/`iat`/`nbf` get JWT_LEEWAY seconds of clock skew.
+Two kinds of token. The control plane's own (JWT_ALGORITHM: HS256 with JWT_SECRET, or RS256 with
+a provider's JWKS at JWT_JWKS_URL) carry `role`/`tenant_id`/`lead_id` as DESIGN §4 says; minted
+with the shared secret for staff and tenants they are *development sign-in*, refused when that
+is off (ENVIRONMENT=production unless DEV_SIGN_IN=true); onboarding tokens for leads always work.
+An OpenID provider's (OIDC_ISSUER, told apart by `iss`) are RS256 access tokens for the API's
+audience, verified with the provider's discovered keys; their role comes from ROLE_CLAIM through
+ROLE_MAP, a tenant user's tenant from TENANT_CLAIM, or from the tenant's own registered client.
+
+A token in any other algorithm than its kind's (`none`, or HS256 where RS256 is expected and the
+reverse) is refused before any key is looked up. `exp`, `iat`, `iss`, `aud` and `sub` are
+required; `exp`/`iat`/`nbf` get JWT_LEEWAY seconds of clock skew.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
 import jwt
@@ -23,6 +30,8 @@ from shared_schemas import Actor
 from tenant_api.adapters.jwks import JwksKeys, JwksUnavailable
 from tenant_api.adapters.verified_tokens import VerifiedTokens
 from tenant_api.domain.roles import Role
+from tenant_api.identity.claims import UnmappedClaims, role_of, tenant_of
+from tenant_api.identity.provider import OidcProvider
 from tenant_api.settings import TenantApiSettings
 from tenant_api.web.limits import per_subject
 
@@ -50,64 +59,125 @@ class Principal:
             raise NotFound("No such tenant.")
 
 
-class TokenVerifier:
-    """Verifies bearer tokens with the one configured algorithm; built once per app."""
+class TenantClients(Protocol):
+    """Which tenant an OpenID client was registered for (by the `identity` saga step)."""
 
-    def __init__(self, settings: TenantApiSettings, jwks: JwksKeys | None = None) -> None:
+    async def tenant_of_client(self, client_id: str) -> UUID | None: ...
+
+
+class NoTenantClients:
+    async def tenant_of_client(self, client_id: str) -> UUID | None:
+        return None
+
+
+class TokenVerifier:
+    """Verifies bearer tokens of both kinds, each with its pinned algorithm; built once per app."""
+
+    def __init__(
+        self,
+        settings: TenantApiSettings,
+        jwks: JwksKeys | None = None,
+        provider: OidcProvider | None = None,
+        tenant_clients: TenantClients | None = None,
+    ) -> None:
         self._settings = settings
         self._jwks = jwks
+        self._provider = provider
+        self.tenant_clients: TenantClients = tenant_clients or NoTenantClients()
         self._verified = VerifiedTokens()
 
     @classmethod
     def from_settings(cls, settings: TenantApiSettings) -> TokenVerifier:
+        cache, refetch = settings.jwks_cache_seconds, settings.jwks_min_refetch_seconds
+        jwks = None
         if settings.jwt_algorithm == "RS256":
             assert settings.jwt_jwks_url is not None  # the settings refuse RS256 without it
-            jwks = JwksKeys(
-                settings.jwt_jwks_url,
-                cache_seconds=settings.jwks_cache_seconds,
-                min_refetch_seconds=settings.jwks_min_refetch_seconds,
+            jwks = JwksKeys(settings.jwt_jwks_url, cache_seconds=cache, min_refetch_seconds=refetch)
+        provider = None
+        if settings.oidc_issuer is not None:
+            provider = OidcProvider(
+                settings.oidc_issuer, cache_seconds=cache, min_refetch_seconds=refetch
             )
-            return cls(settings, jwks)
-        return cls(settings)
+        return cls(settings, jwks, provider)
+
+    @property
+    def settings(self) -> TenantApiSettings:
+        return self._settings
+
+    @property
+    def provider(self) -> OidcProvider | None:
+        return self._provider
+
+    @property
+    def dev_tokens_refused(self) -> bool:
+        """Staff and tenant tokens minted with the shared secret are development sign-in."""
+        return self._jwks is None and not self._settings.development_sign_in
+
+    def from_provider(self, claims: dict[str, Any]) -> bool:
+        return self._provider is not None and claims.get("iss") == self._provider.issuer
 
     async def claims(self, token: str) -> dict[str, Any]:
         """Verified claims, or `jwt.PyJWTError` (or `JwksUnavailable`)."""
         claims = self._verified.get(token)
         # A key the provider has withdrawn withdraws its tokens at once, cached or not.
-        if (
-            claims is not None
-            and self._jwks is not None
-            and await self._jwks.key(jwt.get_unverified_header(token)["kid"]) is None
-        ):
+        if claims is not None and await self._key_withdrawn(token, claims):
             claims = None
         if claims is None:
             claims = await self._verify(token)
             self._verified.put(token, claims, leeway=self._settings.jwt_leeway)
         return claims
 
+    async def _key_withdrawn(self, token: str, claims: dict[str, Any]) -> bool:
+        kid = jwt.get_unverified_header(token).get("kid", "")
+        if self.from_provider(claims):
+            assert self._provider is not None
+            return await self._provider.key(kid) is None
+        return self._jwks is not None and await self._jwks.key(kid) is None
+
     async def _verify(self, token: str) -> dict[str, Any]:
         s = self._settings
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        if self._provider is not None and issuer == self._provider.issuer:
+            key = await self._signing_key(token, self._provider.key)
+            return decode_token(
+                token,
+                s,
+                leeway=s.jwt_leeway,
+                key=key,
+                algorithm="RS256",
+                issuer=self._provider.issuer,
+                audience=s.api_audience,
+            )
         if self._jwks is None:
             return decode_token(token, s, leeway=s.jwt_leeway)
+        key = await self._signing_key(token, self._jwks.key)
+        return decode_token(token, s, leeway=s.jwt_leeway, key=key, algorithm=s.jwt_algorithm)
+
+    @staticmethod
+    async def _signing_key(token: str, find: Callable[[str], Awaitable[Any | None]]) -> Any:
         header = jwt.get_unverified_header(token)
-        if header.get("alg") != s.jwt_algorithm:
+        if header.get("alg") != "RS256":
             raise jwt.InvalidAlgorithmError("The token's algorithm is not the configured one.")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise jwt.InvalidTokenError("The token names no `kid`.")
-        key = await self._jwks.key(kid)
+        key = await find(kid)
         if key is None:
             raise jwt.InvalidTokenError("The token's `kid` is not among the provider's keys.")
-        return decode_token(token, s, leeway=s.jwt_leeway, key=key, algorithm=s.jwt_algorithm)
+        return key
 
     async def aclose(self) -> None:
         if self._jwks is not None:
             await self._jwks.aclose()
+        if self._provider is not None:
+            await self._provider.aclose()
 
 
 async def decode_principal(token: str, verifier: TokenVerifier) -> Principal:
     try:
         claims = await verifier.claims(token)
+        if verifier.from_provider(claims):
+            return await _provider_principal(claims, verifier)
         role = Role(str(claims.get("role")))
         tenant_id = UUID(claims["tenant_id"]) if claims.get("tenant_id") else None
         lead_id = UUID(claims["lead_id"]) if claims.get("lead_id") else None
@@ -115,13 +185,34 @@ async def decode_principal(token: str, verifier: TokenVerifier) -> Principal:
         raise ServiceUnavailable(
             "Tokens cannot be verified right now; retry shortly.", headers={"Retry-After": "5"}
         ) from exc
+    except UnmappedClaims as exc:
+        raise Forbidden(f"Signed in, but {exc}.") from exc
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise Unauthorized("The bearer token is missing, invalid or expired.") from exc
     if role is Role.TENANT and tenant_id is None:
         raise Unauthorized("A tenant token must carry `tenant_id`.")
     if role is Role.LEAD and lead_id is None:
         raise Unauthorized("A lead token must carry `lead_id`.")
+    if role is not Role.LEAD and verifier.dev_tokens_refused:
+        raise Unauthorized(
+            "Development sign-in is off here: sign in through the identity provider."
+        )
     return Principal(sub=str(claims["sub"]), role=role, tenant_id=tenant_id, lead_id=lead_id)
+
+
+async def _provider_principal(claims: dict[str, Any], verifier: TokenVerifier) -> Principal:
+    """A provider's user: a tenant's own client makes them that tenant's, whatever else the
+    token says; otherwise ROLE_CLAIM (through ROLE_MAP) and TENANT_CLAIM decide."""
+    s = verifier.settings
+    sub = str(claims["sub"])
+    client = claims.get("client_id") or claims.get("azp")
+    if isinstance(client, str) and client not in (s.oidc_client_id, s.oidc_cli_client_id):
+        tenant_id = await verifier.tenant_clients.tenant_of_client(client)
+        if tenant_id is not None:
+            return Principal(sub=sub, role=Role.TENANT, tenant_id=tenant_id)
+    role = role_of(claims, s.role_claim, s.role_map)
+    tenant = tenant_of(claims, s.tenant_claim) if role is Role.TENANT else None
+    return Principal(sub=sub, role=role, tenant_id=tenant)
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:

@@ -1,0 +1,1 @@
+"""Identity: operators and tenants' users signing in through an OpenID Connect provider."""
