@@ -54,6 +54,8 @@ EVENT_CLASSES: tuple[type[Envelope], ...] = (
     ev.ApiKeyRotated,
     ev.DatabaseCredentialsIssued,
     ev.DatabasePasswordRotationRequested,
+    ev.IdentityClientRegistered,
+    ev.IdentityClientRemoved,
 )
 
 

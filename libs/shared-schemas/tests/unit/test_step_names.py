@@ -24,6 +24,7 @@ def test_the_plan_order_lists_every_step_once() -> None:
     assert STEP_ORDER == (
         StepName.PREFLIGHT,
         StepName.DATABASE,
+        StepName.IDENTITY,
         StepName.CREDENTIALS,
         StepName.INFRASTRUCTURE,
         StepName.BILLING,

@@ -34,6 +34,17 @@ def test_plan_setting_overrides_the_tier_default() -> None:
     assert "infrastructure" not in plan_steps(Tier.SILO, internal)
 
 
+def test_identity_follows_the_driver_unless_the_plan_says() -> None:
+    assert plan_steps(Tier.POOLED, PLAN, identity_driver=True)[:3] == [
+        "preflight",
+        "database",
+        "identity",
+    ]
+    assert "identity" not in plan_steps(Tier.POOLED, PLAN, identity_driver=False)
+    without = PLAN.model_copy(update={"identity": False})
+    assert "identity" not in plan_steps(Tier.SILO, without, identity_driver=True)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

@@ -35,6 +35,14 @@ from shared_schemas.events.database import (
     DatabasePasswordRotationRequestedData,
     database_credentials_binding,
 )
+from shared_schemas.events.identity import (
+    IdentityClientRegistered,
+    IdentityClientRegisteredData,
+    IdentityClientRemoved,
+    IdentityClientRemovedData,
+    IdentityClientSecrets,
+    identity_client_binding,
+)
 from shared_schemas.events.lead import (
     LeadCreated,
     LeadCreatedData,
@@ -145,6 +153,11 @@ __all__ = [
     "ExportRef",
     "ExportedFile",
     "FlagValue",
+    "IdentityClientRegistered",
+    "IdentityClientRegisteredData",
+    "IdentityClientRemoved",
+    "IdentityClientRemovedData",
+    "IdentityClientSecrets",
     "InvoiceIssued",
     "InvoiceIssuedData",
     "LeadCreated",
@@ -226,6 +239,7 @@ __all__ = [
     "WebhookRunRegisteredData",
     "api_key_handover_binding",
     "database_credentials_binding",
+    "identity_client_binding",
     "verification_link_binding",
     "webhook_run_secret_binding",
 ]

@@ -11,6 +11,7 @@ from pydantic import Field
 class StepName(StrEnum):
     PREFLIGHT = "preflight"
     DATABASE = "database"
+    IDENTITY = "identity"  # the tenant's own OpenID client, where a provider is configured
     CREDENTIALS = "credentials"
     INFRASTRUCTURE = "infrastructure"  # the external step: a pipeline driver, then a callback
     BILLING = "billing"

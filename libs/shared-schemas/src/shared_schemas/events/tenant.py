@@ -44,6 +44,11 @@ class PlanFacts(Contract):
     external_infrastructure: bool | None = Field(
         default=None, description="Run the external infrastructure step; unset: silo only."
     )
+    identity: bool | None = Field(
+        default=None,
+        description="Register the tenant's own OpenID client; unset: wherever the provisioner"
+        " has an identity driver other than `none`.",
+    )
 
 
 class TenantProvisioningRequestedData(Contract):

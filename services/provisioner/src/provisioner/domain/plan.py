@@ -5,12 +5,15 @@ from __future__ import annotations
 from shared_schemas.events import STEP_ORDER, PlanFacts, StepName, Tier
 
 
-def plan_steps(tier: Tier, plan: PlanFacts) -> list[StepName]:
-    """Every step in order; `infrastructure` only where the plan (or, unset, the tier) wants it."""
+def plan_steps(tier: Tier, plan: PlanFacts, *, identity_driver: bool = False) -> list[StepName]:
+    """Every step in order; `infrastructure` only where the plan (or, unset, the tier) wants it,
+    `identity` only where the plan (or, unset, an identity driver other than `none`) wants it."""
     external = plan.external_infrastructure
     if external is None:
         external = tier is Tier.SILO
-    return [s for s in STEP_ORDER if s is not StepName.INFRASTRUCTURE or external]
+    identity = identity_driver if plan.identity is None else plan.identity
+    left_out = {StepName.INFRASTRUCTURE: not external, StepName.IDENTITY: not identity}
+    return [s for s in STEP_ORDER if not left_out.get(s, False)]
 
 
 class PreflightFailed(Exception):
