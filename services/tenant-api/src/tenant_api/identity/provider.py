@@ -1,6 +1,6 @@
 """The configured OpenID provider, as discovery describes it: endpoints and signing keys.
 
-The discovery document (`{issuer}/.well-known/openid-configuration`) is read when first needed
+The discovery document (`{issuer}/.well-known/openid-configuration`, OIDC Discovery §4) is read when first needed
 and kept for the process: a provider's endpoints do not move under a running deployment. Until
 it has been read once, a failed read is retried at most once per JWKS_MIN_REFETCH_SECONDS, so a
 provider outage costs each request nothing and cannot turn the gateway into a flood. Its keys
@@ -82,7 +82,7 @@ class OidcProvider:
         return last is None or time.monotonic() - last >= self._min_refetch
 
     async def _read(self) -> dict[str, Any] | None:
-        url = f"{self.issuer}/.well-known/openid-configuration"
+        url = f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
         try:
             response = await self._client.get(url)
             response.raise_for_status()

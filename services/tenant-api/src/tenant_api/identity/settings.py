@@ -73,8 +73,9 @@ class IdentitySettings(BaseSettings):
                 if getattr(self, name):
                     raise ValueError(f"{name.upper()} needs OIDC_ISSUER")
             return self
-        if not issuer.startswith(("https://", "http://")) or issuer.endswith("/"):
-            raise ValueError("OIDC_ISSUER must be an http(s) URL without a trailing slash")
+        # Exactly as the provider writes `iss` (Auth0's ends with a slash, Keycloak's does not).
+        if not issuer.startswith(("https://", "http://")):
+            raise ValueError("OIDC_ISSUER must be an http(s) URL")
         production = getattr(self, "environment", "development") == "production"
         if production and not issuer.startswith("https://"):
             raise ValueError("OIDC_ISSUER must use https in production")
