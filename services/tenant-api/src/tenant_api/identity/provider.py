@@ -1,10 +1,11 @@
 """The configured OpenID provider, as discovery describes it: endpoints and signing keys.
 
-The discovery document (`{issuer}/.well-known/openid-configuration`, OIDC Discovery §4) is read when first needed
-and kept for the process: a provider's endpoints do not move under a running deployment. Until
-it has been read once, a failed read is retried at most once per JWKS_MIN_REFETCH_SECONDS, so a
-provider outage costs each request nothing and cannot turn the gateway into a flood. Its keys
-are an ordinary `JwksKeys` over the discovered `jwks_uri` (cached, refreshed on an unknown `kid`).
+The discovery document (`{issuer}/.well-known/openid-configuration`, OIDC Discovery §4) is
+read when first needed and kept for the process: a provider's endpoints do not move under a
+running deployment. Until it has been read once, a failed read is retried at most once per
+JWKS_MIN_REFETCH_SECONDS, so a provider outage costs each request nothing and cannot turn the
+gateway into a flood. Its keys are an ordinary `JwksKeys` over the discovered `jwks_uri`
+(cached, refreshed on an unknown `kid`).
 """
 
 from __future__ import annotations
