@@ -230,6 +230,11 @@ async def test_without_a_session_or_development_sign_in_commands_ask_to_sign_in(
     assert code == 1
     assert "the saved session is for https://login.other.example; run `tenantctl login`" in err
 
+    without_provider = {k: v for k, v in env.items() if not k.startswith("OIDC_")}
+    code, out, err = await tenantctl(without_provider, "tenants", "list")
+    assert code == 1
+    assert "OIDC_ISSUER is unset (the saved session is for https://login.other.example)" in err
+
 
 async def test_login_without_a_provider_says_what_to_set(env: dict[str, str]) -> None:
     env = {k: v for k, v in env.items() if k not in {"OIDC_ISSUER", "OIDC_CLI_CLIENT_ID"}}

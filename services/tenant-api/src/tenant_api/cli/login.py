@@ -151,10 +151,10 @@ def _whoami(args: argparse.Namespace) -> None:
     if saved.expires_at is None:
         expiry = "unknown"
     elif saved.expires_at <= now:
-        expiry = f"{saved.expires_at.isoformat()} (expired; refreshed on the next command)"
+        expiry = f"{saved.expires_at:%Y-%m-%d %H:%M:%S %Z} (expired; refreshed on the next command)"
     else:
         minutes = int((saved.expires_at - now).total_seconds() // 60)
-        expiry = f"{saved.expires_at.isoformat()} (in {minutes} min)"
+        expiry = f"{saved.expires_at:%Y-%m-%d %H:%M:%S %Z} (in {minutes} min)"
     for label, value in (
         ("sub", saved.sub or "?"),
         ("role", saved.role or "none this control plane knows"),

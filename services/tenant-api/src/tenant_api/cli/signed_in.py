@@ -34,10 +34,15 @@ def bearer_token() -> str:
         return fresh(saved, config).access_token
     if config.development_sign_in:
         return mint_token(config, role="admin", sub="tenantctl", ttl=timedelta(minutes=5))
+    if saved is not None and not config.oidc_issuer:
+        raise CliError(
+            f"not signed in: OIDC_ISSUER is unset (the saved session is for {saved.issuer})"
+            " and development sign-in is off"
+        )
     if saved is not None:
         raise CliError(
-            f"not signed in to {config.oidc_issuer or 'a provider (OIDC_ISSUER is unset)'}: the"
-            f" saved session is for {saved.issuer}; run `tenantctl login`"
+            f"not signed in to {config.oidc_issuer}: the saved session is for {saved.issuer};"
+            " run `tenantctl login`"
         )
     raise CliError("not signed in: run `tenantctl login`")
 
