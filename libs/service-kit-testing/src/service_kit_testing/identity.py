@@ -156,6 +156,16 @@ class IdentityProvider:
         with httpx.Client(timeout=10) as http:
             self.walk_forms(http, verification_uri_complete, user)
 
+    def deny_device(self, verification_uri_complete: str) -> None:
+        """The user, shown the code, presses the confirmation page's Abort instead."""
+        with httpx.Client(timeout=10) as http:
+            page = http.get(verification_uri_complete)
+            page.raise_for_status()
+            parser = _Forms()
+            parser.feed(page.text)
+            form = parser.forms[0]
+            http.post(urljoin(str(page.url), form.action), data={**form.fields, "abort": "yes"})
+
     def walk_forms(self, http: httpx.Client, url: str, user: str, *, stop_at: str = "") -> str:
         """Follow redirects and submit each page's form (login as `user`, consent, confirm)
         until a redirect to `stop_at` (returned) or a page with no form (the flow's end)."""

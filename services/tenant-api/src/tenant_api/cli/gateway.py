@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from typing import Any, BinaryIO
 
 import httpx
-from pydantic import ValidationError
 
-from service_kit.tokens import mint_token
-from tenant_api.settings import TenantApiSettings
+from tenant_api.cli.config import CliError as CliError
+from tenant_api.cli.config import settings as settings
+from tenant_api.cli.signed_in import bearer_token
 
 GATEWAY_URL = "http://127.0.0.1:8000"
-
-
-class CliError(Exception):
-    """Printed as `tenantctl: <message>` with exit status 1."""
-
-
-def settings() -> TenantApiSettings:
-    try:
-        return TenantApiSettings()
-    except ValidationError as exc:
-        raise CliError(f"invalid configuration: {exc.errors()[0]['msg']}") from exc
 
 
 def call(
@@ -71,10 +59,7 @@ def download(path: str, params: dict[str, Any], out: BinaryIO, *, timeout: float
 def _gateway() -> tuple[str, dict[str, str]]:
     """The gateway's base URL and the Authorization header to call it with."""
     base = os.environ.get("GATEWAY_URL", GATEWAY_URL)
-    token = os.environ.get("TENANTCTL_TOKEN") or mint_token(
-        settings(), role="admin", sub="tenantctl", ttl=timedelta(minutes=5)
-    )
-    return base, {"Authorization": f"Bearer {token}"}
+    return base, {"Authorization": f"Bearer {bearer_token()}"}
 
 
 def _given(params: dict[str, Any] | None) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 from service_kit.tokens import mint_token
-from tenant_api.cli import audit, dlq, keys, leads, offboarding, pipeline
+from tenant_api.cli import audit, dlq, keys, leads, login, offboarding, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
 from tenant_api.cli.output import page, printed_as_json
 from tenant_api.domain.roles import Role
@@ -29,10 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tenantctl",
         description="Operate the control plane. Talks to the gateway at $GATEWAY_URL "
-        f"(default {GATEWAY_URL}) with $TENANTCTL_TOKEN, or an admin token signed with "
-        "$JWT_SECRET when that is unset; `vault rotate` connects to $DATABASE_URL instead.",
+        f"(default {GATEWAY_URL}) with $TENANTCTL_TOKEN, else the session `tenantctl login` "
+        "saved, else (development sign-in only) an admin token signed with $JWT_SECRET; "
+        "`vault rotate` connects to $DATABASE_URL instead.",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    login.add_commands(commands)
 
     token = commands.add_parser("token", help="print a signed JWT (development)")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])

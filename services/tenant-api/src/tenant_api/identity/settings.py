@@ -38,6 +38,11 @@ class IdentitySettings(BaseSettings):
     oidc_cli_client_id: str | None = Field(
         default=None, description="The public client `tenantctl login` uses (device flow)."
     )
+    oidc_cli_scopes: str = Field(
+        default="openid offline_access api",
+        description="Scopes `tenantctl login` asks for: a refresh token (offline_access) and"
+        " access to this API (the scope the provider grants for OIDC_AUDIENCE).",
+    )
     role_claim: str = Field(
         default="role", description="The claim (text or list) that carries the role or groups."
     )
