@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -20,7 +21,7 @@ from notifier.app import create_app
 from notifier.settings import NotifierSettings
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_VERIFICATION_LINK_KEY
-from service_kit_testing import TestInfra, service_fixtures
+from service_kit_testing import Publish, TestInfra, service_fixtures
 from shared_schemas.events import (
     Contact,
     LeadCreated,
@@ -105,6 +106,12 @@ async def smtp() -> AsyncIterator[SmtpSink]:
     yield sink
     server.close()
     await server.wait_closed()
+
+
+@pytest.fixture
+def send(app: FastAPI, publish: Publish) -> Publish:
+    """Publish an event, as its producer would, to the notifier the test has started."""
+    return publish
 
 
 @pytest.fixture

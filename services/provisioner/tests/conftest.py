@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -14,31 +13,16 @@ from provisioner.adapters.secrets_box import SecretBox
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
 from service_kit_testing import Publish, SqlRunner, TestInfra, served, service_fixtures, started
-from shared_schemas.events import (
-    Contact,
-    PlanFacts,
-    TenantProvisioningRequested,
-    TenantProvisioningRequestedData,
-    Tier,
-    WebhookReceived,
-    WebhookReceivedData,
-    WebhookRunRegistered,
-    WebhookRunRegisteredData,
-)
+from shared_schemas.events import TenantProvisioningRequested, Tier
+
+from .messages import STANDARD, request  # type: ignore[import-not-found]
+from .saga import Fetch, Saga, SagaWatch  # type: ignore[import-not-found]
 
 LocalDriver = Callable[[FastAPI], AbstractAsyncContextManager[ProvisionerSettings]]
 Provisioned = Callable[[Tier], Awaitable[TenantProvisioningRequested]]
 ConnectAs = Callable[[TenantProvisioningRequested], Awaitable[asyncpg.Connection]]
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="provisioner")
-STANDARD = PlanFacts(
-    id="standard",
-    name="Standard",
-    tiers=[Tier.POOLED, Tier.SILO],
-    price="49.00",
-    currency="USD",
-    billing_period="monthly",
-)
 
 
 @pytest.fixture
@@ -80,59 +64,8 @@ def local_driver(infra: TestInfra, migrated: None) -> LocalDriver:
     return start
 
 
-def request(
-    tier: Tier, *, plan: PlanFacts = STANDARD, key: str | None = None
-) -> TenantProvisioningRequested:
-    tenant_id, pipeline_id = uuid.uuid4(), uuid.uuid4()
-    return TenantProvisioningRequested.build(
-        TenantProvisioningRequestedData(
-            tenant_id=tenant_id,
-            pipeline_id=pipeline_id,
-            key=key or "k" + uuid.uuid4().hex[:12],
-            name="Acme",
-            tier=tier,
-            plan=plan,
-            contact=Contact(first_name="Ada", last_name="Lovelace", email="ada@acme.example"),
-            requested_by="test",
-        ),
-        producer="tenant-api",
-        correlation_id=pipeline_id,
-        tenant_id=tenant_id,
-    )
-
-
-def callback(req: TenantProvisioningRequested, *, succeeded: bool = True) -> WebhookReceived:
-    """The signed callback of the request's external step, as webhook-receiver publishes it."""
-    d = req.data
-    return WebhookReceived.build(
-        WebhookReceivedData(
-            delivery_id=uuid.uuid4(),
-            tenant_id=d.tenant_id,
-            pipeline_id=d.pipeline_id,
-            scheme="arc",
-            succeeded=succeeded,
-            resources=[{"kind": "cluster"}],
-            app_plane_url="https://acme.example.app",
-        ),
-        producer="webhook-receiver",
-        correlation_id=d.pipeline_id,
-        tenant_id=d.tenant_id,
-    )
-
-
-def registered(req: TenantProvisioningRequested) -> WebhookRunRegistered:
-    """webhook-receiver's word that it stored the run of the request's external step."""
-    d = req.data
-    return WebhookRunRegistered.build(
-        WebhookRunRegisteredData(tenant_id=d.tenant_id, pipeline_id=d.pipeline_id),
-        producer="webhook-receiver",
-        correlation_id=d.pipeline_id,
-        tenant_id=d.tenant_id,
-    )
-
-
 @pytest.fixture
-def tenant_db(settings: ProvisionerSettings) -> Callable[..., Awaitable[Any]]:
+def tenant_db(settings: ProvisionerSettings) -> Fetch:
     """One value from the tenant-data database."""
 
     async def fetchval(sql: str, *args: Any) -> Any:
@@ -143,6 +76,23 @@ def tenant_db(settings: ProvisionerSettings) -> Callable[..., Awaitable[Any]]:
             await conn.close()
 
     return fetchval
+
+
+@pytest.fixture
+def saga(
+    app: FastAPI,
+    event_tap: Any,
+    publish: Publish,
+    sql: SqlRunner,
+    tenant_db: Fetch,
+    settings: ProvisionerSettings,
+) -> SagaWatch:
+    """The test's provisioner (started), seen through a tap on the routing keys it names."""
+
+    async def watch(*routing_keys: str) -> Saga:
+        return Saga(await event_tap(*routing_keys), publish, sql, tenant_db, settings)
+
+    return watch
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from service_kit_testing.events import (
 )
 from service_kit_testing.infra import TestInfra, isolated_infra
 from service_kit_testing.passwords import server_accepts_password
+from service_kit_testing.plan_facts import standard_plan
 from service_kit_testing.plans import generic_plan
 from service_kit_testing.ports import free_port, free_port_base
 from service_kit_testing.processes import child_processes, worker_processes
@@ -47,6 +48,7 @@ __all__ = [
     "server_accepts_password",
     "service_fixtures",
     "sql_runner",
+    "standard_plan",
     "started",
     "tcp_proxy",
     "wait_for_queue_messages",

@@ -9,7 +9,6 @@ from email import message_from_bytes, policy
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 
 import service_kit_testing as kit
 from notifier.adapters.mailer import eml_filename, mailer_from_settings
@@ -34,15 +33,14 @@ def parts(message: Any) -> tuple[str, str]:
 
 
 async def test_verification_email_arrives_with_the_link_in_both_parts(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     probe: Any,
     lead_created: Callable[..., LeadCreated],
     opened_link: Callable[[LeadCreated], str],
 ) -> None:
     event = lead_created(first_name="Ada", company_name="Analytical Engines")
-    await kit.publish_event(infra, event)
+    await send(event)
     (message,) = await smtp.wait_for(1)
     text, rich = parts(message)
     url = opened_link(event)
@@ -61,16 +59,15 @@ async def test_verification_email_arrives_with_the_link_in_both_parts(
 
 
 async def test_the_same_event_twice_sends_one_email_and_keeps_one_row(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     probe: Any,
     lead_created: Callable[..., LeadCreated],
 ) -> None:
     event = lead_created()
     duplicates = probe.consumed("duplicate")
-    await kit.publish_event(infra, event)
-    await kit.publish_event(infra, event)
+    await send(event)
+    await send(event)
     await probe.until(lambda: probe.consumed("duplicate") == duplicates + 1, 10, "the duplicate")
     assert len(smtp.messages) == 1
     assert len(await probe.notifications(event.id)) == 1

@@ -77,8 +77,7 @@ async def test_smtp_down_retries_with_delay_then_dead_letters(
 
 
 async def test_a_transient_smtp_refusal_is_retried_and_delivered_once(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     probe: Any,
     lead_created: Callable[..., LeadCreated],
@@ -87,7 +86,7 @@ async def test_a_transient_smtp_refusal_is_retried_and_delivered_once(
     smtp.refuse_next = 1
     event = lead_created()
     retried = probe.consumed("retried")
-    await kit.publish_event(infra, event)
+    await send(event)
     (message,) = await smtp.wait_for(1)
     assert opened_link(event) in message.get_body(("plain",)).get_content()
 

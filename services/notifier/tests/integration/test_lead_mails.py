@@ -62,14 +62,13 @@ async def test_a_link_no_key_opens_is_dead_lettered_at_once_with_its_reason(
 
 
 async def test_an_address_with_an_account_gets_a_sign_in_hint_and_no_code(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     probe: Any,
     lead_created: Callable[..., LeadCreated],
 ) -> None:
     event = lead_created(account_exists=True, verification_link=None, code_expires_at=None)
-    await kit.publish_event(infra, event)
+    await send(event)
 
     (message,) = await smtp.wait_for(1)
     text = message.get_body(("plain",)).get_content()

@@ -8,7 +8,6 @@ from typing import Any, cast
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 import service_kit_testing as kit
 from notifier.settings import NotifierSettings
@@ -37,8 +36,7 @@ def settings(
 
 
 async def test_the_contact_gets_working_links_valid_export_link_days(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     settings: NotifierSettings,
     s3: S3Server,
@@ -52,7 +50,7 @@ async def test_the_contact_gets_working_links_valid_export_link_days(
     client.put_object(Bucket=bucket, Key=f"{folder}/tenant-api/tenant.json", Body=b'{"k": "acme"}')
 
     event = tenant_offboarded(export_location=f"s3://{bucket}/{folder}")
-    await kit.publish_event(infra, event)
+    await send(event)
     (message,) = await smtp.wait_for(1)
     text, rich = parts(message)
     links = [line for line in text.splitlines() if line.startswith(s3.endpoint_url)]

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -71,8 +70,7 @@ async def handled(probe: Any, event: Envelope) -> None:
 
 
 async def test_a_redelivery_after_sent_sends_nothing(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     probe: Any,
     tenant_activated: Callable[..., Any],
@@ -82,7 +80,7 @@ async def test_a_redelivery_after_sent_sends_nothing(
     # The handler's transaction (its inbox row) fails at COMMIT, after the server accepted the
     # e-mail: as a kill -9 there would, the event is delivered again.
     await fail_once("inbox", "AFTER INSERT AT COMMIT", f"NEW.event_id = '{event.id}'")
-    await kit.publish_event(infra, event)
+    await send(event)
 
     await handled(probe, event)
 
@@ -95,8 +93,7 @@ async def test_a_redelivery_after_sent_sends_nothing(
 
 
 async def test_a_crash_before_sent_is_recorded_sends_one_copy_with_the_same_message_id(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     probe: Any,
     tenant_activated: Callable[..., Any],
@@ -110,7 +107,7 @@ async def test_a_crash_before_sent_is_recorded_sends_one_copy_with_the_same_mess
         "BEFORE INSERT OR UPDATE",
         f"NEW.event_id = '{event.id}' AND NEW.status = 'SENT'",
     )
-    await kit.publish_event(infra, event)
+    await send(event)
 
     await handled(probe, event)
 
@@ -122,7 +119,7 @@ async def test_a_crash_before_sent_is_recorded_sends_one_copy_with_the_same_mess
     assert (row.attempts, row.message_id, row.last_error) == (2, expected, None)
     # Redelivered once more (a publisher's duplicate): nothing more goes out.
     duplicates = probe.consumed("duplicate", event.type)
-    await kit.publish_event(infra, event)
+    await send(event)
     await probe.until(
         lambda: probe.consumed("duplicate", event.type) > duplicates, 10, "the duplicate"
     )

@@ -32,15 +32,14 @@ async def inbox_rows(probe: Any, event: Envelope) -> list[Any]:
 
 
 async def test_welcome_email_names_the_tenant_and_links_to_its_app(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     probe: Any,
     tenant_activated: Callable[..., Any],
 ) -> None:
     event = tenant_activated(name="Compiler Works", app_url="https://compiler.app.example/home")
     contact = event.data.contact
-    await kit.publish_event(infra, event)
+    await send(event)
     (message,) = await smtp.wait_for(1)
     assert smtp.recipients == [[contact.email]]
     assert message["To"].addresses[0].display_name == "Grace Hopper"
@@ -58,14 +57,13 @@ async def test_welcome_email_names_the_tenant_and_links_to_its_app(
 
 
 async def test_welcome_without_an_app_url_links_to_app_base_url_and_key(
-    app: FastAPI,
+    send: kit.Publish,
     settings: NotifierSettings,
-    infra: kit.TestInfra,
     smtp: Any,
     tenant_activated: Callable[..., Any],
 ) -> None:
     event = tenant_activated(app_url=None)
-    await kit.publish_event(infra, event)
+    await send(event)
     (message,) = await smtp.wait_for(1)
     assert settings.app_base_url == "http://localhost:3000"
     text, rich = parts(message)
@@ -74,16 +72,15 @@ async def test_welcome_without_an_app_url_links_to_app_base_url_and_key(
 
 
 async def test_provisioning_failed_tells_the_contact_and_the_operators_once_each(
-    app: FastAPI,
+    send: kit.Publish,
     settings: NotifierSettings,
-    infra: kit.TestInfra,
     smtp: Any,
     probe: Any,
     provisioning_failed: Callable[..., Any],
 ) -> None:
     event = provisioning_failed(step="database", reason="schema tenant_acme: permission denied")
     data = event.data
-    await kit.publish_event(infra, event)
+    await send(event)
     await smtp.wait_for(2)
     (notice,) = smtp.to(data.contact.email)
     (alert,) = smtp.to(settings.ops_email)
@@ -113,14 +110,13 @@ async def test_provisioning_failed_tells_the_contact_and_the_operators_once_each
 
 
 async def test_offboarding_notice_reaches_the_contact(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     probe: Any,
     tenant_offboarded: Callable[..., Any],
 ) -> None:
     event = tenant_offboarded()
-    await kit.publish_event(infra, event)
+    await send(event)
     (message,) = await smtp.wait_for(1)
     assert smtp.recipients == [[event.data.contact.email]]
     assert message["Subject"] == f"Your tenant {event.data.key} has been offboarded"
@@ -136,14 +132,13 @@ async def test_offboarding_notice_reaches_the_contact(
 
 
 async def test_offboarding_notice_tells_where_the_export_is(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     tenant_offboarded: Callable[..., Any],
 ) -> None:
     folder = "/srv/exports/acme-1f0e/5a7c"
     event = tenant_offboarded(export_location=f"file://{folder}")
-    await kit.publish_event(infra, event)
+    await send(event)
     (message,) = await smtp.wait_for(1)
     for part in parts(message):
         assert "A copy of your data was exported" in part
@@ -156,8 +151,7 @@ async def test_offboarding_notice_tells_where_the_export_is(
     [("tenant_activated", 1), ("provisioning_failed", 2), ("tenant_offboarded", 1)],
 )
 async def test_the_same_event_twice_sends_each_email_once(
-    app: FastAPI,
-    infra: kit.TestInfra,
+    send: kit.Publish,
     smtp: Any,
     probe: Any,
     request: pytest.FixtureRequest,
@@ -166,8 +160,8 @@ async def test_the_same_event_twice_sends_each_email_once(
 ) -> None:
     event = request.getfixturevalue(factory)()
     duplicates = probe.consumed("duplicate", event.type)
-    await kit.publish_event(infra, event)
-    await kit.publish_event(infra, event)
+    await send(event)
+    await send(event)
     await probe.until(
         lambda: probe.consumed("duplicate", event.type) == duplicates + 1, 10, "the duplicate"
     )
@@ -181,9 +175,8 @@ async def test_the_same_event_twice_sends_each_email_once(
 
 @pytest.mark.parametrize("refused", ["ops", "contact"])
 async def test_one_refused_email_is_retried_without_resending_the_other(
-    app: FastAPI,
+    send: kit.Publish,
     settings: NotifierSettings,
-    infra: kit.TestInfra,
     smtp: Any,
     probe: Any,
     provisioning_failed: Callable[..., Any],
@@ -193,7 +186,7 @@ async def test_one_refused_email_is_retried_without_resending_the_other(
     contact, ops = event.data.contact.email, settings.ops_email
     smtp.refuse_to[ops if refused == "ops" else contact] = 1
     retried = probe.consumed("retried", event.type)
-    await kit.publish_event(infra, event)
+    await send(event)
 
     contact_row = await probe.notification(event.id, "SENT", kind=CONTACT_KIND)
     ops_row = await probe.notification(event.id, "SENT", kind=OPS_KIND)

@@ -21,9 +21,9 @@ from service_kit_testing import TcpProxy, TestInfra, started, tcp_proxy
 from shared_schemas import Envelope
 from shared_schemas.events import Tier
 
-from ..conftest import request  # type: ignore[import-not-found]
+from ..messages import request  # type: ignore[import-not-found]
+from ..saga import mine, outcome  # type: ignore[import-not-found]
 from .test_engine_outages import seen  # type: ignore[import-not-found]
-from .test_pipelines import mine, outcome  # type: ignore[import-not-found]
 
 REQUESTED = "tenant.provisioning_requested"
 

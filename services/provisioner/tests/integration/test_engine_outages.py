@@ -19,8 +19,8 @@ from service_kit_testing import TcpProxy, started, tcp_proxy
 from shared_schemas import Envelope
 from shared_schemas.events import Tier
 
-from ..conftest import request  # type: ignore[import-not-found]
-from .test_pipelines import mine, outcome, resources_gone  # type: ignore[import-not-found]
+from ..messages import request  # type: ignore[import-not-found]
+from ..saga import mine, outcome, resources_gone  # type: ignore[import-not-found]
 
 Fetch = Callable[..., Awaitable[Any]]
 Sql = Callable[..., Awaitable[list[Any]]]

@@ -18,9 +18,10 @@ from fastapi.responses import Response
 from service_kit_testing import Publish
 from shared_schemas.events import PipelineRef, TenantCancelRequested, Tier
 
-from ..conftest import LocalDriver, registered, request  # type: ignore[import-not-found]
+from ..conftest import LocalDriver  # type: ignore[import-not-found]
+from ..messages import registered, request  # type: ignore[import-not-found]
+from ..saga import silo_request_waiting, waiting_run  # type: ignore[import-not-found]
 from .test_local_driver_retries import StandIn, callback_done  # type: ignore[import-not-found]
-from .test_pipelines import silo_request_waiting, waiting_run  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 

@@ -19,8 +19,9 @@ from service_kit.webhooks import verify_arc
 from service_kit_testing import Publish
 from shared_schemas.events import Tier
 
-from ..conftest import LocalDriver, registered, request  # type: ignore[import-not-found]
-from .test_pipelines import silo_request_waiting, waiting_run  # type: ignore[import-not-found]
+from ..conftest import LocalDriver  # type: ignore[import-not-found]
+from ..messages import registered, request  # type: ignore[import-not-found]
+from ..saga import silo_request_waiting, waiting_run  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 PROBLEMS = "https://controlplane.dev/problems/"

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import hashlib
 import io
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-from fastapi import FastAPI
 
 from provisioner.settings import ProvisionerSettings
 from service_kit.exports import open_store
 from service_kit.topology import dlq_name
-from service_kit_testing import Publish, TestInfra
+from service_kit_testing import TestInfra
 from shared_schemas.events import (
     ExportRef,
     TenantOffboardingRequested,
@@ -26,24 +23,7 @@ from shared_schemas.events import (
     Tier,
 )
 
-from ..conftest import callback, request  # type: ignore[import-not-found]
-from .test_pipelines import _dead_lettered, outcome, resources_gone, waiting_run  # type: ignore[import-not-found]
-
-Fetch = Callable[..., Awaitable[Any]]
-Sql = Callable[..., Awaitable[list[Any]]]
-
-
-async def provisioned(
-    publish: Publish, tap: Any, sql: Sql, settings: ProvisionerSettings, tier: Tier
-) -> TenantProvisioningRequested:
-    req = request(tier)
-    await publish(req)
-    if tier is Tier.SILO:
-        await waiting_run(sql, settings, req.data.tenant_id)
-        await publish(callback(req))
-    done = await outcome(tap, req.data.tenant_id, "provisioning.completed", "provisioning.failed")
-    assert done.type == "provisioning.completed"
-    return req
+from ..saga import SagaWatch, dead_lettered  # type: ignore[import-not-found]
 
 
 def offboarding(
@@ -84,34 +64,18 @@ def on_disk(folder: Path, files: list[Any]) -> dict[str, bytes]:
     return found
 
 
-async def published(tap: Any, event_type: str, tenant_id: uuid.UUID, *, count: int) -> list[Any]:
-    """The tenant's events of `event_type`, once there are `count`."""
-    deadline = asyncio.get_running_loop().time() + 15
-    while asyncio.get_running_loop().time() < deadline:
-        found = [e for e in tap.received if e.type == event_type and e.tenant_id == tenant_id]
-        if len(found) >= count:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"fewer than {count} {event_type} for {tenant_id}")
-
-
 def rows(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode())))
 
 
 async def test_silo_and_pooled_exports_hold_exactly_their_rows_then_everything_goes(
-    app: FastAPI,
-    event_tap: Any,
-    publish: Publish,
-    tenant_db: Fetch,
-    sql: Sql,
-    settings: ProvisionerSettings,
-    exports_dir: Path,
+    saga: SagaWatch, exports_dir: Path
 ) -> None:
-    tap = await event_tap("provisioning.*", "tenant.deprovisioned")
-    silo = await provisioned(publish, tap, sql, settings, Tier.SILO)
-    pooled = await provisioned(publish, tap, sql, settings, Tier.POOLED)
-    neighbour = await provisioned(publish, tap, sql, settings, Tier.POOLED)
+    s = await saga("provisioning.*", "tenant.deprovisioned")
+    settings = s.settings
+    silo = await s.provisioned(Tier.SILO)
+    pooled = await s.provisioned(Tier.POOLED)
+    neighbour = await s.provisioned(Tier.POOLED)
     schema = settings.tenant_role_prefix + silo.data.key
     await tenant_data(
         settings,
@@ -132,12 +96,12 @@ async def test_silo_and_pooled_exports_hold_exactly_their_rows_then_everything_g
 
     for req in (silo, pooled):
         asked = offboarding(req, settings)
-        await publish(asked)
-        gone = await outcome(tap, req.data.tenant_id, "tenant.deprovisioned")
+        await s.publish(asked)
+        gone = await s.outcome(req, "tenant.deprovisioned")
         assert asked.data.export is not None
         assert gone.data.export_id == asked.data.export.export_id
         assert gone.data.resources_removed  # removed after the export
-        await resources_gone(settings, req, tenant_db, sql)
+        await s.resources_gone(req)
         files = on_disk(exports_dir / asked.data.export.folder, gone.data.exported_files)
         if req is silo:
             assert sorted(files) == [
@@ -156,7 +120,7 @@ async def test_silo_and_pooled_exports_hold_exactly_their_rows_then_everything_g
             records = rows(files["provisioner/pooled/records.csv"])
             assert {r["tenant_id"] for r in records} == {str(pooled.data.tenant_id)}
             assert [r["payload"] for r in records] == ['{"n": 1}', '{"n": 2}']
-        ledger = await sql(
+        ledger = await s.sql(
             "SELECT status, details FROM provisioner.resources WHERE tenant_id = :t "
             "AND kind = 'export'",
             t=req.data.tenant_id,
@@ -164,30 +128,33 @@ async def test_silo_and_pooled_exports_hold_exactly_their_rows_then_everything_g
         assert [row.status for row in ledger] == ["CREATED"]  # kept: the export outlives them
     # The neighbour's rows are where they were.
     assert (
-        await tenant_db(
+        await s.tenant_db(
             "SELECT count(*) FROM pooled.records WHERE tenant_id = $1", neighbour.data.tenant_id
         )
         == 1
     )
 
 
-async def test_a_second_request_after_the_export_reuses_it(
-    app: FastAPI, event_tap: Any, publish: Publish, sql: Sql, settings: ProvisionerSettings
-) -> None:
-    tap = await event_tap("provisioning.*", "tenant.deprovisioned")
-    req = await provisioned(publish, tap, sql, settings, Tier.POOLED)
-    first = offboarding(req, settings)
-    await publish(first)
-    done = await outcome(tap, req.data.tenant_id, "tenant.deprovisioned")
+async def test_a_second_request_after_the_export_reuses_it(saga: SagaWatch) -> None:
+    s = await saga("provisioning.*", "tenant.deprovisioned")
+    req = await s.provisioned(Tier.POOLED)
+    first = offboarding(req, s.settings)
+    await s.publish(first)
+    done = await s.outcome(req, "tenant.deprovisioned")
     assert first.data.export is not None
     again = offboarding_to(req, first.data.export)  # another message asking the same
-    await publish(again)
+    await s.publish(again)
 
-    seen = await published(tap, "tenant.deprovisioned", req.data.tenant_id, count=2)
+    seen = await s.tap.wait_for(
+        "tenant.deprovisioned",
+        count=2,
+        timeout=15,
+        where=lambda e: e.tenant_id == req.data.tenant_id,
+    )
     second = seen[1]
     assert second.data.exported_files == done.data.exported_files
     assert second.data.resources_removed == []
-    exports = await sql(
+    exports = await s.sql(
         "SELECT count(*) AS n FROM provisioner.resources WHERE tenant_id = :t AND kind = 'export'",
         t=req.data.tenant_id,
     )
@@ -195,31 +162,26 @@ async def test_a_second_request_after_the_export_reuses_it(
 
 
 async def test_a_refused_export_removes_nothing_and_dead_letters_after_its_retries(
-    app: FastAPI,
-    event_tap: Any,
-    publish: Publish,
-    tenant_db: Fetch,
-    sql: Sql,
-    settings: ProvisionerSettings,
-    exports_dir: Path,
-    infra: TestInfra,
+    saga: SagaWatch, exports_dir: Path, infra: TestInfra
 ) -> None:
-    tap = await event_tap("provisioning.*", "tenant.deprovisioned")
-    req = await provisioned(publish, tap, sql, settings, Tier.POOLED)
-    asked = offboarding(req, settings)
+    s = await saga("provisioning.*", "tenant.deprovisioned")
+    req = await s.provisioned(Tier.POOLED)
+    asked = offboarding(req, s.settings)
     assert asked.data.export is not None
     # A file where the tenant's folder must go: no write succeeds, root or not.
     blocker = exports_dir / asked.data.export.folder.split("/")[0]
     blocker.parent.mkdir(parents=True)
     blocker.write_text("in the way")
 
-    await publish(asked)
-    message = await _dead_lettered(infra, dlq_name(settings), asked.id)
+    await s.publish(asked)
+    message = await dead_lettered(infra, dlq_name(s.settings), asked.id)
     assert message.headers["x-reason"] == "retries_exhausted"
     assert "ExportFailed" in message.headers["x-error"]
     assert message.headers["x-original-routing-key"] == "tenant.offboarding_requested"
-    assert await tenant_db("SELECT 1 FROM pooled.tenants WHERE tenant_id = $1", req.data.tenant_id)
-    still_open = await sql(
+    assert await s.tenant_db(
+        "SELECT 1 FROM pooled.tenants WHERE tenant_id = $1", req.data.tenant_id
+    )
+    still_open = await s.sql(
         "SELECT kind FROM provisioner.resources WHERE tenant_id = :t AND status <> 'DELETED' "
         "AND kind <> 'export'",
         t=req.data.tenant_id,
@@ -231,15 +193,11 @@ async def test_a_refused_export_removes_nothing_and_dead_letters_after_its_retri
         "role",
         "subscription",
     ]
-    assert not [
-        e
-        for e in tap.received
-        if e.tenant_id == req.data.tenant_id and e.type == "tenant.deprovisioned"
-    ]
+    assert not s.events("tenant.deprovisioned", req)
 
     # The store back, the replayed message exports, then removes.
     blocker.unlink()
-    await publish(asked)
-    gone = await outcome(tap, req.data.tenant_id, "tenant.deprovisioned")
+    await s.publish(asked)
+    gone = await s.outcome(req, "tenant.deprovisioned")
     on_disk(exports_dir / asked.data.export.folder, gone.data.exported_files)
-    await resources_gone(settings, req, tenant_db, sql)
+    await s.resources_gone(req)

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from provisioner.settings import ProvisionerSettings
 from service_kit.exports_s3 import s3_client
-from service_kit_testing import Publish, TestInfra
+from service_kit_testing import TestInfra
 from service_kit_testing.s3 import S3Server
 from shared_schemas.events import Tier
 
-from .test_offboarding_export import offboarding, provisioned, rows  # type: ignore[import-not-found]
-from .test_pipelines import outcome, resources_gone  # type: ignore[import-not-found]
-
-Fetch = Callable[..., Awaitable[Any]]
-Sql = Callable[..., Awaitable[list[Any]]]
+from ..saga import SagaWatch  # type: ignore[import-not-found]
+from .test_offboarding_export import offboarding, rows  # type: ignore[import-not-found]
 
 
 @pytest.fixture
@@ -34,26 +28,20 @@ def settings(infra: TestInfra, s3: S3Server, s3_export_url: str) -> ProvisionerS
 
 
 async def test_a_pooled_tenant_is_exported_to_s3_then_removed(
-    app: FastAPI,
-    event_tap: Any,
-    publish: Publish,
-    tenant_db: Fetch,
-    sql: Sql,
-    settings: ProvisionerSettings,
-    s3: S3Server,
+    saga: SagaWatch, settings: ProvisionerSettings, s3: S3Server
 ) -> None:
-    tap = await event_tap("provisioning.*", "tenant.deprovisioned")
-    req = await provisioned(publish, tap, sql, settings, Tier.POOLED)
-    record_id = await tenant_db(
+    s = await saga("provisioning.*", "tenant.deprovisioned")
+    req = await s.provisioned(Tier.POOLED)
+    record_id = await s.tenant_db(
         "INSERT INTO pooled.records (tenant_id, payload) VALUES ($1, '{\"n\": 7}') RETURNING id",
         req.data.tenant_id,
     )
     asked = offboarding(req, settings)
     assert asked.data.export is not None
     assert asked.data.export.location.startswith(settings.export_url + "/")
-    await publish(asked)
-    gone = await outcome(tap, req.data.tenant_id, "tenant.deprovisioned")
-    await resources_gone(settings, req, tenant_db, sql)
+    await s.publish(asked)
+    gone = await s.outcome(req, "tenant.deprovisioned")
+    await s.resources_gone(req)
 
     bucket, _, prefix = settings.export_url.removeprefix("s3://").partition("/")
     client = s3_client(s3.endpoint_url)

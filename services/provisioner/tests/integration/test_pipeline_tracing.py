@@ -13,7 +13,7 @@ from service_kit_testing import TestInfra, publish_raw
 from shared_schemas import Envelope
 from shared_schemas.events import Tier
 
-from ..conftest import callback, request  # type: ignore[import-not-found]
+from ..messages import callback, request  # type: ignore[import-not-found]
 
 TRACE_ID = "5b8aa5a2d2c872e8321cf37308d69df2"
 REQUEST_PARENT = "051581bf3cb55c13"

@@ -13,18 +13,12 @@ from provisioner.domain import events as ev
 from provisioner.domain.outcomes import AttemptFailed, Completion, Done, StepFailed, Waiting
 from provisioner.domain.pipeline import Pipeline
 from provisioner.domain.status import InvalidTransition, PipelineStatus, StepRules, StopReason
-from shared_schemas.events import PlanFacts, StepName, Tier
+from service_kit_testing import standard_plan
+from shared_schemas.events import StepName, Tier
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 RULES = StepRules(attempts=2, retry_base=0.5, outage_tolerance=60, callback_timeout=300)
-PLAN = PlanFacts(
-    id="standard",
-    name="S",
-    tiers=[Tier.SILO],
-    price="1.00",
-    currency="USD",
-    billing_period="monthly",
-)
+PLAN = standard_plan(Tier.SILO)
 DONE = Completion(default_app_url="https://acme.app", resources=("schema:tenant_acme",))
 
 

@@ -4,16 +4,10 @@ import pytest
 
 from provisioner.domain.plan import PreflightFailed, plan_steps, preflight
 from provisioner.domain.status import retry_delay
-from shared_schemas.events import PlanFacts, Tier
+from service_kit_testing import standard_plan
+from shared_schemas.events import Tier
 
-PLAN = PlanFacts(
-    id="standard",
-    name="S",
-    tiers=[Tier.POOLED, Tier.SILO],
-    price="1.00",
-    currency="USD",
-    billing_period="monthly",
-)
+PLAN = standard_plan()
 
 
 def test_silo_runs_the_external_step_and_pooled_does_not() -> None:
