@@ -1,7 +1,8 @@
 // The tests' OpenID provider: oidc-provider with its development login pages, dynamic client
 // registration, the device flow and JWT access tokens for one API audience.
 //
-// Configured by IDP_CONFIG (JSON): {port, issuer, audience, initialAccessToken, accounts}.
+// Configured by IDP_CONFIG (JSON): {port, issuer, audience, initialAccessToken, accounts,
+// deviceInterval (seconds the device flow's clients are told to wait between polls)}.
 // `accounts` maps a user name to the extra claims it carries (role, groups, tenant_id, ...);
 // the development login accepts any name, and a name not listed has no extra claims.
 // Prints one line `ready <issuer>` once it listens. Test-only routes under /_test/ let the tests
@@ -69,6 +70,15 @@ provider.use(async (ctx, next) => {
   if (client && ctx.method === 'GET') {
     ctx.status = (await provider.Client.find(decodeURIComponent(client[1]))) ? 200 : 404;
     ctx.body = '';
+    return;
+  }
+  if (ctx.path === '/device/auth' && ctx.method === 'POST' && config.deviceInterval) {
+    // RFC 8628 §3.2 lets the server choose how often clients poll; oidc-provider announces
+    // nothing (clients then wait 5 s). The tests' provider asks for less, to keep them short.
+    await next();
+    if (ctx.body && typeof ctx.body === 'object' && ctx.body.device_code) {
+      ctx.body = { ...ctx.body, interval: config.deviceInterval };
+    }
     return;
   }
   if (ctx.path === '/_test/accounts' && ctx.method === 'POST') {

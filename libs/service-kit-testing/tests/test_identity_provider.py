@@ -82,6 +82,7 @@ def test_device_flow_pending_until_the_user_approves(oidc_provider: IdentityProv
         "device_code": started["device_code"],
         "client_id": client["client_id"],
     }
+    assert started["interval"] == 1  # the tests' provider asks clients to poll each second
     assert httpx.post(meta["token_endpoint"], data=poll).json()["error"] == "authorization_pending"
 
     oidc_provider.approve_device(

@@ -222,6 +222,7 @@ def identity_provider(
         "audience": provider.audience,
         "initialAccessToken": provider.initial_access_token,
         "accounts": accounts or {},
+        "deviceInterval": 1,
     }
     process = subprocess.Popen(  # noqa: S603 - our script, our arguments
         [_node(), str(SCRIPT_DIR / "provider.mjs")],
