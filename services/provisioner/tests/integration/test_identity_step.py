@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
+from provisioner import identity_clients
 from provisioner.adapters.faults import fault_key
 from provisioner.app import create_app
 from provisioner.settings import ProvisionerSettings
@@ -220,3 +221,43 @@ async def test_a_refused_initial_access_token_fails_the_step_at_once_and_compens
         t=req.data.tenant_id,
     )
     assert open_rows == []
+
+
+async def test_an_attempt_repeated_after_the_registration_hands_the_same_client_over(
+    provisioned: Provisioned, app: FastAPI, event_tap: Any, sql: SqlRunner
+) -> None:
+    tap: EventTap = await event_tap(REGISTERED)
+    req = await provisioned(Tier.POOLED)
+    (first,) = await tap.wait_for(REGISTERED, where=of(req))
+    # As if the engine's transaction had been lost after the ledger's mark: the step again.
+    runtime = app.state.runtime
+    async with runtime.uow() as uow:
+        pipeline = await uow.pipelines.get(req.data.pipeline_id)
+        done = await identity_clients.register(pipeline, uow, runtime.deps)
+        await uow.commit()
+    assert done.details["client_id"] == first.data.client_id
+    again = await tap.wait_for(REGISTERED, count=2, where=of(req))
+    assert again[1].data.client_id == first.data.client_id
+    (rows,) = await sql(
+        "SELECT count(*) AS n FROM provisioner.resources"
+        " WHERE tenant_id = :t AND kind = 'oidc_client'",
+        t=req.data.tenant_id,
+    )
+    assert rows.n == 1
+
+
+async def test_a_provider_that_does_not_answer_is_retried_then_fails_the_step(
+    migrated: None, event_tap: Any, publish: Publish, settings: ProvisionerSettings
+) -> None:
+    tap: EventTap = await event_tap("#")
+    req = request(Tier.POOLED, plan=NO_CALLBACK)
+    away = settings.model_copy(update={"oidc_issuer": "http://127.0.0.1:9"})  # nothing listens
+    async with started(create_app(away)):
+        await publish(req)
+        (failed,) = await tap.wait_for("provisioning.failed", where=of(req))
+    assert failed.data.step == "identity"
+    assert "the identity provider did not answer" in failed.data.reason
+    attempts = [
+        e.data.attempt for e in tap.received if e.type == "provisioning.step_failed" and of(req)(e)
+    ]
+    assert attempts == [1, 2], "tried PROVISIONER_STEP_ATTEMPTS times"
