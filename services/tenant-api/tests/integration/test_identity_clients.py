@@ -8,6 +8,7 @@ provisioner's identity step would, and users sign in through its own pages.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ import pytest
 
 from service_kit.sealing import Keyring
 from service_kit.settings import DEV_API_KEY_HANDOVER_KEY
-from service_kit_testing import TestInfra, publish_raw
+from service_kit_testing import TestInfra, publish_raw, served
 from service_kit_testing.identity import IdentityProvider
 from shared_schemas.events import (
     IdentityClientRegistered,
@@ -28,8 +29,18 @@ from shared_schemas.events import (
     IdentityClientSecrets,
     identity_client_binding,
 )
+from tenant_api.app import create_app
 
-from ..gateway import Token, assert_problem, bearer, gateway, gateway_settings, onboard  # type: ignore[import-not-found]
+from ..gateway import (  # type: ignore[import-not-found]
+    Token,
+    assert_problem,
+    bearer,
+    gateway,
+    gateway_settings,
+    onboard,
+    tenantctl,
+    tokens,
+)
 from ..saga import Sql, processed  # type: ignore[import-not-found]
 from ..timeline import timeline  # type: ignore[import-not-found]
 
@@ -232,3 +243,26 @@ async def test_a_removal_that_comes_first_keeps_the_late_registration_out(
     assert_problem(vault, 404)
     user = signed_in_user(oidc_provider, client, tenant["key"], role="tenant")
     assert_problem(await oidc_gateway.get(f"/tenants/{tenant['id']}", headers=bearer(user)), 401)
+
+
+async def test_tenantctl_shows_the_tenants_client_and_no_secret(
+    infra: TestInfra, oidc_provider: IdentityProvider, migrated: None, sql: Sql
+) -> None:
+    settings = gateway_settings(
+        infra, oidc_issuer=oidc_provider.issuer, oidc_audience=oidc_provider.audience
+    )
+    async with served(create_app(settings)) as url:
+        env = {**os.environ, **infra.env, "GATEWAY_URL": url}
+        async with httpx.AsyncClient(base_url=url) as http:
+            tenant = await onboard(http, tokens(settings))
+        code, out, err = await tenantctl(env, "tenants", "identity", tenant["id"])
+        assert (code, out) == (1, "")
+        assert err == "tenantctl: 404: No identity client is registered for this tenant.\n"
+
+        client, registered = registration(oidc_provider, tenant)
+        await deliver(infra, sql, registered)
+        code, out, err = await tenantctl(env, "tenants", "identity", tenant["id"])
+        assert (code, err) == (0, "")
+        assert f"client id      {client['client_id']}\n" in out
+        assert f"redirect uri   {callback(tenant['key'])}\n" in out
+        assert client["client_secret"] not in out
