@@ -5,8 +5,8 @@ The ledger row is written before the provider is asked; its id is in the client'
 registration the ledger never learnt of (a crash between the provider's answer and the mark)
 can still be found at the provider by that id. Once CREATED the row keeps what deletion needs,
 the registration access token and the client's secret sealed (bound to the tenant and the
-row's name), and what is handed over to tenant-api is read back from there: a repeated attempt
-reuses the client and hands the same one over again.
+row's kind and name), and what is handed over to tenant-api is read back from there: a
+repeated attempt reuses the client and hands the same one over again.
 """
 
 from __future__ import annotations
@@ -123,6 +123,12 @@ async def remove(
     )
 
 
+def _bound(tenant_id: UUID, name: str) -> str:
+    """What the ledger's sealed secrets are bound to: this tenant's client, not its role of the
+    same name (whose password is sealed bound to `tenant:name`)."""
+    return f"{tenant_id}:{name}:{OIDC_CLIENT}"
+
+
 def _details(
     deps: ProvisionerDeps, tenant_id: UUID, name: str, registration: Registration
 ) -> dict[str, Any]:
@@ -137,14 +143,14 @@ def _details(
         "registration_client_uri": registration.registration_client_uri,
         "redirect_uris": registration.redirect_uris,
         "registered_at": datetime.now(UTC).isoformat(),
-        "secrets": deps.box.seal(secrets.model_dump_json(), bound_to=f"{tenant_id}:{name}"),
+        "secrets": deps.box.seal(secrets.model_dump_json(), bound_to=_bound(tenant_id, name)),
     }
 
 
 def _opened(
     deps: ProvisionerDeps, tenant_id: UUID, name: str, details: dict[str, Any]
 ) -> IdentityClientSecrets:
-    plaintext = deps.box.open(details["secrets"], bound_to=f"{tenant_id}:{name}")
+    plaintext = deps.box.open(details["secrets"], bound_to=_bound(tenant_id, name))
     return IdentityClientSecrets.model_validate(json.loads(plaintext))
 
 

@@ -261,3 +261,31 @@ async def test_a_provider_that_does_not_answer_is_retried_then_fails_the_step(
         e.data.attempt for e in tap.received if e.type == "provisioning.step_failed" and of(req)(e)
     ]
     assert attempts == [1, 2], "tried PROVISIONER_STEP_ATTEMPTS times"
+
+
+async def test_a_client_is_still_removed_after_the_driver_was_turned_off(
+    migrated: None,
+    event_tap: Any,
+    publish: Publish,
+    settings: ProvisionerSettings,
+    oidc_provider: IdentityProvider,
+) -> None:
+    tap: EventTap = await event_tap("#")
+    req = request(Tier.POOLED, plan=NO_CALLBACK)
+    async with started(create_app(settings)):
+        await publish(req)
+        await tap.wait_for("provisioning.completed", where=of(req))
+    (registered,) = await tap.wait_for(REGISTERED, where=of(req))
+    tenant_id = req.data.tenant_id
+    async with started(create_app(settings.model_copy(update={"identity_driver": "none"}))):
+        await publish(
+            TenantOffboardingRequested.build(
+                TenantOffboardingRequestedData(tenant_id=tenant_id),
+                producer="tenant-api",
+                correlation_id=tenant_id,
+                tenant_id=tenant_id,
+            )
+        )
+        (removed,) = await tap.wait_for(REMOVED, where=of(req))
+    assert removed.data.client_id == registered.data.client_id
+    assert not oidc_provider.is_registered(registered.data.client_id)

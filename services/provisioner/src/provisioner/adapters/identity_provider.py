@@ -50,7 +50,33 @@ class IdentityDriver(Protocol):
     async def close(self) -> None: ...
 
 
-class NoIdentityDriver:
+class _Registrations:
+    """Deleting a registration needs only its URI and token: whatever the driver is now, what
+    an earlier configuration registered can still be removed."""
+
+    def __init__(self, settings: ProvisionerSettings) -> None:
+        self._client = traced_client(peer="identity-provider", timeout=settings.identity_timeout)
+
+    async def remove(self, registration_client_uri: str, registration_access_token: str) -> None:
+        response = await self._call(
+            "DELETE",
+            registration_client_uri,
+            headers={"Authorization": f"Bearer {registration_access_token}"},
+        )
+        if response.status_code not in _GONE:
+            _raise_for(response, "deletion")
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailable(f"the identity provider did not answer: {exc!r}") from exc
+
+
+class NoIdentityDriver(_Registrations):
     """IDENTITY_DRIVER=none: a plan that asks for the step anyway fails it, saying why."""
 
     issuer = ""
@@ -58,20 +84,14 @@ class NoIdentityDriver:
     async def register(self, metadata: dict[str, Any]) -> Registration:
         raise ProviderRefused("no identity provider is configured (IDENTITY_DRIVER=none)")
 
-    async def remove(self, registration_client_uri: str, registration_access_token: str) -> None:
-        raise ProviderUnavailable("no identity provider is configured to remove a client")
 
-    async def close(self) -> None:
-        return None
-
-
-class DcrDriver:
+class DcrDriver(_Registrations):
     def __init__(self, settings: ProvisionerSettings) -> None:
+        super().__init__(settings)
         assert settings.oidc_issuer, "validated by the settings"
         self.issuer = settings.oidc_issuer
         token = settings.identity_initial_access_token
         self._initial = token.get_secret_value() if token else None
-        self._client = traced_client(peer="identity-provider", timeout=settings.identity_timeout)
         self._endpoint: str | None = None  # a provider's endpoints do not move: read once
 
     async def register(self, metadata: dict[str, Any]) -> Registration:
@@ -92,18 +112,6 @@ class DcrDriver:
             # Without these the client could never be removed again: unusable for us.
             raise ProviderRefused(f"the provider's registration answer lacks {exc}") from exc
 
-    async def remove(self, registration_client_uri: str, registration_access_token: str) -> None:
-        response = await self._call(
-            "DELETE",
-            registration_client_uri,
-            headers={"Authorization": f"Bearer {registration_access_token}"},
-        )
-        if response.status_code not in _GONE:
-            _raise_for(response, "deletion")
-
-    async def close(self) -> None:
-        await self._client.aclose()
-
     async def _registration_endpoint(self) -> str:
         if self._endpoint is None:
             response = await self._call("GET", f"{self.issuer}/.well-known/openid-configuration")
@@ -113,12 +121,6 @@ class DcrDriver:
                 raise ProviderRefused(f"{self.issuer} announces no registration_endpoint")
             self._endpoint = endpoint
         return self._endpoint
-
-    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return await self._client.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"the identity provider did not answer: {exc!r}") from exc
 
 
 def _raise_for(response: httpx.Response, what: str) -> None:
@@ -145,4 +147,4 @@ def _error(response: httpx.Response) -> str:
 def make_identity_driver(settings: ProvisionerSettings) -> IdentityDriver:
     if settings.identity_driver_name == "oidc-dcr":
         return DcrDriver(settings)
-    return NoIdentityDriver()
+    return NoIdentityDriver(settings)
