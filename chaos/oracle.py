@@ -36,6 +36,10 @@ CONSUMERS: dict[tuple[str, str], set[str] | None] = {
     ("tenant_api", "timeline"): None,
     ("tenant_api", "api-keys"): {"tenant.api_key_issued", "tenant.api_key_revoked"},
     ("tenant_api", "database-credentials"): {"tenant.database_credentials_issued"},
+    ("tenant_api", "identity-clients"): {
+        "tenant.identity_client_registered",
+        "tenant.identity_client_removed",
+    },
     ("provisioner", "saga"): {
         "tenant.provisioning_requested",
         "webhook.received",

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from provisioner.adapters import webhook_runs
 from provisioner.adapters.drivers import make_driver
+from provisioner.adapters.identity_provider import make_identity_driver
 from provisioner.adapters.ledger import Ledger
 from provisioner.adapters.local_driver import LocalDriver
 from provisioner.adapters.secrets_box import SecretBox
@@ -28,6 +29,7 @@ async def assemble(runtime: Runtime) -> Wiring[ProvisionerDeps, ProvisionerUnitO
     settings = runtime.settings
     tenant_data = TenantData(settings.tenant_data_dsn)
     driver = make_driver(settings)
+    identity = make_identity_driver(settings)
     await tenant_data.start()
     deps = ProvisionerDeps(
         settings=settings,
@@ -37,6 +39,7 @@ async def assemble(runtime: Runtime) -> Wiring[ProvisionerDeps, ProvisionerUnitO
         driver=driver,
         box=SecretBox(settings.tenant_secrets_key.get_secret_value()),
         exports=open_store(settings),
+        identity=identity,
     )
     background: dict[str, BackgroundJob] = {"engine": Engine(runtime.uow, deps).run_job}
     if isinstance(driver, LocalDriver):
@@ -46,7 +49,7 @@ async def assemble(runtime: Runtime) -> Wiring[ProvisionerDeps, ProvisionerUnitO
         consumers=build_consumers(deps),
         background=background,
         retention=[webhook_runs.retention()],
-        close=[tenant_data.close, driver.close],
+        close=[tenant_data.close, driver.close, identity.close],
     )
 
 

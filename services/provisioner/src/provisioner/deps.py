@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from provisioner.adapters import faults as fault_hooks
 from provisioner.adapters.drivers import Driver
+from provisioner.adapters.identity_provider import IdentityDriver
 from provisioner.adapters.ledger import Ledger
 from provisioner.adapters.secrets_box import SecretBox
 from provisioner.adapters.tenant_data import TenantData
@@ -29,6 +30,7 @@ class ProvisionerDeps:
     driver: Driver
     box: SecretBox
     exports: ExportStore
+    identity: IdentityDriver
     # Set once a transaction made a pipeline due: the engine's loops look at once.
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -51,7 +51,8 @@ async def start_pipeline(
     if active is not None:
         log.warning("another pipeline is active; request ignored", active=str(active))
         return
-    await uow.pipelines.add(d, steps=plan_steps(d.tier, d.plan), requested_by=event.id)
+    steps = plan_steps(d.tier, d.plan, identity_driver=deps.settings.identity_driver_name != "none")
+    await uow.pipelines.add(d, steps=steps, requested_by=event.id)
     _wake_after_commit(uow, deps)
 
 
@@ -119,7 +120,7 @@ async def deprovision(
     )
     removed: list[str] = []
     for resource in resources:
-        await undo(resource, uow, deps)
+        await undo(resource, uow, deps, reason="offboarded")
         removed.append(resource.label)
     for pipeline in running:  # nothing is left for them to do
         await events.record(uow, pipeline.abandon(datetime.now(UTC)))

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
+from provisioner.identity_settings import IdentityStepSettings
 from service_kit.database_urls import keeps_every_host
 from service_kit.exports import ExportSettings
 from service_kit.settings import ApiKeyHandoverSettings, ServiceSettings, WebhookRunKeySettings
@@ -17,7 +18,11 @@ DEV_SECRETS_KEY = "ZGV2LW9ubHktdGVuYW50LXNlY3JldHMta2V5LTMyYiE="
 
 
 class ProvisionerSettings(
-    ServiceSettings, WebhookRunKeySettings, ApiKeyHandoverSettings, ExportSettings
+    ServiceSettings,
+    WebhookRunKeySettings,
+    ApiKeyHandoverSettings,
+    ExportSettings,
+    IdentityStepSettings,
 ):
     service_name: str = "provisioner"
     db_schema: str = "provisioner"

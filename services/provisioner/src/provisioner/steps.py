@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 from uuid import uuid4
 
-from provisioner import PRODUCER, database_logins
+from provisioner import PRODUCER, database_logins, identity_clients
 from provisioner.adapters.drivers import DriverJob
 from provisioner.adapters.faults import Faults
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
@@ -209,6 +209,7 @@ async def _billing(pipeline: Pipeline, uow: ProvisionerUnitOfWork, deps: Provisi
 _STEPS: dict[StepName, Step] = {
     StepName.PREFLIGHT: _preflight,
     StepName.DATABASE: _database,
+    StepName.IDENTITY: identity_clients.register,
     StepName.CREDENTIALS: _credentials,
     StepName.BILLING: _billing,
 }

@@ -34,6 +34,9 @@ from tenant_api.dead_letters.retention import retention as dead_letter_retention
 from tenant_api.deps import TenantApiDeps
 from tenant_api.exports import routes as exports
 from tenant_api.idempotency import install_idempotency
+from tenant_api.identity import client_routes as identity
+from tenant_api.identity.client_handover import identity_client_consumer
+from tenant_api.identity.tenant_clients import RegisteredTenantClients
 from tenant_api.invoices import routes as invoices
 from tenant_api.leads import routes as leads
 from tenant_api.leads import staff_routes as lead_views
@@ -60,11 +63,15 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
     settings = runtime.settings
     hot = AutocommitPool(settings)
     await hot.open()
+    token_verifier = TokenVerifier.from_settings(settings)
+    if settings.oidc_issuer is not None:
+        # A provider token issued to a tenant's own client is that tenant's.
+        token_verifier.tenant_clients = RegisteredTenantClients(hot, settings.oidc_issuer)
     deps = TenantApiDeps(
         lead_verifier=LeadVerifierClient(
             settings.lead_verifier_url, settings.upstream_timeout, settings.internal_api_token
         ),
-        token_verifier=TokenVerifier.from_settings(settings),
+        token_verifier=token_verifier,
         vault_keys=VaultKeys(settings),
         configs=TenantConfigs(settings, runtime.redis, runtime.uow, hot),
         exports=open_store(settings),
@@ -76,6 +83,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
             *CONSUMERS,
             handover_consumer(settings.handover_keyring()),
             database_credentials_consumer(settings.handover_keyring(), deps.vault_keys),
+            identity_client_consumer(settings.handover_keyring(), deps.vault_keys),
             offboarding_consumer(deps.exports),
         ],
         background={
@@ -120,6 +128,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
             key_checks.router,
             credentials.router,
             database.router,
+            identity.router,
             exports.router,
             dead_letters.router,
             audit.router,

@@ -190,6 +190,12 @@ def matrix() -> list[Call]:
             {"lead": 404, "tenant_b": 403, "operator": 403, "tenant_a": 403, "admin": 202},
         ),
         Call("GET", "/tenants/{tenant_id}/pipeline", staff_read),
+        # No identity step has registered a client for A: 404 for whoever may look.
+        Call(
+            "GET",
+            "/tenants/{tenant_id}/identity",
+            {"lead": 403, "tenant_b": 404, "operator": 404, "tenant_a": 404, "admin": 404},
+        ),
         Call("DELETE", "/tenants/{tenant_id}", {**admin_write, "admin": 409}),  # PROVISIONING
         # Dead letters: operators and admins; an unknown id is 404 for them.
         Call("GET", "/admin/dead-letters", {**dlq_denied, "operator": 200, "admin": 200}),

@@ -123,6 +123,14 @@ class Ledger:
             )
             return found
 
+    async def details(self, resource_id: UUID) -> dict[str, Any]:
+        """What the row records (empty for an unknown row, or one that records nothing)."""
+        async with self._sessions() as session:
+            found: dict[str, Any] | None = await session.scalar(
+                select(resources.c.details).where(resources.c.id == resource_id)
+            )
+            return found or {}
+
     async def mark_created(self, resource_id: UUID, details: dict[str, Any]) -> None:
         """The effect is done; `details` records what it made."""
         async with self._sessions() as session, session.begin():

@@ -372,3 +372,25 @@ api_keys = sa.Table(
     sa.CheckConstraint("origin IN ('initial', 'api')", name="api_keys_origin_ck"),
     sa.Index("api_keys_tenant_created_idx", "tenant_id", "created_at"),
 )
+
+# Each tenant's own OpenID client, registered by the provisioner's `identity` step
+# (`tenant.identity_client_registered`) and removed on compensation or offboarding
+# (`tenant.identity_client_removed`). A provider token issued to a live client here is that
+# tenant's (auth.TenantClients). A removal that arrives first leaves a row with `removed_at` and
+# no `registered_at`, so the late registration is never taken for a live client.
+tenant_identity_clients = sa.Table(
+    "tenant_identity_clients",
+    metadata,
+    sa.Column("client_id", sa.String(512), primary_key=True),
+    sa.Column("issuer", sa.String(2048), primary_key=True),
+    _tenant_id(),
+    sa.Column("pipeline_id", sa.Uuid),
+    sa.Column("redirect_uris", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column(
+        "registered_at",
+        sa.DateTime(timezone=True),
+        comment="Null: its removal arrived first (a tombstone; never live).",
+    ),
+    sa.Column("removed_at", sa.DateTime(timezone=True)),
+    sa.Index("tenant_identity_clients_tenant_idx", "tenant_id"),
+)

@@ -16,6 +16,7 @@ from tenant_api.config.repository import TenantConfigRepository
 from tenant_api.contacts.repository import ContactRepository
 from tenant_api.dead_letters.repository import DeadLetterRepository
 from tenant_api.exports.repository import ExportRepository
+from tenant_api.identity.client_repository import IdentityClientRepository
 from tenant_api.invoices.repository import InvoiceRepository
 from tenant_api.leads.repository import LeadFactsRepository
 from tenant_api.pipeline.repository import PipelineRepository
@@ -43,6 +44,8 @@ class TenantApiUnitOfWork(UnitOfWork):
     key_handovers: KeyHandoverRepository
     dead_letters: DeadLetterRepository
     exports: ExportRepository
+    # Tenants' own OpenID clients (the identity step's).
+    identity_clients: IdentityClientRepository
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -62,4 +65,5 @@ class TenantApiUnitOfWork(UnitOfWork):
         self.key_handovers = KeyHandoverRepository(self.session)
         self.dead_letters = DeadLetterRepository(self.session)
         self.exports = ExportRepository(self.session)
+        self.identity_clients = IdentityClientRepository(self.session)
         return self

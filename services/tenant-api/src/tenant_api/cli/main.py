@@ -9,7 +9,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 from service_kit.tokens import mint_token
-from tenant_api.cli import audit, dlq, keys, leads, login, offboarding, pipeline
+from tenant_api.cli import audit, dlq, identity, keys, leads, login, offboarding, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
 from tenant_api.cli.output import page, printed_as_json
 from tenant_api.domain.roles import Role
@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     leads.add_tenant_count(sub)
     pipeline.add_commands(sub)
     offboarding.add_commands(sub)
+    identity.add_commands(sub)
     keys.add_commands(commands)
     leads.add_commands(commands)
     _add_vault_commands(commands)

@@ -10,6 +10,8 @@ from uuid import UUID
 
 from shared_schemas import Envelope
 from shared_schemas.events import (
+    IdentityClientRegistered,
+    IdentityClientRemoved,
     TenantContactUpdated,
     TenantCredentialDeleted,
     TenantCredentialRevealed,
@@ -63,4 +65,8 @@ def summary(event: Envelope) -> str:
             | TenantCredentialDeleted(data=d)
         ):
             return f"{text}: {d.provider}"
+        case IdentityClientRegistered(data=d):
+            return f"{text}: {d.client_id}"
+        case IdentityClientRemoved(data=d):
+            return f"{text}: {d.client_id} ({d.reason})"
     return text

@@ -1,0 +1,101 @@
+"""Each tenant's own OpenID client across the running services, against a real provider: the
+identity step registers it, its users read their tenant and no other, and offboarding deletes
+the registration at the provider."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from service_kit_testing import TestInfra
+from service_kit_testing.identity import IdentityProvider
+
+from .conftest import Stack, running_stack  # type: ignore[import-not-found]
+from .polling import eventually  # type: ignore[import-not-found]
+from .saga_client import admin_headers, new_tenant, provision, settle  # type: ignore[import-not-found]
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def identity_stack(
+    infra: TestInfra, oidc_provider: IdentityProvider, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The five services with the provider configured: the gateway trusts it, and the
+    provisioner registers each tenant's client there (IDENTITY_DRIVER defaults to oidc-dcr)."""
+    settings = {
+        "EXPORT_URL": tmp_path_factory.mktemp("identity-exports").as_uri(),
+        "OIDC_ISSUER": oidc_provider.issuer,
+        "OIDC_AUDIENCE": oidc_provider.audience,
+        "IDENTITY_INITIAL_ACCESS_TOKEN": oidc_provider.initial_access_token,
+        "RETRY_DELAYS": "0.5,1",
+        "PROVISIONER_STEP_RETRY_BASE": "0.1",
+    }
+    with running_stack(infra, "identity", settings) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def admin(identity_stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        base_url=identity_stack.gateway, headers=admin_headers(infra), timeout=10
+    ) as client:
+        yield client
+
+
+async def test_a_tenants_client_lets_its_users_in_to_it_alone_until_offboarding(
+    admin: httpx.AsyncClient, identity_stack: Stack, oidc_provider: IdentityProvider
+) -> None:
+    ours, theirs = await new_tenant(admin, "pooled"), await new_tenant(admin, "pooled")
+    await provision(admin, ours["id"])
+    assert (await settle(admin, ours["id"]))["status"] == "ACTIVE"
+    steps = [
+        s["name"] for s in (await admin.get(f"/tenants/{ours['id']}/pipeline")).json()["steps"]
+    ]
+    assert steps[:3] == ["preflight", "database", "identity"]
+
+    async def shown() -> dict[str, Any] | None:
+        answer = await admin.get(f"/tenants/{ours['id']}/identity")
+        return answer.json() if answer.status_code == 200 else None
+
+    client = await eventually(shown, what="the tenant's client at the gateway")
+    redirect = f"https://{ours['key']}.app.localhost/oidc/callback"
+    assert (client["issuer"], client["redirectUris"]) == (oidc_provider.issuer, [redirect])
+    assert oidc_provider.is_registered(client["clientId"])
+
+    secret = await admin.get(
+        f"/tenants/{ours['id']}/credentials/identity", params={"reveal": "true"}
+    )
+    assert secret.status_code == 200, secret.text
+    user = oidc_provider.add_account(f"{ours['key']}-user", role="admin")
+    tokens = await asyncio.to_thread(
+        oidc_provider.sign_in,
+        client_id=client["clientId"],
+        client_secret=secret.json()["values"]["client_secret"],
+        redirect_uri=redirect,
+        user=user,
+    )
+    as_user = {"Authorization": f"Bearer {tokens['access_token']}"}
+    async with httpx.AsyncClient(base_url=identity_stack.gateway, timeout=10) as http:
+        own = await http.get(f"/tenants/{ours['id']}", headers=as_user)
+        assert own.status_code == 200, own.text
+        assert (await http.get(f"/tenants/{theirs['id']}", headers=as_user)).status_code == 404
+
+        gone = await admin.delete(f"/tenants/{ours['id']}", params={"now": "true"})
+        assert gone.json()["status"] == "DEPROVISIONING", gone.text
+        await settle(admin, ours["id"], want={"OFFBOARDED"})
+
+        async def deleted_at_the_provider() -> bool:
+            return not await asyncio.to_thread(oidc_provider.is_registered, client["clientId"])
+
+        await eventually(deleted_at_the_provider, what="the registration deleted")
+
+        async def refused() -> bool:
+            return (await http.get(f"/tenants/{ours['id']}", headers=as_user)).status_code == 401
+
+        await eventually(refused, what="the removed client's token refused")
+    assert (await admin.get(f"/tenants/{ours['id']}/identity")).status_code == 404
