@@ -36,8 +36,7 @@ async def list_api_keys(
         keys = await management.list_keys(tenant_id, uow)
     replaced = {key.rotated_from for key in keys if key.rotated_from is not None}
     now = datetime.now(UTC)
-    items = [key_out(key, now, replaced=key.id in replaced) for key in keys]
-    return ApiKeyList(items=items, count=len(items))
+    return ApiKeyList.of([key_out(key, now, replaced=key.id in replaced) for key in keys])
 
 
 @router.post(

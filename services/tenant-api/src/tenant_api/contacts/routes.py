@@ -10,13 +10,13 @@ from fastapi import APIRouter, Response
 from pydantic import EmailStr, Field
 
 from service_kit.problems import problem_responses
-from shared_schemas.api.base import ApiModel
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.auth import AdminCaller, TenantReader
 from tenant_api.contacts import use_cases as handlers
 from tenant_api.domain.contacts import ContactChanges, TenantContact
 from tenant_api.tenants.models import ContactIn, ContactOut
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.listing import ItemList, read_of_tenant
 from tenant_api.web.patch import PatchIn
 from tenant_api.web.runtime import RuntimeDep
 
@@ -43,9 +43,8 @@ class ContactPatchIn(PatchIn):
     )
 
 
-class ContactList(ApiModel):
-    items: list[ContactOut]
-    count: int
+class ContactList(ItemList[ContactOut]):
+    pass
 
 
 @router.get(
@@ -58,11 +57,8 @@ async def list_contacts(
 ) -> ContactList:
     """The tenant's contacts, the primary one first."""
     principal.ensure_tenant(tenant_id)
-    async with runtime.uow() as uow:
-        await uow.tenants.ensure_exists(tenant_id)
-        found = await uow.contacts.list_for(tenant_id)
-    items = [_out(contact) for contact in found]
-    return ContactList(items=items, count=len(items))
+    found = await read_of_tenant(runtime, tenant_id, lambda uow: uow.contacts.list_for(tenant_id))
+    return ContactList.of([_out(contact) for contact in found])
 
 
 @router.post(

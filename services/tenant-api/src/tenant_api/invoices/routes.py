@@ -18,6 +18,7 @@ from tenant_api.domain.errors import InvoiceNotFound
 from tenant_api.domain.invoice import Invoice, InvoiceStatus
 from tenant_api.invoices.payments import pay_invoice as pay
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.listing import ItemList, read_of_tenant
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["invoices"])
@@ -43,9 +44,8 @@ class InvoiceOut(ApiModel):
         return f"{value:.2f}"
 
 
-class InvoicePage(ApiModel):
-    items: list[InvoiceOut]
-    count: int
+class InvoicePage(ItemList[InvoiceOut]):
+    pass
 
 
 @router.get(
@@ -61,11 +61,10 @@ async def list_invoices(
 ) -> InvoicePage:
     """The tenant's invoices, oldest period first, optionally of one status."""
     principal.ensure_tenant(tenant_id)
-    async with runtime.uow() as uow:
-        await uow.tenants.ensure_exists(tenant_id)
-        found = await uow.invoices.list_for(tenant_id, status=status)
-    items = [_out(invoice) for invoice in found]
-    return InvoicePage(items=items, count=len(items))
+    found = await read_of_tenant(
+        runtime, tenant_id, lambda uow: uow.invoices.list_for(tenant_id, status=status)
+    )
+    return InvoicePage.of([_out(invoice) for invoice in found])
 
 
 @router.get(

@@ -21,6 +21,7 @@ from tenant_api.vault import use_cases as vault
 from tenant_api.vault.keys import VaultKeys
 from tenant_api.vault.models import CredentialIn, CredentialList, CredentialOut, CredentialSummary
 from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.listing import read_of_tenant
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["credentials"])
@@ -96,14 +97,13 @@ async def list_credentials(
 ) -> CredentialList:
     """The providers the tenant has credentials for (no values)."""
     principal.ensure_tenant(tenant_id)
-    async with runtime.uow() as uow:
-        await uow.tenants.ensure_exists(tenant_id)
-        entries = await uow.vault.providers(tenant_id)
-    items = [
-        CredentialSummary(provider=e.provider, created_at=e.created_at, updated_at=e.updated_at)
-        for e in entries
-    ]
-    return CredentialList(items=items, count=len(items))
+    entries = await read_of_tenant(runtime, tenant_id, lambda uow: uow.vault.providers(tenant_id))
+    return CredentialList.of(
+        [
+            CredentialSummary(provider=e.provider, created_at=e.created_at, updated_at=e.updated_at)
+            for e in entries
+        ]
+    )
 
 
 @router.get(
