@@ -8,11 +8,10 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import Field
 
-from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import KeyReader
 from tenant_api.domain.exports import MANIFEST, ExportStatus, TenantExport
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import tenant_problems
 from tenant_api.web.listing import ItemList, read_of_tenant
 from tenant_api.web.runtime import RuntimeDep
 
@@ -43,7 +42,7 @@ class ExportList(ItemList[ExportOut]):
 @router.get(
     "/{tenant_id}/exports",
     response_model=ExportList,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+    responses=tenant_problems(),
 )
 async def list_exports(tenant_id: UUID, principal: KeyReader, runtime: RuntimeDep) -> ExportList:
     """The tenant's offboarding exports, newest first, with every file's checksum (admin, or the

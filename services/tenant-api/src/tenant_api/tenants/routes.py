@@ -22,7 +22,7 @@ from tenant_api.tenants.edits import EditTenant, edit_tenant
 from tenant_api.tenants.models import TenantIn, TenantOut, TenantPage, TenantPatchIn, tenant_out
 from tenant_api.tenants.repository import TenantFilter, commit_new_tenant
 from tenant_api.web import cursors
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import AUTH, tenant_problems
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["tenants"])
@@ -121,7 +121,7 @@ async def count_tenants(principal: StaffCaller, runtime: RuntimeDep, where: Filt
 @router.get(
     "/{tenant_id}",
     response_model=TenantOut,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+    responses=tenant_problems(),
 )
 async def get_tenant(
     tenant_id: UUID,
@@ -140,11 +140,9 @@ async def get_tenant(
 @router.patch(
     "/{tenant_id}",
     response_model=TenantOut,
-    responses=problem_responses(
-        **AUTH,
-        r404=NOT_FOUND,
+    responses=tenant_problems(
         r422="Invalid id or body, an unknown (or read-only) field, or domains that leave out "
-        "the primary contact's",
+        "the primary contact's"
     ),
 )
 async def patch_tenant(

@@ -7,12 +7,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
 from tenant_api.timeline.models import TimelineEntryOut, entry_out
 from tenant_api.web import cursors
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import tenant_problems
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["timeline"])
@@ -26,7 +25,7 @@ class TimelinePage(ApiModel):
 @router.get(
     "/{tenant_id}/events",
     response_model=TimelinePage,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id, limit or cursor"),
+    responses=tenant_problems(r422="Invalid id, limit or cursor"),
 )
 async def list_events(
     tenant_id: UUID,

@@ -20,7 +20,7 @@ from tenant_api.runtime import Runtime
 from tenant_api.vault import use_cases as vault
 from tenant_api.vault.keys import VaultKeys
 from tenant_api.vault.models import CredentialIn, CredentialList, CredentialOut, CredentialSummary
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import tenant_problems
 from tenant_api.web.listing import read_of_tenant
 from tenant_api.web.runtime import RuntimeDep
 
@@ -52,12 +52,8 @@ VaultKeysDep = Annotated[VaultKeys, Depends(get_vault_keys)]
     response_model=CredentialOut,
     responses={
         201: {"description": "Stored for the first time", "model": CredentialOut},
-        **problem_responses(
-            **AUTH,
-            r404=NOT_FOUND,
-            r413="Body too large",
-            r422="Invalid id, provider or body",
-            r503=VAULT_DOWN,
+        **tenant_problems(
+            r413="Body too large", r422="Invalid id, provider or body", r503=VAULT_DOWN
         ),
     },
 )
@@ -90,7 +86,7 @@ async def put_credential(
 @router.get(
     "/{tenant_id}/credentials",
     response_model=CredentialList,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+    responses=tenant_problems(),
 )
 async def list_credentials(
     tenant_id: UUID, principal: KeyReader, runtime: RuntimeDep
@@ -157,8 +153,7 @@ async def get_credential(
 @router.delete(
     "/{tenant_id}/credentials/{provider}",
     status_code=204,
-    responses=problem_responses(
-        **AUTH,
+    responses=tenant_problems(
         r404="No such tenant (or not yours), or no credential for this provider",
         r422="Invalid id or provider",
     ),
