@@ -100,10 +100,7 @@ async def list_tenants(
     position = cursors.position(after)
     async with runtime.uow() as uow:
         views = await uow.tenants.list_page(where, before=position, limit=limit + 1)
-    items, cursor = cursors.page(
-        [tenant_out(v) for v in views], limit, lambda t: (t.created_at, t.id)
-    )
-    return TenantPage(items=items, next_cursor=cursor)
+    return TenantPage.of([tenant_out(v) for v in views], limit, lambda t: (t.created_at, t.id))
 
 
 @router.get(
