@@ -16,10 +16,10 @@ from shared_schemas.events import (
     ApiKeyRevoked,
     api_key_handover_binding,
 )
-from tenant_api import PRODUCER
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.api_keys import ApiKey, ensure_issuable
 from tenant_api.domain.status import TenantStatus
+from tenant_api.domain.tenant_events import about_tenant
 
 
 def handover_consumer(keys: Keyring) -> Consumer[TenantApiUnitOfWork]:
@@ -65,14 +65,8 @@ async def request_reissue(
     if status is None:
         return None
     ensure_issuable(status)
+    data = ApiKeyReissueRequestedData(tenant_id=tenant_id, requested_by=actor.sub)
     await uow.outbox.add(
-        ApiKeyReissueRequested.build(
-            ApiKeyReissueRequestedData(tenant_id=tenant_id, requested_by=actor.sub),
-            producer=PRODUCER,
-            correlation_id=tenant_id,
-            tenant_id=tenant_id,
-            occurred_at=now,
-            actor=actor,
-        )
+        about_tenant(ApiKeyReissueRequested, data, tenant_id=tenant_id, now=now, actor=actor)
     )
     return status
