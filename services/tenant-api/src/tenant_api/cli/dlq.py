@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from tenant_api.cli.gateway import CliError, call
-from tenant_api.cli.output import page, printed_as_json, table
+from tenant_api.cli.output import labelled, page, printed_as_json, table
 
 BASE = "/admin/dead-letters"
 BATCH = 50
@@ -50,7 +50,7 @@ def show(args: argparse.Namespace) -> None:
     detail = call("GET", f"{BASE}/{args.dead_letter_id}")
     if printed_as_json(detail, args.json):
         return
-    for label in (
+    shown = (
         "id",
         "status",
         "service",
@@ -70,13 +70,14 @@ def show(args: argparse.Namespace) -> None:
         "replayedAt",
         "actedBy",
         "discardedReason",
-    ):
-        print(f"{label:<19} {detail.get(label) if detail.get(label) is not None else '-'}")
+    )
+    rows = [(label, "-" if detail.get(label) is None else detail[label]) for label in shown]
     for death in detail["deathHistory"]:
-        print(
-            f"death               {death.get('time', '?')} {death.get('reason', '?')} "
-            f"from {death.get('queue', '?')} (x{death.get('count', 1)})"
+        when, why = death.get("time", "?"), death.get("reason", "?")
+        rows.append(
+            ("death", f"{when} {why} from {death.get('queue', '?')} (x{death.get('count', 1)})")
         )
+    labelled(rows, width=19)
     print("headers", json.dumps(detail["headers"], indent=2))
     print("body", detail["bodyText"] if detail["bodyText"] is not None else detail["bodyBase64"])
     for action in detail["actions"]:

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from tenant_api.cli.gateway import call
-from tenant_api.cli.output import page, printed_as_json
+from tenant_api.cli.output import labelled, page, postal, printed_as_json
 
 STATUSES = ("PENDING", "VERIFIED")
 
@@ -44,7 +44,7 @@ def show(args: argparse.Namespace) -> None:
     lead = call("GET", f"/leads/{args.lead_id}")
     if printed_as_json(lead, args.json):
         return
-    for label, value in (
+    rows = [
         ("id", lead["id"]),
         ("status", lead["status"]),
         ("name", f"{lead['firstName']} {lead['lastName']}"),
@@ -52,12 +52,10 @@ def show(args: argparse.Namespace) -> None:
         ("email", lead["email"]),
         ("created", lead["createdAt"]),
         ("verified", lead["verifiedAt"] or "-"),
-    ):
-        print(f"{label:<9} {value}")
+    ]
     if lead["address"]:
-        a = lead["address"]
-        parts = [a["address"], a["city"], a.get("state"), a.get("zip"), a["country"]]
-        print("address   " + ", ".join(p for p in parts if p))
+        rows.append(("address", postal(lead["address"])))
+    labelled(rows)
 
 
 def count(args: argparse.Namespace) -> None:

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 from service_kit.tokens import mint_token
 from tenant_api.cli import audit, dlq, keys, leads, offboarding, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
-from tenant_api.cli.output import page, printed_as_json
+from tenant_api.cli.output import labelled, page, postal, printed_as_json
 from tenant_api.domain.roles import Role
 
 
@@ -134,7 +134,7 @@ def _tenants_show(args: argparse.Namespace) -> None:
     tenant = call("GET", f"/tenants/{args.tenant_id}")
     if printed_as_json(tenant, args.json):
         return
-    for label, value in (
+    rows = [
         ("id", tenant["id"]),
         ("key", tenant["key"]),
         ("name", tenant["name"]),
@@ -143,17 +143,18 @@ def _tenants_show(args: argparse.Namespace) -> None:
         ("plan", tenant["planId"] or "-"),
         ("domains", ", ".join(tenant["domains"])),
         ("created", tenant["createdAt"]),
-    ):
-        print(f"{label:<9} {value}")
+    ]
     for contact in tenant["contacts"]:
         primary = " (primary)" if contact["isPrimary"] else ""
-        print(
-            f"contact   {contact['firstName']} {contact['lastName']} <{contact['email']}>{primary}"
+        rows.append(
+            (
+                "contact",
+                f"{contact['firstName']} {contact['lastName']} <{contact['email']}>{primary}",
+            )
         )
     if tenant["address"]:
-        a = tenant["address"]
-        parts = [a["address"], a["city"], a.get("state"), a.get("zip"), a["country"]]
-        print("address   " + ", ".join(p for p in parts if p))
+        rows.append(("address", postal(tenant["address"])))
+    labelled(rows)
 
 
 def _api_key(args: argparse.Namespace) -> None:

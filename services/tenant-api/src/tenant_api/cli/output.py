@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 
@@ -32,3 +32,16 @@ def printed_as_json(answer: Any, wanted: bool) -> bool:
     if wanted:
         print(json.dumps(answer, indent=2))
     return wanted
+
+
+def labelled(rows: Iterable[tuple[str, Any]], *, width: int = 9) -> None:
+    """One `label value` line a row, the values lined up `width` characters from the left."""
+    for label, value in rows:
+        print(f"{label:<{width}} {value}")
+
+
+def postal(address: Mapping[str, Any]) -> str:
+    """An address on one line, without the parts it does not have."""
+    street, city, country = address["address"], address["city"], address["country"]
+    parts = (street, city, address.get("state"), address.get("zip"), country)
+    return ", ".join(part for part in parts if part)
