@@ -3,7 +3,7 @@
 
 import { api, query as qs } from "../api.js";
 import { h } from "../dom.js";
-import { filterForm, hashFor, instant } from "../filters.js";
+import { filterForm, instant, refill, showFiltered } from "../filters.js";
 import { badge, time } from "../format.js";
 import { pagedResults } from "../paging.js";
 import { dataTable, pageHeading } from "../views.js";
@@ -43,15 +43,7 @@ export function renderLeads(main, { query, signal }) {
     label: "Filter leads",
     fields: FIELDS,
     query,
-    onApply(values) {
-      const target = hashFor("/leads", values);
-      // The same filters again: the hash does not change, so load here.
-      if (window.location.hash === target) {
-        list.load(new URLSearchParams(target.split("?")[1] ?? ""));
-      } else {
-        window.location.hash = target;
-      }
-    },
+    onApply: (values) => showFiltered("/leads", values, (params) => list.load(params)),
   });
   main.append(
     pageHeading("Leads", {
@@ -81,7 +73,7 @@ export function renderLeads(main, { query, signal }) {
   list.load(query);
   return {
     update(next) {
-      for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? "";
+      refill(form, FIELDS, next);
       list.load(next);
     },
   };

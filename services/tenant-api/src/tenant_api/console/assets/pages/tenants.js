@@ -3,7 +3,7 @@
 
 import { api, query as qs } from "../api.js";
 import { h } from "../dom.js";
-import { filterForm, hashFor, instant } from "../filters.js";
+import { filterForm, instant, refill, showFiltered } from "../filters.js";
 import { badge, time } from "../format.js";
 import { pagedResults } from "../paging.js";
 import { dataTable, pageHeading } from "../views.js";
@@ -48,15 +48,7 @@ export function renderTenants(main, { query, signal }) {
     label: "Filter tenants",
     fields: FIELDS,
     query,
-    onApply(values) {
-      const target = hashFor("/tenants", values);
-      // The same filters again: the hash does not change, so load here.
-      if (window.location.hash === target) {
-        list.load(new URLSearchParams(target.split("?")[1] ?? ""));
-      } else {
-        window.location.hash = target;
-      }
-    },
+    onApply: (values) => showFiltered("/tenants", values, (params) => list.load(params)),
   });
   main.append(
     pageHeading("Tenants", { lead: "Every tenant, newest first. Open one to watch its pipeline." }),
@@ -85,7 +77,7 @@ export function renderTenants(main, { query, signal }) {
   list.load(query);
   return {
     update(next) {
-      for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? "";
+      refill(form, FIELDS, next);
       list.load(next);
     },
   };
