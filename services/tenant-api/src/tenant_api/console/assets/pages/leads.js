@@ -1,14 +1,11 @@
 // Leads: everyone who signed up, newest first, filtered by status, e-mail domain and sign-up
 // time (kept in the hash), paged by cursor, with how many match beside the list.
 
-import { api, query as qs } from "../api.js";
+import { countedListPage } from "../counted-list.js";
 import { h } from "../dom.js";
-import { filterForm, instant, refill, showFiltered } from "../filters.js";
+import { instant } from "../filters.js";
 import { badge, time } from "../format.js";
-import { pagedResults } from "../paging.js";
-import { dataTable, pageHeading } from "../views.js";
 
-const PAGE = 50;
 const FIELDS = [
   { name: "status", label: "Status", type: "select",
     options: [["", "Any status"], ["PENDING", "Pending"], ["VERIFIED", "Verified"]] },
@@ -37,44 +34,18 @@ function apiFilters(params) {
   };
 }
 
-export function renderLeads(main, { query, signal }) {
-  const results = h("div", { class: "results" });
-  const form = filterForm({
-    label: "Filter leads",
-    fields: FIELDS,
-    query,
-    onApply: (values) => showFiltered("/leads", values, (params) => list.load(params)),
-  });
-  main.append(
-    pageHeading("Leads", {
-      lead: "Everyone who signed up, newest first, and whether they verified their e-mail.",
-    }),
-    h("div", { class: "card card-tight" }, form),
-    results,
-  );
-
-  const list = pagedResults({
-    results,
-    noun: "lead",
-    plural: "leads",
-    fetchPage: (params, after) =>
-      api(`/leads${qs({ ...apiFilters(params), limit: PAGE, after })}`, { signal }),
-    fetchCount: (params) => api(`/leads/count${qs(apiFilters(params))}`, { signal }),
-    empty: ["No leads match these filters.", "Clear the filters to see every sign-up."],
-    table: (items) => dataTable({
-      caption: "Leads",
-      columns: COLUMNS,
-      rows: items,
-      onOpen: (l) => { window.location.hash = `#/leads/${l.id}`; },
-      rowAttrs: (l) => ({ "data-lead-id": l.id }),
-    }),
-  });
-
-  list.load(query);
-  return {
-    update(next) {
-      refill(form, FIELDS, next);
-      list.load(next);
-    },
-  };
-}
+export const renderLeads = countedListPage({
+  path: "/leads",
+  route: "/leads",
+  apiFilters,
+  open: (l) => `#/leads/${l.id}`,
+  title: "Leads",
+  lead: "Everyone who signed up, newest first, and whether they verified their e-mail.",
+  filterLabel: "Filter leads",
+  fields: FIELDS,
+  noun: "lead",
+  plural: "leads",
+  empty: ["No leads match these filters.", "Clear the filters to see every sign-up."],
+  columns: COLUMNS,
+  rowAttrs: (l) => ({ "data-lead-id": l.id }),
+});

@@ -1,14 +1,11 @@
 // Tenants: newest first, filtered by a form whose values live in the hash, paged by cursor,
 // with how many match beside the list.
 
-import { api, query as qs } from "../api.js";
+import { countedListPage } from "../counted-list.js";
 import { h } from "../dom.js";
-import { filterForm, instant, refill, showFiltered } from "../filters.js";
+import { instant } from "../filters.js";
 import { badge, time } from "../format.js";
-import { pagedResults } from "../paging.js";
-import { dataTable, pageHeading } from "../views.js";
 
-const PAGE = 50;
 const STATUSES = ["PENDING_PROVISION", "PROVISIONING", "ACTIVE", "SUSPENDED", "PROVISION_FAILED",
   "CANCELLED", "DEPROVISIONING", "OFFBOARDED"];
 const FIELDS = [
@@ -42,43 +39,19 @@ function apiFilters(params) {
   };
 }
 
-export function renderTenants(main, { query, signal }) {
-  const results = h("div", { class: "results" });
-  const form = filterForm({
-    label: "Filter tenants",
-    fields: FIELDS,
-    query,
-    onApply: (values) => showFiltered("/tenants", values, (params) => list.load(params)),
-  });
-  main.append(
-    pageHeading("Tenants", { lead: "Every tenant, newest first. Open one to watch its pipeline." }),
-    h("div", { class: "card card-tight" }, form),
-    results,
-  );
-
-  const list = pagedResults({
-    results,
-    noun: "tenant",
-    plural: "tenants",
-    fetchPage: (params, after) =>
-      api(`/tenants${qs({ ...apiFilters(params), limit: PAGE, after })}`, { signal }),
-    fetchCount: (params) => api(`/tenants/count${qs(apiFilters(params))}`, { signal }),
-    empty: ["No tenants match these filters.",
-      "Clear the filters, or onboard a tenant with POST /tenants."],
-    table: (items) => dataTable({
-      caption: "Tenants",
-      columns: COLUMNS,
-      rows: items,
-      onOpen: (t) => { window.location.hash = `#/tenants/${t.id}`; },
-      rowAttrs: (t) => ({ "data-tenant-id": t.id, "data-key": t.key }),
-    }),
-  });
-
-  list.load(query);
-  return {
-    update(next) {
-      refill(form, FIELDS, next);
-      list.load(next);
-    },
-  };
-}
+export const renderTenants = countedListPage({
+  path: "/tenants",
+  route: "/tenants",
+  apiFilters,
+  open: (t) => `#/tenants/${t.id}`,
+  title: "Tenants",
+  lead: "Every tenant, newest first. Open one to watch its pipeline.",
+  filterLabel: "Filter tenants",
+  fields: FIELDS,
+  noun: "tenant",
+  plural: "tenants",
+  empty: ["No tenants match these filters.",
+    "Clear the filters, or onboard a tenant with POST /tenants."],
+  columns: COLUMNS,
+  rowAttrs: (t) => ({ "data-tenant-id": t.id, "data-key": t.key }),
+});
