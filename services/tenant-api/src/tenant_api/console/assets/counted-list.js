@@ -10,18 +10,17 @@ import { dataTable, pageHeading } from "./views.js";
 
 const PAGE = 50;
 
-// path: the page's hash path; route: the API's list (its count at `${route}/count`);
-// apiFilters(params): the filters as the route takes them; open(item): the hash a row opens;
-// title (the heading and the table's caption), lead, filterLabel, fields, noun, plural, empty,
-// columns and rowAttrs as filterForm, pagedResults and dataTable take them.
+// path: the page's hash path, which is the API's list route too (its count at `${path}/count`),
+// and under which each item opens (`#${path}/${id}`); apiFilters(params): the filters as the
+// route takes them; title: the heading and the table's caption; lead, fields, noun, plural,
+// empty, columns and rowAttrs as pageHeading, filterForm, pagedResults and dataTable take them.
 export function countedListPage({
-  path, route, apiFilters, open, title, lead, filterLabel, fields, noun, plural, empty, columns,
-  rowAttrs,
+  path, apiFilters, title, lead, fields, noun, plural, empty, columns, rowAttrs,
 }) {
   return function render(main, { query, signal }) {
     const results = h("div", { class: "results" });
     const form = filterForm({
-      label: filterLabel,
+      label: `Filter ${plural}`,
       fields,
       query,
       onApply: (values) => showFiltered(path, values, (params) => list.load(params)),
@@ -37,14 +36,14 @@ export function countedListPage({
       noun,
       plural,
       fetchPage: (params, after) =>
-        api(`${route}${qs({ ...apiFilters(params), limit: PAGE, after })}`, { signal }),
-      fetchCount: (params) => api(`${route}/count${qs(apiFilters(params))}`, { signal }),
+        api(`${path}${qs({ ...apiFilters(params), limit: PAGE, after })}`, { signal }),
+      fetchCount: (params) => api(`${path}/count${qs(apiFilters(params))}`, { signal }),
       empty,
       table: (items) => dataTable({
         caption: title,
         columns,
         rows: items,
-        onOpen: (item) => { window.location.hash = open(item); },
+        onOpen: (item) => { window.location.hash = `#${path}/${item.id}`; },
         rowAttrs,
       }),
     });

@@ -36,12 +36,9 @@ function apiFilters(params) {
 
 export const renderLeads = countedListPage({
   path: "/leads",
-  route: "/leads",
   apiFilters,
-  open: (l) => `#/leads/${l.id}`,
   title: "Leads",
   lead: "Everyone who signed up, newest first, and whether they verified their e-mail.",
-  filterLabel: "Filter leads",
   fields: FIELDS,
   noun: "lead",
   plural: "leads",

@@ -41,12 +41,9 @@ function apiFilters(params) {
 
 export const renderTenants = countedListPage({
   path: "/tenants",
-  route: "/tenants",
   apiFilters,
-  open: (t) => `#/tenants/${t.id}`,
   title: "Tenants",
   lead: "Every tenant, newest first. Open one to watch its pipeline.",
-  filterLabel: "Filter tenants",
   fields: FIELDS,
   noun: "tenant",
   plural: "tenants",
