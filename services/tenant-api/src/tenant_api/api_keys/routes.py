@@ -71,8 +71,6 @@ async def reissue_api_key(
     """Revoke the tenant's initial admin API key and issue a new one, fetched once as before."""
     async with runtime.uow() as uow:
         status = await request_reissue(tenant_id, principal.actor, uow, datetime.now(UTC))
-        if status is None:
-            raise NotFound("No such tenant.")
         await uow.commit()
     log.info("initial API key re-issue requested", tenant_id=str(tenant_id))
     return ReissueAccepted(tenant_id=tenant_id, status=status)
