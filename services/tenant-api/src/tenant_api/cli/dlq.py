@@ -8,6 +8,7 @@ from typing import Any
 
 from tenant_api.cli.gateway import CliError, call
 from tenant_api.cli.output import labelled, page, printed_as_json, table
+from tenant_api.cli.window import add_window, window
 
 BASE = "/admin/dead-letters"
 BATCH = 50
@@ -19,8 +20,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
         "eventType": args.event_type,
         "tenantId": args.tenant_id,
         "reason": args.reason,
-        "from": args.since,
-        "to": args.until,
+        **window(args),
     }
 
 
@@ -157,8 +157,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--event-type", help="e.g. provisioning.step_failed")
     parser.add_argument("--tenant-id")
     parser.add_argument("--reason", help="e.g. retries_exhausted, malformed")
-    parser.add_argument("--from", dest="since", help="stored at or after (ISO 8601 with zone)")
-    parser.add_argument("--to", dest="until", help="stored before (ISO 8601 with zone)")
+    add_window(parser, what="stored")
 
 
 def add_commands(commands: Any) -> None:

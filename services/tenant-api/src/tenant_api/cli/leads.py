@@ -7,6 +7,7 @@ from typing import Any
 
 from tenant_api.cli.gateway import call
 from tenant_api.cli.output import labelled, page, postal, printed_as_json
+from tenant_api.cli.window import add_window, window
 
 STATUSES = ("PENDING", "VERIFIED")
 
@@ -15,8 +16,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "status": args.status,
         "emailDomain": args.email_domain,
-        "from": args.since,
-        "to": args.until,
+        **window(args),
     }
 
 
@@ -76,8 +76,7 @@ def count_tenants(args: argparse.Namespace) -> None:
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=STATUSES)
     parser.add_argument("--email-domain", help="e.g. example.com (exact, any case)")
-    parser.add_argument("--from", dest="since", help="created at or after (ISO 8601 with zone)")
-    parser.add_argument("--to", dest="until", help="created before (ISO 8601 with zone)")
+    add_window(parser, what="created")
 
 
 def add_commands(commands: Any) -> None:
