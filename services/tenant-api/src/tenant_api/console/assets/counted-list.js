@@ -4,19 +4,25 @@
 
 import { api, query as qs } from "./api.js";
 import { h } from "./dom.js";
-import { filterForm, refill, showFiltered } from "./filters.js";
+import { filterForm, instant, refill, showFiltered } from "./filters.js";
 import { pagedResults } from "./paging.js";
 import { dataTable, pageHeading } from "./views.js";
 
 const PAGE = 50;
 
 // path: the page's hash path, which is the API's list route too (its count at `${path}/count`),
-// and under which each item opens (`#${path}/${id}`); apiFilters(params): the filters as the
-// route takes them; title: the heading and the table's caption; lead, fields, noun, plural,
-// empty, columns and rowAttrs as pageHeading, filterForm, pagedResults and dataTable take them.
+// and under which each item opens (`#${path}/${id}`); title: the heading and the table's
+// caption; lead, fields, noun, plural, empty, columns and rowAttrs as pageHeading, filterForm,
+// pagedResults and dataTable take them. The route takes the fields' names as they are.
 export function countedListPage({
-  path, apiFilters, title, lead, fields, noun, plural, empty, columns, rowAttrs,
+  path, title, lead, fields, noun, plural, empty, columns, rowAttrs,
 }) {
+  // The form's filters as the route takes them: a local time as an instant with its zone.
+  const apiFilters = (params) => Object.fromEntries(fields.map((f) => {
+    const value = params.get(f.name);
+    return [f.name, f.type === "datetime-local" ? instant(value) : value];
+  }));
+
   return function render(main, { query, signal }) {
     const results = h("div", { class: "results" });
     const form = filterForm({

@@ -3,7 +3,6 @@
 
 import { countedListPage } from "../counted-list.js";
 import { h } from "../dom.js";
-import { instant } from "../filters.js";
 import { badge, time } from "../format.js";
 
 const FIELDS = [
@@ -24,19 +23,8 @@ const COLUMNS = [
   { label: "Verified", cell: (l) => time(l.verifiedAt, { short: true }) },
 ];
 
-// The filters as GET /leads and GET /leads/count take them.
-function apiFilters(params) {
-  return {
-    status: params.get("status"),
-    emailDomain: params.get("emailDomain"),
-    from: instant(params.get("from")),
-    to: instant(params.get("to")),
-  };
-}
-
 export const renderLeads = countedListPage({
   path: "/leads",
-  apiFilters,
   title: "Leads",
   lead: "Everyone who signed up, newest first, and whether they verified their e-mail.",
   fields: FIELDS,

@@ -3,7 +3,6 @@
 
 import { countedListPage } from "../counted-list.js";
 import { h } from "../dom.js";
-import { instant } from "../filters.js";
 import { badge, time } from "../format.js";
 
 const STATUSES = ["PENDING_PROVISION", "PROVISIONING", "ACTIVE", "SUSPENDED", "PROVISION_FAILED",
@@ -28,20 +27,8 @@ const COLUMNS = [
   { label: "Created", cell: (t) => time(t.createdAt, { short: true }) },
 ];
 
-// The filters as GET /tenants and GET /tenants/count take them.
-function apiFilters(params) {
-  return {
-    status: params.get("status"),
-    tier: params.get("tier"),
-    keyPrefix: params.get("keyPrefix"),
-    createdFrom: instant(params.get("createdFrom")),
-    createdTo: instant(params.get("createdTo")),
-  };
-}
-
 export const renderTenants = countedListPage({
   path: "/tenants",
-  apiFilters,
   title: "Tenants",
   lead: "Every tenant, newest first. Open one to watch its pipeline.",
   fields: FIELDS,
