@@ -25,11 +25,10 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ls(args: argparse.Namespace) -> None:
-    answer = call("GET", BASE, {**_filters(args), "status": args.status, "limit": args.limit})
-    if printed_as_json(answer, args.json):
-        return
     page(
-        answer,
+        BASE,
+        {**_filters(args), "status": args.status, "limit": args.limit},
+        as_json=args.json,
         header=("ID", "SERVICE", "EVENT", "REASON", "STATUS", "STORED", "TENANT", "ORIGINAL QUEUE"),
         row=lambda d: (
             d["id"],
@@ -42,7 +41,6 @@ def ls(args: argparse.Namespace) -> None:
             d["originalQueue"] or "-",
         ),
         noun="dead letter",
-        path=BASE,
     )
 
 

@@ -21,11 +21,10 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ls(args: argparse.Namespace) -> None:
-    answer = call("GET", "/leads", {**_filters(args), "limit": args.limit, "after": args.after})
-    if printed_as_json(answer, args.json):
-        return
     page(
-        answer,
+        "/leads",
+        {**_filters(args), "limit": args.limit, "after": args.after},
+        as_json=args.json,
         header=("ID", "STATUS", "EMAIL", "NAME", "COMPANY", "CREATED"),
         row=lambda lead: (
             lead["id"],
@@ -36,7 +35,6 @@ def ls(args: argparse.Namespace) -> None:
             lead["createdAt"][:19],
         ),
         noun="lead",
-        path="/leads",
     )
 
 

@@ -118,15 +118,13 @@ def _token(args: argparse.Namespace) -> None:
 
 
 def _tenants_list(args: argparse.Namespace) -> None:
-    answer = call("GET", "/tenants", {"status": args.status, "limit": args.limit})
-    if printed_as_json(answer, args.json):
-        return
     page(
-        answer,
+        "/tenants",
+        {"status": args.status, "limit": args.limit},
+        as_json=args.json,
         header=("ID", "KEY", "STATUS", "TIER", "NAME", "CREATED"),
         row=lambda t: (t["id"], t["key"], t["status"], t["tier"], t["name"], t["createdAt"][:19]),
         noun="tenant",
-        path="/tenants",
     )
 
 

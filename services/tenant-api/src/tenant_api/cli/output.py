@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from tenant_api.cli.gateway import call
+
 
 def table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
@@ -14,14 +16,19 @@ def table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
 
 
 def page(
-    answer: dict[str, Any],
+    path: str,
+    params: dict[str, Any],
     *,
+    as_json: bool,
     header: tuple[str, ...],
     row: Callable[[dict[str, Any]], tuple[Any, ...]],
     noun: str,
-    path: str,
 ) -> None:
-    """A cursor page of `GET path`: a table, its count of `noun`s, and how to get the next page."""
+    """A cursor page of `GET path`: as JSON if asked, else a table, its count of `noun`s, and
+    how to get the next page."""
+    answer = call("GET", path, params)
+    if printed_as_json(answer, as_json):
+        return
     table(header, [row(item) for item in answer["items"]])
     more = f" (more: `GET {path}?after=<nextCursor>`)" if answer.get("nextCursor") else ""
     print(f"{len(answer['items'])} {noun}(s){more}")
