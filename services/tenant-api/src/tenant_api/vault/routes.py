@@ -30,6 +30,8 @@ Provider = Annotated[
     str, Path(pattern=r"^[a-z0-9-]{2,50}$", description="e.g. `stripe`, `github-app`.")
 ]
 VAULT_DOWN = "The vault cannot decrypt (master key unavailable, or the ciphertext was altered)"
+NO_CREDENTIAL = "No such tenant (or not yours), or no credential for this provider"
+BAD_PROVIDER = "Invalid id or provider"
 
 
 class VaultKeyUnavailableProblem(ServiceUnavailable):
@@ -109,8 +111,8 @@ async def list_credentials(
         r401="Missing or invalid token",
         r403="The role may not do this (only an admin may reveal, and a tenant its own database"
         " login or what VAULT_TENANT_REVEALABLE names)",
-        r404="No such tenant (or not yours), or no credential for this provider",
-        r422="Invalid id or provider",
+        r404=NO_CREDENTIAL,
+        r422=BAD_PROVIDER,
         r503=VAULT_DOWN,
     ),
 )
@@ -145,7 +147,7 @@ async def get_credential(
             uow, keys, tenant_id=tenant_id, provider=provider, actor=principal.actor, reveal=reveal
         )
     if found is None:
-        raise NotFound(f"No `{provider}` credential for this tenant.")
+        raise _no_credential(provider)
     response.headers["Cache-Control"] = "no-store"
     return _out(tenant_id, provider, found, masked=not reveal)
 
@@ -153,10 +155,7 @@ async def get_credential(
 @router.delete(
     "/{tenant_id}/credentials/{provider}",
     status_code=204,
-    responses=tenant_problems(
-        r404="No such tenant (or not yours), or no credential for this provider",
-        r422="Invalid id or provider",
-    ),
+    responses=tenant_problems(r404=NO_CREDENTIAL, r422=BAD_PROVIDER),
 )
 async def delete_credential(
     tenant_id: UUID, provider: Provider, principal: KeyReader, runtime: RuntimeDep
@@ -170,8 +169,12 @@ async def delete_credential(
         )
         await uow.commit()
     if not deleted:
-        raise NotFound(f"No `{provider}` credential for this tenant.")
+        raise _no_credential(provider)
     return Response(status_code=204)
+
+
+def _no_credential(provider: str) -> NotFound:
+    return NotFound(f"No `{provider}` credential for this tenant.")
 
 
 @asynccontextmanager
