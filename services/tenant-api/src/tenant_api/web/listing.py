@@ -1,4 +1,4 @@
-"""Whole lists of one tenant's things: the `{items, count}` body, read only for a tenant that is."""
+"""Whole lists of one tenant's things: the `{items, count}` body, read only if the tenant exists."""
 
 from __future__ import annotations
 
