@@ -16,10 +16,11 @@ from shared_schemas.events import (
     ApiKeyRevoked,
     api_key_handover_binding,
 )
-from tenant_api import PRODUCER
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.api_keys import ApiKey, ensure_issuable
+from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.status import TenantStatus
+from tenant_api.domain.tenant_events import about_tenant
 
 
 def handover_consumer(keys: Keyring) -> Consumer[TenantApiUnitOfWork]:
@@ -58,21 +59,15 @@ async def take_key(uow: TenantApiUnitOfWork, keys: Keyring, tenant_id: UUID) -> 
 
 async def request_reissue(
     tenant_id: UUID, actor: Actor, uow: TenantApiUnitOfWork, now: datetime
-) -> TenantStatus | None:
-    """Ask the provisioner for a new initial key (it revokes the live one); None: no such
-    tenant. `KeyNotIssuable` unless the tenant is ACTIVE."""
+) -> TenantStatus:
+    """Ask the provisioner for a new initial key (it revokes the live one). `TenantNotFound`;
+    `KeyNotIssuable` unless the tenant is ACTIVE."""
     status = await uow.key_handovers.lock_tenant_status(tenant_id)
     if status is None:
-        return None
+        raise TenantNotFound(tenant_id)
     ensure_issuable(status)
+    data = ApiKeyReissueRequestedData(tenant_id=tenant_id, requested_by=actor.sub)
     await uow.outbox.add(
-        ApiKeyReissueRequested.build(
-            ApiKeyReissueRequestedData(tenant_id=tenant_id, requested_by=actor.sub),
-            producer=PRODUCER,
-            correlation_id=tenant_id,
-            tenant_id=tenant_id,
-            occurred_at=now,
-            actor=actor,
-        )
+        about_tenant(ApiKeyReissueRequested, data, tenant_id=tenant_id, now=now, actor=actor)
     )
     return status

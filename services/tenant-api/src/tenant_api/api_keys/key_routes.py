@@ -8,24 +8,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
-from service_kit.problems import problem_responses
 from tenant_api.api_keys import management
 from tenant_api.api_keys.models import ApiKeyIn, ApiKeyList, NewApiKeyOut, RotateIn, key_out
 from tenant_api.auth import KeyReader, TenantReader
 from tenant_api.idempotency import reveals_secret
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import NOT_ACTIVE, tenant_problems
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["api keys"])
 
 NO_KEY = "No such tenant (or not yours), or no such key of it"
-NOT_ACTIVE = "The tenant is not ACTIVE"
 
 
 @router.get(
     "/{tenant_id}/api-keys",
     response_model=ApiKeyList,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+    responses=tenant_problems(),
 )
 async def list_api_keys(
     tenant_id: UUID, principal: TenantReader, runtime: RuntimeDep
@@ -36,17 +34,14 @@ async def list_api_keys(
         keys = await management.list_keys(tenant_id, uow)
     replaced = {key.rotated_from for key in keys if key.rotated_from is not None}
     now = datetime.now(UTC)
-    items = [key_out(key, now, replaced=key.id in replaced) for key in keys]
-    return ApiKeyList(items=items, count=len(items))
+    return ApiKeyList.of([key_out(key, now, replaced=key.id in replaced) for key in keys])
 
 
 @router.post(
     "/{tenant_id}/api-keys",
     status_code=201,
     response_model=NewApiKeyOut,
-    responses=problem_responses(
-        **AUTH, r404=NOT_FOUND, r409=NOT_ACTIVE, r422="Invalid id, body or scopes"
-    ),
+    responses=tenant_problems(r409=NOT_ACTIVE, r422="Invalid id, body or scopes"),
 )
 async def create_api_key(
     tenant_id: UUID,
@@ -71,8 +66,7 @@ async def create_api_key(
     "/{tenant_id}/api-keys/{key_id}/rotate",
     status_code=201,
     response_model=NewApiKeyOut,
-    responses=problem_responses(
-        **AUTH,
+    responses=tenant_problems(
         r404=NO_KEY,
         r409=f"{NOT_ACTIVE}, or the key is revoked or expired",
         r422="Invalid id or body",
@@ -103,7 +97,7 @@ async def rotate_api_key(
     "/{tenant_id}/api-keys/{key_id}",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(**AUTH, r404=NO_KEY, r422="Invalid id"),
+    responses=tenant_problems(r404=NO_KEY),
 )
 async def revoke_api_key(
     tenant_id: UUID, key_id: UUID, principal: KeyReader, runtime: RuntimeDep

@@ -20,6 +20,7 @@ from tenant_api.domain.api_keys import (
     Refusal,
 )
 from tenant_api.web.actors import ActorOut
+from tenant_api.web.listing import ItemList
 
 
 class ApiKeyIn(ApiModel):
@@ -68,9 +69,8 @@ class NewApiKeyOut(ApiKeyOut):
     api_key: str
 
 
-class ApiKeyList(ApiModel):
-    items: list[ApiKeyOut]
-    count: int
+class ApiKeyList(ItemList[ApiKeyOut]):
+    pass
 
 
 class VerifyIn(ApiModel):

@@ -9,12 +9,12 @@ from uuid import UUID
 import structlog
 from fastapi import APIRouter, Response
 
-from service_kit.problems import NotFound, problem_responses
+from service_kit.problems import NotFound
 from shared_schemas.api.base import ApiModel
 from tenant_api.api_keys.handover import request_reissue, take_key
 from tenant_api.auth import AdminCaller, KeyReader
 from tenant_api.domain.status import TenantStatus
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import NOT_ACTIVE, tenant_problems
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["credentials"])
@@ -39,11 +39,9 @@ class ReissueAccepted(ApiModel):
 @router.get(
     "/{tenant_id}/api-key",
     response_model=InitialApiKeyOut,
-    responses=problem_responses(
-        **AUTH,
+    responses=tenant_problems(
         r404="No such tenant (or not yours), not ACTIVE, or the key was already taken or has "
-        "expired",
-        r422="Invalid id",
+        "expired"
     ),
 )
 async def take_api_key(
@@ -65,9 +63,7 @@ async def take_api_key(
     "/{tenant_id}/api-key/reissue",
     status_code=202,
     response_model=ReissueAccepted,
-    responses=problem_responses(
-        **AUTH, r404=NOT_FOUND, r409="The tenant is not ACTIVE", r422="Invalid id"
-    ),
+    responses=tenant_problems(r409=NOT_ACTIVE),
 )
 async def reissue_api_key(
     tenant_id: UUID, principal: AdminCaller, runtime: RuntimeDep
@@ -75,8 +71,6 @@ async def reissue_api_key(
     """Revoke the tenant's initial admin API key and issue a new one, fetched once as before."""
     async with runtime.uow() as uow:
         status = await request_reissue(tenant_id, principal.actor, uow, datetime.now(UTC))
-        if status is None:
-            raise NotFound("No such tenant.")
         await uow.commit()
     log.info("initial API key re-issue requested", tenant_id=str(tenant_id))
     return ReissueAccepted(tenant_id=tenant_id, status=status)

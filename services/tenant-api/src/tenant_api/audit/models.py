@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from shared_schemas.api.base import ApiModel
 from tenant_api.domain.timeline import TimelineEntry
 from tenant_api.timeline.models import TimelineEntryOut, entry_out
+from tenant_api.web.paging import CursorPage
 
 
 class AuditEntryOut(TimelineEntryOut):
     tenant_id: UUID
 
 
-class AuditPage(ApiModel):
+class AuditPage(CursorPage[AuditEntryOut]):
     """Newest first; pass `nextCursor` as `after` for the next page (null: no more)."""
-
-    items: list[AuditEntryOut]
-    next_cursor: str | None = None
 
 
 def audit_entry_out(line: TimelineEntry) -> AuditEntryOut:

@@ -93,7 +93,5 @@ async def audit_trail(
     position = cursors.position(after)
     async with runtime.uow() as uow:
         lines = await uow.timeline.audit_page(where, before=position, limit=limit + 1)
-    items, cursor = cursors.page(
-        [audit_entry_out(line) for line in lines], limit, lambda e: (e.occurred_at, e.id)
-    )
-    return AuditPage(items=items, next_cursor=cursor)
+    entries = [audit_entry_out(line) for line in lines]
+    return AuditPage.of(entries, limit, lambda e: (e.occurred_at, e.id))

@@ -8,6 +8,7 @@ from typing import Any
 
 from tenant_api.cli.gateway import call, download
 from tenant_api.cli.output import table
+from tenant_api.cli.window import add_window, window
 
 PATH = "/admin/audit"
 PAGE = 200
@@ -15,8 +16,7 @@ PAGE = 200
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "from": args.since,
-        "to": args.until,
+        **window(args),
         "actor": args.actor,
         "role": args.role,
         "tenant": args.tenant,
@@ -59,10 +59,7 @@ def add_commands(commands: Any) -> None:
         description="Timeline entries of every tenant, newest first (admin, operator). A table "
         "of the first --limit, or every matching entry as CSV or JSON lines on stdout.",
     )
-    parser.add_argument(
-        "--from", dest="since", metavar="TIME", help="at or after (ISO 8601 with zone)"
-    )
-    parser.add_argument("--to", dest="until", metavar="TIME", help="before (ISO 8601 with zone)")
+    add_window(parser, metavar="TIME")
     parser.add_argument("--actor", help="the actor's subject, exactly (e.g. ops:alice)")
     parser.add_argument("--role", choices=["admin", "operator", "tenant", "lead"])
     parser.add_argument("--tenant", help="a tenant's id")

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from tenant_api.cli.gateway import CliError, call
-from tenant_api.cli.output import page, printed_as_json, table
+from tenant_api.cli.output import labelled, page, printed_as_json, table
+from tenant_api.cli.window import add_window, window
 
 BASE = "/admin/dead-letters"
 BATCH = 50
@@ -19,17 +20,15 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
         "eventType": args.event_type,
         "tenantId": args.tenant_id,
         "reason": args.reason,
-        "from": args.since,
-        "to": args.until,
+        **window(args),
     }
 
 
 def ls(args: argparse.Namespace) -> None:
-    answer = call("GET", BASE, {**_filters(args), "status": args.status, "limit": args.limit})
-    if printed_as_json(answer, args.json):
-        return
     page(
-        answer,
+        BASE,
+        {**_filters(args), "status": args.status, "limit": args.limit},
+        as_json=args.json,
         header=("ID", "SERVICE", "EVENT", "REASON", "STATUS", "STORED", "TENANT", "ORIGINAL QUEUE"),
         row=lambda d: (
             d["id"],
@@ -42,7 +41,6 @@ def ls(args: argparse.Namespace) -> None:
             d["originalQueue"] or "-",
         ),
         noun="dead letter",
-        path=BASE,
     )
 
 
@@ -50,7 +48,7 @@ def show(args: argparse.Namespace) -> None:
     detail = call("GET", f"{BASE}/{args.dead_letter_id}")
     if printed_as_json(detail, args.json):
         return
-    for label in (
+    shown = (
         "id",
         "status",
         "service",
@@ -70,13 +68,14 @@ def show(args: argparse.Namespace) -> None:
         "replayedAt",
         "actedBy",
         "discardedReason",
-    ):
-        print(f"{label:<19} {detail.get(label) if detail.get(label) is not None else '-'}")
+    )
+    rows = [(label, "-" if detail.get(label) is None else detail[label]) for label in shown]
     for death in detail["deathHistory"]:
-        print(
-            f"death               {death.get('time', '?')} {death.get('reason', '?')} "
-            f"from {death.get('queue', '?')} (x{death.get('count', 1)})"
+        when, why = death.get("time", "?"), death.get("reason", "?")
+        rows.append(
+            ("death", f"{when} {why} from {death.get('queue', '?')} (x{death.get('count', 1)})")
         )
+    labelled(rows, width=19)
     print("headers", json.dumps(detail["headers"], indent=2))
     print("body", detail["bodyText"] if detail["bodyText"] is not None else detail["bodyBase64"])
     for action in detail["actions"]:
@@ -156,8 +155,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--event-type", help="e.g. provisioning.step_failed")
     parser.add_argument("--tenant-id")
     parser.add_argument("--reason", help="e.g. retries_exhausted, malformed")
-    parser.add_argument("--from", dest="since", help="stored at or after (ISO 8601 with zone)")
-    parser.add_argument("--to", dest="until", help="stored before (ISO 8601 with zone)")
+    add_window(parser, what="stored")
 
 
 def add_commands(commands: Any) -> None:

@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from tenant_api.cli.gateway import call
-from tenant_api.cli.output import page, printed_as_json
+from tenant_api.cli.output import labelled, page, postal, printed_as_json
+from tenant_api.cli.window import add_window, window
 
 STATUSES = ("PENDING", "VERIFIED")
 
@@ -15,17 +16,15 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "status": args.status,
         "emailDomain": args.email_domain,
-        "from": args.since,
-        "to": args.until,
+        **window(args),
     }
 
 
 def ls(args: argparse.Namespace) -> None:
-    answer = call("GET", "/leads", {**_filters(args), "limit": args.limit, "after": args.after})
-    if printed_as_json(answer, args.json):
-        return
     page(
-        answer,
+        "/leads",
+        {**_filters(args), "limit": args.limit, "after": args.after},
+        as_json=args.json,
         header=("ID", "STATUS", "EMAIL", "NAME", "COMPANY", "CREATED"),
         row=lambda lead: (
             lead["id"],
@@ -36,7 +35,6 @@ def ls(args: argparse.Namespace) -> None:
             lead["createdAt"][:19],
         ),
         noun="lead",
-        path="/leads",
     )
 
 
@@ -44,7 +42,7 @@ def show(args: argparse.Namespace) -> None:
     lead = call("GET", f"/leads/{args.lead_id}")
     if printed_as_json(lead, args.json):
         return
-    for label, value in (
+    rows = [
         ("id", lead["id"]),
         ("status", lead["status"]),
         ("name", f"{lead['firstName']} {lead['lastName']}"),
@@ -52,12 +50,10 @@ def show(args: argparse.Namespace) -> None:
         ("email", lead["email"]),
         ("created", lead["createdAt"]),
         ("verified", lead["verifiedAt"] or "-"),
-    ):
-        print(f"{label:<9} {value}")
+    ]
     if lead["address"]:
-        a = lead["address"]
-        parts = [a["address"], a["city"], a.get("state"), a.get("zip"), a["country"]]
-        print("address   " + ", ".join(p for p in parts if p))
+        rows.append(("address", postal(lead["address"])))
+    labelled(rows)
 
 
 def count(args: argparse.Namespace) -> None:
@@ -78,8 +74,7 @@ def count_tenants(args: argparse.Namespace) -> None:
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=STATUSES)
     parser.add_argument("--email-domain", help="e.g. example.com (exact, any case)")
-    parser.add_argument("--from", dest="since", help="created at or after (ISO 8601 with zone)")
-    parser.add_argument("--to", dest="until", help="created before (ISO 8601 with zone)")
+    add_window(parser, what="created")
 
 
 def add_commands(commands: Any) -> None:

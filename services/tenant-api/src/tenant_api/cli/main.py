@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 from service_kit.tokens import mint_token
 from tenant_api.cli import audit, dlq, identity, keys, leads, login, offboarding, pipeline
 from tenant_api.cli.gateway import GATEWAY_URL, CliError, call, settings
-from tenant_api.cli.output import page, printed_as_json
+from tenant_api.cli.output import labelled, page, postal, printed_as_json
 from tenant_api.domain.roles import Role
 
 
@@ -121,15 +121,13 @@ def _token(args: argparse.Namespace) -> None:
 
 
 def _tenants_list(args: argparse.Namespace) -> None:
-    answer = call("GET", "/tenants", {"status": args.status, "limit": args.limit})
-    if printed_as_json(answer, args.json):
-        return
     page(
-        answer,
+        "/tenants",
+        {"status": args.status, "limit": args.limit},
+        as_json=args.json,
         header=("ID", "KEY", "STATUS", "TIER", "NAME", "CREATED"),
         row=lambda t: (t["id"], t["key"], t["status"], t["tier"], t["name"], t["createdAt"][:19]),
         noun="tenant",
-        path="/tenants",
     )
 
 
@@ -137,7 +135,7 @@ def _tenants_show(args: argparse.Namespace) -> None:
     tenant = call("GET", f"/tenants/{args.tenant_id}")
     if printed_as_json(tenant, args.json):
         return
-    for label, value in (
+    rows = [
         ("id", tenant["id"]),
         ("key", tenant["key"]),
         ("name", tenant["name"]),
@@ -146,17 +144,18 @@ def _tenants_show(args: argparse.Namespace) -> None:
         ("plan", tenant["planId"] or "-"),
         ("domains", ", ".join(tenant["domains"])),
         ("created", tenant["createdAt"]),
-    ):
-        print(f"{label:<9} {value}")
+    ]
     for contact in tenant["contacts"]:
         primary = " (primary)" if contact["isPrimary"] else ""
-        print(
-            f"contact   {contact['firstName']} {contact['lastName']} <{contact['email']}>{primary}"
+        rows.append(
+            (
+                "contact",
+                f"{contact['firstName']} {contact['lastName']} <{contact['email']}>{primary}",
+            )
         )
     if tenant["address"]:
-        a = tenant["address"]
-        parts = [a["address"], a["city"], a.get("state"), a.get("zip"), a["country"]]
-        print("address   " + ", ".join(p for p in parts if p))
+        rows.append(("address", postal(tenant["address"])))
+    labelled(rows)
 
 
 def _api_key(args: argparse.Namespace) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from tenant_api.cli.gateway import call
 
 
 def table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -14,14 +16,19 @@ def table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
 
 
 def page(
-    answer: dict[str, Any],
+    path: str,
+    params: dict[str, Any],
     *,
+    as_json: bool,
     header: tuple[str, ...],
     row: Callable[[dict[str, Any]], tuple[Any, ...]],
     noun: str,
-    path: str,
 ) -> None:
-    """A cursor page of `GET path`: a table, its count of `noun`s, and how to get the next page."""
+    """A cursor page of `GET path`: as JSON if asked, else a table, its count of `noun`s, and
+    how to get the next page."""
+    answer = call("GET", path, params)
+    if printed_as_json(answer, as_json):
+        return
     table(header, [row(item) for item in answer["items"]])
     more = f" (more: `GET {path}?after=<nextCursor>`)" if answer.get("nextCursor") else ""
     print(f"{len(answer['items'])} {noun}(s){more}")
@@ -32,3 +39,16 @@ def printed_as_json(answer: Any, wanted: bool) -> bool:
     if wanted:
         print(json.dumps(answer, indent=2))
     return wanted
+
+
+def labelled(rows: Iterable[tuple[str, Any]], *, width: int = 9) -> None:
+    """One `label value` line a row, the values lined up `width` characters from the left."""
+    for label, value in rows:
+        print(f"{label:<{width}} {value}")
+
+
+def postal(address: Mapping[str, Any]) -> str:
+    """An address on one line, without the parts it does not have."""
+    street, city, country = address["address"], address["city"], address["country"]
+    parts = (street, city, address.get("state"), address.get("zip"), country)
+    return ", ".join(part for part in parts if part)

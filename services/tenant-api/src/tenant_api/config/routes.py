@@ -10,12 +10,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from service_kit.problems import NotFound, problem_responses
+from service_kit.problems import NotFound
 from tenant_api.auth import AdminCaller, TenantReader
 from tenant_api.config.feature_flags import set_feature_flags
 from tenant_api.config.models import FeatureFlagsIn, TenantConfigOut
 from tenant_api.deps import DepsDep
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import tenant_problems
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["tenant config"])
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/tenants", tags=["tenant config"])
 @router.get(
     "/{tenant_id}/config",
     response_model=TenantConfigOut,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+    responses=tenant_problems(),
 )
 async def get_config(tenant_id: UUID, principal: TenantReader, deps: DepsDep) -> Response:
     """The tenant's config (admin, operator, that tenant); never older than a committed change."""
@@ -38,9 +38,7 @@ async def get_config(tenant_id: UUID, principal: TenantReader, deps: DepsDep) ->
 @router.put(
     "/{tenant_id}/config/feature-flags",
     response_model=TenantConfigOut,
-    responses=problem_responses(
-        **AUTH, r404=NOT_FOUND, r422="Invalid id, flag name or value, or more than 100 flags"
-    ),
+    responses=tenant_problems(r422="Invalid id, flag name or value, or more than 100 flags"),
 )
 async def put_feature_flags(
     tenant_id: UUID,

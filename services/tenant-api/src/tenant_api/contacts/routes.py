@@ -9,14 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import EmailStr, Field
 
-from service_kit.problems import problem_responses
-from shared_schemas.api.base import ApiModel
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.auth import AdminCaller, TenantReader
 from tenant_api.contacts import use_cases as handlers
 from tenant_api.domain.contacts import ContactChanges, TenantContact
 from tenant_api.tenants.models import ContactIn, ContactOut
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import tenant_problems
+from tenant_api.web.listing import ItemList, read_of_tenant
 from tenant_api.web.patch import PatchIn
 from tenant_api.web.runtime import RuntimeDep
 
@@ -43,33 +42,29 @@ class ContactPatchIn(PatchIn):
     )
 
 
-class ContactList(ApiModel):
-    items: list[ContactOut]
-    count: int
+class ContactList(ItemList[ContactOut]):
+    pass
 
 
 @router.get(
     "/{tenant_id}/contacts",
     response_model=ContactList,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+    responses=tenant_problems(),
 )
 async def list_contacts(
     tenant_id: UUID, principal: TenantReader, runtime: RuntimeDep
 ) -> ContactList:
     """The tenant's contacts, the primary one first."""
     principal.ensure_tenant(tenant_id)
-    async with runtime.uow() as uow:
-        await uow.tenants.ensure_exists(tenant_id)
-        found = await uow.contacts.list_for(tenant_id)
-    items = [_out(contact) for contact in found]
-    return ContactList(items=items, count=len(items))
+    found = await read_of_tenant(runtime, tenant_id, lambda uow: uow.contacts.list_for(tenant_id))
+    return ContactList.of([_out(contact) for contact in found])
 
 
 @router.post(
     "/{tenant_id}/contacts",
     status_code=201,
     response_model=ContactOut,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422=f"Invalid id or body, or {BAD_EMAIL}"),
+    responses=tenant_problems(r422=f"Invalid id or body, or {BAD_EMAIL}"),
 )
 async def create_contact(
     tenant_id: UUID, body: NewContactIn, principal: AdminCaller, runtime: RuntimeDep
@@ -91,7 +86,7 @@ async def create_contact(
 @router.get(
     "/{tenant_id}/contacts/{contact_id}",
     response_model=ContactOut,
-    responses=problem_responses(**AUTH, r404=NO_CONTACT, r422="Invalid id"),
+    responses=tenant_problems(r404=NO_CONTACT),
 )
 async def get_contact(
     tenant_id: UUID, contact_id: UUID, principal: TenantReader, runtime: RuntimeDep
@@ -105,8 +100,7 @@ async def get_contact(
 @router.patch(
     "/{tenant_id}/contacts/{contact_id}",
     response_model=ContactOut,
-    responses=problem_responses(
-        **AUTH,
+    responses=tenant_problems(
         r404=NO_CONTACT,
         r409="`isPrimary: false` on the primary contact (promote another one instead)",
         r422=f"Invalid id or body, an unknown field, or {BAD_EMAIL}",
@@ -137,9 +131,7 @@ async def patch_contact(
     "/{tenant_id}/contacts/{contact_id}",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(
-        **AUTH, r404=NO_CONTACT, r409="The primary contact", r422="Invalid id"
-    ),
+    responses=tenant_problems(r404=NO_CONTACT, r409="The primary contact"),
 )
 async def delete_contact(
     tenant_id: UUID, contact_id: UUID, principal: AdminCaller, runtime: RuntimeDep

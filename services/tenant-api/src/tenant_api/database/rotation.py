@@ -11,11 +11,11 @@ from shared_schemas.events import (
     DatabasePasswordRotationRequested,
     DatabasePasswordRotationRequestedData,
 )
-from tenant_api import PRODUCER
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.database_login import ensure_rotatable
 from tenant_api.domain.errors import TenantNotFound
 from tenant_api.domain.status import TenantStatus
+from tenant_api.domain.tenant_events import about_tenant
 
 
 async def request_rotation(
@@ -26,14 +26,10 @@ async def request_rotation(
     if tenant is None:
         raise TenantNotFound(tenant_id)
     ensure_rotatable(tenant.status)
+    data = DatabasePasswordRotationRequestedData(tenant_id=tenant_id, requested_by=actor.sub)
     await uow.outbox.add(
-        DatabasePasswordRotationRequested.build(
-            DatabasePasswordRotationRequestedData(tenant_id=tenant_id, requested_by=actor.sub),
-            producer=PRODUCER,
-            correlation_id=tenant_id,
-            tenant_id=tenant_id,
-            occurred_at=now,
-            actor=actor,
+        about_tenant(
+            DatabasePasswordRotationRequested, data, tenant_id=tenant_id, now=now, actor=actor
         )
     )
     return tenant.status

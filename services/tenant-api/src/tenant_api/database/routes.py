@@ -9,13 +9,12 @@ from uuid import UUID
 import structlog
 from fastapi import APIRouter
 
-from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import KeyReader
 from tenant_api.database.rotation import request_rotation
 from tenant_api.domain.database_login import PROVIDER
 from tenant_api.domain.status import TenantStatus
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import NOT_ACTIVE, tenant_problems
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["credentials"])
@@ -36,9 +35,7 @@ class RotationAccepted(ApiModel):
     "/{tenant_id}/database/rotate-password",
     status_code=202,
     response_model=RotationAccepted,
-    responses=problem_responses(
-        **AUTH, r404=NOT_FOUND, r409="The tenant is not ACTIVE", r422="Invalid id"
-    ),
+    responses=tenant_problems(r409=NOT_ACTIVE),
 )
 async def rotate_database_password(
     tenant_id: UUID, principal: KeyReader, runtime: RuntimeDep

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from shared_schemas.api.base import ApiModel
 from shared_schemas.api.instants import Instant
 from tenant_api.domain.dead_letters import DeadLetter, DeadLetterAction
+from tenant_api.web.paging import CursorPage
 
 Status = Literal["PARKED", "REPLAYED", "DISCARDED"]
 
@@ -58,9 +59,8 @@ class DeadLetterDetail(DeadLetterOut):
     actions: list[ActionOut]
 
 
-class DeadLetterPage(ApiModel):
-    items: list[DeadLetterOut]
-    next_cursor: str | None = None
+class DeadLetterPage(CursorPage[DeadLetterOut]):
+    pass
 
 
 class FilterIn(ApiModel):

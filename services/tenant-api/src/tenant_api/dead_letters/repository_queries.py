@@ -9,28 +9,23 @@ from uuid import UUID
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from tenant_api.adapters.filtering import equal, within
 from tenant_api.adapters.orm import dead_letters
 from tenant_api.domain.dead_letters import PARKED, Filters
 
 
 def _where(filters: Filters) -> list[Any]:
     c = dead_letters.c
-    clauses: list[Any] = []
-    if filters.service:
-        clauses.append(c.service == filters.service)
-    if filters.event_type:
-        clauses.append(c.event_type == filters.event_type)
-    if filters.tenant_id:
-        clauses.append(c.tenant_id == filters.tenant_id)
-    if filters.reason:
-        clauses.append(c.reason == filters.reason)
-    if filters.since:
-        clauses.append(c.stored_at >= filters.since)
-    if filters.until:
-        clauses.append(c.stored_at < filters.until)
-    if filters.status:
-        clauses.append(c.status == filters.status)
-    return clauses
+    return [
+        *equal(
+            (c.service, filters.service),
+            (c.event_type, filters.event_type),
+            (c.tenant_id, filters.tenant_id),
+            (c.reason, filters.reason),
+        ),
+        *within(c.stored_at, filters.since, filters.until),
+        *equal((c.status, filters.status)),
+    ]
 
 
 def page(filters: Filters, *, before: tuple[datetime, UUID] | None, limit: int) -> Select[Any]:

@@ -66,8 +66,7 @@ async def list_dead_letters(
     async with runtime.uow() as uow:
         letters = await uow.dead_letters.page(filters, before=position, limit=limit + 1)
     fetched = [letter_out(letter) for letter in letters]
-    items, cursor = cursors.page(fetched, limit, lambda d: (d.stored_at, d.id))
-    return DeadLetterPage(items=items, next_cursor=cursor)
+    return DeadLetterPage.of(fetched, limit, lambda d: (d.stored_at, d.id))
 
 
 @router.post(

@@ -25,9 +25,9 @@ from shared_schemas.events import (
     ApiKeyRotated,
     ApiKeyRotatedData,
 )
-from tenant_api import PRODUCER
 from tenant_api.domain.errors import DomainError
 from tenant_api.domain.status import TenantStatus
+from tenant_api.domain.tenant_events import about_tenant
 
 SCOPE = re.compile(r"[a-z][a-z0-9:._-]{0,63}")
 MAX_SCOPES = 20
@@ -269,11 +269,4 @@ class ApiKey:
         )
 
     def _event(self, cls: type[_E], data: object, now: datetime, actor: Actor) -> _E:
-        return cls.build(
-            data,
-            producer=PRODUCER,
-            correlation_id=self.tenant_id,
-            tenant_id=self.tenant_id,
-            occurred_at=now,
-            actor=actor,
-        )
+        return about_tenant(cls, data, tenant_id=self.tenant_id, now=now, actor=actor)

@@ -8,11 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import Field
 
-from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import KeyReader
 from tenant_api.domain.exports import MANIFEST, ExportStatus, TenantExport
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import tenant_problems
+from tenant_api.web.listing import ItemList, read_of_tenant
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["tenant exports"])
@@ -35,25 +35,21 @@ class ExportOut(ApiModel):
     completed_at: datetime | None
 
 
-class ExportList(ApiModel):
-    items: list[ExportOut]
-    count: int
+class ExportList(ItemList[ExportOut]):
+    pass
 
 
 @router.get(
     "/{tenant_id}/exports",
     response_model=ExportList,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+    responses=tenant_problems(),
 )
 async def list_exports(tenant_id: UUID, principal: KeyReader, runtime: RuntimeDep) -> ExportList:
     """The tenant's offboarding exports, newest first, with every file's checksum (admin, or the
     tenant itself)."""
     principal.ensure_tenant(tenant_id)
-    async with runtime.uow() as uow:
-        await uow.tenants.ensure_exists(tenant_id)
-        found = await uow.exports.list_for(tenant_id)
-    items = [_out(export) for export in found]
-    return ExportList(items=items, count=len(items))
+    found = await read_of_tenant(runtime, tenant_id, lambda uow: uow.exports.list_for(tenant_id))
+    return ExportList.of([_out(export) for export in found])
 
 
 def _out(export: TenantExport) -> ExportOut:

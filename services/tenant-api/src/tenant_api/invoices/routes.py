@@ -11,13 +11,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import Field, field_serializer
 
-from service_kit.problems import problem_responses
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import AdminCaller, TenantReader
 from tenant_api.domain.errors import InvoiceNotFound
 from tenant_api.domain.invoice import Invoice, InvoiceStatus
 from tenant_api.invoices.payments import pay_invoice as pay
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import tenant_problems
+from tenant_api.web.listing import ItemList, read_of_tenant
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["invoices"])
@@ -43,15 +43,14 @@ class InvoiceOut(ApiModel):
         return f"{value:.2f}"
 
 
-class InvoicePage(ApiModel):
-    items: list[InvoiceOut]
-    count: int
+class InvoicePage(ItemList[InvoiceOut]):
+    pass
 
 
 @router.get(
     "/{tenant_id}/invoices",
     response_model=InvoicePage,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id or status"),
+    responses=tenant_problems(r422="Invalid id or status"),
 )
 async def list_invoices(
     tenant_id: UUID,
@@ -61,17 +60,16 @@ async def list_invoices(
 ) -> InvoicePage:
     """The tenant's invoices, oldest period first, optionally of one status."""
     principal.ensure_tenant(tenant_id)
-    async with runtime.uow() as uow:
-        await uow.tenants.ensure_exists(tenant_id)
-        found = await uow.invoices.list_for(tenant_id, status=status)
-    items = [_out(invoice) for invoice in found]
-    return InvoicePage(items=items, count=len(items))
+    found = await read_of_tenant(
+        runtime, tenant_id, lambda uow: uow.invoices.list_for(tenant_id, status=status)
+    )
+    return InvoicePage.of([_out(invoice) for invoice in found])
 
 
 @router.get(
     "/{tenant_id}/invoices/{invoice_id}",
     response_model=InvoiceOut,
-    responses=problem_responses(**AUTH, r404=NO_INVOICE, r422="Invalid id"),
+    responses=tenant_problems(r404=NO_INVOICE),
 )
 async def get_invoice(
     tenant_id: UUID, invoice_id: UUID, principal: TenantReader, runtime: RuntimeDep
@@ -88,9 +86,7 @@ async def get_invoice(
 @router.post(
     "/{tenant_id}/invoices/{invoice_id}/pay",
     response_model=InvoiceOut,
-    responses=problem_responses(
-        **AUTH, r404=NO_INVOICE, r409="Already PAID, or CANCELLED", r422="Invalid id"
-    ),
+    responses=tenant_problems(r404=NO_INVOICE, r409="Already PAID, or CANCELLED"),
 )
 async def pay_invoice(
     tenant_id: UUID, invoice_id: UUID, principal: AdminCaller, runtime: RuntimeDep

@@ -26,6 +26,9 @@ router = APIRouter(prefix="/leads", tags=["leads"])
 # Sign-up and verify need no token: rate-limited per client IP instead (429, or 503 without Redis).
 public = APIRouter(prefix="/leads", tags=["leads"], dependencies=[PublicLimit])
 
+TOO_MANY = "Too many attempts from this address; see `Retry-After`"
+UPSTREAM_LATE = "lead-verifier did not answer in time; retry with the same `Idempotency-Key`"
+
 
 @public.post(
     "",
@@ -33,9 +36,9 @@ public = APIRouter(prefix="/leads", tags=["leads"], dependencies=[PublicLimit])
     response_model=LeadCreatedOut,
     responses=problem_responses(
         r422="Invalid body",
-        r429="Too many attempts from this address; see `Retry-After`",
+        r429=TOO_MANY,
         r503="lead-verifier (or the rate limiter) is unavailable; nothing was done",
-        r504="lead-verifier did not answer in time; retry with the same `Idempotency-Key`",
+        r504=UPSTREAM_LATE,
     ),
 )
 async def sign_up(body: SignUpIn, request: Request, deps: DepsDep) -> Response:
@@ -52,9 +55,9 @@ async def sign_up(body: SignUpIn, request: Request, deps: DepsDep) -> Response:
         r401="Missing, wrong, expired, used or locked code",
         r409="The e-mail address was verified by another sign-up",
         r422="Invalid lead id",
-        r429="Too many attempts from this address; see `Retry-After`",
+        r429=TOO_MANY,
         r503="lead-verifier is unavailable; nothing was done",
-        r504="lead-verifier did not answer in time; retry with the same `Idempotency-Key`",
+        r504=UPSTREAM_LATE,
     ),
 )
 async def verify(

@@ -8,12 +8,12 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from service_kit.problems import NotFound, problem_responses
+from service_kit.problems import NotFound
 from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
 from tenant_api.domain.pipeline import PipelineStatus, StepStatus
 from tenant_api.pipeline.step_repository import PipelineStep
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import NOT_FOUND, tenant_problems
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["pipelines"])
@@ -50,9 +50,7 @@ class PipelineOut(ApiModel):
 @router.get(
     "/{tenant_id}/pipeline",
     response_model=PipelineOut,
-    responses=problem_responses(
-        **AUTH, r404=f"{NOT_FOUND}, or never provisioned", r422="Invalid id"
-    ),
+    responses=tenant_problems(r404=f"{NOT_FOUND}, or never provisioned"),
 )
 async def get_pipeline(
     tenant_id: UUID, principal: TenantReader, runtime: RuntimeDep

@@ -13,6 +13,7 @@ from shared_schemas.events import Tier
 from tenant_api.domain.onboarding import KEY_PATTERN, normalise_domains
 from tenant_api.domain.status import TenantStatus
 from tenant_api.domain.tenant import TenantView
+from tenant_api.web.paging import CursorPage
 from tenant_api.web.patch import PatchIn
 
 
@@ -99,11 +100,8 @@ def tenant_out(view: TenantView) -> TenantOut:
     )
 
 
-class TenantPage(ApiModel):
+class TenantPage(CursorPage[TenantOut]):
     """Newest first; pass `nextCursor` as `after` for the next page (null: no more)."""
-
-    items: list[TenantOut]
-    next_cursor: str | None = None
 
 
 class TenantPatchIn(PatchIn):

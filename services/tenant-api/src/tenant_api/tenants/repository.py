@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service_kit.db import UnitOfWork
 from service_kit.rows import from_row
 from shared_schemas.events import Contact, Tier
+from tenant_api.adapters.filtering import equal, within
 from tenant_api.adapters.orm import addresses, contacts, tenants
 from tenant_api.domain.contacts import TenantContact
 from tenant_api.domain.errors import OnboardingRaced, TenantNotFound
@@ -208,18 +209,10 @@ async def commit_new_tenant(uow: UnitOfWork) -> None:
 def _where(where: TenantFilter) -> list[Any]:
     """A filter's clauses: the list's and the count's are the same."""
     c = tenants.c
-    clauses: list[Any] = []
-    if where.status:
-        clauses.append(c.status == where.status)
-    if where.tier:
-        clauses.append(c.tier == where.tier)
+    clauses: list[Any] = equal((c.status, where.status), (c.tier, where.tier))
     if where.key_prefix:
         clauses.append(c.key.startswith(where.key_prefix, autoescape=True))
-    if where.created_from:
-        clauses.append(c.created_at >= where.created_from)
-    if where.created_to:
-        clauses.append(c.created_at < where.created_to)
-    return clauses
+    return clauses + within(c.created_at, where.created_from, where.created_to)
 
 
 def _tenant(row: Row[Any]) -> Tenant:

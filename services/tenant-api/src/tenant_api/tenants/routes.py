@@ -22,7 +22,7 @@ from tenant_api.tenants.edits import EditTenant, edit_tenant
 from tenant_api.tenants.models import TenantIn, TenantOut, TenantPage, TenantPatchIn, tenant_out
 from tenant_api.tenants.repository import TenantFilter, commit_new_tenant
 from tenant_api.web import cursors
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import AUTH, tenant_problems
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["tenants"])
@@ -100,10 +100,7 @@ async def list_tenants(
     position = cursors.position(after)
     async with runtime.uow() as uow:
         views = await uow.tenants.list_page(where, before=position, limit=limit + 1)
-    items, cursor = cursors.page(
-        [tenant_out(v) for v in views], limit, lambda t: (t.created_at, t.id)
-    )
-    return TenantPage(items=items, next_cursor=cursor)
+    return TenantPage.of([tenant_out(v) for v in views], limit, lambda t: (t.created_at, t.id))
 
 
 @router.get(
@@ -121,7 +118,7 @@ async def count_tenants(principal: StaffCaller, runtime: RuntimeDep, where: Filt
 @router.get(
     "/{tenant_id}",
     response_model=TenantOut,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+    responses=tenant_problems(),
 )
 async def get_tenant(
     tenant_id: UUID,
@@ -140,11 +137,9 @@ async def get_tenant(
 @router.patch(
     "/{tenant_id}",
     response_model=TenantOut,
-    responses=problem_responses(
-        **AUTH,
-        r404=NOT_FOUND,
+    responses=tenant_problems(
         r422="Invalid id or body, an unknown (or read-only) field, or domains that leave out "
-        "the primary contact's",
+        "the primary contact's"
     ),
 )
 async def patch_tenant(

@@ -10,11 +10,7 @@ from pydantic import Field
 
 from shared_schemas.api.base import ApiModel
 from tenant_api.domain.timeline import TimelineEntry
-
-
-class ActorOut(ApiModel):
-    sub: str
-    role: str
+from tenant_api.web.actors import ActorOut
 
 
 class TimelineEntryOut(ApiModel):

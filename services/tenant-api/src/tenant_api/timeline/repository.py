@@ -12,6 +12,7 @@ from sqlalchemy import literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenant_api.adapters.filtering import equal, within
 from tenant_api.adapters.orm import tenant_events
 from tenant_api.domain.audit import AuditFilter
 from tenant_api.domain.timeline import TimelineEntry
@@ -74,17 +75,10 @@ class TimelineRepository:
 
 def _audit_clauses(where: AuditFilter) -> list[Any]:
     c = tenant_events.c
-    clauses: list[Any] = []
-    if where.since is not None:
-        clauses.append(c.occurred_at >= where.since)
-    if where.until is not None:
-        clauses.append(c.occurred_at < where.until)
-    if where.actor is not None:
-        clauses.append(_actor("sub") == where.actor)
-    if where.role is not None:
-        clauses.append(_actor("role") == where.role)
-    if where.tenant_id is not None:
-        clauses.append(c.tenant_id == where.tenant_id)
+    clauses: list[Any] = within(c.occurred_at, where.since, where.until)
+    clauses += equal(
+        (_actor("sub"), where.actor), (_actor("role"), where.role), (c.tenant_id, where.tenant_id)
+    )
     if where.type_exact is not None:
         clauses.append(c.type == where.type_exact)
     if where.type_prefix is not None:

@@ -7,26 +7,24 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from service_kit.problems import problem_responses
-from shared_schemas.api.base import ApiModel
 from tenant_api.auth import TenantReader
 from tenant_api.timeline.models import TimelineEntryOut, entry_out
 from tenant_api.web import cursors
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import tenant_problems
+from tenant_api.web.paging import CursorPage
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["timeline"])
 
 
-class TimelinePage(ApiModel):
-    items: list[TimelineEntryOut]
-    next_cursor: str | None = None
+class TimelinePage(CursorPage[TimelineEntryOut]):
+    pass
 
 
 @router.get(
     "/{tenant_id}/events",
     response_model=TimelinePage,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id, limit or cursor"),
+    responses=tenant_problems(r422="Invalid id, limit or cursor"),
 )
 async def list_events(
     tenant_id: UUID,
@@ -41,7 +39,6 @@ async def list_events(
     async with runtime.uow() as uow:
         await uow.tenants.ensure_exists(tenant_id)
         lines = await uow.timeline.page(tenant_id, after=position, limit=limit + 1)
-    items, cursor = cursors.page(
+    return TimelinePage.of(
         [entry_out(line) for line in lines], limit, lambda e: (e.occurred_at, e.id)
     )
-    return TimelinePage(items=items, next_cursor=cursor)

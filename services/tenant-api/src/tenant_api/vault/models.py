@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_validator
 
 from shared_schemas.api.base import ApiModel
+from tenant_api.web.listing import ItemList
 
 MAX_ENTRIES, MAX_VALUE_CHARS, MAX_TOTAL_BYTES = 20, 4096, 8192
 
@@ -52,8 +53,5 @@ class CredentialSummary(ApiModel):
     updated_at: datetime
 
 
-class CredentialList(ApiModel):
+class CredentialList(ItemList[CredentialSummary]):
     """Which providers the tenant has credentials for; never their values."""
-
-    items: list[CredentialSummary]
-    count: int

@@ -20,7 +20,8 @@ from tenant_api.runtime import Runtime
 from tenant_api.vault import use_cases as vault
 from tenant_api.vault.keys import VaultKeys
 from tenant_api.vault.models import CredentialIn, CredentialList, CredentialOut, CredentialSummary
-from tenant_api.web.errors import AUTH, NOT_FOUND
+from tenant_api.web.errors import tenant_problems
+from tenant_api.web.listing import read_of_tenant
 from tenant_api.web.runtime import RuntimeDep
 
 router = APIRouter(prefix="/tenants", tags=["credentials"])
@@ -29,6 +30,8 @@ Provider = Annotated[
     str, Path(pattern=r"^[a-z0-9-]{2,50}$", description="e.g. `stripe`, `github-app`.")
 ]
 VAULT_DOWN = "The vault cannot decrypt (master key unavailable, or the ciphertext was altered)"
+NO_CREDENTIAL = "No such tenant (or not yours), or no credential for this provider"
+BAD_PROVIDER = "Invalid id or provider"
 
 
 class VaultKeyUnavailableProblem(ServiceUnavailable):
@@ -51,12 +54,8 @@ VaultKeysDep = Annotated[VaultKeys, Depends(get_vault_keys)]
     response_model=CredentialOut,
     responses={
         201: {"description": "Stored for the first time", "model": CredentialOut},
-        **problem_responses(
-            **AUTH,
-            r404=NOT_FOUND,
-            r413="Body too large",
-            r422="Invalid id, provider or body",
-            r503=VAULT_DOWN,
+        **tenant_problems(
+            r413="Body too large", r422="Invalid id, provider or body", r503=VAULT_DOWN
         ),
     },
 )
@@ -89,21 +88,20 @@ async def put_credential(
 @router.get(
     "/{tenant_id}/credentials",
     response_model=CredentialList,
-    responses=problem_responses(**AUTH, r404=NOT_FOUND, r422="Invalid id"),
+    responses=tenant_problems(),
 )
 async def list_credentials(
     tenant_id: UUID, principal: KeyReader, runtime: RuntimeDep
 ) -> CredentialList:
     """The providers the tenant has credentials for (no values)."""
     principal.ensure_tenant(tenant_id)
-    async with runtime.uow() as uow:
-        await uow.tenants.ensure_exists(tenant_id)
-        entries = await uow.vault.providers(tenant_id)
-    items = [
-        CredentialSummary(provider=e.provider, created_at=e.created_at, updated_at=e.updated_at)
-        for e in entries
-    ]
-    return CredentialList(items=items, count=len(items))
+    entries = await read_of_tenant(runtime, tenant_id, lambda uow: uow.vault.providers(tenant_id))
+    return CredentialList.of(
+        [
+            CredentialSummary(provider=e.provider, created_at=e.created_at, updated_at=e.updated_at)
+            for e in entries
+        ]
+    )
 
 
 @router.get(
@@ -113,8 +111,8 @@ async def list_credentials(
         r401="Missing or invalid token",
         r403="The role may not do this (only an admin may reveal, and a tenant its own database"
         " login or what VAULT_TENANT_REVEALABLE names)",
-        r404="No such tenant (or not yours), or no credential for this provider",
-        r422="Invalid id or provider",
+        r404=NO_CREDENTIAL,
+        r422=BAD_PROVIDER,
         r503=VAULT_DOWN,
     ),
 )
@@ -149,7 +147,7 @@ async def get_credential(
             uow, keys, tenant_id=tenant_id, provider=provider, actor=principal.actor, reveal=reveal
         )
     if found is None:
-        raise NotFound(f"No `{provider}` credential for this tenant.")
+        raise _no_credential(provider)
     response.headers["Cache-Control"] = "no-store"
     return _out(tenant_id, provider, found, masked=not reveal)
 
@@ -157,11 +155,7 @@ async def get_credential(
 @router.delete(
     "/{tenant_id}/credentials/{provider}",
     status_code=204,
-    responses=problem_responses(
-        **AUTH,
-        r404="No such tenant (or not yours), or no credential for this provider",
-        r422="Invalid id or provider",
-    ),
+    responses=tenant_problems(r404=NO_CREDENTIAL, r422=BAD_PROVIDER),
 )
 async def delete_credential(
     tenant_id: UUID, provider: Provider, principal: KeyReader, runtime: RuntimeDep
@@ -175,8 +169,12 @@ async def delete_credential(
         )
         await uow.commit()
     if not deleted:
-        raise NotFound(f"No `{provider}` credential for this tenant.")
+        raise _no_credential(provider)
     return Response(status_code=204)
+
+
+def _no_credential(provider: str) -> NotFound:
+    return NotFound(f"No `{provider}` credential for this tenant.")
 
 
 @asynccontextmanager

@@ -5,6 +5,8 @@ Only here do the domain's refusals meet request locations (`loc: ["body", "planI
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -17,6 +19,7 @@ from service_kit.problems import (
     Unprocessable,
     answer_problem,
     problem_response,
+    problem_responses,
 )
 from tenant_api.domain.api_keys import (
     ApiKeyNotFound,
@@ -44,6 +47,18 @@ from tenant_api.domain.status import InvalidTransition
 
 AUTH = {"r401": "Missing or invalid token", "r403": "The role may not do this"}
 NOT_FOUND = "No such tenant (or not yours)"
+NOT_ACTIVE = "The tenant is not ACTIVE"
+
+
+def tenant_problems(
+    *, r404: str = NOT_FOUND, r422: str = "Invalid id", **more: str
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` of a `/tenants/{id}/...` route: every one answers a token or role
+    refused, a tenant the caller may not see and a malformed id alike; `more` adds its own."""
+    described = {**AUTH, "r404": r404, "r422": r422, **more}
+    # By code, as every route lists them (`r4xx` sort as their numbers do).
+    return problem_responses(**dict(sorted(described.items())))
+
 
 _PRIMARY_CONTACT = {
     "demote": "A tenant always has one primary contact: make another contact primary instead.",

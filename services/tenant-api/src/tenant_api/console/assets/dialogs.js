@@ -23,6 +23,22 @@ function busy(dialog, controls, on) {
   for (const control of controls) control.disabled = on;
 }
 
+// Runs the dialog's `work` with its controls disabled: done, the dialog closes and resolves
+// its result; refused, the problem shows in `error` and `refocus` takes the focus back.
+async function attempt({ dialog, controls, error, refocus, resolve }, work) {
+  error.replaceChildren();
+  busy(dialog, controls, true);
+  try {
+    const result = await work();
+    dialog.close("done");
+    resolve(result);
+  } catch (err) {
+    busy(dialog, controls, false);
+    error.replaceChildren(problemCallout(err));
+    refocus.focus();
+  }
+}
+
 // `cancel`, the second button, closes the dialog unless `cancelCloses` is false.
 function frame({ title, children, confirm, cancel, cancelCloses = true }) {
   const titleId = uid("dialog-title");
@@ -42,19 +58,9 @@ export function confirmAction({ title, message, confirmLabel, tone = "primary", 
     const confirm = h("button", { type: "submit", class: `btn btn-${tone}` }, confirmLabel);
     const cancel = h("button", { type: "button", class: "btn btn-secondary" }, "Cancel");
     const { dialog, form } = frame({ title, children: [message, error], confirm, cancel });
-    form.addEventListener("submit", async (event) => {
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
-      busy(dialog, [confirm, cancel], true);
-      error.replaceChildren();
-      try {
-        const result = await run();
-        dialog.close("done");
-        resolve(result);
-      } catch (err) {
-        busy(dialog, [confirm, cancel], false);
-        error.replaceChildren(problemCallout(err));
-        confirm.focus();
-      }
+      attempt({ dialog, controls: [confirm, cancel], error, refocus: confirm, resolve }, run);
     });
     open(dialog, { onCancel: () => resolve(null) });
     confirm.focus();
@@ -77,7 +83,7 @@ export function askReason({ title, message, label, confirmLabel, run }) {
     const { dialog, form } = frame({
       title, children: [message, field, error], confirm, cancel,
     });
-    form.addEventListener("submit", async (event) => {
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
       const reason = input.value.trim();
       error.replaceChildren();
@@ -89,16 +95,8 @@ export function askReason({ title, message, label, confirmLabel, run }) {
         return;
       }
       input.removeAttribute("aria-invalid");
-      busy(dialog, [confirm, cancel, input], true);
-      try {
-        const result = await run(reason);
-        dialog.close("done");
-        resolve(result);
-      } catch (err) {
-        busy(dialog, [confirm, cancel, input], false);
-        error.replaceChildren(problemCallout(err));
-        input.focus();
-      }
+      const controls = [confirm, cancel, input];
+      attempt({ dialog, controls, error, refocus: input, resolve }, () => run(reason));
     });
     open(dialog, { onCancel: () => resolve(null) });
     input.focus();
@@ -126,20 +124,10 @@ export function askFields({ title, message, fields, confirmLabel, run }) {
       title, children: [message, inputs.map((i) => i.row), error], confirm, cancel,
     });
     const controls = [confirm, cancel, ...inputs.map((i) => i.input)];
-    form.addEventListener("submit", async (event) => {
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
-      error.replaceChildren();
       const values = Object.fromEntries(inputs.map((i) => [i.f.name, i.input.value.trim()]));
-      busy(dialog, controls, true);
-      try {
-        const result = await run(values);
-        dialog.close("done");
-        resolve(result);
-      } catch (err) {
-        busy(dialog, controls, false);
-        error.replaceChildren(problemCallout(err));
-        inputs[0].input.focus();
-      }
+      attempt({ dialog, controls, error, refocus: inputs[0].input, resolve }, () => run(values));
     });
     open(dialog, { onCancel: () => resolve(null) });
     inputs[0].input.focus();

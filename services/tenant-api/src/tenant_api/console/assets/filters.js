@@ -7,7 +7,7 @@ import { h, uid } from "./dom.js";
 export function filterForm({ label, fields, query, onApply, extra = null }) {
   const controls = fields.map((f) => {
     const id = uid(`filter-${f.name}`);
-    const current = query.get(f.name) ?? f.default ?? "";
+    const current = shownValue(f, query);
     let control;
     if (f.type === "select") {
       control = h("select", { id, name: f.name },
@@ -41,6 +41,25 @@ export function filterForm({ label, fields, query, onApply, extra = null }) {
     onApply(cleared);
   });
   return form;
+}
+
+// What a field shows for `query`: its value there, else its default.
+function shownValue(field, query) {
+  return query.get(field.name) ?? field.default ?? "";
+}
+
+// The form shows the filters of `query` again (after the hash changed under it).
+export function refill(form, fields, query) {
+  for (const f of fields) form.elements[f.name].value = shownValue(f, query);
+}
+
+// Show `path` with these filters by going to its hash. The same filters again leave the hash
+// as it is, so nothing would load: `reload` gets them here instead.
+export function showFiltered(path, filterValues, reload) {
+  const target = hashFor(path, filterValues);
+  const search = target.split("?")[1] ?? "";
+  if (window.location.hash === target) reload(new URLSearchParams(search));
+  else window.location.hash = target;
 }
 
 export function values(form, fields) {

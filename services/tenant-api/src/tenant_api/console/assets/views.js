@@ -1,6 +1,6 @@
 // Pieces every page uses: headings, problem callouts, empty states, tables, detail lists.
 
-import { h } from "./dom.js";
+import { h, replace } from "./dom.js";
 
 // The page's one h1: the router moves focus here on every route change.
 export function pageHeading(text, { crumbs = [], aside = null, lead = null } = {}) {
@@ -31,6 +31,21 @@ export function problemCallout(error, { retry = null } = {}) {
     fields.length ? h("ul", { class: "callout-fields" }, fields) : null,
     retry ? h("button", { type: "button", class: "btn btn-secondary", onclick: retry }, "Try again")
       : null);
+}
+
+// Fetches a page's one resource and `show`s it; a problem (not an abort: the page was left)
+// takes the place of `into`, with a button that tries again. Returns the loader.
+export function showFetched(into, fetch, show) {
+  const load = async () => {
+    try {
+      show(await fetch());
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      replace(into, problemCallout(error, { retry: load }));
+    }
+  };
+  load();
+  return load;
 }
 
 export function emptyState(title, text) {

@@ -3,7 +3,7 @@
 
 import { api, download, query as qs } from "../api.js";
 import { h, replace } from "../dom.js";
-import { filterForm, hashFor, instant, values } from "../filters.js";
+import { filterForm, instant, refill, showFiltered, values } from "../filters.js";
 import { shortId, time } from "../format.js";
 import { announce } from "../live.js";
 import { pagedResults } from "../paging.js";
@@ -64,11 +64,7 @@ export function renderAudit(main, { query, signal }) {
     fields: FIELDS,
     query,
     extra: exports,
-    onApply(filterValues) {
-      const target = hashFor("/audit", filterValues);
-      if (window.location.hash === target) list.load(current());
-      else window.location.hash = target;
-    },
+    onApply: (filterValues) => showFiltered("/audit", filterValues, (params) => list.load(params)),
   });
   main.append(
     pageHeading("Audit", {
@@ -124,7 +120,7 @@ export function renderAudit(main, { query, signal }) {
   list.load(query);
   return {
     update(next) {
-      for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? f.default ?? "";
+      refill(form, FIELDS, next);
       list.load(next);
     },
   };

@@ -7,7 +7,9 @@ import { h, replace } from "../dom.js";
 import { badge, pretty, shortId, time, value, words } from "../format.js";
 import { announce } from "../live.js";
 import { setTitle } from "../router.js";
-import { card, dataTable, details, emptyState, loading, pageHeading, problemCallout } from "../views.js";
+import {
+  card, dataTable, details, emptyState, loading, pageHeading, showFetched,
+} from "../views.js";
 
 export function renderDeadLetter(main, { params, signal }) {
   const [id] = params;
@@ -69,16 +71,7 @@ export function renderDeadLetter(main, { params, signal }) {
     heading.querySelector("h1").focus();
   }
 
-  async function load() {
-    try {
-      show(await api(`/admin/dead-letters/${id}`, { signal }));
-    } catch (error) {
-      if (error.name === "AbortError") return;
-      replace(body, problemCallout(error, { retry: load }));
-    }
-  }
-
-  load();
+  showFetched(body, () => api(`/admin/dead-letters/${id}`, { signal }), show);
   return {};
 }
 

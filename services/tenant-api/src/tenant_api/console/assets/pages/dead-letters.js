@@ -4,7 +4,7 @@
 import { api, query as qs } from "../api.js";
 import { confirmAction } from "../dialogs.js";
 import { h, replace } from "../dom.js";
-import { filterForm, hashFor, instant, values } from "../filters.js";
+import { filterForm, instant, refill, showFiltered, values } from "../filters.js";
 import { badge, shortId, time } from "../format.js";
 import { announce } from "../live.js";
 import { pagedResults } from "../paging.js";
@@ -66,11 +66,8 @@ export function renderDeadLetters(main, { query, signal }) {
     fields: FIELDS,
     query,
     extra: bulk,
-    onApply(filterValues) {
-      const target = hashFor("/dead-letters", filterValues);
-      if (window.location.hash === target) load(current());
-      else window.location.hash = target;
-    },
+    onApply: (filterValues) =>
+      showFiltered("/dead-letters", filterValues, (params) => load(params)),
   });
   main.append(
     pageHeading("Dead letters", {
@@ -155,7 +152,7 @@ export function renderDeadLetters(main, { query, signal }) {
   load(query);
   return {
     update(next) {
-      for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? f.default ?? "";
+      refill(form, FIELDS, next);
       load(next);
     },
   };

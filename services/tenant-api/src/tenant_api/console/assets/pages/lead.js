@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { badge, time, value } from "../format.js";
 import { setTitle } from "../router.js";
-import { card, details, loading, pageHeading, problemCallout } from "../views.js";
+import { card, details, loading, pageHeading, showFetched } from "../views.js";
 
 export function renderLead(main, { params, signal }) {
   const [id] = params;
@@ -23,16 +23,7 @@ export function renderLead(main, { params, signal }) {
     replace(body, card("Details", leadDetails(lead)));
   }
 
-  async function load() {
-    try {
-      show(await api(`/leads/${id}`, { signal }));
-    } catch (error) {
-      if (error.name === "AbortError") return;
-      replace(body, problemCallout(error, { retry: load }));
-    }
-  }
-
-  load();
+  showFetched(body, () => api(`/leads/${id}`, { signal }), show);
   return {};
 }
 

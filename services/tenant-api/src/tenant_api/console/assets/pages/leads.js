@@ -1,14 +1,10 @@
 // Leads: everyone who signed up, newest first, filtered by status, e-mail domain and sign-up
 // time (kept in the hash), paged by cursor, with how many match beside the list.
 
-import { api, query as qs } from "../api.js";
+import { countedListPage } from "../counted-list.js";
 import { h } from "../dom.js";
-import { filterForm, hashFor, instant } from "../filters.js";
 import { badge, time } from "../format.js";
-import { pagedResults } from "../paging.js";
-import { dataTable, pageHeading } from "../views.js";
 
-const PAGE = 50;
 const FIELDS = [
   { name: "status", label: "Status", type: "select",
     options: [["", "Any status"], ["PENDING", "Pending"], ["VERIFIED", "Verified"]] },
@@ -27,62 +23,14 @@ const COLUMNS = [
   { label: "Verified", cell: (l) => time(l.verifiedAt, { short: true }) },
 ];
 
-// The filters as GET /leads and GET /leads/count take them.
-function apiFilters(params) {
-  return {
-    status: params.get("status"),
-    emailDomain: params.get("emailDomain"),
-    from: instant(params.get("from")),
-    to: instant(params.get("to")),
-  };
-}
-
-export function renderLeads(main, { query, signal }) {
-  const results = h("div", { class: "results" });
-  const form = filterForm({
-    label: "Filter leads",
-    fields: FIELDS,
-    query,
-    onApply(values) {
-      const target = hashFor("/leads", values);
-      // The same filters again: the hash does not change, so load here.
-      if (window.location.hash === target) {
-        list.load(new URLSearchParams(target.split("?")[1] ?? ""));
-      } else {
-        window.location.hash = target;
-      }
-    },
-  });
-  main.append(
-    pageHeading("Leads", {
-      lead: "Everyone who signed up, newest first, and whether they verified their e-mail.",
-    }),
-    h("div", { class: "card card-tight" }, form),
-    results,
-  );
-
-  const list = pagedResults({
-    results,
-    noun: "lead",
-    plural: "leads",
-    fetchPage: (params, after) =>
-      api(`/leads${qs({ ...apiFilters(params), limit: PAGE, after })}`, { signal }),
-    fetchCount: (params) => api(`/leads/count${qs(apiFilters(params))}`, { signal }),
-    empty: ["No leads match these filters.", "Clear the filters to see every sign-up."],
-    table: (items) => dataTable({
-      caption: "Leads",
-      columns: COLUMNS,
-      rows: items,
-      onOpen: (l) => { window.location.hash = `#/leads/${l.id}`; },
-      rowAttrs: (l) => ({ "data-lead-id": l.id }),
-    }),
-  });
-
-  list.load(query);
-  return {
-    update(next) {
-      for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? "";
-      list.load(next);
-    },
-  };
-}
+export const renderLeads = countedListPage({
+  path: "/leads",
+  title: "Leads",
+  lead: "Everyone who signed up, newest first, and whether they verified their e-mail.",
+  fields: FIELDS,
+  noun: "lead",
+  plural: "leads",
+  empty: ["No leads match these filters.", "Clear the filters to see every sign-up."],
+  columns: COLUMNS,
+  rowAttrs: (l) => ({ "data-lead-id": l.id }),
+});

@@ -1,14 +1,10 @@
 // Tenants: newest first, filtered by a form whose values live in the hash, paged by cursor,
 // with how many match beside the list.
 
-import { api, query as qs } from "../api.js";
+import { countedListPage } from "../counted-list.js";
 import { h } from "../dom.js";
-import { filterForm, hashFor, instant } from "../filters.js";
 import { badge, time } from "../format.js";
-import { pagedResults } from "../paging.js";
-import { dataTable, pageHeading } from "../views.js";
 
-const PAGE = 50;
 const STATUSES = ["PENDING_PROVISION", "PROVISIONING", "ACTIVE", "SUSPENDED", "PROVISION_FAILED",
   "CANCELLED", "DEPROVISIONING", "OFFBOARDED"];
 const FIELDS = [
@@ -31,62 +27,15 @@ const COLUMNS = [
   { label: "Created", cell: (t) => time(t.createdAt, { short: true }) },
 ];
 
-// The filters as GET /tenants and GET /tenants/count take them.
-function apiFilters(params) {
-  return {
-    status: params.get("status"),
-    tier: params.get("tier"),
-    keyPrefix: params.get("keyPrefix"),
-    createdFrom: instant(params.get("createdFrom")),
-    createdTo: instant(params.get("createdTo")),
-  };
-}
-
-export function renderTenants(main, { query, signal }) {
-  const results = h("div", { class: "results" });
-  const form = filterForm({
-    label: "Filter tenants",
-    fields: FIELDS,
-    query,
-    onApply(values) {
-      const target = hashFor("/tenants", values);
-      // The same filters again: the hash does not change, so load here.
-      if (window.location.hash === target) {
-        list.load(new URLSearchParams(target.split("?")[1] ?? ""));
-      } else {
-        window.location.hash = target;
-      }
-    },
-  });
-  main.append(
-    pageHeading("Tenants", { lead: "Every tenant, newest first. Open one to watch its pipeline." }),
-    h("div", { class: "card card-tight" }, form),
-    results,
-  );
-
-  const list = pagedResults({
-    results,
-    noun: "tenant",
-    plural: "tenants",
-    fetchPage: (params, after) =>
-      api(`/tenants${qs({ ...apiFilters(params), limit: PAGE, after })}`, { signal }),
-    fetchCount: (params) => api(`/tenants/count${qs(apiFilters(params))}`, { signal }),
-    empty: ["No tenants match these filters.",
-      "Clear the filters, or onboard a tenant with POST /tenants."],
-    table: (items) => dataTable({
-      caption: "Tenants",
-      columns: COLUMNS,
-      rows: items,
-      onOpen: (t) => { window.location.hash = `#/tenants/${t.id}`; },
-      rowAttrs: (t) => ({ "data-tenant-id": t.id, "data-key": t.key }),
-    }),
-  });
-
-  list.load(query);
-  return {
-    update(next) {
-      for (const f of FIELDS) form.elements[f.name].value = next.get(f.name) ?? "";
-      list.load(next);
-    },
-  };
-}
+export const renderTenants = countedListPage({
+  path: "/tenants",
+  title: "Tenants",
+  lead: "Every tenant, newest first. Open one to watch its pipeline.",
+  fields: FIELDS,
+  noun: "tenant",
+  plural: "tenants",
+  empty: ["No tenants match these filters.",
+    "Clear the filters, or onboard a tenant with POST /tenants."],
+  columns: COLUMNS,
+  rowAttrs: (t) => ({ "data-tenant-id": t.id, "data-key": t.key }),
+});
