@@ -7,7 +7,6 @@ import structlog
 
 from service_kit.consumer import Consumer
 from service_kit.sealing import Keyring
-from shared_schemas import Actor
 from shared_schemas.events import (
     DatabaseConnection,
     DatabaseCredentialsIssued,
@@ -16,11 +15,10 @@ from shared_schemas.events import (
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.database_login import PROVIDER, vault_values
 from tenant_api.vault import use_cases as vault
+from tenant_api.vault.handed_over import PROVISIONER, opened_for_tenant
 from tenant_api.vault.keys import VaultKeys
 
 log = structlog.get_logger(__name__)
-# Who stored it when no caller asked (the database step of a pipeline).
-PROVISIONER = Actor(sub="provisioner", role="service")
 
 
 def database_credentials_consumer(
@@ -28,11 +26,16 @@ def database_credentials_consumer(
 ) -> Consumer[TenantApiUnitOfWork]:
     async def issued(event: DatabaseCredentialsIssued, uow: TenantApiUnitOfWork) -> None:
         d = event.data
-        # Unopenable is dead-lettered now (`sealed_value_unreadable`), not kept unreadable.
-        plaintext = handover.open(d.connection, database_credentials_binding(d.tenant_id))
-        connection = DatabaseConnection.model_validate_json(plaintext)
-        if not await uow.tenants.exists(d.tenant_id):
-            log.warning("database credentials of an unknown tenant; ignored")
+        connection = await opened_for_tenant(
+            uow,
+            handover,
+            d.connection,
+            binding=database_credentials_binding(d.tenant_id),
+            contract=DatabaseConnection,
+            tenant_id=d.tenant_id,
+            what="database credentials",
+        )
+        if connection is None:
             return
         stored = await vault.store_if_newer(
             uow,

@@ -12,7 +12,6 @@ import structlog
 
 from service_kit.consumer import Consumer
 from service_kit.sealing import Keyring
-from shared_schemas import Actor
 from shared_schemas.events import (
     IdentityClientRegistered,
     IdentityClientRemoved,
@@ -22,11 +21,10 @@ from shared_schemas.events import (
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
 from tenant_api.domain.identity_client import PROVIDER, vault_values
 from tenant_api.vault import use_cases as vault
+from tenant_api.vault.handed_over import PROVISIONER, opened_for_tenant
 from tenant_api.vault.keys import VaultKeys
 
 log = structlog.get_logger(__name__)
-# Who stored it when no caller asked (the identity step of a pipeline).
-PROVISIONER = Actor(sub="provisioner", role="service")
 
 
 def identity_client_consumer(
@@ -34,11 +32,16 @@ def identity_client_consumer(
 ) -> Consumer[TenantApiUnitOfWork]:
     async def registered(event: IdentityClientRegistered, uow: TenantApiUnitOfWork) -> None:
         d = event.data
-        # Unopenable is dead-lettered now (`sealed_value_unreadable`), not kept unreadable.
-        plaintext = handover.open(d.secrets, identity_client_binding(d.tenant_id))
-        secrets = IdentityClientSecrets.model_validate_json(plaintext)
-        if not await uow.tenants.exists(d.tenant_id):
-            log.warning("identity client of an unknown tenant; ignored")
+        secrets = await opened_for_tenant(
+            uow,
+            handover,
+            d.secrets,
+            binding=identity_client_binding(d.tenant_id),
+            contract=IdentityClientSecrets,
+            tenant_id=d.tenant_id,
+            what="identity client",
+        )
+        if secrets is None:
             return
         recorded = await uow.identity_clients.register(
             tenant_id=d.tenant_id,
