@@ -15,11 +15,13 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
+from service_kit.tokens import mint_token
 from service_kit_testing import TestInfra, migrate_service, served
 from service_kit_testing.identity import IdentityProvider
 from tenant_api.app import create_app
@@ -148,6 +150,29 @@ async def test_an_operator_signs_in_at_the_provider_and_out_again(
         assert (await context.request.get(f"{base}/tenants")).status == 401
         again = {"Cookie": f"cp_console={session['value']}"}
         assert (await context.request.get(f"{base}/tenants", headers=again)).status == 401
+
+
+async def test_a_pasted_token_stays_marked_as_development_sign_in(
+    browser: Browser, console: Console, infra: TestInfra
+) -> None:
+    settings = infra.settings(TenantApiSettings)
+    sub = f"dev-{uuid.uuid4().hex[:8]}"
+    token = mint_token(settings, role="operator", sub=sub, ttl=timedelta(minutes=5))
+    async with console() as base, tab(browser, base) as (context, page):
+        await page.goto("/console")
+        await page.get_by_label("Bearer token").fill(token)
+        await page.get_by_role("button", name="Sign in", exact=True).click()
+        await expect(heading(page)).to_have_text("Tenants")
+        await expect(page.locator("#who-subject")).to_have_text(sub)
+        # Signed in, the banner stays: this session is development sign-in, not the provider's.
+        await expect(page.locator("#dev-banner")).to_be_visible()
+        assert await page.evaluate("[sessionStorage.length, document.cookie]") == [1, ""]
+        assert [c["name"] for c in await context.cookies(base)] == []
+        await shot(page, "signed-in-for-development")
+
+        await page.get_by_role("button", name="Sign out").click()
+        await expect(heading(page)).to_have_text("Sign in to the console")
+        assert await page.evaluate("sessionStorage.length") == 0
 
 
 async def test_without_development_sign_in_only_the_provider_is_offered(
