@@ -38,17 +38,21 @@ async def asgi_client(app: FastAPI, host: str) -> AsyncIterator[httpx.AsyncClien
 
 
 @asynccontextmanager
-async def served(app: FastAPI, *, timeout: float = 30.0) -> AsyncIterator[str]:
+async def served(
+    app: FastAPI, *, timeout: float = 30.0, listener: socket.socket | None = None
+) -> AsyncIterator[str]:
     """The app behind a real uvicorn server on a free loopback port, with the options every
     service is served with; yields its base URL. For what lives in the server layer (the
     client's address, body framing, headers) an in-process client never exercises. The server
-    runs the app's lifespan."""
+    runs the app's lifespan. Pass a bound `listener` when its address must be known before the
+    app is built (a redirect URI registered somewhere); it is closed afterwards either way."""
     import uvicorn
 
     from service_kit.serve import UVICORN_OPTIONS
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    if listener is None:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
     port = int(listener.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **UVICORN_OPTIONS))
     task = asyncio.create_task(server.serve(sockets=[listener]))

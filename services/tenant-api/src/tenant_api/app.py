@@ -24,6 +24,7 @@ from tenant_api.auth import TokenVerifier
 from tenant_api.config import routes as config
 from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.console import routes as console
+from tenant_api.console import sign_in_routes as console_sign_in
 from tenant_api.consumers import CONSUMERS
 from tenant_api.contacts import routes as contacts
 from tenant_api.database import routes as database
@@ -133,6 +134,7 @@ def create_app(settings: TenantApiSettings) -> FastAPI:
             dead_letters.router,
             audit.router,
             console.router,
+            console_sign_in.router,
         ],
     )
     install_domain_errors(app)

@@ -29,6 +29,8 @@ from service_kit.tokens import bearer_credential, decode_token
 from shared_schemas import Actor
 from tenant_api.adapters.jwks import JwksKeys, JwksUnavailable
 from tenant_api.adapters.verified_tokens import VerifiedTokens
+from tenant_api.console.credential import check_csrf, console_session
+from tenant_api.console.sessions import ConsoleSessions
 from tenant_api.domain.roles import Role
 from tenant_api.identity.claims import UnmappedClaims, role_of, tenant_of
 from tenant_api.identity.provider import OidcProvider
@@ -215,8 +217,21 @@ async def _provider_principal(claims: dict[str, Any], verifier: TokenVerifier) -
     return Principal(sub=sub, role=role, tenant_id=tenant)
 
 
+async def _console_token(request: Request, runtime: Any) -> str | None:
+    """The access token of the console session the cookie names (its writes CSRF-checked)."""
+    sessions = ConsoleSessions(runtime.redis, runtime.settings.redis_key_prefix)
+    found = await console_session(request, sessions)
+    if found is None:
+        return None
+    check_csrf(request, found.session)
+    return found.session.access_token
+
+
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller's principal, if its role is one of `roles` (else 401/403).
+
+    The credential is the bearer token, or with no `Authorization` header at all the console
+    session's access token (see console/credential.py); either is verified the same way.
 
     Every authenticated request also counts against its subject's rate limit (429 past it).
     """
@@ -227,6 +242,8 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         authorization: Annotated[str | None, Header()] = None,
     ) -> Principal:
         token = bearer_credential(authorization)
+        if token is None and authorization is None:
+            token = await _console_token(request, runtime)
         if token is None:
             raise Unauthorized("Send `Authorization: Bearer <token>`.")
         principal = await decode_principal(token, runtime.deps.token_verifier)

@@ -3,8 +3,8 @@
 The API answers JSON only, so its Content-Security-Policy allows nothing at all; the two
 documentation pages (Swagger UI, ReDoc) load their scripts and styles from jsDelivr and get a
 policy that allows exactly that; the operator console (`/console`) may run only its own files
-and call only this origin. An answer to a request that carried `Authorization` is
-never stored by a cache (`Cache-Control: no-store`).
+and call only this origin. An answer to a request that carried `Authorization` or the console's
+session cookie is never stored by a cache (`Cache-Control: no-store`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_kit.app import ServiceApp
+from tenant_api.console.cookies import SESSION_COOKIE
 from tenant_api.settings import TenantApiSettings
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -24,6 +25,7 @@ DOCS_CSP = (
     "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+SESSION_COOKIE_BYTES = f"{SESSION_COOKIE}=".encode()
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 # The operator console: its own scripts and styles only (no inline code), talking to this origin.
 CONSOLE_CSP = (
@@ -54,7 +56,10 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        authenticated = any(name == b"authorization" for name, _ in scope["headers"])
+        authenticated = any(
+            name == b"authorization" or (name == b"cookie" and SESSION_COOKIE_BYTES in value)
+            for name, value in scope["headers"]
+        )
         csp = _policy_for(scope["path"])
 
         async def send_with_headers(message: Message) -> None:

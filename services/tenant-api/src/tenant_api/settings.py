@@ -16,6 +16,7 @@ from service_kit.settings import (
 )
 from tenant_api.api_keys.settings import ApiKeySettings
 from tenant_api.config.settings import TenantConfigSettings
+from tenant_api.console.settings import ConsoleSettings
 from tenant_api.front_door_settings import FrontDoorSettings
 from tenant_api.identity.settings import IdentitySettings
 from tenant_api.vault.settings import VaultSettings
@@ -30,6 +31,7 @@ class TenantApiSettings(
     JwtSettings,
     FrontDoorSettings,
     IdentitySettings,
+    ConsoleSettings,
     VaultSettings,
     TenantConfigSettings,
     ApiKeyHandoverSettings,

@@ -1,4 +1,5 @@
-// Every call to the gateway: bearer token, JSON, RFC 9457 problems turned into ApiError.
+// Every call to the gateway: bearer token (development sign-in) or the session cookie with its
+// CSRF token on writes (provider sign-in), JSON, RFC 9457 problems turned into ApiError.
 
 import * as session from "./session.js";
 
@@ -13,6 +14,8 @@ export class ApiError extends Error {
   }
 }
 
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
 const UNREACHABLE = {
   title: "Gateway unreachable",
   detail: "The console could not reach tenant-api. Is it running?",
@@ -23,6 +26,8 @@ async function send(path, { method = "GET", body, signal, token, accept }) {
   const bearer = token ?? session.token();
   const headers = { Accept: `${accept}, application/problem+json` };
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  const csrf = bearer ? null : session.csrfToken();
+  if (csrf && !SAFE.has(method)) headers["X-CSRF-Token"] = csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
@@ -32,7 +37,7 @@ async function send(path, { method = "GET", body, signal, token, accept }) {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
       cache: "no-store",
-      credentials: "omit",
+      credentials: "same-origin",
     });
   } catch (error) {
     if (error.name === "AbortError") throw error;

@@ -1,4 +1,4 @@
-// The console's entry point: sign-in gate, header, routes.
+// The console's entry point: how to sign in here, sign-in gate, header, routes.
 
 import * as session from "./session.js";
 import { announce } from "./live.js";
@@ -32,10 +32,28 @@ const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const who = document.getElementById("who");
 
+const devBanner = document.getElementById("dev-banner");
+// How this gateway may be signed in to, asked once: {oidc, devSignIn, issuer, provider}.
+let auth = null;
+
+async function loadAuth() {
+  try {
+    const response = await fetch("/console/auth", {
+      headers: { Accept: "application/json" }, cache: "no-store", credentials: "same-origin",
+    });
+    if (response.ok) return await response.json();
+  } catch {
+    // shown on the sign-in page below
+  }
+  return null;
+}
+
 function showHeader(section) {
-  const signedIn = Boolean(session.token());
+  const signedIn = session.signedIn();
   nav.hidden = !signedIn;
   who.hidden = !signedIn;
+  // Development sign-in is never mistaken for the real thing: offered or in use, it says so.
+  devBanner.hidden = signedIn ? !session.isDevelopment() : !auth?.devSignIn;
   if (signedIn) {
     const claims = session.claims();
     document.getElementById("who-role").textContent = claims.role ?? "unknown role";
@@ -56,6 +74,7 @@ function signIn(message = null) {
   setTitle("Sign in");
   renderSignIn(main, {
     message,
+    auth,
     onSignedIn() {
       showHeader(null);
       announce("Signed in.");
@@ -70,12 +89,27 @@ function signIn(message = null) {
 }
 
 function routeOrSignIn() {
-  if (session.token()) router.route();
+  if (session.signedIn()) router.route();
   else signIn();
 }
 
-document.getElementById("sign-out").addEventListener("click", () => {
-  session.clear();
+document.getElementById("sign-out").addEventListener("click", async () => {
+  if (session.isDevelopment()) {
+    session.clear();
+  } else {
+    let endSession = null;
+    try {
+      endSession = await session.logout();
+    } catch {
+      // The gateway is out of reach: the cookie's session ends on its own when it expires.
+    }
+    session.clear();
+    // The provider's own session ends too, on its page, which sends the browser back here.
+    if (endSession) {
+      window.location.assign(endSession);
+      return;
+    }
+  }
   signIn();
   announce("Signed out.");
 });
@@ -86,8 +120,10 @@ window.addEventListener("console:unauthorized", (event) => {
 });
 
 window.addEventListener("hashchange", () => {
-  if (!session.token()) signIn();
+  if (!session.signedIn()) signIn();
   else router.route();
 });
 
+auth = await loadAuth();
+if (auth?.oidc && !session.token()) await session.restore();
 routeOrSignIn();
