@@ -5,10 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from provisioner.adapters.orm import tenant_access as table
 from provisioner.domain.access import AccessChange
+from service_kit.repository import Repository
 from service_kit.upserts import upsert
 
 _LAST = select(table.c.suspended, table.c.as_of, table.c.event_id).where(
@@ -19,10 +19,7 @@ _RECORD = upsert(
 )
 
 
-class TenantAccess:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class TenantAccess(Repository):
     async def last(self, tenant_id: UUID) -> AccessChange | None:
         row = (await self._session.execute(_LAST, {"tenant_id": tenant_id})).first()
         if row is None:

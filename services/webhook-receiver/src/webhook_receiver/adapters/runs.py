@@ -11,8 +11,8 @@ from uuid import UUID
 
 import structlog
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.repository import Repository
 from service_kit.retention import RetentionRule
 from service_kit.sealing import Keyring, Unsealable
 from service_kit.upserts import upsert
@@ -57,10 +57,7 @@ def retention() -> RetentionRule:
     return RetentionRule(table, "expires_at", RETENTION_MARGIN)
 
 
-class Runs:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class Runs(Repository):
     async def opened(self, data: WebhookRunOpenedData, at: datetime) -> None:
         await self._session.execute(
             _OPENED,
