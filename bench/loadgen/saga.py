@@ -137,14 +137,7 @@ async def burst(
 
     started = driver.now()
     await _workers(concurrency, runs, onboard_then_provision)
-    requests_done = driver.now()
-    await driver.settle(runs, settle_timeout)
-    return {
-        "started": started,
-        "requests_done": requests_done,
-        "settled": driver.now(),
-        "tenants": [asdict(r) for r in runs],
-    }
+    return await _settled(driver, runs, runs, started, settle_timeout)
 
 
 async def steady(
@@ -174,12 +167,25 @@ async def steady(
         tasks.append(asyncio.create_task(driver.provision(run)))
         driver.progress("provision requests", i + 1, len(ready))
     await asyncio.gather(*tasks)
+    return await _settled(driver, ready, runs, start, settle_timeout, rate=rate)
+
+
+async def _settled(
+    driver: SagaDriver,
+    sent: list[TenantRun],
+    runs: list[TenantRun],
+    started: float,
+    settle_timeout: float,
+    **recorded: Any,
+) -> dict[str, Any]:
+    """Once every request is sent: wait for the tenants `sent` to settle; the run's times, what
+    else it `recorded`, and every tenant."""
     requests_done = driver.now()
-    await driver.settle(ready, settle_timeout)
+    await driver.settle(sent, settle_timeout)
     return {
-        "started": start,
+        "started": started,
         "requests_done": requests_done,
         "settled": driver.now(),
-        "rate": rate,
+        **recorded,
         "tenants": [asdict(r) for r in runs],
     }

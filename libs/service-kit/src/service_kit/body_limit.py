@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service_kit.http_middleware import HttpMiddleware
 from service_kit.problems import problem_response
 
 
@@ -79,17 +80,14 @@ async def read_capped(request: Request, limit: int) -> RawBody:
     return cached
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """413 for any request body over `max_body_bytes`, before the service reads any of it."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body_bytes = max_body_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = declared_length(scope)
         if declared is not None:
             # The server frames the body by this length, so it can be no longer.

@@ -9,21 +9,19 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_kit import metrics
+from service_kit.http_middleware import HttpMiddleware
 
 REQUEST_ID_HEADER = "x-request-id"
 
 
-class RequestContextMiddleware:
+class RequestContextMiddleware(HttpMiddleware):
     """Binds a request id (incoming `X-Request-ID` or a new one) and records metrics."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.service = service
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
         incoming = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 100 else str(uuid.uuid4())

@@ -6,43 +6,35 @@ Alembic migrations create them there alongside its own tables.
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+
+from service_kit.orm_columns import counter, json_object, key, moment, partial_index, stamped
 
 kit_metadata = sa.MetaData()
-
-
-def stamped(name: str) -> sa.Column[Any]:
-    """A time the database sets when the row is written (every service's tables have some)."""
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
 outbox_table = sa.Table(
     "outbox",
     kit_metadata,
-    sa.Column("id", sa.Uuid, primary_key=True, comment="The event id."),
+    key("id", comment="The event id."),
     sa.Column("event_type", sa.String(100), nullable=False),
     sa.Column("routing_key", sa.String(200), nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False, comment="Exact bytes to publish."),
-    sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    json_object("headers"),
     stamped("created_at"),
-    sa.Column("published_at", sa.DateTime(timezone=True)),
-    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    moment("published_at"),
+    counter("attempts"),
     sa.Column("last_error", sa.Text),
-    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
-    sa.Index("outbox_pending_idx", "created_at", postgresql_where=sa.text("published_at IS NULL")),
+    moment("next_attempt_at"),
+    partial_index("outbox_pending_idx", "created_at", where="published_at IS NULL"),
     # The retention job's delete looks published rows up by age.
-    sa.Index(
-        "outbox_published_idx", "published_at", postgresql_where=sa.text("published_at IS NOT NULL")
-    ),
+    partial_index("outbox_published_idx", "published_at", where="published_at IS NOT NULL"),
 )
 
 inbox_table = sa.Table(
     "inbox",
     kit_metadata,
-    sa.Column("event_id", sa.Uuid, primary_key=True),
+    key("event_id"),
     sa.Column("consumer", sa.String(100), primary_key=True),
     sa.Column("event_type", sa.String(100), nullable=False),
     stamped("processed_at"),

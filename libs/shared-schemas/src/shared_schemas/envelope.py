@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 from uuid import UUID, uuid4
 
 from pydantic import (
@@ -93,6 +93,12 @@ class Envelope(Contract):
             actor=actor or (causation.actor if causation else None),
             data=data,
         )
+
+
+class EventV1(Envelope):
+    """An event at the first version of its `data`: subclasses pin `type` and `data`."""
+
+    version: Literal[1] = 1
 
 
 class EnvelopeHeader(BaseModel):

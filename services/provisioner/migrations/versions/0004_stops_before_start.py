@@ -1,22 +1,21 @@
 """stops before start"""
 
 import sqlalchemy as sa
-from alembic import op
+
+from service_kit.migration_steps import create_table, reversible
+from service_kit.orm_columns import key, ref, stamped
 
 revision = '0004'
 down_revision = '0003'
 
-
-def upgrade() -> None:
-    op.create_table(
+upgrade, downgrade = reversible(
+    create_table(
         'stops_before_start',
-        sa.Column('pipeline_id', sa.Uuid(), nullable=False),
-        sa.Column('tenant_id', sa.Uuid(), nullable=False),
-        sa.Column('reason', sa.String(length=20), nullable=False),
-        sa.Column('stopped_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-        sa.PrimaryKeyConstraint('pipeline_id'),
-    )
-
-
-def downgrade() -> None:
-    op.drop_table('stops_before_start')
+        lambda: (
+            key('pipeline_id'),
+            ref('tenant_id'),
+            sa.Column('reason', sa.String(length=20), nullable=False),
+            stamped('stopped_at'),
+        ),
+    ),
+)

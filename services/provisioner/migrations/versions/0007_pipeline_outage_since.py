@@ -1,23 +1,17 @@
-"""pipeline outage since"""
+"""pipelines.outage_since: when the current step first met an engine away"""
 
-import sqlalchemy as sa
-from alembic import op
+from service_kit.migration_steps import add_column, reversible
+from service_kit.orm_columns import moment
 
 revision = '0007'
 down_revision = '0006'
 
-
-def upgrade() -> None:
-    op.add_column(
+upgrade, downgrade = reversible(
+    add_column(
         'pipelines',
-        sa.Column(
+        lambda: moment(
             'outage_since',
-            sa.DateTime(timezone=True),
-            nullable=True,
             comment='When the current step (or the compensation) first met an engine away.',
         ),
-    )
-
-
-def downgrade() -> None:
-    op.drop_column('pipelines', 'outage_since')
+    ),
+)

@@ -1,27 +1,21 @@
 """local callbacks due once webhook-receiver registered their run"""
 
-import sqlalchemy as sa
-from alembic import op
+from service_kit.migration_steps import add_column, execute, reversible
+from service_kit.orm_columns import moment
 
 revision = '0009'
 down_revision = '0008'
 
-
-def upgrade() -> None:
-    op.add_column(
+upgrade, downgrade = reversible(
+    add_column(
         'local_callbacks',
-        sa.Column(
+        lambda: moment(
             'registered_at',
-            sa.DateTime(timezone=True),
-            nullable=True,
             comment='When webhook-receiver said it stored the run (webhook.run_registered): '
             'the callback is due from then.',
         ),
-    )
+    ),
     # Callbacks pending across the upgrade had their run announced to a receiver that did not
     # answer yet: left unregistered they would wait for a word that never comes.
-    op.execute('UPDATE local_callbacks SET registered_at = created_at')
-
-
-def downgrade() -> None:
-    op.drop_column('local_callbacks', 'registered_at')
+    execute('UPDATE local_callbacks SET registered_at = created_at'),
+)

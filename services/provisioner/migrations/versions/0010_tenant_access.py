@@ -1,23 +1,22 @@
 """each tenant's newest suspension or reactivation applied"""
 
 import sqlalchemy as sa
-from alembic import op
+
+from service_kit.migration_steps import create_table, reversible
+from service_kit.orm_columns import key, moment, ref, stamped
 
 revision = '0010'
 down_revision = '0009'
 
-
-def upgrade() -> None:
-    op.create_table(
+upgrade, downgrade = reversible(
+    create_table(
         'tenant_access',
-        sa.Column('tenant_id', sa.Uuid(), nullable=False),
-        sa.Column('suspended', sa.Boolean(), nullable=False),
-        sa.Column('as_of', sa.DateTime(timezone=True), nullable=False, comment='occurred_at of the event applied.'),
-        sa.Column('event_id', sa.Uuid(), nullable=False),
-        sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-        sa.PrimaryKeyConstraint('tenant_id'),
-    )
-
-
-def downgrade() -> None:
-    op.drop_table('tenant_access')
+        lambda: (
+            key('tenant_id'),
+            sa.Column('suspended', sa.Boolean(), nullable=False),
+            moment('as_of', nullable=False, comment='occurred_at of the event applied.'),
+            ref('event_id'),
+            stamped('updated_at'),
+        ),
+    ),
+)

@@ -18,7 +18,7 @@ from shared_schemas.events.api_key import (
     ApiKeyRotatedData,
     api_key_handover_binding,
 )
-from shared_schemas.events.common import Address, Contact, Sealed, Tier
+from shared_schemas.events.common import Address, Contact, PipelineRef, Sealed, TenantScoped, Tier
 from shared_schemas.events.credentials import (
     CredentialRef,
     TenantCredentialDeleted,
@@ -73,7 +73,6 @@ from shared_schemas.events.steps import STEP_ORDER, StepName
 from shared_schemas.events.tenant import (
     ExportedFile,
     ExportRef,
-    PipelineRef,
     PlanFacts,
     TenantActivated,
     TenantActivatedData,
@@ -224,6 +223,7 @@ __all__ = [
     "TenantProvisioningTimedOutData",
     "TenantReactivated",
     "TenantRef",
+    "TenantScoped",
     "TenantSuspended",
     "TenantUpdated",
     "TenantUpdatedData",

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared_schemas.envelope import Contract, Envelope
-from shared_schemas.events.common import Sealed
+from shared_schemas.envelope import EventV1
+from shared_schemas.events.common import Sealed, TenantScoped
 
 PUBLIC_ID = r"^[a-z2-7]{12}$"
 SCOPE = r"^[a-z][a-z0-9:._-]{0,63}$"
@@ -21,9 +21,11 @@ def api_key_handover_binding(api_key_id: UUID) -> str:
     return f"tenant.api_key_issued:v1:key:{api_key_id}"
 
 
-class ApiKeyIssuedData(Contract):
-    tenant_id: UUID
+class ApiKeyRef(TenantScoped):
     api_key_id: UUID
+
+
+class ApiKeyIssuedData(ApiKeyRef):
     prefix: str = Field(max_length=12, description="The key's first characters (not secret).")
     key: Sealed = Field(
         description="The plaintext key, sealed for the provisioner and tenant-api "
@@ -44,19 +46,16 @@ class ApiKeyIssuedData(Contract):
     )
 
 
-class ApiKeyIssued(Envelope):
+class ApiKeyIssued(EventV1):
     """Producer: provisioner. A tenant's initial admin key was made (by the credentials step,
     or a re-issue); tenant-api hands it out once through `GET /tenants/{id}/api-key` and, when
     the event carries `public_id` and `key_hash`, registers it so that it verifies."""
 
     type: Literal["tenant.api_key_issued"] = "tenant.api_key_issued"
-    version: Literal[1] = 1
     data: ApiKeyIssuedData
 
 
-class ApiKeyRevokedData(Contract):
-    tenant_id: UUID
-    api_key_id: UUID
+class ApiKeyRevokedData(ApiKeyRef):
     expires_at: datetime = Field(
         description="When the key's handover would have expired: the revocation is remembered "
         "until then, so that an `api_key_issued` arriving later is not handed out (tenant-api, "
@@ -64,46 +63,40 @@ class ApiKeyRevokedData(Contract):
     )
 
 
-class ApiKeyRevoked(Envelope):
+class ApiKeyRevoked(EventV1):
     """Producers: provisioner (the initial key: compensation, offboarding, re-issue) and
     tenant-api (`DELETE /tenants/{id}/api-keys/{keyId}`). The key no longer works; a handover
     not yet fetched is dropped."""
 
     type: Literal["tenant.api_key_revoked"] = "tenant.api_key_revoked"
-    version: Literal[1] = 1
     data: ApiKeyRevokedData
 
 
-class ApiKeyReissueRequestedData(Contract):
-    tenant_id: UUID
+class ApiKeyReissueRequestedData(TenantScoped):
     requested_by: str = Field(max_length=200)
 
 
-class ApiKeyReissueRequested(Envelope):
+class ApiKeyReissueRequested(EventV1):
     """Producer: tenant-api. An admin asked for a new initial admin key: the provisioner
     revokes the tenant's live one and issues another."""
 
     type: Literal["tenant.api_key_reissue_requested"] = "tenant.api_key_reissue_requested"
-    version: Literal[1] = 1
     data: ApiKeyReissueRequestedData
 
 
-class ApiKeyFacts(Contract):
+class ApiKeyFacts(ApiKeyRef):
     """What a key is, without its secret."""
 
-    tenant_id: UUID
-    api_key_id: UUID
     public_id: str = Field(pattern=PUBLIC_ID, description="The key's lookup id (not secret).")
     name: str = Field(max_length=100)
     scopes: list[Annotated[str, Field(pattern=SCOPE)]] = Field(max_length=20)
     expires_at: datetime | None = Field(description="None: it does not expire.")
 
 
-class ApiKeyCreated(Envelope):
+class ApiKeyCreated(EventV1):
     """Producer: tenant-api. A key was created through the API (shown once to its creator)."""
 
     type: Literal["tenant.api_key_created"] = "tenant.api_key_created"
-    version: Literal[1] = 1
     data: ApiKeyFacts
 
 
@@ -112,10 +105,9 @@ class ApiKeyRotatedData(ApiKeyFacts):
     old_expires_at: datetime = Field(description="...this: the end of the overlap.")
 
 
-class ApiKeyRotated(Envelope):
+class ApiKeyRotated(EventV1):
     """Producer: tenant-api. A key was replaced by a new one with the same name and scopes;
     both work until the old one expires at the end of the overlap."""
 
     type: Literal["tenant.api_key_rotated"] = "tenant.api_key_rotated"
-    version: Literal[1] = 1
     data: ApiKeyRotatedData

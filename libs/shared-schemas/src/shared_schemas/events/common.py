@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from uuid import UUID
 
 from pydantic import EmailStr, Field
 
@@ -34,3 +35,13 @@ class Sealed(Contract):
     key_id: str = Field(max_length=32, description="Which configured key sealed it.")
     nonce: str = Field(max_length=64, description="Base64url, 12 bytes.")
     ciphertext: str = Field(max_length=4096, description="Base64url ciphertext and tag.")
+
+
+class TenantScoped(Contract):
+    """A body about one tenant: it names the tenant first."""
+
+    tenant_id: UUID
+
+
+class PipelineRef(TenantScoped):
+    pipeline_id: UUID

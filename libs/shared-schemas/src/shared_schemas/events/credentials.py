@@ -7,15 +7,14 @@ as `actor`. The vault's own `vault_audit` table keeps every decrypt besides.
 from __future__ import annotations
 
 from typing import Literal
-from uuid import UUID
 
 from pydantic import Field
 
-from shared_schemas.envelope import Contract, Envelope
+from shared_schemas.envelope import EventV1
+from shared_schemas.events.common import TenantScoped
 
 
-class CredentialRef(Contract):
-    tenant_id: UUID
+class CredentialRef(TenantScoped):
     provider: str = Field(max_length=50)
 
 
@@ -23,11 +22,10 @@ class TenantCredentialStoredData(CredentialRef):
     created: bool = Field(description="true: the provider's first; false: it replaced one.")
 
 
-class TenantCredentialStored(Envelope):
+class TenantCredentialStored(EventV1):
     """A provider's credential was stored for the tenant, or replaced."""
 
     type: Literal["tenant.credential_stored"] = "tenant.credential_stored"
-    version: Literal[1] = 1
     data: TenantCredentialStoredData
 
 
@@ -37,17 +35,15 @@ class TenantCredentialRevealedData(CredentialRef):
     )
 
 
-class TenantCredentialRevealed(Envelope):
+class TenantCredentialRevealed(EventV1):
     """Someone asked for a credential in plaintext: handed out, or refused (`allowed`)."""
 
     type: Literal["tenant.credential_revealed"] = "tenant.credential_revealed"
-    version: Literal[1] = 1
     data: TenantCredentialRevealedData
 
 
-class TenantCredentialDeleted(Envelope):
+class TenantCredentialDeleted(EventV1):
     """A provider's credential was removed from the tenant's vault."""
 
     type: Literal["tenant.credential_deleted"] = "tenant.credential_deleted"
-    version: Literal[1] = 1
     data: CredentialRef

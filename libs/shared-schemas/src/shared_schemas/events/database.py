@@ -9,8 +9,8 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared_schemas.envelope import Contract, Envelope
-from shared_schemas.events.common import Sealed
+from shared_schemas.envelope import Contract, EventV1
+from shared_schemas.events.common import Sealed, TenantScoped
 
 
 def database_credentials_binding(tenant_id: UUID) -> str:
@@ -39,29 +39,26 @@ class DatabaseConnection(Contract):
     issued_at: datetime = Field(description="When this password was set: newer replaces older.")
 
 
-class DatabaseCredentialsIssuedData(Contract):
-    tenant_id: UUID
+class DatabaseCredentialsIssuedData(TenantScoped):
     connection: Sealed = Field(
         description="A `DatabaseConnection` as JSON, sealed for the provisioner and tenant-api "
         "(API_KEY_HANDOVER_KEYS; associated data: `database_credentials_binding(tenant_id)`)."
     )
 
 
-class DatabaseCredentialsIssued(Envelope):
+class DatabaseCredentialsIssued(EventV1):
     """Producer: provisioner, after the database step and after each password rotation.
     tenant-api keeps the connection in its vault as the tenant's `database` credential."""
 
     type: Literal["tenant.database_credentials_issued"] = "tenant.database_credentials_issued"
-    version: Literal[1] = 1
     data: DatabaseCredentialsIssuedData
 
 
-class DatabasePasswordRotationRequestedData(Contract):
-    tenant_id: UUID
+class DatabasePasswordRotationRequestedData(TenantScoped):
     requested_by: str = Field(max_length=200)
 
 
-class DatabasePasswordRotationRequested(Envelope):
+class DatabasePasswordRotationRequested(EventV1):
     """Producer: tenant-api (`POST /tenants/{id}/database/rotate-password`). The provisioner
     sets a new password on the tenant's login role and issues its connection again; the
     event's id is remembered, so a redelivery does not rotate twice."""
@@ -69,5 +66,4 @@ class DatabasePasswordRotationRequested(Envelope):
     type: Literal["tenant.database_password_rotation_requested"] = (
         "tenant.database_password_rotation_requested"
     )
-    version: Literal[1] = 1
     data: DatabasePasswordRotationRequestedData

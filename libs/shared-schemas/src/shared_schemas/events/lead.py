@@ -8,25 +8,29 @@ from uuid import UUID
 
 from pydantic import EmailStr, Field, model_validator
 
-from shared_schemas.envelope import Contract, Envelope
+from shared_schemas.envelope import Contract, Envelope, EventV1
 from shared_schemas.events.common import Address, Sealed
 
 
-class LeadCreatedV1Data(Contract):
+class LeadFacts(Contract):
+    """Who signed up: every lead event carries it."""
+
     lead_id: UUID
     first_name: str
     last_name: str
     company_name: str
     email: EmailStr
+
+
+class LeadCreatedV1Data(LeadFacts):
     verification_url: str
     code_expires_at: datetime
 
 
-class LeadCreatedV1(Envelope):
+class LeadCreatedV1(EventV1):
     """Superseded by v2 (its link travelled in plaintext); still read, no longer produced."""
 
     type: Literal["lead.created"] = "lead.created"
-    version: Literal[1] = 1
     data: LeadCreatedV1Data
 
 
@@ -35,12 +39,7 @@ def verification_link_binding(lead_id: UUID) -> str:
     return f"lead.created:v2:verification_link:{lead_id}"
 
 
-class LeadCreatedData(Contract):
-    lead_id: UUID
-    first_name: str
-    last_name: str
-    company_name: str
-    email: EmailStr
+class LeadCreatedData(LeadFacts):
     account_exists: bool = Field(
         description="The address already belongs to a verified lead: mail a sign-in hint, "
         "no code (the sign-up's answer is the same either way)."
@@ -71,19 +70,13 @@ class LeadCreated(Envelope):
     data: LeadCreatedData
 
 
-class LeadVerifiedData(Contract):
-    lead_id: UUID
-    first_name: str
-    last_name: str
-    company_name: str
-    email: EmailStr
+class LeadVerifiedData(LeadFacts):
     address: Address | None = None
     verified_at: datetime
 
 
-class LeadVerified(Envelope):
+class LeadVerified(EventV1):
     """The lead proved it owns its e-mail address; tenant-api keeps these facts for onboarding."""
 
     type: Literal["lead.verified"] = "lead.verified"
-    version: Literal[1] = 1
     data: LeadVerifiedData

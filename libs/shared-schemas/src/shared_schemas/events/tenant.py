@@ -8,12 +8,11 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared_schemas.envelope import Contract, Envelope
-from shared_schemas.events.common import Address, Contact, Tier
+from shared_schemas.envelope import Contract, EventV1
+from shared_schemas.events.common import Address, Contact, PipelineRef, TenantScoped, Tier
 
 
-class TenantOnboardedData(Contract):
-    tenant_id: UUID
+class TenantOnboardedData(TenantScoped):
     key: str
     name: str
     tier: Tier
@@ -24,11 +23,10 @@ class TenantOnboardedData(Contract):
     address: Address | None = None
 
 
-class TenantOnboarded(Envelope):
+class TenantOnboarded(EventV1):
     """A tenant record exists, status PENDING_PROVISION."""
 
     type: Literal["tenant.onboarded"] = "tenant.onboarded"
-    version: Literal[1] = 1
     data: TenantOnboardedData
 
 
@@ -51,9 +49,7 @@ class PlanFacts(Contract):
     )
 
 
-class TenantProvisioningRequestedData(Contract):
-    tenant_id: UUID
-    pipeline_id: UUID
+class TenantProvisioningRequestedData(PipelineRef):
     key: str
     name: str
     tier: Tier
@@ -63,111 +59,90 @@ class TenantProvisioningRequestedData(Contract):
     run: int = Field(default=1, ge=1, description="1 for the first pipeline, 2 for a retry, ...")
 
 
-class TenantProvisioningRequested(Envelope):
+class TenantProvisioningRequested(EventV1):
     """tenant-api moved the tenant to PROVISIONING; the provisioner starts a pipeline."""
 
     type: Literal["tenant.provisioning_requested"] = "tenant.provisioning_requested"
-    version: Literal[1] = 1
     data: TenantProvisioningRequestedData
 
 
-class TenantActivatedData(Contract):
-    tenant_id: UUID
+class TenantActivatedData(TenantScoped):
     key: str
     name: str
     app_url: str | None = None
     contact: Contact
 
 
-class TenantActivated(Envelope):
+class TenantActivated(EventV1):
     """The tenant is ACTIVE; the notifier sends the welcome e-mail."""
 
     type: Literal["tenant.activated"] = "tenant.activated"
-    version: Literal[1] = 1
     data: TenantActivatedData
 
 
-class TenantProvisioningFailedData(Contract):
-    tenant_id: UUID
-    pipeline_id: UUID
+class TenantProvisioningFailedData(PipelineRef):
     step: str
     reason: str
     contact: Contact
 
 
-class TenantProvisioningFailed(Envelope):
+class TenantProvisioningFailed(EventV1):
     """The tenant is PROVISION_FAILED; the notifier alerts its contact and the operators."""
 
     type: Literal["tenant.provisioning_failed"] = "tenant.provisioning_failed"
-    version: Literal[1] = 1
     data: TenantProvisioningFailedData
 
 
-class PipelineRef(Contract):
-    tenant_id: UUID
-    pipeline_id: UUID
-
-
-class TenantCancelRequested(Envelope):
+class TenantCancelRequested(EventV1):
     """An admin asked to cancel a running pipeline; the provisioner stops and compensates."""
 
     type: Literal["tenant.cancel_requested"] = "tenant.cancel_requested"
-    version: Literal[1] = 1
     data: PipelineRef
 
 
-class TenantCancelled(Envelope):
+class TenantCancelled(EventV1):
     """The tenant is CANCELLED after its pipeline was compensated."""
 
     type: Literal["tenant.cancelled"] = "tenant.cancelled"
-    version: Literal[1] = 1
     data: PipelineRef
 
 
-class TenantProvisioningTimedOutData(Contract):
-    tenant_id: UUID
-    pipeline_id: UUID
+class TenantProvisioningTimedOutData(PipelineRef):
     last_progress_at: datetime
 
 
-class TenantProvisioningTimedOut(Envelope):
+class TenantProvisioningTimedOut(EventV1):
     """The sweeper found no progress for PIPELINE_STALE_AFTER; the provisioner compensates."""
 
     type: Literal["tenant.provisioning_timed_out"] = "tenant.provisioning_timed_out"
-    version: Literal[1] = 1
     data: TenantProvisioningTimedOutData
 
 
-class TenantRef(Contract):
-    tenant_id: UUID
+class TenantRef(TenantScoped):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class TenantOffboardingScheduledData(Contract):
-    tenant_id: UUID
+class TenantOffboardingScheduledData(TenantScoped):
     due_at: datetime = Field(description="When the export and removal start, unless restored.")
     previous_status: str = Field(description="The status a restore goes back to.")
     reason: str | None = Field(default=None, max_length=500)
 
 
-class TenantOffboardingScheduled(Envelope):
+class TenantOffboardingScheduled(EventV1):
     """`DELETE /tenants/{id}`: OFFBOARDING_SCHEDULED (read-only) until `due_at`."""
 
     type: Literal["tenant.offboarding_scheduled"] = "tenant.offboarding_scheduled"
-    version: Literal[1] = 1
     data: TenantOffboardingScheduledData
 
 
-class TenantOffboardingCancelledData(Contract):
-    tenant_id: UUID
+class TenantOffboardingCancelledData(TenantScoped):
     restored_status: str = Field(description="The status the tenant is back in.")
 
 
-class TenantOffboardingCancelled(Envelope):
+class TenantOffboardingCancelled(EventV1):
     """`POST /tenants/{id}/restore` during the grace: the scheduled offboarding is off."""
 
     type: Literal["tenant.offboarding_cancelled"] = "tenant.offboarding_cancelled"
-    version: Literal[1] = 1
     data: TenantOffboardingCancelledData
 
 
@@ -193,17 +168,15 @@ class TenantOffboardingRequestedData(TenantRef):
     )
 
 
-class TenantOffboardingRequested(Envelope):
+class TenantOffboardingRequested(EventV1):
     """The provisioner exports the tenant's data (if asked), then removes what the ledger
     says exists."""
 
     type: Literal["tenant.offboarding_requested"] = "tenant.offboarding_requested"
-    version: Literal[1] = 1
     data: TenantOffboardingRequestedData
 
 
-class TenantDeprovisionedData(Contract):
-    tenant_id: UUID
+class TenantDeprovisionedData(TenantScoped):
     resources_removed: list[str]
     export_id: UUID | None = Field(default=None, description="The export it wrote, if asked.")
     exported_files: list[ExportedFile] = Field(
@@ -211,16 +184,14 @@ class TenantDeprovisionedData(Contract):
     )
 
 
-class TenantDeprovisioned(Envelope):
+class TenantDeprovisioned(EventV1):
     """Producer: provisioner. Every resource of the tenant is gone."""
 
     type: Literal["tenant.deprovisioned"] = "tenant.deprovisioned"
-    version: Literal[1] = 1
     data: TenantDeprovisionedData
 
 
-class TenantOffboardedData(Contract):
-    tenant_id: UUID
+class TenantOffboardedData(TenantScoped):
     key: str
     contact: Contact
     export_location: str | None = Field(
@@ -228,25 +199,22 @@ class TenantOffboardedData(Contract):
     )
 
 
-class TenantOffboarded(Envelope):
+class TenantOffboarded(EventV1):
     """The tenant is OFFBOARDED; its record is kept, its resources are gone."""
 
     type: Literal["tenant.offboarded"] = "tenant.offboarded"
-    version: Literal[1] = 1
     data: TenantOffboardedData
 
 
-class TenantSuspended(Envelope):
+class TenantSuspended(EventV1):
     """The tenant is SUSPENDED."""
 
     type: Literal["tenant.suspended"] = "tenant.suspended"
-    version: Literal[1] = 1
     data: TenantRef
 
 
-class TenantReactivated(Envelope):
+class TenantReactivated(EventV1):
     """The tenant is ACTIVE again after a suspension."""
 
     type: Literal["tenant.reactivated"] = "tenant.reactivated"
-    version: Literal[1] = 1
     data: TenantRef

@@ -12,8 +12,8 @@ from uuid import UUID
 
 from pydantic import Field, JsonValue
 
-from shared_schemas.envelope import Contract, Envelope
-from shared_schemas.events.common import Contact
+from shared_schemas.envelope import Contract, EventV1
+from shared_schemas.events.common import Contact, TenantScoped
 
 
 class ValueChange(Contract):
@@ -35,22 +35,22 @@ Changes = dict[str, ValueChange | SecretChange]
 FlagValue = bool | int | float | str
 
 
-class TenantUpdatedData(Contract):
-    tenant_id: UUID
+class ContactRef(TenantScoped):
+    contact_id: UUID
+
+
+class TenantUpdatedData(TenantScoped):
     changes: Changes = Field(description="Of `name`, `domains` and `address`: those that changed.")
 
 
-class TenantUpdated(Envelope):
+class TenantUpdated(EventV1):
     """`PATCH /tenants/{id}` changed the tenant's name, domains or address."""
 
     type: Literal["tenant.updated"] = "tenant.updated"
-    version: Literal[1] = 1
     data: TenantUpdatedData
 
 
-class TenantContactAddedData(Contract):
-    tenant_id: UUID
-    contact_id: UUID
+class TenantContactAddedData(ContactRef):
     contact: Contact
     is_primary: bool
     demoted_contact_id: UUID | None = Field(
@@ -58,17 +58,14 @@ class TenantContactAddedData(Contract):
     )
 
 
-class TenantContactAdded(Envelope):
+class TenantContactAdded(EventV1):
     """A contact was added to the tenant."""
 
     type: Literal["tenant.contact_added"] = "tenant.contact_added"
-    version: Literal[1] = 1
     data: TenantContactAddedData
 
 
-class TenantContactUpdatedData(Contract):
-    tenant_id: UUID
-    contact_id: UUID
+class TenantContactUpdatedData(ContactRef):
     changes: Changes = Field(
         description="Of `first_name`, `last_name`, `email` and `is_primary`: those that changed."
     )
@@ -77,39 +74,33 @@ class TenantContactUpdatedData(Contract):
     )
 
 
-class TenantContactUpdated(Envelope):
+class TenantContactUpdated(EventV1):
     """A contact of the tenant changed (a promotion to primary included)."""
 
     type: Literal["tenant.contact_updated"] = "tenant.contact_updated"
-    version: Literal[1] = 1
     data: TenantContactUpdatedData
 
 
-class TenantContactRemovedData(Contract):
-    tenant_id: UUID
-    contact_id: UUID
+class TenantContactRemovedData(ContactRef):
     contact: Contact = Field(description="The contact as it was.")
 
 
-class TenantContactRemoved(Envelope):
+class TenantContactRemoved(EventV1):
     """A contact (never the primary one) was removed from the tenant."""
 
     type: Literal["tenant.contact_removed"] = "tenant.contact_removed"
-    version: Literal[1] = 1
     data: TenantContactRemovedData
 
 
-class TenantFeatureFlagsChangedData(Contract):
-    tenant_id: UUID
+class TenantFeatureFlagsChangedData(TenantScoped):
     added: dict[str, FlagValue] = Field(description="New flags, with their values.")
     removed: dict[str, FlagValue] = Field(description="Flags gone, with the values they had.")
     changed: dict[str, ValueChange] = Field(description="Flags whose value changed.")
     generation: int = Field(ge=1, description="The config generation the change produced.")
 
 
-class TenantFeatureFlagsChanged(Envelope):
+class TenantFeatureFlagsChanged(EventV1):
     """`PUT /tenants/{id}/config/feature-flags` changed the tenant's feature flags."""
 
     type: Literal["tenant.feature_flags_changed"] = "tenant.feature_flags_changed"
-    version: Literal[1] = 1
     data: TenantFeatureFlagsChangedData

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared_schemas.envelope import Contract, Envelope
-from shared_schemas.events.common import Sealed
+from shared_schemas.envelope import Contract, EventV1
+from shared_schemas.events.common import PipelineRef, Sealed
 
 
 class WebhookReceivedData(Contract):
@@ -23,11 +23,10 @@ class WebhookReceivedData(Contract):
     app_plane_url: str | None = None
 
 
-class WebhookReceived(Envelope):
+class WebhookReceived(EventV1):
     """A verified callback from an external pipeline arrived; the provisioner finishes its step."""
 
     type: Literal["webhook.received"] = "webhook.received"
-    version: Literal[1] = 1
     data: WebhookReceivedData
 
 
@@ -36,9 +35,7 @@ def webhook_run_secret_binding(pipeline_id: UUID) -> str:
     return f"webhook.run_opened:v1:secret:{pipeline_id}"
 
 
-class WebhookRunOpenedData(Contract):
-    tenant_id: UUID
-    pipeline_id: UUID
+class WebhookRunOpenedData(PipelineRef):
     context: str = Field(max_length=64, description="Signed along with an ARC callback.")
     secret: Sealed = Field(
         description="The run's signing secret, sealed for the provisioner and webhook-receiver "
@@ -47,39 +44,33 @@ class WebhookRunOpenedData(Contract):
     expires_at: datetime = Field(description="No callback is verified for the run after this.")
 
 
-class WebhookRunOpened(Envelope):
+class WebhookRunOpened(EventV1):
     """Producer: provisioner. An external pipeline was triggered; webhook-receiver keeps the
     run so that it can verify the pipeline's signed callback."""
 
     type: Literal["webhook.run_opened"] = "webhook.run_opened"
-    version: Literal[1] = 1
     data: WebhookRunOpenedData
 
 
-class WebhookRunFinishedData(Contract):
-    tenant_id: UUID
-    pipeline_id: UUID
+class WebhookRunFinishedData(PipelineRef):
     expires_at: datetime = Field(description="The run's expiry, as announced when it opened.")
 
 
-class WebhookRunFinished(Envelope):
+class WebhookRunFinished(EventV1):
     """Producer: provisioner. The run awaits no callback any more: a delivery it accepted is
     still answered "duplicate", a new one is refused."""
 
     type: Literal["webhook.run_finished"] = "webhook.run_finished"
-    version: Literal[1] = 1
     data: WebhookRunFinishedData
 
 
-class WebhookRunRegisteredData(Contract):
-    tenant_id: UUID
-    pipeline_id: UUID
+class WebhookRunRegisteredData(PipelineRef):
+    pass
 
 
-class WebhookRunRegistered(Envelope):
+class WebhookRunRegistered(EventV1):
     """Producer: webhook-receiver. It stored the run `webhook.run_opened` announced and now
     verifies the run's callbacks: a callback the provisioner sends itself is due from here."""
 
     type: Literal["webhook.run_registered"] = "webhook.run_registered"
-    version: Literal[1] = 1
     data: WebhookRunRegisteredData

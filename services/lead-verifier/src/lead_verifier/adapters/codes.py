@@ -6,20 +6,17 @@ from uuid import UUID
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from lead_verifier.adapters.leads import lead_from_row
 from lead_verifier.adapters.orm import leads, verification_codes
 from lead_verifier.domain.codes import CodeState, IssuedCode
 from lead_verifier.domain.leads import Lead
+from service_kit.repository import Repository
 
 _INSERT_CODE = insert(verification_codes)
 
 
-class VerificationCodes:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class VerificationCodes(Repository):
     async def add(self, lead_id: UUID, code: IssuedCode) -> None:
         await self._session.execute(
             _INSERT_CODE,

@@ -9,7 +9,6 @@ from uuid import UUID
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from lead_verifier.adapters import lead_queries
 from lead_verifier.adapters.orm import leads
@@ -17,6 +16,7 @@ from lead_verifier.domain.errors import EmailAlreadyVerified, LeadNotFound
 from lead_verifier.domain.lead_filter import LeadFilter
 from lead_verifier.domain.leads import Lead, LeadStatus
 from service_kit.db import constant
+from service_kit.repository import Repository
 from service_kit.rows import from_row
 from shared_schemas.events import Address
 
@@ -43,10 +43,7 @@ def lead_from_row(row: Any) -> Lead:
     return from_row(Lead, row, address=address, status=LeadStatus(row.status))
 
 
-class Leads:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class Leads(Repository):
     async def get(self, lead_id: UUID) -> Lead:
         """The lead; `LeadNotFound` if there is none."""
         row = (await self._session.execute(_LEAD_BY_ID, {"lead_id": lead_id})).first()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from service_kit.orm_tables import stamped
+from service_kit.orm_columns import counter, key, moment, partial_index, stamped
 
 metadata = sa.MetaData()
 
 leads = sa.Table(
     "leads",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
+    key("id"),
     sa.Column("first_name", sa.String(100), nullable=False),
     sa.Column("last_name", sa.String(100), nullable=False),
     sa.Column("company_name", sa.String(200), nullable=False),
@@ -20,7 +20,7 @@ leads = sa.Table(
     sa.Column("address", JSONB),
     sa.Column("status", sa.String(20), nullable=False),
     stamped("created_at"),
-    sa.Column("verified_at", sa.DateTime(timezone=True)),
+    moment("verified_at"),
     # A retried sign-up (same key) finds its lead here instead of making a second one.
     sa.Column(
         "idempotency_key",
@@ -29,12 +29,7 @@ leads = sa.Table(
         comment="sha256 of the sign-up's Idempotency-Key (scoped by the gateway), if it had one",
     ),
     # At most one verified lead per address: a second sign-up for it is refused (409).
-    sa.Index(
-        "leads_verified_email_uq",
-        "email",
-        unique=True,
-        postgresql_where=sa.text("status = 'VERIFIED'"),
-    ),
+    partial_index("leads_verified_email_uq", "email", where="status = 'VERIFIED'", unique=True),
 )
 
 verification_codes = sa.Table(
@@ -44,9 +39,9 @@ verification_codes = sa.Table(
     sa.Column(
         "code_digest", sa.String(64), nullable=False, comment="sha256 of the code, never the code"
     ),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
-    sa.Column("used_at", sa.DateTime(timezone=True)),
+    moment("expires_at", nullable=False),
+    counter("attempts"),
+    moment("used_at"),
     sa.Column(
         "used_with_key",
         sa.String(64),

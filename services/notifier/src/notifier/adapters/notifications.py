@@ -11,7 +11,6 @@ from uuid import uuid4
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifier.adapters.orm import notifications
 from notifier.domain.notifications import (
@@ -21,15 +20,13 @@ from notifier.domain.notifications import (
     NotificationKind,
     NotificationStatus,
 )
+from service_kit.repository import Repository
 from service_kit.rows import from_row
 
 _SENT = NotificationStatus.SENT.value
 
 
-class Notifications:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class Notifications(Repository):
     async def begin_attempt(self, delivery: Delivery) -> bool:
         """Count an attempt and mark it SENDING; False (and nothing changed) if already SENT."""
         values = {

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from provisioner.adapters.orm import resources
 from provisioner.domain.resource import Resource, ResourceStatus
+from service_kit.repository import Repository
 from service_kit.rows import from_row
 from shared_schemas.events import StepName
 
@@ -189,11 +190,8 @@ _LIVE_OF_KIND = (
 )
 
 
-class LedgerEntries:
+class LedgerEntries(Repository):
     """The ledger inside a unit of work: the row commits (or not) with the effect."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
 
     async def record(
         self, *, tenant_id: UUID, pipeline_id: UUID, step: StepName, kind: str, name: str

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from provisioner.adapters.orm import local_callbacks as table
 from provisioner.adapters.orm import webhook_runs
+from service_kit.repository import Repository
 from service_kit.rows import from_row
 
 _FREE = or_(table.c.leased_until.is_(None), table.c.leased_until < func.now())
@@ -89,11 +90,8 @@ class PendingCallback:
     trace_context: dict[str, str] | None
 
 
-class LocalCallbacks:
+class LocalCallbacks(Repository):
     """The pending callbacks inside a unit of work (the step's, or the registration's)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
 
     async def add(self, values: dict[str, Any]) -> None:
         await self._session.execute(_ADD, values)

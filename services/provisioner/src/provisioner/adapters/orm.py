@@ -8,15 +8,24 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from service_kit.db import constant
-from service_kit.orm_tables import stamped
+from service_kit.orm_columns import (
+    counter,
+    flag,
+    json_object,
+    key,
+    moment,
+    partial_index,
+    ref,
+    stamped,
+)
 
 metadata = sa.MetaData()
 
 pipelines = sa.Table(
     "pipelines",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    key("id"),
+    ref("tenant_id"),
     sa.Column("tenant_key", sa.String(20), nullable=False),
     sa.Column("tenant_name", sa.String(200), nullable=False),
     sa.Column("tier", sa.String(20), nullable=False),
@@ -25,13 +34,12 @@ pipelines = sa.Table(
     sa.Column("run", sa.Integer, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("steps", ARRAY(sa.String(30)), nullable=False),
-    sa.Column("current", sa.Integer, nullable=False, server_default=sa.text("0")),
-    sa.Column("attempt", sa.Integer, nullable=False, server_default=sa.text("0")),
+    counter("current"),
+    counter("attempt"),
     stamped("next_run_at"),
-    sa.Column("waiting_deadline", sa.DateTime(timezone=True)),
-    sa.Column(
+    moment("waiting_deadline"),
+    moment(
         "outage_since",
-        sa.DateTime(timezone=True),
         comment="When the current step (or the compensation) first met an engine away.",
     ),
     sa.Column("stop_reason", sa.String(20)),
@@ -46,21 +54,17 @@ pipelines = sa.Table(
     ),
     stamped("created_at"),
     stamped("updated_at"),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Index(
-        "pipelines_due_idx",
-        "next_run_at",
-        postgresql_where=sa.text("status IN ('RUNNING', 'COMPENSATING')"),
+    moment("finished_at"),
+    partial_index(
+        "pipelines_due_idx", "next_run_at", where="status IN ('RUNNING', 'COMPENSATING')"
     ),
-    sa.Index(
-        "pipelines_waiting_idx", "waiting_deadline", postgresql_where=sa.text("status = 'WAITING'")
-    ),
+    partial_index("pipelines_waiting_idx", "waiting_deadline", where="status = 'WAITING'"),
     # Only one active pipeline per tenant.
-    sa.Index(
+    partial_index(
         "pipelines_one_active_uq",
         "tenant_id",
+        where="status IN ('RUNNING', 'WAITING', 'COMPENSATING')",
         unique=True,
-        postgresql_where=sa.text("status IN ('RUNNING', 'WAITING', 'COMPENSATING')"),
     ),
 )
 
@@ -69,8 +73,8 @@ pipelines = sa.Table(
 stops_before_start = sa.Table(
     "stops_before_start",
     metadata,
-    sa.Column("pipeline_id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    key("pipeline_id"),
+    ref("tenant_id"),
     sa.Column("reason", sa.String(20), nullable=False),
     stamped("stopped_at"),
 )
@@ -79,14 +83,14 @@ stops_before_start = sa.Table(
 resources = sa.Table(
     "resources",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
-    sa.Column("pipeline_id", sa.Uuid, nullable=False),
+    key("id"),
+    ref("tenant_id"),
+    ref("pipeline_id"),
     sa.Column("step", sa.String(30), nullable=False),
     sa.Column("kind", sa.String(30), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("details", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    json_object("details"),
     stamped("created_at"),
     stamped("updated_at"),
     sa.Index("resources_tenant_idx", "tenant_id", "created_at"),
@@ -96,31 +100,31 @@ resources = sa.Table(
 api_keys = sa.Table(
     "api_keys",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
-    sa.Column("pipeline_id", sa.Uuid, nullable=False),
+    key("id"),
+    ref("tenant_id"),
+    ref("pipeline_id"),
     sa.Column("prefix", sa.String(12), nullable=False),
     sa.Column(
         "key_hash", sa.String(64), nullable=False, unique=True, comment="sha256; never the key"
     ),
     stamped("created_at"),
-    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    moment("revoked_at"),
 )
 
 subscriptions = sa.Table(
     "subscriptions",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    key("id"),
+    ref("tenant_id"),
     sa.Column("pipeline_id", sa.Uuid, nullable=False, unique=True),
     sa.Column("plan_id", sa.String(100), nullable=False),
     sa.Column("amount", sa.Numeric(10, 2), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
+    moment("period_start", nullable=False),
+    moment("period_end", nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     stamped("created_at"),
-    sa.Column("cancelled_at", sa.DateTime(timezone=True)),
+    moment("cancelled_at"),
 )
 
 # Each tenant's newest suspension or reactivation the provisioner applied: one that happened
@@ -128,15 +132,10 @@ subscriptions = sa.Table(
 tenant_access = sa.Table(
     "tenant_access",
     metadata,
-    sa.Column("tenant_id", sa.Uuid, primary_key=True),
+    key("tenant_id"),
     sa.Column("suspended", sa.Boolean, nullable=False),
-    sa.Column(
-        "as_of",
-        sa.DateTime(timezone=True),
-        nullable=False,
-        comment="occurred_at of the event applied.",
-    ),
-    sa.Column("event_id", sa.Uuid, nullable=False),
+    moment("as_of", nullable=False, comment="occurred_at of the event applied."),
+    ref("event_id"),
     stamped("updated_at"),
 )
 
@@ -156,25 +155,24 @@ def status_in(*statuses: StrEnum) -> sa.ColumnElement[bool]:
 local_callbacks = sa.Table(
     "local_callbacks",
     metadata,
-    sa.Column("pipeline_id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    key("pipeline_id"),
+    ref("tenant_id"),
     sa.Column("tenant_key", sa.String(20), nullable=False),
     sa.Column("tier", sa.String(20), nullable=False),
     sa.Column("app_url", sa.Text, nullable=False),
-    sa.Column("hold_callback", sa.Boolean, nullable=False, server_default=sa.text("false")),
+    flag("hold_callback"),
     sa.Column("callback_delay", sa.Float, nullable=False, server_default=sa.text("0")),
     sa.Column("body", sa.Text, comment="The callback's JSON, once the command has finished."),
     sa.Column("stamp", sa.BigInteger, comment="Its x-timestamp (ms), signed with it."),
     sa.Column("owner", sa.Uuid, comment="The claim that holds the lease."),
-    sa.Column("leased_until", sa.DateTime(timezone=True)),
+    moment("leased_until"),
     sa.Column(
         "trace_context",
         JSONB,
         comment="W3C traceparent/tracestate of the step that asked for the callback.",
     ),
-    sa.Column(
+    moment(
         "registered_at",
-        sa.DateTime(timezone=True),
         comment="When webhook-receiver said it stored the run (webhook.run_registered): "
         "the callback is due from then.",
     ),
@@ -188,12 +186,12 @@ local_callbacks = sa.Table(
 webhook_runs = sa.Table(
     "webhook_runs",
     metadata,
-    sa.Column("pipeline_id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    key("pipeline_id"),
+    ref("tenant_id"),
     sa.Column("context", sa.String(64), nullable=False),
     sa.Column("secret", JSONB, nullable=False, comment="Sealed (key_id, nonce, ciphertext)."),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    moment("expires_at", nullable=False),
+    moment("finished_at"),
     stamped("created_at"),
     sa.Index("webhook_runs_expires_idx", "expires_at"),
 )

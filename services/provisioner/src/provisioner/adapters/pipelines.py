@@ -17,6 +17,7 @@ from provisioner.adapters.orm import pipelines, status_in
 from provisioner.domain.pipeline import Pipeline, Transition
 from provisioner.domain.status import ACTIVE, PipelineStatus, StopReason
 from service_kit import tracing
+from service_kit.repository import Repository
 from service_kit.rows import from_row
 from shared_schemas.events import PlanFacts, StepName, TenantProvisioningRequestedData, Tier
 
@@ -62,10 +63,7 @@ _WAITING_DEADLINE = select(pipelines.c.status, pipelines.c.waiting_deadline).whe
 )
 
 
-class PipelineRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class PipelineRepository(Repository):
     async def next_due(self) -> Pipeline | None:
         """A due pipeline no other worker holds, locked; None if none is due."""
         return _pipeline((await self._session.execute(_NEXT_DUE)).first())

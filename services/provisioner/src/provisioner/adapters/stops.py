@@ -6,18 +6,15 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from provisioner.adapters.orm import stops_before_start as table
 from provisioner.domain.status import StopReason
+from service_kit.repository import Repository
 
 _REASON = select(table.c.reason).where(table.c.pipeline_id == bindparam("pipeline_id"))
 
 
-class StopsBeforeStart:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class StopsBeforeStart(Repository):
     async def reason(self, pipeline_id: UUID) -> str | None:
         """Why the pipeline was stopped before its request came; None if it was not."""
         found: str | None = await self._session.scalar(_REASON, {"pipeline_id": pipeline_id})

@@ -7,9 +7,9 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from provisioner.adapters.orm import subscriptions
+from service_kit.repository import Repository
 
 # Built once; each row's values are the parameters.
 _ADD = insert(subscriptions)
@@ -23,10 +23,7 @@ _CANCEL = (
 )
 
 
-class Subscriptions:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class Subscriptions(Repository):
     async def of(self, pipeline_id: UUID) -> UUID | None:
         """The pipeline's subscription, if its billing step opened one."""
         found: UUID | None = await self._session.scalar(_OF_PIPELINE, {"pipeline_id": pipeline_id})

@@ -4,32 +4,22 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
 
 from provisioner.adapters.orm import tenant_access as table
 from provisioner.domain.access import AccessChange
+from service_kit.repository import Repository
+from service_kit.upserts import upsert
 
 _LAST = select(table.c.suspended, table.c.as_of, table.c.event_id).where(
     table.c.tenant_id == bindparam("tenant_id")
 )
-_upsert = insert(table)
-_RECORD = _upsert.on_conflict_do_update(
-    index_elements=[table.c.tenant_id],
-    set_={
-        "suspended": _upsert.excluded.suspended,
-        "as_of": _upsert.excluded.as_of,
-        "event_id": _upsert.excluded.event_id,
-        "updated_at": func.now(),
-    },
+_RECORD = upsert(
+    table, table.c.tenant_id, taken=("suspended", "as_of", "event_id"), touched="updated_at"
 )
 
 
-class TenantAccess:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class TenantAccess(Repository):
     async def last(self, tenant_id: UUID) -> AccessChange | None:
         row = (await self._session.execute(_LAST, {"tenant_id": tenant_id})).first()
         if row is None:

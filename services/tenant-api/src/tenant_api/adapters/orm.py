@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from service_kit.orm_tables import stamped
+from service_kit.orm_columns import flag, json_object, key, moment, partial_index, ref, stamped
 
 metadata = sa.MetaData()
 
@@ -27,13 +27,13 @@ def _tenant_id(*, primary_key: bool = False) -> sa.Column[Any]:
 lead_facts = sa.Table(
     "lead_facts",
     metadata,
-    sa.Column("lead_id", sa.Uuid, primary_key=True),
+    key("lead_id"),
     sa.Column("first_name", sa.String(100), nullable=False),
     sa.Column("last_name", sa.String(100), nullable=False),
     sa.Column("company_name", sa.String(200), nullable=False),
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("address", JSONB),
-    sa.Column("verified_at", sa.DateTime(timezone=True), nullable=False),
+    moment("verified_at", nullable=False),
 )
 
 # The catalogue of plans, seeded by migration 0002; `tenant.provisioning_requested` carries one.
@@ -47,13 +47,13 @@ plans = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("billing_period", sa.String(10), nullable=False, comment="monthly or yearly"),
     sa.Column("external_infrastructure", sa.Boolean, comment="Unset: the silo tier only."),
-    sa.Column("limits", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    json_object("limits"),
 )
 
 tenants = sa.Table(
     "tenants",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
+    key("id"),
     sa.Column("key", sa.String(20), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("status", sa.String(30), nullable=False),
@@ -67,7 +67,7 @@ tenants = sa.Table(
     sa.Column("domains", ARRAY(sa.String(253)), nullable=False),
     sa.Column("lead_id", sa.Uuid, unique=True, comment="One tenant per lead."),
     stamped("created_at"),
-    sa.Column("feature_flags", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    json_object("feature_flags"),
     sa.Column(
         "config_generation",
         sa.BigInteger,
@@ -77,33 +77,28 @@ tenants = sa.Table(
     ),
     stamped("updated_at"),
     sa.Column("app_url", sa.Text, comment="From the provisioning.completed that activated it."),
-    sa.Column("offboarding_due_at", sa.DateTime(timezone=True), comment="End of the grace."),
+    moment("offboarding_due_at", comment="End of the grace."),
     sa.Column("offboarding_from", sa.String(30), comment="The status a restore goes back to."),
     sa.Index("tenants_status_created_idx", "status", "created_at"),
     sa.Index("tenants_created_id_idx", "created_at", "id"),  # the list's keyset order
-    sa.Index(
+    partial_index(
         "tenants_offboarding_due_idx",
         "offboarding_due_at",
-        postgresql_where=sa.text("status = 'OFFBOARDING_SCHEDULED'"),
+        where="status = 'OFFBOARDING_SCHEDULED'",
     ),
 )
 
 contacts = sa.Table(
     "contacts",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
+    key("id"),
     _tenant_id(),
     sa.Column("first_name", sa.String(100), nullable=False),
     sa.Column("last_name", sa.String(100), nullable=False),
     sa.Column("email", sa.String(320), nullable=False),
-    sa.Column("is_primary", sa.Boolean, nullable=False, server_default=sa.text("false")),
+    flag("is_primary"),
     sa.Index("contacts_tenant_idx", "tenant_id"),
-    sa.Index(
-        "contacts_one_primary_uq",
-        "tenant_id",
-        unique=True,
-        postgresql_where=sa.text("is_primary"),
-    ),
+    partial_index("contacts_one_primary_uq", "tenant_id", where="is_primary", unique=True),
 )
 
 addresses = sa.Table(
@@ -121,10 +116,10 @@ addresses = sa.Table(
 tenant_events = sa.Table(
     "tenant_events",
     metadata,
-    sa.Column("event_id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    key("event_id"),
+    ref("tenant_id"),
     sa.Column("type", sa.String(100), nullable=False),
-    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    moment("occurred_at", nullable=False),
     sa.Column("producer", sa.String(100), nullable=False),
     sa.Column("summary", sa.Text, nullable=False),
     sa.Column("data", JSONB, nullable=False),
@@ -146,15 +141,15 @@ tenant_events = sa.Table(
 pipelines = sa.Table(
     "pipelines",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
+    key("id"),
     _tenant_id(),
     sa.Column("run", sa.Integer, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("requested_by", sa.String(200), nullable=False),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("last_progress_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column("cancel_requested_at", sa.DateTime(timezone=True)),
+    moment("started_at", nullable=False),
+    moment("last_progress_at", nullable=False),
+    moment("finished_at"),
+    moment("cancel_requested_at"),
     sa.Column("failure_step", sa.String(50)),
     sa.Column("failure_reason", sa.Text),
     sa.Column(
@@ -163,17 +158,13 @@ pipelines = sa.Table(
         comment="W3C traceparent/tracestate of the request that started it.",
     ),
     sa.UniqueConstraint("tenant_id", "run", name="pipelines_tenant_run_uq"),
-    sa.Index(
+    partial_index(
         "pipelines_one_active_per_tenant_uq",
         "tenant_id",
+        where="status IN ('RUNNING', 'TIMING_OUT')",
         unique=True,
-        postgresql_where=sa.text("status IN ('RUNNING', 'TIMING_OUT')"),
     ),
-    sa.Index(
-        "pipelines_running_progress_idx",
-        "last_progress_at",
-        postgresql_where=sa.text("status = 'RUNNING'"),
-    ),
+    partial_index("pipelines_running_progress_idx", "last_progress_at", where="status = 'RUNNING'"),
 )
 
 # The read-model of each pipeline step, merged from step events in any order.
@@ -189,28 +180,26 @@ pipeline_steps = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("last_error", sa.Text),
     sa.Column("error_attempt", sa.Integer),
-    sa.Column("started_at", sa.DateTime(timezone=True)),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_by_event_at", sa.DateTime(timezone=True), nullable=False),
+    moment("started_at"),
+    moment("finished_at"),
+    moment("updated_by_event_at", nullable=False),
     sa.PrimaryKeyConstraint("pipeline_id", "step"),
 )
 
 invoices = sa.Table(
     "invoices",
     metadata,
-    sa.Column(
-        "id", sa.Uuid, primary_key=True, comment="The invoice id from billing.invoice_issued."
-    ),
+    key("id", comment="The invoice id from billing.invoice_issued."),
     _tenant_id(),
-    sa.Column("pipeline_id", sa.Uuid, nullable=False),
+    ref("pipeline_id"),
     sa.Column("plan_id", sa.String(100)),
     sa.Column("amount", sa.Numeric(10, 2), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
+    moment("period_start", nullable=False),
+    moment("period_end", nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     stamped("created_at"),
-    sa.Column("paid_at", sa.DateTime(timezone=True)),
+    moment("paid_at"),
     sa.Index("invoices_tenant_period_idx", "tenant_id", "period_start"),
 )
 
@@ -219,7 +208,7 @@ invoices = sa.Table(
 tenant_exports = sa.Table(
     "tenant_exports",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True, comment="The export id."),
+    key("id", comment="The export id."),
     _tenant_id(),
     sa.Column("location", sa.Text, nullable=False, comment="EXPORT_URL + folder."),
     sa.Column("status", sa.String(20), nullable=False, comment="WRITING, then COMPLETE."),
@@ -231,7 +220,7 @@ tenant_exports = sa.Table(
         comment="[{service, path, sha256, size}]",
     ),
     stamped("started_at"),
-    sa.Column("completed_at", sa.DateTime(timezone=True)),
+    moment("completed_at"),
     sa.Index("tenant_exports_tenant_idx", "tenant_id", "started_at"),
 )
 
@@ -244,7 +233,7 @@ tenant_data_keys = sa.Table(
     sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
     sa.Column("master_key_version", sa.Integer, nullable=False),
     stamped("created_at"),
-    sa.Column("rewrapped_at", sa.DateTime(timezone=True)),
+    moment("rewrapped_at"),
 )
 
 credentials = sa.Table(
@@ -255,11 +244,8 @@ credentials = sa.Table(
     sa.Column("ciphertext", sa.LargeBinary, nullable=False, comment="nonce + AES-GCM(secret JSON)"),
     stamped("created_at"),
     stamped("updated_at"),
-    sa.Column(
-        "issued_at",
-        sa.DateTime(timezone=True),
-        nullable=True,
-        comment="Set by its issuer (the provisioner); null: stored through the API.",
+    moment(
+        "issued_at", comment="Set by its issuer (the provisioner); null: stored through the API."
     ),
     sa.PrimaryKeyConstraint("tenant_id", "provider"),
 )
@@ -267,8 +253,8 @@ credentials = sa.Table(
 vault_audit = sa.Table(
     "vault_audit",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    key("id"),
+    ref("tenant_id"),
     sa.Column("provider", sa.String(50)),
     sa.Column("action", sa.String(30), nullable=False, comment="store, decrypt, delete, rewrap"),
     sa.Column("actor", sa.String(200), nullable=False),
@@ -281,7 +267,7 @@ vault_audit = sa.Table(
 dead_letters = sa.Table(
     "dead_letters",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
+    key("id"),
     sa.Column("service", sa.String(100), nullable=False),
     sa.Column("queue", sa.String(255), nullable=False),
     sa.Column("dedupe_key", sa.String(300), nullable=False),
@@ -298,30 +284,24 @@ dead_letters = sa.Table(
     sa.Column("headers", JSONB, nullable=False),
     sa.Column("body", sa.LargeBinary, nullable=False),
     sa.Column("body_text", sa.Text),
-    sa.Column("dead_lettered_at", sa.DateTime(timezone=True)),
+    moment("dead_lettered_at"),
     stamped("stored_at"),
     sa.Column("status", sa.String(20), nullable=False, server_default="PARKED"),
-    sa.Column("replayed_at", sa.DateTime(timezone=True)),
-    sa.Column(
-        "resolved_at", sa.DateTime(timezone=True), comment="When it was replayed or discarded."
-    ),
+    moment("replayed_at"),
+    moment("resolved_at", comment="When it was replayed or discarded."),
     sa.Column("replay_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("discarded_reason", sa.Text),
     sa.Column("acted_by", sa.String(200)),
     sa.UniqueConstraint("queue", "dedupe_key", name="dead_letters_queue_dedupe_uq"),
     sa.Index("dead_letters_stored_idx", "stored_at", "id"),
     sa.Index("dead_letters_status_idx", "status", "service"),
-    sa.Index(
-        "dead_letters_resolved_idx",
-        "resolved_at",
-        postgresql_where=sa.text("resolved_at IS NOT NULL"),
-    ),
+    partial_index("dead_letters_resolved_idx", "resolved_at", where="resolved_at IS NOT NULL"),
 )
 
 dead_letter_actions = sa.Table(
     "dead_letter_actions",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
+    key("id"),
     # No foreign key: the audit outlives the letter it names, which retention deletes.
     sa.Column("dead_letter_id", sa.Uuid, nullable=False, index=True),
     sa.Column("action", sa.String(20), nullable=False),
@@ -337,13 +317,13 @@ dead_letter_actions = sa.Table(
 api_key_handovers = sa.Table(
     "api_key_handovers",
     metadata,
-    sa.Column("api_key_id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    key("api_key_id"),
+    ref("tenant_id"),
     sa.Column("prefix", sa.String(12)),
     sa.Column("sealed_key", JSONB, comment="Sealed (key_id, nonce, ciphertext); never plaintext."),
-    sa.Column("revoked", sa.Boolean, nullable=False, server_default=sa.text("false")),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("issued_at", sa.DateTime(timezone=True)),
+    flag("revoked"),
+    moment("expires_at", nullable=False),
+    moment("issued_at"),
     sa.Index("api_key_handovers_tenant_idx", "tenant_id"),
     sa.Index("api_key_handovers_expires_idx", "expires_at"),
 )
@@ -354,7 +334,7 @@ api_key_handovers = sa.Table(
 api_keys = sa.Table(
     "api_keys",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
+    key("id"),
     _tenant_id(),
     sa.Column("public_id", sa.String(12), unique=True),
     sa.Column("key_hash", sa.String(64), comment="sha256 of the whole key, hex; never the key"),
@@ -362,9 +342,9 @@ api_keys = sa.Table(
     sa.Column("scopes", ARRAY(sa.Text), nullable=False),
     stamped("created_at"),
     sa.Column("created_by", JSONB, comment="Who made it ({sub, role}); null: the system."),
-    sa.Column("expires_at", sa.DateTime(timezone=True)),
-    sa.Column("last_used_at", sa.DateTime(timezone=True), comment="At most once a minute."),
-    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    moment("expires_at"),
+    moment("last_used_at", comment="At most once a minute."),
+    moment("revoked_at"),
     sa.Column(
         "rotated_from", sa.Uuid, sa.ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True
     ),

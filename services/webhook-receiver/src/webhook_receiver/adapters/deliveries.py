@@ -8,8 +8,8 @@ from uuid import UUID
 
 from sqlalchemy import exists, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.repository import Repository
 from service_kit.retention import RetentionRule
 from service_kit.rows import from_row
 from webhook_receiver.adapters.orm import deliveries
@@ -54,10 +54,7 @@ def _recorded(row: Any) -> Recorded:
     return Recorded(receipt, Outcome(row.outcome), Reason(row.reason) if row.reason else None)
 
 
-class Deliveries:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class Deliveries(Repository):
     async def add(self, recorded: Recorded) -> None:
         await self._session.execute(_INSERT, _values(recorded))
 

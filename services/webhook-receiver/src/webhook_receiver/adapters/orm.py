@@ -5,15 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from service_kit.orm_tables import stamped
+from service_kit.orm_columns import flag, json_object, key, moment, partial_index, ref, stamped
 
 metadata = sa.MetaData()
 
 deliveries = sa.Table(
     "deliveries",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True, comment="The receipt id (deliveryId)."),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    key("id", comment="The receipt id (deliveryId)."),
+    moment("received_at", nullable=False),
     sa.Column("scheme", sa.String(10), nullable=False, comment="arc or standard"),
     sa.Column(
         "delivery_key",
@@ -28,7 +28,7 @@ deliveries = sa.Table(
         "body_sha256", sa.String(64), comment="Absent when the body was not read (too large)."
     ),
     sa.Column("size", sa.BigInteger, nullable=False, comment="Bytes received or declared."),
-    sa.Column("headers", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    json_object("headers"),
     sa.CheckConstraint(
         "outcome IN ('accepted', 'duplicate', 'rejected')", name="deliveries_outcome_ck"
     ),
@@ -36,12 +36,12 @@ deliveries = sa.Table(
         "(outcome = 'rejected') = (reason IS NOT NULL)", name="deliveries_reason_ck"
     ),
     # The durable replay guard: one accepted delivery per key and tenant, for ever.
-    sa.Index(
+    partial_index(
         "deliveries_accepted_key_uq",
         "tenant_id",
         "delivery_key",
+        where="outcome = 'accepted'",
         unique=True,
-        postgresql_where=sa.text("outcome = 'accepted'"),
     ),
     sa.Index("deliveries_received_idx", "received_at"),
     sa.Index("deliveries_tenant_received_idx", "tenant_id", "received_at"),
@@ -53,13 +53,13 @@ deliveries = sa.Table(
 webhook_runs = sa.Table(
     "webhook_runs",
     metadata,
-    sa.Column("pipeline_id", sa.Uuid, primary_key=True),
-    sa.Column("tenant_id", sa.Uuid, nullable=False),
+    key("pipeline_id"),
+    ref("tenant_id"),
     sa.Column("context", sa.String(64), comment="Absent until the run's announcement came."),
     sa.Column("secret", JSONB, comment="Sealed (key_id, nonce, ciphertext), as announced."),
-    sa.Column("opened_at", sa.DateTime(timezone=True), comment="When the provisioner opened it."),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("finished", sa.Boolean, nullable=False, server_default=sa.text("false")),
+    moment("opened_at", comment="When the provisioner opened it."),
+    moment("expires_at", nullable=False),
+    flag("finished"),
     stamped("updated_at"),
     sa.Index("webhook_runs_tenant_idx", "tenant_id", "opened_at"),
     sa.Index("webhook_runs_expires_idx", "expires_at"),

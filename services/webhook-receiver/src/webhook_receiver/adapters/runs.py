@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 import structlog
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
 
+from service_kit.repository import Repository
 from service_kit.retention import RetentionRule
 from service_kit.sealing import Keyring, Unsealable
+from service_kit.upserts import upsert
 from service_kit.webhooks import WebhookRun
 from shared_schemas.events import (
     Sealed,
@@ -30,23 +30,13 @@ log = structlog.get_logger(__name__)
 # Pruned this long after it expired: nothing is verified against it any more.
 RETENTION_MARGIN = timedelta(days=1)
 
-_opened = insert(table)
-_OPENED = _opened.on_conflict_do_update(
-    index_elements=[table.c.pipeline_id],
-    set_={
-        "tenant_id": _opened.excluded.tenant_id,
-        "context": _opened.excluded.context,
-        "secret": _opened.excluded.secret,
-        "opened_at": _opened.excluded.opened_at,
-        "expires_at": _opened.excluded.expires_at,
-        "updated_at": func.now(),
-    },
+_OPENED = upsert(
+    table,
+    table.c.pipeline_id,
+    taken=("tenant_id", "context", "secret", "opened_at", "expires_at"),
+    touched="updated_at",
 )
-_finished = insert(table)
-_FINISHED = _finished.on_conflict_do_update(
-    index_elements=[table.c.pipeline_id],
-    set_={"finished": True, "updated_at": func.now()},
-)
+_FINISHED = upsert(table, table.c.pipeline_id, fixed={"finished": True}, touched="updated_at")
 # A tenant's unexpired announced runs, newest first. A tenant has one run per pipeline and its
 # pipelines run one at a time, so only a few are unexpired at once: a retried pipeline's run and
 # the runs of the attempts before it. The cap bounds the work a forged callback can cause.
@@ -67,10 +57,7 @@ def retention() -> RetentionRule:
     return RetentionRule(table, "expires_at", RETENTION_MARGIN)
 
 
-class Runs:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class Runs(Repository):
     async def opened(self, data: WebhookRunOpenedData, at: datetime) -> None:
         await self._session.execute(
             _OPENED,
