@@ -10,8 +10,8 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared_schemas.envelope import Contract, Envelope
-from shared_schemas.events.common import Sealed
+from shared_schemas.envelope import Contract, EventV1
+from shared_schemas.events.common import PipelineRef, Sealed, TenantScoped
 
 
 def identity_client_binding(tenant_id: UUID) -> str:
@@ -31,9 +31,7 @@ class IdentityClientSecrets(Contract):
     registration_client_uri: str = Field(max_length=2048)
 
 
-class IdentityClientRegisteredData(Contract):
-    tenant_id: UUID
-    pipeline_id: UUID
+class IdentityClientRegisteredData(PipelineRef):
     issuer: str = Field(max_length=2048)
     client_id: str = Field(max_length=512)
     redirect_uris: list[str] = Field(max_length=20)
@@ -44,27 +42,24 @@ class IdentityClientRegisteredData(Contract):
     )
 
 
-class IdentityClientRegistered(Envelope):
+class IdentityClientRegistered(EventV1):
     """Producer: provisioner, by the `identity` step. tenant-api records the client (its users'
     tokens are then that tenant's) and keeps its secrets in the vault as `identity`."""
 
     type: Literal["tenant.identity_client_registered"] = "tenant.identity_client_registered"
-    version: Literal[1] = 1
     data: IdentityClientRegisteredData
 
 
-class IdentityClientRemovedData(Contract):
-    tenant_id: UUID
+class IdentityClientRemovedData(TenantScoped):
     issuer: str = Field(max_length=2048)
     client_id: str = Field(max_length=512)
     removed_at: datetime
     reason: Literal["compensated", "offboarded"]
 
 
-class IdentityClientRemoved(Envelope):
+class IdentityClientRemoved(EventV1):
     """Producer: provisioner, once the provider has deleted the registration (or no longer
     knows it). tenant-api stops accepting the client's tokens and drops its vault entry."""
 
     type: Literal["tenant.identity_client_removed"] = "tenant.identity_client_removed"
-    version: Literal[1] = 1
     data: IdentityClientRemovedData
