@@ -6,7 +6,9 @@ import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from service_kit.oidc_settings import OidcIssuerSettings
 
 IdentityDriverName = Literal["oidc-dcr", "none"]
 
@@ -17,7 +19,7 @@ def _json_object(value: object) -> object:
     return value
 
 
-class IdentityStepSettings(BaseSettings):
+class IdentityStepSettings(OidcIssuerSettings):
     """Mixed into `ProvisionerSettings`; every field is in the README's configuration table."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
@@ -26,9 +28,6 @@ class IdentityStepSettings(BaseSettings):
         default=None,
         description="`oidc-dcr`: the identity step registers each tenant's OpenID client at"
         " OIDC_ISSUER; `none`: no identity step. Default: `oidc-dcr` when OIDC_ISSUER is set.",
-    )
-    oidc_issuer: str | None = Field(
-        default=None, description="The OpenID provider whose registration endpoint is used."
     )
     identity_initial_access_token: SecretStr | None = Field(
         default=None,
@@ -61,15 +60,8 @@ class IdentityStepSettings(BaseSettings):
     def _usable_provider(self) -> IdentityStepSettings:
         if self.identity_driver_name == "none":
             return self
-        issuer = self.oidc_issuer
-        if not issuer:
+        if not self.oidc_issuer:
             raise ValueError("IDENTITY_DRIVER=oidc-dcr needs OIDC_ISSUER")
-        if not issuer.startswith(("https://", "http://")) or issuer.endswith("/"):
-            raise ValueError("OIDC_ISSUER must be an http(s) URL without a trailing slash")
-        if getattr(self, "environment", "development") == "production" and not issuer.startswith(
-            "https://"
-        ):
-            raise ValueError("OIDC_ISSUER must use https in production")
         if not self.identity_redirect_path.startswith("/"):
             raise ValueError("IDENTITY_REDIRECT_PATH must start with /")
         return self

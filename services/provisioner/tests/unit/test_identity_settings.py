@@ -32,7 +32,7 @@ def test_the_driver_follows_the_issuer_unless_named(values: dict[str, Any], driv
     ("values", "complaint"),
     [
         ({"identity_driver": "oidc-dcr"}, "needs OIDC_ISSUER"),
-        ({"oidc_issuer": ISSUER + "/"}, "without a trailing slash"),
+        ({"oidc_issuer": "idp.internal/realms/cp"}, "an http\\(s\\) URL"),
         ({"oidc_issuer": "http://idp.internal", "environment": "production"}, "must use https"),
         ({"oidc_issuer": ISSUER, "identity_redirect_path": "callback"}, "start with /"),
     ],

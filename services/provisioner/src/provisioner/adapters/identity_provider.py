@@ -14,6 +14,7 @@ import httpx
 
 from provisioner.settings import ProvisionerSettings
 from service_kit.http_tracing import traced_client
+from service_kit.oidc_settings import discovery_url
 
 # What a provider answers for a registration it no longer has: RFC 7592 §2 says 401 for an
 # unknown client (its token is invalid with it), and some answer 404 or 410.
@@ -114,7 +115,7 @@ class DcrDriver(_Registrations):
 
     async def _registration_endpoint(self) -> str:
         if self._endpoint is None:
-            response = await self._call("GET", f"{self.issuer}/.well-known/openid-configuration")
+            response = await self._call("GET", discovery_url(self.issuer))
             _raise_for(response, "discovery")
             endpoint = response.json().get("registration_endpoint")
             if not isinstance(endpoint, str) or not endpoint:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from service_kit.oidc_settings import discovery_url
 from tenant_api.cli.config import CliError
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -42,7 +43,7 @@ class DeviceAuthorization:
 
 def discover(issuer: str) -> dict[str, Any]:
     """The provider's discovery document, checked to be the issuer's own."""
-    url = f"{issuer}/.well-known/openid-configuration"
+    url = discovery_url(issuer)
     response = _send("GET", url)
     if response.status_code != 200:
         raise CliError(f"the OpenID provider's discovery {url} answered {response.status_code}")

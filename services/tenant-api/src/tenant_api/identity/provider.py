@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import structlog
 
+from service_kit.oidc_settings import discovery_url
 from tenant_api.adapters.jwks import JwksKeys, JwksUnavailable
 
 log = structlog.get_logger(__name__)
@@ -83,7 +84,7 @@ class OidcProvider:
         return last is None or time.monotonic() - last >= self._min_refetch
 
     async def _read(self) -> dict[str, Any] | None:
-        url = f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
+        url = discovery_url(self.issuer)
         try:
             response = await self._client.get(url)
             response.raise_for_status()

@@ -5,21 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
+from service_kit.oidc_settings import OidcIssuerSettings
 from tenant_api.identity.claims import RoleMap, parse_role_map
 
 
-class IdentitySettings(BaseSettings):
+class IdentitySettings(OidcIssuerSettings):
     """Mixed into `TenantApiSettings`; every field is in the README's configuration table."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
-    oidc_issuer: str | None = Field(
-        default=None,
-        description="The OpenID provider's issuer URL; its /.well-known/openid-configuration is"
-        " read for the endpoints and keys. Unset: no provider, development sign-in only.",
-    )
     oidc_audience: str | None = Field(
         default=None,
         description="The `aud` of the provider's access tokens for this API"
@@ -72,16 +68,8 @@ class IdentitySettings(BaseSettings):
 
     @model_validator(mode="after")
     def _usable_provider(self) -> IdentitySettings:
-        issuer = self.oidc_issuer
-        if issuer is None:
+        if self.oidc_issuer is None:
             for name in ("oidc_client_id", "oidc_cli_client_id"):
                 if getattr(self, name):
                     raise ValueError(f"{name.upper()} needs OIDC_ISSUER")
-            return self
-        # Exactly as the provider writes `iss` (Auth0's ends with a slash, Keycloak's does not).
-        if not issuer.startswith(("https://", "http://")):
-            raise ValueError("OIDC_ISSUER must be an http(s) URL")
-        production = getattr(self, "environment", "development") == "production"
-        if production and not issuer.startswith("https://"):
-            raise ValueError("OIDC_ISSUER must use https in production")
         return self
