@@ -21,8 +21,8 @@ from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service_kit.settings_mixin import SettingsMixin
 from shared_schemas.events import ExportedFile, ExportRef
 
 MANIFEST = "MANIFEST.json"
@@ -32,12 +32,10 @@ def _default_export_url() -> str:
     return Path("var/exports").resolve().as_uri()
 
 
-class ExportSettings(BaseSettings):
+class ExportSettings(SettingsMixin):
     """Mixin for the services that write exports (tenant-api, provisioner) or link to them
     (notifier). S3 credentials are boto3's own: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
     AWS_DEFAULT_REGION (or a profile, or an instance role)."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     export_url: str = Field(
         default_factory=_default_export_url,

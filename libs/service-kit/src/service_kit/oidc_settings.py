@@ -4,7 +4,8 @@ registers tenants' clients there): one setting, validated once for both."""
 from __future__ import annotations
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_kit.settings_mixin import SettingsMixin
 
 
 def discovery_url(issuer: str) -> str:
@@ -12,10 +13,8 @@ def discovery_url(issuer: str) -> str:
     return f"{issuer.rstrip('/')}/.well-known/openid-configuration"
 
 
-class OidcIssuerSettings(BaseSettings):
+class OidcIssuerSettings(SettingsMixin):
     """Mixin; the field is in the README's configuration table."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     oidc_issuer: str | None = Field(
         default=None,

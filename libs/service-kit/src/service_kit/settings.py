@@ -12,6 +12,7 @@ from service_kit.broker_nodes import BrokerNodesError, check_node, parse_nodes
 from service_kit.database_urls import asyncpg_dsn, keeps_every_host
 from service_kit.sealing import Keyring, KeyringError
 from service_kit.sentinels import InvalidSentinels, SentinelAddress, parse_sentinels
+from service_kit.settings_mixin import SettingsMixin
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
 # 32 bytes ("dev-only-verification-link-key!!"), base64: fine on a laptop, refused in production.
@@ -197,10 +198,8 @@ class ServiceSettings(BaseSettings):
         return asyncpg_dsn(self.database_url)
 
 
-class JwtSettings(BaseSettings):
+class JwtSettings(SettingsMixin):
     """Mixin for services that sign or verify tokens."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "controlplane"
@@ -216,10 +215,8 @@ class JwtSettings(BaseSettings):
         return self
 
 
-class InternalApiSettings(BaseSettings):
+class InternalApiSettings(SettingsMixin):
     """Mixin for the gateway (sends it) and lead-verifier (requires it on its staff reads)."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     internal_api_token: SecretStr = Field(
         default=SecretStr(DEV_INTERNAL_API_TOKEN),
@@ -238,10 +235,8 @@ class InternalApiSettings(BaseSettings):
         return self
 
 
-class VerificationLinkSettings(BaseSettings):
+class VerificationLinkSettings(SettingsMixin):
     """Mixin for the services that seal (lead-verifier) or open (notifier) verification links."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     verification_link_keys: SecretStr = Field(
         default=SecretStr(f"dev:{DEV_VERIFICATION_LINK_KEY}"),
@@ -264,10 +259,8 @@ class VerificationLinkSettings(BaseSettings):
         return Keyring.parse(self.verification_link_keys.get_secret_value())
 
 
-class WebhookRunKeySettings(BaseSettings):
+class WebhookRunKeySettings(SettingsMixin):
     """Mixin for the services that seal (provisioner) or open (webhook-receiver) run secrets."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     webhook_run_keys: SecretStr = Field(
         default=SecretStr(f"dev:{DEV_WEBHOOK_RUN_KEY}"),
@@ -287,10 +280,8 @@ class WebhookRunKeySettings(BaseSettings):
         return Keyring.parse(self.webhook_run_keys.get_secret_value())
 
 
-class ApiKeyHandoverSettings(BaseSettings):
+class ApiKeyHandoverSettings(SettingsMixin):
     """Mixin for the services that seal (provisioner) or open (tenant-api) initial API keys."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     api_key_handover_keys: SecretStr = Field(
         default=SecretStr(f"dev:{DEV_API_KEY_HANDOVER_KEY}"),

@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, model_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
 
 from service_kit.oidc_settings import OidcIssuerSettings
 
@@ -21,8 +21,6 @@ def _json_object(value: object) -> object:
 
 class IdentityStepSettings(OidcIssuerSettings):
     """Mixed into `ProvisionerSettings`; every field is in the README's configuration table."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     identity_driver: IdentityDriverName | None = Field(
         default=None,

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
 
 from service_kit.client_ip import TrustedProxies, split_commas
+from service_kit.settings_mixin import SettingsMixin
 
 
-class FrontDoorSettings(BaseSettings):
+class FrontDoorSettings(SettingsMixin):
     """Mixed into `TenantApiSettings`; every field is in the README's configuration table."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     jwt_algorithm: Literal["HS256", "RS256"] = Field(
         default="HS256",

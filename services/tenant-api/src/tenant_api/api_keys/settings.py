@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_kit.settings_mixin import SettingsMixin
 
 
-class ApiKeySettings(BaseSettings):
+class ApiKeySettings(SettingsMixin):
     """Mixed into `TenantApiSettings`."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     api_key_last_used_resolution: float = Field(
         default=60.0,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_kit.settings_mixin import SettingsMixin
 
 
-class TenantConfigSettings(BaseSettings):
+class TenantConfigSettings(SettingsMixin):
     """Mixed into `TenantApiSettings`; every field is in the README's configuration table."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     public_api_url: str = Field(
         default="http://127.0.0.1:8000",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_kit.settings_mixin import SettingsMixin
 
 
-class ConsoleSettings(BaseSettings):
+class ConsoleSettings(SettingsMixin):
     """Mixed into `TenantApiSettings`; every field is in the README's configuration table."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     oidc_redirect_uri: str | None = Field(
         default=None,

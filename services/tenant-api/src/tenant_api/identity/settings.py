@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, SecretStr, model_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
 
 from service_kit.oidc_settings import OidcIssuerSettings
 from tenant_api.identity.claims import RoleMap, parse_role_map
@@ -13,8 +13,6 @@ from tenant_api.identity.claims import RoleMap, parse_role_map
 
 class IdentitySettings(OidcIssuerSettings):
     """Mixed into `TenantApiSettings`; every field is in the README's configuration table."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     oidc_audience: str | None = Field(
         default=None,

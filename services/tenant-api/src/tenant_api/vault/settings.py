@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_kit.settings_mixin import SettingsMixin
 
 # 32 bytes ("dev-only-vault-master-key-32byte"), base64: fine on a laptop, refused in production.
 DEV_VAULT_MASTER_KEY = "ZGV2LW9ubHktdmF1bHQtbWFzdGVyLWtleS0zMmJ5dGU="
 
 
-class VaultSettings(BaseSettings):
+class VaultSettings(SettingsMixin):
     """Mixed into `TenantApiSettings`; also read by `tenantctl vault rotate`."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     vault_master_keys: SecretStr = Field(
         default=SecretStr(f"v1:{DEV_VAULT_MASTER_KEY}"),
