@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from service_kit.migrations import drop_database
 from service_kit_testing import SmtpSink, TestInfra, delete_exchange, free_port_base
+from service_kit_testing.identity import IdentityProvider
 
 from .otlp_collector import OtlpCollector
 from .saga_client import admin_headers
@@ -127,9 +128,15 @@ def stack(
     infra: TestInfra,
     smtp_sink: SmtpSink,
     otlp_collector: OtlpCollector,
+    oidc_provider: IdentityProvider,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
     settings = {
+        # A real OpenID provider: the gateway trusts it next to development sign-in, and the
+        # provisioner registers each tenant's own client there (the identity step).
+        "OIDC_ISSUER": oidc_provider.issuer,
+        "OIDC_AUDIENCE": oidc_provider.audience,
+        "IDENTITY_INITIAL_ACCESS_TOKEN": oidc_provider.initial_access_token,
         # Offboarding exports of tenant-api and the provisioner, in one folder of the run's.
         "EXPORT_URL": tmp_path_factory.mktemp("exports").as_uri(),
         "SMTP_URL": smtp_sink.url,

@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-STEPS = ["preflight", "database", "credentials", "infrastructure", "billing"]
+STEPS = ["preflight", "database", "identity", "credentials", "infrastructure", "billing"]
 # Records every text the polite live region takes, so a test can read what was announced.
 RECORD_ANNOUNCEMENTS = """() => {
   window.announced = [];

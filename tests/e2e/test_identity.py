@@ -5,51 +5,24 @@ the registration at the provider."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from service_kit_testing import TestInfra
 from service_kit_testing.identity import IdentityProvider
 
-from .conftest import Stack, running_stack  # type: ignore[import-not-found]
+from .conftest import Stack  # type: ignore[import-not-found]
 from .polling import eventually  # type: ignore[import-not-found]
-from .saga_client import admin_headers, new_tenant, provision, settle  # type: ignore[import-not-found]
+from .saga_client import new_tenant, provision, settle  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def identity_stack(
-    infra: TestInfra, oidc_provider: IdentityProvider, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    """The five services with the provider configured: the gateway trusts it, and the
-    provisioner registers each tenant's client there (IDENTITY_DRIVER defaults to oidc-dcr)."""
-    settings = {
-        "EXPORT_URL": tmp_path_factory.mktemp("identity-exports").as_uri(),
-        "OIDC_ISSUER": oidc_provider.issuer,
-        "OIDC_AUDIENCE": oidc_provider.audience,
-        "IDENTITY_INITIAL_ACCESS_TOKEN": oidc_provider.initial_access_token,
-        "RETRY_DELAYS": "0.5,1",
-        "PROVISIONER_STEP_RETRY_BASE": "0.1",
-    }
-    with running_stack(infra, "identity", settings) as stack:
-        yield stack
-
-
-@pytest.fixture
-async def admin(identity_stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=identity_stack.gateway, headers=admin_headers(infra), timeout=10
-    ) as client:
-        yield client
-
-
 async def test_a_tenants_client_lets_its_users_in_to_it_alone_until_offboarding(
-    admin: httpx.AsyncClient, identity_stack: Stack, oidc_provider: IdentityProvider
+    gateway: httpx.AsyncClient, stack: Stack, oidc_provider: IdentityProvider
 ) -> None:
+    admin = gateway
     ours, theirs = await new_tenant(admin, "pooled"), await new_tenant(admin, "pooled")
     await provision(admin, ours["id"])
     assert (await settle(admin, ours["id"]))["status"] == "ACTIVE"
@@ -80,7 +53,7 @@ async def test_a_tenants_client_lets_its_users_in_to_it_alone_until_offboarding(
         user=user,
     )
     as_user = {"Authorization": f"Bearer {tokens['access_token']}"}
-    async with httpx.AsyncClient(base_url=identity_stack.gateway, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=stack.gateway, timeout=10) as http:
         own = await http.get(f"/tenants/{ours['id']}", headers=as_user)
         assert own.status_code == 200, own.text
         assert (await http.get(f"/tenants/{theirs['id']}", headers=as_user)).status_code == 404

@@ -34,7 +34,7 @@ from .saga_client import (  # type: ignore[import-not-found]
 )
 
 pytestmark = pytest.mark.e2e
-STEPS = ["preflight", "database", "credentials", "infrastructure", "billing"]
+STEPS = ["preflight", "database", "identity", "credentials", "infrastructure", "billing"]
 
 
 @pytest.fixture
@@ -327,11 +327,12 @@ async def test_tenantctl_provisions_and_follows_the_steps_live(
         timeout=90,
     )
     assert result.returncode == 0, result.stderr
-    final = result.stdout.strip().splitlines()[-5:]
+    final = result.stdout.strip().splitlines()[-6:]
     assert final[0].endswith("SUCCEEDED")
     assert [line.split()[1] for line in final[1:]] == [
         "preflight",
         "database",
+        "identity",
         "credentials",
         "billing",
     ]
