@@ -7,19 +7,35 @@ from typing import Any
 
 import httpx
 
+from shared_schemas.events import ApiKeyIssued
+
 from .gateway import bearer
 from .saga import FakeProvisioner, Sql, processed
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 
 
-async def active_tenant(provisioning: Provisioning, sql: Sql) -> FakeProvisioner:
-    """A tenant the fake provisioner has taken to ACTIVE."""
-    saga = await provisioning()
+async def activate(saga: FakeProvisioner, sql: Sql) -> None:
+    """The saga's pipeline completed, and the tenant ACTIVE once tenant-api took that in."""
     completed = saga.completed()
     await saga.publish(completed)
     await processed(sql, "pipeline-outcomes", [completed])
+
+
+async def active_tenant(provisioning: Provisioning, sql: Sql) -> FakeProvisioner:
+    """A tenant the fake provisioner has taken to ACTIVE."""
+    saga = await provisioning()
+    await activate(saga, sql)
     return saga
+
+
+async def active_with_key(saga: FakeProvisioner, sql: Sql, plaintext: str) -> ApiKeyIssued:
+    """The saga's pipeline completed with `plaintext` as the initial key, both taken in."""
+    completed, issued = saga.completed(), saga.key_issued(plaintext)
+    await saga.publish(issued, completed)
+    await processed(sql, "api-keys", [issued])
+    await processed(sql, "pipeline-outcomes", [completed])
+    return issued
 
 
 async def make_key(

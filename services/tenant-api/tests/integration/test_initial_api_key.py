@@ -18,19 +18,11 @@ from service_kit import api_keys
 from service_kit.sealing import Keyring
 from tenant_api.settings import TenantApiSettings
 
-from ..api_keys import listed, verify  # type: ignore[import-not-found]
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..api_keys import active_with_key, listed, verify  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
-
-
-async def active_with_key(saga: FakeProvisioner, sql: Sql, plaintext: str) -> Any:
-    completed, issued = saga.completed(), saga.key_issued(plaintext)
-    await saga.publish(issued, completed)
-    await processed(sql, "api-keys", [issued])
-    await processed(sql, "pipeline-outcomes", [completed])
-    return issued
 
 
 async def test_the_key_outlives_a_redis_wipe_and_is_handed_out_exactly_once(
