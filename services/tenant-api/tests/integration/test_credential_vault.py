@@ -13,8 +13,7 @@ from service_kit.problems import PROBLEM_JSON
 from tenant_api.domain.keyring import MasterKeyring
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
-from ..gateway import gateway  # type: ignore[import-not-found]
+from ..gateway import bearer, gateway  # type: ignore[import-not-found]
 from ..vault import SECRET, Sql, audit_trail, master_key  # type: ignore[import-not-found]
 
 NewTenant = Callable[..., Awaitable[dict[str, Any]]]

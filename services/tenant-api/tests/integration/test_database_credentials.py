@@ -13,7 +13,7 @@ import httpx
 
 from shared_schemas import Actor
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, processed  # type: ignore[import-not-found]
 from ..timeline import timeline  # type: ignore[import-not-found]
 from ..vault import audit_trail  # type: ignore[import-not-found]

@@ -12,7 +12,7 @@ from service_kit_testing import TestInfra
 from shared_schemas import Actor
 from shared_schemas import events as contracts
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]

@@ -11,7 +11,7 @@ import httpx
 from service_kit_testing import TestInfra
 from shared_schemas.events import LeadVerified, PlanFacts, Tier
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, at, eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 NewTenant = Callable[..., Awaitable[dict[str, Any]]]

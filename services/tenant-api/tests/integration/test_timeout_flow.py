@@ -14,8 +14,7 @@ import pytest
 from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
-from ..gateway import gateway_settings  # type: ignore[import-not-found]
+from ..gateway import bearer, gateway_settings  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]

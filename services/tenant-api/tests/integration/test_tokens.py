@@ -29,7 +29,7 @@ from service_kit_testing import TestInfra
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 
 PROBLEM = "application/problem+json"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 from ..timeline import settled, timeline  # type: ignore[import-not-found]
 from ..vault import SECRET, Sql  # type: ignore[import-not-found]
 
