@@ -10,16 +10,9 @@ import httpx
 from shared_schemas.events import ApiKeyIssued
 
 from .gateway import bearer
-from .saga import FakeProvisioner, Sql, processed
+from .saga import FakeProvisioner, Sql, activate, processed
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
-
-
-async def activate(saga: FakeProvisioner, sql: Sql) -> None:
-    """The saga's pipeline completed, and the tenant ACTIVE once tenant-api took that in."""
-    completed = saga.completed()
-    await saga.publish(completed)
-    await processed(sql, "pipeline-outcomes", [completed])
 
 
 async def active_tenant(provisioning: Provisioning, sql: Sql) -> FakeProvisioner:

@@ -10,11 +10,12 @@ import httpx
 import pytest
 
 from service_kit.tokens import mint_token
-from service_kit_testing import TestInfra, publish_raw, service_fixtures
+from service_kit_testing import SqlRunner, TestInfra, publish_raw, service_fixtures
 from shared_schemas.events import Address, LeadVerified, LeadVerifiedData
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
+from .desk import Desk
 from .gateway import gateway_settings, onboard, provision
 from .saga import FakeProvisioner
 
@@ -103,3 +104,13 @@ def provisioning(
         return await provision(client, token, infra, await new_tenant(**tenant_args))
 
     return start
+
+
+@pytest.fixture
+def desk(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    sql: SqlRunner,
+    provisioning: Callable[..., Awaitable[FakeProvisioner]],
+) -> Desk:
+    return Desk(client, token, sql, provisioning)

@@ -8,9 +8,9 @@ import json
 from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
-from ..api_keys import activate, verify  # type: ignore[import-not-found]
+from ..api_keys import verify  # type: ignore[import-not-found]
 from ..gateway import operator_shell, start_provisioning, tenantctl, tokens  # type: ignore[import-not-found]
-from ..saga import Sql  # type: ignore[import-not-found]
+from ..saga import Sql, activate  # type: ignore[import-not-found]
 
 
 async def test_create_list_rotate_and_revoke_keys_from_the_command_line(

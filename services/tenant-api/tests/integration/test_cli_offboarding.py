@@ -6,9 +6,8 @@ from pathlib import Path
 
 from service_kit_testing import TestInfra
 
-from ..api_keys import activate  # type: ignore[import-not-found]
 from ..gateway import gateway_settings, onboard, operator_shell, provision, tenantctl, tokens  # type: ignore[import-not-found]
-from ..saga import Sql  # type: ignore[import-not-found]
+from ..saga import Sql, activate  # type: ignore[import-not-found]
 
 
 async def test_offboard_restore_offboard_now_and_list_the_export(
