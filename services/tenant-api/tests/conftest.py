@@ -111,6 +111,7 @@ def desk(
     client: httpx.AsyncClient,
     token: Callable[..., str],
     sql: SqlRunner,
+    new_tenant: Callable[..., Awaitable[dict[str, Any]]],
     provisioning: Callable[..., Awaitable[FakeProvisioner]],
 ) -> Desk:
-    return Desk(client, token, sql, provisioning)
+    return Desk(client, token, sql, new_tenant, provisioning)

@@ -14,6 +14,7 @@ from service_kit_testing import SqlRunner
 from .gateway import Token, bearer
 from .saga import FakeProvisioner, activate, eventually
 
+NewTenant = Callable[..., Awaitable[dict[str, Any]]]
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 
 
@@ -22,6 +23,7 @@ class Desk:
     client: httpx.AsyncClient
     token: Token
     sql: SqlRunner
+    new_tenant: NewTenant  # a tenant an admin onboarded, as JSON
     provisioning: Provisioning  # a new tenant whose provisioning an admin started
 
     @property
