@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from service_kit_testing import TestInfra
@@ -13,8 +12,6 @@ from shared_schemas import events as contracts
 from ..desk import Desk  # type: ignore[import-not-found]
 from ..gateway import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, eventually, processed, tenant_event  # type: ignore[import-not-found]
-
-NewTenant = Callable[..., Awaitable[dict[str, Any]]]
 
 
 async def test_cancel_waits_for_the_provisioner_then_cancels(desk: Desk, event_tap: Any) -> None:
@@ -113,12 +110,10 @@ async def test_suspend_and_reactivate(desk: Desk, event_tap: Any) -> None:
     assert (await desk.client.post(f"{url}/suspend", headers=tenant_token)).status_code == 403
 
 
-async def test_offboarding_keeps_the_record(
-    desk: Desk, new_tenant: NewTenant, event_tap: Any, infra: TestInfra
-) -> None:
+async def test_offboarding_keeps_the_record(desk: Desk, event_tap: Any, infra: TestInfra) -> None:
     tap = await event_tap("tenant.offboarding_requested", "tenant.offboarded")
     admin = desk.admin
-    tenant = await new_tenant()
+    tenant = await desk.new_tenant()
     # Offboarding has no pipeline; the provisioner correlates by tenant.
     saga = FakeProvisioner(infra, uuid.UUID(tenant["id"]), uuid.UUID(tenant["id"]))
     # A deprovisioned that nobody asked for changes nothing.

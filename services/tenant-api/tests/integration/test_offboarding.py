@@ -130,7 +130,7 @@ async def test_restore_returns_a_suspended_tenant_to_suspended(
 
     restored = await desk.client.post(f"{url}/restore", headers=admin)
     assert restored.json()["status"] == "SUSPENDED"
-    assert (await desk.tenant(saga.tenant_id))["status"] == "SUSPENDED"
+    assert await desk.status(saga.tenant_id) == "SUSPENDED"
 
 
 async def test_offboard_now_exports_then_offboards_with_a_manifest(
@@ -203,7 +203,7 @@ async def test_offboard_now_exports_then_offboards_with_a_manifest(
     for entry in manifest["files"]:
         data = (folder / entry["path"]).read_bytes()
         assert (hashlib.sha256(data).hexdigest(), len(data)) == (entry["sha256"], entry["size"])
-    assert (await desk.tenant(saga.tenant_id))["status"] == "OFFBOARDED"
+    assert await desk.status(saga.tenant_id) == "OFFBOARDED"
 
     mine = desk.own(saga.tenant_id)
     (done,) = (await desk.client.get(f"{url}/exports", headers=mine)).json()["items"]
