@@ -33,28 +33,17 @@ async def test_vault_entries_name_the_provider_and_the_caller_never_a_value(desk
     assert (await desk.client.delete(url, headers=admin)).status_code == 404
 
     entries = await timeline(desk.client, desk.sql, tenant_id, admin, types="tenant.credential_")
+    # Every entry names the tenant and the provider; what else each says, in order:
+    expected = [
+        ("tenant.credential_stored", "tenant", {"created": True}),
+        ("tenant.credential_stored", "admin", {"created": False}),
+        ("tenant.credential_revealed", "admin", {"allowed": True}),
+        ("tenant.credential_revealed", "tenant", {"allowed": False}),
+        ("tenant.credential_deleted", "admin", {}),
+    ]
     assert [(e["type"], e["actor"]["role"], e["data"]) for e in entries] == [
-        (
-            "tenant.credential_stored",
-            "tenant",
-            {"tenant_id": tenant_id, "provider": "stripe", "created": True},
-        ),
-        (
-            "tenant.credential_stored",
-            "admin",
-            {"tenant_id": tenant_id, "provider": "stripe", "created": False},
-        ),
-        (
-            "tenant.credential_revealed",
-            "admin",
-            {"tenant_id": tenant_id, "provider": "stripe", "allowed": True},
-        ),
-        (
-            "tenant.credential_revealed",
-            "tenant",
-            {"tenant_id": tenant_id, "provider": "stripe", "allowed": False},
-        ),
-        ("tenant.credential_deleted", "admin", {"tenant_id": tenant_id, "provider": "stripe"}),
+        (kind, role, {"tenant_id": tenant_id, "provider": "stripe", **more})
+        for kind, role, more in expected
     ]
     assert entries[3]["summary"] == "tenant: credential reveal refused: stripe"
 
