@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,10 +166,17 @@ def stack(
         yield stack
 
 
-@pytest.fixture
-async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
-    """The gateway, called as an admin."""
+@asynccontextmanager
+async def admin_client(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for the stack's gateway, calling as an admin."""
     async with httpx.AsyncClient(
         base_url=stack.gateway, headers=admin_headers(infra), timeout=10
     ) as client:
+        yield client
+
+
+@pytest.fixture
+async def gateway(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway, called as an admin."""
+    async with admin_client(stack, infra) as client:
         yield client

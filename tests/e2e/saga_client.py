@@ -121,6 +121,14 @@ async def settle(
         await asyncio.sleep(0.1)
 
 
+async def active_tenant(gateway: httpx.AsyncClient, tier: str = "pooled") -> dict[str, Any]:
+    """A new tenant the running suite provisioned to ACTIVE, as it was onboarded."""
+    tenant = await new_tenant(gateway, tier)
+    await provision(gateway, tenant["id"])
+    assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
+    return tenant
+
+
 async def pipeline_when(
     gateway: httpx.AsyncClient, tenant_id: str, step: str, status: str, timeout: float = 20
 ) -> dict[str, Any]:

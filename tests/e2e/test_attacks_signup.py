@@ -21,9 +21,8 @@ import pytest
 
 from service_kit_testing import SmtpSink, TestInfra
 
-from .conftest import Stack  # type: ignore[import-not-found]
+from .conftest import Stack, admin_client  # type: ignore[import-not-found]
 from .polling import eventually  # type: ignore[import-not-found]
-from .saga_client import admin_headers  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 VARYING_HEADERS = {"content-length", "date", "x-request-id", "traceparent", "ratelimit-remaining"}
@@ -37,9 +36,7 @@ async def public(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture(scope="module")
 async def operator(stack: Stack, infra: TestInfra) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=stack.gateway, headers=admin_headers(infra), timeout=10
-    ) as client:
+    async with admin_client(stack, infra) as client:
         yield client
 
 

@@ -26,7 +26,15 @@ from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 from service_kit_testing import TestInfra
 
 from .conftest import ARTIFACTS, Stack  # type: ignore[import-not-found]
-from .saga_client import new_tenant, provision, publish_to_queue, set_fault, settle, token_for  # type: ignore[import-not-found]
+from .saga_client import (  # type: ignore[import-not-found]
+    active_tenant,
+    new_tenant,
+    provision,
+    publish_to_queue,
+    set_fault,
+    settle,
+    token_for,
+)
 
 pytestmark = pytest.mark.e2e
 SHOTS = ARTIFACTS / "console"
@@ -100,6 +108,12 @@ async def sign_in(page: Page, infra: TestInfra, role: str = "operator") -> None:
     await page.get_by_label("Bearer token").fill(token_for(infra, role))
     await page.get_by_role("button", name="Sign in").click()
     await expect(heading(page)).to_have_text("Tenants")
+
+
+async def open_tenant(page: Page, tenant: dict[str, Any]) -> None:
+    """The tenant's page, reached in the page itself (no reload), once it shows the tenant."""
+    await page.evaluate(f"location.hash = '#/tenants/{tenant['id']}'")
+    await expect(heading(page)).to_have_text(tenant["name"])
 
 
 async def test_sign_in_with_the_keyboard_only(page: Page, infra: TestInfra) -> None:
@@ -233,8 +247,7 @@ async def test_leaving_a_tenant_page_stops_its_polling(
         "request",
         lambda request: calls.append(request.url) if tenant["id"] in request.url else None,
     )
-    await page.evaluate(f"location.hash = '#/tenants/{tenant['id']}'")
-    await expect(heading(page)).to_have_text(tenant["name"])
+    await open_tenant(page, tenant)
     await expect(page.locator(".live-indicator")).to_have_attribute("data-mode", "rest")
     async with page.expect_request(f"**/tenants/{tenant['id']}"):
         await page.clock.run_for(2_500)  # at rest it still looks for changes
@@ -253,12 +266,9 @@ async def test_leaving_a_tenant_page_stops_its_polling(
 async def test_the_api_keys_card_shows_a_new_key_once_rotates_and_revokes(
     page: Page, gateway: httpx.AsyncClient, infra: TestInfra
 ) -> None:
-    tenant = await new_tenant(gateway, "pooled")
-    await provision(gateway, tenant["id"])
-    assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
+    tenant = await active_tenant(gateway)
     await sign_in(page, infra, "admin")
-    await page.evaluate(f"location.hash = '#/tenants/{tenant['id']}'")
-    await expect(heading(page)).to_have_text(tenant["name"])
+    await open_tenant(page, tenant)
     card = page.get_by_role("region", name="API keys")
     # The provisioner's key is listed, never shown.
     initial = card.locator('tr[data-key-name="initial"]')
@@ -311,11 +321,9 @@ async def test_the_api_keys_card_shows_a_new_key_once_rotates_and_revokes(
 async def test_an_operator_sees_a_tenants_keys_but_no_way_to_change_them(
     page: Page, gateway: httpx.AsyncClient, infra: TestInfra
 ) -> None:
-    tenant = await new_tenant(gateway, "pooled")
-    await provision(gateway, tenant["id"])
-    assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
+    tenant = await active_tenant(gateway)
     await sign_in(page, infra)
-    await page.evaluate(f"location.hash = '#/tenants/{tenant['id']}'")
+    await open_tenant(page, tenant)
     card = page.get_by_role("region", name="API keys")
 
     await expect(card.locator('tr[data-key-name="initial"]')).to_have_count(1)
@@ -630,9 +638,7 @@ async def test_the_audit_page_filters_and_exports_with_the_keyboard(
 async def test_a_scheduled_offboarding_is_restored_from_the_page_and_its_export_listed(
     page: Page, gateway: httpx.AsyncClient, infra: TestInfra
 ) -> None:
-    tenant = await new_tenant(gateway, "pooled")
-    await provision(gateway, tenant["id"])
-    assert (await settle(gateway, tenant["id"]))["status"] == "ACTIVE"
+    tenant = await active_tenant(gateway)
     assert (await gateway.delete(f"/tenants/{tenant['id']}")).status_code == 202
     # An admin: restoring is theirs (an operator's token sees the card, not the exports).
     await page.goto("/console")

@@ -42,6 +42,18 @@ def data(infra: TestInfra, stack: Stack) -> TenantData:
     return TenantData(infra, stack.database_url)
 
 
+async def at_infrastructure(
+    gateway: httpx.AsyncClient, infra: TestInfra, fault: str
+) -> dict[str, Any]:
+    """A new silo tenant provisioning, its infrastructure step running under `fault` (the
+    local driver's callback held or delayed)."""
+    tenant = await new_tenant(gateway, "silo")
+    await set_fault(infra, tenant["key"], fault)
+    await provision(gateway, tenant["id"])
+    await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
+    return tenant
+
+
 @pytest.mark.parametrize("tier", ["silo", "pooled"])
 async def test_provisioning_reaches_active_with_real_resources(
     gateway: httpx.AsyncClient, data: TenantData, smtp_sink: SmtpSink, tier: str
@@ -125,10 +137,7 @@ async def test_each_step_failing_compensates_then_a_retry_succeeds(
 async def test_cancel_during_the_external_step(
     gateway: httpx.AsyncClient, data: TenantData, infra: TestInfra, stack: Stack
 ) -> None:
-    tenant = await new_tenant(gateway, "silo")
-    await set_fault(infra, tenant["key"], "delay-callback:2.5")
-    await provision(gateway, tenant["id"])
-    await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
+    tenant = await at_infrastructure(gateway, infra, "delay-callback:2.5")
     cancel = await gateway.post(f"/tenants/{tenant['id']}/cancel")
     assert cancel.status_code == 202
     cancelled = await settle(gateway, tenant["id"])
@@ -152,10 +161,7 @@ async def test_cancel_during_the_external_step(
 async def test_no_callback_times_out_and_compensates(
     gateway: httpx.AsyncClient, data: TenantData, infra: TestInfra
 ) -> None:
-    tenant = await new_tenant(gateway, "silo")
-    await set_fault(infra, tenant["key"], "hold-callback")
-    await provision(gateway, tenant["id"])
-    await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
+    tenant = await at_infrastructure(gateway, infra, "hold-callback")
     failed = await settle(gateway, tenant["id"], timeout=30)
     assert failed["status"] == "PROVISION_FAILED"
     pipeline = (await gateway.get(f"/tenants/{tenant['id']}/pipeline")).json()
@@ -169,10 +175,7 @@ async def test_no_callback_times_out_and_compensates(
 async def test_a_third_party_calls_back_with_standard_webhooks(
     gateway: httpx.AsyncClient, infra: TestInfra, stack: Stack
 ) -> None:
-    tenant = await new_tenant(gateway, "silo")
-    await set_fault(infra, tenant["key"], "hold-callback")  # the third party is us
-    await provision(gateway, tenant["id"])
-    await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
+    tenant = await at_infrastructure(gateway, infra, "hold-callback")  # the third party is us
     run = await provisioner_run(stack.database_url, tenant["id"])
     assert run is not None
     body = json.dumps(
@@ -222,10 +225,7 @@ async def test_a_third_party_calls_back_with_standard_webhooks(
 async def test_a_redis_wipe_while_a_tenant_awaits_its_callback_does_not_fail_it(
     gateway: httpx.AsyncClient, infra: TestInfra, stack: Stack
 ) -> None:
-    tenant = await new_tenant(gateway, "silo")
-    await set_fault(infra, tenant["key"], "delay-callback:2")
-    await provision(gateway, tenant["id"])
-    await pipeline_when(gateway, tenant["id"], "infrastructure", "IN_PROGRESS")
+    tenant = await at_infrastructure(gateway, infra, "delay-callback:2")
     assert await provisioner_run(stack.database_url, tenant["id"]) is not None
     # Everything the stack keeps in Redis goes (its own prefix only: never the shared server).
     prefix = stack.env["REDIS_KEY_PREFIX"]

@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 
+from shared_schemas.events import ApiKeyIssued
+
 from .gateway import bearer
-from .saga import FakeProvisioner, Sql, processed
+from .saga import FakeProvisioner, Sql, activate, processed
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 
@@ -16,10 +18,17 @@ Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 async def active_tenant(provisioning: Provisioning, sql: Sql) -> FakeProvisioner:
     """A tenant the fake provisioner has taken to ACTIVE."""
     saga = await provisioning()
-    completed = saga.completed()
-    await saga.publish(completed)
-    await processed(sql, "pipeline-outcomes", [completed])
+    await activate(saga, sql)
     return saga
+
+
+async def active_with_key(saga: FakeProvisioner, sql: Sql, plaintext: str) -> ApiKeyIssued:
+    """The saga's pipeline completed with `plaintext` as the initial key, both taken in."""
+    completed, issued = saga.completed(), saga.key_issued(plaintext)
+    await saga.publish(issued, completed)
+    await processed(sql, "api-keys", [issued])
+    await processed(sql, "pipeline-outcomes", [completed])
+    return issued
 
 
 async def make_key(

@@ -10,12 +10,13 @@ import httpx
 import pytest
 
 from service_kit.tokens import mint_token
-from service_kit_testing import TestInfra, publish_raw, service_fixtures
+from service_kit_testing import SqlRunner, TestInfra, publish_raw, service_fixtures
 from shared_schemas.events import Address, LeadVerified, LeadVerifiedData
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-from .gateway import bearer, gateway_settings
+from .desk import Desk
+from .gateway import gateway_settings, onboard, provision
 from .saga import FakeProvisioner
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -83,23 +84,9 @@ def new_tenant(
 
     async def create(*, tier: str = "pooled", plan_id: str | None = None) -> dict[str, Any]:
         key = "t" + uuid.uuid4().hex[:12]
-        body: dict[str, Any] = {
-            "key": key,
-            "name": f"Initech {key}",
-            "domains": ["initech.example"],
-            "tier": tier,
-            "contact": {
-                "firstName": "Bill",
-                "lastName": "Lumbergh",
-                "email": "bill@initech.example",
-            },
-        }
-        if plan_id is not None:
-            body["planId"] = plan_id
-        response = await client.post("/tenants", json=body, headers=bearer(token("admin")))
-        assert response.status_code == 201, response.text
-        tenant: dict[str, Any] = response.json()
-        return tenant
+        return await onboard(
+            client, token, key=key, name=f"Initech {key}", tier=tier, plan_id=plan_id
+        )
 
     return create
 
@@ -114,13 +101,17 @@ def provisioning(
     """A new tenant, provisioned by an admin; the provisioner's side of its pipeline."""
 
     async def start(**tenant_args: Any) -> FakeProvisioner:
-        tenant = await new_tenant(**tenant_args)
-        response = await client.post(
-            f"/tenants/{tenant['id']}/provision", headers=bearer(token("admin"))
-        )
-        assert response.status_code == 202, response.text
-        return FakeProvisioner(
-            infra, uuid.UUID(tenant["id"]), uuid.UUID(response.json()["pipelineId"])
-        )
+        return await provision(client, token, infra, await new_tenant(**tenant_args))
 
     return start
+
+
+@pytest.fixture
+def desk(
+    client: httpx.AsyncClient,
+    token: Callable[..., str],
+    sql: SqlRunner,
+    new_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    provisioning: Callable[..., Awaitable[FakeProvisioner]],
+) -> Desk:
+    return Desk(client, token, sql, new_tenant, provisioning)

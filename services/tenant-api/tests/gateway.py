@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 
 from service_kit.tokens import mint_token
-from service_kit_testing import TestInfra, asgi_client, started
+from service_kit_testing import TestInfra, asgi_client, served, started
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
@@ -64,7 +65,9 @@ async def onboard(
     token: Token,
     *,
     key: str | None = None,
+    name: str = "Initech",
     tier: str = "pooled",
+    plan_id: str | None = None,
     domains: Sequence[str] = ("initech.example",),
     email: str = "bill@initech.example",
     address: dict[str, Any] | None = None,
@@ -72,29 +75,47 @@ async def onboard(
     """A tenant onboarded directly by an admin (PENDING_PROVISION), as JSON."""
     body: dict[str, Any] = {
         "key": key or unique_key(),
-        "name": "Initech",
+        "name": name,
         "domains": list(domains),
         "tier": tier,
         "contact": {"firstName": "Bill", "lastName": "Lumbergh", "email": email},
     }
     if address is not None:
         body["address"] = address
+    if plan_id is not None:
+        body["planId"] = plan_id
     response = await client.post("/tenants", json=body, headers=bearer(token("admin")))
     assert response.status_code == 201, response.text
     tenant: dict[str, Any] = response.json()
     return tenant
 
 
-async def start_provisioning(
-    client: httpx.AsyncClient, token: Token, infra: TestInfra
+async def provision(
+    client: httpx.AsyncClient, token: Token, infra: TestInfra, tenant: dict[str, Any]
 ) -> FakeProvisioner:
-    """A tenant onboarded by an admin, its provisioning started; the provisioner's side of it."""
-    tenant = await onboard(client, token)
+    """The tenant's provisioning started by an admin; the provisioner's side of it."""
     started = await client.post(
         f"/tenants/{tenant['id']}/provision", headers=bearer(token("admin"))
     )
     assert started.status_code == 202, started.text
     return FakeProvisioner(infra, uuid.UUID(tenant["id"]), uuid.UUID(started.json()["pipelineId"]))
+
+
+async def start_provisioning(
+    client: httpx.AsyncClient, token: Token, infra: TestInfra
+) -> FakeProvisioner:
+    """A tenant onboarded by an admin, its provisioning started; the provisioner's side of it."""
+    return await provision(client, token, infra, await onboard(client, token))
+
+
+@asynccontextmanager
+async def operator_shell(
+    infra: TestInfra, settings: TenantApiSettings, **env: str
+) -> AsyncIterator[tuple[dict[str, str], httpx.AsyncClient]]:
+    """The gateway served on a real port: the environment an operator runs `tenantctl` in
+    (with `env` added), and a client to set the scene through."""
+    async with served(create_app(settings)) as url, httpx.AsyncClient(base_url=url) as client:
+        yield {**os.environ, **infra.env, "GATEWAY_URL": url, **env}, client
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -209,6 +209,13 @@ async def processed(sql: Sql, consumer: str, events: Iterable[Envelope]) -> None
     await eventually(done, what=f"{consumer} to process {len(ids)} event(s)")
 
 
+async def activate(saga: FakeProvisioner, sql: Sql) -> None:
+    """The saga's pipeline completed, and the tenant ACTIVE once tenant-api took that in."""
+    completed = saga.completed()
+    await saga.publish(completed)
+    await processed(sql, "pipeline-outcomes", [completed])
+
+
 async def tenant_event(
     tap: EventTap, event_type: str, tenant_id: Any, *, count: int = 1, timeout: float = 15.0
 ) -> list[Any]:

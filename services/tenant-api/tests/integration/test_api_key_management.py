@@ -5,32 +5,29 @@ the answer."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-import httpx
 from redis.asyncio import Redis
 
 from tenant_api.idempotency.rules import Completed, decode
 from tenant_api.settings import TenantApiSettings
 
-from ..api_keys import Provisioning, active_tenant, listed, make_key  # type: ignore[import-not-found]
+from ..api_keys import listed, make_key  # type: ignore[import-not-found]
+from ..desk import Desk  # type: ignore[import-not-found]
 from ..gateway import assert_problem, bearer  # type: ignore[import-not-found]
-from ..saga import Sql, eventually, tenant_event  # type: ignore[import-not-found]
+from ..saga import eventually, tenant_event  # type: ignore[import-not-found]
 
 
-async def test_admins_and_the_tenant_manage_operators_list_others_see_nothing(
-    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
-) -> None:
-    saga = await active_tenant(provisioning, sql)
-    other = await active_tenant(provisioning, sql)
+async def test_admins_and_the_tenant_manage_operators_list_others_see_nothing(desk: Desk) -> None:
+    saga = await desk.active()
+    other = await desk.active()
     url = f"/tenants/{saga.tenant_id}/api-keys"
-    own = bearer(token("tenant", tenant_id=saga.tenant_id))
-    stranger = bearer(token("tenant", tenant_id=other.tenant_id))
-    operator = bearer(token("operator"))
-    by_admin = await make_key(client, token("admin"), saga.tenant_id, name="admin's")
+    own = desk.own(saga.tenant_id)
+    stranger = desk.own(other.tenant_id)
+    operator = bearer(desk.token("operator"))
+    by_admin = await make_key(desk.client, desk.token("admin"), saga.tenant_id, name="admin's")
     by_tenant = await make_key(
-        client, token("tenant", tenant_id=saga.tenant_id), saga.tenant_id, name="own"
+        desk.client, desk.token("tenant", tenant_id=saga.tenant_id), saga.tenant_id, name="own"
     )
     assert (by_admin["createdBy"], by_tenant["createdBy"]) == (
         {"sub": "test:admin", "role": "admin"},
@@ -38,26 +35,28 @@ async def test_admins_and_the_tenant_manage_operators_list_others_see_nothing(
     )
 
     for write in (
-        client.post(url, json={"name": "x"}, headers=operator),
-        client.post(f"{url}/{by_admin['id']}/rotate", headers=operator),
-        client.delete(f"{url}/{by_admin['id']}", headers=operator),
+        desk.client.post(url, json={"name": "x"}, headers=operator),
+        desk.client.post(f"{url}/{by_admin['id']}/rotate", headers=operator),
+        desk.client.delete(f"{url}/{by_admin['id']}", headers=operator),
     ):
         assert_problem(await write, 403)
     for refused in (
-        client.get(url, headers=stranger),
-        client.post(url, json={"name": "x"}, headers=stranger),
-        client.post(f"{url}/{by_admin['id']}/rotate", headers=stranger),
-        client.delete(f"{url}/{by_admin['id']}", headers=stranger),
+        desk.client.get(url, headers=stranger),
+        desk.client.post(url, json={"name": "x"}, headers=stranger),
+        desk.client.post(f"{url}/{by_admin['id']}/rotate", headers=stranger),
+        desk.client.delete(f"{url}/{by_admin['id']}", headers=stranger),
         # The other tenant's own path names a key that is not its own.
-        client.delete(f"/tenants/{other.tenant_id}/api-keys/{by_admin['id']}", headers=stranger),
+        desk.client.delete(
+            f"/tenants/{other.tenant_id}/api-keys/{by_admin['id']}", headers=stranger
+        ),
     ):
         answer = await refused
         assert_problem(answer, 404)
         assert by_admin["publicId"] not in answer.text
-    assert (await client.get(url)).status_code == 401
+    assert (await desk.client.get(url)).status_code == 401
 
-    for reader in (operator, own, bearer(token("admin"))):
-        answer = await client.get(url, headers=reader)
+    for reader in (operator, own, desk.admin):
+        answer = await desk.client.get(url, headers=reader)
         assert answer.status_code == 200, answer.text
         body = answer.json()
         assert [item["name"] for item in body["items"]] == ["own", "admin's"]  # newest first
@@ -66,24 +65,22 @@ async def test_admins_and_the_tenant_manage_operators_list_others_see_nothing(
         for key in (by_admin, by_tenant):
             assert key["apiKey"] not in answer.text
 
-    rotated = await client.post(f"{url}/{by_tenant['id']}/rotate", headers=own)
+    rotated = await desk.client.post(f"{url}/{by_tenant['id']}/rotate", headers=own)
     assert rotated.status_code == 201, rotated.text
-    assert (await client.delete(f"{url}/{by_admin['id']}", headers=own)).status_code == 204
-    keys = await listed(client, token("admin"), saga.tenant_id)
+    assert (await desk.client.delete(f"{url}/{by_admin['id']}", headers=own)).status_code == 204
+    keys = await listed(desk.client, desk.token("admin"), saga.tenant_id)
     assert {k["name"]: k["status"] for k in keys.values() if k["id"] != rotated.json()["id"]} == {
         "admin's": "revoked",
         "own": "rotating",
     }
 
 
-async def test_a_new_key_is_shown_once_and_described_without_it(
-    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
-) -> None:
-    saga = await active_tenant(provisioning, sql)
-    answer = await client.post(
+async def test_a_new_key_is_shown_once_and_described_without_it(desk: Desk) -> None:
+    saga = await desk.active()
+    answer = await desk.client.post(
         f"/tenants/{saga.tenant_id}/api-keys",
         json={"name": "orders", "scopes": ["orders:read", "orders:read"], "expiresInDays": 30},
-        headers=bearer(token("admin")),
+        headers=desk.admin,
     )
 
     assert answer.status_code == 201, answer.text
@@ -98,48 +95,48 @@ async def test_a_new_key_is_shown_once_and_described_without_it(
         "origin": "api",
         "revokedAt": None,
     }
-    (stored,) = await sql(
+    (stored,) = await desk.sql(
         "SELECT key_hash, public_id FROM tenant_api.api_keys WHERE id = :k", k=key["id"]
     )
     assert stored.public_id == key["publicId"]
     assert key["apiKey"] not in stored.key_hash
-    listed_key = (await listed(client, token("admin"), saga.tenant_id))[key["id"]]
+    listed_key = (await listed(desk.client, desk.token("admin"), saga.tenant_id))[key["id"]]
     assert listed_key == {k: v for k, v in key.items() if k != "apiKey"}
 
 
 async def test_keys_are_made_only_for_an_active_tenant_and_revoked_whatever_its_status(
-    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
+    desk: Desk,
 ) -> None:
-    saga = await active_tenant(provisioning, sql)
-    admin = bearer(token("admin"))
+    saga = await desk.active()
+    admin = desk.admin
     url = f"/tenants/{saga.tenant_id}/api-keys"
-    key = await make_key(client, token("admin"), saga.tenant_id)
-    suspended = await client.post(f"/tenants/{saga.tenant_id}/suspend", headers=admin)
+    key = await make_key(desk.client, desk.token("admin"), saga.tenant_id)
+    suspended = await desk.client.post(f"/tenants/{saga.tenant_id}/suspend", headers=admin)
     assert suspended.status_code == 202
 
     for refused in (
-        await client.post(url, json={"name": "late"}, headers=admin),
-        await client.post(f"{url}/{key['id']}/rotate", headers=admin),
+        await desk.client.post(url, json={"name": "late"}, headers=admin),
+        await desk.client.post(f"{url}/{key['id']}/rotate", headers=admin),
     ):
         problem = assert_problem(refused, 409)
         assert problem["tenantStatus"] == "SUSPENDED"
         assert "ACTIVE" in problem["detail"]
-    assert list(await listed(client, token("admin"), saga.tenant_id)) == [key["id"]]
-    assert (await client.delete(f"{url}/{key['id']}", headers=admin)).status_code == 204
-    assert (await listed(client, token("admin"), saga.tenant_id))[key["id"]]["status"] == "revoked"
+    assert list(await listed(desk.client, desk.token("admin"), saga.tenant_id)) == [key["id"]]
+    assert (await desk.client.delete(f"{url}/{key['id']}", headers=admin)).status_code == 204
+    assert (await listed(desk.client, desk.token("admin"), saga.tenant_id))[key["id"]][
+        "status"
+    ] == "revoked"
     # A revoked key is not rotated either, once the tenant is back.
-    await client.post(f"/tenants/{saga.tenant_id}/reactivate", headers=admin)
-    again = await client.post(f"{url}/{key['id']}/rotate", headers=admin)
+    await desk.client.post(f"/tenants/{saga.tenant_id}/reactivate", headers=admin)
+    again = await desk.client.post(f"{url}/{key['id']}/rotate", headers=admin)
     assert "revoked" in assert_problem(again, 409)["detail"]
 
 
-async def test_bad_input_is_a_problem_and_changes_nothing(
-    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
-) -> None:
-    saga = await active_tenant(provisioning, sql)
-    admin = bearer(token("admin"))
+async def test_bad_input_is_a_problem_and_changes_nothing(desk: Desk) -> None:
+    saga = await desk.active()
+    admin = desk.admin
     url = f"/tenants/{saga.tenant_id}/api-keys"
-    key = await make_key(client, token("admin"), saga.tenant_id)
+    key = await make_key(desk.client, desk.token("admin"), saga.tenant_id)
 
     for body in (
         {},
@@ -149,44 +146,40 @@ async def test_bad_input_is_a_problem_and_changes_nothing(
         {"name": "x", "expiresInDays": 0},
         {"name": "x", "secret": "mine"},
     ):
-        answer = await client.post(url, json=body, headers=admin)
+        answer = await desk.client.post(url, json=body, headers=admin)
         problem = assert_problem(answer, 422)
         if "scopes" in body:
             assert problem["errors"][0]["loc"] == ["body", "scopes"]
     for overlap in (-1, 604801):
-        answer = await client.post(
+        answer = await desk.client.post(
             f"{url}/{key['id']}/rotate", json={"overlapSeconds": overlap}, headers=admin
         )
         assert_problem(answer, 422)
     for missing in (
-        client.post(f"{url}/{uuid.uuid4()}/rotate", headers=admin),
-        client.delete(f"{url}/{uuid.uuid4()}", headers=admin),
-        client.get(f"/tenants/{uuid.uuid4()}/api-keys", headers=admin),
+        desk.client.post(f"{url}/{uuid.uuid4()}/rotate", headers=admin),
+        desk.client.delete(f"{url}/{uuid.uuid4()}", headers=admin),
+        desk.client.get(f"/tenants/{uuid.uuid4()}/api-keys", headers=admin),
     ):
         assert_problem(await missing, 404)
-    assert list(await listed(client, token("admin"), saga.tenant_id)) == [key["id"]]
+    assert list(await listed(desk.client, desk.token("admin"), saga.tenant_id)) == [key["id"]]
 
 
 async def test_each_change_is_on_the_timeline_with_its_actor_and_no_secret_anywhere(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    sql: Sql,
-    event_tap: Any,
+    desk: Desk, event_tap: Any
 ) -> None:
     tap = await event_tap(
         "tenant.api_key_created", "tenant.api_key_rotated", "tenant.api_key_revoked"
     )
-    saga = await active_tenant(provisioning, sql)
+    saga = await desk.active()
     url = f"/tenants/{saga.tenant_id}/api-keys"
-    admin = token("admin")
-    own = token("tenant", tenant_id=saga.tenant_id)
-    first = await make_key(client, admin, saga.tenant_id, scopes=["reports"])
-    second = (await client.post(f"{url}/{first['id']}/rotate", headers=bearer(own))).json()
+    admin = desk.token("admin")
+    own = desk.token("tenant", tenant_id=saga.tenant_id)
+    first = await make_key(desk.client, admin, saga.tenant_id, scopes=["reports"])
+    second = (await desk.client.post(f"{url}/{first['id']}/rotate", headers=bearer(own))).json()
     for _ in range(2):  # the second DELETE changes nothing, and says nothing
-        revoked = await client.delete(f"{url}/{second['id']}", headers=bearer(own))
+        revoked = await desk.client.delete(f"{url}/{second['id']}", headers=bearer(own))
         assert revoked.status_code == 204
-    revoked_at = (await listed(client, admin, saga.tenant_id))[second["id"]]["revokedAt"]
+    revoked_at = (await listed(desk.client, admin, saga.tenant_id))[second["id"]]["revokedAt"]
 
     events = [
         *await tenant_event(tap, "tenant.api_key_created", saga.tenant_id),
@@ -202,7 +195,7 @@ async def test_each_change_is_on_the_timeline_with_its_actor_and_no_secret_anywh
     assert events[1].data.scopes == ["reports"]
 
     async def on_timeline() -> list[Any] | None:
-        rows = await sql(
+        rows = await desk.sql(
             "SELECT type, actor, data::text AS data FROM tenant_api.tenant_events"
             " WHERE tenant_id = :t AND type LIKE 'tenant.api_key_%' ORDER BY occurred_at",
             t=saga.tenant_id,
@@ -215,8 +208,8 @@ async def test_each_change_is_on_the_timeline_with_its_actor_and_no_secret_anywh
         ("tenant.api_key_rotated", {"sub": "test:tenant", "role": "tenant"}),
         ("tenant.api_key_revoked", {"sub": "test:tenant", "role": "tenant"}),
     ]
-    timeline = await client.get(f"/tenants/{saga.tenant_id}/events", headers=bearer(own))
-    outbox = await sql(
+    timeline = await desk.client.get(f"/tenants/{saga.tenant_id}/events", headers=bearer(own))
+    outbox = await desk.sql(
         "SELECT event_type, convert_from(payload, 'UTF8') AS payload FROM tenant_api.outbox"
         " WHERE headers->>'x-tenant-id' = :t",
         t=str(saga.tenant_id),
@@ -226,30 +219,29 @@ async def test_each_change_is_on_the_timeline_with_its_actor_and_no_secret_anywh
     for key in (first, second):
         secret = key["apiKey"].removeprefix(f"cpk_{key['publicId']}_")
         assert not [text for text in stored if key["apiKey"] in text or secret in text]
-    assert (await listed(client, admin, saga.tenant_id))[second["id"]]["revokedAt"] == revoked_at
+    assert (await listed(desk.client, admin, saga.tenant_id))[second["id"]][
+        "revokedAt"
+    ] == revoked_at
 
 
 async def test_a_retried_creation_makes_one_key_and_never_stores_its_secret(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    sql: Sql,
-    redis: Redis,
-    settings: TenantApiSettings,
+    desk: Desk, redis: Redis, settings: TenantApiSettings
 ) -> None:
-    saga = await active_tenant(provisioning, sql)
-    headers = {**bearer(token("admin")), "Idempotency-Key": str(uuid.uuid4())}
+    saga = await desk.active()
+    headers = {**desk.admin, "Idempotency-Key": str(uuid.uuid4())}
     url = f"/tenants/{saga.tenant_id}/api-keys"
 
-    first = await client.post(url, json={"name": "once"}, headers=headers)
-    retry = await client.post(url, json={"name": "once"}, headers=headers)
+    first = await desk.client.post(url, json={"name": "once"}, headers=headers)
+    retry = await desk.client.post(url, json={"name": "once"}, headers=headers)
 
     assert first.status_code == 201, first.text
     problem = assert_problem(retry, 409)
     assert problem["type"].endswith("/secret-not-replayed")
     assert retry.headers["idempotent-replayed"] == "true"
     assert first.json()["apiKey"] not in retry.text
-    assert list(await listed(client, token("admin"), saga.tenant_id)) == [first.json()["id"]]
+    assert list(await listed(desk.client, desk.token("admin"), saga.tenant_id)) == [
+        first.json()["id"]
+    ]
     records = [
         decode(value)
         async for name in redis.scan_iter(f"{settings.redis_key_prefix}idempotency:*")

@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-import httpx
-
-from service_kit_testing import TestInfra, served
-from tenant_api.app import create_app
+from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
-from ..gateway import start_provisioning, tenantctl, tokens  # type: ignore[import-not-found]
-from ..saga import Sql, processed, tenant_event  # type: ignore[import-not-found]
+from ..api_keys import active_with_key  # type: ignore[import-not-found]
+from ..gateway import operator_shell, start_provisioning, tenantctl, tokens  # type: ignore[import-not-found]
+from ..saga import Sql, tenant_event  # type: ignore[import-not-found]
 
 
 async def test_reissue_and_take_the_key_from_the_command_line(
     infra: TestInfra, settings: TenantApiSettings, migrated: None, sql: Sql, event_tap: Any
 ) -> None:
     tap = await event_tap("tenant.api_key_reissue_requested")
-    async with served(create_app(settings)) as url:
-        env = {**os.environ, **infra.env, "GATEWAY_URL": url}
-        token = tokens(settings)
-        async with httpx.AsyncClient(base_url=url) as client:
-            saga = await start_provisioning(client, token, infra)
+    async with operator_shell(infra, settings) as (env, client):
+        saga = await start_provisioning(client, tokens(settings), infra)
         tenant_id = str(saga.tenant_id)
         code, out, err = await tenantctl(env, "tenants", "reissue-key", tenant_id)
         assert (code, out) == (1, "")
         assert err.startswith("tenantctl: 409: The tenant is PROVISIONING")
 
-        completed, issued = saga.completed(), saga.key_issued("cp_cli_key")
-        await saga.publish(issued, completed)
-        await processed(sql, "api-keys", [issued])
-        await processed(sql, "pipeline-outcomes", [completed])
+        await active_with_key(saga, sql, "cp_cli_key")
         code, out, err = await tenantctl(env, "tenants", "reissue-key", tenant_id)
         assert (code, err) == (0, "")
         assert f"tenantctl tenants api-key {tenant_id}" in out

@@ -5,16 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from typing import Any
 
-import httpx
-
-from service_kit_testing import TestInfra, served
-from tenant_api.app import create_app
+from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
-from ..gateway import bearer, onboard, tenantctl, tokens  # type: ignore[import-not-found]
+from ..gateway import bearer, onboard, operator_shell, tenantctl, tokens  # type: ignore[import-not-found]
 from ..saga import eventually  # type: ignore[import-not-found]
 
 
@@ -23,25 +19,22 @@ async def test_audit_prints_a_table_and_exports_every_matching_entry(
 ) -> None:
     token = tokens(settings)
     admin = bearer(token("admin"))
-    async with served(create_app(settings)) as url:
-        env = {**os.environ, **infra.env, "GATEWAY_URL": url, "TENANTCTL_TOKEN": token("operator")}
-        async with httpx.AsyncClient(base_url=url) as client:
-            tenant = await onboard(client, token)
-            for name in ("Initrode", "Initech"):
-                renamed = await client.patch(
-                    f"/tenants/{tenant['id']}", json={"name": name}, headers=admin
-                )
-                assert renamed.status_code == 200, renamed.text
+    async with operator_shell(infra, settings, TENANTCTL_TOKEN=token("operator")) as (env, client):
+        tenant = await onboard(client, token)
+        for name in ("Initrode", "Initech"):
+            renamed = await client.patch(
+                f"/tenants/{tenant['id']}", json={"name": name}, headers=admin
+            )
+            assert renamed.status_code == 200, renamed.text
 
-            async def trail() -> list[dict[str, Any]] | None:
-                answer = await client.get(
-                    "/admin/audit", params={"tenant": tenant["id"]}, headers=admin
-                )
-                items: list[dict[str, Any]] = answer.json()["items"]
-                return items if len(items) == 3 else None
+        async def trail() -> list[dict[str, Any]] | None:
+            answer = await client.get(
+                "/admin/audit", params={"tenant": tenant["id"]}, headers=admin
+            )
+            items: list[dict[str, Any]] = answer.json()["items"]
+            return items if len(items) == 3 else None
 
-            entries = await eventually(trail, what="the onboarding and both renames")
-
+        entries = await eventually(trail, what="the onboarding and both renames")
         code, out, err = await tenantctl(env, "audit", "--tenant", tenant["id"], "--limit", "2")
         assert (code, err) == (0, "")
         header, first, second, count = out.splitlines()

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
-import httpx
+from service_kit_testing import TestInfra
 
-from service_kit_testing import TestInfra, served
-from tenant_api.app import create_app
-
-from ..gateway import bearer, gateway_settings, onboard, tenantctl, tokens  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, processed  # type: ignore[import-not-found]
+from ..gateway import gateway_settings, onboard, operator_shell, provision, tenantctl, tokens  # type: ignore[import-not-found]
+from ..saga import Sql, activate  # type: ignore[import-not-found]
 
 
 async def test_offboard_restore_offboard_now_and_list_the_export(
     infra: TestInfra, migrated: None, sql: Sql, tmp_path: Path
 ) -> None:
     settings = gateway_settings(infra, export_url=(tmp_path / "exports").as_uri())
-    async with served(create_app(settings)) as url:
-        env = {**os.environ, **infra.env, "GATEWAY_URL": url}
+    async with operator_shell(infra, settings) as (env, client):
         token = tokens(settings)
-        async with httpx.AsyncClient(base_url=url) as client:
-            tenant = await onboard(client, token)
-            started = await client.post(
-                f"/tenants/{tenant['id']}/provision", headers=bearer(token("admin"))
-            )
-        saga = FakeProvisioner(
-            infra, uuid.UUID(tenant["id"]), uuid.UUID(started.json()["pipelineId"])
-        )
-        completed = saga.completed()
-        await saga.publish(completed)
-        await processed(sql, "pipeline-outcomes", [completed])
+        tenant = await onboard(client, token)
+        await activate(await provision(client, token, infra, tenant), sql)
 
         code, out, err = await tenantctl(env, "tenants", "offboard", tenant["id"])
         assert (code, err) == (0, "")

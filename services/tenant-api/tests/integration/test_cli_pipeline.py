@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
-import httpx
-
-from service_kit_testing import TestInfra, served
-from tenant_api.app import create_app
+from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
-from ..gateway import onboard, tenantctl, tokens  # type: ignore[import-not-found]
+from ..gateway import onboard, operator_shell, tenantctl, tokens  # type: ignore[import-not-found]
 
 
 async def test_pipeline_of_an_unknown_tenant_says_it_does_not_exist(
     infra: TestInfra, settings: TenantApiSettings, migrated: None
 ) -> None:
-    async with served(create_app(settings)) as url:
-        env = {**os.environ, **infra.env, "GATEWAY_URL": url}
-        async with httpx.AsyncClient(base_url=url) as client:
-            tenant = await onboard(client, tokens(settings))
-
+    async with operator_shell(infra, settings) as (env, client):
+        tenant = await onboard(client, tokens(settings))
         code, out, err = await tenantctl(env, "tenants", "pipeline", str(uuid.uuid4()))
         assert (code, out) == (1, "")
         assert err == "tenantctl: 404: No such tenant.\n"

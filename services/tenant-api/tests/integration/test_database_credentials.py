@@ -13,8 +13,8 @@ import httpx
 
 from shared_schemas import Actor
 
-from ..conftest import bearer  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, processed  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, Sql, activate, processed  # type: ignore[import-not-found]
 from ..timeline import timeline  # type: ignore[import-not-found]
 from ..vault import audit_trail  # type: ignore[import-not-found]
 
@@ -24,17 +24,11 @@ OLD, NEW = "0123456789abcdef" * 3, "fedcba9876543210" * 3
 ADMIN = Actor(sub="ops@acme.example", role="admin")
 
 
-async def active(saga: FakeProvisioner, sql: Sql) -> None:
-    completed = saga.completed()
-    await saga.publish(completed)
-    await processed(sql, "pipeline-outcomes", [completed])
-
-
 async def test_the_handover_is_kept_newest_first_read_masked_and_revealed_to_its_tenant(
     client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
 ) -> None:
     saga = await provisioning()
-    await active(saga, sql)
+    await activate(saga, sql)
     now = datetime.now(UTC)
     first = saga.database_issued(OLD, issued_at=now)
     await saga.publish(first)
@@ -113,7 +107,7 @@ async def test_a_rotation_is_requested_by_the_tenant_or_an_admin_for_an_active_t
     refused = await client.post(url, headers=own)  # still PROVISIONING
     assert refused.status_code == 409, refused.text
     assert refused.json()["tenantStatus"] == "PROVISIONING"
-    await active(saga, sql)
+    await activate(saga, sql)
     other = bearer(token("tenant", tenant_id=uuid.uuid4()))
     assert (await client.post(url, headers=other)).status_code == 404
     assert (await client.post(url, headers=bearer(token("operator")))).status_code == 403

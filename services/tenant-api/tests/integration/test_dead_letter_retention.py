@@ -21,8 +21,7 @@ from tenant_api.dead_letters.parking import parked_row
 from tenant_api.domain.dead_letters import DISCARDED
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
-from ..gateway import gateway_settings  # type: ignore[import-not-found]
+from ..gateway import bearer, gateway_settings  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 

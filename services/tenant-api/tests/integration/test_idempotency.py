@@ -21,7 +21,8 @@ from tenant_api.idempotency.rules import Completed, Pending, fingerprint, storag
 from tenant_api.idempotency.store import IdempotencyStore
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer, lead_verified  # type: ignore[import-not-found]
+from ..conftest import lead_verified  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 from ..gateway import gateway_settings as shared_settings  # type: ignore[import-not-found]
 from ..saga import processed  # type: ignore[import-not-found]
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 from redis.asyncio import Redis
 
@@ -18,35 +16,21 @@ from service_kit import api_keys
 from service_kit.sealing import Keyring
 from tenant_api.settings import TenantApiSettings
 
-from ..api_keys import listed, verify  # type: ignore[import-not-found]
-from ..conftest import bearer  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
-
-Provisioning = Callable[..., Awaitable[FakeProvisioner]]
-
-
-async def active_with_key(saga: FakeProvisioner, sql: Sql, plaintext: str) -> Any:
-    completed, issued = saga.completed(), saga.key_issued(plaintext)
-    await saga.publish(issued, completed)
-    await processed(sql, "api-keys", [issued])
-    await processed(sql, "pipeline-outcomes", [completed])
-    return issued
+from ..api_keys import active_with_key, listed, verify  # type: ignore[import-not-found]
+from ..desk import Desk  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
+from ..saga import eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 
 async def test_the_key_outlives_a_redis_wipe_and_is_handed_out_exactly_once(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    settings: TenantApiSettings,
-    redis: Redis,
-    sql: Sql,
+    desk: Desk, settings: TenantApiSettings, redis: Redis
 ) -> None:
-    saga = await provisioning()
+    saga = await desk.provisioning()
     url = f"/tenants/{saga.tenant_id}/api-key"
-    own = bearer(token("tenant", tenant_id=saga.tenant_id))
-    assert (await client.get(url, headers=own)).status_code == 404  # not made yet
-    await active_with_key(saga, sql, "cp_secret_1")
-    (row,) = await sql(
+    own = desk.own(saga.tenant_id)
+    assert (await desk.client.get(url, headers=own)).status_code == 404  # not made yet
+    await active_with_key(saga, desk.sql, "cp_secret_1")
+    (row,) = await desk.sql(
         "SELECT sealed_key::text AS sealed FROM tenant_api.api_key_handovers WHERE tenant_id = :t",
         t=saga.tenant_id,
     )
@@ -54,55 +38,51 @@ async def test_the_key_outlives_a_redis_wipe_and_is_handed_out_exactly_once(
     # This test's Redis keys go (its own prefix only): the key does not live there.
     async for key in redis.scan_iter(match=f"{settings.redis_key_prefix}*"):
         await redis.delete(key)
-    assert (await client.get(url, headers=bearer(token("operator")))).status_code == 403
+    assert (await desk.client.get(url, headers=bearer(desk.token("operator")))).status_code == 403
 
-    answers = await asyncio.gather(*(client.get(url, headers=own) for _ in range(8)))
+    answers = await asyncio.gather(*(desk.client.get(url, headers=own) for _ in range(8)))
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] + [404] * 7, [a.text for a in answers]
     (first,) = [a for a in answers if a.status_code == 200]
     assert first.json() == {"tenantId": str(saga.tenant_id), "apiKey": "cp_secret_1"}
     assert first.headers["cache-control"] == "no-store"
     assert (
-        await sql(
+        await desk.sql(
             "SELECT 1 FROM tenant_api.api_key_handovers WHERE tenant_id = :t", t=saga.tenant_id
         )
         == []
     )
 
 
-async def test_a_failed_tenants_key_is_never_handed_out(
-    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
-) -> None:
-    saga = await provisioning()
+async def test_a_failed_tenants_key_is_never_handed_out(desk: Desk) -> None:
+    saga = await desk.provisioning()
     issued, failed = saga.key_issued("cp_secret_f"), saga.failed_pipeline("billing", "boom")
     await saga.publish(issued, failed)
-    await processed(sql, "api-keys", [issued])
-    await processed(sql, "pipeline-outcomes", [failed])
-    tenant = await client.get(f"/tenants/{saga.tenant_id}", headers=bearer(token("admin")))
+    await processed(desk.sql, "api-keys", [issued])
+    await processed(desk.sql, "pipeline-outcomes", [failed])
+    tenant = await desk.client.get(f"/tenants/{saga.tenant_id}", headers=desk.admin)
     assert tenant.json()["status"] == "PROVISION_FAILED"
     for role in ("admin", "tenant"):
-        answer = await client.get(
+        answer = await desk.client.get(
             f"/tenants/{saga.tenant_id}/api-key",
-            headers=bearer(token(role, tenant_id=saga.tenant_id)),
+            headers=bearer(desk.token(role, tenant_id=saga.tenant_id)),
         )
         assert answer.status_code == 404, answer.text
         assert "cp_secret_f" not in answer.text
 
 
-async def test_the_key_handed_over_verifies_as_the_tenants_admin_key(
-    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning, sql: Sql
-) -> None:
-    saga = await provisioning()
-    issued = await active_with_key(saga, sql, api_keys.mint().plaintext)
+async def test_the_key_handed_over_verifies_as_the_tenants_admin_key(desk: Desk) -> None:
+    saga = await desk.provisioning()
+    issued = await active_with_key(saga, desk.sql, api_keys.mint().plaintext)
     # The same key announced again (another event): registered once, as it was.
     again = issued.model_copy(update={"id": uuid.uuid4(), "occurred_at": datetime.now(UTC)})
     await saga.publish(again)
-    await processed(sql, "api-keys", [again])
-    own = token("tenant", tenant_id=saga.tenant_id)
-    taken = await client.get(f"/tenants/{saga.tenant_id}/api-key", headers=bearer(own))
+    await processed(desk.sql, "api-keys", [again])
+    own = desk.token("tenant", tenant_id=saga.tenant_id)
+    taken = await desk.client.get(f"/tenants/{saga.tenant_id}/api-key", headers=bearer(own))
     plaintext = taken.json()["apiKey"]
 
-    answer = await verify(client, plaintext)
+    answer = await verify(desk.client, plaintext)
 
     assert answer["active"] is True
     assert (answer["keyId"], answer["tenantId"], answer["scopes"]) == (
@@ -110,7 +90,7 @@ async def test_the_key_handed_over_verifies_as_the_tenants_admin_key(
         str(saga.tenant_id),
         ["admin"],
     )
-    (key,) = (await listed(client, own, saga.tenant_id)).values()
+    (key,) = (await listed(desk.client, own, saga.tenant_id)).values()
     assert (key["name"], key["origin"], key["publicId"], key["status"]) == (
         "initial",
         "initial",
@@ -121,38 +101,32 @@ async def test_the_key_handed_over_verifies_as_the_tenants_admin_key(
 
 @pytest.mark.parametrize("revoked_first", [False, True], ids=["in-order", "revoked-first"])
 async def test_a_revoked_key_is_dropped_and_refused_whatever_the_order(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    sql: Sql,
-    revoked_first: bool,
+    desk: Desk, revoked_first: bool
 ) -> None:
-    saga = await provisioning()
+    saga = await desk.provisioning()
     plaintext = api_keys.mint().plaintext
     issued = saga.key_issued(plaintext)
     revoked = saga.key_revoked(issued.data.api_key_id)
     completed = saga.completed()
     await saga.publish(*([revoked, issued] if revoked_first else [issued, revoked]), completed)
-    await processed(sql, "api-keys", [issued, revoked])
-    await processed(sql, "pipeline-outcomes", [completed])
-    answer = await client.get(f"/tenants/{saga.tenant_id}/api-key", headers=bearer(token("admin")))
+    await processed(desk.sql, "api-keys", [issued, revoked])
+    await processed(desk.sql, "pipeline-outcomes", [completed])
+    answer = await desk.client.get(f"/tenants/{saga.tenant_id}/api-key", headers=desk.admin)
     assert answer.status_code == 404, answer.text
-    assert await verify(client, plaintext) == {"active": False, "reason": "revoked"}
-    (key,) = (await listed(client, token("admin"), saga.tenant_id)).values()
+    assert await verify(desk.client, plaintext) == {"active": False, "reason": "revoked"}
+    (key,) = (await listed(desk.client, desk.token("admin"), saga.tenant_id)).values()
     assert (key["id"], key["status"]) == (str(issued.data.api_key_id), "revoked")
 
 
-async def test_a_key_no_configured_key_opens_is_dead_lettered(
-    provisioning: Provisioning, sql: Sql
-) -> None:
-    saga = await provisioning()
+async def test_a_key_no_configured_key_opens_is_dead_lettered(desk: Desk) -> None:
+    saga = await desk.provisioning()
     issued = saga.key_issued("cp_secret_x")
     stranger = Keyring.parse("k9:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU=")
     data = issued.data.model_copy(update={"key": stranger.seal("cp_secret_x", "elsewhere")})
     await saga.publish(issued.model_copy(update={"data": data}))
 
     async def parked() -> list[Any] | None:
-        rows = await sql(
+        rows = await desk.sql(
             "SELECT reason, error, original_queue FROM tenant_api.dead_letters WHERE event_id = :e",
             e=issued.id,
         )
@@ -166,37 +140,33 @@ async def test_a_key_no_configured_key_opens_is_dead_lettered(
 
 
 async def test_reissue_is_for_admins_of_active_tenants_and_idempotent(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    event_tap: Any,
-    sql: Sql,
+    desk: Desk, event_tap: Any
 ) -> None:
     tap = await event_tap("tenant.api_key_reissue_requested")
-    saga = await provisioning()
+    saga = await desk.provisioning()
     url = f"/tenants/{saga.tenant_id}/api-key/reissue"
-    admin = bearer(token("admin"))
-    early = await client.post(url, headers=admin)
+    admin = desk.admin
+    early = await desk.client.post(url, headers=admin)
     assert early.status_code == 409, early.text  # PROVISIONING: nothing to re-issue yet
     assert early.headers["content-type"] == "application/problem+json"
-    own = bearer(token("tenant", tenant_id=saga.tenant_id))
-    assert (await client.post(url, headers=own)).status_code == 403
-    await active_with_key(saga, sql, "cp_secret_old")
+    own = desk.own(saga.tenant_id)
+    assert (await desk.client.post(url, headers=own)).status_code == 403
+    await active_with_key(saga, desk.sql, "cp_secret_old")
 
     keyed = {**admin, "Idempotency-Key": str(uuid.uuid4())}
-    first = await client.post(url, headers=keyed)
-    again = await client.post(url, headers=keyed)
+    first = await desk.client.post(url, headers=keyed)
+    again = await desk.client.post(url, headers=keyed)
     assert first.status_code == again.status_code == 202, first.text
     assert first.json() == again.json() == {"tenantId": str(saga.tenant_id), "status": "ACTIVE"}
     (requested,) = await tenant_event(tap, "tenant.api_key_reissue_requested", saga.tenant_id)
     assert requested.data.requested_by == "test:admin"
     # The provisioner answers with a revocation and a new handover: only the new key is given.
-    (old,) = await sql(
+    (old,) = await desk.sql(
         "SELECT api_key_id FROM tenant_api.api_key_handovers WHERE tenant_id = :t",
         t=saga.tenant_id,
     )
     revoked, fresh = saga.key_revoked(old.api_key_id), saga.key_issued("cp_secret_new")
     await saga.publish(revoked, fresh)
-    await processed(sql, "api-keys", [revoked, fresh])
-    taken = await client.get(f"/tenants/{saga.tenant_id}/api-key", headers=own)
+    await processed(desk.sql, "api-keys", [revoked, fresh])
+    taken = await desk.client.get(f"/tenants/{saga.tenant_id}/api-key", headers=own)
     assert taken.json()["apiKey"] == "cp_secret_new"

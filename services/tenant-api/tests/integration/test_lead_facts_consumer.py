@@ -11,7 +11,8 @@ import httpx
 
 from service_kit_testing import TestInfra, publish_raw
 
-from ..conftest import bearer, lead_verified  # type: ignore[import-not-found]
+from ..conftest import lead_verified  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 

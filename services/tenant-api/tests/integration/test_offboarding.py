@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -20,8 +19,9 @@ from shared_schemas import Actor
 from shared_schemas import events as contracts
 from tenant_api.tenants.offboarding_due import start_due_once
 
+from ..desk import Desk  # type: ignore[import-not-found]
 from ..gateway import assert_problem, bearer  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, eventually, tenant_event  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, Sql, tenant_event  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 ADMIN = Actor(sub="test:admin", role="admin")
@@ -35,28 +35,16 @@ def exports_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def active(
-    client: httpx.AsyncClient, token: Callable[..., str], provisioning: Provisioning
-) -> Provisioning:
+def active(desk: Desk) -> Provisioning:
     """A tenant provisioned to ACTIVE, with its first invoice."""
 
     async def make(**tenant_args: Any) -> FakeProvisioner:
-        saga = await provisioning(**tenant_args)
+        saga = await desk.provisioning(**tenant_args)
         await saga.publish(saga.invoice(), saga.completed())
-        await eventually(lambda: status_is(client, token, saga.tenant_id, "ACTIVE"), what="ACTIVE")
+        await desk.reaches(saga.tenant_id, "ACTIVE")
         return saga
 
     return make
-
-
-async def tenant_json(client: httpx.AsyncClient, token: Callable[..., str], tenant_id: Any) -> Any:
-    return (await client.get(f"/tenants/{tenant_id}", headers=bearer(token("admin")))).json()
-
-
-async def status_is(
-    client: httpx.AsyncClient, token: Callable[..., str], tenant_id: Any, status: str
-) -> bool:
-    return bool((await tenant_json(client, token, tenant_id))["status"] == status)
 
 
 async def due_within_the_hour(sql: Sql, tenant_ids: list[uuid.UUID]) -> None:
@@ -69,100 +57,98 @@ async def due_within_the_hour(sql: Sql, tenant_ids: list[uuid.UUID]) -> None:
 
 
 async def test_delete_schedules_a_read_only_grace_and_restore_undoes_it(
-    client: httpx.AsyncClient, token: Callable[..., str], active: Provisioning, event_tap: Any
+    desk: Desk, active: Provisioning, event_tap: Any
 ) -> None:
     tap = await event_tap("tenant.offboarding_scheduled", "tenant.offboarding_cancelled")
-    admin = bearer(token("admin"))
+    admin = desk.admin
     saga = await active()
     url = f"/tenants/{saga.tenant_id}"
-    before = await tenant_json(client, token, saga.tenant_id)
-    config_before = (await client.get(f"{url}/config", headers=admin)).json()
+    before = await desk.tenant(saga.tenant_id)
+    config_before = (await desk.client.get(f"{url}/config", headers=admin)).json()
 
-    deleted = await client.delete(url, params={"reason": "closing"}, headers=admin)
+    deleted = await desk.client.delete(url, params={"reason": "closing"}, headers=admin)
     assert deleted.status_code == 202, deleted.text
     assert deleted.json()["status"] == "OFFBOARDING_SCHEDULED"
     (scheduled,) = await tenant_event(tap, "tenant.offboarding_scheduled", saga.tenant_id)
     assert scheduled.actor == ADMIN
     assert (scheduled.data.previous_status, scheduled.data.reason) == ("ACTIVE", "closing")
     assert scheduled.data.due_at - scheduled.occurred_at == timedelta(days=30)
-    shown = await tenant_json(client, token, saga.tenant_id)
+    shown = await desk.tenant(saga.tenant_id)
     assert (shown["status"], shown["offboardingFrom"]) == ("OFFBOARDING_SCHEDULED", "ACTIVE")
     assert datetime.fromisoformat(shown["offboardingDueAt"]) == scheduled.data.due_at
 
     # Read-only: every write answers 409 with the way out, and changes nothing.
     contact = {"firstName": "Milton", "lastName": "Waddams", "email": "milton@initech.example"}
     writes = [
-        client.patch(url, json={"name": "Renamed"}, headers=admin),
-        client.post(f"{url}/contacts", json=contact, headers=admin),
-        client.put(f"{url}/config/feature-flags", json={"beta": True}, headers=admin),
-        client.put(f"{url}/credentials/stripe", json={"apiKey": "sk_live_x"}, headers=admin),
-        client.post(f"{url}/suspend", headers=admin),
-        client.post(f"{url}/provision", headers=admin),
+        desk.client.patch(url, json={"name": "Renamed"}, headers=admin),
+        desk.client.post(f"{url}/contacts", json=contact, headers=admin),
+        desk.client.put(f"{url}/config/feature-flags", json={"beta": True}, headers=admin),
+        desk.client.put(f"{url}/credentials/stripe", json={"apiKey": "sk_live_x"}, headers=admin),
+        desk.client.post(f"{url}/suspend", headers=admin),
+        desk.client.post(f"{url}/provision", headers=admin),
     ]
     for write in writes:
         refused = assert_problem(await write, 409)
         assert refused["detail"] == READ_ONLY
         assert refused["tenantStatus"] == "OFFBOARDING_SCHEDULED"
-    assert (await client.delete(url, headers=admin)).status_code == 409  # already scheduled
-    after = await tenant_json(client, token, saga.tenant_id)
+    assert (await desk.client.delete(url, headers=admin)).status_code == 409  # already scheduled
+    after = await desk.tenant(saga.tenant_id)
     assert (after["name"], after["contacts"]) == (before["name"], before["contacts"])
-    config = (await client.get(f"{url}/config", headers=admin)).json()
+    config = (await desk.client.get(f"{url}/config", headers=admin)).json()
     assert config["featureFlags"] == config_before["featureFlags"] == {}
-    credentials = (await client.get(f"{url}/credentials", headers=admin)).json()
+    credentials = (await desk.client.get(f"{url}/credentials", headers=admin)).json()
     assert credentials["count"] == 0
 
-    restored = await client.post(f"{url}/restore", headers=admin)
+    restored = await desk.client.post(f"{url}/restore", headers=admin)
     assert restored.status_code == 202, restored.text
     assert restored.json()["status"] == "ACTIVE"
     (cancelled,) = await tenant_event(tap, "tenant.offboarding_cancelled", saga.tenant_id)
     assert (cancelled.actor, cancelled.data.restored_status) == (ADMIN, "ACTIVE")
-    back = await tenant_json(client, token, saga.tenant_id)
+    back = await desk.tenant(saga.tenant_id)
     assert (back["status"], back["offboardingDueAt"], back["offboardingFrom"]) == (
         "ACTIVE",
         None,
         None,
     )
-    assert_problem(await client.post(f"{url}/restore", headers=admin), 409)
-    renamed = await client.patch(url, json={"name": "Renamed"}, headers=admin)
+    assert_problem(await desk.client.post(f"{url}/restore", headers=admin), 409)
+    renamed = await desk.client.patch(url, json={"name": "Renamed"}, headers=admin)
     assert renamed.status_code == 200, renamed.text  # writable again
 
 
 async def test_restore_returns_a_suspended_tenant_to_suspended(
-    client: httpx.AsyncClient, token: Callable[..., str], active: Provisioning
+    desk: Desk, active: Provisioning
 ) -> None:
-    admin = bearer(token("admin"))
+    admin = desk.admin
     saga = await active()
     url = f"/tenants/{saga.tenant_id}"
-    assert (await client.post(f"{url}/suspend", headers=admin)).status_code == 202
-    assert (await client.delete(url, headers=admin)).json()["status"] == "OFFBOARDING_SCHEDULED"
-    tenant_token = bearer(token("tenant", tenant_id=saga.tenant_id))
-    assert (await client.post(f"{url}/restore", headers=tenant_token)).status_code == 403
+    assert (await desk.client.post(f"{url}/suspend", headers=admin)).status_code == 202
+    assert (await desk.client.delete(url, headers=admin)).json()[
+        "status"
+    ] == "OFFBOARDING_SCHEDULED"
+    tenant_token = desk.own(saga.tenant_id)
+    assert (await desk.client.post(f"{url}/restore", headers=tenant_token)).status_code == 403
 
-    restored = await client.post(f"{url}/restore", headers=admin)
+    restored = await desk.client.post(f"{url}/restore", headers=admin)
     assert restored.json()["status"] == "SUSPENDED"
-    assert (await tenant_json(client, token, saga.tenant_id))["status"] == "SUSPENDED"
+    assert await desk.status(saga.tenant_id) == "SUSPENDED"
 
 
 async def test_offboard_now_exports_then_offboards_with_a_manifest(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    active: Provisioning,
-    event_tap: Any,
-    exports_dir: Path,
+    desk: Desk, active: Provisioning, event_tap: Any, exports_dir: Path
 ) -> None:
     tap = await event_tap("tenant.offboarding_requested", "tenant.offboarded")
-    admin = bearer(token("admin"))
+    admin = desk.admin
     saga = await active()
     url = f"/tenants/{saga.tenant_id}"
 
-    now = await client.delete(url, params={"now": "true"}, headers=admin)
+    now = await desk.client.delete(url, params={"now": "true"}, headers=admin)
     assert now.status_code == 202, now.text
     assert now.json()["status"] == "DEPROVISIONING"
     (requested,) = await tenant_event(tap, "tenant.offboarding_requested", saga.tenant_id)
     export = requested.data.export
     assert export is not None
     assert requested.actor == ADMIN
-    key = (await tenant_json(client, token, saga.tenant_id))["key"]
+    key = (await desk.tenant(saga.tenant_id))["key"]
     assert export.folder == f"{key}-{saga.tenant_id}/{export.export_id}"
     assert export.location == f"{exports_dir.as_uri()}/{export.folder}"
     folder = exports_dir / export.folder
@@ -175,7 +161,7 @@ async def test_offboard_now_exports_then_offboards_with_a_manifest(
     assert [i["amount"] for i in invoices] == ["49.00"]
     timeline = (folder / "tenant-api/timeline.jsonl").read_text().splitlines()
     assert "tenant.provisioning_requested" in [json.loads(line)["type"] for line in timeline]
-    listed = (await client.get(f"{url}/exports", headers=admin)).json()
+    listed = (await desk.client.get(f"{url}/exports", headers=admin)).json()
     assert [(e["id"], e["status"]) for e in listed["items"]] == [(str(export.export_id), "WRITING")]
 
     # The provisioner's part, as it would write it into the same folder.
@@ -217,36 +203,31 @@ async def test_offboard_now_exports_then_offboards_with_a_manifest(
     for entry in manifest["files"]:
         data = (folder / entry["path"]).read_bytes()
         assert (hashlib.sha256(data).hexdigest(), len(data)) == (entry["sha256"], entry["size"])
-    assert (await tenant_json(client, token, saga.tenant_id))["status"] == "OFFBOARDED"
+    assert await desk.status(saga.tenant_id) == "OFFBOARDED"
 
-    mine = bearer(token("tenant", tenant_id=saga.tenant_id))
-    (done,) = (await client.get(f"{url}/exports", headers=mine)).json()["items"]
+    mine = desk.own(saga.tenant_id)
+    (done,) = (await desk.client.get(f"{url}/exports", headers=mine)).json()["items"]
     assert (done["status"], done["location"]) == ("COMPLETE", export.location)
     assert done["manifest"] == f"{export.location}/MANIFEST.json"
     assert {f["path"]: f["sha256"] for f in done["files"]}["MANIFEST.json"] == hashlib.sha256(
         (folder / "MANIFEST.json").read_bytes()
     ).hexdigest()
-    other = bearer(token("tenant", tenant_id=uuid.uuid4()))
-    assert (await client.get(f"{url}/exports", headers=other)).status_code == 404
-    operator = bearer(token("operator"))
-    assert (await client.get(f"{url}/exports", headers=operator)).status_code == 403
+    other = desk.own(uuid.uuid4())
+    assert (await desk.client.get(f"{url}/exports", headers=other)).status_code == 404
+    operator = bearer(desk.token("operator"))
+    assert (await desk.client.get(f"{url}/exports", headers=operator)).status_code == 403
 
 
 async def test_two_due_jobs_racing_start_each_offboarding_once(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    active: Provisioning,
-    event_tap: Any,
-    sql: Sql,
+    desk: Desk, app: FastAPI, active: Provisioning, event_tap: Any
 ) -> None:
     tap = await event_tap("tenant.offboarding_requested")
-    admin = bearer(token("admin"))
+    admin = desk.admin
     sagas = await asyncio.gather(*(active() for _ in range(5)))
     mine = [s.tenant_id for s in sagas]
     for tenant_id in mine:
-        assert (await client.delete(f"/tenants/{tenant_id}", headers=admin)).status_code == 202
-    await due_within_the_hour(sql, mine)
+        assert (await desk.client.delete(f"/tenants/{tenant_id}", headers=admin)).status_code == 202
+    await due_within_the_hour(desk.sql, mine)
     runtime: ServiceRuntime = app.state.runtime
     later = datetime.now(UTC) + timedelta(hours=2)
 
@@ -276,35 +257,31 @@ async def test_two_due_jobs_racing_start_each_offboarding_once(
         (requested,) = await tenant_event(tap, "tenant.offboarding_requested", tenant_id)
         assert requested.actor is None  # the grace ended: nobody asked just now
         assert requested.data.export is not None
-        assert await status_is(client, token, tenant_id, "DEPROVISIONING")
+        assert await desk.status(tenant_id) == "DEPROVISIONING"
 
 
 async def test_a_refused_export_changes_nothing(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    active: Provisioning,
-    event_tap: Any,
-    exports_dir: Path,
-    sql: Sql,
+    desk: Desk, app: FastAPI, active: Provisioning, event_tap: Any, exports_dir: Path
 ) -> None:
     tap = await event_tap("tenant.offboarding_requested")
-    admin = bearer(token("admin"))
+    admin = desk.admin
     saga = await active()
-    key = (await tenant_json(client, token, saga.tenant_id))["key"]
+    key = (await desk.tenant(saga.tenant_id))["key"]
     # A file where the tenant's export folder must go: no write can succeed, root or not.
     in_the_way = exports_dir / f"{key}-{saga.tenant_id}"
     in_the_way.parent.mkdir(parents=True, exist_ok=True)
     in_the_way.write_text("in the way")
     url = f"/tenants/{saga.tenant_id}"
 
-    refused = assert_problem(await client.delete(url, params={"now": "true"}, headers=admin), 503)
+    refused = assert_problem(
+        await desk.client.delete(url, params={"now": "true"}, headers=admin), 503
+    )
     assert "export" in refused["detail"]
-    assert await status_is(client, token, saga.tenant_id, "ACTIVE")
+    assert await desk.status(saga.tenant_id) == "ACTIVE"
 
     # Scheduled, then due: the job leaves it scheduled and tries again next round.
-    assert (await client.delete(url, headers=admin)).status_code == 202
-    await due_within_the_hour(sql, [saga.tenant_id])
+    assert (await desk.client.delete(url, headers=admin)).status_code == 202
+    await due_within_the_hour(desk.sql, [saga.tenant_id])
     runtime: ServiceRuntime = app.state.runtime
     async with runtime.uow() as uow:
         started, due = await start_due_once(
@@ -313,7 +290,7 @@ async def test_a_refused_export_changes_nothing(
         await uow.commit()
     assert saga.tenant_id not in started
     assert due >= 1
-    assert await status_is(client, token, saga.tenant_id, "OFFBOARDING_SCHEDULED")
-    exports = (await client.get(f"{url}/exports", headers=admin)).json()
+    assert await desk.status(saga.tenant_id) == "OFFBOARDING_SCHEDULED"
+    exports = (await desk.client.get(f"{url}/exports", headers=admin)).json()
     assert exports["count"] == 0
     assert [e for e in tap.received if e.tenant_id == saga.tenant_id] == []

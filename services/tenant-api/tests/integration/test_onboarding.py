@@ -11,7 +11,7 @@ import httpx
 from shared_schemas.events import LeadVerified
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 
 Sql = Callable[..., Awaitable[list[Any]]]
 

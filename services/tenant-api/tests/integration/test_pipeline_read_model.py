@@ -13,7 +13,7 @@ import httpx
 
 from shared_schemas import Envelope
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 from ..saga import FakeProvisioner, Sql, at, eventually, processed  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]

@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanKind
 from service_kit.runtime import ServiceRuntime
 from tenant_api.pipeline.sweeper import sweep_once
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 from ..saga import Sql  # type: ignore[import-not-found]
 
 TRACE_ID = "a3ce929d0e0e47364bf92f3577b34da6"

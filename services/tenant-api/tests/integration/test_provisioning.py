@@ -11,36 +11,26 @@ import httpx
 from service_kit_testing import TestInfra
 from shared_schemas.events import LeadVerified, PlanFacts, Tier
 
-from ..conftest import bearer  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, at, eventually, processed, tenant_event  # type: ignore[import-not-found]
+from ..desk import Desk  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, at, processed, tenant_event  # type: ignore[import-not-found]
 
 NewTenant = Callable[..., Awaitable[dict[str, Any]]]
-Provisioning = Callable[..., Awaitable[FakeProvisioner]]
-
-
-async def status_of(client: httpx.AsyncClient, admin: dict[str, str], tenant_id: Any) -> str:
-    response = await client.get(f"/tenants/{tenant_id}", headers=admin)
-    status: str = response.json()["status"]
-    return status
 
 
 async def test_provision_answers_202_and_requests_a_pipeline_with_the_plan_facts(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    new_tenant: NewTenant,
-    event_tap: Any,
-    sql: Sql,
+    desk: Desk, new_tenant: NewTenant, event_tap: Any
 ) -> None:
     tap = await event_tap("tenant.provisioning_requested")
     tenant = await new_tenant(tier="silo")
     assert tenant["planId"] == "standard"
-    admin = bearer(token("admin"))
-    response = await client.post(f"/tenants/{tenant['id']}/provision", headers=admin)
+    admin = desk.admin
+    response = await desk.client.post(f"/tenants/{tenant['id']}/provision", headers=admin)
     assert response.status_code == 202, response.text
     body = response.json()
     assert body["status"] == "PROVISIONING"
     pipeline_id = body["pipelineId"]
-    assert await status_of(client, admin, tenant["id"]) == "PROVISIONING"
+    assert await desk.status(tenant["id"]) == "PROVISIONING"
 
     (event,) = await tenant_event(tap, "tenant.provisioning_requested", tenant["id"])
     assert str(event.correlation_id) == pipeline_id
@@ -64,7 +54,7 @@ async def test_provision_answers_202_and_requests_a_pipeline_with_the_plan_facts
     assert d.requested_by == "test:admin"
     assert d.contact.email == "bill@initech.example"
 
-    pipeline = await client.get(f"/tenants/{tenant['id']}/pipeline", headers=admin)
+    pipeline = await desk.client.get(f"/tenants/{tenant['id']}/pipeline", headers=admin)
     assert pipeline.status_code == 200
     assert pipeline.json()["id"] == pipeline_id
     assert (pipeline.json()["run"], pipeline.json()["status"]) == (1, "RUNNING")
@@ -119,23 +109,19 @@ async def test_the_onboarding_lead_may_provision_its_own_tenant_only(
 
 
 async def test_refused_transitions_are_409_and_change_nothing(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    new_tenant: NewTenant,
-    provisioning: Provisioning,
-    sql: Sql,
+    desk: Desk, new_tenant: NewTenant
 ) -> None:
-    admin = bearer(token("admin"))
+    admin = desk.admin
     pending = await new_tenant()
-    running = await provisioning()
+    running = await desk.provisioning()
 
     async def snapshot(tenant_id: Any) -> tuple[Any, ...]:
-        tenant = (await client.get(f"/tenants/{tenant_id}", headers=admin)).json()
-        pipelines = await sql(
+        tenant = await desk.tenant(tenant_id)
+        pipelines = await desk.sql(
             "SELECT id, status FROM tenant_api.pipelines WHERE tenant_id = :t ORDER BY run",
             t=tenant_id,
         )
-        outbox = await sql(
+        outbox = await desk.sql(
             "SELECT id FROM tenant_api.outbox WHERE headers->>'x-tenant-id' = :t ORDER BY id",
             t=str(tenant_id),
         )
@@ -151,60 +137,51 @@ async def test_refused_transitions_are_409_and_change_nothing(
     ]
     for tenant_id, action in cases:
         before = await snapshot(tenant_id)
-        response = await client.post(f"/tenants/{tenant_id}/{action}", headers=admin)
+        response = await desk.client.post(f"/tenants/{tenant_id}/{action}", headers=admin)
         assert response.status_code == 409, (action, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["type"].endswith("invalid-transition")
         assert await snapshot(tenant_id) == before, action
     before = await snapshot(running.tenant_id)
-    deleting = await client.delete(f"/tenants/{running.tenant_id}", headers=admin)
+    deleting = await desk.client.delete(f"/tenants/{running.tenant_id}", headers=admin)
     assert deleting.status_code == 409
     assert await snapshot(running.tenant_id) == before
 
-    missing = await client.post(f"/tenants/{uuid.uuid4()}/provision", headers=admin)
+    missing = await desk.client.post(f"/tenants/{uuid.uuid4()}/provision", headers=admin)
     assert missing.status_code == 404
 
 
 async def test_completed_makes_the_tenant_active_and_announces_it(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    event_tap: Any,
-    sql: Sql,
+    desk: Desk, event_tap: Any
 ) -> None:
     tap = await event_tap("tenant.activated")
-    saga = await provisioning()
+    saga = await desk.provisioning()
     completed = saga.completed("https://initech.app.example")
     await saga.publish(completed)
     (event,) = await tenant_event(tap, "tenant.activated", saga.tenant_id)
     assert event.data.app_url == "https://initech.app.example"
     assert event.data.contact.email == "bill@initech.example"
     assert event.causation_id == completed.id
-    admin = bearer(token("admin"))
-    assert await status_of(client, admin, saga.tenant_id) == "ACTIVE"
-    pipeline = (await client.get(f"/tenants/{saga.tenant_id}/pipeline", headers=admin)).json()
+    assert await desk.status(saga.tenant_id) == "ACTIVE"
+    pipeline = await desk.pipeline(saga.tenant_id)
     assert pipeline["status"] == "SUCCEEDED"
     assert pipeline["finishedAt"] is not None
 
     # A late outcome (even a contradicting one) changes nothing once the tenant moved on.
     late = saga.failed_pipeline("billing", "too late")
     await saga.publish(late, saga.completed())
-    await processed(sql, "pipeline-outcomes", [late])
-    assert await status_of(client, admin, saga.tenant_id) == "ACTIVE"
-    again = (await client.get(f"/tenants/{saga.tenant_id}/pipeline", headers=admin)).json()
+    await processed(desk.sql, "pipeline-outcomes", [late])
+    assert await desk.status(saga.tenant_id) == "ACTIVE"
+    again = await desk.pipeline(saga.tenant_id)
     assert again == pipeline
 
 
 async def test_failed_then_retry_starts_run_2_and_ignores_the_old_pipeline(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    event_tap: Any,
-    sql: Sql,
+    desk: Desk, event_tap: Any
 ) -> None:
     tap = await event_tap("tenant.provisioning_failed", "tenant.provisioning_requested")
-    admin = bearer(token("admin"))
-    first = await provisioning()
+    admin = desk.admin
+    first = await desk.provisioning()
     await first.publish(
         first.started("preflight", 1, at(0)),
         first.failed("preflight", 1, at(1), "key reserved", will_retry=False),
@@ -214,15 +191,15 @@ async def test_failed_then_retry_starts_run_2_and_ignores_the_old_pipeline(
     assert (failed.data.step, failed.data.reason) == ("preflight", "key reserved")
     assert failed.data.pipeline_id == first.pipeline_id
     assert failed.data.contact.email == "bill@initech.example"
-    assert await status_of(client, admin, first.tenant_id) == "PROVISION_FAILED"
-    old = (await client.get(f"/tenants/{first.tenant_id}/pipeline", headers=admin)).json()
+    assert await desk.status(first.tenant_id) == "PROVISION_FAILED"
+    old = await desk.pipeline(first.tenant_id)
     assert (old["status"], old["failureStep"], old["failureReason"]) == (
         "FAILED",
         "preflight",
         "key reserved",
     )
 
-    retry = await client.post(f"/tenants/{first.tenant_id}/provision", headers=admin)
+    retry = await desk.client.post(f"/tenants/{first.tenant_id}/provision", headers=admin)
     assert retry.status_code == 202, retry.text
     second = FakeProvisioner(first.infra, first.tenant_id, uuid.UUID(retry.json()["pipelineId"]))
     assert second.pipeline_id != first.pipeline_id
@@ -236,27 +213,19 @@ async def test_failed_then_retry_starts_run_2_and_ignores_the_old_pipeline(
         first.completed(),
     ]
     await first.publish(*stale)
-    await processed(sql, "pipeline-steps", stale[:2])
-    await processed(sql, "pipeline-outcomes", stale[2:])
-    current = (await client.get(f"/tenants/{first.tenant_id}/pipeline", headers=admin)).json()
+    await processed(desk.sql, "pipeline-steps", stale[:2])
+    await processed(desk.sql, "pipeline-outcomes", stale[2:])
+    current = await desk.pipeline(first.tenant_id)
     assert (current["id"], current["run"], current["status"], current["steps"]) == (
         str(second.pipeline_id),
         2,
         "RUNNING",
         [],
     )
-    assert await status_of(client, admin, first.tenant_id) == "PROVISIONING"
+    assert await desk.status(first.tenant_id) == "PROVISIONING"
 
     await second.publish(second.completed())
-    await eventually(
-        lambda: _status_is(client, admin, first.tenant_id, "ACTIVE"), what="tenant ACTIVE"
-    )
-
-
-async def _status_is(
-    client: httpx.AsyncClient, admin: dict[str, str], tenant_id: Any, status: str
-) -> bool:
-    return await status_of(client, admin, tenant_id) == status
+    await desk.reaches(first.tenant_id, "ACTIVE")
 
 
 async def test_unknown_plan_is_422_and_plans_are_listed(

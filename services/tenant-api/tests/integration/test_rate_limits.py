@@ -23,8 +23,7 @@ from service_kit_testing import TestInfra, delete_exchange, free_port
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
-from ..gateway import NO_LEAD_VERIFIER, gateway_settings  # type: ignore[import-not-found]
+from ..gateway import NO_LEAD_VERIFIER, bearer, gateway_settings  # type: ignore[import-not-found]
 
 SIGN_UP = {
     "firstName": "Ada",

@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 
 from tenant_api.pipeline.metrics import refresh_pipelines_gauge
 
-from ..saga import FakeProvisioner, Sql, eventually, processed  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, Sql, activate, eventually, processed  # type: ignore[import-not-found]
 
 Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 
@@ -82,10 +82,7 @@ async def test_a_pipeline_the_sweeper_timed_out_ends_with_outcome_timeout(
 async def test_pipelines_gauge_counts_pipelines_by_status(
     app: FastAPI, provisioning: Provisioning, sql: Sql
 ) -> None:
-    saga = await provisioning()
-    done = saga.completed()
-    await saga.publish(done)
-    await processed(sql, "pipeline-outcomes", [done])
+    await activate(await provisioning(), sql)
     await provisioning()  # and one still running
 
     counts = await refresh_pipelines_gauge(app.state.runtime)

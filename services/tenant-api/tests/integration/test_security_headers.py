@@ -14,8 +14,7 @@ from service_kit_testing import TestInfra
 from tenant_api.app import create_app
 from tenant_api.security import API_CSP
 
-from ..conftest import bearer  # type: ignore[import-not-found]
-from ..gateway import gateway_settings  # type: ignore[import-not-found]
+from ..gateway import bearer, gateway_settings  # type: ignore[import-not-found]
 
 ALLOWED = "https://console.example"
 

@@ -14,7 +14,7 @@ from service_kit_testing import TestInfra, served
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 from .test_rate_limits import SIGN_UP, assert_limited, limited, token_for
 
 PROBLEM = "application/problem+json"

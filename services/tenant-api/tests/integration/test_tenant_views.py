@@ -3,36 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 from redis.asyncio import Redis
 
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, at, processed  # type: ignore[import-not-found]
+from ..desk import Desk  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
+from ..saga import FakeProvisioner, at, processed  # type: ignore[import-not-found]
 
-Provisioning = Callable[..., Awaitable[FakeProvisioner]]
 
-
-async def test_invoices_are_recorded_once_and_listed(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    sql: Sql,
-) -> None:
-    saga = await provisioning()
+async def test_invoices_are_recorded_once_and_listed(desk: Desk) -> None:
+    saga = await desk.provisioning()
     invoice = saga.invoice("49.00")
     await saga.publish(invoice, invoice)
     orphan = FakeProvisioner(saga.infra, uuid.uuid4(), uuid.uuid4()).invoice()
     await saga.publish(orphan)
-    await processed(sql, "invoices", [invoice, orphan])
+    await processed(desk.sql, "invoices", [invoice, orphan])
 
-    own = bearer(token("tenant", tenant_id=saga.tenant_id))
-    for headers in (own, bearer(token("operator")), bearer(token("admin"))):
-        response = await client.get(f"/tenants/{saga.tenant_id}/invoices", headers=headers)
+    own = desk.own(saga.tenant_id)
+    for headers in (own, bearer(desk.token("operator")), desk.admin):
+        response = await desk.client.get(f"/tenants/{saga.tenant_id}/invoices", headers=headers)
         assert response.status_code == 200
         assert response.json() == {
             "items": [
@@ -53,67 +45,55 @@ async def test_invoices_are_recorded_once_and_listed(
             "count": 1,
         }
     assert (
-        await sql("SELECT id FROM tenant_api.invoices WHERE id = :i", i=orphan.data.invoice_id)
+        await desk.sql("SELECT id FROM tenant_api.invoices WHERE id = :i", i=orphan.data.invoice_id)
         == []
     )
 
 
 async def test_another_tenants_token_sees_nothing(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    settings: TenantApiSettings,
-    redis: Redis,
-    sql: Sql,
+    desk: Desk, settings: TenantApiSettings, redis: Redis
 ) -> None:
-    saga = await provisioning()
+    saga = await desk.provisioning()
     invoice = saga.invoice()
     await saga.publish(saga.started("preflight", 1, at(0)), invoice)
-    await processed(sql, "invoices", [invoice])
+    await processed(desk.sql, "invoices", [invoice])
     await saga.publish(saga.completed())
     issued = saga.key_issued("cp_secret_2")
     await saga.publish(issued)
-    await processed(sql, "api-keys", [issued])
+    await processed(desk.sql, "api-keys", [issued])
 
-    stranger = bearer(token("tenant", tenant_id=uuid.uuid4()))
+    stranger = desk.own(uuid.uuid4())
     for path in ("pipeline", "events", "invoices", "api-key"):
-        response = await client.get(f"/tenants/{saga.tenant_id}/{path}", headers=stranger)
+        response = await desk.client.get(f"/tenants/{saga.tenant_id}/{path}", headers=stranger)
         assert response.status_code == 404, path
         assert response.headers["content-type"] == "application/problem+json"
     # The stranger did not consume it.
     assert (
-        await sql(
+        await desk.sql(
             "SELECT 1 FROM tenant_api.api_key_handovers WHERE api_key_id = :k",
             k=issued.data.api_key_id,
         )
         != []
     )
 
-    own = bearer(token("tenant", tenant_id=saga.tenant_id))
+    own = desk.own(saga.tenant_id)
     for path in ("pipeline", "events", "invoices"):
-        response = await client.get(f"/tenants/{saga.tenant_id}/{path}", headers=own)
+        response = await desk.client.get(f"/tenants/{saga.tenant_id}/{path}", headers=own)
         assert response.status_code == 200, path
-    lead = bearer(token("lead", lead_id=uuid.uuid4()))
-    response = await client.get(f"/tenants/{saga.tenant_id}/pipeline", headers=lead)
+    lead = bearer(desk.token("lead", lead_id=uuid.uuid4()))
+    response = await desk.client.get(f"/tenants/{saga.tenant_id}/pipeline", headers=lead)
     assert response.status_code == 403
     for path in ("pipeline", "events", "invoices"):
-        missing = await client.get(
-            f"/tenants/{uuid.uuid4()}/{path}", headers=bearer(token("admin"))
-        )
+        missing = await desk.client.get(f"/tenants/{uuid.uuid4()}/{path}", headers=desk.admin)
         assert missing.status_code == 404, path
 
 
-async def test_timeline_pages_oldest_first(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    sql: Sql,
-) -> None:
-    saga = await provisioning()
+async def test_timeline_pages_oldest_first(desk: Desk) -> None:
+    saga = await desk.provisioning()
     steps = [saga.started(f"step{i}", 1, at(i)) for i in range(5)]
     await saga.publish(*steps)
-    await processed(sql, "timeline", steps)
-    admin = bearer(token("admin"))
+    await processed(desk.sql, "timeline", steps)
+    admin = desk.admin
     url = f"/tenants/{saga.tenant_id}/events"
 
     seen: list[dict[str, Any]] = []
@@ -121,13 +101,13 @@ async def test_timeline_pages_oldest_first(
     pages = 0
     while True:
         params: dict[str, Any] = {"limit": 2, **({"after": cursor} if cursor else {})}
-        page = (await client.get(url, params=params, headers=admin)).json()
+        page = (await desk.client.get(url, params=params, headers=admin)).json()
         seen.extend(page["items"])
         pages += 1
         cursor = page["nextCursor"]
         if cursor is None:
             break
-    everything = (await client.get(url, params={"limit": 200}, headers=admin)).json()
+    everything = (await desk.client.get(url, params={"limit": 200}, headers=admin)).json()
     assert everything["nextCursor"] is None
     assert seen == everything["items"]
     assert pages == (len(seen) + 1) // 2  # no empty last page
@@ -138,6 +118,6 @@ async def test_timeline_pages_oldest_first(
     assert times == sorted(times)
 
     for bad in ({"limit": 201}, {"limit": 0}, {"after": "not-a-cursor"}):
-        response = await client.get(url, params=bad, headers=admin)
+        response = await desk.client.get(url, params=bad, headers=admin)
         assert response.status_code == 422, bad
         assert response.headers["content-type"] == "application/problem+json"

@@ -4,21 +4,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..desk import Desk  # type: ignore[import-not-found]
 from ..gateway import gateway_settings  # type: ignore[import-not-found]
-from ..saga import FakeProvisioner, Sql, eventually, processed, tenant_event  # type: ignore[import-not-found]
-
-Provisioning = Callable[..., Awaitable[FakeProvisioner]]
+from ..saga import eventually, processed, tenant_event  # type: ignore[import-not-found]
 
 
 @pytest.fixture
@@ -31,22 +27,17 @@ def settings(infra: TestInfra) -> TenantApiSettings:
 
 
 async def test_a_stale_pipeline_times_out_once_and_fails_on_the_answer(
-    client: httpx.AsyncClient,
-    token: Callable[..., str],
-    provisioning: Provisioning,
-    event_tap: Any,
-    sql: Sql,
+    desk: Desk, event_tap: Any
 ) -> None:
     tap = await event_tap("tenant.provisioning_timed_out", "tenant.provisioning_failed")
-    admin = bearer(token("admin"))
-    stale, busy = await provisioning(), await provisioning()
+    stale, busy = await desk.provisioning(), await desk.provisioning()
     progress = busy.started("preflight", 1, datetime.now(UTC) + timedelta(minutes=5))
     await busy.publish(progress)
-    await processed(sql, "pipeline-steps", [progress])
+    await processed(desk.sql, "pipeline-steps", [progress])
 
     (timed_out,) = await tenant_event(tap, "tenant.provisioning_timed_out", stale.tenant_id)
     assert timed_out.data.pipeline_id == stale.pipeline_id
-    pipeline = (await client.get(f"/tenants/{stale.tenant_id}/pipeline", headers=admin)).json()
+    pipeline = await desk.pipeline(stale.tenant_id)
     assert pipeline["status"] == "TIMING_OUT"
     await asyncio.sleep(1.0)  # several more sweeps: still one event, and none for `busy`
     assert [e.tenant_id for e in tap.received if e.type == timed_out.type].count(
@@ -59,10 +50,9 @@ async def test_a_stale_pipeline_times_out_once_and_fails_on_the_answer(
     assert failed.data.reason == "timeout"
 
     async def failed_pipeline() -> dict[str, Any] | None:
-        body = (await client.get(f"/tenants/{stale.tenant_id}/pipeline", headers=admin)).json()
+        body = await desk.pipeline(stale.tenant_id)
         return body if body["status"] == "FAILED" else None
 
     done = await eventually(failed_pipeline, what="pipeline FAILED")
     assert (done["failureStep"], done["failureReason"]) == ("infrastructure", "timeout")
-    tenant = (await client.get(f"/tenants/{stale.tenant_id}", headers=admin)).json()
-    assert tenant["status"] == "PROVISION_FAILED"
+    assert await desk.status(stale.tenant_id) == "PROVISION_FAILED"

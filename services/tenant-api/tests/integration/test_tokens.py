@@ -29,7 +29,7 @@ from service_kit_testing import TestInfra
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import bearer  # type: ignore[import-not-found]
+from ..gateway import bearer  # type: ignore[import-not-found]
 
 PROBLEM = "application/problem+json"
 
@@ -212,6 +212,14 @@ def jwks_server() -> Iterator[JwksServer]:
 
 
 @pytest.fixture
+def key_a(jwks_server: JwksServer) -> rsa.RSAPrivateKey:
+    """The provider's signing key, at first the only one its JWKS publishes (kid "A")."""
+    key = new_rsa_key()
+    jwks_server.keys = [jwk(key, "A")]
+    return key
+
+
+@pytest.fixture
 def rs_settings(infra: TestInfra, jwks_server: JwksServer) -> TenantApiSettings:
     settings: TenantApiSettings = infra.settings(
         TenantApiSettings,
@@ -224,10 +232,12 @@ def rs_settings(infra: TestInfra, jwks_server: JwksServer) -> TenantApiSettings:
 
 
 async def test_rs256_key_rotation_is_picked_up_without_a_restart(
-    rs_settings: TenantApiSettings, jwks_server: JwksServer, migrated: None
+    rs_settings: TenantApiSettings,
+    jwks_server: JwksServer,
+    key_a: rsa.RSAPrivateKey,
+    migrated: None,
 ) -> None:
-    key_a, key_b = new_rsa_key(), new_rsa_key()
-    jwks_server.keys = [jwk(key_a, "A")]
+    key_b = new_rsa_key()
     claims = claims_for(rs_settings)
     async with gateway(rs_settings) as client:
         assert (
@@ -250,41 +260,40 @@ async def test_rs256_key_rotation_is_picked_up_without_a_restart(
 
 
 async def test_unknown_kids_refetch_at_most_once_per_interval(
-    rs_settings: TenantApiSettings, jwks_server: JwksServer, migrated: None
+    rs_settings: TenantApiSettings,
+    jwks_server: JwksServer,
+    key_a: rsa.RSAPrivateKey,
+    migrated: None,
 ) -> None:
-    key = new_rsa_key()
-    jwks_server.keys = [jwk(key, "A")]
     claims = claims_for(rs_settings)
     async with gateway(rs_settings) as client:
         assert (
-            await client.get("/plans", headers=bearer(rs256(key, "A", claims)))
+            await client.get("/plans", headers=bearer(rs256(key_a, "A", claims)))
         ).status_code == 200
         await asyncio.sleep(0.6)
         for n in range(5):
-            await expect_401(client, rs256(key, f"made-up-{n}", claims))
+            await expect_401(client, rs256(key_a, f"made-up-{n}", claims))
         assert jwks_server.requests == 2  # the first unknown kid refetched; the rest waited
 
 
 async def test_rs256_confusion_and_malformed_tokens_are_401(
-    rs_settings: TenantApiSettings, jwks_server: JwksServer, migrated: None
+    rs_settings: TenantApiSettings, key_a: rsa.RSAPrivateKey, migrated: None
 ) -> None:
-    key = new_rsa_key()
-    jwks_server.keys = [jwk(key, "A")]
     claims = claims_for(rs_settings)
     async with gateway(rs_settings) as client:
         # HS256 "signed" with the provider's public key as the HMAC secret: the classic confusion.
-        await expect_401(client, forge({"alg": "HS256", "kid": "A"}, claims, public_pem(key)))
+        await expect_401(client, forge({"alg": "HS256", "kid": "A"}, claims, public_pem(key_a)))
         # A token signed with JWT_SECRET (HS256) is not accepted once RS256 is configured.
         secret = rs_settings.jwt_secret.get_secret_value()
         await expect_401(client, jwt.encode(claims, secret, "HS256", headers={"kid": "A"}))
         await expect_401(client, forge({"alg": "none", "kid": "A"}, claims, None))
-        await expect_401(client, rs256(key, None, claims))  # no kid
-        await expect_401(client, rs256(key, "A", claims_for(rs_settings, exp=1)))
-        await expect_401(client, rs256(key, "A", claims_for(rs_settings, aud="another-api")))
-        header, _, signature = rs256(key, "A", claims).split(".")
+        await expect_401(client, rs256(key_a, None, claims))  # no kid
+        await expect_401(client, rs256(key_a, "A", claims_for(rs_settings, exp=1)))
+        await expect_401(client, rs256(key_a, "A", claims_for(rs_settings, aud="another-api")))
+        header, _, signature = rs256(key_a, "A", claims).split(".")
         elevated = b64(json.dumps(claims_for(rs_settings, sub="someone-else")).encode())
         await expect_401(client, f"{header}.{elevated}.{signature}")
-        good = rs256(key, "A", claims)
+        good = rs256(key_a, "A", claims)
         assert (await client.get("/plans", headers=bearer(good))).status_code == 200
 
 

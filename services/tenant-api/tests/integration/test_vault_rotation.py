@@ -20,12 +20,8 @@ from service_kit_testing import TestInfra, delete_exchange, sql_runner
 from tenant_api.cli.vault import ACTOR, rotate
 from tenant_api.settings import TenantApiSettings
 
-from ..conftest import SERVICE_DIR, bearer  # type: ignore[import-not-found]
-from ..gateway import (  # type: ignore[import-not-found]
-    gateway,  # type: ignore[import-not-found]
-    gateway_settings,
-    tenantctl,
-)
+from ..conftest import SERVICE_DIR  # type: ignore[import-not-found]
+from ..gateway import bearer, gateway, gateway_settings, tenantctl  # type: ignore[import-not-found]
 from ..vault import Sql, audit_trail, master_key  # type: ignore[import-not-found]
 
 Secrets = dict[tuple[str, str], dict[str, str]]
