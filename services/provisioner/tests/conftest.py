@@ -31,16 +31,25 @@ def exports_dir(tmp_path: Path) -> Path:
     return tmp_path / "exports"
 
 
-@pytest.fixture
-def settings(infra: TestInfra, exports_dir: Path) -> ProvisionerSettings:
-    return infra.settings(
+def provisioner_settings(
+    infra: TestInfra, exports_dir: Path, **overrides: Any
+) -> ProvisionerSettings:
+    """The provisioner as the tests run it (manual driver, quick retries), then `overrides`."""
+    settings: ProvisionerSettings = infra.settings(
         ProvisionerSettings,
         pipeline_driver="manual",
         provisioner_step_attempts=2,
         provisioner_step_retry_base=0.05,
         provisioner_poll_interval=0.05,
         export_url=exports_dir.as_uri(),
+        **overrides,
     )
+    return settings
+
+
+@pytest.fixture
+def settings(infra: TestInfra, exports_dir: Path) -> ProvisionerSettings:
+    return provisioner_settings(infra, exports_dir)
 
 
 @pytest.fixture

@@ -30,7 +30,12 @@ from shared_schemas.events import (
     identity_client_binding,
 )
 
-from ..conftest import STANDARD, Provisioned, request  # type: ignore[import-not-found]
+from ..conftest import (  # type: ignore[import-not-found]
+    STANDARD,
+    Provisioned,
+    provisioner_settings,  # type: ignore[import-not-found]
+    request,
+)
 
 REGISTERED = "tenant.identity_client_registered"
 REMOVED = "tenant.identity_client_removed"
@@ -42,13 +47,9 @@ def settings(
     infra: TestInfra, exports_dir: Path, oidc_provider: IdentityProvider
 ) -> ProvisionerSettings:
     """The provisioner with the test provider configured (so IDENTITY_DRIVER is oidc-dcr)."""
-    return infra.settings(
-        ProvisionerSettings,
-        pipeline_driver="manual",
-        provisioner_step_attempts=2,
-        provisioner_step_retry_base=0.05,
-        provisioner_poll_interval=0.05,
-        export_url=exports_dir.as_uri(),
+    return provisioner_settings(
+        infra,
+        exports_dir,
         oidc_issuer=oidc_provider.issuer,
         identity_initial_access_token=oidc_provider.initial_access_token,
     )
