@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -34,6 +34,8 @@ from shared_schemas.events import (
     TenantProvisioningFailedData,
     verification_link_binding,
 )
+
+TenantEvent = TypeVar("TenantEvent", TenantActivated, TenantProvisioningFailed, TenantOffboarded)
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="notifier")
@@ -95,12 +97,18 @@ async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> No
 
 
 @pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    """A real SMTP server in this process, on a free port of 127.0.0.1."""
+async def smtp(request: pytest.FixtureRequest) -> AsyncIterator[SmtpSink]:
+    """A real SMTP server in this process, on a free port of 127.0.0.1.
+
+    It offers SMTPUTF8 only to a test that asks, with `indirect` parametrization to True.
+    """
+    smtputf8 = bool(getattr(request, "param", False))
     sink = SmtpSink()
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(sink, hostname="smtp.test", loop=loop), "127.0.0.1", 0
+        lambda: SMTP(sink, hostname="smtp.test", loop=loop, enable_SMTPUTF8=smtputf8),
+        "127.0.0.1",
+        0,
     )
     sink.port = server.sockets[0].getsockname()[1]
     yield sink
@@ -188,56 +196,55 @@ def make_contact(**over: Any) -> Contact:
     return Contact(**values)
 
 
-def make_tenant_activated(**data: Any) -> TenantActivated:
-    tenant_id = uuid.uuid4()
-    values: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "key": f"t{uuid.uuid4().hex[:8]}",
-        "name": "Compiler Works",
-        "app_url": "https://compiler.app.example",
-        "contact": make_contact(),
-    }
-    values.update(data)
-    return TenantActivated.build(
-        TenantActivatedData(**values),
+def _from_tenant_api(
+    event_cls: type[TenantEvent],
+    data_cls: Callable[..., Any],
+    values: dict[str, Any],
+    data: dict[str, Any],
+    *,
+    correlation_id: uuid.UUID | None = None,
+) -> TenantEvent:
+    """A tenant's event as tenant-api publishes it: `values` with the test's `data` laid over,
+    the contact a new one unless given."""
+    built = data_cls(**{"contact": make_contact(), **values, **data})
+    return event_cls.build(
+        built,
         producer="tenant-api",
-        correlation_id=uuid.uuid4(),
-        tenant_id=tenant_id,
+        correlation_id=correlation_id or uuid.uuid4(),
+        tenant_id=built.tenant_id,
     )
 
 
+def make_tenant_activated(**data: Any) -> TenantActivated:
+    values = {
+        "tenant_id": uuid.uuid4(),
+        "key": f"t{uuid.uuid4().hex[:8]}",
+        "name": "Compiler Works",
+        "app_url": "https://compiler.app.example",
+    }
+    return _from_tenant_api(TenantActivated, TenantActivatedData, values, data)
+
+
 def make_provisioning_failed(**data: Any) -> TenantProvisioningFailed:
-    tenant_id, pipeline_id = uuid.uuid4(), uuid.uuid4()
-    values: dict[str, Any] = {
-        "tenant_id": tenant_id,
+    pipeline_id = uuid.uuid4()
+    values = {
+        "tenant_id": uuid.uuid4(),
         "pipeline_id": pipeline_id,
         "step": "credentials",
         "reason": "injected fault: credentials (psycopg.OperationalError: role missing)",
-        "contact": make_contact(),
     }
-    values.update(data)
-    return TenantProvisioningFailed.build(
-        TenantProvisioningFailedData(**values),
-        producer="tenant-api",
+    return _from_tenant_api(
+        TenantProvisioningFailed,
+        TenantProvisioningFailedData,
+        values,
+        data,
         correlation_id=pipeline_id,
-        tenant_id=tenant_id,
     )
 
 
 def make_tenant_offboarded(**data: Any) -> TenantOffboarded:
-    tenant_id = uuid.uuid4()
-    values: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "key": f"t{uuid.uuid4().hex[:8]}",
-        "contact": make_contact(),
-    }
-    values.update(data)
-    return TenantOffboarded.build(
-        TenantOffboardedData(**values),
-        producer="tenant-api",
-        correlation_id=uuid.uuid4(),
-        tenant_id=tenant_id,
-    )
+    values = {"tenant_id": uuid.uuid4(), "key": f"t{uuid.uuid4().hex[:8]}"}
+    return _from_tenant_api(TenantOffboarded, TenantOffboardedData, values, data)
 
 
 @pytest.fixture
