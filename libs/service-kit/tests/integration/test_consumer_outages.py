@@ -26,31 +26,22 @@ from service_kit_testing import (
     tcp_proxy,
     wait_for_queue_messages,
 )
+from shared_schemas.events import TenantReactivated
 
 from ..conftest import SCHEMA, KitDb  # type: ignore[import-not-found]
-from .test_consumer_runner import (  # type: ignore[import-not-found]
-    KEY,
-    RunConsumer,
-    effect_handler,
-    reactivated,
-    ready_messages,
-    run_consumer,
-)
+from .consumers import RunConsumer, effect_handler, ready_messages  # type: ignore[import-not-found]
+from .tenant_events import reactivated  # type: ignore[import-not-found]
 
-__all__ = ["run_consumer"]  # the fixture, shared with the runner's own tests
+KEY = TenantReactivated.TYPE
 
 
 @pytest.fixture
-def settings(kit_db: Any) -> ServiceSettings:
-    # Its own DLQ; tiers of 0.2 s and 0.4 s, which an outage of seconds would spend many times.
-    service: ServiceSettings = kit_db.settings.model_copy(
-        update={
-            "service_name": f"kit-outage-{uuid.uuid4().hex[:8]}",
-            "retry_delays": [0.2, 0.4],
-            "consumer_outage_tolerance": 60.0,
-        }
+def settings(settings: ServiceSettings) -> ServiceSettings:
+    # Tiers of 0.2 s and 0.4 s, which an outage of seconds would spend many times.
+    outage: ServiceSettings = settings.model_copy(
+        update={"retry_delays": [0.2, 0.4], "consumer_outage_tolerance": 60.0}
     )
-    return service
+    return outage
 
 
 @pytest.fixture

@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aio_pika
-import pytest
 import structlog
-from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from service_kit.broker import Broker
-from service_kit.consumer import ATTEMPT_HEADER, Consumer, ConsumerRunner
+from service_kit.consumer import ATTEMPT_HEADER, Consumer
 from service_kit.settings import ServiceSettings
 from service_kit.topology import dlq_name
 from service_kit_testing import TestInfra, publish_event, publish_raw, wait_for_queue_messages
 from shared_schemas import Envelope
-from shared_schemas.events import TenantReactivated, TenantRef, TenantSuspended
+from shared_schemas.events import TenantReactivated, TenantSuspended
+
+from .consumers import ObservedRunner, RunConsumer, effect_handler, ready_messages  # type: ignore[import-not-found]
+from .tenant_events import reactivated, suspended  # type: ignore[import-not-found]
 
 KEY = TenantReactivated.TYPE
 UNHANDLED_KEY = TenantSuspended.TYPE
@@ -31,92 +29,6 @@ UNHANDLED_KEY = TenantSuspended.TYPE
 
 class SimulatedCrash(Exception):
     """The process dies after the commit, before the ack."""
-
-
-class ObservedRunner(ConsumerRunner):
-    """The kit's runner, noting every delivery once the kit is done with it."""
-
-    def __init__(self, consumer: Consumer, broker: Broker, *args: Any, **kwargs: Any) -> None:
-        super().__init__(consumer, broker, *args, **kwargs)
-        self.broker = broker
-        self.deliveries: list[AbstractIncomingMessage] = []
-
-    async def handle(self, message: AbstractIncomingMessage) -> None:
-        try:
-            await super().handle(message)
-        finally:
-            self.deliveries.append(message)
-
-
-RunConsumer = Callable[..., Awaitable[ObservedRunner]]
-
-
-def reactivated() -> TenantReactivated:
-    tenant_id = uuid.uuid4()
-    return TenantReactivated.build(
-        TenantRef(tenant_id=tenant_id), producer="kit-test", correlation_id=uuid.uuid4()
-    )
-
-
-async def ready_messages(infra: TestInfra, queue: str) -> int:
-    connection = await aio_pika.connect(infra.rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        declared = await channel.declare_queue(queue, passive=True)
-        assert declared.declaration_result.message_count is not None
-        return declared.declaration_result.message_count
-
-
-@pytest.fixture
-def settings(kit_db: Any) -> ServiceSettings:
-    # A service name of its own gives each test its own DLQ.
-    service: ServiceSettings = kit_db.settings.model_copy(
-        update={"service_name": f"kit-test-{uuid.uuid4().hex[:8]}"}
-    )
-    return service
-
-
-@pytest.fixture
-async def run_consumer(
-    infra: TestInfra, kit_db: Any, settings: ServiceSettings
-) -> AsyncIterator[RunConsumer]:
-    """Start a runner on a broker connection of its own; stop it and delete its queues after."""
-    runners: list[ObservedRunner] = []
-
-    async def run(
-        consumer: Consumer,
-        *,
-        uow_factory: Callable[[], Any] | None = None,
-        settings: ServiceSettings = settings,
-        **kwargs: Any,
-    ) -> ObservedRunner:
-        broker = Broker(settings)
-        await broker.connect()
-        runner = ObservedRunner(consumer, broker, uow_factory or kit_db.uow, **kwargs)
-        runners.append(runner)
-        await runner.start()
-        return runner
-
-    yield run
-    queues: set[str] = set()
-    for runner in runners:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(runner.stop(), timeout=5.0)
-        await runner.broker.close()
-        queues.update({runner.names.main, *runner.names.retries, runner.names.dlq})
-    connection = await aio_pika.connect(infra.rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        for queue in sorted(queues):
-            await channel.queue_delete(queue)
-
-
-def effect_handler(kit_db: Any, calls: list[uuid.UUID], note: str = "done") -> Any:
-    async def handler(event: Envelope, uow: Any) -> None:
-        calls.append(event.id)
-        await kit_db.record_effect(uow, event.id, note)
-
-    return handler
 
 
 async def test_the_same_event_twice_takes_effect_once(
@@ -283,10 +195,7 @@ async def test_an_event_without_a_handler_is_dead_lettered(
         bindings=[KEY, UNHANDLED_KEY],
     )
     await run_consumer(consumer)
-    tenant_id = uuid.uuid4()
-    event = TenantSuspended.build(
-        TenantRef(tenant_id=tenant_id), producer="kit-test", correlation_id=uuid.uuid4()
-    )
+    event = suspended(reason=None)
     await publish_event(infra, event)
 
     (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=5.0)

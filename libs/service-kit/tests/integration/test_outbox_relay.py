@@ -19,23 +19,14 @@ from service_kit_testing import delete_exchange
 from shared_schemas.events import (
     TenantOffboardingRequested,
     TenantOffboardingRequestedData,
-    TenantRef,
     TenantSuspended,
 )
+
+from .tenant_events import suspended  # type: ignore[import-not-found]
 
 KEY = TenantSuspended.TYPE
 
 RelayStarter = Callable[..., OutboxRelay]
-
-
-def suspended() -> TenantSuspended:
-    tenant_id = uuid.uuid4()
-    return TenantSuspended.build(
-        TenantRef(tenant_id=tenant_id, reason="kit test"),
-        producer="kit-test",
-        correlation_id=uuid.uuid4(),
-        tenant_id=tenant_id,
-    )
 
 
 async def commit_events(kit_db: Any, events: list[Any]) -> None:
