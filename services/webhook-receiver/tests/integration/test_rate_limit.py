@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from service_kit.webhooks import new_run
-from service_kit_testing import TestInfra
+from service_kit_testing import TestInfra, asgi_client, started
 from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
 
@@ -34,11 +34,8 @@ def limited(infra: TestInfra, **overrides: Any) -> WebhookReceiverSettings:
 
 @asynccontextmanager
 async def receiver(settings: WebhookReceiverSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://webhooks") as client:
-            yield client
+    async with started(create_app(settings)) as app, asgi_client(app, "webhooks") as client:
+        yield client
 
 
 async def test_a_sender_is_limited_per_claimed_tenant_and_reset_after_the_window(
