@@ -26,6 +26,7 @@ from service_kit_testing.passwords import server_accepts_password
 from service_kit_testing.plan_facts import standard_plan
 from service_kit_testing.plans import generic_plan
 from service_kit_testing.ports import free_port, free_port_base
+from service_kit_testing.problems import assert_problem
 from service_kit_testing.processes import child_processes, stop_process, worker_processes
 from service_kit_testing.smtp import SmtpSink
 from service_kit_testing.sql import SqlRunner, sql_runner
@@ -41,6 +42,7 @@ __all__ = [
     "TcpProxy",
     "TestInfra",
     "asgi_client",
+    "assert_problem",
     "child_processes",
     "chunked",
     "delete_exchange",
