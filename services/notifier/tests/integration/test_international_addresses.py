@@ -7,7 +7,6 @@ offers SMTPUTF8, and to one that does not it fails once, recorded, and is dead-l
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,18 +14,15 @@ import pytest
 import service_kit_testing as kit
 from notifier.settings import NotifierSettings
 from service_kit.topology import dlq_name
-from shared_schemas.events import LeadCreated
+
+from ..events import lead_created, opened_link  # type: ignore[import-not-found]
 
 # The conftest's SMTP server, offering SMTPUTF8.
 WITH_SMTPUTF8 = pytest.mark.parametrize("smtp", [pytest.param(True, id="smtputf8")], indirect=True)
 
 
 async def test_an_idn_domain_goes_as_a_labels_to_a_server_without_smtputf8(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
-    opened_link: Callable[[LeadCreated], str],
+    send: kit.Publish, smtp: Any, probe: Any
 ) -> None:
     event = lead_created(email="user@bücher.example", first_name="Jürgen")
 
@@ -44,11 +40,7 @@ async def test_an_idn_domain_goes_as_a_labels_to_a_server_without_smtputf8(
 
 @WITH_SMTPUTF8
 async def test_a_non_ascii_local_part_goes_with_smtputf8_where_the_server_offers_it(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
-    opened_link: Callable[[LeadCreated], str],
+    send: kit.Publish, smtp: Any, probe: Any
 ) -> None:
     event = lead_created(email="müller@bücher.example", first_name="Jürgen")
 
@@ -65,12 +57,7 @@ async def test_a_non_ascii_local_part_goes_with_smtputf8_where_the_server_offers
 
 
 async def test_a_non_ascii_local_part_fails_once_clearly_without_smtputf8(
-    send: kit.Publish,
-    infra: kit.TestInfra,
-    settings: NotifierSettings,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
+    send: kit.Publish, infra: kit.TestInfra, settings: NotifierSettings, smtp: Any, probe: Any
 ) -> None:
     event = lead_created(email="müller@bücher.example")
     retried = probe.consumed("retried")
