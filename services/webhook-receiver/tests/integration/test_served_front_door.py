@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 
 from service_kit.webhooks import new_run
-from service_kit_testing import TestInfra, chunked, served_client
+from service_kit_testing import SqlRunner, TestInfra, chunked, served_client
 from webhook_receiver.app import create_app
 
 from ..conftest import arc_headers, callback_body, record_run  # type: ignore[import-not-found]
-from .test_callbacks import Sql, outbox_events, receipt, traced
+from .test_callbacks import outbox_events, receipt, traced
 from .test_rate_limit import limited
 
 PROBLEM = "application/problem+json"
@@ -57,7 +57,7 @@ async def test_a_trusted_proxy_names_the_sender(infra: TestInfra, migrated: None
 
 
 async def test_chunked_bodies_are_capped_and_oversized_callbacks_recorded(
-    infra: TestInfra, migrated: None, sql: Sql
+    infra: TestInfra, migrated: None, sql: SqlRunner
 ) -> None:
     settings = limited(infra, webhook_max_per_window=100)
     tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())
