@@ -19,7 +19,7 @@ def assert_problem(response: httpx.Response, status: int, slug: str, **members: 
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
-    assert problem["type"] == PROBLEM_TYPES + slug
+    assert (problem["type"], problem["status"]) == (PROBLEM_TYPES + slug, status)
     if members:
         assert problem == {"type": PROBLEM_TYPES + slug, "status": status, **members}
     return problem
