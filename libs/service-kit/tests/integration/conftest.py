@@ -44,7 +44,7 @@ async def run_consumer(
     ) -> ObservedRunner:
         broker = Broker(settings)
         await broker.connect()
-        runner = ObservedRunner(consumer, broker, uow_factory or kit_db.uow, **kwargs)
+        runner = ObservedRunner(consumer, broker, uow_factory or kit_db.uow, infra=infra, **kwargs)
         runners.append(runner)
         await runner.start()
         return runner

@@ -11,16 +11,20 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from service_kit.broker import Broker
 from service_kit.consumer import Consumer, ConsumerRunner
-from service_kit_testing import TestInfra
+from service_kit_testing import TestInfra, wait_for_queue_messages
 from shared_schemas import Envelope
 
 
 class ObservedRunner(ConsumerRunner):
-    """The kit's runner, noting every delivery once the kit is done with it."""
+    """The kit's runner, noting every delivery once the kit is done with it; its queues can be
+    looked into on this run's broker (`infra`)."""
 
-    def __init__(self, consumer: Consumer, broker: Broker, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, consumer: Consumer, broker: Broker, *args: Any, infra: TestInfra, **kwargs: Any
+    ) -> None:
         super().__init__(consumer, broker, *args, **kwargs)
         self.broker = broker
+        self.infra = infra
         self.deliveries: list[AbstractIncomingMessage] = []
 
     async def handle(self, message: AbstractIncomingMessage) -> None:
@@ -28,6 +32,16 @@ class ObservedRunner(ConsumerRunner):
             await super().handle(message)
         finally:
             self.deliveries.append(message)
+
+    async def ready(self, queue: str | None = None) -> int:
+        """How many messages wait in `queue` (its main queue unless named)."""
+        return await ready_messages(self.infra, queue or self.names.main)
+
+    async def dead_letters(self, count: int = 1, timeout: float = 10.0) -> list[Any]:
+        """Take `count` messages from its DLQ; fail if they do not come within `timeout` s."""
+        return await wait_for_queue_messages(
+            self.infra, self.names.dlq, count=count, timeout=timeout
+        )
 
 
 RunConsumer = Callable[..., Awaitable[ObservedRunner]]

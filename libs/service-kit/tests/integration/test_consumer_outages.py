@@ -18,18 +18,11 @@ from sqlalchemy import make_url, text
 from service_kit.consumer import ATTEMPT_HEADER, OUTAGE_HEADER, Consumer
 from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.settings import ServiceSettings
-from service_kit.topology import dlq_name
-from service_kit_testing import (
-    TcpProxy,
-    TestInfra,
-    publish_event,
-    tcp_proxy,
-    wait_for_queue_messages,
-)
+from service_kit_testing import TcpProxy, TestInfra, publish_event, tcp_proxy
 from shared_schemas.events import TenantReactivated
 
 from ..conftest import SCHEMA, KitDb  # type: ignore[import-not-found]
-from .consumers import RunConsumer, effect_handler, ready_messages  # type: ignore[import-not-found]
+from .consumers import ObservedRunner, RunConsumer, effect_handler  # type: ignore[import-not-found]
 from .tenant_events import reactivated  # type: ignore[import-not-found]
 
 KEY = TenantReactivated.TYPE
@@ -82,8 +75,8 @@ def sample(name: str, consumer: str) -> float:
     return REGISTRY.get_sample_value(name, {"consumer": consumer}) or 0.0
 
 
-async def _ready(infra: TestInfra, queue: str, count: int) -> bool:
-    return await ready_messages(infra, queue) == count
+async def _ready(runner: ObservedRunner, count: int) -> bool:
+    return await runner.ready() == count
 
 
 async def _has_effects(kit_db: KitDb, events: list[Any]) -> bool:
@@ -94,7 +87,6 @@ async def _has_effects(kit_db: KitDb, events: list[Any]) -> bool:
 async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_it(
     infra: TestInfra,
     kit_db: KitDb,
-    settings: ServiceSettings,
     run_consumer: RunConsumer,
     proxy: TcpProxy,
     sessions: CountedSessions,
@@ -124,7 +116,7 @@ async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_
     )
     assert runner.deliveries == [], "no delivery left the handling: none was acked or retried"
     for queue in (*runner.names.retries, runner.names.dlq):
-        assert await ready_messages(infra, queue) == 0, queue
+        assert await runner.ready(queue) == 0, queue
 
     await proxy.restore()
     await eventually(lambda: len(runner.deliveries) == 3, timeout=15, what="all three handled")
@@ -135,9 +127,9 @@ async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_
     assert [m.headers.get(ATTEMPT_HEADER) for m in runner.deliveries] == [None] * 3
     assert runner.held == 0
     assert sample("consumer_held_deliveries", name) == 0
-    assert await ready_messages(infra, runner.names.dlq) == 0
+    assert await runner.ready(runner.names.dlq) == 0
     await runner.broker.close()
-    assert await ready_messages(infra, runner.names.main) == 0, "every delivery acked"
+    assert await runner.ready() == 0, "every delivery acked"
 
 
 async def test_an_outage_past_the_tolerance_goes_through_the_tiers_without_a_fresh_budget(
@@ -157,7 +149,7 @@ async def test_an_outage_past_the_tolerance_goes_through_the_tiers_without_a_fre
     event = reactivated()
     await publish_event(infra, event)
 
-    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=10)
+    (dead,) = await runner.dead_letters(timeout=10)
     assert dead.headers["x-reason"] == "retries_exhausted"
     assert "DatabaseUnreachable" in dead.headers["x-error"]
     assert dead.headers[ATTEMPT_HEADER] == 2
@@ -176,7 +168,6 @@ class MailServerDown(ConnectionError):
 async def test_a_failure_that_is_no_engine_outage_goes_to_the_tiers_at_once(
     infra: TestInfra,
     kit_db: KitDb,
-    settings: ServiceSettings,
     run_consumer: RunConsumer,
     kind: str,
 ) -> None:
@@ -196,7 +187,7 @@ async def test_a_failure_that_is_no_engine_outage_goes_to_the_tiers_at_once(
     await publish_event(infra, event)
 
     # With a tolerance of 60 s, a held delivery would not be here within seconds.
-    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8)
+    (dead,) = await runner.dead_letters(timeout=8)
     assert dead.headers["x-reason"] == "retries_exhausted"
     assert OUTAGE_HEADER not in dead.headers
     assert [m.headers.get(ATTEMPT_HEADER) for m in runner.deliveries] == [None, 1, 2]
@@ -207,7 +198,6 @@ async def test_a_failure_that_is_no_engine_outage_goes_to_the_tiers_at_once(
 async def test_stopping_returns_a_held_delivery_to_its_queue_and_a_later_runner_handles_it(
     infra: TestInfra,
     kit_db: KitDb,
-    settings: ServiceSettings,
     run_consumer: RunConsumer,
     proxy: TcpProxy,
     sessions: CountedSessions,
@@ -226,10 +216,8 @@ async def test_stopping_returns_a_held_delivery_to_its_queue_and_a_later_runner_
     await eventually(lambda: len(first.deliveries) == 1, what="the handling ended")
     # Put back while the connection is still open: the runner returned it, not the broker.
     assert first.broker.is_connected
-    await eventually(
-        lambda: _ready(infra, first.names.main, 1), what="the delivery back in its queue"
-    )
-    assert await ready_messages(infra, first.names.dlq) == 0
+    await eventually(lambda: _ready(first, 1), what="the delivery back in its queue")
+    assert await first.ready(first.names.dlq) == 0
     await first.broker.close()
 
     await proxy.restore()

@@ -13,9 +13,8 @@ from service_kit import tracing
 from service_kit.broker import Broker
 from service_kit.consumer import Consumer
 from service_kit.relay import OutboxRelay
-from service_kit.settings import ServiceSettings
-from service_kit.topology import declare_exchange, dlq_name
-from service_kit_testing import TestInfra, publish_raw, wait_for_queue_messages
+from service_kit.topology import declare_exchange
+from service_kit_testing import TestInfra, publish_raw
 from shared_schemas import Envelope
 from shared_schemas.events import TenantReactivated, TenantRef, TenantSuspended
 
@@ -151,7 +150,6 @@ async def published_headers(
 
 async def test_retries_and_the_dead_letter_keep_the_trace_and_each_attempt_is_a_failed_span(
     infra: TestInfra,
-    settings: ServiceSettings,
     run_consumer: RunConsumer,
     recorded_spans: Any,
     eventually: Any,
@@ -159,13 +157,13 @@ async def test_retries_and_the_dead_letter_keep_the_trace_and_each_attempt_is_a_
     async def broken(event: Envelope, uow: Any) -> None:
         raise ValueError("broken for good")
 
-    await run_consumer(Consumer(name="broken", handlers={KEY: broken}))
+    runner = await run_consumer(Consumer(name="broken", handlers={KEY: broken}))
     event = reactivated()
     await publish_raw(
         infra, KEY, event.model_dump_json().encode(), headers={"traceparent": TRACEPARENT}
     )
 
-    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8.0)
+    (dead,) = await runner.dead_letters(timeout=8.0)
     assert dead.headers["traceparent"] == TRACEPARENT
     attempts = sorted(
         await finished(recorded_spans, SpanKind.CONSUMER, 3, eventually),
