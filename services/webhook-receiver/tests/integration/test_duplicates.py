@@ -62,21 +62,36 @@ async def test_the_same_delivery_twice_is_one_event(
     assert await outcomes(sql, callback.tenant_id) == ["accepted", "duplicate"]
 
 
-def nonce_of(settings: WebhookReceiverSettings, callback: Callback) -> str:
-    """The Redis key that claims a Standard Webhooks callback's message id."""
-    return nonce_key(settings.redis_key_prefix, callback.tenant_id, callback.headers["webhook-id"])
+class Nonces:
+    """The receiver's claims on Standard Webhooks message ids, in Redis, as a test alters them."""
+
+    def __init__(self, redis: Redis, settings: WebhookReceiverSettings) -> None:
+        self.redis = redis
+        self.prefix = settings.redis_key_prefix
+
+    def key(self, callback: Callback) -> str:
+        return nonce_key(self.prefix, callback.tenant_id, callback.headers["webhook-id"])
+
+    async def forget(self, callback: Callback) -> None:
+        """As a Redis that lost its data (a restart, an eviction) has forgotten it."""
+        await self.redis.delete(self.key(callback))
+
+    async def claim(self, callback: Callback) -> None:
+        """As a replica does that then dies before it commits the receipt."""
+        await self.redis.set(self.key(callback), str(uuid.uuid4()), ex=60)
+
+
+@pytest.fixture
+def nonces(redis: Redis, settings: WebhookReceiverSettings) -> Nonces:
+    return Nonces(redis, settings)
 
 
 async def test_a_redelivery_is_a_duplicate_even_after_redis_forgot(
-    client: httpx.AsyncClient,
-    new_callback: NewCallback,
-    sql: SqlRunner,
-    redis: Redis,
-    settings: WebhookReceiverSettings,
+    client: httpx.AsyncClient, new_callback: NewCallback, sql: SqlRunner, nonces: Nonces
 ) -> None:
     callback = await new_callback(standard_headers)
     assert (await callback.post(client, "/webhook")).status_code == 202
-    await redis.delete(nonce_of(settings, callback))
+    await nonces.forget(callback)
 
     again = await callback.post(client, "/webhook")
 
@@ -85,15 +100,11 @@ async def test_a_redelivery_is_a_duplicate_even_after_redis_forgot(
 
 
 async def test_a_claim_without_a_receipt_does_not_lose_the_delivery(
-    client: httpx.AsyncClient,
-    new_callback: NewCallback,
-    sql: SqlRunner,
-    redis: Redis,
-    settings: WebhookReceiverSettings,
+    client: httpx.AsyncClient, new_callback: NewCallback, sql: SqlRunner, nonces: Nonces
 ) -> None:
     """A replica that claimed the nonce and crashed before committing must not swallow it."""
     callback = await new_callback(standard_headers)
-    await redis.set(nonce_of(settings, callback), str(uuid.uuid4()), ex=60)
+    await nonces.claim(callback)
 
     response = await callback.post(client, "/webhook")
 
