@@ -37,25 +37,23 @@ def settings(settings: ServiceSettings) -> ServiceSettings:
     return outage
 
 
-@pytest.fixture
-async def proxy(kit_db: KitDb) -> AsyncIterator[TcpProxy]:
-    real = make_url(kit_db.settings.database_url)
-    async with tcp_proxy(real.host or "127.0.0.1", real.port or 5432) as running:
-        yield running
-
-
-class CountedSessions:
-    """Units of work on the kit's tables through `proxy`, counting how many were opened."""
+class ProxiedDatabase:
+    """The kit's tables reached through a TCP proxy, which the test cuts and restores."""
 
     def __init__(self, kit_db: KitDb, proxy: TcpProxy) -> None:
+        self.proxy = proxy
         url = make_url(kit_db.settings.database_url).set(host="127.0.0.1", port=proxy.port)
         self.engine = make_engine(url.render_as_string(hide_password=False), schema=SCHEMA)
         self.through = KitDb(kit_db.settings, self.engine, make_sessionmaker(self.engine))
-        self.opened = 0
 
     def uow(self) -> UnitOfWork:
-        self.opened += 1
         return self.through.uow()
+
+    async def cut(self) -> None:
+        await self.proxy.cut()
+
+    async def restore(self) -> None:
+        await self.proxy.restore()
 
     async def warm(self) -> None:
         """A pooled connection, so that the cut also resets one in use."""
@@ -64,11 +62,13 @@ class CountedSessions:
 
 
 @pytest.fixture
-async def sessions(kit_db: KitDb, proxy: TcpProxy) -> AsyncIterator[CountedSessions]:
-    made = CountedSessions(kit_db, proxy)
-    await made.warm()
-    yield made
-    await made.engine.dispose()
+async def database(kit_db: KitDb) -> AsyncIterator[ProxiedDatabase]:
+    real = make_url(kit_db.settings.database_url)
+    async with tcp_proxy(real.host or "127.0.0.1", real.port or 5432) as proxy:
+        made = ProxiedDatabase(kit_db, proxy)
+        await made.warm()
+        yield made
+        await made.engine.dispose()
 
 
 def sample(name: str, consumer: str) -> float:
@@ -88,8 +88,7 @@ async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_
     infra: TestInfra,
     kit_db: KitDb,
     run_consumer: RunConsumer,
-    proxy: TcpProxy,
-    sessions: CountedSessions,
+    database: ProxiedDatabase,
     eventually: Callable[..., Any],
     shares_transactions: bool,
 ) -> None:
@@ -100,8 +99,8 @@ async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_
         handlers={KEY: effect_handler(kit_db, calls)},
         shares_transactions=shares_transactions,
     )
-    runner = await run_consumer(consumer, uow_factory=sessions.uow)
-    await proxy.cut()
+    runner = await run_consumer(consumer, uow_factory=database.uow)
+    await database.cut()
     events = [reactivated() for _ in range(3)]
     for event in events:
         await publish_event(infra, event)
@@ -118,7 +117,7 @@ async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_
     for queue in (*runner.names.retries, runner.names.dlq):
         assert await runner.ready(queue) == 0, queue
 
-    await proxy.restore()
+    await database.restore()
     await eventually(lambda: len(runner.deliveries) == 3, timeout=15, what="all three handled")
     assert await _has_effects(kit_db, events)
     for event in events:
@@ -137,15 +136,14 @@ async def test_an_outage_past_the_tolerance_goes_through_the_tiers_without_a_fre
     kit_db: KitDb,
     settings: ServiceSettings,
     run_consumer: RunConsumer,
-    proxy: TcpProxy,
-    sessions: CountedSessions,
+    database: ProxiedDatabase,
 ) -> None:
     runner = await run_consumer(
         Consumer(name="outlasted", handlers={KEY: effect_handler(kit_db, [])}),
-        uow_factory=sessions.uow,
+        uow_factory=database.uow,
         settings=settings.model_copy(update={"consumer_outage_tolerance": 0.5}),
     )
-    await proxy.cut()
+    await database.cut()
     event = reactivated()
     await publish_event(infra, event)
 
@@ -199,14 +197,13 @@ async def test_stopping_returns_a_held_delivery_to_its_queue_and_a_later_runner_
     infra: TestInfra,
     kit_db: KitDb,
     run_consumer: RunConsumer,
-    proxy: TcpProxy,
-    sessions: CountedSessions,
+    database: ProxiedDatabase,
     eventually: Callable[..., Any],
 ) -> None:
     calls: list[uuid.UUID] = []
     consumer = Consumer(name="stopping", handlers={KEY: effect_handler(kit_db, calls)})
-    first = await run_consumer(consumer, uow_factory=sessions.uow)
-    await proxy.cut()
+    first = await run_consumer(consumer, uow_factory=database.uow)
+    await database.cut()
     event = reactivated()
     await publish_event(infra, event)
     await eventually(lambda: first.held == 1, what="the delivery held")
@@ -220,8 +217,8 @@ async def test_stopping_returns_a_held_delivery_to_its_queue_and_a_later_runner_
     assert await first.ready(first.names.dlq) == 0
     await first.broker.close()
 
-    await proxy.restore()
-    second = await run_consumer(consumer, uow_factory=sessions.uow)
+    await database.restore()
+    second = await run_consumer(consumer, uow_factory=database.uow)
     await eventually(lambda: len(second.deliveries) == 1, what="handled by the next runner")
     assert second.deliveries[0].redelivered is True
     assert calls == [event.id]
