@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,11 +130,18 @@ async def kit_db(kit_settings: ServiceSettings) -> AsyncIterator[KitDb]:
         await engine.dispose()
 
 
+@asynccontextmanager
+async def connected_broker(settings: ServiceSettings) -> AsyncIterator[Broker]:
+    """A broker connection for `settings`, closed when the block ends."""
+    broker = Broker(settings)
+    await broker.connect()
+    try:
+        yield broker
+    finally:
+        await broker.close()
+
+
 @pytest.fixture(scope="session")
 async def broker(kit_settings: ServiceSettings) -> AsyncIterator[Broker]:
-    connected = Broker(kit_settings)
-    await connected.connect()
-    try:
+    async with connected_broker(kit_settings) as connected:
         yield connected
-    finally:
-        await connected.close()

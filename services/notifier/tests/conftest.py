@@ -1,10 +1,12 @@
+"""The notifier under test: a real SMTP server it sends to, its settings, and a probe of its
+tables and metrics. The events tests send are built in `events.py`."""
+
 from __future__ import annotations
 
 import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,21 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from notifier.app import create_app
 from notifier.settings import NotifierSettings
-from service_kit.sealing import Keyring
-from service_kit.settings import DEV_VERIFICATION_LINK_KEY
 from service_kit_testing import Publish, TestInfra, service_fixtures
-from shared_schemas.events import (
-    Contact,
-    LeadCreated,
-    LeadCreatedData,
-    TenantActivated,
-    TenantActivatedData,
-    TenantOffboarded,
-    TenantOffboardedData,
-    TenantProvisioningFailed,
-    TenantProvisioningFailedData,
-    verification_link_binding,
-)
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 migrated, app, client = service_fixtures(SERVICE_DIR, create_app, host="notifier")
@@ -95,12 +83,18 @@ async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> No
 
 
 @pytest.fixture
-async def smtp() -> AsyncIterator[SmtpSink]:
-    """A real SMTP server in this process, on a free port of 127.0.0.1."""
+async def smtp(request: pytest.FixtureRequest) -> AsyncIterator[SmtpSink]:
+    """A real SMTP server in this process, on a free port of 127.0.0.1.
+
+    It offers SMTPUTF8 only to a test that asks, with `indirect` parametrization to True.
+    """
+    smtputf8 = bool(getattr(request, "param", False))
     sink = SmtpSink()
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(sink, hostname="smtp.test", loop=loop), "127.0.0.1", 0
+        lambda: SMTP(sink, hostname="smtp.test", loop=loop, enable_SMTPUTF8=smtputf8),
+        "127.0.0.1",
+        0,
     )
     sink.port = server.sockets[0].getsockname()[1]
     yield sink
@@ -133,126 +127,6 @@ def settings(infra: TestInfra, smtp: SmtpSink, tmp_path: Path) -> NotifierSettin
             ops_email=OPS_EMAIL,
         ),
     )
-
-
-# The key the notifier's settings hold by default: what lead-verifier seals with by default.
-DEV_LINKS = Keyring.parse(f"dev:{DEV_VERIFICATION_LINK_KEY}")
-
-
-def make_lead_created(*, keyring: Keyring = DEV_LINKS, **data: Any) -> LeadCreated:
-    lead_id = data.pop("lead_id", uuid.uuid4())
-    suffix = uuid.uuid4().hex[:8]
-    url = f"https://app.example/validate?id={lead_id}&code=secret-{suffix}"
-    values: dict[str, Any] = {
-        "lead_id": lead_id,
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "company_name": "Analytical Engines",
-        "email": f"ada-{suffix}@engines.example",
-        "account_exists": False,
-        "verification_link": keyring.seal(url, verification_link_binding(lead_id)),
-        "code_expires_at": datetime.now(UTC) + timedelta(hours=1),
-    }
-    values.update(data)
-    return LeadCreated.build(
-        LeadCreatedData(**values), producer="lead-verifier", correlation_id=lead_id
-    )
-
-
-def link_of(event: LeadCreated) -> str:
-    """The verification link sealed in `event` (for assertions on what was mailed)."""
-    assert event.data.verification_link is not None
-    return DEV_LINKS.open(
-        event.data.verification_link, verification_link_binding(event.data.lead_id)
-    )
-
-
-@pytest.fixture
-def lead_created() -> Callable[..., LeadCreated]:
-    return make_lead_created
-
-
-@pytest.fixture
-def opened_link() -> Callable[[LeadCreated], str]:
-    return link_of
-
-
-def make_contact(**over: Any) -> Contact:
-    suffix = uuid.uuid4().hex[:8]
-    values: dict[str, Any] = {
-        "first_name": "Grace",
-        "last_name": "Hopper",
-        "email": f"grace-{suffix}@cobol.example",
-    }
-    values.update(over)
-    return Contact(**values)
-
-
-def make_tenant_activated(**data: Any) -> TenantActivated:
-    tenant_id = uuid.uuid4()
-    values: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "key": f"t{uuid.uuid4().hex[:8]}",
-        "name": "Compiler Works",
-        "app_url": "https://compiler.app.example",
-        "contact": make_contact(),
-    }
-    values.update(data)
-    return TenantActivated.build(
-        TenantActivatedData(**values),
-        producer="tenant-api",
-        correlation_id=uuid.uuid4(),
-        tenant_id=tenant_id,
-    )
-
-
-def make_provisioning_failed(**data: Any) -> TenantProvisioningFailed:
-    tenant_id, pipeline_id = uuid.uuid4(), uuid.uuid4()
-    values: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "pipeline_id": pipeline_id,
-        "step": "credentials",
-        "reason": "injected fault: credentials (psycopg.OperationalError: role missing)",
-        "contact": make_contact(),
-    }
-    values.update(data)
-    return TenantProvisioningFailed.build(
-        TenantProvisioningFailedData(**values),
-        producer="tenant-api",
-        correlation_id=pipeline_id,
-        tenant_id=tenant_id,
-    )
-
-
-def make_tenant_offboarded(**data: Any) -> TenantOffboarded:
-    tenant_id = uuid.uuid4()
-    values: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "key": f"t{uuid.uuid4().hex[:8]}",
-        "contact": make_contact(),
-    }
-    values.update(data)
-    return TenantOffboarded.build(
-        TenantOffboardedData(**values),
-        producer="tenant-api",
-        correlation_id=uuid.uuid4(),
-        tenant_id=tenant_id,
-    )
-
-
-@pytest.fixture
-def tenant_activated() -> Callable[..., TenantActivated]:
-    return make_tenant_activated
-
-
-@pytest.fixture
-def provisioning_failed() -> Callable[..., TenantProvisioningFailed]:
-    return make_provisioning_failed
-
-
-@pytest.fixture
-def tenant_offboarded() -> Callable[..., TenantOffboarded]:
-    return make_tenant_offboarded
 
 
 class Probe:

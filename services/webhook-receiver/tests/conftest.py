@@ -1,12 +1,17 @@
+"""webhook-receiver under test: runs recorded as their announcements record them, and callbacks
+signed as a run's sender signs them (Arc's scheme or Standard Webhooks)."""
+
 from __future__ import annotations
 
 import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,10 +77,12 @@ async def record_run(
         await engine.dispose()
 
 
+OpenRun = Callable[[], Awaitable[tuple[uuid.UUID, WebhookRun]]]
+Sign = Callable[[WebhookRun, bytes], dict[str, str]]
+
+
 @pytest.fixture
-def open_run(
-    settings: WebhookReceiverSettings, migrated: None
-) -> Callable[[], Awaitable[tuple[uuid.UUID, WebhookRun]]]:
+def open_run(settings: WebhookReceiverSettings, migrated: None) -> OpenRun:
     """Record a run for a new tenant, as the provisioner's announcement does."""
 
     async def make() -> tuple[uuid.UUID, WebhookRun]:
@@ -121,6 +128,36 @@ def standard_headers(
         "webhook-timestamp": str(stamp),
         "webhook-signature": sign_standard(run.secret, message_id, stamp, body),
     }
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A callback for a new tenant's open run, its body signed as the run's sender signs it."""
+
+    tenant_id: uuid.UUID
+    run: WebhookRun
+    body: bytes
+    headers: dict[str, str]
+
+    async def post(
+        self, client: httpx.AsyncClient, path: str = "/webhooks/provisioning"
+    ) -> httpx.Response:
+        return await client.post(path, content=self.body, headers=self.headers)
+
+
+NewCallback = Callable[[Sign], Awaitable[Callback]]
+
+
+@pytest.fixture
+def new_callback(open_run: OpenRun) -> NewCallback:
+    """Open a run for a new tenant and sign its callback with `sign`."""
+
+    async def make(sign: Sign) -> Callback:
+        tenant_id, run = await open_run()
+        body = callback_body(tenant_id)
+        return Callback(tenant_id, run, body, sign(run, body))
+
+    return make
 
 
 @pytest.fixture

@@ -5,7 +5,14 @@ The pytest plugins are `service_kit_testing.plugin` (fixtures) and
 loads both. The names below are what tests import.
 """
 
-from service_kit_testing.apps import asgi_client, migrate_service, served, started
+from service_kit_testing.apps import (
+    asgi_client,
+    chunked,
+    migrate_service,
+    served,
+    served_client,
+    started,
+)
 from service_kit_testing.cleanup import delete_exchange, delete_redis_keys
 from service_kit_testing.events import (
     EventTap,
@@ -19,7 +26,8 @@ from service_kit_testing.passwords import server_accepts_password
 from service_kit_testing.plan_facts import standard_plan
 from service_kit_testing.plans import generic_plan
 from service_kit_testing.ports import free_port, free_port_base
-from service_kit_testing.processes import child_processes, worker_processes
+from service_kit_testing.problems import assert_problem
+from service_kit_testing.processes import child_processes, stop_process, worker_processes
 from service_kit_testing.smtp import SmtpSink
 from service_kit_testing.sql import SqlRunner, sql_runner
 from service_kit_testing.suite import ServiceFixtures, service_fixtures
@@ -34,7 +42,9 @@ __all__ = [
     "TcpProxy",
     "TestInfra",
     "asgi_client",
+    "assert_problem",
     "child_processes",
+    "chunked",
     "delete_exchange",
     "delete_redis_keys",
     "free_port",
@@ -45,11 +55,13 @@ __all__ = [
     "publish_event",
     "publish_raw",
     "served",
+    "served_client",
     "server_accepts_password",
     "service_fixtures",
     "sql_runner",
     "standard_plan",
     "started",
+    "stop_process",
     "tcp_proxy",
     "wait_for_queue_messages",
     "worker_processes",

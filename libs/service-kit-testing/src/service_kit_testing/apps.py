@@ -1,5 +1,5 @@
 """A service's app under test: migrated, with its lifespan running, called in-process through
-the ASGI stack or served by a real uvicorn server."""
+the ASGI stack or served by a real uvicorn server (and called over real HTTP)."""
 
 from __future__ import annotations
 
@@ -67,3 +67,16 @@ async def served(
         server.should_exit = True
         await task
         listener.close()
+
+
+@asynccontextmanager
+async def served_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the app `served` by a real uvicorn server, its lifespan running."""
+    async with served(app) as url, httpx.AsyncClient(base_url=url) as client:
+        yield client
+
+
+async def chunked(body: bytes, size: int = 16 * 1024) -> AsyncIterator[bytes]:
+    """`body` sent as `Transfer-Encoding: chunked`: httpx sends no Content-Length for it."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]

@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import httpx
 
 from service_kit_testing.ports import free_port
+from service_kit_testing.processes import stop_process
 
 SCRIPT_DIR = Path(__file__).resolve().parents[2] / "identity-provider"
 AUDIENCE = "https://control-plane.test/api"
@@ -245,11 +246,6 @@ def identity_provider(
             raise RuntimeError("the identity provider did not start within 30 s")
         yield provider
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         if process.stdout is not None:
             process.stdout.close()

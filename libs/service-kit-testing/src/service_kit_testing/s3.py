@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from service_kit_testing.ports import free_port
+from service_kit_testing.processes import stop_process
 
 # moto accepts any credentials; boto3 needs some, and a region.
 S3_ENV = {
@@ -56,8 +57,4 @@ def s3_server() -> Iterator[S3Server]:
                 time.sleep(0.1)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)

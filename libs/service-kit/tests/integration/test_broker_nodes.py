@@ -21,21 +21,13 @@ from service_kit.relay import OutboxRelay
 from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
 from service_kit_testing import TcpProxy
-from shared_schemas.events import TenantRef, TenantSuspended
+from shared_schemas.events import TenantSuspended
+
+from .tenant_events import suspended  # type: ignore[import-not-found]
 
 KEY = TenantSuspended.TYPE
 
 Eventually = Callable[..., Awaitable[None]]
-
-
-def suspended() -> TenantSuspended:
-    tenant_id = uuid.uuid4()
-    return TenantSuspended.build(
-        TenantRef(tenant_id=tenant_id, reason="node test"),
-        producer="kit-test",
-        correlation_id=uuid.uuid4(),
-        tenant_id=tenant_id,
-    )
 
 
 @pytest.fixture

@@ -18,60 +18,42 @@ from sqlalchemy import make_url, text
 from service_kit.consumer import ATTEMPT_HEADER, OUTAGE_HEADER, Consumer
 from service_kit.db import UnitOfWork, make_engine, make_sessionmaker
 from service_kit.settings import ServiceSettings
-from service_kit.topology import dlq_name
-from service_kit_testing import (
-    TcpProxy,
-    TestInfra,
-    publish_event,
-    tcp_proxy,
-    wait_for_queue_messages,
-)
+from service_kit_testing import TcpProxy, TestInfra, publish_event, tcp_proxy
+from shared_schemas.events import TenantReactivated
 
 from ..conftest import SCHEMA, KitDb  # type: ignore[import-not-found]
-from .test_consumer_runner import (  # type: ignore[import-not-found]
-    KEY,
-    RunConsumer,
-    effect_handler,
-    reactivated,
-    ready_messages,
-    run_consumer,
-)
+from .consumers import ObservedRunner, RunConsumer, effect_handler  # type: ignore[import-not-found]
+from .tenant_events import reactivated  # type: ignore[import-not-found]
 
-__all__ = ["run_consumer"]  # the fixture, shared with the runner's own tests
+KEY = TenantReactivated.TYPE
 
 
 @pytest.fixture
-def settings(kit_db: Any) -> ServiceSettings:
-    # Its own DLQ; tiers of 0.2 s and 0.4 s, which an outage of seconds would spend many times.
-    service: ServiceSettings = kit_db.settings.model_copy(
-        update={
-            "service_name": f"kit-outage-{uuid.uuid4().hex[:8]}",
-            "retry_delays": [0.2, 0.4],
-            "consumer_outage_tolerance": 60.0,
-        }
+def settings(settings: ServiceSettings) -> ServiceSettings:
+    # Tiers of 0.2 s and 0.4 s, which an outage of seconds would spend many times.
+    outage: ServiceSettings = settings.model_copy(
+        update={"retry_delays": [0.2, 0.4], "consumer_outage_tolerance": 60.0}
     )
-    return service
+    return outage
 
 
-@pytest.fixture
-async def proxy(kit_db: KitDb) -> AsyncIterator[TcpProxy]:
-    real = make_url(kit_db.settings.database_url)
-    async with tcp_proxy(real.host or "127.0.0.1", real.port or 5432) as running:
-        yield running
-
-
-class CountedSessions:
-    """Units of work on the kit's tables through `proxy`, counting how many were opened."""
+class ProxiedDatabase:
+    """The kit's tables reached through a TCP proxy, which the test cuts and restores."""
 
     def __init__(self, kit_db: KitDb, proxy: TcpProxy) -> None:
+        self.proxy = proxy
         url = make_url(kit_db.settings.database_url).set(host="127.0.0.1", port=proxy.port)
         self.engine = make_engine(url.render_as_string(hide_password=False), schema=SCHEMA)
         self.through = KitDb(kit_db.settings, self.engine, make_sessionmaker(self.engine))
-        self.opened = 0
 
     def uow(self) -> UnitOfWork:
-        self.opened += 1
         return self.through.uow()
+
+    async def cut(self) -> None:
+        await self.proxy.cut()
+
+    async def restore(self) -> None:
+        await self.proxy.restore()
 
     async def warm(self) -> None:
         """A pooled connection, so that the cut also resets one in use."""
@@ -80,19 +62,21 @@ class CountedSessions:
 
 
 @pytest.fixture
-async def sessions(kit_db: KitDb, proxy: TcpProxy) -> AsyncIterator[CountedSessions]:
-    made = CountedSessions(kit_db, proxy)
-    await made.warm()
-    yield made
-    await made.engine.dispose()
+async def database(kit_db: KitDb) -> AsyncIterator[ProxiedDatabase]:
+    real = make_url(kit_db.settings.database_url)
+    async with tcp_proxy(real.host or "127.0.0.1", real.port or 5432) as proxy:
+        made = ProxiedDatabase(kit_db, proxy)
+        await made.warm()
+        yield made
+        await made.engine.dispose()
 
 
 def sample(name: str, consumer: str) -> float:
     return REGISTRY.get_sample_value(name, {"consumer": consumer}) or 0.0
 
 
-async def _ready(infra: TestInfra, queue: str, count: int) -> bool:
-    return await ready_messages(infra, queue) == count
+async def _ready(runner: ObservedRunner, count: int) -> bool:
+    return await runner.ready() == count
 
 
 async def _has_effects(kit_db: KitDb, events: list[Any]) -> bool:
@@ -103,10 +87,8 @@ async def _has_effects(kit_db: KitDb, events: list[Any]) -> bool:
 async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_it(
     infra: TestInfra,
     kit_db: KitDb,
-    settings: ServiceSettings,
     run_consumer: RunConsumer,
-    proxy: TcpProxy,
-    sessions: CountedSessions,
+    database: ProxiedDatabase,
     eventually: Callable[..., Any],
     shares_transactions: bool,
 ) -> None:
@@ -117,8 +99,8 @@ async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_
         handlers={KEY: effect_handler(kit_db, calls)},
         shares_transactions=shares_transactions,
     )
-    runner = await run_consumer(consumer, uow_factory=sessions.uow)
-    await proxy.cut()
+    runner = await run_consumer(consumer, uow_factory=database.uow)
+    await database.cut()
     events = [reactivated() for _ in range(3)]
     for event in events:
         await publish_event(infra, event)
@@ -133,9 +115,9 @@ async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_
     )
     assert runner.deliveries == [], "no delivery left the handling: none was acked or retried"
     for queue in (*runner.names.retries, runner.names.dlq):
-        assert await ready_messages(infra, queue) == 0, queue
+        assert await runner.ready(queue) == 0, queue
 
-    await proxy.restore()
+    await database.restore()
     await eventually(lambda: len(runner.deliveries) == 3, timeout=15, what="all three handled")
     assert await _has_effects(kit_db, events)
     for event in events:
@@ -144,9 +126,9 @@ async def test_deliveries_wait_out_a_database_outage_and_are_handled_once_after_
     assert [m.headers.get(ATTEMPT_HEADER) for m in runner.deliveries] == [None] * 3
     assert runner.held == 0
     assert sample("consumer_held_deliveries", name) == 0
-    assert await ready_messages(infra, runner.names.dlq) == 0
+    assert await runner.ready(runner.names.dlq) == 0
     await runner.broker.close()
-    assert await ready_messages(infra, runner.names.main) == 0, "every delivery acked"
+    assert await runner.ready() == 0, "every delivery acked"
 
 
 async def test_an_outage_past_the_tolerance_goes_through_the_tiers_without_a_fresh_budget(
@@ -154,19 +136,18 @@ async def test_an_outage_past_the_tolerance_goes_through_the_tiers_without_a_fre
     kit_db: KitDb,
     settings: ServiceSettings,
     run_consumer: RunConsumer,
-    proxy: TcpProxy,
-    sessions: CountedSessions,
+    database: ProxiedDatabase,
 ) -> None:
     runner = await run_consumer(
         Consumer(name="outlasted", handlers={KEY: effect_handler(kit_db, [])}),
-        uow_factory=sessions.uow,
+        uow_factory=database.uow,
         settings=settings.model_copy(update={"consumer_outage_tolerance": 0.5}),
     )
-    await proxy.cut()
+    await database.cut()
     event = reactivated()
     await publish_event(infra, event)
 
-    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=10)
+    (dead,) = await runner.dead_letters(timeout=10)
     assert dead.headers["x-reason"] == "retries_exhausted"
     assert "DatabaseUnreachable" in dead.headers["x-error"]
     assert dead.headers[ATTEMPT_HEADER] == 2
@@ -185,7 +166,6 @@ class MailServerDown(ConnectionError):
 async def test_a_failure_that_is_no_engine_outage_goes_to_the_tiers_at_once(
     infra: TestInfra,
     kit_db: KitDb,
-    settings: ServiceSettings,
     run_consumer: RunConsumer,
     kind: str,
 ) -> None:
@@ -205,7 +185,7 @@ async def test_a_failure_that_is_no_engine_outage_goes_to_the_tiers_at_once(
     await publish_event(infra, event)
 
     # With a tolerance of 60 s, a held delivery would not be here within seconds.
-    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8)
+    (dead,) = await runner.dead_letters(timeout=8)
     assert dead.headers["x-reason"] == "retries_exhausted"
     assert OUTAGE_HEADER not in dead.headers
     assert [m.headers.get(ATTEMPT_HEADER) for m in runner.deliveries] == [None, 1, 2]
@@ -216,16 +196,14 @@ async def test_a_failure_that_is_no_engine_outage_goes_to_the_tiers_at_once(
 async def test_stopping_returns_a_held_delivery_to_its_queue_and_a_later_runner_handles_it(
     infra: TestInfra,
     kit_db: KitDb,
-    settings: ServiceSettings,
     run_consumer: RunConsumer,
-    proxy: TcpProxy,
-    sessions: CountedSessions,
+    database: ProxiedDatabase,
     eventually: Callable[..., Any],
 ) -> None:
     calls: list[uuid.UUID] = []
     consumer = Consumer(name="stopping", handlers={KEY: effect_handler(kit_db, calls)})
-    first = await run_consumer(consumer, uow_factory=sessions.uow)
-    await proxy.cut()
+    first = await run_consumer(consumer, uow_factory=database.uow)
+    await database.cut()
     event = reactivated()
     await publish_event(infra, event)
     await eventually(lambda: first.held == 1, what="the delivery held")
@@ -235,14 +213,12 @@ async def test_stopping_returns_a_held_delivery_to_its_queue_and_a_later_runner_
     await eventually(lambda: len(first.deliveries) == 1, what="the handling ended")
     # Put back while the connection is still open: the runner returned it, not the broker.
     assert first.broker.is_connected
-    await eventually(
-        lambda: _ready(infra, first.names.main, 1), what="the delivery back in its queue"
-    )
-    assert await ready_messages(infra, first.names.dlq) == 0
+    await eventually(lambda: _ready(first, 1), what="the delivery back in its queue")
+    assert await first.ready(first.names.dlq) == 0
     await first.broker.close()
 
-    await proxy.restore()
-    second = await run_consumer(consumer, uow_factory=sessions.uow)
+    await database.restore()
+    second = await run_consumer(consumer, uow_factory=database.uow)
     await eventually(lambda: len(second.deliveries) == 1, what="handled by the next runner")
     assert second.deliveries[0].redelivered is True
     assert calls == [event.id]

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aio_pika
-import pytest
 import structlog
-from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from service_kit.broker import Broker
-from service_kit.consumer import ATTEMPT_HEADER, Consumer, ConsumerRunner
+from service_kit.consumer import ATTEMPT_HEADER, Consumer
 from service_kit.settings import ServiceSettings
-from service_kit.topology import dlq_name
-from service_kit_testing import TestInfra, publish_event, publish_raw, wait_for_queue_messages
+from service_kit_testing import TestInfra, publish_event, publish_raw
 from shared_schemas import Envelope
-from shared_schemas.events import TenantReactivated, TenantRef, TenantSuspended
+from shared_schemas.events import TenantReactivated, TenantSuspended
+
+from .consumers import ObservedRunner, RunConsumer, effect_handler  # type: ignore[import-not-found]
+from .tenant_events import reactivated, suspended  # type: ignore[import-not-found]
 
 KEY = TenantReactivated.TYPE
 UNHANDLED_KEY = TenantSuspended.TYPE
@@ -31,92 +28,6 @@ UNHANDLED_KEY = TenantSuspended.TYPE
 
 class SimulatedCrash(Exception):
     """The process dies after the commit, before the ack."""
-
-
-class ObservedRunner(ConsumerRunner):
-    """The kit's runner, noting every delivery once the kit is done with it."""
-
-    def __init__(self, consumer: Consumer, broker: Broker, *args: Any, **kwargs: Any) -> None:
-        super().__init__(consumer, broker, *args, **kwargs)
-        self.broker = broker
-        self.deliveries: list[AbstractIncomingMessage] = []
-
-    async def handle(self, message: AbstractIncomingMessage) -> None:
-        try:
-            await super().handle(message)
-        finally:
-            self.deliveries.append(message)
-
-
-RunConsumer = Callable[..., Awaitable[ObservedRunner]]
-
-
-def reactivated() -> TenantReactivated:
-    tenant_id = uuid.uuid4()
-    return TenantReactivated.build(
-        TenantRef(tenant_id=tenant_id), producer="kit-test", correlation_id=uuid.uuid4()
-    )
-
-
-async def ready_messages(infra: TestInfra, queue: str) -> int:
-    connection = await aio_pika.connect(infra.rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        declared = await channel.declare_queue(queue, passive=True)
-        assert declared.declaration_result.message_count is not None
-        return declared.declaration_result.message_count
-
-
-@pytest.fixture
-def settings(kit_db: Any) -> ServiceSettings:
-    # A service name of its own gives each test its own DLQ.
-    service: ServiceSettings = kit_db.settings.model_copy(
-        update={"service_name": f"kit-test-{uuid.uuid4().hex[:8]}"}
-    )
-    return service
-
-
-@pytest.fixture
-async def run_consumer(
-    infra: TestInfra, kit_db: Any, settings: ServiceSettings
-) -> AsyncIterator[RunConsumer]:
-    """Start a runner on a broker connection of its own; stop it and delete its queues after."""
-    runners: list[ObservedRunner] = []
-
-    async def run(
-        consumer: Consumer,
-        *,
-        uow_factory: Callable[[], Any] | None = None,
-        settings: ServiceSettings = settings,
-        **kwargs: Any,
-    ) -> ObservedRunner:
-        broker = Broker(settings)
-        await broker.connect()
-        runner = ObservedRunner(consumer, broker, uow_factory or kit_db.uow, **kwargs)
-        runners.append(runner)
-        await runner.start()
-        return runner
-
-    yield run
-    queues: set[str] = set()
-    for runner in runners:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(runner.stop(), timeout=5.0)
-        await runner.broker.close()
-        queues.update({runner.names.main, *runner.names.retries, runner.names.dlq})
-    connection = await aio_pika.connect(infra.rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        for queue in sorted(queues):
-            await channel.queue_delete(queue)
-
-
-def effect_handler(kit_db: Any, calls: list[uuid.UUID], note: str = "done") -> Any:
-    async def handler(event: Envelope, uow: Any) -> None:
-        calls.append(event.id)
-        await kit_db.record_effect(uow, event.id, note)
-
-    return handler
 
 
 async def test_the_same_event_twice_takes_effect_once(
@@ -163,7 +74,7 @@ async def test_a_crash_between_commit_and_ack_redelivers_and_the_inbox_dedupes(
     assert await kit_db.inbox_count(event.id) == 1
     # Acked, not merely held: once the consumer's connection is gone nothing comes back.
     await second.broker.close()
-    assert await ready_messages(infra, second.names.main) == 0
+    assert await second.ready() == 0
 
 
 async def test_poison_goes_to_the_dlq_at_once_and_does_not_block_the_queue(
@@ -184,7 +95,7 @@ async def test_poison_goes_to_the_dlq_at_once_and_does_not_block_the_queue(
     valid = reactivated()
     await publish_event(infra, valid)
 
-    dead = await wait_for_queue_messages(infra, dlq_name(settings), count=2, timeout=5.0)
+    dead = await runner.dead_letters(count=2, timeout=5.0)
     by_reason = {m.headers["x-reason"]: m for m in dead}
     assert set(by_reason) == {"malformed", "unknown_type_or_version"}
     assert by_reason["malformed"].body == malformed
@@ -237,7 +148,7 @@ async def test_a_transient_failure_is_retried_after_each_delay_then_succeeds(
     assert await kit_db.inbox_count(event.id) == 1
     await asyncio.sleep(0.2)
     assert len(runner.deliveries) == 3
-    assert await ready_messages(infra, runner.names.dlq) == 0
+    assert await runner.ready(runner.names.dlq) == 0
 
 
 async def test_a_handler_that_always_fails_ends_in_the_dlq_with_its_history(
@@ -254,7 +165,7 @@ async def test_a_handler_that_always_fails_ends_in_the_dlq_with_its_history(
     event = reactivated()
     await publish_event(infra, event)
 
-    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8.0)
+    (dead,) = await runner.dead_letters(timeout=8.0)
     headers = dead.headers
     assert headers["x-reason"] == "retries_exhausted"
     assert f"permanently broken for {event.id}" in headers["x-error"]
@@ -274,7 +185,7 @@ def _text(value: Any) -> str:
 
 
 async def test_an_event_without_a_handler_is_dead_lettered(
-    infra: TestInfra, kit_db: Any, settings: ServiceSettings, run_consumer: RunConsumer
+    infra: TestInfra, kit_db: Any, run_consumer: RunConsumer
 ) -> None:
     calls: list[uuid.UUID] = []
     consumer = Consumer(
@@ -282,14 +193,11 @@ async def test_an_event_without_a_handler_is_dead_lettered(
         handlers={KEY: effect_handler(kit_db, calls)},
         bindings=[KEY, UNHANDLED_KEY],
     )
-    await run_consumer(consumer)
-    tenant_id = uuid.uuid4()
-    event = TenantSuspended.build(
-        TenantRef(tenant_id=tenant_id), producer="kit-test", correlation_id=uuid.uuid4()
-    )
+    runner = await run_consumer(consumer)
+    event = suspended(reason=None)
     await publish_event(infra, event)
 
-    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=5.0)
+    (dead,) = await runner.dead_letters(timeout=5.0)
     assert dead.headers["x-reason"] == "no_handler"
     assert UNHANDLED_KEY in dead.headers["x-error"]
     assert dead.headers["x-original-routing-key"] == UNHANDLED_KEY
@@ -344,16 +252,14 @@ async def grouped_run(
     runner = await run_consumer(Consumer(name=name, handlers={KEY: held}, shares_transactions=True))
     for event in events:
         await publish_event(infra, event)
-    await eventually(
-        lambda: _nothing_ready(infra, runner.names.main), what="every delivery handed over"
-    )
+    await eventually(lambda: _nothing_ready(runner), what="every delivery handed over")
     await asyncio.sleep(0.2)  # each delivery's task reaches its group
     held.gate.set()
     return runner
 
 
-async def _nothing_ready(infra: TestInfra, queue: str) -> bool:
-    return await ready_messages(infra, queue) == 0
+async def _nothing_ready(runner: ObservedRunner) -> bool:
+    return await runner.ready() == 0
 
 
 async def test_deliveries_that_wait_together_share_a_transaction_each_in_its_own_context(
@@ -388,13 +294,12 @@ async def test_deliveries_that_wait_together_share_a_transaction_each_in_its_own
     # Each handler ran in its own delivery's context, not in its group's.
     assert logged_as == {event.id: str(event.id) for event in events}
     await runner.broker.close()
-    assert await ready_messages(infra, runner.names.main) == 0, "every delivery acked"
+    assert await runner.ready() == 0, "every delivery acked"
 
 
 async def test_a_failing_delivery_leaves_its_shared_transaction_and_fails_alone(
     infra: TestInfra,
     kit_db: Any,
-    settings: ServiceSettings,
     run_consumer: RunConsumer,
     eventually: Any,
 ) -> None:
@@ -408,9 +313,9 @@ async def test_a_failing_delivery_leaves_its_shared_transaction_and_fails_alone(
 
     name = "grouped-failing"
     failures = sample_sum("consumer_shared_transaction_failures_total", name)
-    await grouped_run(infra, run_consumer, eventually, name, HeldFirst(handler), events)
+    runner = await grouped_run(infra, run_consumer, eventually, name, HeldFirst(handler), events)
 
-    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8.0)
+    (dead,) = await runner.dead_letters(timeout=8.0)
     assert json.loads(dead.body)["id"] == str(poison.id)
     assert dead.headers["x-reason"] == "retries_exhausted"
     assert "this one never works" in dead.headers["x-error"]

@@ -19,6 +19,8 @@ from service_kit.settings import ServiceSettings
 from service_kit.topology import dlq_name
 from service_kit_testing import TestInfra
 
+from ..conftest import connected_broker  # type: ignore[import-not-found]
+
 
 def _depth(queue: str) -> float | None:
     return REGISTRY.get_sample_value("dlq_depth", {"queue": queue})
@@ -32,12 +34,8 @@ async def broker(infra: TestInfra) -> AsyncIterator[Broker]:
         service_name=f"kit-dlq-{uuid.uuid4().hex[:8]}",
         metrics_dlq_interval=0.05,
     )
-    connected = Broker(settings)
-    await connected.connect()
-    try:
+    async with connected_broker(settings) as connected:
         yield connected
-    finally:
-        await connected.close()
 
 
 @contextlib.asynccontextmanager

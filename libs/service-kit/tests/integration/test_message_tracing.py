@@ -2,44 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aio_pika
-import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from service_kit import tracing
 from service_kit.broker import Broker
-from service_kit.consumer import Consumer, ConsumerRunner
+from service_kit.consumer import Consumer
 from service_kit.relay import OutboxRelay
-from service_kit.settings import ServiceSettings
-from service_kit.topology import declare_exchange, dlq_name
-from service_kit_testing import TestInfra, publish_raw, wait_for_queue_messages
+from service_kit.topology import declare_exchange
+from service_kit_testing import TestInfra, publish_raw
 from shared_schemas import Envelope
 from shared_schemas.events import TenantReactivated, TenantRef, TenantSuspended
+
+from .consumers import RunConsumer  # type: ignore[import-not-found]
+from .tenant_events import reactivated  # type: ignore[import-not-found]
 
 KEY = TenantReactivated.TYPE
 ONWARD = TenantSuspended.TYPE
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_ID = "b7ad6b7169203331"
 TRACEPARENT = f"00-{TRACE_ID}-{PARENT_ID}-01"
-
-RunConsumer = Callable[[Consumer], Awaitable[ConsumerRunner]]
-
-
-def reactivated() -> TenantReactivated:
-    tenant_id = uuid.uuid4()
-    return TenantReactivated.build(
-        TenantRef(tenant_id=tenant_id),
-        producer="kit-test",
-        correlation_id=uuid.uuid4(),
-        tenant_id=tenant_id,
-    )
 
 
 def onward_of(event: Envelope) -> TenantSuspended:
@@ -56,40 +42,6 @@ def onward_of(event: Envelope) -> TenantSuspended:
 def traceparent_of(span: ReadableSpan) -> str:
     ctx = span.context
     return f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-{ctx.trace_flags:02x}"
-
-
-@pytest.fixture
-def settings(kit_db: Any) -> ServiceSettings:
-    service: ServiceSettings = kit_db.settings.model_copy(
-        update={"service_name": f"kit-trace-{uuid.uuid4().hex[:8]}"}
-    )
-    return service
-
-
-@pytest.fixture
-async def run_consumer(
-    infra: TestInfra, kit_db: Any, settings: ServiceSettings
-) -> AsyncIterator[RunConsumer]:
-    runners: list[tuple[ConsumerRunner, Broker]] = []
-
-    async def run(consumer: Consumer) -> ConsumerRunner:
-        broker = Broker(settings)
-        await broker.connect()
-        runner = ConsumerRunner(consumer, broker, kit_db.uow)
-        runners.append((runner, broker))
-        await runner.start()
-        return runner
-
-    yield run
-    connection = await aio_pika.connect(infra.rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        for runner, broker in runners:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(runner.stop(), timeout=5.0)
-            await broker.close()
-            for queue in (runner.names.main, *runner.names.retries, runner.names.dlq):
-                await channel.queue_delete(queue)
 
 
 def forwarding(kit_db: Any, written: list[uuid.UUID]) -> Any:
@@ -198,7 +150,6 @@ async def published_headers(
 
 async def test_retries_and_the_dead_letter_keep_the_trace_and_each_attempt_is_a_failed_span(
     infra: TestInfra,
-    settings: ServiceSettings,
     run_consumer: RunConsumer,
     recorded_spans: Any,
     eventually: Any,
@@ -206,13 +157,13 @@ async def test_retries_and_the_dead_letter_keep_the_trace_and_each_attempt_is_a_
     async def broken(event: Envelope, uow: Any) -> None:
         raise ValueError("broken for good")
 
-    await run_consumer(Consumer(name="broken", handlers={KEY: broken}))
+    runner = await run_consumer(Consumer(name="broken", handlers={KEY: broken}))
     event = reactivated()
     await publish_raw(
         infra, KEY, event.model_dump_json().encode(), headers={"traceparent": TRACEPARENT}
     )
 
-    (dead,) = await wait_for_queue_messages(infra, dlq_name(settings), timeout=8.0)
+    (dead,) = await runner.dead_letters(timeout=8.0)
     assert dead.headers["traceparent"] == TRACEPARENT
     attempts = sorted(
         await finished(recorded_spans, SpanKind.CONSUMER, 3, eventually),

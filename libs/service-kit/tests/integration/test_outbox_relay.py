@@ -19,23 +19,15 @@ from service_kit_testing import delete_exchange
 from shared_schemas.events import (
     TenantOffboardingRequested,
     TenantOffboardingRequestedData,
-    TenantRef,
     TenantSuspended,
 )
+
+from ..conftest import connected_broker  # type: ignore[import-not-found]
+from .tenant_events import suspended  # type: ignore[import-not-found]
 
 KEY = TenantSuspended.TYPE
 
 RelayStarter = Callable[..., OutboxRelay]
-
-
-def suspended() -> TenantSuspended:
-    tenant_id = uuid.uuid4()
-    return TenantSuspended.build(
-        TenantRef(tenant_id=tenant_id, reason="kit test"),
-        producer="kit-test",
-        correlation_id=uuid.uuid4(),
-        tenant_id=tenant_id,
-    )
 
 
 async def commit_events(kit_db: Any, events: list[Any]) -> None:
@@ -155,9 +147,7 @@ async def test_two_relays_publish_every_event_exactly_once(
     for i in range(0, len(events), 50):
         await commit_events(kit_db, events[i : i + 50])
     # Two relays, each with its own connection, as two replicas would have.
-    other = Broker(kit_db.settings)
-    await other.connect()
-    try:
+    async with connected_broker(kit_db.settings) as other:
         start_relay(small_batches)
         start_relay(small_batches, via=other)
         await eventually(
@@ -165,8 +155,6 @@ async def test_two_relays_publish_every_event_exactly_once(
         )
         await eventually(lambda: _all_published(kit_db, ids), what="published_at set")
         await asyncio.sleep(0.5)  # room for a duplicate to show up
-    finally:
-        await other.close()
     seen = Counter(received_ids(tap, ids))
     assert set(seen) == ids, f"missing: {len(ids - set(seen))}"
     duplicates = {i: n for i, n in seen.items() if n > 1}

@@ -3,13 +3,12 @@ client's address and scheme are the socket's, whatever forwarding headers a call
 
 from __future__ import annotations
 
-import httpx
 from fastapi import Request
 
 from service_kit.app import build_app
 from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
-from service_kit_testing import served
+from service_kit_testing import served_client
 
 INVENTED = {
     "X-Forwarded-For": "203.0.113.9",
@@ -30,7 +29,7 @@ async def test_forwarding_headers_change_neither_the_client_nor_the_scheme(
         assert request.client is not None
         return {"client": request.client.host, "scheme": request.url.scheme}
 
-    async with served(app) as url, httpx.AsyncClient(base_url=url) as client:
+    async with served_client(app) as client:
         plain = await client.get("/whoami")
         invented = await client.get("/whoami", headers=INVENTED)
     assert plain.json() == {"client": "127.0.0.1", "scheme": "http"}

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from service_kit.app import build_app
 from service_kit.runtime import kit_runtime
 from service_kit.settings import ServiceSettings
+from service_kit_testing import assert_problem
 
 TOKEN = "scrape-me-0123456789abcdef"
 
@@ -25,10 +26,8 @@ async def scrape(
         return await client.get("/metrics", headers=headers)
 
 
-def assert_problem(response: httpx.Response, status: int, slug: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["type"] == f"https://controlplane.dev/problems/{slug}"
+def assert_refused(response: httpx.Response, status: int, slug: str) -> None:
+    assert_problem(response, status, slug)
     assert "http_requests_total" not in response.text
 
 
@@ -50,7 +49,7 @@ async def test_without_a_token_this_machine_may_scrape(peer: str) -> None:
     ],
 )
 async def test_without_a_token_nobody_else_may(peer: str, headers: dict[str, str]) -> None:
-    assert_problem(await scrape(peer, headers), 403, "forbidden")
+    assert_refused(await scrape(peer, headers), 403, "forbidden")
 
 
 async def test_with_a_token_only_its_bearer_may_scrape() -> None:
@@ -61,7 +60,7 @@ async def test_with_a_token_only_its_bearer_may_scrape() -> None:
     for headers in ({}, {"Authorization": f"Bearer {TOKEN}x"}, {"Authorization": TOKEN}):
         for peer in ("192.0.2.10", "127.0.0.1"):  # loopback is no excuse once a token is set
             refused = await scrape(peer, headers, metrics_token=TOKEN)
-            assert_problem(refused, 401, "unauthorized")
+            assert_refused(refused, 401, "unauthorized")
             assert refused.headers["www-authenticate"] == "Bearer"
 
 

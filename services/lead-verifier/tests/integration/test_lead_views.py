@@ -15,7 +15,7 @@ from lead_verifier.settings import LeadVerifierSettings
 from service_kit.internal_calls import INTERNAL_CALLER_HEADER
 from service_kit_testing import SqlRunner
 
-from .test_signup_and_verify import sign_up, signup_body  # type: ignore[import-not-found]
+from ..leads import Visitor, signup_body  # type: ignore[import-not-found]
 
 LEAD_FIELDS = {
     "id",
@@ -114,13 +114,11 @@ async def test_each_filter_and_its_count(
     client: httpx.AsyncClient,
     internal: dict[str, str],
     sql: SqlRunner,
-    event_tap: Any,
-    settings: LeadVerifierSettings,
+    visitor: Visitor,
 ) -> None:
     domain = a_domain()
-    tap = await event_tap("lead.created")
-    verified, code = await sign_up(client, tap, settings, email=f"v@{domain}")
-    ok = await client.post(f"/leads/{verified}/verify", headers={"Authorization": f"Bearer {code}"})
+    verified, code = await visitor.sign_up(email=f"v@{domain}")
+    ok = await visitor.verify(verified, code)
     assert ok.status_code == 200, ok.text
     pending = await signed_up(client, domain, 3)
     for lead_id, day in zip([verified, *pending], [1, 2, 3, 4], strict=True):
@@ -157,13 +155,11 @@ async def test_each_filter_and_its_count(
 async def test_no_answer_holds_a_code_or_its_digest(
     client: httpx.AsyncClient,
     internal: dict[str, str],
-    event_tap: Any,
-    settings: LeadVerifierSettings,
+    visitor: Visitor,
     sql: SqlRunner,
 ) -> None:
     domain = a_domain()
-    tap = await event_tap("lead.created")
-    lead_id, code = await sign_up(client, tap, settings, email=f"ada@{domain}")
+    lead_id, code = await visitor.sign_up(email=f"ada@{domain}")
     (stored,) = await sql(
         "SELECT code_digest FROM lead_verifier.verification_codes WHERE lead_id = :id",
         id=uuid.UUID(lead_id),

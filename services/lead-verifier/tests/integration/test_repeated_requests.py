@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from lead_verifier.settings import LeadVerifierSettings
+from service_kit_testing import SqlRunner
 
-from .test_signup_and_verify import db_rows, opened_link, signup_body
+from ..leads import Visitor, signup_body  # type: ignore[import-not-found]
 
 LEAD_CREATED_FOR = (
     "SELECT count(*) AS n FROM lead_verifier.outbox WHERE event_type = 'lead.created'"
@@ -25,7 +23,7 @@ def keyed(key: str, **headers: str) -> dict[str, str]:
 
 
 async def test_a_repeated_sign_up_answers_the_same_lead_and_does_nothing_more(
-    client: httpx.AsyncClient, settings: LeadVerifierSettings
+    client: httpx.AsyncClient, sql: SqlRunner
 ) -> None:
     body = signup_body()
     headers = keyed(uuid.uuid4().hex)
@@ -37,9 +35,9 @@ async def test_a_repeated_sign_up_answers_the_same_lead_and_does_nothing_more(
     again = await client.post("/leads", json=body, headers=headers)
     assert again.json() == answers[0].json()
     email = body["email"].lower()
-    leads = await db_rows(settings, "SELECT id FROM lead_verifier.leads WHERE email = :e", e=email)
+    leads = await sql("SELECT id FROM lead_verifier.leads WHERE email = :e", e=email)
     assert [str(r.id) for r in leads] == [answers[0].json()["id"]]
-    (events,) = await db_rows(settings, LEAD_CREATED_FOR, email=email)
+    (events,) = await sql(LEAD_CREATED_FOR, email=email)
     assert events.n == 1
 
     other_key = await client.post("/leads", json=body, headers=keyed(uuid.uuid4().hex))
@@ -47,28 +45,16 @@ async def test_a_repeated_sign_up_answers_the_same_lead_and_does_nothing_more(
     assert len({answers[0].json()["id"], other_key.json()["id"], unkeyed.json()["id"]}) == 3
 
 
-async def _signed_up(
-    client: httpx.AsyncClient, tap: Any, settings: LeadVerifierSettings
-) -> tuple[str, str]:
-    response = await client.post("/leads", json=signup_body())
-    lead_id = response.json()["id"]
-    (event,) = await tap.wait_for("lead.created", where=lambda e: str(e.data.lead_id) == lead_id)
-    return lead_id, parse_qs(urlsplit(opened_link(event, settings)).query)["code"][0]
-
-
 async def test_a_repeated_verification_answers_the_same_token_once_verified(
-    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+    visitor: Visitor, sql: SqlRunner
 ) -> None:
-    tap = await event_tap("lead.*")
-    lead_id, code = await _signed_up(client, tap, settings)
+    lead_id, code = await visitor.sign_up()
     key = uuid.uuid4().hex
-    path = f"/leads/{lead_id}/verify"
-    first = await client.post(path, headers=keyed(key, Authorization=f"Bearer {code}"))
-    repeat = await client.post(path, headers=keyed(key, Authorization=f"Bearer {code}"))
+    first = await visitor.verify(lead_id, code, keyed(key))
+    repeat = await visitor.verify(lead_id, code, keyed(key))
     assert first.status_code == repeat.status_code == 200, (first.text, repeat.text)
     assert repeat.json() == first.json(), "the same lead and the very same token"
-    (verified,) = await db_rows(
-        settings,
+    (verified,) = await sql(
         "SELECT count(*) AS n FROM lead_verifier.outbox WHERE event_type = 'lead.verified'"
         " AND convert_from(payload, 'UTF8')::jsonb -> 'data' ->> 'lead_id' = :id",
         id=lead_id,
@@ -77,9 +63,9 @@ async def test_a_repeated_verification_answers_the_same_token_once_verified(
 
     # The used code stays single-use for everyone else: no key, another key, a wrong code.
     refusals = [
-        await client.post(path, headers={"Authorization": f"Bearer {code}"}),
-        await client.post(path, headers=keyed(uuid.uuid4().hex, Authorization=f"Bearer {code}")),
-        await client.post(path, headers=keyed(key, Authorization="Bearer not-the-code")),
+        await visitor.verify(lead_id, code),
+        await visitor.verify(lead_id, code, keyed(uuid.uuid4().hex)),
+        await visitor.verify(lead_id, "not-the-code", keyed(key)),
     ]
     for refused in refusals:
         assert refused.status_code == 401, refused.text
@@ -89,22 +75,16 @@ async def test_a_repeated_verification_answers_the_same_token_once_verified(
 
 
 async def test_a_key_does_not_carry_a_code_to_another_lead(
-    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+    visitor: Visitor, sql: SqlRunner
 ) -> None:
-    tap = await event_tap("lead.created")
-    lead_a, code_a = await _signed_up(client, tap, settings)
-    lead_b, _ = await _signed_up(client, tap, settings)
+    lead_a, code_a = await visitor.sign_up()
+    lead_b, _ = await visitor.sign_up()
     key = uuid.uuid4().hex
-    ok = await client.post(
-        f"/leads/{lead_a}/verify", headers=keyed(key, Authorization=f"Bearer {code_a}")
-    )
+    ok = await visitor.verify(lead_a, code_a, keyed(key))
     assert ok.status_code == 200, ok.text
-    other = await client.post(
-        f"/leads/{lead_b}/verify", headers=keyed(key, Authorization=f"Bearer {code_a}")
-    )
+    other = await visitor.verify(lead_b, code_a, keyed(key))
     assert other.status_code == 401
-    (row,) = await db_rows(
-        settings,
+    (row,) = await sql(
         "SELECT attempts, used_at FROM lead_verifier.verification_codes WHERE lead_id = :id",
         id=lead_b,
     )

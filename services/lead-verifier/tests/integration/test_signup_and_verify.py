@@ -8,57 +8,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from lead_verifier.settings import LeadVerifierSettings
-from shared_schemas.events import LeadCreated, verification_link_binding
+from service_kit_testing import SqlRunner, assert_problem
 
-
-def signup_body(**over: Any) -> dict[str, Any]:
-    body = {
-        "firstName": "Ada",
-        "lastName": "Lovelace",
-        "companyName": "Analytical Engines",
-        "email": f"ada-{uuid.uuid4().hex[:8]}@engines.example",
-        "address": {"address": "1 Loom St", "city": "London", "zip": "N1", "country": "GB"},
-    }
-    body.update(over)
-    return body
-
-
-def opened_link(event: LeadCreated, settings: LeadVerifierSettings) -> str:
-    """The link sealed in `lead.created`, opened as the notifier opens it."""
-    assert event.data.verification_link is not None
-    return settings.link_keyring().open(
-        event.data.verification_link, verification_link_binding(event.data.lead_id)
-    )
-
-
-async def sign_up(
-    client: httpx.AsyncClient, tap: Any, settings: LeadVerifierSettings, **over: Any
-) -> tuple[str, str]:
-    """Sign up; return (lead id, code taken from the link sealed in `lead.created`)."""
-    response = await client.post("/leads", json=signup_body(**over))
-    assert response.status_code == 201, response.text
-    lead_id = response.json()["id"]
-    (event,) = await tap.wait_for("lead.created", where=lambda e: str(e.data.lead_id) == lead_id)
-    query = parse_qs(urlsplit(opened_link(event, settings)).query)
-    assert query["id"] == [lead_id]
-    return lead_id, query["code"][0]
-
-
-async def db_rows(settings: LeadVerifierSettings, sql: str, **params: Any) -> list[Any]:
-    engine = create_async_engine(settings.database_url)
-    try:
-        async with engine.begin() as conn:
-            return list((await conn.execute(text(sql), params)).all())
-    finally:
-        await engine.dispose()
+from ..leads import Visitor, opened_link, signup_body  # type: ignore[import-not-found]
 
 
 async def test_signup_stores_only_a_hash_and_publishes_the_link(
-    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings, sql: SqlRunner
 ) -> None:
     tap = await event_tap("lead.*")
     body = signup_body()
@@ -73,8 +31,7 @@ async def test_signup_stores_only_a_hash_and_publishes_the_link(
     assert code not in event.model_dump_json(), "the event carries the link sealed only"
     assert event.data.email == body["email"].lower()
     assert event.correlation_id == uuid.UUID(lead_id)
-    rows = await db_rows(
-        settings,
+    rows = await sql(
         "SELECT code_digest FROM lead_verifier.verification_codes WHERE lead_id = :id",
         id=lead_id,
     )
@@ -84,11 +41,10 @@ async def test_signup_stores_only_a_hash_and_publishes_the_link(
 
 
 async def test_verify_returns_an_onboarding_token_once(
-    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+    visitor: Visitor, settings: LeadVerifierSettings
 ) -> None:
-    tap = await event_tap("lead.*")
-    lead_id, code = await sign_up(client, tap, settings)
-    ok = await client.post(f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"})
+    lead_id, code = await visitor.sign_up()
+    ok = await visitor.verify(lead_id, code)
     assert ok.status_code == 200, ok.text
     claims = jwt.decode(
         ok.json()["token"],
@@ -99,54 +55,37 @@ async def test_verify_returns_an_onboarding_token_once(
     )
     assert claims["role"] == "lead"
     assert claims["lead_id"] == lead_id
-    (verified,) = await tap.wait_for("lead.verified")
+    (verified,) = await visitor.tap.wait_for("lead.verified")
     assert str(verified.data.lead_id) == lead_id
     assert verified.data.address is not None
     assert verified.data.address.city == "London"
 
-    reused = await client.post(
-        f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"}
-    )
-    assert reused.status_code == 401
-    assert reused.headers["content-type"] == "application/problem+json"
-    assert reused.json()["status"] == 401
+    reused = await visitor.verify(lead_id, code)
+    assert_problem(reused, 401, "unauthorized")
 
 
 async def test_wrong_code_is_401_and_attempts_are_limited(
-    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+    visitor: Visitor, settings: LeadVerifierSettings, sql: SqlRunner
 ) -> None:
-    tap = await event_tap("lead.created")
-    lead_id, code = await sign_up(client, tap, settings)
+    lead_id, code = await visitor.sign_up()
     for _ in range(settings.lead_max_attempts):
-        wrong = await client.post(
-            f"/leads/{lead_id}/verify", headers={"Authorization": "Bearer not-the-code"}
-        )
+        wrong = await visitor.verify(lead_id, "not-the-code")
         assert wrong.status_code == 401
         assert wrong.json()["title"] == "Unauthorized"
-    locked = await client.post(
-        f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"}
-    )
+    locked = await visitor.verify(lead_id, code)
     assert locked.status_code == 401, "the right code after too many attempts stays refused"
-    status = await db_rows(
-        settings, "SELECT status FROM lead_verifier.leads WHERE id = :id", id=lead_id
-    )
+    status = await sql("SELECT status FROM lead_verifier.leads WHERE id = :id", id=lead_id)
     assert status[0].status == "PENDING"
 
 
-async def test_expired_code_is_refused(
-    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
-) -> None:
-    tap = await event_tap("lead.created")
-    lead_id, code = await sign_up(client, tap, settings)
-    await db_rows(
-        settings,
+async def test_expired_code_is_refused(visitor: Visitor, sql: SqlRunner) -> None:
+    lead_id, code = await visitor.sign_up()
+    await sql(
         "UPDATE lead_verifier.verification_codes SET expires_at = now() - interval '1 second'"
         " WHERE lead_id = :id RETURNING lead_id",
         id=lead_id,
     )
-    response = await client.post(
-        f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"}
-    )
+    response = await visitor.verify(lead_id, code)
     assert response.status_code == 401
 
 
@@ -161,12 +100,11 @@ async def test_missing_bearer_and_unknown_lead_are_401(client: httpx.AsyncClient
 
 
 async def test_signup_for_a_verified_email_answers_as_for_a_new_one(
-    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+    client: httpx.AsyncClient, visitor: Visitor
 ) -> None:
-    tap = await event_tap("lead.created")
     email = f"grace-{uuid.uuid4().hex[:8]}@navy.example"
-    lead_id, code = await sign_up(client, tap, settings, email=email)
-    ok = await client.post(f"/leads/{lead_id}/verify", headers={"Authorization": f"Bearer {code}"})
+    lead_id, code = await visitor.sign_up(email=email)
+    ok = await visitor.verify(lead_id, code)
     assert ok.status_code == 200
 
     again = await client.post("/leads", json=signup_body(email=email.upper()))
@@ -176,16 +114,14 @@ async def test_signup_for_a_verified_email_answers_as_for_a_new_one(
     assert set(again.json()) == set(fresh.json()) == {"id"}
     assert _shape(again.headers) == _shape(fresh.headers)
     # Named by its lead: an earlier test's late lead.created may reach this tap first.
-    (event,) = await tap.wait_for(
+    (event,) = await visitor.tap.wait_for(
         "lead.created", where=lambda e: str(e.data.lead_id) == again.json()["id"]
     )
     assert event.data.account_exists is True
     assert (event.data.verification_link, event.data.code_expires_at) == (None, None)
     # What the returned id lets anyone do next answers as for any other lead.
     for lead in (again.json()["id"], fresh.json()["id"]):
-        guessed = await client.post(
-            f"/leads/{lead}/verify", headers={"Authorization": "Bearer guessed-code"}
-        )
+        guessed = await visitor.verify(lead, "guessed-code")
         assert guessed.status_code == 401
         assert guessed.json()["detail"] == (
             "The verification code is invalid, expired or already used."
@@ -199,7 +135,7 @@ def _shape(headers: httpx.Headers) -> dict[str, str]:
 
 
 async def test_invalid_body_is_422_problem_and_stores_nothing(
-    client: httpx.AsyncClient, settings: LeadVerifierSettings
+    client: httpx.AsyncClient, sql: SqlRunner
 ) -> None:
     email = f"bad-{uuid.uuid4().hex[:8]}@example.com"
     cases = [
@@ -214,14 +150,12 @@ async def test_invalid_body_is_422_problem_and_stores_nothing(
         problem = response.json()
         assert response.headers["content-type"] == "application/problem+json"
         assert problem["errors"], problem
-    rows = await db_rows(
-        settings, "SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower()
-    )
+    rows = await sql("SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower())
     assert rows == []
 
 
 async def test_an_idn_address_is_taken_and_an_unmailable_domain_is_422_on_email(
-    client: httpx.AsyncClient, settings: LeadVerifierSettings
+    client: httpx.AsyncClient, sql: SqlRunner
 ) -> None:
     accepted = await client.post("/leads", json=signup_body(email="Jürgen@Bücher.example"))
     assert accepted.status_code == 201, accepted.text
@@ -231,36 +165,23 @@ async def test_an_idn_address_is_taken_and_an_unmailable_domain_is_422_on_email(
         assert refused.headers["content-type"] == "application/problem+json"
         problem = refused.json()
         assert [e["loc"] for e in problem["errors"]] == [["body", "email"]], problem
-        rows = await db_rows(
-            settings, "SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower()
-        )
+        rows = await sql("SELECT id FROM lead_verifier.leads WHERE email = :e", e=email.lower())
         assert rows == []
 
 
 async def test_a_second_lead_of_a_verified_address_is_refused_409(
-    client: httpx.AsyncClient, event_tap: Any, settings: LeadVerifierSettings
+    visitor: Visitor, sql: SqlRunner
 ) -> None:
-    tap = await event_tap("lead.created")
     email = f"twice-{uuid.uuid4().hex[:8]}@example.com"
-    first, first_code = await sign_up(client, tap, settings, email=email)
-    second, second_code = await sign_up(client, tap, settings, email=email)
-    answers = [
-        await client.post(f"/leads/{lead}/verify", headers={"Authorization": f"Bearer {code}"})
-        for lead, code in ((first, first_code), (second, second_code))
-    ]
-    ok, refused = answers
+    first, first_code = await visitor.sign_up(email=email)
+    second, second_code = await visitor.sign_up(email=email)
+    ok = await visitor.verify(first, first_code)
+    refused = await visitor.verify(second, second_code)
     assert ok.status_code == 200, ok.text
-    assert refused.status_code == 409
-    assert refused.headers["content-type"] == "application/problem+json"
-    problem = refused.json()
-    assert (problem["type"], problem["title"], problem["status"]) == (
-        "https://controlplane.dev/problems/conflict",
-        "Conflict",
-        409,
-    )
+    problem = assert_problem(refused, 409, "conflict")
+    assert problem["title"] == "Conflict"
     assert problem["detail"] == "This e-mail address has already been verified by another sign-up."
-    (row,) = await db_rows(
-        settings,
+    (row,) = await sql(
         "SELECT attempts, used_at FROM lead_verifier.verification_codes WHERE lead_id = :id",
         id=second,
     )

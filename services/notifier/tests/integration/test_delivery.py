@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Callable
 from email import message_from_bytes, policy
 from typing import Any
 
@@ -21,7 +20,8 @@ from service_kit.consumer import ConsumerRunner
 from service_kit.outbox import notify_channel
 from service_kit.runtime import kit_runtime
 from shared_schemas import Envelope
-from shared_schemas.events import LeadCreated
+
+from ..events import lead_created, opened_link  # type: ignore[import-not-found]
 
 LEAD_VERIFICATION = NotificationKind.LEAD_VERIFICATION
 
@@ -33,11 +33,7 @@ def parts(message: Any) -> tuple[str, str]:
 
 
 async def test_verification_email_arrives_with_the_link_in_both_parts(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
-    opened_link: Callable[[LeadCreated], str],
+    send: kit.Publish, smtp: Any, probe: Any
 ) -> None:
     event = lead_created(first_name="Ada", company_name="Analytical Engines")
     await send(event)
@@ -59,10 +55,7 @@ async def test_verification_email_arrives_with_the_link_in_both_parts(
 
 
 async def test_the_same_event_twice_sends_one_email_and_keeps_one_row(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
+    send: kit.Publish, smtp: Any, probe: Any
 ) -> None:
     event = lead_created()
     duplicates = probe.consumed("duplicate")
@@ -76,12 +69,7 @@ async def test_the_same_event_twice_sends_one_email_and_keeps_one_row(
 
 
 async def test_a_crash_between_commit_and_ack_is_redelivered_and_sends_once(
-    settings: NotifierSettings,
-    migrated: None,
-    infra: kit.TestInfra,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
+    settings: NotifierSettings, migrated: None, infra: kit.TestInfra, smtp: Any, probe: Any
 ) -> None:
     committed, died = asyncio.Event(), asyncio.Event()
 
@@ -124,12 +112,7 @@ async def test_a_crash_between_commit_and_ack_is_redelivered_and_sends_once(
 
 
 async def test_without_smtp_url_the_mail_folder_and_dev_mailbox_show_it(
-    infra: kit.TestInfra,
-    migrated: None,
-    tmp_path: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
-    opened_link: Callable[[LeadCreated], str],
+    infra: kit.TestInfra, migrated: None, tmp_path: Any, probe: Any
 ) -> None:
     settings = infra.settings(NotifierSettings, mail_dir=str(tmp_path / "mail"))
     assert settings.smtp_url is None

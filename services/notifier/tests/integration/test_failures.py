@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,16 +12,12 @@ import service_kit_testing as kit
 from notifier.app import create_app
 from notifier.settings import NotifierSettings
 from service_kit.topology import dlq_name
-from shared_schemas.events import LeadCreated
+
+from ..events import lead_created, opened_link  # type: ignore[import-not-found]
 
 
 async def test_poison_goes_to_the_dlq_at_once_and_does_not_block_the_next_message(
-    app: FastAPI,
-    settings: NotifierSettings,
-    infra: kit.TestInfra,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
+    app: FastAPI, settings: NotifierSettings, infra: kit.TestInfra, smtp: Any, probe: Any
 ) -> None:
     future = {**lead_created().model_dump(mode="json"), "version": 99}
     await kit.publish_raw(infra, "lead.created", b'{"id": "not json')
@@ -45,11 +40,7 @@ async def test_poison_goes_to_the_dlq_at_once_and_does_not_block_the_next_messag
 
 
 async def test_smtp_down_retries_with_delay_then_dead_letters(
-    infra: kit.TestInfra,
-    migrated: None,
-    closed_port: int,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
+    infra: kit.TestInfra, migrated: None, closed_port: int, probe: Any
 ) -> None:
     settings = infra.settings(NotifierSettings, smtp_url=f"smtp://127.0.0.1:{closed_port}")
     assert settings.retry_delays == [0.2, 0.5]
@@ -77,11 +68,7 @@ async def test_smtp_down_retries_with_delay_then_dead_letters(
 
 
 async def test_a_transient_smtp_refusal_is_retried_and_delivered_once(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
-    opened_link: Callable[[LeadCreated], str],
+    send: kit.Publish, smtp: Any, probe: Any
 ) -> None:
     smtp.refuse_next = 1
     event = lead_created()

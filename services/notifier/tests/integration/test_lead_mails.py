@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -15,7 +14,9 @@ import service_kit_testing as kit
 from notifier.settings import NotifierSettings
 from service_kit.sealing import Keyring
 from service_kit.topology import dlq_name
-from shared_schemas.events import LeadCreated, Sealed
+from shared_schemas.events import Sealed
+
+from ..events import lead_created  # type: ignore[import-not-found]
 
 OTHER_KEY = Keyring.parse(f"k9:{base64.b64encode(b'9' * 32).decode()}")
 
@@ -27,12 +28,7 @@ def _tampered(sealed: Sealed) -> Sealed:
 
 
 async def test_a_link_no_key_opens_is_dead_lettered_at_once_with_its_reason(
-    app: FastAPI,
-    settings: NotifierSettings,
-    infra: kit.TestInfra,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
+    app: FastAPI, settings: NotifierSettings, infra: kit.TestInfra, smtp: Any, probe: Any
 ) -> None:
     unknown_key = lead_created(keyring=OTHER_KEY)
     good = lead_created()
@@ -62,10 +58,7 @@ async def test_a_link_no_key_opens_is_dead_lettered_at_once_with_its_reason(
 
 
 async def test_an_address_with_an_account_gets_a_sign_in_hint_and_no_code(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    lead_created: Callable[..., LeadCreated],
+    send: kit.Publish, smtp: Any, probe: Any
 ) -> None:
     event = lead_created(account_exists=True, verification_link=None, code_expires_at=None)
     await send(event)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, cast
 
 import httpx
@@ -15,6 +14,7 @@ from service_kit.exports_s3 import s3_client
 from service_kit_testing.s3 import S3Server
 
 from ..conftest import OPS_EMAIL  # type: ignore[import-not-found]
+from ..events import tenant_offboarded  # type: ignore[import-not-found]
 from .test_tenant_emails import parts  # type: ignore[import-not-found]
 
 
@@ -36,11 +36,7 @@ def settings(
 
 
 async def test_the_contact_gets_working_links_valid_export_link_days(
-    send: kit.Publish,
-    smtp: Any,
-    settings: NotifierSettings,
-    s3: S3Server,
-    tenant_offboarded: Callable[..., Any],
+    send: kit.Publish, smtp: Any, settings: NotifierSettings, s3: S3Server
 ) -> None:
     folder = "exports/acme-1f0e/5a7c"
     bucket = settings.export_url.removeprefix("s3://").split("/")[0]

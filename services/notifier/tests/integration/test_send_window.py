@@ -20,6 +20,8 @@ import service_kit_testing as kit
 from notifier.domain.notifications import NotificationKind, message_id
 from shared_schemas import Envelope
 
+from ..events import tenant_activated  # type: ignore[import-not-found]
+
 FailOnce = Callable[[str, str, str], Awaitable[None]]
 
 
@@ -70,11 +72,7 @@ async def handled(probe: Any, event: Envelope) -> None:
 
 
 async def test_a_redelivery_after_sent_sends_nothing(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    tenant_activated: Callable[..., Any],
-    fail_once: FailOnce,
+    send: kit.Publish, smtp: Any, probe: Any, fail_once: FailOnce
 ) -> None:
     event = tenant_activated()
     # The handler's transaction (its inbox row) fails at COMMIT, after the server accepted the
@@ -93,11 +91,7 @@ async def test_a_redelivery_after_sent_sends_nothing(
 
 
 async def test_a_crash_before_sent_is_recorded_sends_one_copy_with_the_same_message_id(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    tenant_activated: Callable[..., Any],
-    fail_once: FailOnce,
+    send: kit.Publish, smtp: Any, probe: Any, fail_once: FailOnce
 ) -> None:
     event = tenant_activated()
     # The server accepted; recording SENT fails. The attempt was on record (SENDING) before

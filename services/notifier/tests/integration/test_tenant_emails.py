@@ -16,6 +16,8 @@ from notifier.settings import NotifierSettings
 from service_kit.topology import dlq_name
 from shared_schemas import Envelope
 
+from ..events import provisioning_failed, tenant_activated, tenant_offboarded  # type: ignore[import-not-found]
+
 CONTACT_KIND = NotificationKind.PROVISIONING_FAILED_CONTACT.value
 OPS_KIND = NotificationKind.PROVISIONING_FAILED_OPS.value
 
@@ -32,10 +34,7 @@ async def inbox_rows(probe: Any, event: Envelope) -> list[Any]:
 
 
 async def test_welcome_email_names_the_tenant_and_links_to_its_app(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    tenant_activated: Callable[..., Any],
+    send: kit.Publish, smtp: Any, probe: Any
 ) -> None:
     event = tenant_activated(name="Compiler Works", app_url="https://compiler.app.example/home")
     contact = event.data.contact
@@ -57,10 +56,7 @@ async def test_welcome_email_names_the_tenant_and_links_to_its_app(
 
 
 async def test_welcome_without_an_app_url_links_to_app_base_url_and_key(
-    send: kit.Publish,
-    settings: NotifierSettings,
-    smtp: Any,
-    tenant_activated: Callable[..., Any],
+    send: kit.Publish, settings: NotifierSettings, smtp: Any
 ) -> None:
     event = tenant_activated(app_url=None)
     await send(event)
@@ -72,11 +68,7 @@ async def test_welcome_without_an_app_url_links_to_app_base_url_and_key(
 
 
 async def test_provisioning_failed_tells_the_contact_and_the_operators_once_each(
-    send: kit.Publish,
-    settings: NotifierSettings,
-    smtp: Any,
-    probe: Any,
-    provisioning_failed: Callable[..., Any],
+    send: kit.Publish, settings: NotifierSettings, smtp: Any, probe: Any
 ) -> None:
     event = provisioning_failed(step="database", reason="schema tenant_acme: permission denied")
     data = event.data
@@ -110,10 +102,7 @@ async def test_provisioning_failed_tells_the_contact_and_the_operators_once_each
 
 
 async def test_offboarding_notice_reaches_the_contact(
-    send: kit.Publish,
-    smtp: Any,
-    probe: Any,
-    tenant_offboarded: Callable[..., Any],
+    send: kit.Publish, smtp: Any, probe: Any
 ) -> None:
     event = tenant_offboarded()
     await send(event)
@@ -131,11 +120,7 @@ async def test_offboarding_notice_reaches_the_contact(
     assert (row.kind, row.attempts) == ("tenant_offboarded", 1)
 
 
-async def test_offboarding_notice_tells_where_the_export_is(
-    send: kit.Publish,
-    smtp: Any,
-    tenant_offboarded: Callable[..., Any],
-) -> None:
+async def test_offboarding_notice_tells_where_the_export_is(send: kit.Publish, smtp: Any) -> None:
     folder = "/srv/exports/acme-1f0e/5a7c"
     event = tenant_offboarded(export_location=f"file://{folder}")
     await send(event)
@@ -148,17 +133,17 @@ async def test_offboarding_notice_tells_where_the_export_is(
 
 @pytest.mark.parametrize(
     ("factory", "emails"),
-    [("tenant_activated", 1), ("provisioning_failed", 2), ("tenant_offboarded", 1)],
+    [(tenant_activated, 1), (provisioning_failed, 2), (tenant_offboarded, 1)],
+    ids=lambda value: getattr(value, "__name__", None),
 )
 async def test_the_same_event_twice_sends_each_email_once(
     send: kit.Publish,
     smtp: Any,
     probe: Any,
-    request: pytest.FixtureRequest,
-    factory: str,
+    factory: Callable[[], Envelope],
     emails: int,
 ) -> None:
-    event = request.getfixturevalue(factory)()
+    event = factory()
     duplicates = probe.consumed("duplicate", event.type)
     await send(event)
     await send(event)
@@ -175,12 +160,7 @@ async def test_the_same_event_twice_sends_each_email_once(
 
 @pytest.mark.parametrize("refused", ["ops", "contact"])
 async def test_one_refused_email_is_retried_without_resending_the_other(
-    send: kit.Publish,
-    settings: NotifierSettings,
-    smtp: Any,
-    probe: Any,
-    provisioning_failed: Callable[..., Any],
-    refused: str,
+    send: kit.Publish, settings: NotifierSettings, smtp: Any, probe: Any, refused: str
 ) -> None:
     event = provisioning_failed()
     contact, ops = event.data.contact.email, settings.ops_email
@@ -210,12 +190,7 @@ async def test_one_refused_email_is_retried_without_resending_the_other(
 
 
 async def test_a_dead_lettered_alert_replayed_later_sends_only_what_is_missing(
-    app: FastAPI,
-    settings: NotifierSettings,
-    infra: kit.TestInfra,
-    smtp: Any,
-    probe: Any,
-    provisioning_failed: Callable[..., Any],
+    app: FastAPI, settings: NotifierSettings, infra: kit.TestInfra, smtp: Any, probe: Any
 ) -> None:
     event = provisioning_failed()
     contact, ops = event.data.contact.email, settings.ops_email

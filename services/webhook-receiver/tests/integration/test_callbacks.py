@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from service_kit.webhooks import WebhookRun, new_run
+from service_kit_testing import SqlRunner, chunked
 
-from ..conftest import arc_headers, callback_body, standard_headers  # type: ignore[import-not-found]
-
-OpenRun = Callable[[], Awaitable[tuple[uuid.UUID, WebhookRun]]]
-Sql = Callable[..., Awaitable[list[Any]]]
+from ..conftest import OpenRun, arc_headers, callback_body, standard_headers  # type: ignore[import-not-found]
 
 
-async def receipt(sql: Sql, request_id: str) -> Any:
+async def receipt(sql: SqlRunner, request_id: str) -> Any:
     rows = await sql(
         "SELECT * FROM webhook_receiver.deliveries WHERE headers->>'x-request-id' = :r",
         r=request_id,
@@ -27,7 +25,7 @@ async def receipt(sql: Sql, request_id: str) -> Any:
     return rows[0]
 
 
-async def outbox_events(sql: Sql, tenant_id: uuid.UUID) -> int:
+async def outbox_events(sql: SqlRunner, tenant_id: uuid.UUID) -> int:
     rows = await sql(
         "SELECT count(*) AS n FROM webhook_receiver.outbox WHERE headers->>'x-tenant-id' = :t",
         t=str(tenant_id),
@@ -42,7 +40,7 @@ def traced(headers: dict[str, str]) -> tuple[dict[str, str], str]:
 
 @pytest.mark.parametrize("path", ["/webhooks/provisioning", "/webhook"])
 async def test_valid_arc_callback_is_accepted_and_published(
-    client: httpx.AsyncClient, event_tap: Any, open_run: OpenRun, sql: Sql, path: str
+    client: httpx.AsyncClient, event_tap: Any, open_run: OpenRun, sql: SqlRunner, path: str
 ) -> None:
     tap = await event_tap("webhook.received")
     tenant_id, run = await open_run()
@@ -74,7 +72,7 @@ async def test_valid_arc_callback_is_accepted_and_published(
 
 
 async def test_valid_standard_callback_is_accepted_and_published(
-    client: httpx.AsyncClient, event_tap: Any, open_run: OpenRun, sql: Sql
+    client: httpx.AsyncClient, event_tap: Any, open_run: OpenRun, sql: SqlRunner
 ) -> None:
     tap = await event_tap("webhook.received")
     tenant_id, run = await open_run()
@@ -159,7 +157,7 @@ Forgery = Callable[[WebhookRun, uuid.UUID, bytes], tuple[dict[str, str], bytes]]
     ],
 )
 async def test_forged_or_expired_callbacks_get_401_and_change_nothing(
-    client: httpx.AsyncClient, open_run: OpenRun, sql: Sql, forge: Forgery, reason: str
+    client: httpx.AsyncClient, open_run: OpenRun, sql: SqlRunner, forge: Forgery, reason: str
 ) -> None:
     tenant_id, run = await open_run()
     headers, body = forge(run, tenant_id, callback_body(tenant_id))
@@ -176,7 +174,7 @@ async def test_forged_or_expired_callbacks_get_401_and_change_nothing(
     assert await outbox_events(sql, tenant_id) == 0
 
 
-async def test_unknown_tenant_gets_401(client: httpx.AsyncClient, sql: Sql) -> None:
+async def test_unknown_tenant_gets_401(client: httpx.AsyncClient, sql: SqlRunner) -> None:
     tenant_id = uuid.uuid4()  # no run stored for it
     body = callback_body(tenant_id)
     headers, request_id = traced(arc_headers(new_run(uuid.uuid4()), body))
@@ -190,7 +188,7 @@ async def test_unknown_tenant_gets_401(client: httpx.AsyncClient, sql: Sql) -> N
 
 
 async def test_a_non_ascii_signature_is_a_bad_signature_not_a_crash(
-    client: httpx.AsyncClient, open_run: OpenRun, sql: Sql
+    client: httpx.AsyncClient, open_run: OpenRun, sql: SqlRunner
 ) -> None:
     tenant_id, run = await open_run()
     body = callback_body(tenant_id)
@@ -204,16 +202,11 @@ async def test_a_non_ascii_signature_is_a_bad_signature_not_a_crash(
     assert (await receipt(sql, request_id)).reason == "bad_signature"
 
 
-async def _chunks(body: bytes) -> AsyncIterator[bytes]:
-    for start in range(0, len(body), 4096):
-        yield body[start : start + 4096]
-
-
 @pytest.mark.parametrize("declared", [True, False])
 async def test_oversized_body_gets_413_and_is_recorded(
     client: httpx.AsyncClient,
     open_run: OpenRun,
-    sql: Sql,
+    sql: SqlRunner,
     declared: bool,
 ) -> None:
     tenant_id, run = await open_run()
@@ -222,7 +215,7 @@ async def test_oversized_body_gets_413_and_is_recorded(
     body = json.dumps(payload).encode()
     assert len(body) > 65536
     headers, request_id = traced(arc_headers(run, body))
-    content: Any = body if declared else _chunks(body)  # a stream: no Content-Length
+    content: Any = body if declared else chunked(body, 4096)  # a stream: no Content-Length
 
     response = await client.post("/webhooks/provisioning", content=content, headers=headers)
 
@@ -239,7 +232,7 @@ async def test_oversized_body_gets_413_and_is_recorded(
     [b'{"initiatorId": "not json', b'{"initiatorId": "x", "type": 0, "data": {"status": 7}}'],
 )
 async def test_invalid_body_with_a_valid_signature_gets_422(
-    client: httpx.AsyncClient, open_run: OpenRun, sql: Sql, body: bytes
+    client: httpx.AsyncClient, open_run: OpenRun, sql: SqlRunner, body: bytes
 ) -> None:
     _, run = await open_run()
     headers, request_id = traced(arc_headers(run, body))

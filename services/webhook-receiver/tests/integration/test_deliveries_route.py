@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from service_kit.webhooks import WebhookRun
-
-from ..conftest import arc_headers, callback_body  # type: ignore[import-not-found]
-
-OpenRun = Callable[[], Awaitable[tuple[uuid.UUID, WebhookRun]]]
+from ..conftest import OpenRun, arc_headers, callback_body  # type: ignore[import-not-found]
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -3,37 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
-from service_kit.webhooks import WebhookRun
-from service_kit_testing import TestInfra, publish_raw
+from service_kit_testing import SqlRunner, TestInfra, assert_problem, publish_raw
 from shared_schemas.events import WebhookRunFinished, WebhookRunFinishedData
-from webhook_receiver.settings import WebhookReceiverSettings
 
-from ..conftest import arc_headers, callback_body, standard_headers  # type: ignore[import-not-found]
+from ..conftest import NewCallback, arc_headers, callback_body, standard_headers  # type: ignore[import-not-found]
 from .test_duplicates import events_for  # type: ignore[import-not-found]
 from .test_run_announcements import finished_flag  # type: ignore[import-not-found]
-
-OpenRun = Callable[[], Awaitable[tuple[uuid.UUID, WebhookRun]]]
-Sql = Callable[..., Awaitable[list[Any]]]
 
 
 async def test_a_finished_run_answers_duplicates_and_refuses_new_deliveries(
     client: httpx.AsyncClient,
     event_tap: Any,
-    open_run: OpenRun,
-    sql: Sql,
+    new_callback: NewCallback,
+    sql: SqlRunner,
     infra: TestInfra,
-    settings: WebhookReceiverSettings,
 ) -> None:
     tap = await event_tap("webhook.received")
-    tenant_id, run = await open_run()
-    body = callback_body(tenant_id)
-    accepted_headers = standard_headers(run, body)
-    accepted = await client.post("/webhooks/provisioning", content=body, headers=accepted_headers)
+    callback = await new_callback(standard_headers)
+    tenant_id, run = callback.tenant_id, callback.run
+    accepted = await callback.post(client)
     assert accepted.status_code == 202, accepted.text
     # The provisioner's step completed: it announces the run finished; the run stays.
     (expires_at,) = await sql(
@@ -51,17 +43,14 @@ async def test_a_finished_run_answers_duplicates_and_refuses_new_deliveries(
     await publish_raw(infra, finished.type, finished.model_dump_json().encode())
     assert await finished_flag(sql, run.pipeline_id) is True
 
-    again = await client.post("/webhooks/provisioning", content=body, headers=accepted_headers)
+    again = await callback.post(client)
     fresh_body = callback_body(tenant_id, status=0)
     fresh = await client.post("/webhook", content=fresh_body, headers=arc_headers(run, fresh_body))
 
     assert again.status_code == 200, again.text
     assert again.json() == {"status": "duplicate"}
-    assert fresh.status_code == 401, fresh.text
-    assert fresh.headers["content-type"] == "application/problem+json"
-    problem = fresh.json()
-    assert (problem["status"], problem["title"]) == (401, "Unauthorized")
-    assert problem["type"] == "https://controlplane.dev/problems/unauthorized"  # final
+    problem = assert_problem(fresh, 401, "unauthorized")  # final
+    assert problem["title"] == "Unauthorized"
     assert problem["detail"]
     assert "run_finished" not in fresh.text  # the reason is kept for operators, not told
     rows = await sql(
@@ -74,5 +63,5 @@ async def test_a_finished_run_answers_duplicates_and_refuses_new_deliveries(
         ("duplicate", None, run.pipeline_id),
         ("rejected", "run_finished", run.pipeline_id),
     ]
-    events = await events_for(tap, tenant_id, client, open_run)
+    events = await events_for(tap, tenant_id, client, new_callback)
     assert [e.data.delivery_id for e in events] == [uuid.UUID(accepted.json()["deliveryId"])]

@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
 from service_kit.webhooks import new_run
-from service_kit_testing import TestInfra
+from service_kit_testing import SqlRunner, TestInfra, asgi_client, started
 from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
 
 from ..conftest import arc_headers, callback_body, record_run  # type: ignore[import-not-found]
-
-Sql = Callable[..., Awaitable[list[Any]]]
 
 
 def limited(infra: TestInfra, **overrides: Any) -> WebhookReceiverSettings:
@@ -34,15 +32,12 @@ def limited(infra: TestInfra, **overrides: Any) -> WebhookReceiverSettings:
 
 @asynccontextmanager
 async def receiver(settings: WebhookReceiverSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://webhooks") as client:
-            yield client
+    async with started(create_app(settings)) as app, asgi_client(app, "webhooks") as client:
+        yield client
 
 
 async def test_a_sender_is_limited_per_claimed_tenant_and_reset_after_the_window(
-    infra: TestInfra, migrated: None, sql: Sql
+    infra: TestInfra, migrated: None, sql: SqlRunner
 ) -> None:
     settings = limited(infra)
     tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())

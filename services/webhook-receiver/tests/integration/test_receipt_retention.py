@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import FastAPI
 
 from service_kit.retention import PRUNED
-from service_kit_testing import TestInfra, started
+from service_kit_testing import SqlRunner, TestInfra, started
 from webhook_receiver.app import create_app
 from webhook_receiver.settings import WebhookReceiverSettings
-
-Sql = Callable[..., Awaitable[list[Any]]]
 
 _ADD = (
     "INSERT INTO webhook_receiver.deliveries (id, received_at, scheme, delivery_key, tenant_id,"
@@ -38,7 +35,7 @@ async def app(settings: WebhookReceiverSettings, migrated: None) -> AsyncIterato
         yield application
 
 
-async def add(sql: Sql, *, age_days: float, outcome: str = "accepted") -> uuid.UUID:
+async def add(sql: SqlRunner, *, age_days: float, outcome: str = "accepted") -> uuid.UUID:
     receipt_id = uuid.uuid4()
     await sql(
         _ADD,
@@ -52,7 +49,7 @@ async def add(sql: Sql, *, age_days: float, outcome: str = "accepted") -> uuid.U
     return receipt_id
 
 
-async def test_old_receipts_go_recent_ones_stay(app: FastAPI, sql: Sql) -> None:
+async def test_old_receipts_go_recent_ones_stay(app: FastAPI, sql: SqlRunner) -> None:
     before = PRUNED.labels("deliveries")._value.get()
     old_accepted = await add(sql, age_days=31)
     old_rejected = await add(sql, age_days=45, outcome="rejected")

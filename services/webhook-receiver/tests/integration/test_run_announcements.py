@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,18 +13,17 @@ from redis.asyncio import Redis
 from service_kit.sealing import Keyring
 from service_kit.topology import queue_names
 from service_kit.webhooks import new_run
-from service_kit_testing import TestInfra, publish_raw, wait_for_queue_messages
+from service_kit_testing import SqlRunner, TestInfra, publish_raw, wait_for_queue_messages
 from shared_schemas import Envelope
 from shared_schemas.events import WebhookRunFinished, WebhookRunFinishedData, WebhookRunOpened
 from webhook_receiver.settings import WebhookReceiverSettings
 
 from ..conftest import arc_headers, callback_body, opened_data  # type: ignore[import-not-found]
 
-Sql = Callable[..., Awaitable[list[Any]]]
 RUN_UNKNOWN = "https://controlplane.dev/problems/webhook-run-unknown"
 
 
-async def finished_flag(sql: Sql, pipeline_id: uuid.UUID, *, has_secret: bool = True) -> Any:
+async def finished_flag(sql: SqlRunner, pipeline_id: uuid.UUID, *, has_secret: bool = True) -> Any:
     """The run's `finished`, once its row (with a secret, if asked) is there."""
     for _ in range(200):
         rows = await sql(
@@ -70,7 +68,7 @@ async def test_an_announced_run_verifies_callbacks_after_a_redis_wipe(
     infra: TestInfra,
     settings: WebhookReceiverSettings,
     redis: Redis,
-    sql: Sql,
+    sql: SqlRunner,
 ) -> None:
     tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())
     body = callback_body(tenant_id)
@@ -99,7 +97,7 @@ async def test_an_announced_run_verifies_callbacks_after_a_redis_wipe(
 
 
 async def test_a_finish_before_its_opening_is_not_lost(
-    client: httpx.AsyncClient, infra: TestInfra, settings: WebhookReceiverSettings, sql: Sql
+    client: httpx.AsyncClient, infra: TestInfra, settings: WebhookReceiverSettings, sql: SqlRunner
 ) -> None:
     tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())
     await announce(infra, finished(tenant_id, run))
@@ -118,7 +116,7 @@ async def test_a_finish_before_its_opening_is_not_lost(
 
 
 async def test_a_run_no_key_opens_is_dead_lettered_with_the_reason(
-    app: Any, infra: TestInfra, settings: WebhookReceiverSettings, sql: Sql
+    app: Any, infra: TestInfra, settings: WebhookReceiverSettings, sql: SqlRunner
 ) -> None:
     tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())
     stranger = Keyring.parse("k9:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU=")
@@ -143,7 +141,7 @@ async def test_a_run_no_key_opens_is_dead_lettered_with_the_reason(
 
 
 async def test_a_stored_run_is_announced_back_once(
-    app: Any, event_tap: Any, infra: TestInfra, settings: WebhookReceiverSettings, sql: Sql
+    app: Any, event_tap: Any, infra: TestInfra, settings: WebhookReceiverSettings, sql: SqlRunner
 ) -> None:
     tap = await event_tap("webhook.run_registered")
     tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())

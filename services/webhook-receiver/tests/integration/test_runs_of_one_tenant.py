@@ -4,23 +4,21 @@ a callback is verified against each, and the run whose secret signed it is the o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 
 from service_kit.webhooks import WebhookRun, new_run
+from service_kit_testing import SqlRunner
 from webhook_receiver.settings import WebhookReceiverSettings
 
 from ..conftest import arc_headers, callback_body, record_run  # type: ignore[import-not-found]
 
-Sql = Callable[..., Awaitable[list[Any]]]
 UNAUTHORIZED = "https://controlplane.dev/problems/unauthorized"
 
 
-async def receipts(sql: Sql, tenant_id: uuid.UUID) -> list[tuple[str, str | None, uuid.UUID]]:
+async def receipts(sql: SqlRunner, tenant_id: uuid.UUID) -> list[tuple[str, str | None, uuid.UUID]]:
     rows = await sql(
         "SELECT outcome, reason, pipeline_id FROM webhook_receiver.deliveries"
         " WHERE tenant_id = :t ORDER BY received_at",
@@ -49,7 +47,7 @@ async def two_runs(
 async def test_the_open_run_of_a_retry_is_not_shadowed_by_a_finished_one(
     client: httpx.AsyncClient,
     settings: WebhookReceiverSettings,
-    sql: Sql,
+    sql: SqlRunner,
     migrated: None,
     finished_looks_newer: bool,
 ) -> None:
@@ -71,7 +69,7 @@ async def test_the_open_run_of_a_retry_is_not_shadowed_by_a_finished_one(
 
 
 async def test_signed_for_none_of_the_tenants_runs_is_a_bad_signature(
-    client: httpx.AsyncClient, settings: WebhookReceiverSettings, sql: Sql, migrated: None
+    client: httpx.AsyncClient, settings: WebhookReceiverSettings, sql: SqlRunner, migrated: None
 ) -> None:
     tenant_id, _, newer = await two_runs(settings, finished_looks_newer=False)
     body = callback_body(tenant_id)

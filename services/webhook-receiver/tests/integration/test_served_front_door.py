@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
 from service_kit.webhooks import new_run
-from service_kit_testing import TestInfra, served
+from service_kit_testing import SqlRunner, TestInfra, chunked, served_client
 from webhook_receiver.app import create_app
-from webhook_receiver.settings import WebhookReceiverSettings
 
 from ..conftest import arc_headers, callback_body, record_run  # type: ignore[import-not-found]
-from .test_callbacks import Sql, outbox_events, receipt, traced
+from .test_callbacks import outbox_events, receipt, traced
 from .test_rate_limit import limited
 
 PROBLEM = "application/problem+json"
@@ -26,17 +23,6 @@ FORGED = (
     {"X-Real-IP": "203.0.113.12"},
     {"Forwarded": "for=203.0.113.13"},
 )
-
-
-@asynccontextmanager
-async def real_receiver(settings: WebhookReceiverSettings) -> AsyncIterator[httpx.AsyncClient]:
-    async with served(create_app(settings)) as url, httpx.AsyncClient(base_url=url) as client:
-        yield client
-
-
-async def chunked(body: bytes) -> AsyncIterator[bytes]:
-    for start in range(0, len(body), 16 * 1024):
-        yield body[start : start + 16 * 1024]
 
 
 def assert_limited(response: httpx.Response) -> None:
@@ -49,7 +35,7 @@ async def test_forwarding_headers_change_nobody_without_trusted_proxies(
     infra: TestInfra, migrated: None
 ) -> None:
     settings = limited(infra, webhook_window_seconds=60)
-    async with real_receiver(settings) as client:
+    async with served_client(create_app(settings)) as client:
         for _ in range(3):
             answer = await client.post("/webhooks/provisioning", content=b"{")
             assert answer.status_code == 401, answer.text
@@ -62,7 +48,7 @@ async def test_a_trusted_proxy_names_the_sender(infra: TestInfra, migrated: None
     settings = limited(
         infra, webhook_max_per_window=1, webhook_window_seconds=60, trusted_proxies="127.0.0.1"
     )
-    async with real_receiver(settings) as client:
+    async with served_client(create_app(settings)) as client:
         for ip in ("198.51.100.1", "198.51.100.2"):
             xff = {"X-Forwarded-For": ip}
             first = await client.post("/webhook", content=b"{", headers=xff)
@@ -71,7 +57,7 @@ async def test_a_trusted_proxy_names_the_sender(infra: TestInfra, migrated: None
 
 
 async def test_chunked_bodies_are_capped_and_oversized_callbacks_recorded(
-    infra: TestInfra, migrated: None, sql: Sql
+    infra: TestInfra, migrated: None, sql: SqlRunner
 ) -> None:
     settings = limited(infra, webhook_max_per_window=100)
     tenant_id, run = uuid.uuid4(), new_run(uuid.uuid4())
@@ -80,7 +66,7 @@ async def test_chunked_bodies_are_capped_and_oversized_callbacks_recorded(
     payload["data"]["resources"] = [{"pad": "x" * 1000} for _ in range(70)]
     body = json.dumps(payload).encode()
     assert settings.webhook_max_bytes < len(body) < settings.max_body_bytes
-    async with real_receiver(settings) as client:
+    async with served_client(create_app(settings)) as client:
         headers, request_id = traced(arc_headers(run, body))
         answer = await client.post("/webhooks/provisioning", content=chunked(body), headers=headers)
         assert answer.status_code == 413, answer.text
