@@ -20,7 +20,6 @@ from tenant_api.api_keys import verify_routes as key_checks
 from tenant_api.api_keys.handover import handover_consumer
 from tenant_api.api_keys.verification import KeyVerifier
 from tenant_api.audit import routes as audit
-from tenant_api.auth import TokenVerifier
 from tenant_api.config import routes as config
 from tenant_api.config.tenant_configs import TenantConfigs
 from tenant_api.console import routes as console
@@ -38,6 +37,7 @@ from tenant_api.idempotency import install_idempotency
 from tenant_api.identity import client_routes as identity
 from tenant_api.identity.client_handover import identity_client_consumer
 from tenant_api.identity.tenant_clients import RegisteredTenantClients
+from tenant_api.identity.token_verifier import TokenVerifier
 from tenant_api.invoices import routes as invoices
 from tenant_api.leads import routes as leads
 from tenant_api.leads import staff_routes as lead_views

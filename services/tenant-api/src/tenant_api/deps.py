@@ -10,8 +10,8 @@ from fastapi import Depends
 from service_kit.app import RuntimeDep
 from service_kit.exports import ExportStore
 from tenant_api.api_keys.verification import KeyVerifier
-from tenant_api.auth import TokenVerifier
 from tenant_api.config.tenant_configs import TenantConfigs
+from tenant_api.identity.token_verifier import TokenVerifier
 from tenant_api.leads.lead_verifier_client import LeadVerifierClient
 from tenant_api.vault.keys import VaultKeys
 

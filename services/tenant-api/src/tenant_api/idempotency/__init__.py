@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from starlette.middleware import Middleware
 
-from tenant_api.auth import TokenVerifier
 from tenant_api.idempotency.middleware import IdempotencyMiddleware
 from tenant_api.idempotency.openapi import document_idempotency
 from tenant_api.idempotency.rules import ONE_TIME_REVEAL
+from tenant_api.identity.token_verifier import TokenVerifier
 from tenant_api.settings import TenantApiSettings
 
 if TYPE_CHECKING:
