@@ -22,14 +22,14 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 
+from service_kit_testing.html_forms import Forms
 from service_kit_testing.ports import free_port
 from service_kit_testing.processes import stop_process
 
@@ -39,28 +39,6 @@ AUDIENCE = "https://control-plane.test/api"
 
 class IdentityProviderMissing(RuntimeError):
     """Node or the provider's packages are not installed."""
-
-
-@dataclass
-class _Form:
-    action: str
-    method: str
-    fields: dict[str, str] = field(default_factory=dict)
-
-
-class _Forms(HTMLParser):
-    """The forms of a page, with their named inputs' values (enough for the provider's pages)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[_Form] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append(_Form(values.get("action", ""), values.get("method", "get").lower()))
-        elif tag == "input" and self.forms and values.get("name"):
-            self.forms[-1].fields[values["name"]] = values.get("value", "")
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -162,7 +140,7 @@ class IdentityProvider:
         with httpx.Client(timeout=10) as http:
             page = http.get(verification_uri_complete)
             page.raise_for_status()
-            parser = _Forms()
+            parser = Forms()
             parser.feed(page.text)
             form = parser.forms[0]
             http.post(urljoin(str(page.url), form.action), data={**form.fields, "abort": "yes"})
@@ -179,7 +157,7 @@ class IdentityProvider:
                 response = http.get(location)
                 continue
             response.raise_for_status()
-            parser = _Forms()
+            parser = Forms()
             parser.feed(response.text)
             if not parser.forms:
                 return str(response.url)
