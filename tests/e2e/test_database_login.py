@@ -78,8 +78,12 @@ async def test_the_vaults_database_login_works_and_a_rotation_replaces_it(
     async def both_stored() -> list[dict[str, Any]] | None:
         answer = await gateway.get(f"/tenants/{tenant['id']}/events", params={"limit": 200})
         items = answer.json()["items"]
-        stored = [e for e in items if e["type"] == "tenant.credential_stored"]
+        # The tenant's other handed-over credential (its OpenID client's) is not counted.
+        stored = [
+            e
+            for e in items
+            if e["type"] == "tenant.credential_stored" and e["data"]["provider"] == "database"
+        ]
         return stored if len(stored) == 2 else None
 
-    stored = await eventually(both_stored, what="both handovers on the timeline")
-    assert {e["data"]["provider"] for e in stored} == {"database"}
+    await eventually(both_stored, what="both handovers on the timeline")
