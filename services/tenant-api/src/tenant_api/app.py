@@ -13,8 +13,8 @@ from service_kit.retention import days
 from service_kit.runtime import ServiceRuntime, Wiring
 from tenant_api.adapters.autocommit_pool import AutocommitPool
 from tenant_api.adapters.unit_of_work import TenantApiUnitOfWork
+from tenant_api.api_keys import handover_repository as key_handovers
 from tenant_api.api_keys import key_routes as api_keys
-from tenant_api.api_keys import repository as key_handovers
 from tenant_api.api_keys import routes as api_key
 from tenant_api.api_keys import verify_routes as key_checks
 from tenant_api.api_keys.handover import handover_consumer

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Self
 
 from service_kit.db import UnitOfWork
-from tenant_api.api_keys.registry import ApiKeyRepository
-from tenant_api.api_keys.repository import KeyHandoverRepository
+from tenant_api.api_keys.handover_repository import KeyHandoverRepository
+from tenant_api.api_keys.key_repository import ApiKeyRepository
 from tenant_api.config.repository import TenantConfigRepository
 from tenant_api.contacts.repository import ContactRepository
 from tenant_api.dead_letters.repository import DeadLetterRepository
