@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from service_kit.broker_nodes import BrokerNodesError, check_node, parse_nodes
 from service_kit.database_urls import asyncpg_dsn, keeps_every_host
 from service_kit.sealing import Keyring, KeyringError
+from service_kit.secret_files import CarriesSecret
 from service_kit.sentinels import InvalidSentinels, SentinelAddress, parse_sentinels
 from service_kit.settings_mixin import SettingsMixin
 
@@ -23,7 +24,7 @@ DEV_API_KEY_HANDOVER_KEY = "ZGV2LW9ubHktYXBpLWtleS1oYW5kb3Zlci1rZXkhISE="
 DEV_INTERNAL_API_TOKEN = "dev-only-internal-api-token-change-me-0123456789"  # noqa: S105 - refused in production
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(SettingsMixin):
     """Read from the environment once, in the entrypoint, then passed around."""
 
     # A refused value is not echoed in the error: URLs and keys may carry secrets.
@@ -37,7 +38,9 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     processes: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
 
-    database_url: Annotated[str, keeps_every_host("DATABASE_URL")] = (
+    # URLs that may carry a password: plain strings (their hosts are logged and checked), yet
+    # secrets, so they too may be given as `<NAME>_FILE`.
+    database_url: Annotated[str, keeps_every_host("DATABASE_URL"), CarriesSecret()] = (
         "postgresql+asyncpg://postgres@127.0.0.1:5432/controlplane"
     )
     db_schema: str = "public"
@@ -47,7 +50,7 @@ class ServiceSettings(BaseSettings):
     rabbitmq_urls: SecretStr | None = None
     # With Sentinel, REDIS_URL still gives the database number and credentials; its host is
     # ignored, since the master is wherever the sentinels say it is.
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: Annotated[str, CarriesSecret()] = "redis://127.0.0.1:6379/0"
     redis_key_prefix: str = "cp:"
     redis_sentinels: str = Field(default="", description="`host:port,...`; empty: no Sentinel.")
     redis_sentinel_master: str = ""

@@ -11,6 +11,7 @@ from pydantic_settings import NoDecode
 from provisioner.identity_settings import IdentityStepSettings
 from service_kit.database_urls import keeps_every_host
 from service_kit.exports import ExportSettings
+from service_kit.secret_files import CarriesSecret
 from service_kit.settings import ApiKeyHandoverSettings, ServiceSettings, WebhookRunKeySettings
 
 # A development key (32 bytes, base64): fine on a laptop, refused in production.
@@ -28,7 +29,8 @@ class ProvisionerSettings(
     db_schema: str = "provisioner"
     port: int = 8002
 
-    tenant_data_dsn: Annotated[str, keeps_every_host("TENANT_DATA_DSN")] = (
+    # A secret (its user's password), so it may be given as TENANT_DATA_DSN_FILE.
+    tenant_data_dsn: Annotated[str, keeps_every_host("TENANT_DATA_DSN"), CarriesSecret()] = (
         "postgresql://postgres@127.0.0.1:5432/tenant_data"
     )
     # Where tenants connect, when not where the provisioner does (a proxy, a public name):

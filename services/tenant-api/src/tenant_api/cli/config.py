@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from tenant_api.settings import TenantApiSettings
 
@@ -16,3 +17,5 @@ def settings() -> TenantApiSettings:
         return TenantApiSettings()
     except ValidationError as exc:
         raise CliError(f"invalid configuration: {exc.errors()[0]['msg']}") from exc
+    except SettingsError as exc:  # a `<NAME>_FILE` that cannot be used; names no secret
+        raise CliError(f"invalid configuration: {exc}") from exc
