@@ -6,8 +6,46 @@
 # SERVICE is the folder under services/ (and the package uv installs), MODULE what
 # `python -m` runs, PORT where it listens: tenant-api 8000, lead-verifier 8001,
 # provisioner 8002, webhook-receiver 8003, notifier 8004. docker-compose.yml passes all three.
+#
+# A second target, `migrate`, is the one-shot migrator of all five services (no server):
+#   docker build --target migrate -t controlplane/migrate .
+# It is listed first so that a build without --target still makes a service's image.
 
 ARG PYTHON_IMAGE=python:3.11-slim
+
+FROM ${PYTHON_IMAGE} AS migrate-builder
+COPY --from=ghcr.io/astral-sh/uv:0.9 /uv /uvx /bin/
+ENV UV_PYTHON=/usr/local/bin/python3 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+COPY libs/ libs/
+COPY services/ services/
+# Every service's env.py imports its own package (its ORM metadata and settings).
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --all-packages --frozen --no-dev --no-editable
+# Only what alembic reads at run time: each service's alembic.ini and migrations/.
+RUN for dir in services/*/; do \
+      mkdir -p "/migrations/$dir" && cp -r "$dir/alembic.ini" "$dir/migrations" "/migrations/$dir"; \
+    done
+
+FROM ${PYTHON_IMAGE} AS migrate
+RUN groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
+      --shell /usr/sbin/nologin app
+WORKDIR /app
+COPY --from=migrate-builder /app/.venv /app/.venv
+COPY --from=migrate-builder /migrations/services/ services/
+ENV PATH=/app/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+USER 10001:10001
+# Each service's migrations run under its schema's advisory lock (service_kit.migration_lock),
+# so this may run beside replicas that still migrate on start: whoever comes second does nothing.
+CMD ["sh", "-c", "python -m service_kit.dbsetup && for dir in services/*/; do alembic -c \"$dir/alembic.ini\" upgrade head || exit 1; done"]
+
 
 FROM ${PYTHON_IMAGE} AS builder
 ARG SERVICE
@@ -72,10 +110,14 @@ ENV PATH=/app/.venv/bin:$PATH \
     HOST=0.0.0.0 \
     PORT=${PORT} \
     SERVICE_DIR=services/${SERVICE} \
-    SERVICE_MODULE=${MODULE}
+    SERVICE_MODULE=${MODULE} \
+    MIGRATE_ON_START=true
 
 USER 10001:10001
 EXPOSE ${PORT}
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/healthz', timeout=3)"]
-CMD ["sh", "-c", "python -m service_kit.dbsetup && alembic -c \"$SERVICE_DIR/alembic.ini\" upgrade head && exec python -m \"$SERVICE_MODULE\""]
+# MIGRATE_ON_START=true (the default, so `docker run` alone works): create the database if missing
+# and migrate this service's schema before serving; concurrent replicas take turns under an
+# advisory lock. docker-compose.yml sets it to false: its one-shot `migrate` service has done it.
+CMD ["sh", "-c", "if [ \"$MIGRATE_ON_START\" = true ]; then python -m service_kit.dbsetup && alembic -c \"$SERVICE_DIR/alembic.ini\" upgrade head || exit 1; fi; exec python -m \"$SERVICE_MODULE\""]

@@ -13,11 +13,13 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from service_kit.migration_lock import migration_lock
 from service_kit.orm_tables import kit_metadata
 
 
 def run_env(service_metadata: MetaData, *, database_url: str, schema: str) -> None:
-    """Migrate the service's schema (created if missing) with its version table inside it."""
+    """Migrate the service's schema (created if missing) with its version table inside it,
+    one migrator at a time (`service_kit.migration_lock`)."""
     url = context.config.attributes.get("database_url", database_url)
 
     def migrate(connection: Connection) -> None:
@@ -34,13 +36,15 @@ def run_env(service_metadata: MetaData, *, database_url: str, schema: str) -> No
 
     async def run() -> None:
         engine = create_async_engine(url, poolclass=NullPool)
-        async with engine.connect() as conn:
-            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-            await conn.execute(text(f'SET search_path TO "{schema}"'))
-            await conn.commit()
-            await conn.run_sync(migrate)
-            await conn.commit()
-        await engine.dispose()
+        try:
+            async with engine.connect() as conn, migration_lock(conn, schema):
+                await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                await conn.execute(text(f'SET search_path TO "{schema}"'))
+                await conn.commit()
+                await conn.run_sync(migrate)
+                await conn.commit()
+        finally:
+            await engine.dispose()
 
     asyncio.run(run())
 
