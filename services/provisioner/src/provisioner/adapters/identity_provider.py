@@ -117,7 +117,14 @@ class DcrDriver(_Registrations):
         if self._endpoint is None:
             response = await self._call("GET", discovery_url(self.issuer))
             _raise_for(response, "discovery")
-            endpoint = response.json().get("registration_endpoint")
+            document = response.json()
+            # OpenID Connect Discovery §4.3: a document naming another issuer is not the
+            # provider's, and its registration endpoint must not get tenants' clients.
+            if not isinstance(document, dict) or document.get("issuer") != self.issuer:
+                raise ProviderRefused(
+                    f"the discovery document names another issuer than {self.issuer}"
+                )
+            endpoint = document.get("registration_endpoint")
             if not isinstance(endpoint, str) or not endpoint:
                 raise ProviderRefused(f"{self.issuer} announces no registration_endpoint")
             self._endpoint = endpoint

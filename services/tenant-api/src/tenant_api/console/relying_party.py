@@ -17,6 +17,7 @@ import jwt
 
 from tenant_api.console.logins import PendingLogin
 from tenant_api.identity.provider import OidcProvider, ProviderUnavailable
+from tenant_api.identity.token_verifier import signing_key
 from tenant_api.settings import TenantApiSettings
 
 
@@ -100,13 +101,7 @@ async def verify_id_token(
     `exp` and `nonce` hold; `SignInFailed` otherwise."""
     client_id = settings.oidc_client_id or ""
     try:
-        header = jwt.get_unverified_header(id_token)
-        kid = header.get("kid")
-        if header.get("alg") != "RS256" or not isinstance(kid, str):
-            raise jwt.InvalidAlgorithmError("the ID token is not RS256 with a `kid`")
-        key = await provider.key(kid)
-        if key is None:
-            raise jwt.InvalidTokenError("the ID token's `kid` is not among the provider's keys")
+        key = await signing_key(id_token, provider.key)
         claims: dict[str, Any] = jwt.decode(
             id_token,
             key,

@@ -95,7 +95,7 @@ class TokenVerifier:
         s = self._settings
         issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
         if self._provider is not None and issuer == self._provider.issuer:
-            key = await self._signing_key(token, self._provider.key)
+            key = await signing_key(token, self._provider.key)
             return decode_token(
                 token,
                 s,
@@ -107,24 +107,26 @@ class TokenVerifier:
             )
         if self._jwks is None:
             return decode_token(token, s, leeway=s.jwt_leeway)
-        key = await self._signing_key(token, self._jwks.key)
+        key = await signing_key(token, self._jwks.key)
         return decode_token(token, s, leeway=s.jwt_leeway, key=key, algorithm=s.jwt_algorithm)
-
-    @staticmethod
-    async def _signing_key(token: str, find: Callable[[str], Awaitable[Any | None]]) -> Any:
-        header = jwt.get_unverified_header(token)
-        if header.get("alg") != "RS256":
-            raise jwt.InvalidAlgorithmError("The token's algorithm is not the configured one.")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise jwt.InvalidTokenError("The token names no `kid`.")
-        key = await find(kid)
-        if key is None:
-            raise jwt.InvalidTokenError("The token's `kid` is not among the provider's keys.")
-        return key
 
     async def aclose(self) -> None:
         if self._jwks is not None:
             await self._jwks.aclose()
         if self._provider is not None:
             await self._provider.aclose()
+
+
+async def signing_key(token: str, find: Callable[[str], Awaitable[Any | None]]) -> Any:
+    """The RS256 public key `find` has for the token's `kid`; `jwt.PyJWTError` when the token
+    is in another algorithm, names no `kid`, or one the provider does not have."""
+    header = jwt.get_unverified_header(token)
+    if header.get("alg") != "RS256":
+        raise jwt.InvalidAlgorithmError("The token's algorithm is not the configured one.")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise jwt.InvalidTokenError("The token names no `kid`.")
+    key = await find(kid)
+    if key is None:
+        raise jwt.InvalidTokenError("The token's `kid` is not among the provider's keys.")
+    return key
