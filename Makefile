@@ -6,7 +6,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 SERVICES := tenant-api lead-verifier provisioner webhook-receiver notifier
 
-.PHONY: help bootstrap sync browser identity-provider wrk ha-packages ha ha-down run bench chaos test lint fmt typecheck migrate schemas clean
+.PHONY: help bootstrap sync browser identity-provider k8s-tools k8s-check wrk ha-packages ha ha-down run bench chaos test lint fmt typecheck migrate schemas clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -50,6 +50,23 @@ identity-provider: ## Install Node.js (Debian/Ubuntu: apt-get) and the tests' Op
 		npm ci --prefix "$(IDP_DIR)" --no-audit --no-fund --loglevel=error; \
 	fi
 
+# The Kubernetes manifests are checked offline (deploy/checks/): kustomize renders them (kubectl
+# 1.27+ embeds it), checkov runs as a uv tool in .tools/ (its pinned dependencies clash with ours).
+CHECKOV_VERSION := 3.3.30
+k8s-tools: bootstrap ## Install checkov for the manifest checks; say what to do if kustomize is missing
+	@command -v kustomize >/dev/null 2>&1 || command -v kubectl >/dev/null 2>&1 || [ -n "$$KUSTOMIZE" ] || { \
+		echo "[make] neither kustomize nor kubectl found: install kubectl 1.27+ (it embeds kustomize v5)" >&2; \
+		echo "[make]   or kustomize v5 (https://kubectl.docs.kubernetes.io/installation/kustomize/)," >&2; \
+		echo "[make]   or set KUSTOMIZE=/path/to/kustomize" >&2; exit 1; }
+	@if [ ! -x .tools/bin/checkov ] || ! grep -qF '"==$(CHECKOV_VERSION)"' .tools/uv-tools/checkov/uv-receipt.toml 2>/dev/null; then \
+		echo "[make] installing checkov $(CHECKOV_VERSION) into .tools/ (uv tool)"; \
+		UV_TOOL_DIR=$(CURDIR)/.tools/uv-tools UV_TOOL_BIN_DIR=$(CURDIR)/.tools/bin \
+			$(UV) tool install --quiet --force "checkov==$(CHECKOV_VERSION)"; \
+	fi
+
+k8s-check: sync k8s-tools ## Render every Kubernetes overlay and check it offline (schemas, checkov, alerts, Dockerfile)
+	@$(UV) run --frozen python -m deploy.checks
+
 run: sync ## Set up and run all five services with prefixed logs until Ctrl-C
 	@$(UV) run --frozen python deploy/local_run.py
 
@@ -76,7 +93,7 @@ CHAOS_ARGS ?=
 chaos: sync ha-packages ## Faults while tenants go through the saga (local, single-node, HA), judged by an oracle (var/chaos/); CHAOS_ARGS="--target ha --tenants 6"
 	@$(UV) run --frozen python -m chaos $(CHAOS_ARGS)
 
-test: sync browser identity-provider ha-packages ## Set up and run the whole suite: lint, types, then every test
+test: sync browser identity-provider ha-packages k8s-tools ## Set up and run the whole suite: lint, types, then every test
 	@$(MAKE) --no-print-directory lint typecheck
 	@$(UV) run --frozen pytest -q
 
