@@ -70,3 +70,50 @@ def test_the_services_start_after_the_one_shot_migration(compose: Compose) -> No
     assert services["tenant-api"]["depends_on"]["lead-verifier"] == {"condition": "service_healthy"}
     for name in [*five, "mailpit"]:
         assert all(port.startswith("127.0.0.1:") for port in services[name]["ports"]), name
+
+
+def test_every_published_port_is_bound_to_loopback(compose: Compose) -> None:
+    published = {
+        name: service["ports"]
+        for name, service in compose["services"].items()
+        if "ports" in service
+    }
+    assert {"postgres", "redis", "rabbitmq", "mailpit", "tenant-api"} <= set(published)
+    for name, ports in published.items():
+        assert all(str(port).startswith("127.0.0.1:") for port in ports), name
+
+
+def test_redis_keeps_its_data_across_restarts(compose: Compose) -> None:
+    redis = compose["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    volume, _, target = next(v for v in redis["volumes"] if v.endswith(":/data")).partition(":")
+    assert target == "/data"
+    assert volume in compose["volumes"]  # a named volume, not the container's own layer
+
+
+def test_whatever_is_waited_on_as_healthy_has_a_healthcheck(compose: Compose) -> None:
+    services = compose["services"]
+    awaited = {
+        (name, dependency)
+        for name, service in services.items()
+        for dependency, condition in service.get("depends_on", {}).items()
+        if condition == {"condition": "service_healthy"}
+    }
+    assert ("migrate", "postgres") in awaited
+    assert ("notifier", "rabbitmq") in awaited
+    for name, dependency in awaited:
+        checked = "test" in services[dependency].get("healthcheck", {})
+        assert checked or _built_with_the_dockerfiles_healthcheck(services[dependency]), (
+            name,
+            dependency,
+        )
+
+
+def _built_with_the_dockerfiles_healthcheck(service: dict[str, Any]) -> bool:
+    """Built from the root Dockerfile's last stage (no target), whose HEALTHCHECK it inherits."""
+    build = service.get("build")
+    if not isinstance(build, dict) or "target" in build:
+        return False
+    last_stage = (ROOT / "Dockerfile").read_text().rpartition("\nFROM ")[2]
+    return "\nHEALTHCHECK " in last_stage
