@@ -21,12 +21,19 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
 from service_kit_testing import TestInfra
 
-from .conftest import ARTIFACTS, Stack  # type: ignore[import-not-found]
-from .saga_client import (  # type: ignore[import-not-found]
+from .conftest import ARTIFACTS, Stack
+from .saga_client import (
     active_tenant,
     new_tenant,
     provision,
@@ -38,7 +45,7 @@ from .saga_client import (  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 SHOTS = ARTIFACTS / "console"
-VIEWPORT = {"width": 1366, "height": 768}
+VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
