@@ -17,7 +17,7 @@ from service_kit.tokens import mint_token
 from service_kit_testing import TestInfra
 from tenant_api.settings import TenantApiSettings
 
-from .conftest import Stack  # type: ignore[import-not-found]
+from .conftest import Stack
 
 pytestmark = pytest.mark.e2e
 PROBLEM = "application/problem+json"

@@ -21,8 +21,8 @@ import pytest
 
 from service_kit_testing import SmtpSink, TestInfra
 
-from .conftest import Stack, admin_client  # type: ignore[import-not-found]
-from .polling import eventually  # type: ignore[import-not-found]
+from .conftest import Stack, admin_client
+from .polling import eventually
 
 pytestmark = pytest.mark.e2e
 VARYING_HEADERS = {"content-length", "date", "x-request-id", "traceparent", "ratelimit-remaining"}

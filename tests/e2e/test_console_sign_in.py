@@ -27,9 +27,9 @@ from service_kit_testing.identity import IdentityProvider
 from tenant_api.app import create_app
 from tenant_api.settings import TenantApiSettings
 
-from . import test_console as console_tests  # type: ignore[attr-defined]
-from .conftest import ROOT  # type: ignore[import-not-found]
-from .test_console import VIEWPORT, heading, shot  # type: ignore[import-not-found]
+from . import test_console as console_tests
+from .conftest import ROOT
+from .test_console import VIEWPORT, heading, shot
 
 pytestmark = pytest.mark.e2e
 # The provider's pages ask Google for web fonts; the tests run offline.

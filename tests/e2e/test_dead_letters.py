@@ -25,9 +25,9 @@ from service_kit.settings import ServiceSettings
 from service_kit.topology import QueueNames, dlq_name, queue_names
 from service_kit_testing import SmtpSink, TestInfra, publish_raw
 
-from .conftest import Stack, admin_client  # type: ignore[import-not-found]
-from .polling import eventually  # type: ignore[import-not-found]
-from .saga_client import new_tenant, provision, set_fault, settle  # type: ignore[import-not-found]
+from .conftest import Stack, admin_client
+from .polling import eventually
+from .saga_client import new_tenant, provision, set_fault, settle
 
 pytestmark = pytest.mark.e2e
 POISON = b'{"type": "tenant.activated", "data": '  # cut short: not JSON

@@ -12,9 +12,9 @@ import pytest
 
 from service_kit_testing.identity import IdentityProvider
 
-from .conftest import Stack  # type: ignore[import-not-found]
-from .polling import eventually  # type: ignore[import-not-found]
-from .saga_client import new_tenant, pipeline_when, provision, settle  # type: ignore[import-not-found]
+from .conftest import Stack
+from .polling import eventually
+from .saga_client import new_tenant, pipeline_when, provision, settle
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service_kit_testing import child_processes, worker_processes
 
-from .conftest import NAMES, Stack  # type: ignore[import-not-found]
-from .saga_client import new_tenant, provision, settle  # type: ignore[import-not-found]
+from .conftest import NAMES, Stack
+from .saga_client import new_tenant, provision, settle
 
 pytestmark = pytest.mark.e2e
 

@@ -19,8 +19,8 @@ import pytest
 
 from service_kit_testing import TestInfra
 
-from .conftest import ROOT, Stack, running_stack  # type: ignore[import-not-found]
-from .saga_client import admin_headers  # type: ignore[import-not-found]
+from .conftest import ROOT, Stack, running_stack
+from .saga_client import admin_headers
 
 pytestmark = pytest.mark.e2e
 

@@ -18,8 +18,8 @@ import pytest
 from provisioner.adapters.faults import fault_key
 from service_kit_testing import SmtpSink, TestInfra
 
-from .conftest import Stack  # type: ignore[import-not-found]
-from .saga_client import admin_headers, redis_for, settle, sign_up_and_onboard  # type: ignore[import-not-found]
+from .conftest import Stack
+from .saga_client import admin_headers, redis_for, settle, sign_up_and_onboard
 
 pytestmark = pytest.mark.e2e
 

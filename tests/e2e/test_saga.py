@@ -20,9 +20,9 @@ from service_kit.redis_client import close_redis
 from service_kit.webhooks import sign_arc, sign_standard
 from service_kit_testing import SmtpSink, TestInfra
 
-from .conftest import Stack  # type: ignore[import-not-found]
-from .polling import eventually  # type: ignore[import-not-found]
-from .saga_client import (  # type: ignore[import-not-found]
+from .conftest import Stack
+from .polling import eventually
+from .saga_client import (
     TenantData,
     new_tenant,
     pipeline_when,

@@ -12,7 +12,7 @@ import pytest
 from service_kit_testing import SmtpSink
 from tests.e2e.saga_client import lead_sign_up
 
-from .conftest import NAMES, Stack  # type: ignore[import-not-found]
+from .conftest import NAMES, Stack
 
 pytestmark = pytest.mark.e2e
 

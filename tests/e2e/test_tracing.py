@@ -10,9 +10,9 @@ import pytest
 
 from service_kit_testing import SmtpSink, TestInfra
 
-from .conftest import NAMES, Stack  # type: ignore[import-not-found]
-from .otlp_collector import CollectedSpan, OtlpCollector  # type: ignore[import-not-found]
-from .saga_client import admin_headers, mails_to, new_tenant, provision, settle, sign_up_and_onboard  # type: ignore[import-not-found]
+from .conftest import NAMES, Stack
+from .otlp_collector import CollectedSpan, OtlpCollector
+from .saga_client import admin_headers, mails_to, new_tenant, provision, settle, sign_up_and_onboard
 
 pytestmark = pytest.mark.e2e
 PROVISION_ROUTE = "POST /tenants/{tenant_id}/provision"
