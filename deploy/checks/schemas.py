@@ -8,7 +8,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-import jsonschema_rs
+import jsonschema
 import kubernetes_validate
 
 from deploy.checks.render import Manifest, name_of
@@ -52,12 +52,14 @@ def _operator_problems(manifest: Manifest, api_version: str) -> list[str]:
         relative = path.relative_to(ROOT)
         return [f"{name_of(manifest)}: no schema for {api_version} at {relative}"]
     return [
-        f"{name_of(manifest)} at {'/'.join(str(p) for p in error.instance_path) or '(top)'}: "
+        f"{name_of(manifest)} at {'/'.join(str(p) for p in error.absolute_path) or '(top)'}: "
         f"{error.message}"
         for error in _validator(path).iter_errors(manifest)
     ]
 
 
 @cache
-def _validator(path: Path) -> jsonschema_rs.Draft7Validator:
-    return jsonschema_rs.Draft7Validator(json.loads(path.read_text()))
+def _validator(path: Path) -> jsonschema.Draft7Validator:
+    # Python's `jsonschema`, not jsonschema-rs: the Prometheus Operator's schemas hold patterns
+    # such as `^(?i)(abort|warn)?$` that Rust's regex engine refuses, and with them the schema.
+    return jsonschema.Draft7Validator(json.loads(path.read_text()))
