@@ -11,6 +11,9 @@
 #   docker build --target migrate -t controlplane/migrate .
 # It is listed first so that a build without --target still makes a service's image.
 
+# The base image is this argument, whose default names a version tag; checkov cannot see through
+# the variable and reads `FROM ${PYTHON_IMAGE}` as untagged.
+# checkov:skip=CKV_DOCKER_7:the base image is the PYTHON_IMAGE argument, which names a version tag
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS migrate-builder
