@@ -96,3 +96,75 @@ def test_a_broken_overlay_fails_the_checks(tmp_path: Path) -> None:
     assert "Deployment/controlplane/tenant-api" in done.stdout
     assert "'imagePullPolicyy' was unexpected" in done.stdout
     assert "CKV_K8S_16 Deployment.controlplane.tenant-api" in done.stdout
+
+
+ENGINES = {
+    # kind: (field holding the size, prod size)
+    "Cluster": ("instances", 3),
+    "Pooler": ("instances", 2),
+    "RabbitmqCluster": ("replicas", 3),
+    "RedisReplication": ("clusterSize", 3),
+    "RedisSentinel": ("clusterSize", 3),
+}
+
+
+@pytest.mark.parametrize(("overlay", "clustered"), [("prod", True), ("dev", False)])
+def test_the_engines_come_from_their_operators(overlay: str, clustered: bool) -> None:
+    for kind, (field, size) in ENGINES.items():
+        [engine] = of_kind(overlay, kind)
+        assert engine["spec"][field] == (size if clustered else 1), kind
+    [pooler] = of_kind(overlay, "Pooler")
+    assert pooler["spec"]["pgbouncer"]["poolMode"] == "transaction"
+    assert bool(of_kind(overlay, "ScheduledBackup")) is clustered  # no backups in dev
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_runs_as_a_production_workload(overlay: str) -> None:
+    deployments = {m["metadata"]["name"]: m for m in of_kind(overlay, "Deployment")}
+    assert sorted(deployments) == sorted(SERVICES)
+    scaled = {
+        m["spec"]["scaleTargetRef"]["name"] for m in of_kind(overlay, "HorizontalPodAutoscaler")
+    }
+    budgeted = {
+        m["spec"]["selector"]["matchLabels"].get("app.kubernetes.io/name")
+        for m in of_kind(overlay, "PodDisruptionBudget")
+    }
+    monitored = {
+        label
+        for m in of_kind(overlay, "ServiceMonitor")
+        for expression in m["spec"]["selector"].get("matchExpressions", [])
+        for label in expression.get("values", [])
+    } | {
+        m["spec"]["selector"].get("matchLabels", {}).get("app.kubernetes.io/name")
+        for m in of_kind(overlay, "ServiceMonitor")
+    }
+    for name, deployment in deployments.items():
+        pod = deployment["spec"]["template"]["spec"]
+        [app] = [c for c in pod["containers"] if c["name"] == "app"]
+        assert pod["automountServiceAccountToken"] is False, name
+        assert app["securityContext"]["readOnlyRootFilesystem"] is True, name
+        assert {"startupProbe", "readinessProbe", "livenessProbe"} <= set(app), name
+        assert {"cpu", "memory"} <= set(app["resources"]["limits"]), name
+        assert not any("secretRef" in source for source in app.get("envFrom", [])), name
+        assert name in scaled, name
+        assert name in budgeted, name
+        assert name in monitored, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_the_gateway_and_webhook_receiver_are_reachable_from_outside(overlay: str) -> None:
+    [deny] = [
+        m for m in of_kind(overlay, "NetworkPolicy") if m["metadata"]["name"] == "default-deny"
+    ]
+    assert deny["spec"]["podSelector"] == {}  # every pod of the namespace
+    assert sorted(deny["spec"]["policyTypes"]) == ["Egress", "Ingress"]
+    assert "ingress" not in deny["spec"]
+    assert "egress" not in deny["spec"]
+    backends = {
+        path["backend"]["service"]["name"]
+        for ingress in of_kind(overlay, "Ingress")
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert backends == {"tenant-api", "webhook-receiver"}
+    assert all(ingress["spec"]["tls"] for ingress in of_kind(overlay, "Ingress"))
