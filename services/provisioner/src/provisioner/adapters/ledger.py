@@ -57,8 +57,8 @@ NAME_HELD_BY_OTHER = (
     )
     .limit(1)
 )
-COUNT_OPEN = select(func.count()).select_from(resources).where(
-    resources.c.kind == bindparam("kind"), _LIVE
+COUNT_OPEN = (
+    select(func.count()).select_from(resources).where(resources.c.kind == bindparam("kind"), _LIVE)
 )
 
 
@@ -169,9 +169,7 @@ class Ledger:
     async def name_held_by_other(self, name: str, tenant_id: UUID) -> bool:
         """Another tenant's resource of this name may exist (its key is in use)."""
         async with self._sessions() as session:
-            found = await session.scalar(
-                NAME_HELD_BY_OTHER, {"name": name, "tenant_id": tenant_id}
-            )
+            found = await session.scalar(NAME_HELD_BY_OTHER, {"name": name, "tenant_id": tenant_id})
             return found is not None
 
     async def count_open(self, kind: str) -> int:
