@@ -24,7 +24,7 @@ from service_kit_testing.events import (
 from service_kit_testing.infra import TestInfra, isolated_infra
 from service_kit_testing.passwords import server_accepts_password
 from service_kit_testing.plan_facts import standard_plan
-from service_kit_testing.plans import generic_plan
+from service_kit_testing.plans import CachedPlans, cached_plans, generic_plan, plan_database
 from service_kit_testing.ports import free_port, free_port_base
 from service_kit_testing.problems import assert_problem
 from service_kit_testing.processes import child_processes, stop_process, worker_processes
@@ -34,6 +34,7 @@ from service_kit_testing.suite import ServiceFixtures, service_fixtures
 from service_kit_testing.tcp_proxy import TcpProxy, tcp_proxy
 
 __all__ = [
+    "CachedPlans",
     "EventTap",
     "Publish",
     "ServiceFixtures",
@@ -43,6 +44,7 @@ __all__ = [
     "TestInfra",
     "asgi_client",
     "assert_problem",
+    "cached_plans",
     "child_processes",
     "chunked",
     "delete_exchange",
@@ -52,6 +54,7 @@ __all__ = [
     "generic_plan",
     "isolated_infra",
     "migrate_service",
+    "plan_database",
     "publish_event",
     "publish_raw",
     "served",

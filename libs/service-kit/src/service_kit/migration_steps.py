@@ -105,3 +105,67 @@ def kit_tables() -> Step:
 def execute(sql: str) -> Step:
     """Data that moves with the schema on the way up; the way down has nothing to put back."""
     return Step(lambda: op.execute(sql), lambda: None)
+
+
+def create_index_concurrently(
+    name: str,
+    table: str,
+    columns: Sequence[str | sa.TextClause],
+    *,
+    where: str | None = None,
+) -> Step:
+    """An index built without blocking writes (`CREATE INDEX CONCURRENTLY`), for a table that
+    may already be large: a plain build holds off every insert and update until it ends.
+
+    It runs outside the revision's transaction (autocommit), so it first drops what a build
+    that failed half-way left (an invalid index of the same name)."""
+    options: dict[str, Any] = {} if where is None else {"postgresql_where": sa.text(where)}
+
+    def build() -> None:
+        with op.get_context().autocommit_block():
+            op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)
+            op.create_index(name, table, list(columns), postgresql_concurrently=True, **options)
+
+    def drop() -> None:
+        with op.get_context().autocommit_block():
+            op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)
+
+    return Step(build, drop)
+
+
+def drop_index_concurrently(name: str, table: str, columns: Sequence[str | sa.TextClause]) -> Step:
+    """An index a later one replaces, dropped without blocking writes; undone, built again."""
+    undone = create_index_concurrently(name, table, columns)
+    return Step(undone.undo, undone.apply)
+
+
+def autovacuum(table: str, **settings: float | int) -> Step:
+    """Per-table autovacuum settings (`autovacuum_vacuum_scale_factor=0.01`, ...) in place of
+    the server's defaults; undone, the defaults again."""
+    pairs = ", ".join(f"autovacuum_{name} = {value}" for name, value in settings.items())
+    names = ", ".join(f"autovacuum_{name}" for name in settings)
+    return Step(
+        lambda: op.execute(f'ALTER TABLE "{table}" SET ({pairs})'),
+        lambda: op.execute(f'ALTER TABLE "{table}" RESET ({names})'),
+    )
+
+
+def kit_tables_autovacuum() -> tuple[Step, Step]:
+    """The outbox's and the inbox's autovacuum settings (every service's, alike).
+
+    With the server's defaults a table is vacuumed once a fifth of it is dead: on a million-row
+    outbox, 200,000 published rows whose old versions the relay's poll steps over in the
+    pending index until then. A hundredth (plus a thousand, so that small tables are not
+    vacuumed for every few rows) keeps that to some thousands. The inbox only grows until
+    retention deletes: its inserts count too, so its visibility map (index-only lookups of
+    "seen before?") keeps up."""
+    return (
+        autovacuum("outbox", vacuum_scale_factor=0.01, vacuum_threshold=1000),
+        autovacuum(
+            "inbox",
+            vacuum_scale_factor=0.01,
+            vacuum_threshold=1000,
+            vacuum_insert_scale_factor=0.01,
+            vacuum_insert_threshold=1000,
+        ),
+    )

@@ -1,4 +1,5 @@
-"""saga_duration_seconds: one observation per pipeline that ends; pipelines{status} from SQL."""
+"""saga_duration_seconds and pipelines_finished_total: one observation per pipeline that ends;
+pipelines{status}, the live ones, from SQL."""
 
 from __future__ import annotations
 
@@ -79,18 +80,38 @@ async def test_a_pipeline_the_sweeper_timed_out_ends_with_outcome_timeout(
     assert _saga_count("pooled", "failed") == failed_before
 
 
-async def test_pipelines_gauge_counts_pipelines_by_status(
+async def test_pipelines_gauge_counts_live_pipelines_by_status(
     app: FastAPI, provisioning: Provisioning, sql: Sql
 ) -> None:
     await activate(await provisioning(), sql)
     await provisioning()  # and one still running
 
     counts = await refresh_pipelines_gauge(app.state.runtime)
-    rows = await sql("SELECT status, count(*) AS n FROM tenant_api.pipelines GROUP BY status")
+    rows = await sql(
+        "SELECT status, count(*) AS n FROM tenant_api.pipelines"
+        " WHERE status IN ('RUNNING', 'TIMING_OUT') GROUP BY status"
+    )
     in_db: dict[str, Any] = {row.status: row.n for row in rows}
+    assert set(counts) == {"RUNNING", "TIMING_OUT"}, "finished ones are counted as they end"
     assert {s: n for s, n in counts.items() if n} == in_db
-    assert in_db["SUCCEEDED"] >= 1
     assert in_db["RUNNING"] >= 1
     for status, n in counts.items():
         assert REGISTRY.get_sample_value("pipelines", {"status": status}) == n
-    assert REGISTRY.get_sample_value("pipelines", {"status": "CANCELLED"}) is not None
+    assert REGISTRY.get_sample_value("pipelines", {"status": "SUCCEEDED"}) in (None, 0)
+
+
+async def test_a_pipeline_that_ends_counts_once_among_the_finished(
+    provisioning: Provisioning, sql: Sql
+) -> None:
+    def finished() -> float:
+        found = REGISTRY.get_sample_value("pipelines_finished_total", {"status": "SUCCEEDED"})
+        return found or 0.0
+
+    before = finished()
+    await activate(await provisioning(), sql)
+
+    async def counted() -> bool:
+        return finished() >= before + 1
+
+    await eventually(counted, what="pipelines_finished_total{SUCCEEDED} counted up")
+    assert finished() == before + 1

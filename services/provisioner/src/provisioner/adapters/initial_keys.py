@@ -36,7 +36,7 @@ _REVOKE = (
 )
 # What the initial key may do: everything its tenant may.
 INITIAL_SCOPES = ["admin"]
-_LIVE_OF_PIPELINE = select(api_keys.c.id).where(
+LIVE_OF_PIPELINE = select(api_keys.c.id).where(
     api_keys.c.pipeline_id == bindparam("pipeline_id"), api_keys.c.revoked_at.is_(None)
 )
 
@@ -50,7 +50,7 @@ class InitialKeys:
     async def live_of(self, pipeline_id: UUID) -> UUID | None:
         """The pipeline's key, if one was made and is not revoked."""
         found: UUID | None = await self._session.scalar(
-            _LIVE_OF_PIPELINE, {"pipeline_id": pipeline_id}
+            LIVE_OF_PIPELINE, {"pipeline_id": pipeline_id}
         )
         return found
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from provisioner.adapters.orm import resources
 from provisioner.domain.resource import Resource, ResourceStatus
+from service_kit.db import constant
 from service_kit.repository import Repository
 from service_kit.rows import from_row
 from shared_schemas.events import StepName
@@ -42,6 +43,22 @@ _SET_DETAILS = (
     update(resources)
     .where(resources.c.id == bindparam("resource_id"))
     .values(details=bindparam("new_details"), updated_at=func.now())
+)
+# Preflight's two questions, asked of live rows only: DELETED written as a constant, as the
+# partial indexes resources_live_name_idx and resources_live_kind_idx name it (a parameter
+# there and a cached plan could not use them, and the ledger keeps every tenant ever made).
+_LIVE = resources.c.status != constant(ResourceStatus.DELETED)
+NAME_HELD_BY_OTHER = (
+    select(resources.c.id)
+    .where(
+        resources.c.name == bindparam("name"),
+        resources.c.tenant_id != bindparam("tenant_id"),
+        _LIVE,
+    )
+    .limit(1)
+)
+COUNT_OPEN = (
+    select(func.count()).select_from(resources).where(resources.c.kind == bindparam("kind"), _LIVE)
 )
 
 
@@ -152,24 +169,13 @@ class Ledger:
     async def name_held_by_other(self, name: str, tenant_id: UUID) -> bool:
         """Another tenant's resource of this name may exist (its key is in use)."""
         async with self._sessions() as session:
-            found = await session.scalar(
-                select(resources.c.id)
-                .where(
-                    resources.c.name == name,
-                    resources.c.tenant_id != tenant_id,
-                    resources.c.status != ResourceStatus.DELETED,
-                )
-                .limit(1)
-            )
+            found = await session.scalar(NAME_HELD_BY_OTHER, {"name": name, "tenant_id": tenant_id})
             return found is not None
 
     async def count_open(self, kind: str) -> int:
+        """Live resources of `kind` (not DELETED): how many silo schemas exist, for one."""
         async with self._sessions() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(resources)
-                .where(resources.c.kind == kind, resources.c.status != ResourceStatus.DELETED)
-            )
+            count = await session.scalar(COUNT_OPEN, {"kind": kind})
             return int(count or 0)
 
 

@@ -95,6 +95,9 @@ resources = sa.Table(
     stamped("updated_at"),
     sa.Index("resources_tenant_idx", "tenant_id", "created_at"),
     sa.Index("resources_pipeline_idx", "pipeline_id", "created_at"),
+    # Preflight's lookups of live rows by name and by kind; deleted ones stay out of them.
+    partial_index("resources_live_name_idx", "name", where="status <> 'DELETED'"),
+    partial_index("resources_live_kind_idx", "kind", where="status <> 'DELETED'"),
 )
 
 api_keys = sa.Table(
@@ -109,6 +112,7 @@ api_keys = sa.Table(
     ),
     stamped("created_at"),
     moment("revoked_at"),
+    sa.Index("api_keys_pipeline_idx", "pipeline_id"),  # the credentials step's live key
 )
 
 subscriptions = sa.Table(

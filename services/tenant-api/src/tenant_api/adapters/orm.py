@@ -81,6 +81,8 @@ tenants = sa.Table(
     sa.Column("offboarding_from", sa.String(30), comment="The status a restore goes back to."),
     sa.Index("tenants_status_created_idx", "status", "created_at"),
     sa.Index("tenants_created_id_idx", "created_at", "id"),  # the list's keyset order
+    # The list's key prefix, a range in byte order (tenants/list_queries.py says why).
+    sa.Index("tenants_key_c_idx", sa.text('key COLLATE "C"')),
     partial_index(
         "tenants_offboarding_due_idx",
         "offboarding_due_at",
@@ -294,6 +296,7 @@ dead_letters = sa.Table(
     sa.Column("acted_by", sa.String(200)),
     sa.UniqueConstraint("queue", "dedupe_key", name="dead_letters_queue_dedupe_uq"),
     sa.Index("dead_letters_stored_idx", "stored_at", "id"),
+    sa.Index("dead_letters_tenant_stored_idx", "tenant_id", "stored_at", "id"),
     sa.Index("dead_letters_status_idx", "status", "service"),
     partial_index("dead_letters_resolved_idx", "resolved_at", where="resolved_at IS NOT NULL"),
 )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select, tuple_
 
 from tenant_api.adapters.filtering import equal, within
 from tenant_api.adapters.orm import dead_letters
@@ -29,12 +29,13 @@ def _where(filters: Filters) -> list[Any]:
 
 
 def page(filters: Filters, *, before: tuple[datetime, UUID] | None, limit: int) -> Select[Any]:
-    """Newest first, keyset-paged by (stored_at, id)."""
+    """Newest first, keyset-paged by (stored_at, id): the position a row comparison, which an
+    index on (…, stored_at, id) starts its range at however deep the page (`a < x OR (a = x AND
+    id < y)` it cannot: it would read every newer row again)."""
     c = dead_letters.c
     clauses = _where(filters)
     if before is not None:
-        at, row_id = before
-        clauses.append(or_(c.stored_at < at, and_(c.stored_at == at, c.id < row_id)))
+        clauses.append(tuple_(c.stored_at, c.id) < tuple_(*before))
     return (
         select(dead_letters).where(*clauses).order_by(c.stored_at.desc(), c.id.desc()).limit(limit)
     )

@@ -104,5 +104,7 @@ async def _end(
     outcome = pipeline.saga_outcome(ended)
     tier, started_at = before.tier, pipeline.started_at
     # Observed once the state change commits: a duplicate or late outcome never gets here.
-    uow.after_commit(lambda: observe_saga(tier, outcome, started_at, event.occurred_at))
+    uow.after_commit(
+        lambda: observe_saga(tier, outcome, ended.value, started_at, event.occurred_at)
+    )
     await uow.outbox.add(published)

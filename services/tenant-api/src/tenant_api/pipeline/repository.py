@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service_kit.db import constant
 from service_kit.rows import from_row
 from tenant_api.adapters.orm import pipelines, tenants
-from tenant_api.domain.pipeline import PipelineStatus
+from tenant_api.domain.pipeline import ACTIVE_PIPELINE, PipelineStatus
 from tenant_api.domain.pipeline_run import PipelineRun
 from tenant_api.domain.status import TenantStatus
 
@@ -37,7 +37,13 @@ _LOCK_TOUCHED = (
     .returning(pipelines.c.id)
 )
 _SET_LATER = ("finished_at", "cancel_requested_at", "failure_step", "failure_reason")
-_COUNT_BY_STATUS = select(pipelines.c.status, func.count()).group_by(pipelines.c.status)
+# Live pipelines only, through the partial index pipelines_one_active_per_tenant_uq (its
+# statuses constants, as it names them): finished ones are most of the table and only grow.
+COUNT_LIVE_BY_STATUS = (
+    select(pipelines.c.status, func.count())
+    .where(pipelines.c.status.in_([constant(status) for status in sorted(ACTIVE_PIPELINE)]))
+    .group_by(pipelines.c.status)
+)
 
 
 class PipelineRepository:
@@ -93,10 +99,10 @@ class PipelineRepository:
         )
         return [_run(row) for row in (await self._session.execute(query)).all()]
 
-    async def count_by_status(self) -> dict[str, int]:
-        """Pipelines by status; every known status present (zero when none)."""
-        rows = await self._session.execute(_COUNT_BY_STATUS)
-        counts = {status.value: 0 for status in PipelineStatus}
+    async def count_live_by_status(self) -> dict[str, int]:
+        """Live (running, timing out) pipelines by status; each present (zero when none)."""
+        rows = await self._session.execute(COUNT_LIVE_BY_STATUS)
+        counts = {status.value: 0 for status in sorted(ACTIVE_PIPELINE)}
         counts.update({status: int(n) for status, n in rows.all()})
         return counts
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Uuid, any_, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Row, Uuid, any_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,22 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service_kit.db import UnitOfWork
 from service_kit.rows import from_row
 from shared_schemas.events import Contact, Tier
-from tenant_api.adapters.filtering import equal, within
 from tenant_api.adapters.orm import addresses, contacts, tenants
 from tenant_api.domain.contacts import TenantContact
 from tenant_api.domain.errors import OnboardingRaced, TenantNotFound
 from tenant_api.domain.status import TenantStatus
 from tenant_api.domain.tenant import PostalAddress, Tenant, TenantView
-
-
-@dataclass(frozen=True)
-class TenantFilter:
-    status: str | None = None
-    tier: str | None = None
-    key_prefix: str | None = None
-    created_from: datetime | None = None  # inclusive
-    created_to: datetime | None = None  # exclusive
-
+from tenant_api.tenants import list_queries
+from tenant_api.tenants.list_queries import TenantFilter
 
 # Built once; each row's values are the parameters.
 _ADD_TENANT = insert(tenants)
@@ -98,20 +88,13 @@ class TenantRepository:
         Ordered by (created_at, id) descending, so the order is total and a keyset cursor is
         stable while tenants are added.
         """
-        query = (
-            select(tenants.c.id)
-            .where(*_where(where))
-            .order_by(tenants.c.created_at.desc(), tenants.c.id.desc())
-        )
-        if before is not None:
-            query = query.where(tuple_(tenants.c.created_at, tenants.c.id) < tuple_(*before))
-        ids = list((await self._session.scalars(query.limit(limit))).all())
+        query = list_queries.page_ids(where, before=before, limit=limit)
+        ids = list((await self._session.scalars(query)).all())
         return await self._views(ids)
 
     async def count(self, where: TenantFilter) -> int:
         """How many tenants `list_page` pages through with the same filter."""
-        query = select(func.count()).select_from(tenants).where(*_where(where))
-        return int(await self._session.scalar(query) or 0)
+        return int(await self._session.scalar(list_queries.count(where)) or 0)
 
     async def _views(self, ids: Sequence[UUID]) -> list[TenantView]:
         """Tenants by id (order kept) with contacts and address, in three queries in all."""
@@ -204,15 +187,6 @@ async def commit_new_tenant(uow: UnitOfWork) -> None:
         await uow.commit()
     except IntegrityError as exc:
         raise OnboardingRaced() from exc
-
-
-def _where(where: TenantFilter) -> list[Any]:
-    """A filter's clauses: the list's and the count's are the same."""
-    c = tenants.c
-    clauses: list[Any] = equal((c.status, where.status), (c.tier, where.tier))
-    if where.key_prefix:
-        clauses.append(c.key.startswith(where.key_prefix, autoescape=True))
-    return clauses + within(c.created_at, where.created_from, where.created_to)
 
 
 def _tenant(row: Row[Any]) -> Tenant:

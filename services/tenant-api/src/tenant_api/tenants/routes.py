@@ -19,8 +19,9 @@ from tenant_api.domain.status import TenantStatus
 from tenant_api.domain.tenant import PostalAddress
 from tenant_api.tenants import onboarding
 from tenant_api.tenants.edits import EditTenant, edit_tenant
+from tenant_api.tenants.list_queries import TenantFilter
 from tenant_api.tenants.models import TenantIn, TenantOut, TenantPage, TenantPatchIn, tenant_out
-from tenant_api.tenants.repository import TenantFilter, commit_new_tenant
+from tenant_api.tenants.repository import commit_new_tenant
 from tenant_api.web import cursors
 from tenant_api.web.errors import AUTH, tenant_problems
 from tenant_api.web.runtime import RuntimeDep

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, insert, select, text
+from sqlalchemy import Select, exists, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from service_kit.repository import Repository
@@ -77,13 +77,36 @@ class Deliveries(Repository):
         )
         return bool(await self._session.scalar(query))
 
-    async def recent(
-        self, *, tenant_id: UUID | None, outcome: Outcome | None, limit: int
+    async def page(
+        self,
+        *,
+        tenant_id: UUID | None,
+        outcome: Outcome | None,
+        before: tuple[datetime, UUID] | None,
+        limit: int,
     ) -> list[Recorded]:
-        """Newest first."""
-        query = select(deliveries).order_by(deliveries.c.received_at.desc(), deliveries.c.id)
-        if tenant_id is not None:
-            query = query.where(deliveries.c.tenant_id == tenant_id)
-        if outcome is not None:
-            query = query.where(deliveries.c.outcome == outcome.value)
-        return [_recorded(row) for row in await self._session.execute(query.limit(limit))]
+        """Up to `limit` receipts newest first, strictly after the position `before`."""
+        query = page(tenant_id=tenant_id, outcome=outcome, before=before, limit=limit)
+        return [_recorded(row) for row in await self._session.execute(query)]
+
+
+def page(
+    *,
+    tenant_id: UUID | None,
+    outcome: Outcome | None,
+    before: tuple[datetime, UUID] | None,
+    limit: int,
+) -> Select[Any]:
+    """Receipts newest first by (received_at, id), the position a row comparison: an index
+    on (…, received_at, id) starts its range there however deep the page. A tenant's lead
+    their own index; an outcome alone is a filter on the newest-first one (every outcome is
+    common enough that a page fills soon)."""
+    c = deliveries.c
+    query = select(deliveries).order_by(c.received_at.desc(), c.id.desc())
+    if tenant_id is not None:
+        query = query.where(c.tenant_id == tenant_id)
+    if outcome is not None:
+        query = query.where(c.outcome == outcome.value)
+    if before is not None:
+        query = query.where(tuple_(c.received_at, c.id) < tuple_(*before))
+    return query.limit(limit)

@@ -43,8 +43,10 @@ deliveries = sa.Table(
         where="outcome = 'accepted'",
         unique=True,
     ),
-    sa.Index("deliveries_received_idx", "received_at"),
-    sa.Index("deliveries_tenant_received_idx", "tenant_id", "received_at"),
+    # The list's keyset order (received_at, id), alone and led by the tenant; retention's
+    # delete by age reads the first.
+    sa.Index("deliveries_received_id_idx", "received_at", "id"),
+    sa.Index("deliveries_tenant_received_id_idx", "tenant_id", "received_at", "id"),
 )
 
 # The provisioner's runs, as `webhook.run_opened` / `webhook.run_finished` announce them. Either

@@ -34,5 +34,8 @@ class DeliveryOut(ApiModel):
 
 
 class DeliveryPage(ApiModel):
+    """A page of receipts, newest first; `nextCursor` (absent on the last page) is the `after`
+    of the next one."""
+
     items: list[DeliveryOut]
-    count: int
+    next_cursor: str | None = None
