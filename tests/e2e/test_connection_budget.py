@@ -171,6 +171,9 @@ async def pooled_stack(
             # The broker is shared and short of file handles: this module's queues go soon
             # after its consumers stop (and not before the test ends: it takes seconds).
             "queue_expires_ms": 30_000,
+            # Fifteen runtimes connect to a broker other suites share: some patience (the
+            # connection attempt's bound, and each publish's).
+            "publish_timeout": 15,
             "outbox_poll_interval": POLL_INTERVAL,
             "db_pool_size": DB_POOL_SIZE,
             "webhook_callback_url": f"http://127.0.0.1:{callback_port}/webhooks/provisioning",
