@@ -70,9 +70,11 @@ k8s-check: sync k8s-tools ## Render every Kubernetes overlay and check it offlin
 run: sync ## Set up and run all five services with prefixed logs until Ctrl-C
 	@$(UV) run --frozen python deploy/local_run.py
 
-# The HA stack (deploy/ha/) runs Patroni with etcd; Debian's packages provide them.
-ha-packages: ## Install etcd and Patroni for the HA stack if missing (Debian/Ubuntu: apt-get)
-	$(call apt_install,! command -v etcd >/dev/null 2>&1 || ! command -v patroni >/dev/null 2>&1,etcd or patroni,etcd-server and patroni packages,etcd-server patroni,install etcd (3.4+) and Patroni (3.0+))
+# The HA stack (deploy/ha/) runs Patroni with etcd; Debian's packages provide them. The
+# connection-budget test puts PgBouncer (transaction mode) in front of the suite's database.
+PGBOUNCER ?= /usr/sbin/pgbouncer
+ha-packages: ## Install etcd, Patroni and PgBouncer for the HA stack and its tests if missing (Debian/Ubuntu: apt-get)
+	$(call apt_install,! command -v etcd >/dev/null 2>&1 || ! command -v patroni >/dev/null 2>&1 || [ ! -x "$(PGBOUNCER)" ],etcd or patroni or pgbouncer,etcd-server patroni and pgbouncer packages,etcd-server patroni pgbouncer,install etcd (3.4+) Patroni (3.0+) and PgBouncer (1.18+))
 
 ha: sync ha-packages ## Start the HA stack in var/ha/ (3 RabbitMQ, Patroni x2 + etcd, Redis + sentinels, services x2)
 	@$(UV) run --frozen python -m deploy.ha up

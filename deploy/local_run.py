@@ -179,7 +179,8 @@ def migrate() -> None:
     from service_kit.migrations import ensure_database, upgrade
     from service_kit.settings import ServiceSettings
 
-    url = os.environ.get("DATABASE_URL", ServiceSettings().database_url)
+    # Through DATABASE_DIRECT_URL when set: migrations hold a session-level lock.
+    url = ServiceSettings().direct_database_url
     if asyncio.run(ensure_database(url)):
         say(f"created database {database_name(url)}")
     for service in SERVICES:

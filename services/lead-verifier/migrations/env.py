@@ -3,4 +3,4 @@ from lead_verifier.settings import LeadVerifierSettings
 from service_kit.migrations import run_env
 
 settings = LeadVerifierSettings()
-run_env(metadata, database_url=settings.database_url, schema=settings.db_schema)
+run_env(metadata, database_url=settings.direct_database_url, schema=settings.db_schema)

@@ -3,4 +3,4 @@ from webhook_receiver.adapters.orm import metadata
 from webhook_receiver.settings import WebhookReceiverSettings
 
 settings = WebhookReceiverSettings()
-run_env(metadata, database_url=settings.database_url, schema=settings.db_schema)
+run_env(metadata, database_url=settings.direct_database_url, schema=settings.db_schema)

@@ -34,9 +34,12 @@ class DatabaseUrlError(ValueError):
 
 
 def keeps_every_host(variable: str) -> AfterValidator:
-    """A settings field's check, naming its variable: `Annotated[str, keeps_every_host("X")]`."""
+    """A settings field's check, naming its variable: `Annotated[str, keeps_every_host("X")]`
+    (an optional field's None passes)."""
 
-    def check(value: str) -> str:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             check_database_url(value)
         except DatabaseUrlError as exc:

@@ -16,16 +16,20 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from service_kit.db_outage import connect_or_unreachable
+from service_kit.db_pooling import Pooling, engine_connect_args
 from service_kit.outbox import Outbox
 
 
-def make_engine(database_url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
-    """An engine whose connections resolve unqualified names in the service's own schema."""
+def make_engine(
+    database_url: str, *, schema: str, pool_size: int = 10, pooling: Pooling = "direct"
+) -> AsyncEngine:
+    """An engine whose connections resolve unqualified names in the service's own schema
+    (through a transaction-mode pooler: see `service_kit.db_pooling`)."""
     engine = create_async_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        connect_args={"server_settings": {"search_path": schema, "application_name": schema}},
+        connect_args=engine_connect_args(schema, pooling),
     )
     event.listen(engine.sync_engine, "checkout", _refuse_closed)
     event.listen(engine.sync_engine, "do_connect", connect_or_unreachable)

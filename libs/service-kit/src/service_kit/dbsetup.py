@@ -1,9 +1,9 @@
-"""`python -m service_kit.dbsetup`: create the database in DATABASE_URL if it is missing."""
+"""`python -m service_kit.dbsetup`: create the database in DATABASE_URL if it is missing
+(through DATABASE_DIRECT_URL when set: a pooler does not serve the maintenance database)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 
 from service_kit.migrations import ensure_database
@@ -11,7 +11,7 @@ from service_kit.settings import ServiceSettings
 
 
 def main() -> int:
-    url = os.environ.get("DATABASE_URL", ServiceSettings().database_url)
+    url = ServiceSettings().direct_database_url
     try:
         created = asyncio.run(ensure_database(url))
     except OSError as exc:

@@ -4,7 +4,9 @@ Every container start (and a compose `migrate` one-shot, or a Kubernetes migrati
 `alembic upgrade head`; replicas starting together would otherwise race, each reading an empty
 `alembic_version` and creating the same tables. The migrator takes a session-level
 `pg_advisory_lock(key)` on its migration connection before it touches the schema and releases it
-after, also on failure; the others wait, then find the schema at head and do nothing.
+after, also on failure; the others wait, then find the schema at head and do nothing. A
+session-level lock needs a session of its own: migrations connect to DATABASE_DIRECT_URL, never
+through a transaction-mode pooler (which could run the unlock on another server connection).
 
 The key is fixed per schema: the first 8 bytes of SHA-256 over `controlplane-migrations:<schema>`
 as a signed 64-bit integer (`migration_lock_key`). Advisory locks are per database, so services

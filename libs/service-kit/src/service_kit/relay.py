@@ -182,7 +182,8 @@ class OutboxRelay:
         if self._listener is not None and not self._listener.is_closed():
             return
         try:
-            self._listener = await asyncpg.connect(self._settings.asyncpg_dsn)
+            # The server itself: through a transaction-mode pooler LISTEN would never hear.
+            self._listener = await asyncpg.connect(self._settings.asyncpg_direct_dsn)
             await self._listener.add_listener(
                 notify_channel(self._settings.db_schema), lambda *_: self._wake.set()
             )

@@ -18,6 +18,7 @@ from service_kit import tracing
 from service_kit.broker import Broker
 from service_kit.consumer import Consumer, ConsumerRunner
 from service_kit.db import UnitOfWork, UowT, make_engine, make_sessionmaker
+from service_kit.db_pooling import check_lands_in_schema
 from service_kit.dlq_depth import watch_dlq_depth
 from service_kit.outbox import notify_channel
 from service_kit.redis_client import close_redis, redis_client, writable_master
@@ -122,7 +123,14 @@ class ServiceRuntime(Generic[SettingsT, DepsT, UowT]):
     async def start(self) -> None:
         s = self.settings
         self._tracer_provider = tracing.setup_tracing(s)
-        self._engine = make_engine(s.database_url, schema=s.db_schema, pool_size=s.db_pool_size)
+        self._engine = make_engine(
+            s.database_url,
+            schema=s.db_schema,
+            pool_size=s.db_pool_size,
+            pooling=s.database_pooling,
+        )
+        if s.database_pooling == "transaction":
+            await check_lands_in_schema(self._engine, s.db_schema)
         self._sessions = make_sessionmaker(self._engine)
         if self.uses_redis:
             self._redis = redis_client(s)

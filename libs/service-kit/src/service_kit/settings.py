@@ -43,6 +43,13 @@ class ServiceSettings(SettingsMixin):
     database_url: Annotated[str, keeps_every_host("DATABASE_URL"), CarriesSecret()] = (
         "postgresql+asyncpg://postgres@127.0.0.1:5432/controlplane"
     )
+    # `transaction`: DATABASE_URL is a transaction-mode pooler (PgBouncer, CloudNativePG's
+    # Pooler), and what needs a session of its own goes to DATABASE_DIRECT_URL
+    # (docs/operations.md#connections).
+    database_pooling: Literal["direct", "transaction"] = "direct"
+    database_direct_url: Annotated[
+        str | None, keeps_every_host("DATABASE_DIRECT_URL"), CarriesSecret()
+    ] = None
     db_schema: str = "public"
     db_pool_size: int = 10
     rabbitmq_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
@@ -105,6 +112,7 @@ class ServiceSettings(SettingsMixin):
         "metrics_token",
         "redis_sentinel_password",
         "rabbitmq_urls",
+        "database_direct_url",
         mode="before",
     )
     @classmethod
@@ -195,10 +203,34 @@ class ServiceSettings(SettingsMixin):
             )
         return self
 
+    @model_validator(mode="after")
+    def _direct_url_beside_a_pooler(self) -> ServiceSettings:
+        # Through a transaction-mode pooler LISTEN is accepted and then never hears a NOTIFY,
+        # and a session-level advisory lock may be taken on one server connection and released
+        # on another: the relay would only poll, and migrators would not wait for each other.
+        direct = self.database_direct_url
+        if self.database_pooling == "transaction" and direct in (None, self.database_url):
+            raise ValueError(
+                "DATABASE_POOLING=transaction needs DATABASE_DIRECT_URL: the server itself, "
+                "not the pooler in DATABASE_URL (for LISTEN/NOTIFY and migrations)"
+            )
+        return self
+
+    @property
+    def direct_database_url(self) -> str:
+        """The server itself, never a pooler: for what holds a session (LISTEN, migrations
+        and their session-level lock, database setup). DATABASE_URL when no pooler is used."""
+        return self.database_direct_url or self.database_url
+
     @property
     def asyncpg_dsn(self) -> str:
-        """The database URL as plain asyncpg reads it (LISTEN, plain pools): every host kept."""
+        """The database URL as plain asyncpg reads it (plain pools): every host kept."""
         return asyncpg_dsn(self.database_url)
+
+    @property
+    def asyncpg_direct_dsn(self) -> str:
+        """`direct_database_url` as plain asyncpg reads it (the relay's LISTEN)."""
+        return asyncpg_dsn(self.direct_database_url)
 
 
 class JwtSettings(SettingsMixin):

@@ -152,6 +152,7 @@ def test_a_setting_that_is_no_secret_refuses_a_file(
 def test_the_secrets_are_found_by_their_type_and_mark() -> None:
     assert set(secret_variables(WithJwt)) == {
         "DATABASE_URL",
+        "DATABASE_DIRECT_URL",
         "RABBITMQ_URL",
         "RABBITMQ_URLS",
         "REDIS_URL",

@@ -3,7 +3,8 @@ read's generation lookup (config/generations.py) and API key verification
 (api_keys/verification.py).
 
 Each such request runs one autocommit statement, so it skips the ORM session: no BEGIN or
-ROLLBACK, no pre-ping, statements prepared once per connection.
+ROLLBACK, no pre-ping, statements prepared once per connection (through a transaction-mode
+pooler, parsed on every execution instead: `service_kit.db_pooling`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from service_kit.db_pooling import asyncpg_connect_args
 from tenant_api.settings import TenantApiSettings
 
 
@@ -39,8 +41,8 @@ class AutocommitPool:
             s.asyncpg_dsn,
             min_size=1,
             max_size=self._max,
-            server_settings={"search_path": s.db_schema, "application_name": s.db_schema},
             reset=_nothing_to_reset,
+            **asyncpg_connect_args(s.db_schema, s.database_pooling),
         )
 
     async def close(self) -> None:

@@ -24,7 +24,12 @@ async def units_of_work(
     settings: TenantApiSettings,
 ) -> AsyncIterator[Callable[[], TenantApiUnitOfWork]]:
     """Units of work on one connection to $DATABASE_URL, disposed of at the end."""
-    engine = make_engine(settings.database_url, schema=settings.db_schema, pool_size=1)
+    engine = make_engine(
+        settings.database_url,
+        schema=settings.db_schema,
+        pool_size=1,
+        pooling=settings.database_pooling,
+    )
     sessions = make_sessionmaker(engine)
     channel = notify_channel(settings.db_schema)
     try:
