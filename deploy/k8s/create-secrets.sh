@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates the Secrets the control plane needs, once (docs/deploy.md#create-the-secrets):
 #   postgres-controlplane   CloudNativePG's owner of the `controlplane` database (initdb)
+#   postgres-<service>      each service's own login role, named like its schema (tenant_api...)
 #   postgres-tenant-admin   the managed role `tenant_admin`, owner of `tenant_data`
 #   rabbitmq-controlplane   the RabbitMQ user the Messaging Topology Operator imports
 #   redis-credentials       the Redis nodes' and the sentinels' passwords
@@ -76,6 +77,8 @@ password() {
     if exists "$1"; then read_key "$1" "$2"; else random_hex 24; fi
 }
 
+SERVICES="tenant-api lead-verifier provisioner webhook-receiver notifier"
+
 pg_password=$(password postgres-controlplane password)
 tenant_admin_password=$(password postgres-tenant-admin password)
 rabbitmq_password=$(password rabbitmq-controlplane password)
@@ -86,6 +89,17 @@ create postgres-controlplane generic --type=kubernetes.io/basic-auth \
     --from-literal=username=controlplane --from-literal=password="$pg_password"
 create postgres-tenant-admin generic --type=kubernetes.io/basic-auth \
     --from-literal=username=tenant_admin --from-literal=password="$tenant_admin_password"
+# Each service logs in as a role of its own, named like its schema: behind the transaction-mode
+# pooler PostgreSQL's default search_path ("$user", public) then resolves its names there.
+database_urls=""
+for service in $SERVICES; do
+    role=$(echo "$service" | tr - _)
+    role_password=$(password "postgres-$service" password)
+    create "postgres-$service" generic --type=kubernetes.io/basic-auth \
+        --from-literal=username="$role" --from-literal=password="$role_password"
+    database_urls="$database_urls $service.DATABASE_URL=postgresql+asyncpg://$role:$role_password@postgres-pooler-rw:5432/controlplane"
+    database_urls="$database_urls $service.DATABASE_DIRECT_URL=postgresql+asyncpg://$role:$role_password@postgres-rw:5432/controlplane"
+done
 create rabbitmq-controlplane generic \
     --from-literal=username=controlplane --from-literal=password="$rabbitmq_password"
 create redis-credentials generic \
@@ -109,8 +123,6 @@ while [ "$i" -lt "$rabbitmq_nodes" ]; do
 done
 
 set -- \
-    --from-literal=DATABASE_URL="postgresql+asyncpg://controlplane:${pg_password}@postgres-pooler-rw:5432/controlplane" \
-    --from-literal=DATABASE_DIRECT_URL="postgresql+asyncpg://controlplane:${pg_password}@postgres-rw:5432/controlplane" \
     --from-literal=TENANT_DATA_DSN="postgresql://tenant_admin:${tenant_admin_password}@postgres-rw:5432/tenant_data" \
     --from-literal=RABBITMQ_URLS="$rabbitmq_urls" \
     --from-literal=REDIS_URL="redis://:${redis_password}@redis-master:6379/0" \
@@ -123,6 +135,9 @@ set -- \
     --from-literal=WEBHOOK_RUN_KEYS="k1:$(random_key)" \
     --from-literal=API_KEY_HANDOVER_KEYS="k1:$(random_key)" \
     --from-literal=TENANT_SECRETS_KEY="$(random_key)"
+for pair in $database_urls; do  # hex passwords: no spaces, nothing to quote
+    set -- "$@" --from-literal="$pair"
+done
 if [ -n "${AWS_ACCESS_KEY_ID:-}" ] && [ -n "${AWS_SECRET_ACCESS_KEY:-}" ]; then
     set -- "$@" --from-literal=AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" \
         --from-literal=AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY"

@@ -28,10 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "k8s" / "create-secrets.sh"
 CONFIGMAP = ROOT / "deploy" / "k8s" / "base" / "configmap.yaml"
 
-# What the services read from `controlplane-secrets` (docs/deploy.md#create-the-secrets).
-SERVICE_KEYS = {
-    "DATABASE_URL",
-    "DATABASE_DIRECT_URL",
+SERVICES = ["tenant-api", "lead-verifier", "provisioner", "webhook-receiver", "notifier"]
+# What the services read from `controlplane-secrets` (docs/deploy.md#create-the-secrets): each
+# its own database URLs, the rest shared.
+DATABASE_KEYS = {f"{s}.{key}" for s in SERVICES for key in ("DATABASE_URL", "DATABASE_DIRECT_URL")}
+SERVICE_KEYS = DATABASE_KEYS | {
     "TENANT_DATA_DSN",
     "RABBITMQ_URLS",
     "REDIS_URL",
@@ -45,13 +46,13 @@ SERVICE_KEYS = {
     "API_KEY_HANDOVER_KEYS",
     "TENANT_SECRETS_KEY",
 }
-SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
-    TenantApiSettings,
-    LeadVerifierSettings,
-    ProvisionerSettings,
-    WebhookReceiverSettings,
-    NotifierSettings,
-)
+SETTINGS_CLASSES: dict[str, type[BaseSettings]] = {
+    "tenant-api": TenantApiSettings,
+    "lead-verifier": LeadVerifierSettings,
+    "provisioner": ProvisionerSettings,
+    "webhook-receiver": WebhookReceiverSettings,
+    "notifier": NotifierSettings,
+}
 
 Secrets = dict[str, dict[str, str]]
 
@@ -94,20 +95,30 @@ def test_makes_the_engines_secrets_and_the_services_one(secrets: Secrets) -> Non
         "rabbitmq-controlplane",
         "redis-credentials",
         "controlplane-secrets",
-    }
+    } | {f"postgres-{service}" for service in SERVICES}
     assert set(secrets["controlplane-secrets"]) == SERVICE_KEYS
     assert all(value for value in secrets["controlplane-secrets"].values())
 
 
-def test_database_urls_carry_the_password_cloudnativepg_sets(secrets: Secrets) -> None:
-    owner = secrets["postgres-controlplane"]
-    services = secrets["controlplane-secrets"]
-    pooled, direct = url(services["DATABASE_URL"]), url(services["DATABASE_DIRECT_URL"])
-    assert owner["username"] == "controlplane"
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_logs_in_as_its_own_role_named_like_its_schema(
+    secrets: Secrets, service: str
+) -> None:
+    role = secrets[f"postgres-{service}"]  # the managed role's passwordSecret (postgres.yaml)
+    assert role["username"] == service.replace("-", "_")
+    assert role["username"] == SETTINGS_CLASSES[service].model_fields["db_schema"].default
+    urls = secrets["controlplane-secrets"]
+    pooled = url(urls[f"{service}.DATABASE_URL"])
+    direct = url(urls[f"{service}.DATABASE_DIRECT_URL"])
     for dsn in (pooled, direct):
-        assert (dsn.username, dsn.password) == (owner["username"], owner["password"])
+        assert (dsn.username, dsn.password) == (role["username"], role["password"])
         assert dsn.path == "/controlplane"
     assert (pooled.hostname, direct.hostname) == ("postgres-pooler-rw", "postgres-rw")
+
+
+def test_the_roles_passwords_differ(secrets: Secrets) -> None:
+    passwords = [secrets[f"postgres-{s}"]["password"] for s in [*SERVICES, "controlplane"]]
+    assert len(set(passwords)) == len(passwords)
 
 
 def test_tenant_data_dsn_is_the_managed_role(secrets: Secrets) -> None:
@@ -153,12 +164,16 @@ def test_backup_keys_only_when_given() -> None:
     assert given["postgres-backup-s3"] == {"ACCESS_KEY_ID": "id", "ACCESS_SECRET_KEY": "key"}
 
 
-@pytest.mark.parametrize("settings_class", SETTINGS_CLASSES, ids=lambda c: c.__name__)
-def test_each_service_accepts_them_in_production(
-    secrets: Secrets, settings_class: type[BaseSettings]
-) -> None:
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_accepts_them_in_production(secrets: Secrets, service: str) -> None:
+    settings_class = SETTINGS_CLASSES[service]
     configmap: dict[str, Any] = yaml.safe_load(CONFIGMAP.read_text())["data"]
-    values = configmap | secrets["controlplane-secrets"]
+    own = {
+        key.removeprefix(f"{service}."): value
+        for key, value in secrets["controlplane-secrets"].items()
+        if key.startswith(f"{service}.") or key not in DATABASE_KEYS
+    }
+    values = configmap | own
     assert values["ENVIRONMENT"] == "production"  # which refuses every development key
     fields = {k.lower(): v for k, v in values.items() if k.lower() in settings_class.model_fields}
     settings = settings_class(**fields)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -105,24 +106,27 @@ def _field(template: Manifest, path: str) -> str:
     return str(template["metadata"]["labels"][label.group(1)])
 
 
-def _secret_mounts(spec: Manifest, container: Manifest) -> dict[str, str]:
-    """Mount path -> Secret name, for the container's Secret volumes."""
-    volumes = {
-        v["name"]: v["secret"]["secretName"] for v in spec.get("volumes", []) if "secret" in v
-    }
-    return {
-        m["mountPath"].rstrip("/"): volumes[m["name"]]
-        for m in container.get("volumeMounts", [])
-        if m["name"] in volumes
-    }
+def _secret_mounts(spec: Manifest, container: Manifest) -> dict[str, tuple[str, dict[str, str]]]:
+    """Mount path -> (Secret name, file name -> key), for the container's Secret volumes."""
+    volumes = {v["name"]: v["secret"] for v in spec.get("volumes", []) if "secret" in v}
+    mounts = {}
+    for mount in container.get("volumeMounts", []):
+        if (secret := volumes.get(mount["name"])) is not None:
+            # Without `items` every key is a file of its own name.
+            files = {item["path"]: item["key"] for item in secret.get("items", [])}
+            mounts[mount["mountPath"].rstrip("/")] = (secret["secretName"], files)
+    return mounts
 
 
-def _materialise(path: str, mounts: dict[str, str], files: Path) -> Path:
-    directory, _, key = path.rpartition("/")
+def _materialise(path: str, mounts: dict[str, tuple[str, dict[str, str]]], files: Path) -> Path:
+    directory, _, name = path.rpartition("/")
     assert directory in mounts, f"{path} is in no mounted Secret"
-    value = secrets()[mounts[directory]].get(key)
-    assert value is not None, f"Secret {mounts[directory]} has no key {key}"
-    written = files / mounts[directory] / key
+    secret, items = mounts[directory]
+    assert not items or name in items, f"{path}: no such file in the mounted Secret {secret}"
+    key = items.get(name, name)
+    value = secrets()[secret].get(key)
+    assert value is not None, f"Secret {secret} has no key {key}"
+    written = files / secret / name
     written.parent.mkdir(parents=True, exist_ok=True)
     written.write_text(value)
     return written
@@ -149,5 +153,8 @@ def test_every_pod_would_start_with_its_settings(
             monkeypatch.setenv(name, value)
         settings: Any = _settings_class(service)()
         assert settings.environment == "production"
+        # Behind the pooler the role's default search_path ("$user") must be the schema.
+        assert urlsplit(settings.database_url).username == settings.db_schema, service
+        assert urlsplit(settings.database_direct_url).username == settings.db_schema, service
         seen.add((service, container["name"]))
     assert {service for service, _ in seen} == set(SETTINGS)
