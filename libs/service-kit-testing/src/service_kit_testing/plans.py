@@ -50,9 +50,14 @@ async def cached_plans(dsn: str, schema: str, statement: Any, *args: Value) -> C
 
 
 @asynccontextmanager
-async def plan_database(service_dir: Path, infra: TestInfra, label: str) -> AsyncIterator[str]:
+async def plan_database(
+    service_dir: Path, infra: TestInfra, label: str, *, schema: str, seed: str, tables: list[str]
+) -> AsyncIterator[str]:
     """A database of the run's own for seeding large tables (the suite's shared one stays
-    small), migrated to the service's head; its asyncpg DSN. Dropped when the block ends."""
+    small), migrated to the service's head, `seed` run in `schema` and `tables` vacuumed and
+    analysed; its asyncpg DSN. Dropped when the block ends."""
+    import asyncpg
+
     from service_kit.migrations import drop_database, ensure_database, upgrade
 
     url = make_url(infra.database_url)
@@ -61,7 +66,14 @@ async def plan_database(service_dir: Path, infra: TestInfra, label: str) -> Asyn
     await ensure_database(database_url)
     try:
         await asyncio.to_thread(upgrade, service_dir, database_url)
-        yield url.set(drivername="postgresql").render_as_string(hide_password=False)
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = await asyncpg.connect(dsn, server_settings={"search_path": schema})
+        try:
+            await conn.execute(seed)
+            await conn.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+        finally:
+            await conn.close()
+        yield dsn
     finally:
         await drop_database(database_url)
 

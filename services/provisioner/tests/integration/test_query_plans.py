@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from provisioner.adapters.initial_keys import LIVE_OF_PIPELINE
@@ -71,13 +70,14 @@ FROM generate_series(1, 100000) AS i;
 @pytest.fixture(scope="module")
 async def seeded(infra: TestInfra) -> AsyncIterator[str]:
     """A database of its own, its ledger and keys seeded large and analysed."""
-    async with plan_database(SERVICE_DIR, infra, "plans_provisioner") as dsn:
-        conn = await asyncpg.connect(dsn, server_settings={"search_path": "provisioner"})
-        try:
-            await conn.execute(SEED)
-            await conn.execute("VACUUM ANALYZE resources, api_keys")
-        finally:
-            await conn.close()
+    async with plan_database(
+        SERVICE_DIR,
+        infra,
+        "plans_provisioner",
+        schema="provisioner",
+        seed=SEED,
+        tables=["resources", "api_keys"],
+    ) as dsn:
         yield dsn
 
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from service_kit_testing import TestInfra, cached_plans, plan_database
@@ -56,13 +55,14 @@ FROM generate_series(1, 50000) AS i;
 @pytest.fixture(scope="module")
 async def seeded(infra: TestInfra) -> AsyncIterator[str]:
     """A database of its own, seeded large and analysed."""
-    async with plan_database(SERVICE_DIR, infra, "plans_tenant_api") as dsn:
-        conn = await asyncpg.connect(dsn, server_settings={"search_path": SCHEMA})
-        try:
-            await conn.execute(SEED)
-            await conn.execute("VACUUM ANALYZE tenants, pipelines, dead_letters")
-        finally:
-            await conn.close()
+    async with plan_database(
+        SERVICE_DIR,
+        infra,
+        "plans_tenant_api",
+        schema=SCHEMA,
+        seed=SEED,
+        tables=["tenants", "pipelines", "dead_letters"],
+    ) as dsn:
         yield dsn
 
 

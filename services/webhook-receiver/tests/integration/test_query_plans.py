@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from service_kit_testing import CachedPlans, TestInfra, cached_plans, plan_database
@@ -33,13 +32,14 @@ LAST = uuid.UUID(int=1)
 
 @pytest.fixture(scope="module")
 async def seeded(infra: TestInfra) -> AsyncIterator[str]:
-    async with plan_database(SERVICE_DIR, infra, "plans_webhook_receiver") as dsn:
-        conn = await asyncpg.connect(dsn, server_settings={"search_path": SCHEMA})
-        try:
-            await conn.execute(SEED)
-            await conn.execute("VACUUM ANALYZE deliveries")
-        finally:
-            await conn.close()
+    async with plan_database(
+        SERVICE_DIR,
+        infra,
+        "plans_webhook_receiver",
+        schema=SCHEMA,
+        seed=SEED,
+        tables=["deliveries"],
+    ) as dsn:
         yield dsn
 
 
