@@ -52,7 +52,10 @@ class TimelineRepository:
             .limit(limit)
         )
         if after is not None:
-            query = query.where(_position() > tuple_(*after))
+            # The plain bound beside the row comparison is what prunes the months before it.
+            query = query.where(
+                _position() > tuple_(*after), tenant_events.c.occurred_at >= after[0]
+            )
         rows = (await self._session.execute(query)).all()
         return [TimelineEntry(**row._asdict()) for row in rows]
 
@@ -68,7 +71,9 @@ class TimelineRepository:
             .limit(limit)
         )
         if before is not None:
-            query = query.where(_position() < tuple_(*before))
+            query = query.where(
+                _position() < tuple_(*before), tenant_events.c.occurred_at <= before[0]
+            )
         rows = (await self._session.execute(query)).all()
         return [TimelineEntry(**row._asdict()) for row in rows]
 
