@@ -67,11 +67,17 @@ async def keep_timeline(runtime: Runtime) -> None:
     """Background job: an upkeep round at start and every RETENTION_INTERVAL seconds after."""
     settings = runtime.settings
     while True:
-        await upkeep_round(
-            runtime.engine,
-            runtime.deps.exports,
-            now=datetime.now(UTC),
-            ahead=settings.timeline_partitions_ahead,
-            keep_months=settings.timeline_retention_months,
-        )
+        try:
+            await upkeep_round(
+                runtime.engine,
+                runtime.deps.exports,
+                now=datetime.now(UTC),
+                ahead=settings.timeline_partitions_ahead,
+                keep_months=settings.timeline_retention_months,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # A lock not had in LOCK_TIMEOUT, a refusing export store: nothing was dropped.
+            log.warning("timeline upkeep failed; tried again next round", error=repr(exc))
         await asyncio.sleep(settings.retention_interval)
