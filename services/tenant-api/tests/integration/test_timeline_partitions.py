@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import make_url, text
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -24,7 +25,7 @@ from service_kit_testing import TestInfra
 from tenant_api.domain.audit import AuditFilter
 from tenant_api.timeline.maintenance import upkeep_round
 from tenant_api.timeline.partitions import ensure_months
-from tenant_api.timeline.repository import TimelineRepository
+from tenant_api.timeline.repository import TimelineRepository, page_query
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 # Months far ahead of any real clock, so every one of them comes after the migrated history.
@@ -204,3 +205,25 @@ async def test_retention_archives_and_drops_an_expired_month_and_keeps_a_live_on
     assert json.loads(history.read_text())["rows"] == 2
     # Another round (another replica) finds nothing more to drop.
     assert (await _upkeep(engine, tmp_path, APR + timedelta(days=9), keep_months=1)).dropped == []
+
+
+async def test_a_cursor_page_in_a_cached_generic_plan_skips_the_months_before_the_cursor(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await _upkeep(engine, tmp_path, JAN, ahead=3)
+    compiled = page_query(TENANT, (MAR, uuid.UUID(int=0)), 11).compile(
+        dialect=postgresql_asyncpg.dialect()
+    )
+    values = ", ".join(
+        f"'{value.isoformat() if isinstance(value, datetime) else value}'"
+        for value in (compiled.params[name] for name in compiled.positiontup or ())
+    )
+    async with engine.connect() as conn:
+        await conn.execute(text("SET plan_cache_mode = force_generic_plan"))
+        await conn.exec_driver_sql(f"PREPARE timeline_page AS {compiled}")
+        plan = await conn.exec_driver_sql(
+            f"EXPLAIN (ANALYZE, COSTS OFF) EXECUTE timeline_page({values})"
+        )
+        text_plan = "\n".join(row[0] for row in plan)
+    assert "Subplans Removed: 3" in text_plan, text_plan  # history, January, February
+    assert "tenant_events_y2090m03_tenant_id_occurred_at_event_id_idx" in text_plan, text_plan
