@@ -54,6 +54,7 @@ from tenant_api.tenants import routes as tenants
 from tenant_api.tenants.offboarding import offboarding_consumer
 from tenant_api.tenants.offboarding_due import start_due_offboardings
 from tenant_api.timeline import routes as timeline
+from tenant_api.timeline.maintenance import keep_timeline
 from tenant_api.vault import routes as credentials
 from tenant_api.vault.keys import VaultKeys
 from tenant_api.web.errors import install_domain_errors
@@ -92,6 +93,7 @@ async def assemble(runtime: Runtime) -> Wiring[TenantApiDeps, TenantApiUnitOfWor
             "offboarding-due": partial(start_due_offboardings, runtime),
             "pipelines-gauge": partial(watch_pipelines, runtime),
             "dead-letters": partial(collect_dead_letters, runtime),
+            "timeline-partitions": partial(keep_timeline, runtime),
         },
         readiness={"vault": partial(deps.vault_keys.readiness, runtime.uow)},
         retention=[

@@ -84,6 +84,19 @@ class TenantApiSettings(
         30.0, "Days a replayed or discarded dead letter is kept."
     )
 
+    timeline_partitions_ahead: int = Field(
+        default=3,
+        ge=1,
+        le=24,
+        description="Months after the current one whose timeline partitions exist ahead of time.",
+    )
+    timeline_retention_months: int = Field(
+        default=0,
+        ge=0,
+        description="Whole months of timeline kept in the database before a month is archived"
+        " to the export store and dropped; 0: kept for ever.",
+    )
+
     audit_export_batch: int = Field(
         default=500,
         ge=1,

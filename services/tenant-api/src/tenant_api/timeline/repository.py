@@ -45,15 +45,7 @@ class TimelineRepository:
     ) -> list[TimelineEntry]:
         """Up to `limit` lines, oldest first, strictly after the (occurred_at, event_id)
         position `after`."""
-        query = (
-            select(tenant_events)
-            .where(tenant_events.c.tenant_id == tenant_id)
-            .order_by(tenant_events.c.occurred_at, tenant_events.c.event_id)
-            .limit(limit)
-        )
-        if after is not None:
-            query = query.where(_position() > tuple_(*after))
-        rows = (await self._session.execute(query)).all()
+        rows = (await self._session.execute(page_query(tenant_id, after, limit))).all()
         return [TimelineEntry(**row._asdict()) for row in rows]
 
     async def audit_page(
@@ -68,9 +60,24 @@ class TimelineRepository:
             .limit(limit)
         )
         if before is not None:
-            query = query.where(_position() < tuple_(*before))
+            query = query.where(
+                _position() < tuple_(*before), tenant_events.c.occurred_at <= before[0]
+            )
         rows = (await self._session.execute(query)).all()
         return [TimelineEntry(**row._asdict()) for row in rows]
+
+
+def page_query(tenant_id: UUID, after: tuple[datetime, UUID] | None, limit: int) -> Any:
+    query = (
+        select(tenant_events)
+        .where(tenant_events.c.tenant_id == tenant_id)
+        .order_by(tenant_events.c.occurred_at, tenant_events.c.event_id)
+        .limit(limit)
+    )
+    if after is not None:
+        # The plain bound beside the row comparison is what prunes the months before it.
+        query = query.where(_position() > tuple_(*after), tenant_events.c.occurred_at >= after[0])
+    return query
 
 
 def _audit_clauses(where: AuditFilter) -> list[Any]:
