@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -117,12 +118,20 @@ async def test_clock_skew_within_the_leeway_is_tolerated(
     assert (await client.get("/plans", headers=bearer(token))).status_code == 200
 
 
+@dataclass(frozen=True)
+class FromNow:
+    """A time claim `seconds` from when the test runs: a time taken at collection may be long
+    past by then (a slow run can take more than the 600 s below)."""
+
+    seconds: int
+
+
 @pytest.mark.parametrize(
     "changes",
     [
-        pytest.param({"exp": int(time.time()) - 120}, id="expired"),
-        pytest.param({"iat": int(time.time()) + 600}, id="issued-in-the-future"),
-        pytest.param({"nbf": int(time.time()) + 600}, id="not-yet-valid"),
+        pytest.param({"exp": FromNow(-120)}, id="expired"),
+        pytest.param({"iat": FromNow(600)}, id="issued-in-the-future"),
+        pytest.param({"nbf": FromNow(600)}, id="not-yet-valid"),
         pytest.param({"iss": "someone-else"}, id="wrong-issuer"),
         pytest.param({"aud": "another-api"}, id="wrong-audience"),
         pytest.param({"sub": None}, id="no-sub"),
@@ -138,7 +147,9 @@ async def test_clock_skew_within_the_leeway_is_tolerated(
 async def test_a_bad_claim_is_401(
     client: httpx.AsyncClient, settings: TenantApiSettings, changes: dict[str, Any]
 ) -> None:
-    claims = claims_for(settings, **changes)
+    now = int(time.time())
+    resolved = {k: now + v.seconds if isinstance(v, FromNow) else v for k, v in changes.items()}
+    claims = claims_for(settings, **resolved)
     await expect_401(client, jwt.encode(claims, settings.jwt_secret.get_secret_value(), "HS256"))
 
 
