@@ -64,11 +64,19 @@ async def seed(dsn: str, volumes: Volumes, *, name_prefix: str, say: Say) -> See
             sql = event_rows.inbox(schema)
             await _step(conn, report, say, f"{schema}.inbox", sql, round(volumes.inbox * share))
         await _step(
-            conn, report, say, "tenant_api.dead_letters", event_rows.dead_letters(),
+            conn,
+            report,
+            say,
+            "tenant_api.dead_letters",
+            event_rows.dead_letters(),
             volumes.dead_letters,
         )
         await _step(
-            conn, report, say, "webhook_receiver.deliveries", event_rows.DELIVERIES,
+            conn,
+            report,
+            say,
+            "webhook_receiver.deliveries",
+            event_rows.DELIVERIES,
             volumes.webhook_deliveries,
         )
         analysed = time.monotonic()
