@@ -44,7 +44,7 @@ async def _key_prefix_rps(ctx: Context, path: str, name: str) -> dict[str, Any]:
 
 async def _saga(ctx: Context, name: str) -> dict[str, Any]:
     o = ctx.options
-    silo = max(1, o.growth_tenants // 10)
+    silo = o.growth_tenants // 10
     spec = {
         "mode": f"growth-{name}",
         "gateway": ctx.stack.gateway,
@@ -61,6 +61,8 @@ async def _saga(ctx: Context, name: str) -> dict[str, Any]:
     found: dict[str, Any] = {
         "tenants": len(raw["tenants"]),
         "active": len(active),
+        "failed": sum(1 for t in raw["tenants"] if t["outcome"] == "tenant.provisioning_failed"),
+        "no_outcome": sum(1 for t in raw["tenants"] if t["outcome"] is None),
         "tenants_per_s": round(len(active) / span, 1) if span > 0 else None,
     }
     if cpu is not None and active:
@@ -101,7 +103,7 @@ async def measure(
     dsn = stack.infra.database(stack.names.database, driver="postgresql")
     _, update = ctx.task(f"growth ({name}): reads", 4)
     found: dict[str, Any] = {"load_average": [round(x, 2) for x in os.getloadavg()]}
-    found.update(await service_calls.measure(sa_url, samples, o.growth_repeat))
+    found.update(await service_calls.measure(sa_url, dsn, samples, o.growth_repeat))
     update(1)
     cursor = await http_reads.deep_dead_letter_cursor(dsn)
     urls = {s: stack.url(s) for s in ("tenant-api", "webhook-receiver")}
@@ -123,7 +125,7 @@ async def measure(
     waited(1)
     state = await _outbox_state(dsn, BURST_SCHEMA)
     found["relay_poll"] = {
-        **await service_calls.measure_relay(sa_url, BURST_SCHEMA, o.growth_repeat),
+        **await service_calls.measure_relay(sa_url, dsn, BURST_SCHEMA, o.growth_repeat),
         "burst_rows": volumes.burst,
         "burst_write_s": round(written, 1),
         "measured_after_s": round(time.monotonic() - burst_at, 1),

@@ -52,6 +52,34 @@ FIGURES = (
     ),
     Figure("relay_poll", "relay poll after a burst (repeated)", "ms", "relay_poll"),
     Figure(
+        "preflight_postgres",
+        "preflight: its statements in PostgreSQL",
+        "ms",
+        "preflight",
+        "server_ms",
+    ),
+    Figure(
+        "credentials_key_postgres",
+        "credentials key look-up in PostgreSQL",
+        "ms",
+        "credentials_key",
+        "server_ms",
+    ),
+    Figure(
+        "pipelines_gauge_postgres",
+        "gauge refresh in PostgreSQL",
+        "ms",
+        "pipelines_gauge",
+        "server_ms",
+    ),
+    Figure(
+        "relay_poll_postgres",
+        "relay poll after a burst in PostgreSQL",
+        "ms",
+        "relay_poll",
+        "server_ms",
+    ),
+    Figure(
         "webhook_deliveries", "GET /webhooks/deliveries (newest 50)", "ms", "webhook_deliveries"
     ),
     Figure("tenant_by_id", "GET /tenants/{id} (flat before)", "ms", "tenant_by_id"),

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID, uuid4
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bench.growth import plans
 from bench.growth.timing import timed
 from provisioner.adapters.ledger import Ledger
 from provisioner.adapters.unit_of_work import ProvisionerUnitOfWork
@@ -35,11 +36,29 @@ class Samples:
     role_prefix: str  # the provisioner's TENANT_ROLE_PREFIX
 
 
+@dataclass(frozen=True)
+class Database:
+    """One service's view of the run's database: its engine and sessions, and a plain DSN."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    dsn: str
+    schema: str
+
+    async def figure(self, call: Call, repeat: int) -> dict[str, Any]:
+        """The call timed, then PostgreSQL's own time for the statements one call sends."""
+        found: dict[str, Any] = dict(await timed(call, repeat))
+        with plans.captured(self.engine) as statements:
+            await call()
+        found.update(await plans.explain(self.dsn, self.schema, statements))
+        return found
+
+
 @contextlib.asynccontextmanager
-async def sessions_of(url: str, schema: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def database(url: str, dsn: str, schema: str) -> AsyncIterator[Database]:
     engine = make_engine(url, schema=schema, pool_size=2)
     try:
-        yield make_sessionmaker(engine)
+        yield Database(engine, make_sessionmaker(engine), dsn, schema)
     finally:
         await engine.dispose()
 
@@ -84,24 +103,24 @@ def relay_poll(sessions: async_sessionmaker[AsyncSession]) -> Call:
     return call
 
 
-async def measure(url: str, samples: Samples, repeat: int) -> dict[str, dict[str, float]]:
+async def measure(url: str, dsn: str, samples: Samples, repeat: int) -> dict[str, Any]:
     """Each figure's timings, by figure name."""
-    found: dict[str, dict[str, float]] = {}
+    found: dict[str, Any] = {}
     async with (
-        sessions_of(url, "provisioner") as provisioner,
-        sessions_of(url, "tenant_api") as api,
+        database(url, dsn, "provisioner") as provisioner,
+        database(url, dsn, "tenant_api") as api,
     ):
-        found["preflight"] = await timed(
-            _preflight(Ledger(provisioner), samples.role_prefix), repeat
+        preflight = _preflight(Ledger(provisioner.sessions), samples.role_prefix)
+        found["preflight"] = await provisioner.figure(preflight, repeat)
+        credentials = _credentials(provisioner.sessions, samples.pipeline_id)
+        found["credentials_key"] = await provisioner.figure(credentials, repeat)
+        runtime = cast(Runtime, _GaugeRuntime(api.sessions))
+        found["pipelines_gauge"] = await api.figure(
+            lambda: refresh_pipelines_gauge(runtime), repeat
         )
-        found["credentials_key"] = await timed(
-            _credentials(provisioner, samples.pipeline_id), repeat
-        )
-        runtime = cast(Runtime, _GaugeRuntime(api))
-        found["pipelines_gauge"] = await timed(lambda: refresh_pipelines_gauge(runtime), repeat)
     return found
 
 
-async def measure_relay(url: str, schema: str, repeat: int) -> dict[str, float]:
-    async with sessions_of(url, schema) as sessions:
-        return await timed(relay_poll(sessions), repeat)
+async def measure_relay(url: str, dsn: str, schema: str, repeat: int) -> dict[str, Any]:
+    async with database(url, dsn, schema) as db:
+        return await db.figure(relay_poll(db.sessions), repeat)

@@ -3,7 +3,9 @@
 One temporary table, `growth_tenant`, decides each tenant's facts once (id, key, tier, plan,
 status, when it was created); every other statement derives its rows from it, so the services'
 tables agree with each other as the saga would have left them. Tenants were created evenly over
-the past year; most are ACTIVE and their pipelines finished long ago.
+the past year; most are ACTIVE and their pipelines finished long ago. Few are silo: the live
+ones stay under the provisioner's default capacity (PROVISIONER_MAX_SILO_TENANTS, 1,000), or
+every silo tenant of the measured saga would fail its preflight.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ CREATE TEMP TABLE growth_tenant AS
 SELECT n, gen_random_uuid() AS id, gen_random_uuid() AS pipeline_id,
        'g' || substr(md5(n::text), 1, 12) AS key,
        $2::text || 'g' || substr(md5(n::text), 1, 12) AS resource_name,
-       CASE WHEN r1 < 0.1 THEN 'silo' ELSE 'pooled' END AS tier,
-       CASE WHEN r1 < 0.05 THEN 'enterprise' WHEN r1 < 0.55 THEN 'standard' ELSE 'starter' END
+       CASE WHEN r1 < 0.006 THEN 'silo' ELSE 'pooled' END AS tier,
+       CASE WHEN r1 < 0.006 THEN 'enterprise' WHEN r1 < 0.5 THEN 'standard' ELSE 'starter' END
          AS plan_id,
        CASE WHEN r2 < 0.86 THEN 'ACTIVE' WHEN r2 < 0.92 THEN 'OFFBOARDED'
             WHEN r2 < 0.95 THEN 'SUSPENDED' WHEN r2 < 0.98 THEN 'PROVISION_FAILED'
