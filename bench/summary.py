@@ -82,3 +82,9 @@ def print_growth(console: Console, result: dict[str, Any]) -> None:
     console.print(table)
     pageable = result.get("webhook_deliveries_pageable")
     console.print(f"webhook deliveries pageable past the newest page: {pageable}")
+    outbox = result["phases"]["seeded"].get("relay_poll", {}).get("outbox", {})
+    if outbox.get("autovacuum") == "off":
+        console.print(
+            "[yellow]autovacuum is off on this PostgreSQL server: the relay's poll meets every "
+            "burst's dead rows, whatever the tables' own autovacuum settings[/yellow]"
+        )

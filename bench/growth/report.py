@@ -43,14 +43,7 @@ FIGURES = (
         "dead_letters_deep_page", "dead letters, deep cursor page", "ms", "dead_letters_deep_page"
     ),
     Figure("pipelines_gauge", "pipelines{status} gauge refresh", "ms", "pipelines_gauge"),
-    Figure(
-        "relay_poll_first",
-        "relay poll after a burst (first)",
-        "ms",
-        "relay_poll",
-        "first_ms",
-    ),
-    Figure("relay_poll", "relay poll after a burst (repeated)", "ms", "relay_poll"),
+    Figure("relay_poll", "relay poll after a burst", "ms", "relay_poll"),
     Figure(
         "preflight_postgres",
         "preflight: its statements in PostgreSQL",
