@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 GOAL = 1.5
+# Times below this count as this much in a ratio: a look-up of 0.01 ms that takes 0.03 ms on
+# a deeper index is flat for any caller, not three times worse.
+FLOOR_MS = 0.1
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ def ratio(empty: float | None, seeded: float | None, figure: Figure) -> float | 
     """Seeded over empty for times, empty over seeded for rates: above 1 is worse."""
     if empty is None or seeded is None:
         return None
+    if not figure.higher_is_better:
+        empty, seeded = max(empty, FLOOR_MS), max(seeded, FLOOR_MS)
     worse, better = (empty, seeded) if figure.higher_is_better else (seeded, empty)
     return round(worse / better, 2) if better > 0 else None
 
