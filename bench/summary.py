@@ -80,6 +80,9 @@ def print_growth(console: Console, result: dict[str, Any]) -> None:
             within,
         )
     console.print(table)
+    for row in result["figures"]:
+        for error in row.get("errors", []):
+            console.print(f"[red]{row['label']}: not measured: {error}[/red]")
     pageable = result.get("webhook_deliveries_pageable")
     console.print(f"webhook deliveries pageable past the newest page: {pageable}")
     outbox = result["phases"]["seeded"].get("relay_poll", {}).get("outbox", {})

@@ -120,6 +120,11 @@ def rows(empty: dict[str, Any], seeded: dict[str, Any]) -> list[dict[str, Any]]:
                 "seeded": after,
                 "ratio": times,
                 "within_goal": None if times is None else times <= GOAL,
+                "errors": [
+                    phase[figure.phase_key]["error"]
+                    for phase in (empty, seeded)
+                    if "error" in phase.get(figure.phase_key, {})
+                ],
             }
         )
     return table

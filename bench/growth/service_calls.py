@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID, uuid4
 
+import asyncpg
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.growth import plans
@@ -46,11 +48,15 @@ class Database:
     schema: str
 
     async def figure(self, call: Call, repeat: int) -> dict[str, Any]:
-        """The call timed, then PostgreSQL's own time for the statements one call sends."""
-        found: dict[str, Any] = dict(await timed(call, repeat))
-        with plans.captured(self.engine) as statements:
-            await call()
-        found.update(await plans.explain(self.dsn, self.schema, statements))
+        """The call timed, then PostgreSQL's own time for the statements one call sends; or,
+        where the code no longer has what the call uses, why not (the other figures go on)."""
+        try:
+            found: dict[str, Any] = dict(await timed(call, repeat))
+            with plans.captured(self.engine) as statements:
+                await call()
+            found.update(await plans.explain(self.dsn, self.schema, statements))
+        except (AttributeError, TypeError, SQLAlchemyError, asyncpg.PostgresError) as exc:
+            return {"error": repr(exc)}
         return found
 
 

@@ -39,3 +39,12 @@ def test_scale_multiplies_every_count_but_the_timeline_per_tenant() -> None:
     assert (tiny.tenants, tiny.outbox, tiny.inbox) == (1_000, 10_000, 20_000)
     assert tiny.timeline_per_tenant == Volumes().timeline_per_tenant
     assert Volumes.at(0.000001).dead_letters == 1  # never an empty table
+
+
+def test_a_figure_the_code_no_longer_offers_says_why_and_has_no_ratio() -> None:
+    seeded = _phase(1.0, 1.0)
+    seeded["preflight"] = {"error": "AttributeError('count_open')"}
+    table = {row["figure"]: row for row in rows(_phase(1.0, 1.0), seeded)}
+    assert table["preflight"]["ratio"] is None
+    assert table["preflight"]["errors"] == ["AttributeError('count_open')"]
+    assert table["credentials_key"]["errors"] == []
