@@ -95,7 +95,7 @@ CHAOS_ARGS ?=
 chaos: sync ha-packages ## Faults while tenants go through the saga (local, single-node, HA), judged by an oracle (var/chaos/); CHAOS_ARGS="--target ha --tenants 6"
 	@$(UV) run --frozen python -m chaos $(CHAOS_ARGS)
 
-test: sync browser identity-provider ha-packages k8s-tools ## Set up and run the whole suite: lint, types, then every test
+test: sync browser identity-provider ha-packages k8s-tools wrk ## Set up and run the whole suite: lint, types, then every test
 	@$(MAKE) --no-print-directory lint typecheck
 	@$(UV) run --frozen pytest -q
 

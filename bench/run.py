@@ -33,7 +33,9 @@ from service_kit_testing import free_port_base
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument(
-        "--only", default=",".join(SCENARIOS), help="comma list of: " + ", ".join(SCENARIOS)
+        "--only",
+        default=",".join(name for name, s in SCENARIOS.items() if not s.opt_in),
+        help="comma list of: " + ", ".join(SCENARIOS) + " (growth only when named)",
     )
     p.add_argument("--duration", type=float, default=20.0, help="seconds of each timed scenario")
     p.add_argument("--pooled", type=int, default=300, help="saga: pooled tenants")
@@ -56,6 +58,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="extra setting for the services (repeatable), e.g. DB_POOL_SIZE=20",
     )
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--growth-scale",
+        type=float,
+        default=1.0,
+        help="growth: seeded volumes, 1.0 = 100,000 tenants (0.1 for a quick run)",
+    )
+    p.add_argument("--growth-tenants", type=int, default=100, help="growth: saga tenants per pass")
+    p.add_argument("--growth-repeat", type=int, default=30, help="growth: timed calls per figure")
+    p.add_argument(
+        "--growth-burst-wait",
+        type=float,
+        default=75.0,
+        help="growth: seconds from the outbox burst to the relay's poll (autovacuum naptime: 60)",
+    )
+    p.add_argument("--growth-wrk-seconds", type=float, default=5.0, help="growth: wrk's seconds")
     p.add_argument("--wrk", default="wrk", help="the wrk binary")
     p.add_argument("--no-fsync", action="store_true", help="skip pg_test_fsync")
     p.add_argument("--keep-logs", action="store_true", help="keep the services' log")
@@ -94,6 +111,11 @@ def options_from(args: argparse.Namespace) -> Options:
         read_tenants=args.read_tenants,
         webhook_tenants=args.webhook_tenants,
         seed=args.seed,
+        growth_scale=args.growth_scale,
+        growth_tenants=args.growth_tenants,
+        growth_repeat=args.growth_repeat,
+        growth_burst_wait=args.growth_burst_wait,
+        growth_wrk_seconds=args.growth_wrk_seconds,
     )
 
 

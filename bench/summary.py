@@ -56,3 +56,38 @@ def print_summary(console: Console, run: dict[str, Any]) -> None:
         met = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "-"}[row["met"]]
         targets.add_row(row["scenario"], row["label"], row["target"], _num(row["value"], 2), met)
     console.print(targets)
+    if "figures" in run["scenarios"].get("growth", {}):
+        print_growth(console, run["scenarios"]["growth"])
+
+
+def print_growth(console: Console, result: dict[str, Any]) -> None:
+    seeded = result["params"]["volumes"]
+    table = Table(
+        title=f"Growth: empty database vs {seeded['tenants']:,} tenants "
+        f"(seeded in {result['seed']['seconds']:.0f} s); ratio above 1 is worse",
+        title_justify="left",
+    )
+    for column in ("figure", "unit", "empty", "seeded", "ratio", "within 1.5x"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    for row in result["figures"]:
+        within = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "-"}[row["within_goal"]]
+        table.add_row(
+            row["label"],
+            row["unit"],
+            _num(row["empty"], 2),
+            _num(row["seeded"], 2),
+            _num(row["ratio"], 2),
+            within,
+        )
+    console.print(table)
+    for row in result["figures"]:
+        for error in row.get("errors", []):
+            console.print(f"[red]{row['label']}: not measured: {error}[/red]")
+    pageable = result.get("webhook_deliveries_pageable")
+    console.print(f"webhook deliveries pageable past the newest page: {pageable}")
+    outbox = result["phases"]["seeded"].get("relay_poll", {}).get("outbox", {})
+    if outbox.get("autovacuum") == "off":
+        console.print(
+            "[yellow]autovacuum is off on this PostgreSQL server: the relay's poll meets every "
+            "burst's dead rows, whatever the tables' own autovacuum settings[/yellow]"
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench.scenarios.base import Scenario
 from bench.scenarios.baseline import Baseline
+from bench.scenarios.growth import Growth
 from bench.scenarios.reads import ConfigReads, KeyVerifications, TenantReads
 from bench.scenarios.saga import SagaSteady, SagaThroughput
 from bench.scenarios.signup import SignUp
@@ -20,5 +21,6 @@ SCENARIOS: dict[str, type[Scenario]] = {
         TenantReads,
         SignUp,
         Baseline,
+        Growth,
     )
 }

@@ -21,3 +21,10 @@ def test_unknown_scenarios_are_refused(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit):
         parse_args(["--only", "config,nap"])
     assert "unknown scenario(s): nap" in capsys.readouterr().err
+
+
+def test_growth_runs_only_when_named() -> None:
+    assert "growth" not in parse_args([]).only.split(",")
+    assert "saga" in parse_args([]).only.split(",")
+    named = parse_args(["--only", "growth", "--growth-scale", "0.1"])
+    assert (named.only, named.growth_scale) == ("growth", 0.1)
