@@ -32,7 +32,7 @@ _DEAD_LETTERS = """
 INSERT INTO tenant_api.dead_letters (id, service, queue, dedupe_key, original_queue,
     original_exchange, original_routing_key, message_id, event_id, event_type, tenant_id,
     correlation_id, reason, error, headers, body, body_text, dead_lettered_at, stored_at, status)
-SELECT gen_random_uuid(), s.service, s.service || '.dlq', 'seeded:' || d.n, s.service || '.saga',
+SELECT gen_random_uuid(), s.service, s.service || '.dlq', '{batch}:' || d.n, s.service || '.saga',
     'events', 'provisioning.step_failed', 'm' || d.n, e, 'provisioning.step_failed', g.id,
     g.pipeline_id, 'handler-failed', 'seeded failure', '{{}}', {payload}, '{{"seeded": true}}',
     at, at, 'PARKED'
@@ -43,13 +43,13 @@ JOIN growth_tenant g ON g.n = d.pick
 CROSS JOIN LATERAL (SELECT (ARRAY['tenant-api', 'provisioner', 'notifier'])[1 + d.n % 3]
     AS service) AS s
 """
-DELIVERIES = """
+_DELIVERIES = """
 INSERT INTO webhook_receiver.deliveries (id, received_at, scheme, delivery_key, tenant_id,
     pipeline_id, outcome, reason, body_sha256, size, headers)
 SELECT gen_random_uuid(), at, CASE WHEN d.n % 2 = 0 THEN 'arc' ELSE 'standard' END,
-    'msg_' || md5('d' || d.n), g.id, g.pipeline_id, o.outcome,
+    'msg_' || md5('{batch}' || d.n), g.id, g.pipeline_id, o.outcome,
     CASE o.outcome WHEN 'rejected' THEN 'bad_signature' END, md5('b' || d.n) || md5('c' || d.n),
-    420, '{}'
+    420, '{{}}'
 FROM (SELECT n, 1 + floor(random() * (SELECT count(*) FROM growth_tenant)) AS pick,
              now() - interval '29 days' * (1 - n::float8 / $1) AS at,
              CASE WHEN n % 20 = 0 THEN 'rejected' WHEN n % 20 = 1 THEN 'duplicate'
@@ -89,5 +89,11 @@ def burst_publish(schema: str) -> str:
     return _BURST_PUBLISH.format(schema=schema)
 
 
-def dead_letters() -> str:
-    return _DEAD_LETTERS.format(payload=_PAYLOAD)
+def dead_letters(batch: str = "seeded") -> str:
+    """$1 parked dead letters; `batch` keeps their dedupe keys apart from another batch's."""
+    return _DEAD_LETTERS.format(payload=_PAYLOAD, batch=batch)
+
+
+def deliveries(batch: str = "d") -> str:
+    """$1 webhook receipts; `batch` keeps their delivery keys apart from another batch's."""
+    return _DELIVERIES.format(batch=batch)

@@ -11,7 +11,7 @@ import asyncpg
 
 from bench.growth import phase, report
 from bench.growth.http_reads import ReadSamples
-from bench.growth.seeder import seed
+from bench.growth.seeder import page_floor, seed
 from bench.growth.service_calls import Samples
 from bench.growth.volumes import Volumes
 from bench.scenarios.base import Context, Scenario
@@ -45,6 +45,7 @@ class Growth(Scenario):
         samples = Samples(await _key_pipeline(dsn, tenant_id), stack.names.role_prefix)
         reads = ReadSamples(tenants[0]["key"][:5], tenant_id)
         volumes = Volumes.at(o.growth_scale)
+        await page_floor(dsn)
         empty = await phase.measure(ctx, "empty", samples, reads, volumes)
         seeding = await seed(
             dsn, volumes, name_prefix=stack.names.role_prefix, say=ctx.progress.console.print
