@@ -9,20 +9,34 @@
 #
 # A second target, `migrate`, is the one-shot migrator of all five services (no server):
 #   docker build --target migrate -t controlplane/migrate .
-# It is listed first so that a build without --target still makes a service's image.
+# The service's stage is listed last so that a build without --target makes a service's image.
 
 # The base image is this argument, whose default names a version tag; checkov cannot see through
 # the variable and reads `FROM ${PYTHON_IMAGE}` as untagged.
 # checkov:skip=CKV_DOCKER_7:the base image is the PYTHON_IMAGE argument, which names a version tag
 ARG PYTHON_IMAGE=python:3.11-slim
 
-FROM ${PYTHON_IMAGE} AS migrate-builder
+# What both builders start from: uv, using the image's own interpreter (the run stages have the
+# same one at the same path).
+FROM ${PYTHON_IMAGE} AS uv-base
 COPY --from=ghcr.io/astral-sh/uv:0.9 /uv /uvx /bin/
 ENV UV_PYTHON=/usr/local/bin/python3 \
     UV_PYTHON_DOWNLOADS=never \
     UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy
 WORKDIR /app
+
+# What both run stages start from: the unprivileged user and the venv on PATH.
+FROM ${PYTHON_IMAGE} AS run-base
+RUN groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
+      --shell /usr/sbin/nologin app
+WORKDIR /app
+ENV PATH=/app/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+FROM uv-base AS migrate-builder
 COPY pyproject.toml uv.lock ./
 COPY libs/ libs/
 COPY services/ services/
@@ -34,36 +48,22 @@ RUN for dir in services/*/; do \
       mkdir -p "/migrations/$dir" && cp -r "$dir/alembic.ini" "$dir/migrations" "/migrations/$dir"; \
     done
 
-FROM ${PYTHON_IMAGE} AS migrate
-RUN groupadd --system --gid 10001 app \
- && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
-      --shell /usr/sbin/nologin app
-WORKDIR /app
+FROM run-base AS migrate
 COPY --from=migrate-builder /app/.venv /app/.venv
 COPY --from=migrate-builder /migrations/services/ services/
-ENV PATH=/app/.venv/bin:$PATH \
-    PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1
 USER 10001:10001
 # Each service's migrations run under its schema's advisory lock (service_kit.migration_lock),
 # so this may run beside replicas that still migrate on start: whoever comes second does nothing.
 CMD ["sh", "-c", "python -m service_kit.dbsetup && for dir in services/*/; do alembic -c \"$dir/alembic.ini\" upgrade head || exit 1; done"]
 
 
-FROM ${PYTHON_IMAGE} AS builder
+FROM uv-base AS builder
 ARG SERVICE
 ARG MODULE
 ARG PORT
 # Fail at once, not at a puzzling COPY or uv error, when an argument is missing.
 RUN test -n "$SERVICE" && test -n "$MODULE" && test -n "$PORT" \
  || { echo "build with --build-arg SERVICE=... MODULE=... PORT=..." >&2; exit 1; }
-COPY --from=ghcr.io/astral-sh/uv:0.9 /uv /uvx /bin/
-# Use the image's own interpreter (the runtime stage has the same one at the same path).
-ENV UV_PYTHON=/usr/local/bin/python3 \
-    UV_PYTHON_DOWNLOADS=never \
-    UV_COMPILE_BYTECODE=1 \
-    UV_LINK_MODE=copy
-WORKDIR /app
 
 # Third-party dependencies first: this layer is rebuilt only when the lock or a
 # pyproject.toml changes. Every member's pyproject.toml is copied so that uv sees
@@ -88,14 +88,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --package "$SERVICE" --frozen --no-dev --no-editable
 
 
-FROM ${PYTHON_IMAGE} AS runtime
+FROM run-base AS runtime
 ARG SERVICE
 ARG MODULE
 ARG PORT
-RUN groupadd --system --gid 10001 app \
- && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
-      --shell /usr/sbin/nologin app
-WORKDIR /app
 COPY --from=builder /app/.venv /app/.venv
 # Migrations are run from /app, as from the repository root.
 COPY services/${SERVICE}/alembic.ini services/${SERVICE}/
@@ -106,10 +102,7 @@ RUN mkdir -p /app/var/mail && chown app:app /app/var/mail
 # Offboarding exports (tenant-api, provisioner) when EXPORT_URL is a directory: a volume
 # mounted here starts owned by the app user.
 RUN mkdir -p /exports && chown app:app /exports
-ENV PATH=/app/.venv/bin:$PATH \
-    PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1 \
-    MAIL_DIR=/app/var/mail \
+ENV MAIL_DIR=/app/var/mail \
     HOST=0.0.0.0 \
     PORT=${PORT} \
     SERVICE_DIR=services/${SERVICE} \
